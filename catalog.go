@@ -1,0 +1,96 @@
+package vigil
+
+import "sort"
+
+// EventID is a Tracee v0.22.6 event id. For syscalls it is the x86_64 syscall
+// number; derived and scheduler events use Tracee's own numbering.
+type EventID int32
+
+// ArgDef names one event argument and its Tracee type string ("int",
+// "const char*", "const char**", "struct sockaddr*", ...). The type is what
+// Tracee puts in args[].type, and decides the parsed form of the value.
+type ArgDef struct {
+	Name string
+	Type string
+}
+
+// EventDef describes one event of the catalog.
+type EventDef struct {
+	ID      EventID
+	Name    string   // Tracee event name, without the "kernel." prefix
+	Syscall bool     // a syscall event (its id is the syscall number)
+	Sets    []string // Tracee-style sets the event belongs to
+	Args    []ArgDef
+}
+
+// ArgIndex returns the position of the named argument, or -1.
+func (d *EventDef) ArgIndex(name string) int {
+	for i, a := range d.Args {
+		if a.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	eventsByName = map[string]*EventDef{}
+	eventsByID   = map[EventID]*EventDef{}
+)
+
+func init() {
+	for i := range catalog {
+		d := &catalog[i]
+		if _, dup := eventsByName[d.Name]; dup {
+			panic("vigil: duplicate event name in catalog: " + d.Name)
+		}
+		if _, dup := eventsByID[d.ID]; dup {
+			panic("vigil: duplicate event id in catalog: " + d.Name)
+		}
+		eventsByName[d.Name] = d
+		eventsByID[d.ID] = d
+	}
+}
+
+// LookupEvent returns the definition of a Tracee event name (without the
+// "kernel." prefix).
+func LookupEvent(name string) (*EventDef, bool) {
+	d, ok := eventsByName[name]
+	return d, ok
+}
+
+// LookupEventID returns the definition of an event id.
+func LookupEventID(id EventID) (*EventDef, bool) {
+	d, ok := eventsByID[id]
+	return d, ok
+}
+
+// Events returns every event of the catalog, ordered by id.
+func Events() []*EventDef {
+	out := make([]*EventDef, 0, len(catalog))
+	for i := range catalog {
+		out = append(out, &catalog[i])
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// EventsInSet returns the names of the events that belong to a set, sorted.
+func EventsInSet(set string) []string {
+	var names []string
+	for i := range catalog {
+		for _, s := range catalog[i].Sets {
+			if s == set {
+				names = append(names, catalog[i].Name)
+				break
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// IsSet reports whether name is the name of a set rather than of an event.
+func IsSet(name string) bool {
+	return len(EventsInSet(name)) > 0
+}
