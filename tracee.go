@@ -1,0 +1,431 @@
+package vigil
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// TraceeEvent is the JSON shape of a Tracee v0.22.6 trace.Event, limited to
+// the fields a record carries. The json tags are Tracee's, so tracee-ebpf
+// output decodes into it and its encoding is what Tracee signatures see as
+// `input`.
+type TraceeEvent struct {
+	Timestamp           int64              `json:"timestamp"`
+	ThreadStartTime     int64              `json:"threadStartTime"`
+	ProcessorID         int64              `json:"processorId"`
+	ProcessID           int64              `json:"processId"`
+	CgroupID            uint64             `json:"cgroupId"`
+	ThreadID            int64              `json:"threadId"`
+	ParentProcessID     int64              `json:"parentProcessId"`
+	HostProcessID       int64              `json:"hostProcessId"`
+	HostThreadID        int64              `json:"hostThreadId"`
+	HostParentProcessID int64              `json:"hostParentProcessId"`
+	UserID              int64              `json:"userId"`
+	MountNS             int64              `json:"mountNamespace"`
+	PIDNS               int64              `json:"pidNamespace"`
+	ProcessName         string             `json:"processName"`
+	Executable          TraceeFile         `json:"executable"`
+	HostName            string             `json:"hostName"`
+	ContainerID         string             `json:"containerId"`
+	Container           TraceeContainer    `json:"container"`
+	Kubernetes          TraceeKubernetes   `json:"kubernetes"`
+	EventID             int64              `json:"eventId,string"`
+	EventName           string             `json:"eventName"`
+	MatchedPolicies     []string           `json:"matchedPolicies,omitempty"`
+	ArgsNum             int64              `json:"argsNum"`
+	ReturnValue         int64              `json:"returnValue"`
+	Syscall             string             `json:"syscall"`
+	ContextFlags        TraceeContextFlags `json:"contextFlags"`
+	Args                []TraceeArg        `json:"args"`
+}
+
+// TraceeFile is Tracee's trace.File (the executable).
+type TraceeFile struct {
+	Path string `json:"path"`
+}
+
+// TraceeContainer is Tracee's trace.Container.
+type TraceeContainer struct {
+	ID    string `json:"id,omitempty"`
+	Name  string `json:"name,omitempty"`
+	Image string `json:"image,omitempty"`
+}
+
+// TraceeKubernetes is Tracee's trace.Kubernetes.
+type TraceeKubernetes struct {
+	PodName      string `json:"podName,omitempty"`
+	PodNamespace string `json:"podNamespace,omitempty"`
+	PodUID       string `json:"podUID,omitempty"`
+}
+
+// TraceeContextFlags is Tracee's trace.ContextFlags.
+type TraceeContextFlags struct {
+	ContainerStarted bool `json:"containerStarted"`
+	IsCompat         bool `json:"isCompat"`
+}
+
+// TraceeArg is one element of a Tracee event's args.
+type TraceeArg struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+// UnmarshalJSON decodes numbers as json.Number so that 64-bit integers
+// (inodes, addresses, ctimes) survive the trip exactly instead of passing
+// through float64.
+func (a *TraceeArg) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Name  string          `json:"name"`
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	a.Name, a.Type, a.Value = raw.Name, raw.Type, nil
+	if len(raw.Value) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw.Value))
+	dec.UseNumber()
+	return dec.Decode(&a.Value)
+}
+
+// Origin returns the Tracee selector origin of the event: "host" outside
+// containers, "container-init" in a container not yet started (its runtime
+// setting it up), "container" afterwards.
+func (ev *TraceeEvent) Origin() string {
+	return originOf(ev.containerID(), ev.ContextFlags.ContainerStarted)
+}
+
+func (ev *TraceeEvent) containerID() string {
+	if ev.ContainerID != "" {
+		return ev.ContainerID
+	}
+	return ev.Container.ID
+}
+
+func originOf(containerID string, started bool) string {
+	switch {
+	case containerID == "":
+		return OriginHost
+	case started:
+		return OriginContainer
+	default:
+		return OriginContainerInit
+	}
+}
+
+// ResourceFromTraceeEvent sets the resource attributes an event carries (its
+// hostName). Records of one host share a resource, so this is separate from
+// RecordFromTraceeEvent.
+func ResourceFromTraceeEvent(ev *TraceeEvent, res pcommon.Resource) {
+	if ev.HostName != "" {
+		res.Attributes().PutStr(AttrHostName, ev.HostName)
+	}
+}
+
+// RecordFromTraceeEvent fills lr with the record form of ev (see the design's
+// "The record"). Argument values keep Tracee's parsed forms: strings and
+// flag strings as strings, integers as ints, string arrays as slices,
+// sockaddrs as maps, and "bytes" arguments (base64 in JSON) as bytes.
+func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
+	lr.SetEventName(EventNamePrefix + ev.EventName)
+	ts := pcommon.Timestamp(ev.Timestamp)
+	lr.SetTimestamp(ts)
+	lr.SetObservedTimestamp(ts)
+	lr.SetSeverityNumber(plog.SeverityNumberInfo)
+	lr.Body().SetStr(traceeBody(ev))
+
+	at := lr.Attributes()
+	at.EnsureCapacity(24 + len(ev.Args))
+	at.PutInt(AttrProcessPID, ev.HostProcessID)
+	at.PutInt(AttrProcessParentPID, ev.HostParentProcessID)
+	at.PutInt(AttrThreadID, ev.HostThreadID)
+	at.PutInt(AttrProcessVPID, ev.ProcessID)
+	at.PutInt(AttrThreadVTID, ev.ThreadID)
+	at.PutInt(AttrParentVPID, ev.ParentProcessID)
+	putNonEmpty(at, AttrExecutableName, ev.ProcessName)
+	putNonEmpty(at, AttrExecutablePath, ev.Executable.Path)
+	at.PutInt(AttrUserID, ev.UserID)
+	putNonEmpty(at, AttrContainerID, ev.containerID())
+	putNonEmpty(at, AttrContainerName, ev.Container.Name)
+	putNonEmpty(at, AttrContainerImage, ev.Container.Image)
+	putNonEmpty(at, AttrPodName, ev.Kubernetes.PodName)
+	putNonEmpty(at, AttrPodNamespace, ev.Kubernetes.PodNamespace)
+	putNonEmpty(at, AttrPodUID, ev.Kubernetes.PodUID)
+	at.PutInt(AttrEventID, ev.EventID)
+	putNonEmpty(at, AttrSyscall, ev.Syscall)
+	at.PutInt(AttrReturnValue, ev.ReturnValue)
+	at.PutInt(AttrCgroupID, int64(ev.CgroupID))
+	at.PutInt(AttrMountNamespace, ev.MountNS)
+	at.PutInt(AttrPIDNamespace, ev.PIDNS)
+	at.PutInt(AttrCPU, ev.ProcessorID)
+	at.PutInt(AttrThreadStartTime, ev.ThreadStartTime)
+	at.PutBool(AttrContainerStarted, ev.ContextFlags.ContainerStarted)
+	at.PutBool(AttrIsCompat, ev.ContextFlags.IsCompat)
+	at.PutStr(AttrOrigin, ev.Origin())
+	for _, arg := range ev.Args {
+		setArgValue(at.PutEmpty(AttrArgPrefix+arg.Name), arg.Type, arg.Value)
+	}
+}
+
+func putNonEmpty(m pcommon.Map, k, v string) {
+	if v != "" {
+		m.PutStr(k, v)
+	}
+}
+
+// traceeBody renders the display string "<name> <string args> = <ret>": the
+// string arguments (paths, flag names) are what a reader scans for.
+func traceeBody(ev *TraceeEvent) string {
+	var b strings.Builder
+	b.WriteString(ev.EventName)
+	for _, arg := range ev.Args {
+		if s, ok := arg.Value.(string); ok && s != "" && arg.Type != TypeBytes {
+			b.WriteByte(' ')
+			b.WriteString(s)
+		}
+	}
+	b.WriteString(" = ")
+	b.WriteString(strconv.FormatInt(ev.ReturnValue, 10))
+	return b.String()
+}
+
+// setArgValue stores a decoded argument value. It accepts what encoding/json
+// produces (with or without UseNumber) and the Go types a decoder in this
+// module builds directly.
+func setArgValue(v pcommon.Value, typ string, x any) {
+	switch x := x.(type) {
+	case nil:
+		// left empty: Tracee's null
+	case string:
+		if typ == TypeBytes {
+			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
+				v.SetEmptyBytes().FromRaw(b)
+				return
+			}
+		}
+		v.SetStr(x)
+	case bool:
+		v.SetBool(x)
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			v.SetInt(i)
+		} else if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
+			v.SetInt(int64(u)) // bit pattern kept; ArgValueFromAttr restores it for unsigned types
+		} else {
+			f, _ := x.Float64()
+			v.SetDouble(f)
+		}
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<63 {
+			v.SetInt(int64(x))
+		} else {
+			v.SetDouble(x)
+		}
+	case int:
+		v.SetInt(int64(x))
+	case int32:
+		v.SetInt(int64(x))
+	case int64:
+		v.SetInt(x)
+	case uint:
+		v.SetInt(int64(x))
+	case uint16:
+		v.SetInt(int64(x))
+	case uint32:
+		v.SetInt(int64(x))
+	case uint64:
+		v.SetInt(int64(x))
+	case []byte:
+		v.SetEmptyBytes().FromRaw(x)
+	case []string:
+		s := v.SetEmptySlice()
+		s.EnsureCapacity(len(x))
+		for _, e := range x {
+			s.AppendEmpty().SetStr(e)
+		}
+	case []any:
+		s := v.SetEmptySlice()
+		s.EnsureCapacity(len(x))
+		for _, e := range x {
+			setArgValue(s.AppendEmpty(), "", e)
+		}
+	case map[string]string:
+		m := v.SetEmptyMap()
+		for k, e := range x {
+			m.PutStr(k, e)
+		}
+	case map[string]any:
+		m := v.SetEmptyMap()
+		for k, e := range x {
+			setArgValue(m.PutEmpty(k), "", e)
+		}
+	default:
+		// An unknown Go type: keep its JSON text rather than lose it.
+		b, _ := json.Marshal(x)
+		v.SetStr(string(b))
+	}
+}
+
+// IsUnsignedArgType reports whether a Tracee argument type is unsigned, so a
+// negative int64 in the record is a uint64 whose top bit is set.
+func IsUnsignedArgType(typ string) bool {
+	switch typ {
+	case TypeUInt, TypeULong, TypeSizeT, TypeU64, TypeDevT, TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
+		return true
+	}
+	return false
+}
+
+// ArgValueFromAttr returns the Tracee JSON value of an argument attribute:
+// the inverse of what RecordFromTraceeEvent stores. Bytes come back as
+// []byte, which encoding/json writes as base64, as Tracee does.
+func ArgValueFromAttr(v pcommon.Value, typ string) any {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return v.Str()
+	case pcommon.ValueTypeInt:
+		i := v.Int()
+		if i < 0 && IsUnsignedArgType(typ) {
+			return uint64(i)
+		}
+		return i
+	case pcommon.ValueTypeDouble:
+		return v.Double()
+	case pcommon.ValueTypeBool:
+		return v.Bool()
+	case pcommon.ValueTypeBytes:
+		return v.Bytes().AsRaw()
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		out := make([]any, s.Len())
+		for i := range out {
+			out[i] = ArgValueFromAttr(s.At(i), "")
+		}
+		return out
+	case pcommon.ValueTypeMap:
+		out := make(map[string]any, v.Map().Len())
+		for k, e := range v.Map().All() {
+			out[k] = ArgValueFromAttr(e, "")
+		}
+		return out
+	}
+	return nil
+}
+
+// ArgTypeOf guesses the Tracee type of an argument that is not in the
+// catalog from its value's kind.
+func ArgTypeOf(v pcommon.Value) string {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return TypeStr
+	case pcommon.ValueTypeInt:
+		return TypeInt
+	case pcommon.ValueTypeBool:
+		return TypeBool
+	case pcommon.ValueTypeBytes:
+		return TypeBytes
+	case pcommon.ValueTypeSlice:
+		return TypeStrArr
+	case pcommon.ValueTypeMap:
+		return TypeSockaddr
+	case pcommon.ValueTypeDouble:
+		return "float"
+	}
+	return ""
+}
+
+// TraceeEventFromRecord rebuilds the Tracee event of a record: the inverse of
+// RecordFromTraceeEvent and ResourceFromTraceeEvent. Arguments follow the
+// catalog's order and types when the event is known, attribute order (types
+// guessed from the values) for the rest.
+func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent {
+	at := lr.Attributes()
+	str := func(k string) string {
+		if v, ok := at.Get(k); ok {
+			return v.AsString()
+		}
+		return ""
+	}
+	num := func(k string) int64 {
+		if v, ok := at.Get(k); ok && v.Type() == pcommon.ValueTypeInt {
+			return v.Int()
+		}
+		return 0
+	}
+	flag := func(k string) bool {
+		v, ok := at.Get(k)
+		return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
+	}
+	ev := TraceeEvent{
+		Timestamp:           int64(lr.Timestamp()),
+		ThreadStartTime:     num(AttrThreadStartTime),
+		ProcessorID:         num(AttrCPU),
+		ProcessID:           num(AttrProcessVPID),
+		CgroupID:            uint64(num(AttrCgroupID)),
+		ThreadID:            num(AttrThreadVTID),
+		ParentProcessID:     num(AttrParentVPID),
+		HostProcessID:       num(AttrProcessPID),
+		HostThreadID:        num(AttrThreadID),
+		HostParentProcessID: num(AttrProcessParentPID),
+		UserID:              num(AttrUserID),
+		MountNS:             num(AttrMountNamespace),
+		PIDNS:               num(AttrPIDNamespace),
+		ProcessName:         str(AttrExecutableName),
+		Executable:          TraceeFile{Path: str(AttrExecutablePath)},
+		ContainerID:         str(AttrContainerID),
+		Container: TraceeContainer{
+			ID:    str(AttrContainerID),
+			Name:  str(AttrContainerName),
+			Image: str(AttrContainerImage),
+		},
+		Kubernetes: TraceeKubernetes{
+			PodName:      str(AttrPodName),
+			PodNamespace: str(AttrPodNamespace),
+			PodUID:       str(AttrPodUID),
+		},
+		EventID:     num(AttrEventID),
+		EventName:   strings.TrimPrefix(lr.EventName(), EventNamePrefix),
+		ReturnValue: num(AttrReturnValue),
+		Syscall:     str(AttrSyscall),
+		ContextFlags: TraceeContextFlags{
+			ContainerStarted: flag(AttrContainerStarted),
+			IsCompat:         flag(AttrIsCompat),
+		},
+		Args: []TraceeArg{},
+	}
+	if v, ok := res.Attributes().Get(AttrHostName); ok {
+		ev.HostName = v.AsString()
+	}
+	def, known := LookupEvent(ev.EventName)
+	if known {
+		if _, ok := at.Get(AttrEventID); !ok {
+			ev.EventID = int64(def.ID)
+		}
+		for _, ad := range def.Args {
+			if v, ok := at.Get(AttrArgPrefix + ad.Name); ok {
+				ev.Args = append(ev.Args, TraceeArg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})
+			}
+		}
+	}
+	for k, v := range at.All() {
+		name, isArg := strings.CutPrefix(k, AttrArgPrefix)
+		if !isArg || (known && def.ArgIndex(name) >= 0) {
+			continue
+		}
+		typ := ArgTypeOf(v)
+		ev.Args = append(ev.Args, TraceeArg{Name: name, Type: typ, Value: ArgValueFromAttr(v, typ)})
+	}
+	ev.ArgsNum = int64(len(ev.Args))
+	return ev
+}

@@ -1,0 +1,269 @@
+package vigil
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"reflect"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/tracee")
+
+const (
+	eventsFile  = "testdata/tracee/events.jsonl"
+	recordsFile = "testdata/tracee/records.golden.json"
+)
+
+// readEventLines returns the raw JSON lines of the Tracee events file.
+func readEventLines(t testing.TB) [][]byte {
+	t.Helper()
+	f, err := os.Open(eventsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			lines = append(lines, bytes.Clone(sc.Bytes()))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+// logsFromEvents builds one ResourceLogs per host, as a replay source would.
+func logsFromEvents(events []TraceeEvent) plog.Logs {
+	ld := plog.NewLogs()
+	byHost := map[string]plog.LogRecordSlice{}
+	for i := range events {
+		ev := &events[i]
+		lrs, ok := byHost[ev.HostName]
+		if !ok {
+			rl := ld.ResourceLogs().AppendEmpty()
+			ResourceFromTraceeEvent(ev, rl.Resource())
+			lrs = rl.ScopeLogs().AppendEmpty().LogRecords()
+			byHost[ev.HostName] = lrs
+		}
+		RecordFromTraceeEvent(ev, lrs.AppendEmpty())
+	}
+	return ld
+}
+
+// eventsFromLogs is the inverse of logsFromEvents, in record order.
+func eventsFromLogs(ld plog.Logs) []TraceeEvent {
+	var out []TraceeEvent
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				out = append(out, TraceeEventFromRecord(lr, rl.Resource()))
+			}
+		}
+	}
+	return out
+}
+
+// canonicalJSON decodes JSON keeping numbers exact, for order-insensitive
+// comparison of objects.
+func canonicalJSON(t testing.TB, b []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}
+
+func decodeEvents(t testing.TB, lines [][]byte) []TraceeEvent {
+	t.Helper()
+	events := make([]TraceeEvent, len(lines))
+	for i, l := range lines {
+		if err := json.Unmarshal(l, &events[i]); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+	}
+	return events
+}
+
+// sortedByHost reorders the lines as logsFromEvents groups them: by first
+// appearance of each host, stable within a host.
+func sortedByHost(events []TraceeEvent, lines [][]byte) [][]byte {
+	var hosts []string
+	groups := map[string][][]byte{}
+	for i, ev := range events {
+		if _, ok := groups[ev.HostName]; !ok {
+			hosts = append(hosts, ev.HostName)
+		}
+		groups[ev.HostName] = append(groups[ev.HostName], lines[i])
+	}
+	var out [][]byte
+	for _, h := range hosts {
+		out = append(out, groups[h]...)
+	}
+	return out
+}
+
+// TestTraceeEventsToRecordsGolden converts the Tracee events to records and
+// compares them with the golden OTLP JSON.
+func TestTraceeEventsToRecordsGolden(t *testing.T) {
+	events := decodeEvents(t, readEventLines(t))
+	got, err := (&plog.JSONMarshaler{}).MarshalLogs(logsFromEvents(events))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, got, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(recordsFile, pretty.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(recordsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(canonicalJSON(t, got), canonicalJSON(t, want)) {
+		t.Errorf("records differ from %s (rerun with -update and review the diff):\n%s", recordsFile, pretty.Bytes())
+	}
+}
+
+// TestTraceeEventsRoundTrip: JSON event -> record -> JSON event is the
+// identity for every event of the file.
+func TestTraceeEventsRoundTrip(t *testing.T) {
+	lines := readEventLines(t)
+	events := decodeEvents(t, lines)
+	back := eventsFromLogs(logsFromEvents(events))
+	want := sortedByHost(events, lines)
+	if len(back) != len(want) {
+		t.Fatalf("got %d events back, want %d", len(back), len(want))
+	}
+	for i := range back {
+		got, err := json.Marshal(&back[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(canonicalJSON(t, got), canonicalJSON(t, want[i])) {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got, want[i])
+		}
+	}
+}
+
+// TestTraceeRecordsRoundTrip: golden record -> JSON event -> record is the
+// identity, so nothing the receiver writes is lost on the way to Rego.
+func TestTraceeRecordsRoundTrip(t *testing.T) {
+	b, err := os.ReadFile(recordsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	for _, ev := range eventsFromLogs(ld) {
+		l, err := json.Marshal(&ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, l)
+	}
+	again, err := (&plog.JSONMarshaler{}).MarshalLogs(logsFromEvents(decodeEvents(t, lines)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(canonicalJSON(t, again), canonicalJSON(t, b)) {
+		t.Errorf("record -> event -> record changed the records:\n%s", again)
+	}
+}
+
+func TestRecordFromTraceeEventForms(t *testing.T) {
+	events := decodeEvents(t, readEventLines(t))
+	find := func(name string) plog.LogRecord {
+		for i := range events {
+			if events[i].EventName == name {
+				lr := plog.NewLogRecord()
+				RecordFromTraceeEvent(&events[i], lr)
+				return lr
+			}
+		}
+		t.Fatalf("no %s event in %s", name, eventsFile)
+		return plog.LogRecord{}
+	}
+	arg := func(lr plog.LogRecord, name string) pcommon.Value {
+		v, ok := lr.Attributes().Get(AttrArgPrefix + name)
+		if !ok {
+			t.Fatalf("%s: no argument %s", lr.EventName(), name)
+		}
+		return v
+	}
+
+	open := find("openat")
+	if got := open.Body().Str(); got != "openat /etc/shadow O_RDONLY|O_CLOEXEC = 3" {
+		t.Errorf("body = %q", got)
+	}
+	if got := arg(open, "flags").Str(); got != "O_RDONLY|O_CLOEXEC" {
+		t.Errorf("flags = %q", got)
+	}
+	if got := arg(open, "dirfd").Int(); got != -100 {
+		t.Errorf("dirfd = %d", got)
+	}
+	if o, _ := open.Attributes().Get(AttrOrigin); o.Str() != OriginHost {
+		t.Errorf("origin = %q, want host", o.Str())
+	}
+
+	conn := find("connect")
+	if got := arg(conn, "addr").Map().AsRaw(); !reflect.DeepEqual(got, map[string]any{"sa_family": "AF_INET", "sin_addr": "10.0.0.5", "sin_port": "4444"}) {
+		t.Errorf("sockaddr = %v", got)
+	}
+
+	exec := find("sched_process_exec")
+	if got := arg(exec, "argv").Slice().AsRaw(); !reflect.DeepEqual(got, []any{"sh", "-c", "id"}) {
+		t.Errorf("argv = %v", got)
+	}
+	if got := arg(exec, "env").Type(); got != pcommon.ValueTypeEmpty {
+		t.Errorf("null env stored as %v", got)
+	}
+	if o, _ := exec.Attributes().Get(AttrOrigin); o.Str() != OriginContainerInit {
+		t.Errorf("origin of a not yet started container = %q", o.Str())
+	}
+
+	mw := find("magic_write")
+	if b := arg(mw, "bytes"); b.Type() != pcommon.ValueTypeBytes || !bytes.HasPrefix(b.Bytes().AsRaw(), []byte("\x7fELF")) {
+		t.Errorf("bytes = %v %q", b.Type(), b.AsString())
+	}
+
+	sfo := find("security_file_open")
+	ctime := arg(sfo, "ctime")
+	if got := ArgValueFromAttr(ctime, TypeULong); got != uint64(18446744073709551000) {
+		t.Errorf("ctime back = %v", got)
+	}
+}
+
+func TestTraceeEventFromRecordDefaults(t *testing.T) {
+	lr := plog.NewLogRecord()
+	lr.SetEventName("kernel.openat")
+	lr.Attributes().PutStr(AttrArgPrefix+"pathname", "/x")
+	lr.Attributes().PutInt(AttrArgPrefix+"dirfd", 3)
+	ev := TraceeEventFromRecord(lr, pcommon.NewResource())
+	if ev.EventID != 257 {
+		t.Errorf("eventId from catalog = %d, want 257", ev.EventID)
+	}
+	want := []TraceeArg{{Name: "dirfd", Type: TypeInt, Value: int64(3)}, {Name: "pathname", Type: TypeStr, Value: "/x"}}
+	if !reflect.DeepEqual(ev.Args, want) || ev.ArgsNum != 2 {
+		t.Errorf("args = %#v (argsNum %d), want catalog order %#v", ev.Args, ev.ArgsNum, want)
+	}
+}
