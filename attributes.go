@@ -75,3 +75,17 @@ const (
 	AttrDataPrefix      = "detection.data."    // the object a match returned
 	AttrMatches         = "detection.matches"  // every match on this record
 )
+
+// OriginOf returns the Tracee selector origin of an event: "host" outside
+// containers, "container-init" in a container whose entrypoint has not
+// started yet (its runtime still setting it up), "container" afterwards.
+func OriginOf(containerID string, started bool) string {
+	switch {
+	case containerID == "":
+		return OriginHost
+	case started:
+		return OriginContainer
+	default:
+		return OriginContainerInit
+	}
+}

@@ -1,0 +1,194 @@
+package kerneleventsreceiver
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+
+	vigil "github.com/vigil-sec/vigil"
+)
+
+// Sources of events.
+const (
+	SourceEBPF = "ebpf" // capture from the running kernel
+	SourceFile = "file" // replay Tracee v0.22.6 JSON events, one per line
+)
+
+// What to do when eBPF cannot be used.
+const (
+	OnUnavailableFail = "fail" // fail start-up: the collector does not run without capture
+	OnUnavailableWarn = "warn" // log the reason and keep the collector running without events
+)
+
+// Origins the scope can be limited to.
+const (
+	OriginAny       = "any"
+	OriginHost      = "host"
+	OriginContainer = "container"
+)
+
+// Config is the kernelevents receiver's configuration.
+type Config struct {
+	// Source is "ebpf" (default) or "file".
+	Source string `mapstructure:"source"`
+	// File configures the replay source.
+	File FileConfig `mapstructure:"file"`
+	// Events lists event names and sets (default, proc, fs, net, syscalls,
+	// ...) to capture. Default: ["default"].
+	Events []string `mapstructure:"events"`
+	// Scope limits which tasks are traced; filters run in the kernel.
+	Scope ScopeConfig `mapstructure:"scope"`
+	// Capture chooses optional, costlier argument capture.
+	Capture CaptureConfig `mapstructure:"capture"`
+	// RingBufferSize is the kernel ring buffer size in bytes: a power of two
+	// between 64 KiB and 1 GiB. Default 8 MiB.
+	RingBufferSize int `mapstructure:"ring_buffer_size"`
+	// BatchSize is the most records handed to the next consumer at once.
+	BatchSize int `mapstructure:"batch_size"`
+	// FlushInterval is the longest a record waits for its batch to fill.
+	FlushInterval time.Duration `mapstructure:"flush_interval"`
+	// OnUnavailable is "fail" (default) or "warn".
+	OnUnavailable string `mapstructure:"on_unavailable"`
+}
+
+// FileConfig configures the replay source.
+type FileConfig struct {
+	Path string `mapstructure:"path"`
+}
+
+// ScopeConfig limits the traced tasks.
+type ScopeConfig struct {
+	Comms       []string `mapstructure:"comms"`        // only these process names
+	PIDs        []uint32 `mapstructure:"pids"`         // only these host pids
+	UIDs        []uint32 `mapstructure:"uids"`         // only these user ids
+	ExcludeSelf bool     `mapstructure:"exclude_self"` // never trace the collector itself (default true)
+	Origin      string   `mapstructure:"origin"`       // any (default), host, container
+}
+
+// CaptureConfig chooses optional argument capture.
+type CaptureConfig struct {
+	Argv bool `mapstructure:"argv"` // argv of exec events (default true)
+	Env  bool `mapstructure:"env"`  // environment of exec events (default false: secrets live there)
+}
+
+const (
+	minRingBuffer = 64 << 10
+	maxRingBuffer = 1 << 30
+	maxCommLen    = 15 // TASK_COMM_LEN - 1
+)
+
+var _ component.Config = (*Config)(nil)
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		Source:         SourceEBPF,
+		Events:         []string{"default"},
+		Scope:          ScopeConfig{ExcludeSelf: true, Origin: OriginAny},
+		Capture:        CaptureConfig{Argv: true},
+		RingBufferSize: 8 << 20,
+		BatchSize:      1024,
+		FlushInterval:  200 * time.Millisecond,
+		OnUnavailable:  OnUnavailableFail,
+	}
+}
+
+// Validate checks the configuration and names the offending field.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Source {
+	case SourceEBPF:
+		if c.File.Path != "" {
+			errs = append(errs, errors.New(`file.path: set, but source is "ebpf"; set source: file to replay it`))
+		}
+	case SourceFile:
+		if c.File.Path == "" {
+			errs = append(errs, errors.New(`file.path: required when source is "file"`))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("source: %q is not one of %q, %q", c.Source, SourceEBPF, SourceFile))
+	}
+	if _, err := resolveEvents(c.Events); err != nil {
+		errs = append(errs, fmt.Errorf("events: %w", err))
+	}
+	if c.RingBufferSize < minRingBuffer || c.RingBufferSize > maxRingBuffer || bits.OnesCount(uint(c.RingBufferSize)) != 1 {
+		errs = append(errs, fmt.Errorf("ring_buffer_size: %d must be a power of two between %d and %d bytes", c.RingBufferSize, minRingBuffer, maxRingBuffer))
+	}
+	if c.BatchSize <= 0 {
+		errs = append(errs, fmt.Errorf("batch_size: %d must be positive", c.BatchSize))
+	}
+	if c.FlushInterval <= 0 {
+		errs = append(errs, fmt.Errorf("flush_interval: %s must be positive", c.FlushInterval))
+	}
+	if c.OnUnavailable != OnUnavailableFail && c.OnUnavailable != OnUnavailableWarn {
+		errs = append(errs, fmt.Errorf("on_unavailable: %q is not one of %q, %q", c.OnUnavailable, OnUnavailableFail, OnUnavailableWarn))
+	}
+	errs = append(errs, c.Scope.validate()...)
+	return errors.Join(errs...)
+}
+
+func (s *ScopeConfig) validate() []error {
+	var errs []error
+	switch s.Origin {
+	case OriginAny, OriginHost, OriginContainer:
+	default:
+		errs = append(errs, fmt.Errorf("scope.origin: %q is not one of %q, %q, %q", s.Origin, OriginAny, OriginHost, OriginContainer))
+	}
+	for _, c := range s.Comms {
+		if c == "" || len(c) > maxCommLen {
+			errs = append(errs, fmt.Errorf("scope.comms: %q must be 1 to %d bytes (the kernel keeps only %d of a process name)", c, maxCommLen, maxCommLen))
+		}
+	}
+	for _, p := range s.PIDs {
+		if p == 0 {
+			errs = append(errs, errors.New("scope.pids: 0 is not a process id"))
+		}
+	}
+	return errs
+}
+
+// resolveEvents expands names and sets into the catalog definitions they
+// name, sorted by id. An unknown name is an error that lists what exists.
+func resolveEvents(names []string) ([]*vigil.EventDef, error) {
+	if len(names) == 0 {
+		return nil, errors.New("empty: name at least one event or set (e.g. default)")
+	}
+	seen := map[vigil.EventID]*vigil.EventDef{}
+	var unknown []string
+	for _, n := range names {
+		if d, ok := vigil.LookupEvent(n); ok {
+			seen[d.ID] = d
+			continue
+		}
+		members := vigil.EventsInSet(n)
+		if len(members) == 0 {
+			unknown = append(unknown, n)
+			continue
+		}
+		for _, m := range members {
+			d, _ := vigil.LookupEvent(m)
+			seen[d.ID] = d
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("unknown event or set %s (see the event catalog in the receiver README)", strings.Join(quoteAll(unknown), ", "))
+	}
+	out := make([]*vigil.EventDef, 0, len(seen))
+	for _, d := range seen {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func quoteAll(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[i] = fmt.Sprintf("%q", v)
+	}
+	return out
+}

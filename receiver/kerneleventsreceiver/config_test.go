@@ -1,0 +1,89 @@
+package kerneleventsreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
+)
+
+func loadConfig(t *testing.T, name string) *Config {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	cfg := createDefaultConfig()
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(t, err)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg.(*Config)
+}
+
+func TestLoadConfig(t *testing.T) {
+	def := loadConfig(t, "")
+	assert.Equal(t, createDefaultConfig(), def)
+	require.NoError(t, confmap.Validate(def))
+
+	custom := loadConfig(t, "custom")
+	require.NoError(t, confmap.Validate(custom))
+	assert.Equal(t, &Config{
+		Source: SourceEBPF,
+		Events: []string{"proc", "openat", "security_file_open"},
+		Scope: ScopeConfig{
+			Comms: []string{"nginx", "bash"}, UIDs: []uint32{0, 33}, ExcludeSelf: false, Origin: OriginContainer,
+		},
+		Capture:        CaptureConfig{Argv: false, Env: true},
+		RingBufferSize: 16 << 20,
+		BatchSize:      256,
+		FlushInterval:  50 * time.Millisecond,
+		OnUnavailable:  OnUnavailableWarn,
+	}, custom)
+
+	replay := loadConfig(t, "replay")
+	require.NoError(t, confmap.Validate(replay))
+	assert.Equal(t, SourceFile, replay.Source)
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	tests := map[string][]string{
+		"bad_event": {`events: unknown event or set "no_such_event", "also_bad"`},
+		"bad_sizes": {"ring_buffer_size: 100000", "batch_size: 0", "flush_interval: 0s"},
+		"conflicts": {
+			`file.path: set, but source is "ebpf"`,
+			`scope.origin: "everywhere"`,
+			`scope.comms: "a-very-long-process-name"`,
+			"scope.pids: 0",
+			`on_unavailable: "ignore"`,
+		},
+		"file_without_path": {`file.path: required when source is "file"`},
+	}
+	for name, wants := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := confmap.Validate(loadConfig(t, name))
+			require.Error(t, err)
+			for _, w := range wants {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestResolveEventsExpandsSets(t *testing.T) {
+	defs, err := resolveEvents([]string{"proc_life", "openat", "openat"})
+	require.NoError(t, err)
+	var names []string
+	for _, d := range defs {
+		names = append(names, d.Name)
+	}
+	assert.ElementsMatch(t, append(vigil.EventsInSet("proc_life"), "openat"), names)
+	for i := 1; i < len(defs); i++ {
+		assert.Less(t, defs[i-1].ID, defs[i].ID, "sorted by id, no duplicates")
+	}
+}

@@ -1,0 +1,212 @@
+//go:build linux
+
+package kerneleventsreceiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
+)
+
+// processTreeEvents are always captured: the process tree needs them even
+// when the user selected none of them. Only selected events become records.
+var processTreeEvents = []vigil.EventID{vigil.IDSchedProcessFork, vigil.IDSchedProcessExec, vigil.IDSchedProcessExit}
+
+// maxTrackedProcesses bounds the process tree (see proctree.New).
+const maxTrackedProcesses = 1 << 20
+
+// ebpfSource captures events from the running kernel.
+type ebpfSource struct {
+	cfg       *Config
+	selected  map[vigil.EventID]bool
+	telemetry *metadata.TelemetryBuilder
+	logger    *zap.Logger
+
+	mu    sync.Mutex
+	probe *bpf.Probe
+
+	builder recordBuilder
+	stop    chan struct{}
+}
+
+func newEBPFSource(cfg *Config, events []*vigil.EventDef, tb *metadata.TelemetryBuilder, logger *zap.Logger) source {
+	selected := make(map[vigil.EventID]bool, len(events))
+	for _, d := range events {
+		selected[d.ID] = true
+	}
+	return &ebpfSource{cfg: cfg, selected: selected, telemetry: tb, logger: logger, stop: make(chan struct{})}
+}
+
+func (s *ebpfSource) options() bpf.Options {
+	opts := bpf.Options{
+		PIDs:            s.cfg.Scope.PIDs,
+		UIDs:            s.cfg.Scope.UIDs,
+		Comms:           s.cfg.Scope.Comms,
+		CaptureArgv:     s.cfg.Capture.Argv,
+		CaptureEnv:      s.cfg.Capture.Env,
+		RingBufferBytes: s.cfg.RingBufferSize,
+	}
+	switch s.cfg.Scope.Origin {
+	case OriginHost:
+		opts.Origin = bpf.OriginHost
+	case OriginContainer:
+		opts.Origin = bpf.OriginContainer
+	}
+	if s.cfg.Scope.ExcludeSelf {
+		opts.ExcludeTGIDs = []uint32{uint32(os.Getpid())}
+	}
+	ids := map[vigil.EventID]bool{}
+	for id := range s.selected {
+		ids[id] = true
+	}
+	for _, id := range processTreeEvents {
+		ids[id] = true
+	}
+	for id := range ids {
+		opts.Events = append(opts.Events, uint32(id))
+	}
+	return opts
+}
+
+func (s *ebpfSource) open() error {
+	// Seed before loading so no fork/exec between the two is missed for
+	// long: events read afterwards overwrite what the seed found.
+	tree := proctree.New(maxTrackedProcesses)
+	if err := tree.SeedFromProc("/proc"); err != nil {
+		return fmt.Errorf("kernelevents: reading /proc for the process tree: %w", err)
+	}
+	s.builder = recordBuilder{tree: tree, containers: containers.NewResolver("/proc")}
+
+	probe, err := bpf.Load(s.options())
+	if err != nil {
+		return fmt.Errorf("kernelevents: %w", err)
+	}
+	s.mu.Lock()
+	s.probe = probe
+	s.mu.Unlock()
+	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
+		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
+
+	if err := s.telemetry.RegisterKerneleventsEventsLostCallback(s.observeStats(func(st bpf.Stats) uint64 { return st.Lost })); err != nil {
+		return err
+	}
+	return s.telemetry.RegisterKerneleventsEventsSubmittedCallback(s.observeStats(func(st bpf.Stats) uint64 { return st.Submitted }))
+}
+
+func (s *ebpfSource) observeStats(field func(bpf.Stats) uint64) metric.Int64Callback {
+	return func(_ context.Context, o metric.Int64Observer) error {
+		s.mu.Lock()
+		probe := s.probe
+		s.mu.Unlock()
+		if probe == nil {
+			return nil
+		}
+		st, err := probe.Stats()
+		if err != nil {
+			return err
+		}
+		o.Observe(int64(field(st)))
+		return nil
+	}
+}
+
+func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
+
+// run reads until the probe is closed. A flusher goroutine wakes the reader
+// every flush interval so a quiet system still delivers within it.
+func (s *ebpfSource) run(ctx context.Context, out *batcher) {
+	defer out.flush(ctx)
+	go s.flushEvery(s.cfg.FlushInterval)
+
+	var ev bpf.Event
+	observed := observedNow()
+	for {
+		err := s.probe.Read(&ev)
+		switch {
+		case err == nil:
+		case errors.Is(err, bpf.ErrFlushed):
+			out.flush(ctx)
+			observed = observedNow()
+			continue
+		case errors.Is(err, bpf.ErrClosed):
+			return
+		case errors.Is(err, bpf.ErrDecode):
+			s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
+			continue
+		default:
+			s.logger.Error("reading kernel events failed; capture stopped", zap.Error(err))
+			return
+		}
+		s.trackProcess(&ev)
+		def, ok := vigil.LookupEventID(vigil.EventID(ev.EventID))
+		if !ok || !s.selected[def.ID] {
+			continue
+		}
+		s.builder.build(&ev, def, out.add(def.Name), observed)
+		if out.full() {
+			out.flush(ctx)
+			observed = observedNow()
+		}
+	}
+}
+
+func (s *ebpfSource) flushEvery(interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			s.probe.Flush()
+		}
+	}
+}
+
+// trackProcess keeps the process tree current from fork, exec and exit.
+func (s *ebpfSource) trackProcess(ev *bpf.Event) {
+	tree := s.builder.tree
+	switch vigil.EventID(ev.EventID) {
+	case vigil.IDSchedProcessFork:
+		childPID, childTID := argUint(ev, "sched_process_fork", "child_pid"), argUint(ev, "sched_process_fork", "child_tid")
+		if childPID != 0 && childPID == childTID { // a new process, not a new thread
+			tree.Fork(ev.HostPID, uint32(childPID))
+		}
+	case vigil.IDSchedProcessExec:
+		path := argString(ev, "sched_process_exec", "pathname")
+		tree.Exec(ev.HostPID, ev.HostPPID, path, argStrings(ev, "sched_process_exec", "argv"))
+	case vigil.IDSchedProcessExit:
+		if argUint(ev, "sched_process_exit", "process_group_exit") != 0 {
+			tree.Exit(ev.HostPID)
+		}
+	}
+}
+
+func (s *ebpfSource) close() error {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.probe == nil {
+		return nil
+	}
+	err := s.probe.Close()
+	s.probe = nil
+	return err
+}

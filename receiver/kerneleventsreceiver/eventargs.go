@@ -1,0 +1,48 @@
+package kerneleventsreceiver
+
+import (
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/bpf"
+)
+
+// findArg returns the decoded argument of ev that the catalog names argName.
+func findArg(ev *bpf.Event, event, argName string) *bpf.Arg {
+	def, ok := vigil.LookupEvent(event)
+	if !ok {
+		return nil
+	}
+	idx := def.ArgIndex(argName)
+	for i := range ev.Args {
+		if int(ev.Args[i].Index) == idx {
+			return &ev.Args[i]
+		}
+	}
+	return nil
+}
+
+func argUint(ev *bpf.Event, event, name string) uint64 {
+	a := findArg(ev, event, name)
+	switch {
+	case a == nil:
+		return 0
+	case a.Kind == bpf.ArgInt:
+		return uint64(a.Int)
+	default:
+		return a.Uint
+	}
+}
+
+func argString(ev *bpf.Event, event, name string) string {
+	if a := findArg(ev, event, name); a != nil {
+		return a.Str
+	}
+	return ""
+}
+
+func argStrings(ev *bpf.Event, event, name string) []string {
+	if a := findArg(ev, event, name); a != nil && len(a.Strs) > 0 {
+		// Copy: the decoder reuses the event's slices for the next record.
+		return append([]string(nil), a.Strs...)
+	}
+	return nil
+}

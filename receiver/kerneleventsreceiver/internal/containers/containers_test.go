@@ -1,0 +1,65 @@
+package containers
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const id = "3f1c9a0b7e2d4c5f8a6b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f"
+
+func TestIDFromCgroupPath(t *testing.T) {
+	tests := map[string]string{
+		"/docker/" + id:                         id,
+		"/system.slice/docker-" + id + ".scope": id,
+		"/system.slice/containerd.service/kubepods-burstable-pod1.slice:cri-containerd:" + id:                       "",
+		"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/cri-containerd-" + id + ".scope": id,
+		"/kubepods/burstable/pod0b2d/" + id:        id,
+		"/machine.slice/libpod-" + id + ".scope":   id,
+		"/kubepods.slice/crio-" + id + ".scope":    id,
+		"/user.slice/user-0.slice/session-1.scope": "",
+		"/":                              "",
+		"/docker/" + strings.ToUpper(id): "",
+		"/docker/" + id[:63]:             "",
+	}
+	for path, want := range tests {
+		assert.Equal(t, want, IDFromCgroupPath(path), path)
+	}
+}
+
+func TestResolverCachesByCgroup(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "55")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
+		[]byte("12:memory:/docker/"+id+"\n0::/system.slice/docker-"+id+".scope\n"), 0o644))
+
+	r := NewResolver(root)
+	assert.Equal(t, id, r.ContainerID(9, 55))
+	// The process is gone; the cgroup's answer is remembered.
+	require.NoError(t, os.RemoveAll(dir))
+	assert.Equal(t, id, r.ContainerID(9, 55))
+	// An unknown cgroup of a vanished process resolves to nothing and is not cached.
+	assert.Equal(t, "", r.ContainerID(10, 55))
+	r.mu.RLock()
+	_, cached := r.byCgroup[10]
+	r.mu.RUnlock()
+	assert.False(t, cached)
+}
+
+func TestCgroupV1Only(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "77")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
+		[]byte("4:cpu,cpuacct:/\n3:pids:/kubepods/besteffort/podx/"+id+"\n"), 0o644))
+	assert.Equal(t, id, NewResolver(root).ContainerID(1, 77))
+}
+
+func TestHostProcessHasNoContainer(t *testing.T) {
+	assert.Equal(t, "", NewResolver("/proc").ContainerID(1, uint32(os.Getpid())))
+}

@@ -1,0 +1,157 @@
+package kerneleventsreceiver
+
+import (
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/argparse"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
+)
+
+// recordBuilder turns decoded kernel events into log records following the
+// root package's schema, enriched from the process tree and container ids.
+type recordBuilder struct {
+	tree       *proctree.Tree
+	containers *containers.Resolver
+}
+
+// build fills lr from ev. def is ev's catalog entry.
+func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRecord, observed pcommon.Timestamp) {
+	lr.SetEventName(vigil.EventNamePrefix + def.Name)
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)))
+	lr.SetObservedTimestamp(observed)
+	lr.SetSeverityNumber(plog.SeverityNumberInfo)
+	lr.SetSeverityText("INFO")
+
+	attrs := lr.Attributes()
+	attrs.EnsureCapacity(24 + len(ev.Args))
+	attrs.PutInt(vigil.AttrProcessPID, int64(ev.HostPID))
+	attrs.PutInt(vigil.AttrProcessParentPID, int64(ev.HostPPID))
+	attrs.PutInt(vigil.AttrThreadID, int64(ev.HostTID))
+	attrs.PutInt(vigil.AttrProcessVPID, int64(ev.PID))
+	attrs.PutInt(vigil.AttrThreadVTID, int64(ev.TID))
+	attrs.PutInt(vigil.AttrParentVPID, int64(ev.PPID))
+	attrs.PutStr(vigil.AttrExecutableName, ev.Comm)
+	attrs.PutInt(vigil.AttrUserID, int64(ev.UID))
+	attrs.PutInt(vigil.AttrEventID, int64(def.ID))
+	attrs.PutInt(vigil.AttrCgroupID, int64(ev.CgroupID))
+	attrs.PutInt(vigil.AttrMountNamespace, int64(ev.MountNS))
+	attrs.PutInt(vigil.AttrPIDNamespace, int64(ev.PIDNS))
+	attrs.PutInt(vigil.AttrCPU, int64(ev.CPU))
+	attrs.PutInt(vigil.AttrThreadStartTime, int64(ev.ThreadStartTime))
+	attrs.PutBool(vigil.AttrIsCompat, ev.Flags&bpf.FlagCompat != 0)
+	if def.Syscall {
+		attrs.PutStr(vigil.AttrSyscall, def.Name)
+		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
+	} else if ev.Syscall >= 0 {
+		if sc, ok := vigil.LookupEventID(vigil.EventID(ev.Syscall)); ok && sc.Syscall {
+			attrs.PutStr(vigil.AttrSyscall, sc.Name)
+		}
+		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
+	}
+
+	p, known := b.tree.Get(ev.HostPID)
+	if known {
+		if p.ExecutablePath != "" {
+			attrs.PutStr(vigil.AttrExecutablePath, p.ExecutablePath)
+		}
+		if len(p.Argv) > 0 {
+			putStrings(attrs.PutEmptySlice(vigil.AttrCommandArgs), p.Argv)
+		}
+	}
+
+	containerID := b.containers.ContainerID(ev.CgroupID, ev.HostPID)
+	// A container has started once its init process runs the entrypoint;
+	// until then pid 1 of the container is still the runtime setting it up
+	// (Tracee's "container-init" origin).
+	started := containerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
+	if containerID != "" {
+		attrs.PutStr(vigil.AttrContainerID, containerID)
+	}
+	attrs.PutStr(vigil.AttrOrigin, vigil.OriginOf(containerID, started))
+	attrs.PutBool(vigil.AttrContainerStarted, started)
+
+	var body strings.Builder
+	body.WriteString(def.Name)
+	for i := range ev.Args {
+		arg := &ev.Args[i]
+		if int(arg.Index) >= len(def.Args) {
+			continue // the decoder checked bounds against the wire, not the catalog
+		}
+		ad := def.Args[arg.Index]
+		putArg(attrs, def.Name, ad, arg, &body)
+	}
+	if def.Syscall {
+		body.WriteString(" = ")
+		body.WriteString(strconv.FormatInt(ev.ReturnValue, 10))
+	}
+	lr.Body().SetStr(body.String())
+}
+
+// putArg stores one argument under kernel.args.<name> in its Tracee parsed
+// form, and adds the readable ones (strings and parsed flags) to the body.
+func putArg(attrs pcommon.Map, event string, ad vigil.ArgDef, arg *bpf.Arg, body *strings.Builder) {
+	key := vigil.AttrArgPrefix + ad.Name
+	switch arg.Kind {
+	case bpf.ArgInt, bpf.ArgUint:
+		raw := arg.Uint
+		if arg.Kind == bpf.ArgInt {
+			raw = uint64(arg.Int)
+		}
+		if form, ok := argparse.ForInt(event, ad.Name); ok {
+			s := form(raw)
+			attrs.PutStr(key, s)
+			body.WriteByte(' ')
+			body.WriteString(s)
+			return
+		}
+		if arg.Kind == bpf.ArgInt {
+			attrs.PutInt(key, arg.Int)
+		} else {
+			attrs.PutInt(key, int64(arg.Uint))
+		}
+	case bpf.ArgString:
+		attrs.PutStr(key, arg.Str)
+		if arg.Str != "" {
+			body.WriteByte(' ')
+			body.WriteString(arg.Str)
+		}
+	case bpf.ArgStrings:
+		putStrings(attrs.PutEmptySlice(key), arg.Strs)
+	case bpf.ArgBytes:
+		if ad.Type == vigil.TypeSockaddr {
+			m := attrs.PutEmptyMap(key)
+			for k, v := range argparse.Sockaddr(arg.Bytes) {
+				m.PutStr(k, v)
+			}
+			return
+		}
+		attrs.PutEmptyBytes(key).FromRaw(arg.Bytes)
+	}
+}
+
+func putStrings(s pcommon.Slice, values []string) {
+	s.EnsureCapacity(len(values))
+	for _, v := range values {
+		s.AppendEmpty().SetStr(v)
+	}
+}
+
+// observedNow is the ObservedTimestamp of records read now.
+func observedNow() pcommon.Timestamp { return pcommon.NewTimestampFromTime(time.Now()) }
+
+// runtimeInits are the OCI runtimes whose own init process becomes a
+// container's pid 1 before exec'ing the entrypoint.
+var runtimeInits = map[string]bool{"runc": true, "crun": true, "youki": true, "runsc": true}
+
+func isRuntimeInit(exePath, comm string) bool {
+	return runtimeInits[path.Base(exePath)] || strings.HasPrefix(comm, "runc:")
+}
