@@ -1,0 +1,456 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * common.h: what every program shares: configuration, scope filters, the
+ * event context, the record writer and ring buffer submission.
+ */
+#ifndef VIGIL_COMMON_H
+#define VIGIL_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "wire.h"
+
+/* Size limits of one record. REC_MAX is a power of two so that offsets can
+ * be masked: the verifier needs every write position proven in bounds. */
+#define REC_MAX 16384
+#define REC_MASK (REC_MAX - 1)
+#define STR_MAX 4096       /* one path or string argument */
+#define ARGV_STR_MAX 256   /* one argv/envp entry */
+#define ARGV_MAX 32        /* argv/envp entries */
+#define SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
+
+/* Inode number of the initial pid namespace (PROC_PID_INIT_INO, fixed by the
+ * kernel ABI). A task whose pid namespace differs runs in a container. */
+#define INIT_PID_NS_INUM 0xEFFFFFFCU
+
+#define TS_COMPAT 0x0002 /* x86 thread_info.status: in a 32-bit syscall */
+
+/* A record being built. data holds REC_MAX bytes of record plus STR_MAX of
+ * slack, so that (masked offset < REC_MAX) + (one write <= STR_MAX) is always
+ * inside the value; the logical size never exceeds REC_MAX. */
+struct record {
+	__u32 size;
+	__u32 _pad;
+	__u8 data[REC_MAX + STR_MAX];
+};
+
+#define HDR(r) ((struct vigil_hdr *)(r)->data)
+
+/* ---- configuration, set by the loader before the programs are loaded ---- */
+
+#define FILTER_PIDS (1 << 0)
+#define FILTER_UIDS (1 << 1)
+#define FILTER_COMMS (1 << 2)
+
+#define ORIGIN_ANY 0
+#define ORIGIN_HOST 1
+#define ORIGIN_CONTAINER 2
+
+#define CAPTURE_ARGV (1 << 0)
+#define CAPTURE_ENV (1 << 1)
+
+volatile const __u32 cfg_filters = 0;       /* FILTER_*: which allow-lists are active */
+volatile const __u32 cfg_origin = ORIGIN_ANY;
+volatile const __u32 cfg_capture = CAPTURE_ARGV; /* CAPTURE_* for sched_process_exec */
+volatile const __u64 cfg_wakeup_events = 64;     /* force a wake-up after this many records per CPU */
+volatile const __u64 cfg_wakeup_bytes = 1 << 20; /* ... or when this much data waits */
+
+/* ---- maps ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_counters);
+} counters SEC(".maps");
+
+/* Per-CPU scratch: records are built here, not on the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct record);
+} scratch SEC(".maps");
+
+/* Scope: never-traced tgids (the collector itself) and allow-lists. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} excluded_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} allowed_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} allowed_uids SEC(".maps");
+
+struct comm_key {
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct comm_key);
+	__type(value, __u8);
+} allowed_comms SEC(".maps");
+
+/* ---- scope ---- */
+
+/* pid_at returns the upid (number and namespace) of pid at namespace level
+ * lvl; pid->numbers is a flexible array, so it is read by address. */
+static __always_inline struct upid pid_at(struct pid *pid, __u32 lvl)
+{
+	struct upid up = {};
+
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[lvl & 31]);
+	return up;
+}
+
+static __always_inline __u32 task_pid_ns_inum(struct task_struct *t)
+{
+	struct pid *pid = BPF_CORE_READ(t, thread_pid);
+	struct upid up = pid_at(pid, BPF_CORE_READ(pid, level));
+
+	return BPF_CORE_READ(up.ns, ns.inum);
+}
+
+/* in_scope applies the scope filters to the current task. Cheap checks come
+ * first; every list is skipped unless configured. */
+static __always_inline bool in_scope(struct task_struct *t)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (bpf_map_lookup_elem(&excluded_tgids, &tgid))
+		return false;
+	if ((cfg_filters & FILTER_PIDS) && !bpf_map_lookup_elem(&allowed_tgids, &tgid))
+		return false;
+	if (cfg_filters & FILTER_UIDS) {
+		__u32 uid = bpf_get_current_uid_gid();
+
+		if (!bpf_map_lookup_elem(&allowed_uids, &uid))
+			return false;
+	}
+	if (cfg_filters & FILTER_COMMS) {
+		struct comm_key k = {};
+
+		bpf_get_current_comm(k.comm, sizeof(k.comm));
+		if (!bpf_map_lookup_elem(&allowed_comms, &k))
+			return false;
+	}
+	if (cfg_origin != ORIGIN_ANY) {
+		bool container = task_pid_ns_inum(t) != INIT_PID_NS_INUM;
+
+		if (container != (cfg_origin == ORIGIN_CONTAINER))
+			return false;
+	}
+	return true;
+}
+
+/* ---- context ---- */
+
+/* fill_hdr writes the context of the current task t into h. event_id,
+ * syscall, retval and argc are the caller's. */
+static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+	struct task_struct *parent = BPF_CORE_READ(t, real_parent);
+	struct pid *tpid = BPF_CORE_READ(t, thread_pid);
+	struct pid *lpid = BPF_CORE_READ(t, group_leader, thread_pid);
+	struct pid *ppid = BPF_CORE_READ(parent, group_leader, thread_pid);
+	__u32 lvl = BPF_CORE_READ(tpid, level);
+	struct upid up = pid_at(tpid, lvl);
+
+	h->ts = bpf_ktime_get_boot_ns();
+	h->start_time = BPF_CORE_READ(t, start_boottime);
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->host_pid = pid_tgid >> 32;
+	h->host_tid = (__u32)pid_tgid;
+	h->host_ppid = BPF_CORE_READ(parent, tgid);
+	h->tid = up.nr;
+	h->pid = pid_at(lpid, lvl).nr;
+	/* The parent's number as seen from the task's namespace, as getppid()
+	 * reports it: 0 when the parent lives outside (a container's init). */
+	h->ppid = 0;
+	if (BPF_CORE_READ(ppid, level) >= lvl) {
+		struct upid pup = pid_at(ppid, lvl);
+
+		if (pup.ns == up.ns)
+			h->ppid = pup.nr;
+	}
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->mnt_ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	h->cpu = bpf_get_smp_processor_id();
+	h->flags = h->pid_ns != INIT_PID_NS_INUM ? VIGIL_FLAG_CONTAINER : 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* ---- record writer ----
+ *
+ * Writers append at *off and bump the header's argc. Positions are masked with
+ * REC_MASK only to convince the verifier: each writer first checks that the
+ * write ends within REC_MAX, so the mask never changes a position. The wire
+ * format packs fields without alignment; x86 has efficient unaligned access,
+ * which the verifier accepts for map values. */
+
+static __always_inline bool arg_begin(struct record *r, __u32 *off, __u8 idx, __u8 kind, __u32 need)
+{
+	if (*off + 2 + need > REC_MAX)
+		return false;
+	r->data[*off & REC_MASK] = idx;
+	r->data[(*off + 1) & REC_MASK] = kind;
+	*off += 2;
+	HDR(r)->argc++;
+	return true;
+}
+
+static __always_inline void put_u32_at(struct record *r, __u32 off, __u32 v)
+{
+	*(__u32 *)&r->data[off & REC_MASK] = v;
+}
+
+static __always_inline void put_int(struct record *r, __u32 *off, __u8 idx, __s64 v)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_INT, 8))
+		return;
+	*(__s64 *)&r->data[*off & REC_MASK] = v;
+	*off += 8;
+}
+
+static __always_inline void put_uint(struct record *r, __u32 *off, __u8 idx, __u64 v)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_UINT, 8))
+		return;
+	*(__u64 *)&r->data[*off & REC_MASK] = v;
+	*off += 8;
+}
+
+/* room returns how many payload bytes fit after a u32 length at off, capped
+ * at max (a constant, which bounds the result for the verifier). */
+static __always_inline __u32 room(__u32 off, __u32 max)
+{
+	__u32 left = REC_MAX - off - 4;
+
+	if (off + 4 > REC_MAX)
+		return 0;
+	return left < max ? left : max;
+}
+
+/* str_len turns a *_str helper result (length with NUL, or error) into the
+ * length sent: unreadable strings become empty ones. */
+static __always_inline __u32 str_len(long n)
+{
+	return n > 0 ? n - 1 : 0;
+}
+
+static __always_inline void put_str_user(struct record *r, __u32 *off, __u8 idx, const void *ptr)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
+		return;
+	__u32 max = room(*off, STR_MAX);
+	__u32 n = str_len(bpf_probe_read_user_str(&r->data[(*off + 4) & REC_MASK], max, ptr));
+
+	put_u32_at(r, *off, n);
+	*off += 4 + n;
+}
+
+static __always_inline void put_str_kernel(struct record *r, __u32 *off, __u8 idx, const void *ptr)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
+		return;
+	__u32 max = room(*off, STR_MAX);
+	__u32 n = str_len(bpf_probe_read_kernel_str(&r->data[(*off + 4) & REC_MASK], max, ptr));
+
+	put_u32_at(r, *off, n);
+	*off += 4 + n;
+}
+
+/* put_bytes_user sends len bytes of user memory (a sockaddr). */
+static __always_inline void put_bytes_user(struct record *r, __u32 *off, __u8 idx, const void *ptr, __u32 len)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_BYTES, 4))
+		return;
+	__u32 max = room(*off, SOCKADDR_MAX);
+
+	if (len > max)
+		len = max;
+	if (!ptr || bpf_probe_read_user(&r->data[(*off + 4) & REC_MASK], len, ptr))
+		len = 0;
+	put_u32_at(r, *off, len);
+	*off += 4 + len;
+}
+
+/* String arrays are walked with bpf_loop(): its callback is verified once,
+ * where an open-coded loop of string reads is verified per iteration and
+ * exceeds the verifier's budget. */
+struct strs_ctx {
+	struct record *r;
+	__u32 off;
+	__u32 count;
+	__u64 ptr;   /* user array (put_strs_user) or area position (put_strs_area) */
+	__u64 end;   /* put_strs_area: end of the area */
+	__u32 psize; /* put_strs_user: pointer size */
+	bool tail;   /* put_strs_area: the next read is the rest of a cut entry */
+};
+
+static long strs_user_step(__u64 i, struct strs_ctx *c)
+{
+	struct record *r = c->r;
+	__u64 p = 0;
+	__u32 off = c->off;
+
+	if (bpf_probe_read_user(&p, c->psize & 8, (void *)(c->ptr + i * c->psize)) || !p)
+		return 1;
+	__u32 max = room(off, ARGV_STR_MAX);
+	if (!max)
+		return 1;
+	__u32 n = str_len(bpf_probe_read_user_str(&r->data[(off + 4) & REC_MASK], max, (void *)p));
+
+	put_u32_at(r, off, n);
+	c->off = off + 4 + n;
+	c->count++;
+	return 0;
+}
+
+/* put_strs_user sends a NULL-terminated user array of string pointers (argv,
+ * envp), at most ARGV_MAX entries of at most ARGV_STR_MAX bytes each. compat
+ * tasks have 4-byte pointers. */
+static __always_inline void put_strs_user(struct record *r, __u32 *off, __u8 idx, const void *arr, bool compat)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_STRS, 4))
+		return;
+	struct strs_ctx c = {
+		.r = r,
+		.off = *off + 4,
+		.ptr = (__u64)arr,
+		.psize = compat ? 4 : 8,
+	};
+
+	bpf_loop(ARGV_MAX, strs_user_step, &c, 0);
+	put_u32_at(r, *off, c.count);
+	*off = c.off;
+}
+
+static long strs_area_step(__u64 i, struct strs_ctx *c)
+{
+	struct record *r = c->r;
+	__u32 off = c->off;
+
+	if (c->ptr >= c->end || c->count >= ARGV_MAX)
+		return 1;
+	__u32 max = room(off, ARGV_STR_MAX);
+	if (!max)
+		return 1;
+	long n = bpf_probe_read_user_str(&r->data[(off + 4) & REC_MASK], max, (void *)c->ptr);
+	if (n <= 0)
+		return 1;
+	/* n == max is either an entry of exactly max-1 bytes or a cut one:
+	 * the user byte where the NUL was put tells. */
+	bool cut = false;
+	if (n == max) {
+		char b = 0;
+
+		bpf_probe_read_user(&b, 1, (void *)(c->ptr + n - 1));
+		cut = b != 0;
+	}
+	c->ptr += cut ? n - 1 : n;
+	bool was_tail = c->tail;
+
+	c->tail = cut;
+	if (was_tail)
+		return 0;
+	put_u32_at(r, off, n - 1);
+	c->off = off + 4 + n - 1;
+	c->count++;
+	return 0;
+}
+
+/* put_strs_area sends the NUL-separated strings of a user memory area
+ * [start, end) (mm->arg_start..arg_end), as the kernel laid them out for the
+ * new program. An entry longer than ARGV_STR_MAX is cut and the rest of it
+ * skipped: it is re-read into the same place without being counted. */
+static __always_inline void put_strs_area(struct record *r, __u32 *off, __u8 idx, __u64 start, __u64 end)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_STRS, 4))
+		return;
+	struct strs_ctx c = {
+		.r = r,
+		.off = *off + 4,
+		.ptr = start,
+		.end = end,
+	};
+
+	bpf_loop(2 * ARGV_MAX, strs_area_step, &c, 0);
+	put_u32_at(r, *off, c.count);
+	*off = c.off;
+}
+
+/* ---- submission ---- */
+
+/* submit copies a finished record into the ring buffer. Wake-ups are batched:
+ * the reader is woken after cfg_wakeup_events records on this CPU or when
+ * cfg_wakeup_bytes wait, otherwise not at all (the Go reader also flushes on a
+ * timer); a wake-up per record triples the cost of tracing. */
+static __always_inline void submit(const void *data, __u32 size)
+{
+	__u32 zero = 0;
+	struct vigil_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (!c)
+		return;
+	if (size > REC_MAX)
+		size = REC_MAX;
+	if (++c->since_wakeup >= cfg_wakeup_events ||
+	    bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg_wakeup_bytes) {
+		flags = BPF_RB_FORCE_WAKEUP;
+		c->since_wakeup = 0;
+	}
+	if (bpf_ringbuf_output(&events, (void *)data, size, flags))
+		c->lost++;
+	else
+		c->submitted++;
+}
+
+static __always_inline struct record *scratch_record(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+/* begin_record starts a record in the scratch buffer and returns the offset
+ * where arguments go. */
+static __always_inline __u32 begin_record(struct record *r, struct task_struct *t, __u32 event_id, __s32 syscall)
+{
+	struct vigil_hdr *h = HDR(r);
+
+	fill_hdr(h, t);
+	h->event_id = event_id;
+	h->syscall = syscall;
+	h->retval = 0;
+	h->argc = 0;
+	return sizeof(struct vigil_hdr);
+}
+
+#endif /* VIGIL_COMMON_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * file.h: what identifies an open file: its path, built from its dentry and
+ * mount chain (d_path() is not callable from these program types), and its
+ * inode's ctime.
+ */
+#ifndef VIGIL_FILE_H
+#define VIGIL_FILE_H
+
+#include "common.h"
+
+#define PATH_BUF 4096     /* longest path built; a power of two for masking */
+#define PATH_DEPTH 40     /* components and mount crossings walked */
+#define NAME_MASK 255     /* NAME_MAX */
+
+/* The path is written backwards from the end of data[0, PATH_BUF); the
+ * second half is slack so that a masked position plus one name is in bounds. */
+struct path_buf {
+	char data[2 * PATH_BUF];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_buf);
+} path_scratch SEC(".maps");
+
+struct path_walk {
+	struct path_buf *b;
+	struct dentry *d;
+	struct vfsmount *vmnt;
+	struct mount *mnt;
+	struct mount *mnt_parent;
+	__u32 pos;
+};
+
+/* path_step adds one component to the path, or crosses one mount. */
+static long path_step(__u64 i, struct path_walk *w)
+{
+	/* copied out first: BPF_CORE_READ would relocate w's own fields too */
+	struct dentry *d = w->d;
+	struct vfsmount *vmnt = w->vmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *root = BPF_CORE_READ(vmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+
+	if (d == root || d == parent) {
+		/* the top of a mount: go on from where it is mounted, unless
+		 * it is the top of the namespace (or a detached tree, whose
+		 * root is its own parent) */
+		if (d != root || mnt == w->mnt_parent)
+			return 1;
+		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
+		mnt = w->mnt_parent;
+		w->mnt = mnt;
+		w->mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+		w->vmnt = &mnt->mnt;
+		return 0;
+	}
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	__u32 len = name.len & NAME_MASK;
+	__u32 pos = w->pos;
+
+	if (len + 1 > pos)
+		return 1;
+	pos -= len;
+	bpf_probe_read_kernel(&w->b->data[pos & (PATH_BUF - 1)], len, name.name);
+	pos--;
+	w->b->data[pos & (PATH_BUF - 1)] = '/';
+	w->pos = pos;
+	w->d = parent;
+	return 0;
+}
+
+/* build_path writes the absolute path of f (as seen from the root of its
+ * mount namespace) into b and returns where it starts; it ends at PATH_BUF.
+ * Paths deeper than PATH_DEPTH keep their last components. */
+static __always_inline __u32 build_path(struct path_buf *b, struct file *f)
+{
+	struct vfsmount *vmnt = BPF_CORE_READ(f, f_path.mnt);
+	struct mount *mnt = container_of(vmnt, struct mount, mnt);
+	struct path_walk w = {
+		.b = b,
+		.d = BPF_CORE_READ(f, f_path.dentry),
+		.vmnt = vmnt,
+		.mnt = mnt,
+		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
+		.pos = PATH_BUF,
+	};
+
+	bpf_loop(PATH_DEPTH, path_step, &w, 0);
+	if (w.pos == PATH_BUF) {
+		w.pos--;
+		b->data[w.pos & (PATH_BUF - 1)] = '/';
+	}
+	return w.pos;
+}
+
+/* put_file_path sends the path of f as a string argument. */
+static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx, struct file *f)
+{
+	__u32 zero = 0;
+	struct path_buf *b = bpf_map_lookup_elem(&path_scratch, &zero);
+
+	if (!b || !f || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
+		return;
+	__u32 pos = build_path(b, f);
+	__u32 len = PATH_BUF - pos;
+	__u32 max = room(*off, STR_MAX);
+
+	if (len > max)
+		len = max;
+	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
+		len = 0;
+	put_u32_at(r, *off, len);
+	*off += 4 + len;
+}
+
+/* Older layouts of the inode ctime, for CO-RE: a timespec64 named __i_ctime
+ * (6.6 to 6.10) or i_ctime (before). */
+struct inode___ctime_ts {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___ctime_old {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 inode_ctime(struct inode *ino)
+{
+	struct timespec64 ts = {};
+
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		ts.tv_sec = BPF_CORE_READ(ino, i_ctime_sec);
+		/* bit 31 of i_ctime_nsec flags a queried multigrain timestamp */
+		ts.tv_nsec = BPF_CORE_READ(ino, i_ctime_nsec) & ~(1U << 31);
+	} else if (bpf_core_field_exists(((struct inode___ctime_ts *)ino)->__i_ctime)) {
+		ts = BPF_CORE_READ((struct inode___ctime_ts *)ino, __i_ctime);
+	} else {
+		ts = BPF_CORE_READ((struct inode___ctime_old *)ino, i_ctime);
+	}
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+#endif /* VIGIL_FILE_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sched.c: process life cycle events from the scheduler tracepoints. The
+ * loader attaches only the ones selected, so there is no selection check.
+ */
+#include "common.h"
+#include "file.h"
+
+/* ns_ids returns a task's thread and process ids in its own pid namespace. */
+static __always_inline void ns_ids(struct task_struct *t, __u32 *tid, __u32 *pid)
+{
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	__u32 lvl = BPF_CORE_READ(tp, level);
+
+	*tid = pid_at(tp, lvl).nr;
+	*pid = pid_at(BPF_CORE_READ(t, group_leader, thread_pid), lvl).nr;
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	if (!in_scope(t))
+		return 0;
+	struct record *r = scratch_record();
+	if (!r)
+		return 0;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_fork, -1);
+	__u32 tid, pid;
+
+	ns_ids(parent, &tid, &pid);
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__parent_tid, BPF_CORE_READ(parent, pid));
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__parent_ns_tid, tid);
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__parent_pid, BPF_CORE_READ(parent, tgid));
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__parent_ns_pid, pid);
+	ns_ids(child, &tid, &pid);
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__child_tid, BPF_CORE_READ(child, pid));
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__child_ns_tid, tid);
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__child_pid, BPF_CORE_READ(child, tgid));
+	put_int(r, &off, VIGIL_ARG_sched_process_fork__child_ns_pid, pid);
+	put_uint(r, &off, VIGIL_ARG_sched_process_fork__start_time, BPF_CORE_READ(child, start_boottime));
+	submit(r->data, off);
+	return 0;
+}
+
+static __always_inline int on_exec(struct linux_binprm *bprm)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	if (!in_scope(t))
+		return 0;
+	struct record *r = scratch_record();
+	if (!r)
+		return 0;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exec, -1);
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *ino = BPF_CORE_READ(file, f_inode);
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__cmdpath, BPF_CORE_READ(bprm, filename));
+	put_file_path(r, &off, VIGIL_ARG_sched_process_exec__pathname, file);
+	put_uint(r, &off, VIGIL_ARG_sched_process_exec__dev, BPF_CORE_READ(ino, i_sb, s_dev));
+	put_uint(r, &off, VIGIL_ARG_sched_process_exec__inode, BPF_CORE_READ(ino, i_ino));
+	put_uint(r, &off, VIGIL_ARG_sched_process_exec__ctime, inode_ctime(ino));
+	put_uint(r, &off, VIGIL_ARG_sched_process_exec__inode_mode, BPF_CORE_READ(ino, i_mode));
+	/* bprm->interp: the script interpreter named by a #! line, else the
+	 * file name; Tracee fills interpreter_pathname from the ELF loader
+	 * (ld.so), which these hooks do not see. */
+	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__interpreter_pathname, BPF_CORE_READ(bprm, interp));
+	if (cfg_capture & CAPTURE_ARGV)
+		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__argv,
+			      BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
+	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__interp, BPF_CORE_READ(bprm, interp));
+	put_int(r, &off, VIGIL_ARG_sched_process_exec__invoked_from_kernel, 0);
+	if (cfg_capture & CAPTURE_ENV)
+		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__env,
+			      BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
+	submit(r->data, off);
+	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *p, bool group_dead)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	if (!in_scope(t))
+		return 0;
+	struct record *r = scratch_record();
+	if (!r)
+		return 0;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exit, -1);
+
+	put_int(r, &off, VIGIL_ARG_sched_process_exit__exit_code, BPF_CORE_READ(p, exit_code));
+	put_uint(r, &off, VIGIL_ARG_sched_process_exit__process_group_exit, group_dead);
+	submit(r->data, off);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(tp_btf_sched_process_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(bprm);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p, bool group_dead)
+{
+	return on_exit(p, group_dead);
+}
+
+SEC("raw_tracepoint/sched_process_fork")
+int raw_tp_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_fork((void *)ctx->args[0], (void *)ctx->args[1]);
+}
+
+SEC("raw_tracepoint/sched_process_exec")
+int raw_tp_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_exec((void *)ctx->args[2]);
+}
+
+SEC("raw_tracepoint/sched_process_exit")
+int raw_tp_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_exit((void *)ctx->args[0], ctx->args[1]);
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * syscalls.c: the syscall dispatcher. sys_enter saves the arguments of a
+ * selected, in-scope syscall per thread; sys_exit joins them with the return
+ * value and emits one event per call. Strings are read at exit, where the
+ * pages an argument points to have been faulted in by the syscall itself,
+ * except for execve/execveat, whose memory is gone after a successful call:
+ * those records are built at entry and parked until exit.
+ */
+#include "common.h"
+
+#define NR_SYSCALLS 512
+
+/* Selection and argument specs by syscall number; the first and, for an
+ * unselected syscall, only map lookup of both dispatchers. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NR_SYSCALLS);
+	__type(key, __u32);
+	__type(value, struct vigil_syscall);
+} syscalls SEC(".maps");
+
+struct saved_args {
+	__u64 a[6];
+};
+
+/* Arguments saved at entry, by thread id. LRU: a thread that never returns
+ * (killed mid-syscall, execve from a non-leader thread, which changes its
+ * tid) must not leak entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct saved_args);
+} pending_args SEC(".maps");
+
+/* Whole execve/execveat records built at entry, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 128);
+	__type(key, __u32);
+	__type(value, struct record);
+} pending_exec SEC(".maps");
+
+static __always_inline bool is_exec(long id)
+{
+	return id == VIGIL_EVENT_execve || id == VIGIL_EVENT_execveat;
+}
+
+static __always_inline bool in_compat_syscall(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
+}
+
+static __always_inline void read_args(struct pt_regs *regs, struct saved_args *s)
+{
+	struct pt_regs r;
+
+	/* one read of the saved user registers instead of six */
+	bpf_probe_read_kernel(&r, sizeof(r), regs);
+	s->a[0] = r.di;
+	s->a[1] = r.si;
+	s->a[2] = r.dx;
+	s->a[3] = r.r10;
+	s->a[4] = r.r8;
+	s->a[5] = r.r9;
+}
+
+/* put_args appends the arguments of one call as its spec says. */
+static __always_inline void put_args(struct record *r, __u32 *off, const struct vigil_syscall *sc,
+				     const struct saved_args *s, bool compat)
+{
+	for (int i = 0; i < 6; i++) {
+		__u64 v = s->a[i];
+		__u64 next = i < 5 ? s->a[i + 1] : 0;
+
+		switch (sc->args[i]) {
+		case VIGIL_SPEC_INT32:
+			put_int(r, off, i, (__s32)v);
+			break;
+		case VIGIL_SPEC_INT64:
+			put_int(r, off, i, (__s64)v);
+			break;
+		case VIGIL_SPEC_UINT32:
+			put_uint(r, off, i, (__u32)v);
+			break;
+		case VIGIL_SPEC_UINT64:
+			put_uint(r, off, i, v);
+			break;
+		case VIGIL_SPEC_STR:
+			put_str_user(r, off, i, (void *)v);
+			break;
+		case VIGIL_SPEC_STRS:
+			put_strs_user(r, off, i, (void *)v, compat);
+			break;
+		case VIGIL_SPEC_SOCKADDR:
+			put_bytes_user(r, off, i, (void *)v, (__u32)next);
+			break;
+		case VIGIL_SPEC_SOCKADDR_LENP: {
+			int len = 0;
+
+			if (next)
+				bpf_probe_read_user(&len, sizeof(len), (void *)next);
+			put_bytes_user(r, off, i, (void *)v, len > 0 ? len : 0);
+			break;
+		}
+		}
+	}
+}
+
+static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
+{
+	__u32 nr = id;
+	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
+
+	if (!sc || !sc->selected)
+		return 0;
+
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	/* 32-bit syscalls have their own numbering: the lookup above matched
+	 * a different syscall. They are not traced (yet). */
+	if (in_compat_syscall(t) || !in_scope(t))
+		return 0;
+
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct saved_args s;
+
+	read_args(regs, &s);
+	if (!is_exec(id)) {
+		bpf_map_update_elem(&pending_args, &tid, &s, BPF_ANY);
+		return 0;
+	}
+
+	struct record *r = scratch_record();
+	if (!r)
+		return 0;
+	__u32 off = begin_record(r, t, id, id);
+
+	put_args(r, &off, sc, &s, false);
+	r->size = off;
+	bpf_map_update_elem(&pending_exec, &tid, r, BPF_ANY);
+	return 0;
+}
+
+/* on_sys_exit takes the syscall number from the caller: the tracepoint does
+ * not pass it, and each program flavor reads regs->orig_ax its cheapest way. */
+static __always_inline int on_sys_exit(__u32 nr, long ret)
+{
+	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
+
+	if (!sc || !sc->selected)
+		return 0;
+
+	struct task_struct *t = (void *)bpf_get_current_task();
+	__u32 tid = bpf_get_current_pid_tgid();
+
+	if (is_exec(nr)) {
+		struct record *r = bpf_map_lookup_elem(&pending_exec, &tid);
+
+		if (!r)
+			return 0;
+		/* refresh the context: a successful exec changed comm and
+		 * maybe credentials */
+		__u8 argc = HDR(r)->argc;
+
+		fill_hdr(HDR(r), t);
+		HDR(r)->argc = argc;
+		HDR(r)->retval = ret;
+		submit(r->data, r->size);
+		bpf_map_delete_elem(&pending_exec, &tid);
+		return 0;
+	}
+
+	struct saved_args *s = bpf_map_lookup_elem(&pending_args, &tid);
+	if (!s)
+		return 0;
+	struct record *r = scratch_record();
+	if (r) {
+		__u32 off = begin_record(r, t, nr, nr);
+
+		HDR(r)->retval = ret;
+		put_args(r, &off, sc, s, false);
+		submit(r->data, off);
+	}
+	bpf_map_delete_elem(&pending_args, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long id)
+{
+	return on_sys_enter(regs, id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	/* a BTF pointer: a plain load, no helper call, for every syscall */
+	return on_sys_exit(regs->orig_ax, ret);
+}
+
+SEC("raw_tracepoint/sys_enter")
+int raw_tp_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_sys_enter((struct pt_regs *)ctx->args[0], ctx->args[1]);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_tp_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
+}

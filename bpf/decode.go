@@ -1,0 +1,153 @@
+package bpf
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// hdrSize is sizeof(struct vigil_hdr) in c/wire.h.
+const hdrSize = 112
+
+// Decode decodes one record (c/wire.h) into ev, reusing ev.Args and the
+// Strs and Bytes of its elements. It checks every length against the record
+// and never panics; on error ev is partly filled and the error wraps
+// ErrDecode.
+func Decode(raw []byte, ev *Event) error {
+	if len(raw) < hdrSize {
+		return fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrDecode, len(raw), hdrSize)
+	}
+	le := binary.LittleEndian
+	ev.Timestamp = le.Uint64(raw[0:])
+	ev.ThreadStartTime = le.Uint64(raw[8:])
+	ev.CgroupID = le.Uint64(raw[16:])
+	ev.ReturnValue = int64(le.Uint64(raw[24:]))
+	ev.EventID = le.Uint32(raw[32:])
+	ev.Syscall = int32(le.Uint32(raw[36:]))
+	ev.HostPID = le.Uint32(raw[40:])
+	ev.HostTID = le.Uint32(raw[44:])
+	ev.HostPPID = le.Uint32(raw[48:])
+	ev.PID = le.Uint32(raw[52:])
+	ev.TID = le.Uint32(raw[56:])
+	ev.PPID = le.Uint32(raw[60:])
+	ev.UID = le.Uint32(raw[64:])
+	ev.GID = le.Uint32(raw[68:])
+	ev.MountNS = le.Uint32(raw[72:])
+	ev.PIDNS = le.Uint32(raw[76:])
+	ev.CPU = le.Uint32(raw[80:])
+	ev.Flags = le.Uint32(raw[84:])
+	comm := raw[88:104]
+	for i, c := range comm {
+		if c == 0 {
+			comm = comm[:i]
+			break
+		}
+	}
+	if string(comm) != ev.Comm { // the comparison does not allocate
+		ev.Comm = string(comm)
+	}
+	argc := int(raw[104])
+
+	d := decoder{buf: raw[hdrSize:]}
+	args := ev.Args[:0]
+	for i := 0; i < argc; i++ {
+		if len(args) < cap(args) {
+			args = args[:len(args)+1]
+		} else {
+			args = append(args, Arg{})
+		}
+		a := &args[len(args)-1]
+		if err := d.arg(a); err != nil {
+			ev.Args = args[:len(args)-1]
+			return fmt.Errorf("%w: argument %d of %d (event %d): %v", ErrDecode, i, argc, ev.EventID, err)
+		}
+	}
+	ev.Args = args
+	if len(d.buf) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last argument (event %d)", ErrDecode, len(d.buf), ev.EventID)
+	}
+	return nil
+}
+
+// decoder consumes the argument part of a record.
+type decoder struct {
+	buf []byte
+}
+
+func (d *decoder) take(n int) ([]byte, error) {
+	if n < 0 || n > len(d.buf) {
+		return nil, fmt.Errorf("needs %d bytes, %d left", n, len(d.buf))
+	}
+	b := d.buf[:n]
+	d.buf = d.buf[n:]
+	return b, nil
+}
+
+func (d *decoder) u32() (int, error) {
+	b, err := d.take(4)
+	if err != nil {
+		return 0, err
+	}
+	return int(binary.LittleEndian.Uint32(b)), nil
+}
+
+// bytes takes a u32 length and that many bytes.
+func (d *decoder) bytes() ([]byte, error) {
+	n, err := d.u32()
+	if err != nil {
+		return nil, err
+	}
+	return d.take(n)
+}
+
+func (d *decoder) arg(a *Arg) error {
+	h, err := d.take(2)
+	if err != nil {
+		return err
+	}
+	a.Index, a.Kind = h[0], ArgKind(h[1])
+	a.Int, a.Uint, a.Str = 0, 0, ""
+	a.Strs, a.Bytes = a.Strs[:0], a.Bytes[:0]
+	switch a.Kind {
+	case ArgInt, ArgUint:
+		b, err := d.take(8)
+		if err != nil {
+			return err
+		}
+		v := binary.LittleEndian.Uint64(b)
+		if a.Kind == ArgInt {
+			a.Int = int64(v)
+		} else {
+			a.Uint = v
+		}
+	case ArgString:
+		b, err := d.bytes()
+		if err != nil {
+			return err
+		}
+		a.Str = string(b)
+	case ArgStrings:
+		n, err := d.u32()
+		if err != nil {
+			return err
+		}
+		if n > len(d.buf)/4 { // each entry has at least its length
+			return fmt.Errorf("%d strings cannot fit in %d bytes", n, len(d.buf))
+		}
+		for range n {
+			b, err := d.bytes()
+			if err != nil {
+				return err
+			}
+			a.Strs = append(a.Strs, string(b))
+		}
+	case ArgBytes:
+		b, err := d.bytes()
+		if err != nil {
+			return err
+		}
+		a.Bytes = append(a.Bytes, b...)
+	default:
+		return fmt.Errorf("unknown kind %d", a.Kind)
+	}
+	return nil
+}

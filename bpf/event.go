@@ -1,0 +1,126 @@
+// Package bpf is the kernel side of Vigil: BPF programs on the syscall and
+// scheduler tracepoints that filter in the kernel and write one record per
+// event into a ring buffer, and the Go code that loads them and decodes the
+// records.
+//
+// The record format is described in c/wire.h; Decode mirrors it. Loading
+// needs Linux on x86_64 with BTF, and root (or CAP_BPF and CAP_PERFMON).
+package bpf
+
+import "errors"
+
+// Origin restricts events to tasks on the host or in containers.
+type Origin uint8
+
+const (
+	OriginAny       Origin = iota // every task
+	OriginHost                    // tasks in the initial pid namespace
+	OriginContainer               // tasks in any other pid namespace
+)
+
+// Options says what to capture. The zero value captures nothing: Events must
+// name at least one event.
+type Options struct {
+	Events       []uint32 // Tracee event ids to capture: syscall numbers and 713/714/715
+	ExcludeTGIDs []uint32 // never traced (the collector's own pid goes here)
+	PIDs         []uint32 // when non-empty: only these host tgids
+	UIDs         []uint32 // when non-empty: only these uids
+	Comms        []string // when non-empty: only these comms (truncated to 15 bytes)
+	Origin       Origin
+	CaptureArgv  bool // argv of execve, execveat and sched_process_exec
+	CaptureEnv   bool // envp of execve, execveat and env of sched_process_exec
+	// RingBufferBytes is the ring buffer size: a power of two, at least
+	// os.Getpagesize(); 0 means DefaultRingBufferBytes.
+	RingBufferBytes int
+	// WakeupEvents batches wake-ups: the reader is woken after this many
+	// records per CPU (or when a quarter of the ring buffer is filled);
+	// records in between wait for the next wake-up or Flush. 0 means
+	// DefaultWakeupEvents; 1 wakes the reader for every record.
+	WakeupEvents int
+}
+
+// Defaults of Options.
+const (
+	DefaultRingBufferBytes = 8 << 20
+	DefaultWakeupEvents    = 64
+)
+
+// Stats are the kernel side's counters, summed over CPUs.
+type Stats struct {
+	Submitted uint64 // records written to the ring buffer
+	Lost      uint64 // records dropped because the ring buffer was full
+}
+
+var (
+	// ErrClosed is returned by Read after Close.
+	ErrClosed = errors.New("bpf: probe closed")
+	// ErrDecode is wrapped by errors about malformed records. Reading can go
+	// on after one.
+	ErrDecode = errors.New("bpf: malformed record")
+	// ErrFlushed is returned by Read once every record pending at a Flush has
+	// been returned: the moment for the caller to hand on a partial batch.
+	ErrFlushed = errors.New("bpf: flushed")
+)
+
+// ArgKind is how an argument value is encoded, and which Arg field holds it.
+type ArgKind uint8
+
+const (
+	ArgInt     ArgKind = 1 + iota // Arg.Int
+	ArgUint                       // Arg.Uint (also pointers, dev_t, bool as 0/1)
+	ArgString                     // Arg.Str
+	ArgStrings                    // Arg.Strs
+	ArgBytes                      // Arg.Bytes (a raw struct sockaddr)
+)
+
+// Arg is one captured argument. Index is its position in the event's Args
+// list of the catalog (package vigil).
+type Arg struct {
+	Index uint8
+	Kind  ArgKind
+	Int   int64
+	Uint  uint64
+	Str   string
+	Strs  []string
+	Bytes []byte
+}
+
+// Event is one decoded record.
+type Event struct {
+	Timestamp       uint64 // bpf_ktime_get_boot_ns; see BootTimeToWall
+	ThreadStartTime uint64 // task start_boottime, ns
+	CgroupID        uint64
+	ReturnValue     int64
+	EventID         uint32
+	Syscall         int32 // originating syscall number, -1 if none
+	HostPID         uint32
+	HostTID         uint32
+	HostPPID        uint32
+	PID             uint32 // in the task's own pid namespace
+	TID             uint32
+	PPID            uint32 // 0 when the parent is outside the task's pid namespace
+	UID             uint32
+	GID             uint32
+	MountNS         uint32
+	PIDNS           uint32
+	CPU             uint32
+	Flags           uint32 // FlagCompat, FlagContainer
+	Comm            string
+	Args            []Arg // in increasing Index order; missing ones were not captured
+}
+
+// Event flags.
+const (
+	FlagCompat    uint32 = 1 << 0 // a 32-bit syscall
+	FlagContainer uint32 = 1 << 1 // the task's pid namespace is not the initial one
+)
+
+// Arg returns the argument at catalog position index, or nil.
+func (e *Event) Arg(index int) *Arg {
+	for i := range e.Args {
+		if int(e.Args[i].Index) == index {
+			return &e.Args[i]
+		}
+	}
+	return nil
+}

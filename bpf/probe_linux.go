@@ -1,0 +1,351 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+)
+
+// btfPath is where the kernel publishes its BTF; CO-RE relocations and
+// tp_btf programs need it.
+const btfPath = "/sys/kernel/btf/vmlinux"
+
+// Values of the cfg_* variables in c/common.h.
+const (
+	filterPIDs  = 1 << 0
+	filterUIDs  = 1 << 1
+	filterComms = 1 << 2
+
+	captureArgv = 1 << 0
+	captureEnv  = 1 << 1
+)
+
+// Attach modes.
+const (
+	modeTPBTF = "tp_btf"
+	modeRawTP = "raw_tracepoint"
+)
+
+// hook is one tracepoint and its program in each attach mode.
+type hook struct {
+	tracepoint string
+	tpBTF      string
+	rawTP      string
+}
+
+var (
+	hookSysEnter = hook{"sys_enter", vigilProgTpBtfSysEnter, vigilProgRawTpSysEnter}
+	hookSysExit  = hook{"sys_exit", vigilProgTpBtfSysExit, vigilProgRawTpSysExit}
+	schedHooks   = map[uint32]hook{
+		eventSchedProcessFork: {"sched_process_fork", vigilProgTpBtfSchedProcessFork, vigilProgRawTpSchedProcessFork},
+		eventSchedProcessExec: {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
+		eventSchedProcessExit: {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
+	}
+)
+
+// Probe is a loaded and attached set of programs and the reader of their
+// ring buffer. Read is for one goroutine; Flush, Stats and Close may be
+// called from others.
+type Probe struct {
+	coll     *ebpf.Collection
+	links    []link.Link
+	rd       *ringbuf.Reader
+	counters *ebpf.Map
+	mode     string
+	rec      ringbuf.Record
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// plan is what Load derived from Options.
+type plan struct {
+	syscalls map[uint32][6]uint8
+	hooks    []hook
+}
+
+func planFor(opts *Options) (*plan, error) {
+	if len(opts.Events) == 0 {
+		return nil, errors.New("bpf: no events selected")
+	}
+	p := &plan{syscalls: map[uint32][6]uint8{}}
+	for _, id := range opts.Events {
+		d, ok := supported(id)
+		if !ok {
+			return nil, fmt.Errorf("bpf: event %d cannot be captured (SupportedEvents lists those that can)", id)
+		}
+		if h, sched := schedHooks[id]; sched {
+			if !slices.Contains(p.hooks, h) {
+				p.hooks = append(p.hooks, h)
+			}
+			continue
+		}
+		spec, err := syscallSpec(d, opts.CaptureArgv, opts.CaptureEnv)
+		if err != nil {
+			return nil, fmt.Errorf("bpf: %w", err)
+		}
+		p.syscalls[id] = spec
+	}
+	if len(p.syscalls) > 0 {
+		p.hooks = append(p.hooks, hookSysExit, hookSysEnter)
+	}
+	return p, nil
+}
+
+// Load loads the programs, attaches them (tp_btf, falling back to
+// raw_tracepoint when the kernel refuses tracing programs), and starts
+// capturing. Pass the caller's own pid in ExcludeTGIDs: a reader that traces
+// itself feeds on its own events.
+func Load(opts Options) (*Probe, error) {
+	return load(opts, []string{modeTPBTF, modeRawTP})
+}
+
+func load(opts Options, modes []string) (*Probe, error) {
+	ringSize := opts.RingBufferBytes
+	if ringSize == 0 {
+		ringSize = DefaultRingBufferBytes
+	}
+	if ringSize < os.Getpagesize() || ringSize&(ringSize-1) != 0 || ringSize > 1<<30 {
+		return nil, fmt.Errorf("bpf: ring buffer size %d is not a power of two between the page size (%d) and 1 GiB", ringSize, os.Getpagesize())
+	}
+	wakeup := opts.WakeupEvents
+	if wakeup == 0 {
+		wakeup = DefaultWakeupEvents
+	}
+	if wakeup < 0 {
+		return nil, fmt.Errorf("bpf: negative WakeupEvents %d", wakeup)
+	}
+	pl, err := planFor(&opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(btfPath); err != nil {
+		return nil, fmt.Errorf("bpf: kernel BTF not found at %s (%w); a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed: %w",
+			btfPath, err, errors.ErrUnsupported)
+	}
+
+	var errs []error
+	for _, mode := range modes {
+		p, err := loadMode(&opts, pl, mode, uint64(ringSize), uint64(wakeup))
+		if err == nil {
+			return p, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", mode, err))
+	}
+	err = errors.Join(errs...)
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return nil, fmt.Errorf("bpf: %w: the kernel refused the eBPF programs; run as root or grant CAP_BPF, CAP_PERFMON (and CAP_SYS_RESOURCE on kernels before 5.11): %w",
+			os.ErrPermission, err)
+	}
+	return nil, fmt.Errorf("bpf: loading the eBPF programs: %w", err)
+}
+
+func loadMode(opts *Options, pl *plan, mode string, ringSize, wakeup uint64) (_ *Probe, err error) {
+	spec, err := loadVigil()
+	if err != nil {
+		return nil, err
+	}
+	// Load only the programs of this mode that are attached.
+	keep := map[string]bool{}
+	for _, h := range pl.hooks {
+		keep[h.name(mode)] = true
+	}
+	for name := range spec.Programs {
+		if !keep[name] {
+			delete(spec.Programs, name)
+		}
+	}
+	spec.Maps[vigilMapEvents].MaxEntries = uint32(ringSize)
+	if err := setVariables(spec, opts, ringSize, wakeup); err != nil {
+		return nil, err
+	}
+
+	coll, err := ebpf.NewCollection(spec)
+	if err != nil {
+		var verr *ebpf.VerifierError
+		if errors.As(err, &verr) {
+			return nil, fmt.Errorf("%w (verifier log tail: %v)", err, verr.Log[max(0, len(verr.Log)-5):])
+		}
+		return nil, err
+	}
+	p := &Probe{coll: coll, mode: mode, counters: coll.Maps[vigilMapCounters]}
+	defer func() {
+		if err != nil {
+			p.Close()
+		}
+	}()
+	if err := fillMaps(coll, opts, pl); err != nil {
+		return nil, err
+	}
+	p.rd, err = ringbuf.NewReader(coll.Maps[vigilMapEvents])
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range pl.hooks {
+		prog := coll.Programs[h.name(mode)]
+		var l link.Link
+		if mode == modeTPBTF {
+			l, err = link.AttachTracing(link.TracingOptions{Program: prog})
+		} else {
+			l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: h.tracepoint, Program: prog})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("attaching to %s: %w", h.tracepoint, err)
+		}
+		p.links = append(p.links, l)
+	}
+	return p, nil
+}
+
+func (h hook) name(mode string) string {
+	if mode == modeTPBTF {
+		return h.tpBTF
+	}
+	return h.rawTP
+}
+
+func setVariables(spec *ebpf.CollectionSpec, opts *Options, ringSize, wakeup uint64) error {
+	var filters, capture uint32
+	if len(opts.PIDs) > 0 {
+		filters |= filterPIDs
+	}
+	if len(opts.UIDs) > 0 {
+		filters |= filterUIDs
+	}
+	if len(opts.Comms) > 0 {
+		filters |= filterComms
+	}
+	if opts.CaptureArgv {
+		capture |= captureArgv
+	}
+	if opts.CaptureEnv {
+		capture |= captureEnv
+	}
+	if opts.Origin > OriginContainer {
+		return fmt.Errorf("unknown origin %d", opts.Origin)
+	}
+	vars := []struct {
+		name  string
+		value any
+	}{
+		{vigilVarCfgFilters, filters},
+		{vigilVarCfgOrigin, uint32(opts.Origin)},
+		{vigilVarCfgCapture, capture},
+		{vigilVarCfgWakeupEvents, wakeup},
+		// Wake the reader when a quarter of the ring waits, whatever the
+		// count: a burst must not fill the ring before anyone reads it.
+		{vigilVarCfgWakeupBytes, ringSize / 4},
+	}
+	for _, v := range vars {
+		if err := spec.Variables[v.name].Set(v.value); err != nil {
+			return fmt.Errorf("setting %s: %w", v.name, err)
+		}
+	}
+	return nil
+}
+
+func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
+	one := uint8(1)
+	for nr, spec := range pl.syscalls {
+		v := vigilVigilSyscall{Selected: 1, Args: spec}
+		if err := coll.Maps[vigilMapSyscalls].Put(nr, &v); err != nil {
+			return fmt.Errorf("selecting syscall %d: %w", nr, err)
+		}
+	}
+	sets := []struct {
+		m    string
+		keys []uint32
+	}{
+		{vigilMapExcludedTgids, opts.ExcludeTGIDs},
+		{vigilMapAllowedTgids, opts.PIDs},
+		{vigilMapAllowedUids, opts.UIDs},
+	}
+	for _, s := range sets {
+		for _, k := range s.keys {
+			if err := coll.Maps[s.m].Put(k, one); err != nil {
+				return fmt.Errorf("filling %s with %d: %w", s.m, k, err)
+			}
+		}
+	}
+	for _, c := range opts.Comms {
+		var k vigilCommKey
+		for i := 0; i < len(k.Comm)-1 && i < len(c); i++ {
+			k.Comm[i] = int8(c[i])
+		}
+		if err := coll.Maps[vigilMapAllowedComms].Put(&k, one); err != nil {
+			return fmt.Errorf("filling %s with %q: %w", vigilMapAllowedComms, c, err)
+		}
+	}
+	return nil
+}
+
+// AttachMode returns how the programs are attached: "tp_btf" or
+// "raw_tracepoint".
+func (p *Probe) AttachMode() string { return p.mode }
+
+// Read blocks until the next record and decodes it into ev, reusing its
+// slices. It returns ErrClosed after Close. A decode failure returns an error
+// wrapping ErrDecode; the next Read goes on with the next record.
+//
+// Records written without a wake-up (see Options.WakeupEvents) reach Read
+// only at the next wake-up or Flush: call Flush periodically. After a Flush,
+// Read returns ErrFlushed once the records pending at it have been returned.
+func (p *Probe) Read(ev *Event) error {
+	for {
+		err := p.rd.ReadInto(&p.rec)
+		switch {
+		case err == nil:
+			return Decode(p.rec.RawSample, ev)
+		case errors.Is(err, ringbuf.ErrFlushed):
+			return ErrFlushed
+		case errors.Is(err, ringbuf.ErrClosed), errors.Is(err, os.ErrClosed):
+			return ErrClosed
+		default:
+			return fmt.Errorf("bpf: reading the ring buffer: %w", err)
+		}
+	}
+}
+
+// Flush makes a blocked Read return the records pending now.
+func (p *Probe) Flush() {
+	_ = p.rd.Flush() // fails only once the reader is closed, when Read returns ErrClosed anyway
+}
+
+// Stats returns the kernel side's counters, summed over CPUs.
+func (p *Probe) Stats() (Stats, error) {
+	var perCPU []vigilVigilCounters
+	if err := p.counters.Lookup(uint32(0), &perCPU); err != nil {
+		return Stats{}, fmt.Errorf("bpf: reading counters: %w", err)
+	}
+	var s Stats
+	for _, c := range perCPU {
+		s.Submitted += c.Submitted
+		s.Lost += c.Lost
+	}
+	return s, nil
+}
+
+// Close detaches the programs, unblocks Read and frees everything.
+func (p *Probe) Close() error {
+	p.closeOnce.Do(func() {
+		var errs []error
+		for _, l := range p.links {
+			errs = append(errs, l.Close())
+		}
+		if p.rd != nil {
+			errs = append(errs, p.rd.Close())
+		}
+		p.coll.Close()
+		p.closeErr = errors.Join(errs...)
+	})
+	return p.closeErr
+}

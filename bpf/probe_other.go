@@ -1,0 +1,28 @@
+//go:build !linux || !amd64
+
+package bpf
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// The programs are built for x86_64 Linux (the syscall numbers are its own):
+// elsewhere Load reports errors.ErrUnsupported and the rest of the module
+// still builds.
+
+// Probe is a loaded set of programs; it cannot be created on this platform.
+type Probe struct{}
+
+// Load fails: capturing needs Linux on x86_64.
+func Load(Options) (*Probe, error) {
+	return nil, fmt.Errorf("bpf: capturing kernel events needs Linux on x86_64, not %s/%s: %w",
+		runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
+}
+
+func (p *Probe) AttachMode() string    { return "" }
+func (p *Probe) Read(*Event) error     { return ErrClosed }
+func (p *Probe) Flush()                {}
+func (p *Probe) Stats() (Stats, error) { return Stats{}, errors.ErrUnsupported }
+func (p *Probe) Close() error          { return nil }
