@@ -1,0 +1,78 @@
+package kerneleventsreceiver
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadatatest"
+)
+
+// collected flattens the records a sink received.
+func collected(sink *consumertest.LogsSink) []plog.LogRecord {
+	var out []plog.LogRecord
+	for _, logs := range sink.AllLogs() {
+		for i := 0; i < logs.ResourceLogs().Len(); i++ {
+			sls := logs.ResourceLogs().At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				lrs := sls.At(j).LogRecords()
+				for k := 0; k < lrs.Len(); k++ {
+					out = append(out, lrs.At(k))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = "testdata/replay.jsonl"
+	cfg.BatchSize = 2 // three good events: two batches
+	sink := new(consumertest.LogsSink)
+	rcv, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tel), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 3 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+
+	assert.Len(t, sink.AllLogs(), 2)
+	host, ok := sink.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().Get(vigil.AttrHostName)
+	require.True(t, ok)
+	assert.Equal(t, "node-1", host.Str())
+
+	recs := collected(sink)
+	assert.Equal(t, "kernel.openat", recs[0].EventName())
+	path, _ := recs[0].Attributes().Get(vigil.AttrArgPrefix + "pathname")
+	assert.Equal(t, "/etc/shadow", path.Str())
+
+	assert.Equal(t, "kernel.ptrace", recs[1].EventName())
+	req, _ := recs[1].Attributes().Get(vigil.AttrArgPrefix + "request")
+	assert.Equal(t, "PTRACE_TRACEME", req.Str())
+	origin, _ := recs[1].Attributes().Get(vigil.AttrOrigin)
+	assert.Equal(t, vigil.OriginContainer, origin.Str())
+
+	addr, _ := recs[2].Attributes().Get(vigil.AttrArgPrefix + "addr")
+	assert.Equal(t, map[string]any{"sa_family": "AF_INET", "sin_addr": "10.0.0.7", "sin_port": "443"}, addr.Map().AsRaw())
+
+	// The non-JSON line and the event without a name are counted, not fatal.
+	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualKerneleventsEventsEmitted(t, tel, []metricdata.DataPoint[int64]{
+		{Value: 1, Attributes: attributeSetFor("openat")},
+		{Value: 1, Attributes: attributeSetFor("ptrace")},
+		{Value: 1, Attributes: attributeSetFor("connect")},
+	}, metricdatatest.IgnoreTimestamp())
+}
