@@ -57,8 +57,9 @@ var (
 	// ErrDecode is wrapped by errors about malformed records. Reading can go
 	// on after one.
 	ErrDecode = errors.New("bpf: malformed record")
-	// ErrFlushed is returned by Read once every record pending at a Flush has
-	// been returned: the moment for the caller to hand on a partial batch.
+	// ErrFlushed is returned by Read once it has returned every record that
+	// was pending when Flush was called: a point to hand a batch on. Reading
+	// goes on after it.
 	ErrFlushed = errors.New("bpf: flushed")
 )
 

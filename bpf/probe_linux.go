@@ -293,29 +293,28 @@ func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
 func (p *Probe) AttachMode() string { return p.mode }
 
 // Read blocks until the next record and decodes it into ev, reusing its
-// slices. It returns ErrClosed after Close. A decode failure returns an error
-// wrapping ErrDecode; the next Read goes on with the next record.
+// slices. It returns ErrClosed after Close, and ErrFlushed after the records
+// pending at a Flush. A decode failure returns an error wrapping ErrDecode.
+// Reading goes on after ErrFlushed and ErrDecode.
 //
 // Records written without a wake-up (see Options.WakeupEvents) reach Read
-// only at the next wake-up or Flush: call Flush periodically. After a Flush,
-// Read returns ErrFlushed once the records pending at it have been returned.
+// only at the next wake-up or Flush: call Flush periodically.
 func (p *Probe) Read(ev *Event) error {
-	for {
-		err := p.rd.ReadInto(&p.rec)
-		switch {
-		case err == nil:
-			return Decode(p.rec.RawSample, ev)
-		case errors.Is(err, ringbuf.ErrFlushed):
-			return ErrFlushed
-		case errors.Is(err, ringbuf.ErrClosed), errors.Is(err, os.ErrClosed):
-			return ErrClosed
-		default:
-			return fmt.Errorf("bpf: reading the ring buffer: %w", err)
-		}
+	err := p.rd.ReadInto(&p.rec)
+	switch {
+	case err == nil:
+		return Decode(p.rec.RawSample, ev)
+	case errors.Is(err, ringbuf.ErrFlushed):
+		return ErrFlushed
+	case errors.Is(err, ringbuf.ErrClosed), errors.Is(err, os.ErrClosed):
+		return ErrClosed
+	default:
+		return fmt.Errorf("bpf: reading the ring buffer: %w", err)
 	}
 }
 
-// Flush makes a blocked Read return the records pending now.
+// Flush makes a blocked Read return the records pending now, then
+// ErrFlushed.
 func (p *Probe) Flush() {
 	_ = p.rd.Flush() // fails only once the reader is closed, when Read returns ErrClosed anyway
 }
