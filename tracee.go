@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -111,6 +113,21 @@ func (ev *TraceeEvent) containerID() string {
 		return ev.ContainerID
 	}
 	return ev.Container.ID
+}
+
+// RecordOrigin returns the Tracee selector origin of a record: its
+// kernel.origin attribute, or, for records written without one, the origin
+// derived from container.id and kernel.container.started.
+func RecordOrigin(attrs pcommon.Map) string {
+	if v, ok := attrs.Get(AttrOrigin); ok {
+		return v.Str()
+	}
+	var id string
+	if v, ok := attrs.Get(AttrContainerID); ok {
+		id = v.Str()
+	}
+	started, ok := attrs.Get(AttrContainerStarted)
+	return originOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
 }
 
 func originOf(containerID string, started bool) string {
@@ -262,13 +279,13 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 		}
 	case map[string]string:
 		m := v.SetEmptyMap()
-		for k, e := range x {
-			m.PutStr(k, e)
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			m.PutStr(k, x[k])
 		}
 	case map[string]any:
 		m := v.SetEmptyMap()
-		for k, e := range x {
-			setArgValue(m.PutEmpty(k), "", e)
+		for _, k := range slices.Sorted(maps.Keys(x)) { // Go maps have no order; records should
+			setArgValue(m.PutEmpty(k), "", x[k])
 		}
 	default:
 		// An unknown Go type: keep its JSON text rather than lose it.
@@ -409,7 +426,7 @@ func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent 
 	}
 	def, known := LookupEvent(ev.EventName)
 	if known {
-		if _, ok := at.Get(AttrEventID); !ok {
+		if v, ok := at.Get(AttrEventID); !ok || v.Type() != pcommon.ValueTypeInt {
 			ev.EventID = int64(def.ID)
 		}
 		for _, ad := range def.Args {
