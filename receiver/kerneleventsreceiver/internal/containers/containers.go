@@ -33,29 +33,43 @@ func IDFromCgroupPath(path string) string {
 	return ""
 }
 
-// cgroupPathOf returns the path of pid's cgroup from /proc/<pid>/cgroup: the
-// unified (v2) hierarchy's line "0::<path>" when present, else the first v1
-// line that names a container.
+// cgroupPathOf returns the path of pid's cgroup from /proc/<pid>/cgroup:
+// the first path that names a container, preferring the unified (v2)
+// hierarchy's "0::<path>" line; on hybrid hosts a runtime may place the task
+// in a container cgroup of the v1 controllers only. Without a container, the
+// v2 path (or any path) is returned.
 func cgroupPathOf(procRoot string, pid uint32) (string, bool) {
 	data, err := os.ReadFile(procRoot + "/" + strconv.FormatUint(uint64(pid), 10) + "/cgroup")
 	if err != nil {
 		return "", false
 	}
-	var v1 string
+	var unified, v1Container, any string
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		fields := strings.SplitN(sc.Text(), ":", 3)
 		if len(fields) != 3 {
 			continue
 		}
-		if fields[0] == "0" && fields[1] == "" {
-			return fields[2], true
+		path := fields[2]
+		if any == "" {
+			any = path
 		}
-		if v1 == "" && IDFromCgroupPath(fields[2]) != "" {
-			v1 = fields[2]
+		switch {
+		case fields[0] == "0" && fields[1] == "":
+			unified = path
+		case v1Container == "" && IDFromCgroupPath(path) != "":
+			v1Container = path
 		}
 	}
-	return v1, v1 != ""
+	for _, p := range []string{unified, v1Container} {
+		if IDFromCgroupPath(p) != "" {
+			return p, true
+		}
+	}
+	if unified != "" {
+		return unified, true
+	}
+	return any, any != ""
 }
 
 // Resolver maps cgroup ids to container ids.

@@ -63,3 +63,13 @@ func TestCgroupV1Only(t *testing.T) {
 func TestHostProcessHasNoContainer(t *testing.T) {
 	assert.Equal(t, "", NewResolver("/proc").ContainerID(1, uint32(os.Getpid())))
 }
+
+func TestHybridHostPrefersTheContainerPath(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "88")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	// The unified hierarchy says "/", the v1 controllers name the container.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
+		[]byte("9:name=systemd:/\n4:memory:/vigil/"+id+"\n0::/\n"), 0o644))
+	assert.Equal(t, id, NewResolver(root).ContainerID(1, 88))
+}
