@@ -27,7 +27,8 @@ type vigilRecord struct {
 	_    structs.HostLayout
 	Size uint32
 	Pad  uint32
-	Data [20480]uint8
+	Hdr  vigilVigilHdr
+	_    [20368]byte
 }
 
 type vigilSavedArgs struct {
@@ -40,6 +41,31 @@ type vigilVigilCounters struct {
 	Submitted   uint64
 	Lost        uint64
 	SinceWakeup uint64
+}
+
+type vigilVigilHdr struct {
+	_         structs.HostLayout
+	Ts        uint64
+	StartTime uint64
+	CgroupId  uint64
+	Retval    int64
+	EventId   uint32
+	Syscall   int32
+	HostPid   uint32
+	HostTid   uint32
+	HostPpid  uint32
+	Pid       uint32
+	Tid       uint32
+	Ppid      uint32
+	Uid       uint32
+	Gid       uint32
+	MntNs     uint32
+	PidNs     uint32
+	Cpu       uint32
+	Flags     uint32
+	Comm      [16]int8
+	Argc      uint8
+	Pad       [7]uint8
 }
 
 type vigilVigilSyscall struct {

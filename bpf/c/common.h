@@ -33,10 +33,13 @@
 struct record {
 	__u32 size;
 	__u32 _pad;
-	__u8 data[REC_MAX + STR_MAX];
+	union {
+		struct vigil_hdr hdr;
+		__u8 data[REC_MAX + STR_MAX];
+	};
 };
 
-#define HDR(r) ((struct vigil_hdr *)(r)->data)
+#define HDR(r) (&(r)->hdr)
 
 /* ---- configuration, set by the loader before the programs are loaded ---- */
 

@@ -1,0 +1,215 @@
+package bpf
+
+import (
+	"encoding/binary"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+// encode writes ev in the wire format of c/wire.h, as the programs do.
+func encode(ev *Event) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, hdrSize)
+	le.PutUint64(b[0:], ev.Timestamp)
+	le.PutUint64(b[8:], ev.ThreadStartTime)
+	le.PutUint64(b[16:], ev.CgroupID)
+	le.PutUint64(b[24:], uint64(ev.ReturnValue))
+	le.PutUint32(b[32:], ev.EventID)
+	le.PutUint32(b[36:], uint32(ev.Syscall))
+	for i, v := range []uint32{ev.HostPID, ev.HostTID, ev.HostPPID, ev.PID, ev.TID, ev.PPID,
+		ev.UID, ev.GID, ev.MountNS, ev.PIDNS, ev.CPU, ev.Flags} {
+		le.PutUint32(b[40+4*i:], v)
+	}
+	copy(b[88:103], ev.Comm)
+	b[104] = byte(len(ev.Args))
+	str := func(s []byte) {
+		b = le.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
+	}
+	for _, a := range ev.Args {
+		b = append(b, a.Index, byte(a.Kind))
+		switch a.Kind {
+		case ArgInt:
+			b = le.AppendUint64(b, uint64(a.Int))
+		case ArgUint:
+			b = le.AppendUint64(b, a.Uint)
+		case ArgString:
+			str([]byte(a.Str))
+		case ArgStrings:
+			b = le.AppendUint32(b, uint32(len(a.Strs)))
+			for _, s := range a.Strs {
+				str([]byte(s))
+			}
+		case ArgBytes:
+			str(a.Bytes)
+		}
+	}
+	return b
+}
+
+// sampleEvents are realistic events of each argument kind.
+func sampleEvents() []Event {
+	return []Event{
+		{
+			Timestamp: 817183084206, ThreadStartTime: 817182562975, CgroupID: 1, EventID: 59, Syscall: 59,
+			HostPID: 19368, HostTID: 19368, HostPPID: 19367, PID: 19368, TID: 19368, PPID: 19367,
+			MountNS: 4026531832, PIDNS: 4026531836, CPU: 1, Comm: "cat",
+			Args: []Arg{
+				{Index: 0, Kind: ArgString, Str: "/usr/bin/cat"},
+				{Index: 1, Kind: ArgStrings, Strs: []string{"cat", "/etc/hostname"}},
+			},
+		},
+		{
+			Timestamp: 1, EventID: 257, Syscall: 257, ReturnValue: -2, Comm: "sh", Flags: FlagContainer,
+			Args: []Arg{
+				{Index: 0, Kind: ArgInt, Int: -100},
+				{Index: 1, Kind: ArgString, Str: "/etc/shadow"},
+				{Index: 2, Kind: ArgInt, Int: 524288},
+				{Index: 3, Kind: ArgUint, Uint: 0o644},
+			},
+		},
+		{
+			EventID: 42, Syscall: 42, Comm: "curl",
+			Args: []Arg{
+				{Index: 0, Kind: ArgInt, Int: 3},
+				{Index: 1, Kind: ArgBytes, Bytes: []byte{2, 0, 0x1f, 0x90, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}},
+				{Index: 2, Kind: ArgInt, Int: 16},
+			},
+		},
+		{EventID: 715, Syscall: -1, Comm: "a-fifteen-chars", Args: []Arg{{Index: 0, Kind: ArgInt, Int: 768}, {Index: 1, Kind: ArgUint, Uint: 1}}},
+		{EventID: 714, Syscall: -1, Args: []Arg{{Index: 10, Kind: ArgStrings, Strs: []string{}}, {Index: 11, Kind: ArgString, Str: ""}}},
+	}
+}
+
+// normalize makes nil and empty slices compare equal.
+func normalize(ev *Event) {
+	for i := range ev.Args {
+		a := &ev.Args[i]
+		if len(a.Strs) == 0 {
+			a.Strs = nil
+		}
+		if len(a.Bytes) == 0 {
+			a.Bytes = nil
+		}
+	}
+}
+
+func TestDecodeRoundTrip(t *testing.T) {
+	for _, want := range sampleEvents() {
+		var got Event
+		if err := Decode(encode(&want), &got); err != nil {
+			t.Fatalf("event %d: %v", want.EventID, err)
+		}
+		normalize(&got)
+		normalize(&want)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("event %d:\n got %+v\nwant %+v", want.EventID, got, want)
+		}
+	}
+}
+
+func TestDecodeReuses(t *testing.T) {
+	evs := sampleEvents()
+	var ev Event
+	if err := Decode(encode(&evs[0]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	argv := ev.Args[1].Strs
+	raw := encode(&evs[0])
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := Decode(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// one string for the path and one per argv entry; comm, Args and Strs
+	// are reused
+	if allocs > 3 {
+		t.Errorf("Decode allocates %.0f times per event, want <= 3", allocs)
+	}
+	if &ev.Args[1].Strs[0] != &argv[0] {
+		t.Error("Decode did not reuse the Strs of an argument")
+	}
+	// a shorter event leaves no stale arguments behind
+	if err := Decode(encode(&evs[3]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Args) != 2 || ev.Args[0].Int != 768 || ev.Args[0].Str != "" || len(ev.Args[0].Strs) != 0 {
+		t.Errorf("stale state after reuse: %+v", ev.Args)
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	good := encode(&sampleEvents()[0])
+	withArgc := func(b []byte, n byte) []byte {
+		b = append([]byte(nil), b...)
+		b[104] = n
+		return b
+	}
+	tests := []struct {
+		name string
+		raw  []byte
+	}{
+		{"empty", nil},
+		{"short header", good[:hdrSize-1]},
+		{"truncated argument", good[:len(good)-1]},
+		{"trailing bytes", append(append([]byte(nil), good...), 0)},
+		{"argc larger than the arguments", withArgc(good, 3)},
+		{"unknown kind", append(withArgc(good[:hdrSize], 1), 0, 9, 0, 0, 0, 0, 0, 0, 0, 0)},
+		{"string longer than the record", append(withArgc(good[:hdrSize], 1), 0, byte(ArgString), 0xff, 0xff, 0xff, 0xff)},
+		{"huge string count", append(withArgc(good[:hdrSize], 1), 0, byte(ArgStrings), 0xff, 0xff, 0xff, 0x7f)},
+		{"bytes length cut", append(withArgc(good[:hdrSize], 1), 0, byte(ArgBytes), 0x10, 0)},
+		{"integer cut", append(withArgc(good[:hdrSize], 1), 0, byte(ArgInt), 1, 2, 3)},
+		{"argument header cut", append(withArgc(good[:hdrSize], 1), 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ev Event
+			err := Decode(tt.raw, &ev)
+			if !errors.Is(err, ErrDecode) {
+				t.Fatalf("Decode = %v, want an error wrapping ErrDecode", err)
+			}
+		})
+	}
+}
+
+func TestDecodeHeader(t *testing.T) {
+	ev := Event{
+		Timestamp: 1, ThreadStartTime: 2, CgroupID: 3, ReturnValue: -4, EventID: 5, Syscall: -1,
+		HostPID: 7, HostTID: 8, HostPPID: 9, PID: 10, TID: 11, PPID: 12, UID: 13, GID: 14,
+		MountNS: 15, PIDNS: 16, CPU: 17, Flags: FlagCompat | FlagContainer, Comm: "123456789012345",
+	}
+	var got Event
+	if err := Decode(encode(&ev), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Args == nil {
+		got.Args = ev.Args
+	}
+	if !reflect.DeepEqual(got, ev) {
+		t.Errorf("got %+v\nwant %+v", got, ev)
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, ev := range sampleEvents() {
+		f.Add(encode(&ev))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var ev Event
+		err := Decode(raw, &ev)
+		if err != nil {
+			if !errors.Is(err, ErrDecode) {
+				t.Fatalf("error does not wrap ErrDecode: %v", err)
+			}
+			return
+		}
+		// what decodes re-encodes to the same bytes, but for the comm,
+		// which is cut at its NUL, and the header padding
+		normalize(&ev)
+		again := encode(&ev)
+		if len(again) != len(raw) {
+			t.Fatalf("re-encoded %d bytes, decoded %d", len(again), len(raw))
+		}
+	})
+}
