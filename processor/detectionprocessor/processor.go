@@ -1,0 +1,244 @@
+package detectionprocessor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+)
+
+// errorLogInterval is how often one signature's runtime errors are logged;
+// the errors in between are counted and reported with the next message.
+const errorLogInterval = time.Minute
+
+// parallelThreshold is the batch size below which a batch is evaluated on
+// the calling goroutine: fanning out costs more than a few evaluations.
+const parallelThreshold = 64
+
+type detectionProcessor struct {
+	cfg       *Config
+	logger    *zap.Logger
+	telemetry *metadata.TelemetryBuilder
+
+	eng     *engine.Engine
+	workers []*worker
+	sigs    map[*signature.Signature]*sigState
+}
+
+// sigState is what the processor keeps per signature: its telemetry
+// attribute and the rate limit of its error log.
+type sigState struct {
+	attr       metric.MeasurementOption
+	lastLogged atomic.Int64 // unix nanos
+	suppressed atomic.Int64
+}
+
+// worker is the per-goroutine evaluation state.
+type worker struct {
+	ev      *engine.Worker
+	matches []engine.Match
+}
+
+// item is a record some signature selected.
+type item struct {
+	lr    plog.LogRecord
+	res   pcommon.Resource
+	group *engine.Group
+}
+
+func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProcessor, error) {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb}, nil
+}
+
+// signatureSources lists the configured signature trees.
+func signatureSources(cfg *Config) ([]signature.Source, error) {
+	var srcs []signature.Source
+	if cfg.Signatures.Builtin {
+		srcs = append(srcs, signature.Source{FS: builtinSignatures, Root: builtinRoot, Ruleset: builtinRuleset, Prefix: "builtin"})
+	}
+	for _, p := range cfg.Signatures.Paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, fmt.Errorf("signatures::paths: %w", err)
+		}
+		dir, root := p, "."
+		if !st.IsDir() {
+			dir, root = filepath.Dir(p), filepath.Base(p)
+		}
+		srcs = append(srcs, signature.Source{FS: os.DirFS(dir), Root: root, Ruleset: p, Prefix: dir})
+	}
+	return srcs, nil
+}
+
+// loadEngine loads, compiles and filters the configured signatures.
+func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
+	srcs, err := signatureSources(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := signature.Load(ctx, srcs)
+	if err != nil {
+		return nil, nil, err
+	}
+	enabled := signature.Filter(set.Signatures, cfg.Signatures.Include, cfg.Signatures.Exclude)
+	eng, err := engine.New(set, enabled)
+	if err != nil {
+		return nil, nil, err
+	}
+	return eng, enabled, nil
+}
+
+func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error {
+	eng, enabled, err := loadEngine(ctx, p.cfg)
+	if err != nil {
+		return err
+	}
+	n := p.cfg.Workers
+	if n == 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	p.eng = eng
+	for range n {
+		w, err := eng.NewWorker(ctx)
+		if err != nil {
+			p.closeWorkers(ctx)
+			return err
+		}
+		p.workers = append(p.workers, &worker{ev: w})
+	}
+	p.sigs = make(map[*signature.Signature]*sigState, len(enabled))
+	for _, s := range enabled {
+		p.sigs[s] = &sigState{attr: metric.WithAttributeSet(attribute.NewSet(attribute.String("signature_id", s.ID)))}
+	}
+	p.logger.Info("detection signatures loaded", zap.Int("signatures", len(enabled)), zap.Int("workers", n),
+		zap.Strings("selected_events", eng.SelectedEvents()))
+	return nil
+}
+
+func (p *detectionProcessor) closeWorkers(ctx context.Context) {
+	for _, w := range p.workers {
+		w.ev.Close(ctx)
+	}
+	p.workers = nil
+}
+
+func (p *detectionProcessor) shutdown(ctx context.Context) error {
+	p.closeWorkers(ctx)
+	p.telemetry.Shutdown()
+	return nil
+}
+
+func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	var items []item
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				name := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
+				if g := p.eng.Candidates(name, vigil.RecordOrigin(lr.Attributes())); g != nil {
+					items = append(items, item{lr: lr, res: res, group: g})
+				}
+			}
+		}
+	}
+	p.evaluate(ctx, items)
+	p.telemetry.ProcessorDetectionRecordsEvaluated.Add(ctx, int64(len(items)))
+	if p.cfg.DropUnmatched {
+		dropUnmatched(ld)
+	}
+	return ld, nil
+}
+
+// evaluate tags the items, splitting them across the workers when there
+// are enough to pay for it.
+func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
+	n := len(p.workers)
+	if n == 1 || len(items) < parallelThreshold {
+		p.workers[0].run(ctx, p, items)
+		return
+	}
+	chunk := (len(items) + n - 1) / n
+	var wg sync.WaitGroup
+	for i, w := range p.workers {
+		lo := i * chunk
+		if lo >= len(items) {
+			break
+		}
+		part := items[lo:min(lo+chunk, len(items))]
+		wg.Go(func() { w.run(ctx, p, part) })
+	}
+	wg.Wait()
+}
+
+func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
+	for _, it := range items {
+		start := time.Now()
+		input := regoinput.Build(it.lr, it.res)
+		var errs []engine.EvalError
+		w.matches, errs = w.ev.Eval(ctx, it.group, input, w.matches[:0])
+		p.telemetry.ProcessorDetectionEvaluationDuration.Record(ctx, time.Since(start).Seconds())
+		for _, e := range errs {
+			p.reportError(ctx, e)
+		}
+		if len(w.matches) > 0 {
+			tag(it.lr, w.matches)
+			for _, m := range w.matches {
+				p.telemetry.ProcessorDetectionMatches.Add(ctx, 1, p.sigs[m.Signature].attr)
+			}
+		}
+	}
+}
+
+// reportError counts a signature's runtime error and logs it, at most once
+// per errorLogInterval per signature.
+func (p *detectionProcessor) reportError(ctx context.Context, e engine.EvalError) {
+	st := p.sigs[e.Signature]
+	p.telemetry.ProcessorDetectionEvaluationErrors.Add(ctx, 1, st.attr)
+	now := time.Now().UnixNano()
+	last := st.lastLogged.Load()
+	if now-last < int64(errorLogInterval) || !st.lastLogged.CompareAndSwap(last, now) {
+		st.suppressed.Add(1)
+		return
+	}
+	p.logger.Warn("signature evaluation failed; the record passes on without its tags",
+		zap.String("signature", e.Signature.ID), zap.String("file", e.Signature.File),
+		zap.Int64("errors_not_logged_since_last", st.suppressed.Swap(0)), zap.Error(e.Err))
+}
+
+// dropUnmatched removes the records without detection tags, and the scopes
+// and resources left empty.
+func dropUnmatched(ld plog.Logs) {
+	ld.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
+		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
+			sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
+				_, tagged := lr.Attributes().Get(vigil.AttrRuleUUID)
+				return !tagged
+			})
+			return sl.LogRecords().Len() == 0
+		})
+		return rl.ScopeLogs().Len() == 0
+	})
+}
