@@ -218,7 +218,8 @@ static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t)
 
 static __always_inline bool arg_begin(struct record *r, __u32 *off, __u8 idx, __u8 kind, __u32 need)
 {
-	if (*off + 2 + need > REC_MAX)
+	/* written so that it cannot wrap: need is a constant */
+	if (*off > REC_MAX - 2 - need)
 		return false;
 	r->data[*off & REC_MASK] = idx;
 	r->data[(*off + 1) & REC_MASK] = kind;
@@ -252,10 +253,10 @@ static __always_inline void put_uint(struct record *r, __u32 *off, __u8 idx, __u
  * at max (a constant, which bounds the result for the verifier). */
 static __always_inline __u32 room(__u32 off, __u32 max)
 {
-	__u32 left = REC_MAX - off - 4;
-
-	if (off + 4 > REC_MAX)
+	if (off > REC_MAX - 4)
 		return 0;
+	__u32 left = REC_MAX - 4 - off;
+
 	return left < max ? left : max;
 }
 

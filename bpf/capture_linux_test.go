@@ -1,0 +1,557 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/privtest"
+	"golang.org/x/sys/unix"
+)
+
+// awaitTimeout bounds every wait for an expected event.
+const awaitTimeout = 10 * time.Second
+
+// capture reads a probe into a channel, flushing it often so that records
+// written without a wake-up arrive within milliseconds.
+type capture struct {
+	p      *Probe
+	events chan Event
+	seen   []Event // events consumed by await, in ring order
+}
+
+func startCapture(t *testing.T, opts Options, modes ...string) *capture {
+	t.Helper()
+	privtest.Require(t)
+	if len(modes) == 0 {
+		modes = []string{modeTPBTF, modeRawTP}
+	}
+	p, err := load(opts, modes)
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	c := &capture{p: p, events: make(chan Event, 1<<16)}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(c.events)
+		for {
+			var ev Event
+			err := p.Read(&ev)
+			switch {
+			case err == nil:
+				select {
+				case c.events <- ev:
+				default: // the test does not keep up with the system's noise: drop
+				}
+			case errors.Is(err, ErrFlushed):
+			case errors.Is(err, ErrClosed):
+				return
+			default:
+				t.Errorf("Read: %v", err)
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				p.Flush()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		wg.Wait()
+	})
+	return c
+}
+
+// await returns the first event, in ring order, that matches; it fails the
+// test when none arrives in time. Events passed over stay in c.seen.
+func (c *capture) await(t *testing.T, what string, match func(*Event) bool) *Event {
+	t.Helper()
+	for i := range c.seen {
+		if match(&c.seen[i]) {
+			return &c.seen[i]
+		}
+	}
+	deadline := time.After(awaitTimeout)
+	for {
+		select {
+		case ev, ok := <-c.events:
+			if !ok {
+				t.Fatalf("probe closed while waiting for %s", what)
+			}
+			c.seen = append(c.seen, ev)
+			if match(&ev) {
+				return &c.seen[len(c.seen)-1]
+			}
+		case <-deadline:
+			t.Fatalf("no %s within %v (%d other events seen)", what, awaitTimeout, len(c.seen))
+		}
+	}
+}
+
+// before returns the events seen before e, in ring order.
+func (c *capture) before(e *Event) []Event {
+	for i := range c.seen {
+		if &c.seen[i] == e {
+			return c.seen[:i]
+		}
+	}
+	return c.seen
+}
+
+func from(pid uint32, id uint32) func(*Event) bool {
+	return func(e *Event) bool { return e.HostPID == pid && e.EventID == id }
+}
+
+func self() uint32 { return uint32(os.Getpid()) }
+
+func argStr(t *testing.T, e *Event, i int) string {
+	t.Helper()
+	a := e.Arg(i)
+	if a == nil || a.Kind != ArgString {
+		t.Fatalf("event %d: argument %d is %+v, want a string", e.EventID, i, a)
+	}
+	return a.Str
+}
+
+func argStrs(t *testing.T, e *Event, i int) []string {
+	t.Helper()
+	a := e.Arg(i)
+	if a == nil || a.Kind != ArgStrings {
+		t.Fatalf("event %d: argument %d is %+v, want strings", e.EventID, i, a)
+	}
+	return a.Strs
+}
+
+func argInt(t *testing.T, e *Event, i int) int64 {
+	t.Helper()
+	a := e.Arg(i)
+	switch {
+	case a != nil && a.Kind == ArgInt:
+		return a.Int
+	case a != nil && a.Kind == ArgUint:
+		return int64(a.Uint)
+	}
+	t.Fatalf("event %d: argument %d is %+v, want an integer", e.EventID, i, a)
+	return 0
+}
+
+// TestCaptureProcessLife runs `sh -c 'cat FILE; exit 3'` and checks the
+// execve, sched_process_exec, fork, openat and exit events it causes, in
+// both attach modes.
+func TestCaptureProcessLife(t *testing.T) {
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		t.Run(mode, func(t *testing.T) {
+			c := startCapture(t, Options{
+				Events:       []uint32{59, 257, 713, 714, 715},
+				ExcludeTGIDs: []uint32{self()},
+				CaptureArgv:  true,
+			}, mode)
+			if got := c.p.AttachMode(); got != mode {
+				t.Fatalf("AttachMode = %q, want %q", got, mode)
+			}
+			file := filepath.Join(t.TempDir(), "cat-me")
+			if err := os.WriteFile(file, []byte("hello\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			script := "cat " + file + "; exit 3"
+			cmd := exec.Command("/bin/sh", "-c", script)
+			if err := cmd.Run(); err == nil || cmd.ProcessState.ExitCode() != 3 {
+				t.Fatalf("sh: %v", err)
+			}
+			sh := uint32(cmd.Process.Pid)
+
+			ev := c.await(t, "execve of sh", from(sh, 59))
+			if ev.ReturnValue != 0 || ev.Syscall != 59 || argStr(t, ev, 0) != "/bin/sh" ||
+				!slices.Equal(argStrs(t, ev, 1), []string{"/bin/sh", "-c", script}) || ev.Arg(2) != nil {
+				t.Errorf("execve: %+v", ev)
+			}
+			if ev.Comm != "sh" { // the context is refreshed at exit
+				t.Errorf("execve comm %q, want sh", ev.Comm)
+			}
+
+			ev = c.await(t, "sched_process_exec of sh", from(sh, 714))
+			real, err := filepath.EvalSymlinks("/bin/sh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st unix.Stat_t
+			if err := unix.Stat(real, &st); err != nil {
+				t.Fatal(err)
+			}
+			if argStr(t, ev, 0) != "/bin/sh" || argStr(t, ev, 1) != real || argStr(t, ev, 11) != "/bin/sh" ||
+				!slices.Equal(argStrs(t, ev, 10), []string{"/bin/sh", "-c", script}) {
+				t.Errorf("sched_process_exec paths/argv: %+v", ev.Args)
+			}
+			kdev := uint64(unix.Major(st.Dev))<<20 | uint64(unix.Minor(st.Dev))
+			if uint64(argInt(t, ev, 2)) != kdev || uint64(argInt(t, ev, 3)) != st.Ino ||
+				uint32(argInt(t, ev, 5)) != st.Mode || uint64(argInt(t, ev, 4)) != uint64(st.Ctim.Nano()) {
+				t.Errorf("sched_process_exec dev/inode/mode/ctime: %+v, stat %+v", ev.Args, st)
+			}
+			if ev.Syscall != -1 || ev.HostPPID != self() || ev.PPID != self() || ev.Flags&FlagContainer != 0 {
+				t.Errorf("sched_process_exec context: %+v", ev)
+			}
+
+			catExec := c.await(t, "sched_process_exec of cat", func(e *Event) bool {
+				return e.EventID == 714 && e.HostPPID == sh
+			})
+			catPID := catExec.HostPID
+			if catExec.Comm != "cat" || !slices.Equal(argStrs(t, catExec, 10), []string{"cat", file}) {
+				t.Errorf("cat exec: %+v", catExec)
+			}
+			ev = c.await(t, "fork of cat", from(sh, 713))
+			if argInt(t, ev, 2) != int64(sh) || argInt(t, ev, 6) != int64(catPID) || argInt(t, ev, 4) != int64(catPID) ||
+				uint64(argInt(t, ev, 8)) != catExec.ThreadStartTime {
+				t.Errorf("fork: %+v (cat %d started %d)", ev.Args, catPID, catExec.ThreadStartTime)
+			}
+			ev = c.await(t, "cat's openat of the file", func(e *Event) bool {
+				return e.HostPID == catPID && e.EventID == 257 && argStr(t, e, 1) == file
+			})
+			if ev.ReturnValue < 0 || argInt(t, ev, 0) != unix.AT_FDCWD || argInt(t, ev, 2)&unix.O_ACCMODE != unix.O_RDONLY {
+				t.Errorf("openat: ret %d args %+v", ev.ReturnValue, ev.Args)
+			}
+			ev = c.await(t, "exit of sh", from(sh, 715))
+			if argInt(t, ev, 0) != 3<<8 || argInt(t, ev, 1) != 1 {
+				t.Errorf("exit: %+v", ev.Args)
+			}
+			for _, e := range c.seen {
+				if e.HostPID == self() {
+					t.Fatalf("event from the excluded test process: %+v", e)
+				}
+			}
+		})
+	}
+}
+
+// TestCaptureLongArgv checks the cut of argv entries longer than
+// ARGV_STR_MAX, both from the execve arguments and from the new process's
+// memory, and envp capture.
+func TestCaptureLongArgv(t *testing.T) {
+	c := startCapture(t, Options{
+		Events:       []uint32{59, 714},
+		ExcludeTGIDs: []uint32{self()},
+		CaptureArgv:  true,
+		CaptureEnv:   true,
+	})
+	long := strings.Repeat("a", 300)
+	exact := strings.Repeat("b", 255) // 255 bytes + NUL fill the 256 read
+	cmd := exec.Command("/bin/true", long, "x", exact, "y")
+	cmd.Env = []string{"VIGIL_TEST=1", "B=2"}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := uint32(cmd.Process.Pid)
+	want := []string{"/bin/true", long[:255], "x", exact, "y"}
+	ev := c.await(t, "execve", from(pid, 59))
+	if got := argStrs(t, ev, 1); !slices.Equal(got, want) {
+		t.Errorf("execve argv %q, want %q", got, want)
+	}
+	if got := argStrs(t, ev, 2); !slices.Equal(got, cmd.Env) {
+		t.Errorf("execve envp %q, want %q", got, cmd.Env)
+	}
+	ev = c.await(t, "sched_process_exec", from(pid, 714))
+	if got := argStrs(t, ev, 10); !slices.Equal(got, want) {
+		t.Errorf("sched_process_exec argv %q, want %q", got, want)
+	}
+	if got := argStrs(t, ev, 15); !slices.Equal(got, cmd.Env) {
+		t.Errorf("sched_process_exec env %q, want %q", got, cmd.Env)
+	}
+}
+
+func TestCapturePtrace(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{101}, ExcludeTGIDs: []uint32{self()}})
+	pid := runHelperCmd(t, "ptrace", "")
+	ev := c.await(t, "ptrace", from(pid, 101))
+	if ev.ReturnValue != 0 || argInt(t, ev, 0) != unix.PTRACE_TRACEME || argInt(t, ev, 1) != 0 {
+		t.Errorf("ptrace: ret %d args %+v", ev.ReturnValue, ev.Args)
+	}
+}
+
+func TestCaptureConnect(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	c := startCapture(t, Options{Events: []uint32{41, 42}, ExcludeTGIDs: []uint32{self()}})
+	addr := netip.MustParseAddrPort(ln.Addr().String())
+	pid := runHelperCmd(t, "connect", addr.String())
+
+	sock := c.await(t, "socket", from(pid, 41))
+	if sock.ReturnValue < 0 || argInt(t, sock, 0) != unix.AF_INET || argInt(t, sock, 1)&0xf != unix.SOCK_STREAM {
+		t.Errorf("socket: ret %d args %+v", sock.ReturnValue, sock.Args)
+	}
+	ev := c.await(t, "connect", from(pid, 42))
+	sa := ev.Arg(1)
+	if ev.ReturnValue != 0 || argInt(t, ev, 0) != sock.ReturnValue || argInt(t, ev, 2) != 16 || sa == nil || sa.Kind != ArgBytes {
+		t.Fatalf("connect: ret %d args %+v", ev.ReturnValue, ev.Args)
+	}
+	b := sa.Bytes
+	if len(b) != 16 || binary.LittleEndian.Uint16(b) != unix.AF_INET ||
+		binary.BigEndian.Uint16(b[2:]) != addr.Port() || netip.AddrFrom4([4]byte(b[4:8])) != addr.Addr() {
+		t.Errorf("connect sockaddr %x, want AF_INET %v", b, addr)
+	}
+}
+
+func TestCaptureMemfd(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{319}, ExcludeTGIDs: []uint32{self()}})
+	pid := runHelperCmd(t, "memfd", "vigil-test-memfd")
+	ev := c.await(t, "memfd_create", from(pid, 319))
+	if ev.ReturnValue < 0 || argStr(t, ev, 0) != "vigil-test-memfd" || argInt(t, ev, 1) != unix.MFD_CLOEXEC {
+		t.Errorf("memfd_create: ret %d args %+v", ev.ReturnValue, ev.Args)
+	}
+}
+
+// TestScopeSelfAndUnselected checks that an excluded tgid and unselected
+// syscalls produce nothing. The ring buffer is one ordered queue for all
+// CPUs, so an event that happened before the awaited one would be read
+// before it: no need to wait for absence.
+func TestScopeSelfAndUnselected(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{319}, ExcludeTGIDs: []uint32{self()}})
+	fd, err := unix.MemfdCreate("vigil-self", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(fd)
+	unix.Getppid()
+	pid := runHelperCmd(t, "openat-then-memfd", "/etc/hostname")
+	last := c.await(t, "the helper's memfd_create", from(pid, 319))
+	for _, e := range append(c.before(last), *last) {
+		if e.HostPID == self() {
+			t.Errorf("event from the excluded test process: %+v", e)
+		}
+		if e.EventID != 319 {
+			t.Errorf("unselected event %d from %d", e.EventID, e.HostPID)
+		}
+	}
+	st, err := c.p.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Submitted < 1 || st.Lost != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestScopeComms(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{257}, Comms: []string{"cat"}})
+	runHelperCmd(t, "openat", "/etc/hostname") // comm bpf.test: filtered out
+	file := filepath.Join(t.TempDir(), "comm")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := exec.Command("cat", file).Run(); err != nil {
+		t.Fatal(err)
+	}
+	last := c.await(t, "cat's openat", func(e *Event) bool { return e.EventID == 257 && argStr(t, e, 1) == file })
+	for _, e := range append(c.before(last), *last) {
+		if e.Comm != "cat" {
+			t.Errorf("event from comm %q passed the comm filter", e.Comm)
+		}
+	}
+}
+
+func TestScopeUIDs(t *testing.T) {
+	const nobody = 65534
+	const file = "/etc/hostname" // readable by nobody
+	c := startCapture(t, Options{Events: []uint32{257}, UIDs: []uint32{nobody}})
+	if err := exec.Command("cat", file).Run(); err != nil { // as root: filtered out
+		t.Fatal(err)
+	}
+	cmd := exec.Command("cat", file)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("cat as nobody: %v %s", err, out)
+	}
+	pid := uint32(cmd.Process.Pid)
+	last := c.await(t, "openat by nobody", func(e *Event) bool {
+		return e.HostPID == pid && e.EventID == 257 && argStr(t, e, 1) == file
+	})
+	for _, e := range append(c.before(last), *last) {
+		if e.UID != nobody || e.GID != nobody {
+			t.Errorf("event of uid %d gid %d passed the uid filter", e.UID, e.GID)
+		}
+	}
+}
+
+func TestScopePIDs(t *testing.T) {
+	cmd := helper(t, "wait-then-openat", "/etc/hostname")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer stdin.Close()
+	pid := uint32(cmd.Process.Pid)
+	c := startCapture(t, Options{Events: []uint32{257}, PIDs: []uint32{pid}})
+	if err := exec.Command("cat", "/etc/hostname").Run(); err != nil { // another pid: filtered out
+		t.Fatal(err)
+	}
+	stdin.Write([]byte("go\n"))
+	last := c.await(t, "the helper's openat", func(e *Event) bool {
+		return e.HostPID == pid && e.EventID == 257 && argStr(t, e, 1) == "/etc/hostname"
+	})
+	for _, e := range append(c.before(last), *last) {
+		if e.HostPID != pid {
+			t.Errorf("event of pid %d passed the pid filter", e.HostPID)
+		}
+	}
+}
+
+// TestScopeOrigin runs cat on the host and in a new pid namespace (a
+// container, as far as the kernel side tells) and checks each origin filter.
+func TestScopeOrigin(t *testing.T) {
+	dir := t.TempDir()
+	hostFile, nsFile := filepath.Join(dir, "host"), filepath.Join(dir, "ns")
+	for _, f := range []string{hostFile, nsFile} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	catIn := func(newNS bool, file string) uint32 {
+		cmd := exec.Command("cat", file)
+		if newNS {
+			cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID}
+		}
+		if err := cmd.Run(); err != nil {
+			t.Fatal(err)
+		}
+		return uint32(cmd.Process.Pid)
+	}
+	openOf := func(file string) func(*Event) bool {
+		return func(e *Event) bool { return e.EventID == 257 && argStr(t, e, 1) == file }
+	}
+
+	t.Run("container", func(t *testing.T) {
+		c := startCapture(t, Options{Events: []uint32{257}, Origin: OriginContainer})
+		catIn(false, hostFile)
+		pid := catIn(true, nsFile)
+		ev := c.await(t, "openat in the pid namespace", openOf(nsFile))
+		if ev.HostPID != pid || ev.PID != 1 || ev.TID != 1 || ev.PPID != 0 || ev.Flags&FlagContainer == 0 || ev.PIDNS == 0xEFFFFFFC {
+			t.Errorf("container context: %+v", ev)
+		}
+		for _, e := range c.before(ev) {
+			if e.Flags&FlagContainer == 0 {
+				t.Errorf("host event passed the container filter: %+v", e)
+			}
+		}
+	})
+	t.Run("host", func(t *testing.T) {
+		c := startCapture(t, Options{Events: []uint32{257}, Origin: OriginHost})
+		catIn(true, nsFile)
+		pid := catIn(false, hostFile)
+		ev := c.await(t, "openat on the host", openOf(hostFile))
+		if ev.HostPID != pid || ev.PID != pid || ev.Flags&FlagContainer != 0 {
+			t.Errorf("host context: %+v", ev)
+		}
+		for _, e := range c.before(ev) {
+			if e.Flags&FlagContainer != 0 {
+				t.Errorf("container event passed the host filter: %+v", e)
+			}
+		}
+	})
+}
+
+func TestReadAfterClose(t *testing.T) {
+	privtest.Require(t)
+	p, err := Load(Options{Events: []uint32{319}, ExcludeTGIDs: []uint32{self()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		var ev Event
+		for {
+			err := p.Read(&ev)
+			if err == nil || errors.Is(err, ErrFlushed) {
+				continue
+			}
+			done <- err
+			return
+		}
+	}()
+	p.Flush()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, ErrClosed) {
+		t.Fatalf("Read after Close = %v, want ErrClosed", err)
+	}
+	var ev Event
+	if err := p.Read(&ev); !errors.Is(err, ErrClosed) {
+		t.Fatalf("second Read after Close = %v, want ErrClosed", err)
+	}
+}
+
+func TestFlushReturnsPending(t *testing.T) {
+	// No wake-up before 1000 records: only Flush delivers them.
+	c := startCapture(t, Options{Events: []uint32{319}, ExcludeTGIDs: []uint32{self()}, WakeupEvents: 1000})
+	pid := runHelperCmd(t, "memfd", "vigil-flush")
+	c.await(t, "memfd_create delivered by Flush", from(pid, 319))
+}
+
+func TestLoadOptionErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+	}{
+		{"no events", Options{}},
+		{"unknown event", Options{Events: []uint32{99999}}},
+		{"derived event", Options{Events: []uint32{731}}},
+		{"ring not a power of two", Options{Events: []uint32{2}, RingBufferBytes: 3 << 20}},
+		{"ring smaller than a page", Options{Events: []uint32{2}, RingBufferBytes: 1024}},
+		{"negative wake-up", Options{Events: []uint32{2}, WakeupEvents: -1}},
+		{"unknown origin", Options{Events: []uint32{2}, Origin: 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.name == "unknown origin" {
+				privtest.Require(t) // checked while loading
+			}
+			p, err := Load(tt.opts)
+			if err == nil {
+				p.Close()
+				t.Fatal("Load succeeded")
+			}
+		})
+	}
+}

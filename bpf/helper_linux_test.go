@@ -1,0 +1,100 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"bufio"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// The test binary doubles as the helper process the integration tests trace:
+// with helperEnv set it does one thing and exits, so that the syscall comes
+// from a pid the test knows and does not exclude.
+const (
+	helperEnv    = "VIGIL_BPF_TEST_HELPER"
+	helperArgEnv = "VIGIL_BPF_TEST_HELPER_ARG"
+)
+
+func TestMain(m *testing.M) {
+	if action := os.Getenv(helperEnv); action != "" {
+		if err := runHelper(action, os.Getenv(helperArgEnv)); err != nil {
+			fmt.Fprintln(os.Stderr, "helper:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runHelper(action, arg string) error {
+	switch action {
+	case "ptrace":
+		// exit right after: a tracee whose tracer never waits would stop
+		// at its next signal
+		_, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0)
+		if errno != 0 {
+			return errno
+		}
+		unix.Exit(0)
+	case "memfd":
+		_, err := unix.MemfdCreate(arg, unix.MFD_CLOEXEC)
+		return err
+	case "openat":
+		fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0)
+		if err == nil {
+			unix.Close(fd)
+		}
+		return err
+	case "openat-then-memfd":
+		if fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0); err == nil {
+			unix.Close(fd)
+		}
+		_, err := unix.MemfdCreate("vigil-after-openat", 0)
+		return err
+	case "wait-then-openat":
+		// blocks until the test has loaded a filter naming this pid
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			return err
+		}
+		return runHelper("openat", arg)
+	case "connect":
+		// a blocking connect(2), so that it returns 0 (the net package's
+		// non-blocking one returns EINPROGRESS)
+		ap, err := netip.ParseAddrPort(arg)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		return unix.Connect(fd, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()})
+	}
+	return fmt.Errorf("unknown action %q", action)
+}
+
+// helper returns a command running the test binary as helper.
+func helper(t *testing.T, action, arg string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+action, helperArgEnv+"="+arg)
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
+// runHelperCmd runs a helper to its end and returns its pid.
+func runHelperCmd(t *testing.T, action, arg string) uint32 {
+	t.Helper()
+	cmd := helper(t, action, arg)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("helper %s %s: %v", action, arg, err)
+	}
+	return uint32(cmd.Process.Pid)
+}
