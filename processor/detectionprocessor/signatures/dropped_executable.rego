@@ -24,7 +24,7 @@ tracee_selected_events[eventSelector] {
 	eventSelector := eventSelectors[_]
 }
 
-pseudo_fs_prefixes := ["/proc/", "/dev/", "/sys/"]
+pseudo_fs_prefixes := ["/proc/", "/sys/"]
 
 pseudo_fs(path) {
 	startswith(path, pseudo_fs_prefixes[_])
