@@ -13,7 +13,7 @@ import (
 type builtinCase struct {
 	Signature string          `json:"signature"` // the signature under test
 	Name      string          `json:"name"`
-	Event     json.RawMessage `json:"event"` // a Tracee v0.22.6 JSON event
+	Event     json.RawMessage `json:"event"`   // a Tracee v0.22.6 JSON event
 	Matches   map[string]any  `json:"matches"` // every expected match: id -> data, or true
 }
 
