@@ -117,6 +117,16 @@ struct {
 
 /* ---- scope ---- */
 
+/*
+ * The current task comes from bpf_get_current_task_btf(): fields are then
+ * plain loads (the JIT guards them against faults) instead of a
+ * bpf_probe_read_kernel() call each, which matters on every traced syscall.
+ */
+static __always_inline struct task_struct *current_task(void)
+{
+	return bpf_get_current_task_btf();
+}
+
 /* pid_at returns the upid (number and namespace) of pid at namespace level
  * lvl; pid->numbers is a flexible array, so it is read by address. */
 static __always_inline struct upid pid_at(struct pid *pid, __u32 lvl)
@@ -127,12 +137,11 @@ static __always_inline struct upid pid_at(struct pid *pid, __u32 lvl)
 	return up;
 }
 
-static __always_inline __u32 task_pid_ns_inum(struct task_struct *t)
+/* A task's pid namespace level: 0 in the initial namespace, where every id
+ * is the host id; more in a container. */
+static __always_inline __u32 task_level(struct task_struct *t)
 {
-	struct pid *pid = BPF_CORE_READ(t, thread_pid);
-	struct upid up = pid_at(pid, BPF_CORE_READ(pid, level));
-
-	return BPF_CORE_READ(up.ns, ns.inum);
+	return t->thread_pid->level;
 }
 
 /* in_scope applies the scope filters to the current task. Cheap checks come
@@ -158,16 +167,34 @@ static __always_inline bool in_scope(struct task_struct *t)
 		if (!bpf_map_lookup_elem(&allowed_comms, &k))
 			return false;
 	}
-	if (cfg_origin != ORIGIN_ANY) {
-		bool container = task_pid_ns_inum(t) != INIT_PID_NS_INUM;
-
-		if (container != (cfg_origin == ORIGIN_CONTAINER))
-			return false;
-	}
+	if (cfg_origin != ORIGIN_ANY && (task_level(t) > 0) != (cfg_origin == ORIGIN_CONTAINER))
+		return false;
 	return true;
 }
 
 /* ---- context ---- */
+
+/* fill_ns_ids fills the ids of a task in a non-initial pid namespace, as the task
+ * sees them. */
+static __always_inline void fill_ns_ids(struct vigil_hdr *h, struct task_struct *t, __u32 lvl)
+{
+	struct upid up = pid_at(t->thread_pid, lvl);
+
+	h->tid = up.nr;
+	h->pid = pid_at(t->group_leader->thread_pid, lvl).nr;
+	h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	/* the parent's number as getppid() reports it: 0 when the parent
+	 * lives outside the namespace (a container's init) */
+	h->ppid = 0;
+	struct pid *ppid = t->real_parent->group_leader->thread_pid;
+
+	if (ppid->level >= lvl) {
+		struct upid pup = pid_at(ppid, lvl);
+
+		if (pup.ns == up.ns)
+			h->ppid = pup.nr;
+	}
+}
 
 /* fill_hdr writes the context of the current task t into h. event_id,
  * syscall, retval and argc are the caller's. */
@@ -175,37 +202,30 @@ static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
-	struct task_struct *parent = BPF_CORE_READ(t, real_parent);
-	struct pid *tpid = BPF_CORE_READ(t, thread_pid);
-	struct pid *lpid = BPF_CORE_READ(t, group_leader, thread_pid);
-	struct pid *ppid = BPF_CORE_READ(parent, group_leader, thread_pid);
-	__u32 lvl = BPF_CORE_READ(tpid, level);
-	struct upid up = pid_at(tpid, lvl);
+	__u32 lvl = task_level(t);
 
 	h->ts = bpf_ktime_get_boot_ns();
-	h->start_time = BPF_CORE_READ(t, start_boottime);
+	h->start_time = t->start_boottime;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->host_pid = pid_tgid >> 32;
 	h->host_tid = (__u32)pid_tgid;
-	h->host_ppid = BPF_CORE_READ(parent, tgid);
-	h->tid = up.nr;
-	h->pid = pid_at(lpid, lvl).nr;
-	/* The parent's number as seen from the task's namespace, as getppid()
-	 * reports it: 0 when the parent lives outside (a container's init). */
-	h->ppid = 0;
-	if (BPF_CORE_READ(ppid, level) >= lvl) {
-		struct upid pup = pid_at(ppid, lvl);
-
-		if (pup.ns == up.ns)
-			h->ppid = pup.nr;
-	}
+	h->host_ppid = t->real_parent->tgid;
 	h->uid = (__u32)uid_gid;
 	h->gid = uid_gid >> 32;
-	h->mnt_ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-	h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	h->mnt_ns = t->nsproxy->mnt_ns->ns.inum;
 	h->cpu = bpf_get_smp_processor_id();
-	h->flags = h->pid_ns != INIT_PID_NS_INUM ? VIGIL_FLAG_CONTAINER : 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	if (lvl == 0) {
+		/* the common case: a host task sees host ids */
+		h->pid = h->host_pid;
+		h->tid = h->host_tid;
+		h->ppid = h->host_ppid;
+		h->pid_ns = INIT_PID_NS_INUM;
+		h->flags = 0;
+		return;
+	}
+	fill_ns_ids(h, t, lvl);
+	h->flags = VIGIL_FLAG_CONTAINER;
 }
 
 /* ---- record writer ----

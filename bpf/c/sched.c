@@ -18,7 +18,7 @@ static __always_inline void ns_ids(struct task_struct *t, __u32 *tid, __u32 *pid
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
+	struct task_struct *t = current_task();
 
 	if (!in_scope(t))
 		return 0;
@@ -45,7 +45,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 
 static __always_inline int on_exec(struct linux_binprm *bprm)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
+	struct task_struct *t = current_task();
 
 	if (!in_scope(t))
 		return 0;
@@ -81,7 +81,7 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 
 static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
+	struct task_struct *t = current_task();
 
 	if (!in_scope(t))
 		return 0;

@@ -24,11 +24,12 @@ struct saved_args {
 	__u64 a[6];
 };
 
-/* Arguments saved at entry, by thread id. LRU: a thread that never returns
- * (killed mid-syscall, execve from a non-leader thread, which changes its
- * tid) must not leak entries. */
+/* Arguments saved at entry, by thread id. LRU: an entry whose exit never
+ * comes (an execve from a non-leader thread changes its tid) must not stay
+ * forever; per-CPU LRU lists keep the hot path off a global lock. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct saved_args);
@@ -49,21 +50,26 @@ static __always_inline bool is_exec(long id)
 
 static __always_inline bool in_compat_syscall(struct task_struct *t)
 {
-	return BPF_CORE_READ(t, thread_info.status) & TS_COMPAT;
+	return t->thread_info.status & TS_COMPAT;
 }
 
-static __always_inline void read_args(struct pt_regs *regs, struct saved_args *s)
+/* read_args copies the syscall arguments from the saved user registers:
+ * with plain loads where regs is a BTF pointer (tp_btf), else with one read
+ * of the whole struct instead of six. */
+static __always_inline void read_args(struct pt_regs *regs, bool btf, struct saved_args *s)
 {
 	struct pt_regs r;
 
-	/* one read of the saved user registers instead of six */
-	bpf_probe_read_kernel(&r, sizeof(r), regs);
-	s->a[0] = r.di;
-	s->a[1] = r.si;
-	s->a[2] = r.dx;
-	s->a[3] = r.r10;
-	s->a[4] = r.r8;
-	s->a[5] = r.r9;
+	if (!btf) {
+		bpf_probe_read_kernel(&r, sizeof(r), regs);
+		regs = &r;
+	}
+	s->a[0] = regs->di;
+	s->a[1] = regs->si;
+	s->a[2] = regs->dx;
+	s->a[3] = regs->r10;
+	s->a[4] = regs->r8;
+	s->a[5] = regs->r9;
 }
 
 /* put_args appends the arguments of one call as its spec says. */
@@ -108,7 +114,7 @@ static __always_inline void put_args(struct record *r, __u32 *off, const struct 
 	}
 }
 
-static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
+static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
@@ -116,7 +122,7 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
 	if (!sc || !sc->selected)
 		return 0;
 
-	struct task_struct *t = (void *)bpf_get_current_task();
+	struct task_struct *t = current_task();
 
 	/* 32-bit syscalls have their own numbering: the lookup above matched
 	 * a different syscall. They are not traced (yet). */
@@ -126,7 +132,7 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, long id)
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct saved_args s;
 
-	read_args(regs, &s);
+	read_args(regs, btf, &s);
 	if (!is_exec(id)) {
 		bpf_map_update_elem(&pending_args, &tid, &s, BPF_ANY);
 		return 0;
@@ -152,7 +158,7 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 	if (!sc || !sc->selected)
 		return 0;
 
-	struct task_struct *t = (void *)bpf_get_current_task();
+	struct task_struct *t = current_task();
 	__u32 tid = bpf_get_current_pid_tgid();
 
 	if (is_exec(nr)) {
@@ -190,7 +196,7 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long id)
 {
-	return on_sys_enter(regs, id);
+	return on_sys_enter(regs, true, id);
 }
 
 SEC("tp_btf/sys_exit")
@@ -203,7 +209,7 @@ int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
 SEC("raw_tracepoint/sys_enter")
 int raw_tp_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_sys_enter((struct pt_regs *)ctx->args[0], ctx->args[1]);
+	return on_sys_enter((struct pt_regs *)ctx->args[0], false, ctx->args[1]);
 }
 
 SEC("raw_tracepoint/sys_exit")

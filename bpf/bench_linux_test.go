@@ -1,0 +1,110 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/privtest"
+	"golang.org/x/sys/unix"
+)
+
+// The benchmarks measure what tracing costs the traced workload: each has a
+// baseline without programs and a variant with the probe loaded, in the same
+// process. Compare them with benchstat or the ratio of their ns/op.
+
+// benchProbe loads a probe and drains it in the background the way the
+// receiver does (Read in a loop, Flush on a timer), reporting the kernel
+// counters when the benchmark ends.
+func benchProbe(b *testing.B, opts Options) {
+	b.Helper()
+	privtest.Require(b)
+	p, err := Load(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		var ev Event
+		for {
+			if err := p.Read(&ev); errors.Is(err, ErrClosed) {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				p.Flush()
+			}
+		}
+	}()
+	b.Cleanup(func() {
+		st, err := p.Stats()
+		if err != nil {
+			b.Error(err)
+		}
+		close(stop)
+		p.Close()
+		wg.Wait()
+		b.ReportMetric(float64(st.Submitted), "submitted")
+		b.ReportMetric(float64(st.Lost), "lost")
+		if st.Lost != 0 {
+			b.Errorf("%d of %d events lost", st.Lost, st.Lost+st.Submitted)
+		}
+	})
+}
+
+// commonEvents is a typical selection, none of which is getppid.
+var commonEvents = []uint32{2, 42, 59, 101, 257, 319, 322, 437, 713, 714, 715}
+
+func BenchmarkGetppid(b *testing.B) {
+	run := func(b *testing.B) {
+		for b.Loop() {
+			unix.Getppid()
+		}
+	}
+	b.Run("baseline", run)
+	b.Run("probe_loaded_unselected", func(b *testing.B) {
+		// Only this process: other processes' events would make the
+		// drain goroutine compete with the benchmark for the CPUs.
+		benchProbe(b, Options{Events: commonEvents, PIDs: []uint32{uint32(os.Getpid())}, CaptureArgv: true})
+		run(b)
+	})
+}
+
+func BenchmarkOpenatClose(b *testing.B) {
+	file := filepath.Join(b.TempDir(), "bench")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	run := func(b *testing.B) {
+		for b.Loop() {
+			fd, err := unix.Openat(unix.AT_FDCWD, file, unix.O_RDONLY, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			unix.Close(fd)
+		}
+	}
+	b.Run("baseline", run)
+	b.Run("probe_selected", func(b *testing.B) {
+		// Only this process, as above: it traces itself.
+		benchProbe(b, Options{Events: commonEvents, PIDs: []uint32{uint32(os.Getpid())}, CaptureArgv: true})
+		run(b)
+	})
+}
