@@ -22,7 +22,6 @@ import (
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
-	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
 
@@ -104,7 +103,7 @@ func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.
 		return nil, nil, err
 	}
 	enabled := signature.Filter(set.Signatures, cfg.Signatures.Include, cfg.Signatures.Exclude)
-	eng, err := engine.New(set, enabled)
+	eng, err := engine.New(set, enabled, engine.Options{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -133,7 +132,7 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 	for _, s := range enabled {
 		p.sigs[s] = &sigState{attr: metric.WithAttributeSet(attribute.NewSet(attribute.String("signature_id", s.ID)))}
 	}
-	p.logger.Info("detection signatures loaded", zap.Int("signatures", len(enabled)), zap.Int("workers", n),
+	p.logger.Info("detection signatures loaded", zap.Int("signatures", len(enabled)), zap.Int("guarded", eng.Guarded()), zap.Int("workers", n),
 		zap.Strings("selected_events", eng.SelectedEvents()))
 	return nil
 }
@@ -196,9 +195,8 @@ func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
 func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
 	for _, it := range items {
 		start := time.Now()
-		input := regoinput.Build(it.lr, it.res)
 		var errs []engine.EvalError
-		w.matches, errs = w.ev.Eval(ctx, it.group, input, w.matches[:0])
+		w.matches, errs = w.ev.Eval(ctx, it.group, it.lr, it.res, w.matches[:0])
 		p.telemetry.ProcessorDetectionEvaluationDuration.Record(ctx, time.Since(start).Seconds())
 		for _, e := range errs {
 			p.reportError(ctx, e)

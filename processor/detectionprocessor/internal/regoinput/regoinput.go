@@ -155,10 +155,16 @@ func stringTerm(s string) *ast.Term {
 	if s == "" {
 		return emptyString
 	}
-	if !utf8.ValidString(s) {
-		s = replaceInvalidUTF8(s)
+	return ast.StringTerm(ValidUTF8(s))
+}
+
+// ValidUTF8 returns s as input strings carry it: with each invalid UTF-8
+// byte replaced by U+FFFD.
+func ValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
 	}
-	return ast.StringTerm(s)
+	return replaceInvalidUTF8(s)
 }
 
 func replaceInvalidUTF8(s string) string {

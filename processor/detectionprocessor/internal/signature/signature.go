@@ -83,8 +83,10 @@ type file struct {
 // Set is a compiled set of signatures.
 type Set struct {
 	Compiler   *ast.Compiler
-	Modules    map[string]*ast.Module
 	Signatures []*Signature // in id order
+	// StandardHelpers is true when data.tracee.helpers is the standard
+	// file, not one loaded from the signature paths.
+	StandardHelpers bool
 }
 
 // Load reads every signature and helpers file of the sources, compiles them
@@ -167,7 +169,7 @@ func compile(ctx context.Context, files []file) (*Set, error) {
 		return nil, fmt.Errorf("compiling signatures: %w", c.Errors)
 	}
 
-	set := &Set{Compiler: c, Modules: modules}
+	set := &Set{Compiler: c, StandardHelpers: !replaceHelpers}
 	byPackage := map[string]string{}
 	for _, f := range files {
 		if f.helpers {

@@ -1,0 +1,344 @@
+package detectionprocessor
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+)
+
+const streamFile = "../../testdata/streams/mixed.jsonl.gz"
+
+// record is one record of the stream with what each way of evaluating
+// needs precomputed outside the timed loops.
+type record struct {
+	lr     plog.LogRecord
+	res    pcommon.Resource
+	name   string // event name without the prefix
+	origin string
+	tracee vigil.TraceeEvent // the event as Tracee would hold it
+}
+
+// loadStream reads the benchmark stream into one batch of records.
+func loadStream(tb testing.TB) (plog.Logs, []record) {
+	tb.Helper()
+	f, err := os.Open(streamFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<20)
+	first := true
+	for sc.Scan() {
+		ev := decodeEvent(tb, sc.Bytes())
+		if first {
+			vigil.ResourceFromTraceeEvent(ev, rl.Resource())
+			first = false
+		}
+		vigil.RecordFromTraceeEvent(ev, lrs.AppendEmpty())
+	}
+	if err := sc.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	recs := make([]record, lrs.Len())
+	for i := range recs {
+		lr := lrs.At(i)
+		recs[i] = record{
+			lr: lr, res: rl.Resource(),
+			name:   strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
+			origin: vigil.RecordOrigin(lr.Attributes()),
+			tracee: vigil.TraceeEventFromRecord(lr, rl.Resource()),
+		}
+	}
+	return ld, recs
+}
+
+// traceeWay is baseline (a): Tracee's rego engine. Each signature has its
+// own prepared query; each event is given to every signature that selected
+// it with rego.EvalInput of the trace.Event, which OPA turns into a Rego
+// value through JSON.
+type traceeWay struct {
+	eng     *engine.Engine // only for routing, which Tracee also does by selector
+	queries map[*signature.Signature]rego.PreparedEvalQuery
+}
+
+func newTraceeWay(tb testing.TB, set *signature.Set, eng *engine.Engine) *traceeWay {
+	tw := &traceeWay{eng: eng, queries: map[*signature.Signature]rego.PreparedEvalQuery{}}
+	for _, s := range set.Signatures {
+		pq, err := rego.New(rego.Compiler(set.Compiler), rego.Query(s.MatchRef.String())).PrepareForEval(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tw.queries[s] = pq
+	}
+	return tw
+}
+
+func (tw *traceeWay) match(ctx context.Context, r *record, dst []string) []string {
+	g := tw.eng.Candidates(r.name, r.origin)
+	if g == nil {
+		return dst
+	}
+	for _, s := range g.Signatures() {
+		rs, err := tw.queries[s].Eval(ctx, rego.EvalInput(r.tracee))
+		if err != nil || len(rs) == 0 {
+			continue
+		}
+		switch v := rs[0].Expressions[0].Value.(type) {
+		case bool:
+			if v {
+				dst = append(dst, s.ID)
+			}
+		case map[string]any:
+			dst = append(dst, s.ID)
+		}
+	}
+	return dst
+}
+
+// engineWay is what the processor does per record, without tagging.
+type engineWay struct {
+	eng     *engine.Engine
+	w       *engine.Worker
+	matches []engine.Match
+}
+
+func (ew *engineWay) match(ctx context.Context, r *record) []engine.Match {
+	g := ew.eng.Candidates(r.name, r.origin)
+	if g == nil {
+		return nil
+	}
+	ew.matches, _ = ew.w.Eval(ctx, g, r.lr, r.res, ew.matches[:0])
+	return ew.matches
+}
+
+func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
+	tb.Helper()
+	ctx := context.Background()
+	srcs, err := signatureSources(createDefaultConfig().(*Config))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set, err := signature.Load(ctx, srcs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	eng, err := engine.New(set, set.Signatures, engine.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w, err := eng.NewWorker(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { w.Close(ctx) })
+	return set, &engineWay{eng: eng, w: w}
+}
+
+func ids(ms []engine.Match) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Signature.ID)
+	}
+	return out
+}
+
+// TestBaselinesAgree holds the three ways to the same matches on every
+// record of the stream, so the benchmark compares equal work, and checks
+// that the stream has the share of suspicious records it claims.
+func TestBaselinesAgree(t *testing.T) {
+	ctx := context.Background()
+	_, recs := loadStream(t)
+	set, ew := builtinEngine(t)
+	tw := newTraceeWay(t, set, ew.eng)
+	matched := 0
+	for i := range recs {
+		r := &recs[i]
+		got := ids(ew.match(ctx, r))
+		if want := (goChecks{r.lr.Attributes()}).match(r.lr, nil); !reflect.DeepEqual(got, want) {
+			t.Errorf("record %d (%s): engine %v, Go checks %v", i, r.lr.Body().Str(), got, want)
+		}
+		if want := tw.match(ctx, r, nil); !reflect.DeepEqual(got, want) {
+			t.Errorf("record %d (%s): engine %v, Tracee's way %v", i, r.lr.Body().Str(), got, want)
+		}
+		if len(got) > 0 {
+			matched++
+		}
+	}
+	if share := float64(matched) / float64(len(recs)); share < 0.02 || share > 0.05 {
+		t.Errorf("%.1f%% of the stream matches; the stream should be a few percent suspicious", 100*share)
+	}
+}
+
+func reportPerRecord(b *testing.B, start time.Time) {
+	perRecord := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+	b.ReportMetric(1e9/perRecord, "records/s")
+}
+
+// BenchmarkDetection evaluates the built-in signatures on the mixed stream,
+// one record per op, three ways: the engine, Tracee's way (baseline a) and
+// hand-written Go (baseline b). ns/op and allocs/op are per record.
+func BenchmarkDetection(b *testing.B) {
+	ctx := context.Background()
+	_, recs := loadStream(b)
+	set, ew := builtinEngine(b)
+	b.Run("engine", func(b *testing.B) {
+		b.ReportAllocs()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			ew.match(ctx, &recs[i%len(recs)])
+		}
+		reportPerRecord(b, start)
+	})
+	b.Run("tracee-way", func(b *testing.B) {
+		tw := newTraceeWay(b, set, ew.eng)
+		b.ReportAllocs()
+		b.ResetTimer()
+		start := time.Now()
+		var dst []string
+		for i := 0; i < b.N; i++ {
+			dst = tw.match(ctx, &recs[i%len(recs)], dst[:0])
+		}
+		reportPerRecord(b, start)
+	})
+	b.Run("go-checks", func(b *testing.B) {
+		b.ReportAllocs()
+		start := time.Now()
+		var dst []string
+		for i := 0; i < b.N; i++ {
+			r := &recs[i%len(recs)]
+			dst = (goChecks{r.lr.Attributes()}).match(r.lr, dst[:0])
+		}
+		reportPerRecord(b, start)
+	})
+}
+
+// BenchmarkProcessor is the whole processor (routing, evaluation, tagging,
+// telemetry) on the stream as one batch, per record, with one worker and
+// with one per CPU.
+func BenchmarkProcessor(b *testing.B) {
+	for _, workers := range []int{1, 0} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			ld, recs := loadStream(b)
+			cfg := createDefaultConfig().(*Config)
+			cfg.Workers = workers
+			p, _ := startProcessor(b, cfg)
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				if err := p.ConsumeLogs(ctx, ld); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perRecord := float64(time.Since(start).Nanoseconds()) / float64(b.N*len(recs))
+			b.ReportMetric(perRecord, "ns/record")
+			b.ReportMetric(1e9/perRecord, "records/s")
+		})
+	}
+}
+
+// syntheticSignatures writes n signatures in Tracee's format, spread over
+// the catalog's events except the scheduler's fork and exit, which stay
+// unselected; each tests the path or first string argument of its event.
+func syntheticSignatures(tb testing.TB, n int) string {
+	dir := tb.TempDir()
+	var names []string
+	for _, d := range vigil.Events() {
+		if d.Name != "sched_process_fork" && d.Name != "sched_process_exit" {
+			names = append(names, d.Name)
+		}
+	}
+	for i := range n {
+		name := names[i%len(names)]
+		def, _ := vigil.LookupEvent(name)
+		argName := def.Args[0].Name
+		for _, a := range def.Args {
+			if a.Type == vigil.TypeStr {
+				argName = a.Name
+				break
+			}
+		}
+		src := fmt.Sprintf(`package tracee.SYN_%d
+
+import data.tracee.helpers
+
+__rego_metadoc__ := {"id": "SYN-%d", "version": "1", "name": "synthetic %d", "properties": {"Severity": 1}}
+
+tracee_selected_events[s] {
+	s := {"source": "tracee", "name": %q, "origin": "*"}
+}
+
+tracee_match = {"value": v} {
+	input.eventName == %q
+	v := helpers.get_tracee_argument(%q)
+	startswith(v, "/opt/synthetic-%d/")
+}
+`, i, i, i, name, name, argName, i)
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("syn_%d.rego", i)), []byte(src), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkScaling measures the engine with 10 to 1000 synthetic
+// signatures on the stream (all records) and on the records no signature
+// selected (fork and exit), per record.
+func BenchmarkScaling(b *testing.B) {
+	ctx := context.Background()
+	_, recs := loadStream(b)
+	var unselected []record
+	for _, r := range recs {
+		if r.name == "sched_process_fork" || r.name == "sched_process_exit" {
+			unselected = append(unselected, r)
+		}
+	}
+	for _, n := range []int{10, 100, 1000} {
+		cfg := &Config{Signatures: SignaturesConfig{Paths: []string{syntheticSignatures(b, n)}}}
+		eng, _, err := loadEngine(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := eng.NewWorker(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ew := &engineWay{eng: eng, w: w}
+		for _, set := range []struct {
+			name string
+			recs []record
+		}{{"stream", recs}, {"unselected", unselected}} {
+			b.Run(fmt.Sprintf("signatures=%d/%s", n, set.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					ew.match(ctx, &set.recs[i%len(set.recs)])
+				}
+			})
+		}
+		w.Close(ctx)
+	}
+}

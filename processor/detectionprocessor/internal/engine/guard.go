@@ -1,0 +1,547 @@
+package engine
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
+)
+
+// A guard is a necessary condition of a signature's match, read off its
+// compiled tracee_match rules and tested in Go on the record before any Rego
+// runs. A tracee_match body is a conjunction, so each expression of the
+// forms below that it contains must hold for it to succeed:
+//
+//	startswith(x, "c")  endswith(x, "c")  contains(x, "c")  regex.match("re", x)
+//	x == "c"  x == 3  const_set[x]  startswith(x, const_list[_])  f(x) (inlined)
+//
+// where x is an argument (get_tracee_argument("name"), a field or an
+// element of it, or lower() of it) or a string field of the input
+// (processName, executable.path, eventName, ...). A signature's guard is the
+// disjunction over its bodies; a body with no such expression, a default
+// rule that is not false, an else, or helpers other than the standard ones
+// leave the signature unguarded: it is always evaluated. Whenever a value's
+// Rego form is not certain (doubles, bytes, negative ints that may be
+// uint64), a guard holds, so it can only skip evaluations that could not
+// match. The engine's tests check the guarded and unguarded engines agree.
+type guard interface {
+	holds(r *recordView) bool
+}
+
+type anyOf []guard
+
+func (g anyOf) holds(r *recordView) bool {
+	for _, e := range g {
+		if e.holds(r) {
+			return true
+		}
+	}
+	return false
+}
+
+type allOf []guard
+
+func (g allOf) holds(r *recordView) bool {
+	for _, e := range g {
+		if !e.holds(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// recordView is what guards read.
+type recordView struct {
+	attrs     pcommon.Map
+	eventName string
+}
+
+type sourceKind uint8
+
+const (
+	srcArg       sourceKind = iota // an argument attribute
+	srcContext                     // a string field of the input, from an attribute
+	srcEventName                   // input.eventName
+)
+
+// source says where a guarded value comes from.
+type source struct {
+	kind   sourceKind
+	key    string   // attribute key
+	fields []string // map fields below the argument (sockaddr.sun_path)
+	elem   bool     // any element of the value
+	lower  bool     // lower() of the value
+}
+
+// contextFields are the string fields of the input a guard can read, with
+// the attributes regoinput builds them from.
+var contextFields = map[string]string{
+	"processName":     vigil.AttrExecutableName,
+	"executable.path": vigil.AttrExecutablePath,
+	"containerId":     vigil.AttrContainerID,
+	"syscall":         vigil.AttrSyscall,
+}
+
+// pred tests one value.
+type pred struct {
+	src source
+	str func(string) bool // nil: no string satisfies it
+	num func(int64) bool  // nil: no number satisfies it
+}
+
+func (p *pred) holds(r *recordView) bool {
+	switch p.src.kind {
+	case srcEventName:
+		return p.testString(r.eventName)
+	case srcContext:
+		s := ""
+		if v, ok := r.attrs.Get(p.src.key); ok {
+			s = v.AsString()
+		}
+		return p.testString(s)
+	}
+	v, ok := r.attrs.Get(p.src.key)
+	if !ok {
+		return false // get_tracee_argument is undefined
+	}
+	for _, f := range p.src.fields {
+		if v.Type() != pcommon.ValueTypeMap {
+			return false
+		}
+		if v, ok = v.Map().Get(f); !ok {
+			return false
+		}
+	}
+	if !p.src.elem {
+		return p.testValue(v)
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		for _, e := range v.Slice().All() {
+			if p.testValue(e) {
+				return true
+			}
+		}
+		return false
+	case pcommon.ValueTypeMap:
+		return true // iterating an object: not worth guarding
+	}
+	return false
+}
+
+func (p *pred) testValue(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return p.testString(v.Str())
+	case pcommon.ValueTypeInt:
+		i := v.Int()
+		switch {
+		case p.num == nil || p.src.lower:
+			return false
+		case i < 0:
+			return true // may be a uint64 in the input
+		}
+		return p.num(i)
+	case pcommon.ValueTypeDouble, pcommon.ValueTypeBytes:
+		return true // base64 text or a float in the input: be conservative
+	}
+	return false // null, bool, array, object: none of the tests accepts them
+}
+
+func (p *pred) testString(s string) bool {
+	if p.str == nil {
+		return false
+	}
+	s = regoinput.ValidUTF8(s)
+	if p.src.lower {
+		s = strings.ToLower(s)
+	}
+	return p.str(s)
+}
+
+// binding is what a variable of a rule body is known to hold.
+type binding struct {
+	src  *source
+	val  ast.Value // a constant
+	each ast.Value // a constant collection being iterated: any of its elements
+}
+
+const maxInline = 4
+
+var (
+	refGetArgument = ast.MustParseRef("data.tracee.helpers.get_tracee_argument")
+	refInput       = ast.InputRootRef
+)
+
+// extractor reads guards from compiled rules.
+type extractor struct {
+	c          *ast.Compiler
+	stdHelpers bool // data.tracee.helpers is the standard file, so get_tracee_argument means what it says
+}
+
+// signatureGuard returns the guard of the rules at ref, or nil when the
+// signature must always be evaluated.
+func (x *extractor) signatureGuard(ref ast.Ref) guard {
+	var alts anyOf
+	for _, r := range x.c.GetRulesExact(ref) {
+		if r.Default {
+			if ast.Boolean(false).Equal(r.Head.Value.Value) {
+				continue // never a match
+			}
+			return nil
+		}
+		if r.Else != nil {
+			return nil
+		}
+		g := x.body(r.Body, map[ast.Var]binding{}, 0)
+		if g == nil {
+			return nil
+		}
+		alts = append(alts, g)
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	return alts
+}
+
+// body returns the conjunction of the guards found in b, or nil.
+func (x *extractor) body(b ast.Body, env map[ast.Var]binding, depth int) guard {
+	var all allOf
+	for _, e := range b {
+		if e.Negated || len(e.With) > 0 {
+			continue
+		}
+		if g := x.expr(e, env, depth); g != nil {
+			all = append(all, g)
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	return all
+}
+
+// expr records the bindings e makes in env and returns the guard it
+// implies, or nil.
+func (x *extractor) expr(e *ast.Expr, env map[ast.Var]binding, depth int) guard {
+	if t, ok := e.Terms.(*ast.Term); ok {
+		return x.membership(t, env)
+	}
+	if !e.IsCall() {
+		return nil
+	}
+	op, args := e.Operator(), e.Operands()
+	switch {
+	case op.Equal(ast.Equality.Ref()) || op.Equal(ast.Equal.Ref()):
+		if len(args) == 2 {
+			return x.unify(args[0], args[1], env)
+		}
+	case op.Equal(refGetArgument):
+		if x.stdHelpers && len(args) == 2 {
+			name, isStr := args[0].Value.(ast.String)
+			if v, isVar := args[1].Value.(ast.Var); isStr && isVar {
+				env[v] = binding{src: &source{kind: srcArg, key: vigil.AttrArgPrefix + string(name)}}
+			}
+		}
+	case op.Equal(ast.Lower.Ref()):
+		if len(args) == 2 {
+			b, ok := x.resolve(args[0], env)
+			v, isVar := args[1].Value.(ast.Var)
+			if ok && isVar && b.src != nil && !b.src.lower {
+				s := *b.src
+				s.lower = true
+				env[v] = binding{src: &s}
+			}
+		}
+	case op.Equal(ast.StartsWith.Ref()), op.Equal(ast.EndsWith.Ref()), op.Equal(ast.Contains.Ref()):
+		if len(args) == 2 {
+			return x.stringTest(op, args[0], args[1], env)
+		}
+	case op.Equal(ast.RegexMatch.Ref()):
+		if len(args) == 2 {
+			return x.regexTest(args[0], args[1], env)
+		}
+	case op.HasPrefix(ast.DefaultRootRef) && depth < maxInline:
+		return x.inline(op, args, env, depth)
+	}
+	return nil
+}
+
+// resolve tells what a term holds, if that is known.
+func (x *extractor) resolve(t *ast.Term, env map[ast.Var]binding) (binding, bool) {
+	switch v := t.Value.(type) {
+	case ast.Var:
+		b, ok := env[v]
+		return b, ok
+	case ast.String, ast.Number, ast.Boolean:
+		return binding{val: v}, true
+	case ast.Ref:
+		return x.resolveRef(v, env)
+	}
+	return binding{}, false
+}
+
+func (x *extractor) resolveRef(r ast.Ref, env map[ast.Var]binding) (binding, bool) {
+	switch {
+	case r.HasPrefix(refInput) && r.IsGround():
+		path := make([]string, 0, len(r)-1)
+		for _, t := range r[1:] {
+			s, ok := t.Value.(ast.String)
+			if !ok {
+				return binding{}, false
+			}
+			path = append(path, string(s))
+		}
+		p := strings.Join(path, ".")
+		if p == "eventName" {
+			return binding{src: &source{kind: srcEventName}}, true
+		}
+		if key, ok := contextFields[p]; ok {
+			return binding{src: &source{kind: srcContext, key: key}}, true
+		}
+	case r.HasPrefix(ast.DefaultRootRef):
+		if r.IsGround() {
+			if v, ok := x.constant(r); ok {
+				return binding{val: v}, true
+			}
+			return binding{}, false
+		}
+		// const_list[_]: iteration over a constant collection.
+		last, isVar := r[len(r)-1].Value.(ast.Var)
+		if _, bound := env[last]; isVar && !bound && r[:len(r)-1].IsGround() {
+			if v, ok := x.constant(r[:len(r)-1]); ok {
+				return binding{each: v}, true
+			}
+		}
+	default:
+		head, isVar := r[0].Value.(ast.Var)
+		b, bound := env[head]
+		if !isVar || !bound || b.src == nil || b.src.kind != srcArg || b.src.elem || b.src.lower {
+			return binding{}, false
+		}
+		s := *b.src
+		s.fields = append([]string(nil), s.fields...)
+		for i, t := range r[1:] {
+			switch v := t.Value.(type) {
+			case ast.String:
+				s.fields = append(s.fields, string(v))
+				continue
+			case ast.Var:
+				if _, bound := env[v]; !bound && i == len(r)-2 {
+					s.elem = true
+					continue
+				}
+			}
+			return binding{}, false
+		}
+		return binding{src: &s}, true
+	}
+	return binding{}, false
+}
+
+// constant returns the value of a rule that is a constant: one complete
+// definition with an empty body and a ground value.
+func (x *extractor) constant(r ast.Ref) (ast.Value, bool) {
+	rules := x.c.GetRulesExact(r)
+	if len(rules) != 1 {
+		return nil, false
+	}
+	rule := rules[0]
+	if rule.Default || rule.Else != nil || len(rule.Head.Args) > 0 || rule.Head.Value == nil || !rule.Head.Value.IsGround() {
+		return nil, false
+	}
+	if len(rule.Body) != 1 || !rule.Body[0].IsGround() || !ast.BooleanTerm(true).Equal(rule.Body[0].Terms.(*ast.Term)) {
+		return nil, false
+	}
+	return rule.Head.Value.Value, true
+}
+
+// unify handles a = b: a new binding when one side is an unbound variable,
+// an equality test when one side is a source and the other a constant.
+func (x *extractor) unify(a, b *ast.Term, env map[ast.Var]binding) guard {
+	ba, okA := x.resolve(a, env)
+	bb, okB := x.resolve(b, env)
+	if v, isVar := a.Value.(ast.Var); isVar && !okA && okB {
+		env[v] = bb
+		return nil
+	}
+	if v, isVar := b.Value.(ast.Var); isVar && !okB && okA {
+		env[v] = ba
+		return nil
+	}
+	if !okA || !okB {
+		return nil
+	}
+	if ba.src == nil {
+		ba, bb = bb, ba
+	}
+	if ba.src == nil || bb.val == nil {
+		return nil
+	}
+	return equalsPred(*ba.src, bb.val)
+}
+
+func equalsPred(src source, c ast.Value) guard {
+	switch c := c.(type) {
+	case ast.String:
+		return &pred{src: src, str: func(s string) bool { return s == string(c) }}
+	case ast.Number:
+		if n, ok := c.Int64(); ok {
+			return &pred{src: src, num: func(i int64) bool { return i == n }}
+		}
+	}
+	return nil
+}
+
+// membership handles const_set[x] used as an expression.
+func (x *extractor) membership(t *ast.Term, env map[ast.Var]binding) guard {
+	r, ok := t.Value.(ast.Ref)
+	if !ok || len(r) < 2 || !r.HasPrefix(ast.DefaultRootRef) || !r[:len(r)-1].IsGround() {
+		return nil
+	}
+	set, ok := x.constant(r[:len(r)-1])
+	if !ok {
+		return nil
+	}
+	s, isSet := set.(ast.Set)
+	b, bound := x.resolve(r[len(r)-1], env)
+	if !isSet || !bound || b.src == nil {
+		return nil
+	}
+	strs, nums := map[string]bool{}, map[int64]bool{}
+	mixed := false
+	s.Foreach(func(e *ast.Term) {
+		switch v := e.Value.(type) {
+		case ast.String:
+			strs[string(v)] = true
+		case ast.Number:
+			if n, ok := v.Int64(); ok {
+				nums[n] = true
+				return
+			}
+			mixed = true
+		default:
+			mixed = true
+		}
+	})
+	if mixed {
+		return nil
+	}
+	return &pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }}
+}
+
+func (x *extractor) stringTest(op ast.Ref, subject, arg *ast.Term, env map[ast.Var]binding) guard {
+	b, ok := x.resolve(subject, env)
+	c, okC := x.resolve(arg, env)
+	if !ok || !okC || b.src == nil {
+		return nil
+	}
+	var test func(s, c string) bool
+	switch {
+	case op.Equal(ast.StartsWith.Ref()):
+		test = strings.HasPrefix
+	case op.Equal(ast.EndsWith.Ref()):
+		test = strings.HasSuffix
+	default:
+		test = strings.Contains
+	}
+	var consts []string
+	switch {
+	case c.val != nil:
+		s, isStr := c.val.(ast.String)
+		if !isStr {
+			return nil
+		}
+		consts = []string{string(s)}
+	case c.each != nil:
+		coll, isColl := c.each.(interface{ Foreach(func(*ast.Term)) })
+		if !isColl {
+			return nil
+		}
+		allStrings := true
+		coll.Foreach(func(e *ast.Term) {
+			s, isStr := e.Value.(ast.String)
+			allStrings = allStrings && isStr
+			consts = append(consts, string(s))
+		})
+		if !allStrings {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return &pred{src: *b.src, str: func(s string) bool {
+		for _, c := range consts {
+			if test(s, c) {
+				return true
+			}
+		}
+		return false
+	}}
+}
+
+func (x *extractor) regexTest(pattern, subject *ast.Term, env map[ast.Var]binding) guard {
+	p, okP := x.resolve(pattern, env)
+	b, ok := x.resolve(subject, env)
+	if !okP || !ok || b.src == nil {
+		return nil
+	}
+	s, isStr := p.val.(ast.String)
+	if !isStr {
+		return nil
+	}
+	re, err := regexp.Compile(string(s))
+	if err != nil {
+		return nil
+	}
+	return &pred{src: *b.src, str: re.MatchString}
+}
+
+// inline handles a call of a user function used as a condition, f(x, "c"):
+// the disjunction of the guards of its bodies, with its parameters bound to
+// what the arguments hold.
+func (x *extractor) inline(op ast.Ref, args []*ast.Term, env map[ast.Var]binding, depth int) guard {
+	rules := x.c.GetRulesExact(op)
+	if len(rules) == 0 {
+		return nil
+	}
+	var alts anyOf
+	for _, r := range rules {
+		if len(r.Head.Args) != len(args) || r.Else != nil {
+			return nil
+		}
+		if r.Default {
+			if ast.Boolean(false).Equal(r.Head.Value.Value) {
+				continue
+			}
+			return nil
+		}
+		if r.Head.Value != nil && !ast.BooleanTerm(true).Equal(r.Head.Value) {
+			return nil // a function with a value other than true
+		}
+		inner := map[ast.Var]binding{}
+		for i, param := range r.Head.Args {
+			v, isVar := param.Value.(ast.Var)
+			if !isVar {
+				return nil
+			}
+			if b, ok := x.resolve(args[i], env); ok {
+				inner[v] = b
+			}
+		}
+		g := x.body(r.Body, inner, depth+1)
+		if g == nil {
+			return nil
+		}
+		alts = append(alts, g)
+	}
+	if len(alts) == 0 {
+		return nil
+	}
+	return alts
+}
