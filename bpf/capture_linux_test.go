@@ -3,6 +3,7 @@
 package bpf
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"net"
@@ -326,6 +327,43 @@ func TestCaptureConnect(t *testing.T) {
 	if len(b) != 16 || binary.LittleEndian.Uint16(b) != unix.AF_INET ||
 		binary.BigEndian.Uint16(b[2:]) != addr.Port() || netip.AddrFrom4([4]byte(b[4:8])) != addr.Addr() {
 		t.Errorf("connect sockaddr %x, want AF_INET %v", b, addr)
+	}
+}
+
+// TestCaptureAccept checks a sockaddr filled in by the kernel, read at exit
+// with the length behind the addrlen pointer.
+func TestCaptureAccept(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{288}, ExcludeTGIDs: []uint32{self()}})
+	cmd := helper(t, "accept", "")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp4", strings.TrimSpace(addr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := netip.MustParseAddrPort(conn.LocalAddr().String())
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	pid := uint32(cmd.Process.Pid)
+	ev := c.await(t, "a successful accept4", func(e *Event) bool { return from(pid, 288)(e) && e.ReturnValue >= 0 })
+	b := ev.Arg(1)
+	if b == nil || b.Kind != ArgBytes || len(b.Bytes) != 16 || binary.LittleEndian.Uint16(b.Bytes) != unix.AF_INET ||
+		binary.BigEndian.Uint16(b.Bytes[2:]) != local.Port() || netip.AddrFrom4([4]byte(b.Bytes[4:8])) != local.Addr() {
+		t.Errorf("accept4 peer %+v, want %v", b, local)
+	}
+	if argInt(t, ev, 2) == 0 || argInt(t, ev, 3)&unix.SOCK_CLOEXEC == 0 {
+		t.Errorf("accept4 args %+v", ev.Args)
 	}
 }
 

@@ -191,6 +191,8 @@ func TestDecodeHeader(t *testing.T) {
 	}
 }
 
+// FuzzDecode's seeds are sampleEvents and, in testdata/fuzz/FuzzDecode,
+// records the programs wrote for a real sh/cat/connect run.
 func FuzzDecode(f *testing.F) {
 	for _, ev := range sampleEvents() {
 		f.Add(encode(&ev))

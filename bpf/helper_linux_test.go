@@ -5,6 +5,7 @@ package bpf
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -63,6 +64,18 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		return runHelper("openat", arg)
+	case "accept":
+		// the net package accepts with accept4(2)
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		fmt.Println(ln.Addr())
+		conn, err := ln.Accept()
+		if err != nil {
+			return err
+		}
+		return conn.Close()
 	case "connect":
 		// a blocking connect(2), so that it returns 0 (the net package's
 		// non-blocking one returns EINPROGRESS)
