@@ -21,7 +21,12 @@ type EventDef struct {
 	Syscall bool     // a syscall event (its id is the syscall number)
 	Sets    []string // Tracee-style sets the event belongs to
 	Args    []ArgDef
+
+	recordName string // EventNamePrefix + Name, built once
 }
+
+// RecordName is the LogRecord EventName of the event, "kernel.<name>".
+func (d *EventDef) RecordName() string { return d.recordName }
 
 // ArgIndex returns the position of the named argument, or -1.
 func (d *EventDef) ArgIndex(name string) int {
@@ -47,6 +52,7 @@ func init() {
 		if _, dup := eventsByID[d.ID]; dup {
 			panic("vigil: duplicate event id in catalog: " + d.Name)
 		}
+		d.recordName = EventNamePrefix + d.Name
 		eventsByName[d.Name] = d
 		eventsByID[d.ID] = d
 	}

@@ -5,29 +5,16 @@ package kerneleventsreceiver
 import (
 	"context"
 	"os"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"golang.org/x/sys/unix"
 
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
-
-// countingSink is the cheapest possible next consumer: it only counts, so the
-// benchmarks measure capture and record building, not a pipeline.
-type countingSink struct{ records atomic.Int64 }
-
-func (c *countingSink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
-func (c *countingSink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
-	c.records.Add(int64(ld.LogRecordCount()))
-	return nil
-}
 
 // startBenchReceiver runs the receiver on this process only (so the loop in
 // the benchmark is what is traced, and nothing else on the machine competes).

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/bpf"
 )
 
 // Sources of events.
@@ -114,6 +115,10 @@ func (c *Config) Validate() error {
 	}
 	if _, err := resolveEvents(c.Events); err != nil {
 		errs = append(errs, fmt.Errorf("events: %w", err))
+	} else if c.Source == SourceEBPF {
+		if err := checkCapturable(c.Events); err != nil {
+			errs = append(errs, fmt.Errorf("events: %w", err))
+		}
 	}
 	if c.RingBufferSize < minRingBuffer || c.RingBufferSize > maxRingBuffer || bits.OnesCount(uint(c.RingBufferSize)) != 1 {
 		errs = append(errs, fmt.Errorf("ring_buffer_size: %d must be a power of two between %d and %d bytes", c.RingBufferSize, minRingBuffer, maxRingBuffer))
@@ -183,6 +188,33 @@ func resolveEvents(names []string) ([]*vigil.EventDef, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// checkCapturable rejects events named one by one that the kernel side
+// cannot produce. Sets are not checked: they stand for "what there is", and
+// the eBPF source drops (and logs) their members it cannot capture.
+func checkCapturable(names []string) error {
+	capturable := capturableEvents()
+	var missing []string
+	for _, n := range names {
+		if d, ok := vigil.LookupEvent(n); ok && !capturable[d.ID] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s cannot be captured from the kernel yet (replay them with source: file)", strings.Join(quoteAll(missing), ", "))
+	}
+	return nil
+}
+
+// capturableEvents is the set of event ids the eBPF programs produce.
+func capturableEvents() map[vigil.EventID]bool {
+	ids := bpf.SupportedEvents()
+	out := make(map[vigil.EventID]bool, len(ids))
+	for _, id := range ids {
+		out[vigil.EventID(id)] = true
+	}
+	return out
 }
 
 func quoteAll(s []string) []string {

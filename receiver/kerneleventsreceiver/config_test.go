@@ -35,7 +35,7 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, confmap.Validate(custom))
 	assert.Equal(t, &Config{
 		Source: SourceEBPF,
-		Events: []string{"proc", "openat", "security_file_open"},
+		Events: []string{"proc", "openat", "connect"},
 		Scope: ScopeConfig{
 			Comms: []string{"nginx", "bash"}, UIDs: []uint32{0, 33}, ExcludeSelf: false, Origin: OriginContainer,
 		},
@@ -86,4 +86,27 @@ func TestResolveEventsExpandsSets(t *testing.T) {
 	for i := 1; i < len(defs); i++ {
 		assert.Less(t, defs[i-1].ID, defs[i].ID, "sorted by id, no duplicates")
 	}
+}
+
+func TestValidateRejectsUncapturableEventsByName(t *testing.T) {
+	capturable := capturableEvents()
+	var missing string
+	for _, d := range vigil.Events() {
+		if !capturable[d.ID] {
+			missing = d.Name
+			break
+		}
+	}
+	if missing == "" {
+		t.Skip("every catalog event is capturable")
+	}
+	cfg := createDefaultConfig().(*Config)
+	cfg.Events = []string{"openat", missing}
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `events: "`+missing+`" cannot be captured`)
+
+	// Replaying it is fine: recorded events need no kernel support.
+	cfg.Source, cfg.File.Path = SourceFile, "testdata/replay.jsonl"
+	assert.NoError(t, cfg.Validate())
 }

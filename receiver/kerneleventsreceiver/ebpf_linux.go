@@ -43,9 +43,18 @@ type ebpfSource struct {
 }
 
 func newEBPFSource(cfg *Config, events []*vigil.EventDef, tb *metadata.TelemetryBuilder, logger *zap.Logger) source {
+	capturable := capturableEvents()
 	selected := make(map[vigil.EventID]bool, len(events))
+	var dropped []string
 	for _, d := range events {
+		if !capturable[d.ID] {
+			dropped = append(dropped, d.Name)
+			continue
+		}
 		selected[d.ID] = true
+	}
+	if len(dropped) > 0 {
+		logger.Warn("events of the configured sets that the kernel side cannot produce yet are left out", zap.Strings("events", dropped))
 	}
 	return &ebpfSource{cfg: cfg, selected: selected, telemetry: tb, logger: logger, stop: make(chan struct{})}
 }

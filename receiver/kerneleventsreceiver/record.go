@@ -25,7 +25,7 @@ type recordBuilder struct {
 
 // build fills lr from ev. def is ev's catalog entry.
 func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRecord, observed pcommon.Timestamp) {
-	lr.SetEventName(vigil.EventNamePrefix + def.Name)
+	lr.SetEventName(def.RecordName())
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)))
 	lr.SetObservedTimestamp(observed)
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // idPattern finds a 64-hex-digit container id in one cgroup path component,
@@ -72,36 +73,46 @@ func cgroupPathOf(procRoot string, pid uint32) (string, bool) {
 	return any, any != ""
 }
 
+// retryUnresolved is how long a cgroup whose membership could not be read
+// waits before /proc is read again for it: a burst of events from a process
+// that already exited must not cost a failed open each.
+const retryUnresolved = time.Second
+
 // Resolver maps cgroup ids to container ids.
 type Resolver struct {
 	procRoot string
 	mu       sync.RWMutex
 	byCgroup map[uint64]string
+	// unresolved holds when each cgroup last failed to resolve.
+	unresolved map[uint64]time.Time
 }
 
 // NewResolver reads cgroup membership under procRoot (normally "/proc").
 func NewResolver(procRoot string) *Resolver {
-	return &Resolver{procRoot: procRoot, byCgroup: make(map[uint64]string)}
+	return &Resolver{procRoot: procRoot, byCgroup: make(map[uint64]string), unresolved: make(map[uint64]time.Time)}
 }
 
 // ContainerID returns the container id of the cgroup an event came from,
 // reading /proc/<pid>/cgroup the first time the cgroup is seen. A process that
-// is already gone cannot be read; its cgroup is not cached so a later event
-// from a live member can resolve it.
+// is already gone cannot be read; its cgroup is not cached as containerless,
+// so an event from a live member can resolve it after retryUnresolved.
 func (r *Resolver) ContainerID(cgroupID uint64, pid uint32) string {
 	r.mu.RLock()
 	id, ok := r.byCgroup[cgroupID]
+	failedAt, failed := r.unresolved[cgroupID]
 	r.mu.RUnlock()
-	if ok {
+	if ok || (failed && time.Since(failedAt) < retryUnresolved) {
 		return id
 	}
 	path, ok := cgroupPathOf(r.procRoot, pid)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if !ok {
+		r.unresolved[cgroupID] = time.Now()
 		return ""
 	}
+	delete(r.unresolved, cgroupID)
 	id = IDFromCgroupPath(path)
-	r.mu.Lock()
 	r.byCgroup[cgroupID] = id
-	r.mu.Unlock()
 	return id
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,12 +44,21 @@ func TestResolverCachesByCgroup(t *testing.T) {
 	// The process is gone; the cgroup's answer is remembered.
 	require.NoError(t, os.RemoveAll(dir))
 	assert.Equal(t, id, r.ContainerID(9, 55))
-	// An unknown cgroup of a vanished process resolves to nothing and is not cached.
+	// An unknown cgroup of a vanished process resolves to nothing and is not
+	// cached as containerless: once its retry time has passed, a live member
+	// resolves it.
 	assert.Equal(t, "", r.ContainerID(10, 55))
 	r.mu.RLock()
 	_, cached := r.byCgroup[10]
 	r.mu.RUnlock()
 	assert.False(t, cached)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"), []byte("0::/docker/"+id+"\n"), 0o644))
+	assert.Equal(t, "", r.ContainerID(10, 55), "within the retry time the failure is remembered")
+	r.mu.Lock()
+	r.unresolved[10] = time.Now().Add(-2 * retryUnresolved)
+	r.mu.Unlock()
+	assert.Equal(t, id, r.ContainerID(10, 55))
 }
 
 func TestCgroupV1Only(t *testing.T) {
