@@ -30,8 +30,9 @@ preload_file := "/etc/ld.so.preload"
 
 tracee_match = {"env": preloads} {
 	input.eventName == "sched_process_exec"
-	preloads := [var | var := helpers.get_tracee_argument("env")[_]; startswith(var, "LD_PRELOAD=")]
-	count(preloads) > 0
+	env := helpers.get_tracee_argument("env")
+	startswith(env[_], "LD_PRELOAD=")
+	preloads := [var | var := env[_]; startswith(var, "LD_PRELOAD=")]
 }
 
 tracee_match = {"path": preload_file} {

@@ -75,7 +75,11 @@ type source struct {
 	fields []string // map fields below the argument (sockaddr.sun_path)
 	elem   bool     // any element of the value
 	lower  bool     // lower() of the value
+	base64 bool     // base64.decode() of the value
 }
+
+// plain reports whether no transformation applies yet.
+func (s *source) plain() bool { return !s.elem && !s.lower && !s.base64 }
 
 // contextFields are the string fields of the input a guard can read, with
 // the attributes regoinput builds them from.
@@ -136,18 +140,26 @@ func (p *pred) holds(r *recordView) bool {
 func (p *pred) testValue(v pcommon.Value) bool {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
+		if p.src.base64 {
+			return true // whatever the text decodes to
+		}
 		return p.testString(v.Str())
 	case pcommon.ValueTypeInt:
 		i := v.Int()
 		switch {
-		case p.num == nil || p.src.lower:
+		case p.num == nil || p.src.lower || p.src.base64:
 			return false
 		case i < 0:
 			return true // may be a uint64 in the input
 		}
 		return p.num(i)
-	case pcommon.ValueTypeDouble, pcommon.ValueTypeBytes:
-		return true // base64 text or a float in the input: be conservative
+	case pcommon.ValueTypeBytes:
+		if p.src.base64 && p.str != nil {
+			return p.str(string(v.Bytes().AsRaw())) // base64.decode gives back the raw bytes
+		}
+		return true // base64 text in the input: be conservative
+	case pcommon.ValueTypeDouble:
+		return true
 	}
 	return false // null, bool, array, object: none of the tests accepts them
 }
@@ -248,16 +260,25 @@ func (x *extractor) expr(e *ast.Expr, env map[ast.Var]binding, depth int) guard 
 				env[v] = binding{src: &source{kind: srcArg, key: vigil.AttrArgPrefix + string(name)}}
 			}
 		}
-	case op.Equal(ast.Lower.Ref()):
-		if len(args) == 2 {
-			b, ok := x.resolve(args[0], env)
-			v, isVar := args[1].Value.(ast.Var)
-			if ok && isVar && b.src != nil && !b.src.lower {
-				s := *b.src
-				s.lower = true
-				env[v] = binding{src: &s}
-			}
+	case op.Equal(ast.Lower.Ref()), op.Equal(ast.Base64Decode.Ref()):
+		if len(args) != 2 {
+			break
 		}
+		b, ok := x.resolve(args[0], env)
+		v, isVar := args[1].Value.(ast.Var)
+		if !ok || !isVar || b.src == nil || !b.src.plain() {
+			break
+		}
+		s := *b.src
+		switch {
+		case op.Equal(ast.Lower.Ref()):
+			s.lower = true
+		case s.kind == srcArg: // context fields are text, never base64
+			s.base64 = true
+		default:
+			return nil
+		}
+		env[v] = binding{src: &s}
 	case op.Equal(ast.StartsWith.Ref()), op.Equal(ast.EndsWith.Ref()), op.Equal(ast.Contains.Ref()):
 		if len(args) == 2 {
 			return x.stringTest(op, args[0], args[1], env)
@@ -321,7 +342,7 @@ func (x *extractor) resolveRef(r ast.Ref, env map[ast.Var]binding) (binding, boo
 	default:
 		head, isVar := r[0].Value.(ast.Var)
 		b, bound := env[head]
-		if !isVar || !bound || b.src == nil || b.src.kind != srcArg || b.src.elem || b.src.lower {
+		if !isVar || !bound || b.src == nil || b.src.kind != srcArg || !b.src.plain() {
 			return binding{}, false
 		}
 		s := *b.src
