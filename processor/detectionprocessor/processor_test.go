@@ -1,0 +1,278 @@
+package detectionprocessor
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id      component.ID
+		want    *Config
+		wantErr string
+	}{
+		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
+		{id: component.NewIDWithName(metadata.Type, "custom"), want: &Config{
+			Signatures: SignaturesConfig{
+				Paths:   []string{"/etc/vigil/signatures", "/opt/tracee/signatures/rego"},
+				Include: []string{"VGL-1001", "container"},
+				Exclude: []string{"VGL-1023"},
+			},
+			DropUnmatched: true,
+			Workers:       4,
+		}},
+		{id: component.NewIDWithName(metadata.Type, "invalid"), wantErr: "workers: must be 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := createDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sub.Unmarshal(cfg); err != nil {
+				t.Fatal(err)
+			}
+			err = confmap.Validate(cfg)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Validate() = %v, want an error containing %q", err, tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), "signatures: no signatures to load") {
+					t.Errorf("Validate() = %v, want every problem named", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(cfg, tt.want) {
+				t.Errorf("config = %+v, want %+v", cfg, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateEmptyEntries(t *testing.T) {
+	cfg := &Config{Signatures: SignaturesConfig{Builtin: true, Paths: []string{"a", ""}, Exclude: []string{""}}}
+	err := cfg.Validate()
+	if err == nil || !strings.Contains(err.Error(), "signatures::paths[1]: empty entry") || !strings.Contains(err.Error(), "signatures::exclude[0]: empty entry") {
+		t.Fatalf("Validate() = %v", err)
+	}
+}
+
+// writeSignatures writes files into a new directory and returns it.
+func writeSignatures(t *testing.T, files map[string]string) string {
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const goodHeader = `package tracee.T_1
+
+__rego_metadoc__ := {"id": "T-1", "name": "t", "properties": {"Severity": 1}}
+
+tracee_selected_events[s] {
+	s := {"source": "tracee", "name": "openat"}
+}
+`
+
+// TestStartErrors: a broken signature fails start-up with the file, the
+// line and OPA's message.
+func TestStartErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		src  string
+		want []string
+	}{
+		{"syntax", goodHeader + "tracee_match {\n\tinput.eventName ==\n}\n", []string{"bad.rego:10:", "rego_parse_error", "unexpected } token"}},
+		{"compile", goodHeader + "tracee_match {\n\tx == 1\n}\n", []string{"bad.rego:9:", "rego_unsafe_var_error", "var x is unsafe"}},
+		{"no metadoc", "package tracee.T_1\n\ntracee_selected_events[s] { s := {\"name\": \"openat\"} }\n\ntracee_match { true }\n", []string{"bad.rego", "no __rego_metadoc__ rule"}},
+		{"bad severity", strings.Replace(goodHeader, `"Severity": 1`, `"Severity": 7`, 1) + "tracee_match { true }\n", []string{"bad.rego:3:", `"Severity" must be an integer 0-4`}},
+		{"no id", strings.Replace(goodHeader, `"id": "T-1", `, "", 1) + "tracee_match { true }\n", []string{"bad.rego:3:", `"id" must be a non-empty string`}},
+		{"no selectors", strings.Replace(goodHeader, `s := {"source": "tracee", "name": "openat"}`, `s := {"source": "tracee"}`, 1) + "tracee_match { true }\n", []string{"bad.rego:5:", "has no name"}},
+		{"wrong package", strings.Replace(goodHeader, "package tracee.T_1", "package signatures.t1", 1) + "tracee_match { true }\n", []string{"bad.rego:1:", "must be tracee.<name>"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeSignatures(t, map[string]string{"bad.rego": tt.src})
+			cfg := &Config{Signatures: SignaturesConfig{Paths: []string{dir}}}
+			p, err := NewFactory().CreateLogs(context.Background(), settings(t, nil), cfg, consumertest.NewNop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = p.Start(context.Background(), componenttest.NewNopHost())
+			if err == nil {
+				t.Fatal("Start succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Start() = %v\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func settings(t *testing.T, tel *componenttest.Telemetry) processor.Settings {
+	if tel == nil {
+		tel = componenttest.NewTelemetry()
+		t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	}
+	return metadatatest.NewSettings(tel)
+}
+
+func openEvent(path, comm string) *vigil.TraceeEvent {
+	return &vigil.TraceeEvent{EventName: "openat", EventID: 257, ProcessName: comm, Args: []vigil.TraceeArg{
+		{Name: "pathname", Type: vigil.TypeStr, Value: path}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
+}
+
+// TestRuntimeError: a signature failing at run time is counted, the record
+// passes on untagged by it, and the other signatures still match.
+func TestRuntimeError(t *testing.T) {
+	conflicting := strings.NewReplacer("T_1", "T_2", `"id": "T-1"`, `"id": "T-2"`).Replace(goodHeader) + `
+tracee_match = {"a": 1} { input.processName == "x" }
+tracee_match = {"a": 2} { input.processName == "x" }
+`
+	dir := writeSignatures(t, map[string]string{
+		"conflict.rego": conflicting,
+		"fine.rego":     goodHeader + "tracee_match { input.processName == \"x\" }\n",
+	})
+
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	sink := new(consumertest.LogsSink)
+	cfg := &Config{Signatures: SignaturesConfig{Paths: []string{dir}}, Workers: 1}
+	p, err := NewFactory().CreateLogs(context.Background(), settings(t, tel), cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Shutdown(context.Background())
+	for range 3 {
+		if err := p.ConsumeLogs(context.Background(), logsOf(openEvent("/a", "x"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, ld := range sink.AllLogs() {
+		lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+		if got := matchesOf(lr); !reflect.DeepEqual(got, map[string]any{"T-1": true}) {
+			t.Errorf("matches = %v, want T-1 only", got)
+		}
+	}
+	sig := func(id string) attribute.Set { return attribute.NewSet(attribute.String("signature_id", id)) }
+	metadatatest.AssertEqualProcessorDetectionEvaluationErrors(t, tel, []metricdata.DataPoint[int64]{{Attributes: sig("T-2"), Value: 3}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorDetectionMatches(t, tel, []metricdata.DataPoint[int64]{{Attributes: sig("T-1"), Value: 3}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorDetectionRecordsEvaluated(t, tel, []metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp())
+}
+
+func TestDropUnmatched(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.DropUnmatched = true
+	p, sink := startProcessor(t, cfg)
+	ld := logsOf(openEvent("/etc/hosts", "cat"), &vigil.TraceeEvent{EventName: "ptrace", Args: []vigil.TraceeArg{{Name: "request", Type: vigil.TypeLong, Value: "PTRACE_TRACEME"}}}, openEvent("/etc/passwd", "cat"))
+	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	out := sink.AllLogs()[0]
+	if out.ResourceLogs().Len() != 1 || out.LogRecordCount() != 1 {
+		t.Fatalf("%d resources, %d records forwarded; want only the ptrace record", out.ResourceLogs().Len(), out.LogRecordCount())
+	}
+	if got := out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).EventName(); got != "kernel.ptrace" {
+		t.Errorf("forwarded %s", got)
+	}
+}
+
+// TestParallelBatch: a batch large enough to be split across workers gets
+// the same tags as one evaluated on a single worker.
+func TestParallelBatch(t *testing.T) {
+	ld, _ := loadStream(t)
+	want := ld
+	ld2 := plog.NewLogs()
+	ld.CopyTo(ld2)
+	one := createDefaultConfig().(*Config)
+	one.Workers = 1
+	p1, s1 := startProcessor(t, one)
+	many := createDefaultConfig().(*Config)
+	many.Workers = 3
+	p2, s2 := startProcessor(t, many)
+	if err := p1.ConsumeLogs(context.Background(), want); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.ConsumeLogs(context.Background(), ld2); err != nil {
+		t.Fatal(err)
+	}
+	a := s1.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	b := s2.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	tagged := 0
+	for i := range a.Len() {
+		ta, tb := detectionTags(a.At(i)), detectionTags(b.At(i))
+		if !reflect.DeepEqual(ta, tb) {
+			t.Fatalf("record %d: one worker %v, three %v", i, ta, tb)
+		}
+		if len(ta) > 0 {
+			tagged++
+		}
+	}
+	if tagged == 0 {
+		t.Fatal("nothing tagged in the stream")
+	}
+}
+
+// TestDefaultEventSet: the receiver's "default" set is exactly the events
+// the built-in signatures select.
+func TestDefaultEventSet(t *testing.T) {
+	eng, _, err := loadEngine(context.Background(), createDefaultConfig().(*Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := vigil.EventsInSet("default"), eng.SelectedEvents(); !reflect.DeepEqual(got, want) {
+		t.Errorf("catalog default set %v\nbuilt-in signatures select %v", got, want)
+	}
+}
+
+// TestIncludeExclude selects built-ins by id and tag.
+func TestIncludeExclude(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Signatures.Include = []string{"kubernetes", "VGL-1001"}
+	cfg.Signatures.Exclude = []string{"VGL-1021"}
+	_, enabled, err := loadEngine(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, s := range enabled {
+		ids = append(ids, s.ID)
+	}
+	if want := []string{"VGL-1001", "VGL-1020"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("enabled %v, want %v", ids, want)
+	}
+}
