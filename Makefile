@@ -1,6 +1,7 @@
 # Vigil — build, generate, test and benchmark.
 #
 #   make run       build vigilcol if needed and run it with examples/default.yaml (as root)
+#   make e2e       build vigilcol if needed and run the end-to-end test (as root)
 #   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1)
 #   make generate  regenerate vmlinux.h, the BPF objects and mdatagen output
 #   make bench     run the benchmarks and print the figures the READMEs quote
@@ -13,7 +14,7 @@ BUILDER := $(TOOLS)/builder
 BENCHSTAT := $(TOOLS)/benchstat
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: all tools generate vmlinux test test-short bench build run fmt vet check-generated clean
+.PHONY: all tools generate vmlinux test test-short bench build run e2e fmt vet check-generated clean
 
 all: test
 
@@ -50,14 +51,24 @@ test: fmt vet
 bench: tools
 	./scripts/bench.sh
 
+# ocb writes the distribution's sources and binary to _build/ (git-ignored).
 build: tools
 	$(BUILDER) --config builder-config.yaml
 
-_build/vigilcol: builder-config.yaml $(shell git ls-files '*.go' 2>/dev/null)
+# Rebuild only when the distribution or the components' sources change: the
+# signatures are embedded, so they count as sources too.
+_build/vigilcol: builder-config.yaml go.mod go.sum $(shell git ls-files '*.go' '*.rego' 2>/dev/null)
 	$(MAKE) build
 
+# Capturing kernel events needs root; sudo only when not root already.
 run: _build/vigilcol
-	sudo -E ./_build/vigilcol --config examples/default.yaml
+	$(if $(filter 0,$(shell id -u)),,sudo -E) ./_build/vigilcol --config examples/default.yaml
+
+# The end-to-end test: kernel -> vigilcol -> OTLP -> a second vigilcol (the
+# backend), as root. It also validates every example config.
+e2e: _build/vigilcol
+	$(GO) vet -tags e2e ./test/e2e
+	VIGILCOL=$(CURDIR)/_build/vigilcol $(GO) test -tags e2e -count=1 -timeout 15m -v ./test/e2e
 
 clean:
 	rm -rf _build $(TOOLS)

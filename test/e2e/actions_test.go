@@ -1,0 +1,156 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The child process of an action learns what to do from these variables.
+const (
+	actionEnv    = "VIGIL_E2E_ACTION"
+	actionArgEnv = "VIGIL_E2E_ARG"
+)
+
+// actions are run in a child process (see runAction); each either returns
+// or replaces the process with exec, keeping the pid the test expects.
+var actions = map[string]func(arg string) error{
+	"ptrace-traceme":   ptraceTraceme,
+	"drop-elf":         dropAndRunELF,
+	"memfd-exec":       execFromMemfd,
+	"write-ld-preload": writeLDPreload,
+	"read-shadow":      readShadow,
+	"benign":           benign,
+}
+
+func runAction(name, arg string) int {
+	act, ok := actions[name]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "unknown action %q\n", name)
+		return 2
+	}
+	if err := act(arg); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+// runActionProcess runs action name in a child process and returns its pid
+// once it has exited successfully. attr adds namespace flags where an action
+// needs them.
+func runActionProcess(name, arg string, attr *syscall.SysProcAttr) (int, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(self, "-test.run=^$")
+	// asyncpreemptoff: no SIGURG between the runtime's threads, so a child
+	// that asked to be traced never stops on a signal its tracer (this
+	// process) would have to handle.
+	cmd.Env = append(os.Environ(), actionEnv+"="+name, actionArgEnv+"="+arg, "GODEBUG=asyncpreemptoff=1")
+	cmd.SysProcAttr = attr
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("action %s: %v: %s", name, err, out)
+	}
+	return cmd.Process.Pid, nil
+}
+
+// ptraceTraceme asks to be traced by the parent, the anti-debugging trick.
+func ptraceTraceme(string) error {
+	runtime.LockOSThread()
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0); errno != 0 {
+		return fmt.Errorf("ptrace(PTRACE_TRACEME): %v", errno)
+	}
+	return nil
+}
+
+// trueELF is the content of a small ELF executable that exits 0.
+func trueELF() ([]byte, error) {
+	path, err := exec.LookPath("true")
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
+}
+
+// dropAndRunELF writes an ELF executable to path in one write, the way a
+// downloaded second stage lands, and runs it.
+func dropAndRunELF(path string) error {
+	elf, err := trueELF()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, elf, 0o755); err != nil {
+		return err
+	}
+	return syscall.Exec(path, []string{filepath.Base(path)}, os.Environ())
+}
+
+// memfdName is the name the memfd shows in /proc and in exec paths.
+const memfdName = "vigil-e2e"
+
+// execFromMemfd runs an executable that exists only in memory.
+func execFromMemfd(string) error {
+	elf, err := trueELF()
+	if err != nil {
+		return err
+	}
+	// No MFD_CLOEXEC: the descriptor must still be open when exec opens
+	// /proc/self/fd/N.
+	fd, err := unix.MemfdCreate(memfdName, 0)
+	if err != nil {
+		return fmt.Errorf("memfd_create: %w", err)
+	}
+	if _, err := unix.Write(fd, elf); err != nil {
+		return fmt.Errorf("write memfd: %w", err)
+	}
+	return syscall.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{memfdName}, os.Environ())
+}
+
+// ldPreloadPath is the file whose lines the dynamic loader preloads into
+// every program.
+const ldPreloadPath = "/etc/ld.so.preload"
+
+// writeLDPreload opens /etc/ld.so.preload for writing without touching the
+// machine's: the child runs in its own mount namespace (the caller sets
+// CLONE_NEWNS; Go makes / private there), where a tmpfs covers /etc.
+func writeLDPreload(string) error {
+	if err := syscall.Mount("vigil-e2e", "/etc", "tmpfs", 0, "size=64k,mode=0755"); err != nil {
+		return fmt.Errorf("mount tmpfs on /etc in the scratch namespace: %w", err)
+	}
+	f, err := os.OpenFile(ldPreloadPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func readShadow(string) error {
+	_, err := os.ReadFile("/etc/shadow")
+	return err
+}
+
+// benign does what ordinary programs do: read a config file, write a text
+// file, run a system binary.
+func benign(dir string) error {
+	if _, err := os.ReadFile("/etc/hostname"); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("nothing to see\n"), 0o644); err != nil {
+		return err
+	}
+	path, err := exec.LookPath("true")
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(path, []string{"true"}, os.Environ())
+}

@@ -1,0 +1,211 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// readyMessage is what the collector logs once every component has started.
+const readyMessage = "Everything is ready"
+
+// collector is one running vigilcol process.
+type collector struct {
+	name    string
+	cmd     *exec.Cmd
+	logPath string // its stderr (the collector's log) and stdout
+
+	ready  chan struct{} // closed when readyMessage was logged
+	exited chan struct{} // closed when the process has exited
+	err    error         // Wait's result, once exited is closed
+
+	mu   sync.Mutex
+	logs []map[string]any // JSON log lines seen so far
+}
+
+// startCollector runs bin with the given environment and config files
+// (later files override earlier ones, key by key) and logs to a file in dir.
+func startCollector(t *testing.T, name, bin, dir string, env []string, configs ...string) *collector {
+	t.Helper()
+	c := &collector{
+		name:    name,
+		logPath: filepath.Join(dir, name+".log"),
+		ready:   make(chan struct{}),
+		exited:  make(chan struct{}),
+	}
+	var args []string
+	for _, cfg := range configs {
+		args = append(args, "--config", cfg)
+	}
+	c.cmd = exec.Command(bin, args...)
+	c.cmd.Env = append(os.Environ(), env...)
+	logFile, err := os.Create(c.logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Stdout = logFile
+	stderr, err := c.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	go c.readLog(io.TeeReader(stderr, logFile))
+	go func() {
+		c.err = c.cmd.Wait()
+		logFile.Close()
+		close(c.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-c.exited:
+		default:
+			_ = c.cmd.Process.Kill()
+			<-c.exited
+		}
+		if t.Failed() {
+			t.Logf("%s log: %s", name, c.logPath)
+		}
+	})
+	return c
+}
+
+// readLog keeps the collector's JSON log lines and notices readiness.
+func (c *collector) readLog(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	readySeen := false
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue // not a log line (a panic, or text before logging starts)
+		}
+		c.mu.Lock()
+		c.logs = append(c.logs, line)
+		c.mu.Unlock()
+		if msg, _ := line["msg"].(string); !readySeen && strings.HasPrefix(msg, readyMessage) {
+			readySeen = true
+			close(c.ready)
+		}
+	}
+	// Drain whatever follows an over-long line so the process never blocks.
+	_, _ = io.Copy(io.Discard, r)
+}
+
+// waitReady returns once the collector logged readiness, and fails the test
+// if it exits or takes longer than limit.
+func (c *collector) waitReady(t *testing.T, limit time.Duration) {
+	t.Helper()
+	select {
+	case <-c.ready:
+	case <-c.exited:
+		t.Fatalf("%s exited before it was ready (%v):\n%s", c.name, c.err, c.logTail())
+	case <-time.After(limit):
+		t.Fatalf("%s not ready after %s:\n%s", c.name, limit, c.logTail())
+	}
+}
+
+// stop sends SIGTERM, the signal a service manager or the kubelet sends, and
+// requires a clean exit within limit.
+func (c *collector) stop(t *testing.T, limit time.Duration) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.Fatalf("SIGTERM %s: %v", c.name, err)
+	}
+	select {
+	case <-c.exited:
+	case <-time.After(limit):
+		_ = c.cmd.Process.Kill()
+		<-c.exited
+		t.Fatalf("%s did not exit within %s of SIGTERM:\n%s", c.name, limit, c.logTail())
+	}
+	if c.err != nil {
+		t.Errorf("%s exited uncleanly after SIGTERM: %v\n%s", c.name, c.err, c.logTail())
+	}
+}
+
+// logged returns the values of field in the log lines whose message starts
+// with msg.
+func (c *collector) logged(msg, field string) []any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []any
+	for _, line := range c.logs {
+		if m, _ := line["msg"].(string); strings.HasPrefix(m, msg) {
+			out = append(out, line[field])
+		}
+	}
+	return out
+}
+
+// logTail is the end of the collector's log, for failure messages.
+func (c *collector) logTail() string {
+	data, _ := os.ReadFile(c.logPath)
+	const keep = 4000
+	if len(data) > keep {
+		data = data[len(data)-keep:]
+	}
+	return string(data)
+}
+
+// freeLoopbackAddr returns a 127.0.0.1 address with a port nothing listens
+// on now. Two collectors run at once, so fixed default ports would collide.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// writeFile writes content to name in dir and returns its path.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// vigilcol is the binary under test: $VIGILCOL (make e2e sets it), or the
+// one make build leaves in _build/.
+func vigilcol(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("VIGILCOL")
+	if bin == "" {
+		bin = filepath.Join(repoRoot(t), "_build", "vigilcol")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("vigilcol binary: %v (build it with make build, or run make e2e)", err)
+	}
+	return bin
+}
+
+// repoRoot is the checkout's root; go test runs in test/e2e.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "builder-config.yaml")); err != nil {
+		t.Fatalf("not the repository root: %s: %v", root, err)
+	}
+	return root
+}
