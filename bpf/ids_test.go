@@ -166,3 +166,22 @@ func TestSyscallSpec(t *testing.T) {
 		t.Error("an unknown type was accepted")
 	}
 }
+
+func TestIA32Syscalls(t *testing.T) {
+	seen := map[uint32]uint32{}
+	for native, compat := range ia32Syscalls {
+		d, ok := supported(native)
+		if !ok || !d.Syscall {
+			t.Errorf("ia32 twin of %d, which is not a supported syscall", native)
+		}
+		for _, nr := range compat {
+			if nr >= maxSyscall {
+				t.Errorf("ia32 number %d of %d is out of the table", nr, native)
+			}
+			if other, dup := seen[nr]; dup {
+				t.Errorf("ia32 number %d maps to both %d and %d", nr, other, native)
+			}
+			seen[nr] = native
+		}
+	}
+}

@@ -27,6 +27,10 @@ const (
 
 	captureArgv = 1 << 0
 	captureEnv  = 1 << 1
+
+	// VIGIL_SELECTED* in c/wire.h
+	selectedNative = 1
+	selectedCompat = 2
 )
 
 // Attach modes.
@@ -255,9 +259,26 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, ringSize, wakeup uin
 
 func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
 	one := uint8(1)
+	// A number can be selected both as an x86_64 and as an ia32 syscall.
+	entries := map[uint32]*vigilVigilSyscall{}
+	entry := func(nr uint32) *vigilVigilSyscall {
+		if entries[nr] == nil {
+			entries[nr] = &vigilVigilSyscall{}
+		}
+		return entries[nr]
+	}
 	for nr, spec := range pl.syscalls {
-		v := vigilVigilSyscall{Selected: 1, Args: spec}
-		if err := coll.Maps[vigilMapSyscalls].Put(nr, &v); err != nil {
+		e := entry(nr)
+		e.Selected |= selectedNative
+		e.Args = spec
+		for _, compat := range ia32Syscalls[nr] {
+			e := entry(compat)
+			e.Selected |= selectedCompat
+			e.Native = uint16(nr)
+		}
+	}
+	for nr, e := range entries {
+		if err := coll.Maps[vigilMapSyscalls].Put(nr, e); err != nil {
 			return fmt.Errorf("selecting syscall %d: %w", nr, err)
 		}
 	}

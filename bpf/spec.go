@@ -30,6 +30,20 @@ const (
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.
 const maxSyscall = 512
 
+// ia32Syscalls maps x86_64 syscall numbers to the numbers of the 32-bit
+// (ia32) syscalls of the same meaning (arch/x86/entry/syscalls/syscall_32.tbl),
+// which the programs report under the x86_64 number with FlagCompat. The
+// 16-bit uid/gid variants count as the 32-bit ones. Left out: mmap (ia32 has
+// old_mmap, which takes a struct, and mmap2, which counts pages) and accept
+// (only reachable through socketcall).
+var ia32Syscalls = map[uint32][]uint32{
+	2: {5}, 10: {125}, 33: {63}, 41: {359}, 42: {362}, 49: {361}, 50: {363}, 59: {11}, 62: {37},
+	82: {38}, 85: {8}, 87: {10}, 90: {15}, 101: {26},
+	105: {23, 213}, 106: {46, 214}, 113: {70, 203}, 114: {71, 204}, 117: {164, 208}, 119: {170, 210},
+	165: {21}, 166: {52}, 175: {128}, 257: {295}, 263: {301}, 264: {302}, 268: {306}, 288: {364},
+	292: {330}, 310: {348}, 313: {350}, 316: {353}, 319: {356}, 321: {357}, 322: {358}, 437: {437},
+}
+
 // specOfType says how the dispatcher captures an argument of a Tracee type;
 // next is the type of the argument after it (a sockaddr's length).
 func specOfType(typ, next string) (uint8, error) {

@@ -73,6 +73,8 @@ type vigilVigilSyscall struct {
 	Selected uint8
 	Args     [6]uint8
 	Pad      uint8
+	Native   uint16
+	Pad2     [3]uint16
 }
 
 // Names of all BPF objects in the ELF.

@@ -465,11 +465,14 @@ static __always_inline struct record *scratch_record(void)
 
 /* begin_record starts a record in the scratch buffer and returns the offset
  * where arguments go. */
-static __always_inline __u32 begin_record(struct record *r, struct task_struct *t, __u32 event_id, __s32 syscall)
+static __always_inline __u32 begin_record(struct record *r, struct task_struct *t, __u32 event_id, __s32 syscall,
+					  bool compat)
 {
 	struct vigil_hdr *h = HDR(r);
 
 	fill_hdr(h, t);
+	if (compat)
+		h->flags |= VIGIL_FLAG_COMPAT;
 	h->event_id = event_id;
 	h->syscall = syscall;
 	h->retval = 0;

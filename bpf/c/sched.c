@@ -25,7 +25,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_fork, -1);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_fork, -1, false);
 	__u32 tid, pid;
 
 	ns_ids(parent, &tid, &pid);
@@ -52,7 +52,7 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exec, -1);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exec, -1, false);
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
@@ -88,7 +88,7 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exit, -1);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exit, -1, false);
 
 	put_int(r, &off, VIGIL_ARG_sched_process_exit__exit_code, BPF_CORE_READ(p, exit_code));
 	put_uint(r, &off, VIGIL_ARG_sched_process_exit__process_group_exit, group_dead);

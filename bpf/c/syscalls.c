@@ -55,14 +55,24 @@ static __always_inline bool in_compat_syscall(struct task_struct *t)
 
 /* read_args copies the syscall arguments from the saved user registers:
  * with plain loads where regs is a BTF pointer (tp_btf), else with one read
- * of the whole struct instead of six. */
-static __always_inline void read_args(struct pt_regs *regs, bool btf, struct saved_args *s)
+ * of the whole struct instead of six. ia32 syscalls pass them in other
+ * registers. */
+static __always_inline void read_args(struct pt_regs *regs, bool btf, bool compat, struct saved_args *s)
 {
 	struct pt_regs r;
 
 	if (!btf) {
 		bpf_probe_read_kernel(&r, sizeof(r), regs);
 		regs = &r;
+	}
+	if (compat) {
+		s->a[0] = regs->bx;
+		s->a[1] = regs->cx;
+		s->a[2] = regs->dx;
+		s->a[3] = regs->si;
+		s->a[4] = regs->di;
+		s->a[5] = regs->bp;
+		return;
 	}
 	s->a[0] = regs->di;
 	s->a[1] = regs->si;
@@ -72,6 +82,20 @@ static __always_inline void read_args(struct pt_regs *regs, bool btf, struct sav
 	s->a[5] = regs->r9;
 }
 
+/* native_syscall checks the selection of the syscall entry sc (looked up by
+ * the number the tracepoint gave) for the kind of syscall the task is in,
+ * and returns the configuration of the x86_64 syscall reported, with its
+ * number in *nr; NULL when not selected. */
+static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall *sc, __u32 *nr, bool compat)
+{
+	if (!compat)
+		return sc->selected & VIGIL_SELECTED ? sc : NULL;
+	if (!(sc->selected & VIGIL_SELECTED_COMPAT))
+		return NULL;
+	*nr = sc->native;
+	return bpf_map_lookup_elem(&syscalls, nr);
+}
+
 /* put_args appends the arguments of one call as its spec says. */
 static __always_inline void put_args(struct record *r, __u32 *off, const struct vigil_syscall *sc,
 				     const struct saved_args *s, bool compat)
@@ -79,8 +103,14 @@ static __always_inline void put_args(struct record *r, __u32 *off, const struct 
 	for (int i = 0; i < 6; i++) {
 		__u64 v = s->a[i];
 		__u64 next = i < 5 ? s->a[i + 1] : 0;
+		__u8 spec = sc->args[i];
 
-		switch (sc->args[i]) {
+		/* long, size_t and pointers are 32 bits wide in ia32 */
+		if (compat && spec == VIGIL_SPEC_INT64)
+			spec = VIGIL_SPEC_INT32;
+		if (compat && spec == VIGIL_SPEC_UINT64)
+			spec = VIGIL_SPEC_UINT32;
+		switch (spec) {
 		case VIGIL_SPEC_INT32:
 			put_int(r, off, i, (__s32)v);
 			break;
@@ -123,17 +153,17 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 		return 0;
 
 	struct task_struct *t = current_task();
+	bool compat = in_compat_syscall(t);
 
-	/* 32-bit syscalls have their own numbering: the lookup above matched
-	 * a different syscall. They are not traced (yet). */
-	if (in_compat_syscall(t) || !in_scope(t))
+	sc = native_syscall(sc, &nr, compat);
+	if (!sc || !in_scope(t))
 		return 0;
 
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct saved_args s;
 
-	read_args(regs, btf, &s);
-	if (!is_exec(id)) {
+	read_args(regs, btf, compat, &s);
+	if (!is_exec(nr)) {
 		bpf_map_update_elem(&pending_args, &tid, &s, BPF_ANY);
 		return 0;
 	}
@@ -141,9 +171,9 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, id, id);
+	__u32 off = begin_record(r, t, nr, nr, compat);
 
-	put_args(r, &off, sc, &s, false);
+	put_args(r, &off, sc, &s, compat);
 	r->size = off;
 	bpf_map_update_elem(&pending_exec, &tid, r, BPF_ANY);
 	return 0;
@@ -159,19 +189,27 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 		return 0;
 
 	struct task_struct *t = current_task();
+	/* still set at exit: cleared on the way back to user space */
+	bool compat = in_compat_syscall(t);
 	__u32 tid = bpf_get_current_pid_tgid();
 
+	sc = native_syscall(sc, &nr, compat);
+	if (!sc)
+		return 0;
 	if (is_exec(nr)) {
 		struct record *r = bpf_map_lookup_elem(&pending_exec, &tid);
 
 		if (!r)
 			return 0;
 		/* refresh the context: a successful exec changed comm and
-		 * maybe credentials */
+		 * maybe credentials (and a 32-bit exec may start a 64-bit
+		 * program, but the call was made in 32 bits) */
 		__u8 argc = HDR(r)->argc;
+		__u32 flags = HDR(r)->flags & VIGIL_FLAG_COMPAT;
 
 		fill_hdr(HDR(r), t);
 		HDR(r)->argc = argc;
+		HDR(r)->flags |= flags;
 		HDR(r)->retval = ret;
 		submit(r->data, r->size);
 		bpf_map_delete_elem(&pending_exec, &tid);
@@ -183,10 +221,10 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 		return 0;
 	struct record *r = scratch_record();
 	if (r) {
-		__u32 off = begin_record(r, t, nr, nr);
+		__u32 off = begin_record(r, t, nr, nr, compat);
 
 		HDR(r)->retval = ret;
-		put_args(r, &off, sc, s, false);
+		put_args(r, &off, sc, s, compat);
 		submit(r->data, off);
 	}
 	bpf_map_delete_elem(&pending_args, &tid);

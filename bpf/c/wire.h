@@ -93,14 +93,21 @@
 #define VIGIL_SPEC_SOCKADDR 7     /* struct sockaddr*, length in register i+1 -> BYTES */
 #define VIGIL_SPEC_SOCKADDR_LENP 8 /* struct sockaddr*, length behind the int* in register i+1 -> BYTES */
 
-/* Selection flags of a syscall (struct vigil_syscall.selected). */
-#define VIGIL_SELECTED 1
+/*
+ * Selection flags of a syscall number (struct vigil_syscall.selected). 32-bit
+ * (ia32) syscalls have their own numbers, which share the array with the
+ * x86_64 ones: one number can be selected as either or both.
+ */
+#define VIGIL_SELECTED 1        /* the x86_64 syscall of this number; args[] is its spec */
+#define VIGIL_SELECTED_COMPAT 2 /* the ia32 syscall of this number; native is its x86_64 twin */
 
-/* Per-syscall configuration: the value of the selected_syscalls array map. */
+/* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {
 	__u8 selected;
 	__u8 args[6]; /* VIGIL_SPEC_* per argument register */
 	__u8 _pad;
+	__u16 native; /* VIGIL_SELECTED_COMPAT: the x86_64 number reported */
+	__u16 _pad2[3];
 };
 
 /* The fixed record header. Offsets are part of the contract. */
