@@ -76,8 +76,10 @@ func startCollector(t *testing.T, name, bin, dir string, env []string, configs .
 			_ = c.cmd.Process.Kill()
 			<-c.exited
 		}
+		// The log file goes with the test's temporary directory; a failed
+		// run keeps its end in the test output.
 		if t.Failed() {
-			t.Logf("%s log: %s", name, c.logPath)
+			t.Logf("%s log, last lines:\n%s", name, c.logTail())
 		}
 	})
 	return c
