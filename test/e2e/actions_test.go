@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -23,6 +24,7 @@ const (
 // or replaces the process with exec, keeping the pid the test expects.
 var actions = map[string]func(arg string) error{
 	"ptrace-traceme":   ptraceTraceme,
+	"ptrace-burst":     ptraceBurst,
 	"drop-elf":         dropAndRunELF,
 	"memfd-exec":       execFromMemfd,
 	"write-ld-preload": writeLDPreload,
@@ -69,6 +71,25 @@ func ptraceTraceme(string) error {
 	runtime.LockOSThread()
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0); errno != 0 {
 		return fmt.Errorf("ptrace(PTRACE_TRACEME): %v", errno)
+	}
+	return nil
+}
+
+// ptraceBurst calls ptrace(PTRACE_TRACEME) arg times: one detection each.
+// Only the first call succeeds (a task is traced once); the rest fail with
+// EPERM, but each is still a syscall the node reports and the rule matches.
+// It gives the node-to-backend path a burst to lose records in, if it would.
+func ptraceBurst(arg string) error {
+	n, err := strconv.Atoi(arg)
+	if err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	for i := 0; i < n; i++ {
+		_, _, errno := syscall.RawSyscall(syscall.SYS_PTRACE, syscall.PTRACE_TRACEME, 0, 0)
+		if errno != 0 && (i == 0 || errno != syscall.EPERM) {
+			return fmt.Errorf("ptrace(PTRACE_TRACEME) call %d: %v", i, errno)
+		}
 	}
 	return nil
 }

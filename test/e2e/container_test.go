@@ -3,14 +3,13 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"time"
 )
 
 // containerMountSource is what the container passes as the device of its
@@ -22,9 +21,8 @@ const containerMountSource = "/dev/vigil-e2e-disk"
 const containerMountTarget = "/mnt"
 
 // mountInContainer runs busybox's mount as the init process of a runc
-// container and returns that process's host pid. The container is created
-// first and started second so that its pid is known (runc state) before it
-// does anything.
+// container and returns that process's host pid, which runc writes to a pid
+// file once the container is created, before the process runs.
 func mountInContainer(dir string) (int, error) {
 	for _, tool := range []string{"runc", "busybox"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -40,68 +38,18 @@ func mountInContainer(dir string) (int, error) {
 		"/bin/busybox", "mount", "-t", "tmpfs", containerMountSource, containerMountTarget); err != nil {
 		return 0, err
 	}
-
-	logPath := filepath.Join(dir, "runc.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return 0, err
-	}
-	defer logFile.Close()
-	runc := func(args ...string) ([]byte, error) {
-		cmd := exec.Command("runc", args...)
-		// Files, not pipes: the container inherits create's stdio, and a
-		// pipe would keep the call waiting until the container exits.
-		var out bytes.Buffer
-		cmd.Stdout = &out
-		cmd.Stderr = logFile
-		if args[0] == "create" {
-			cmd.Stdout = logFile
-		}
-		if err := cmd.Run(); err != nil {
-			log, _ := os.ReadFile(logPath)
-			return nil, fmt.Errorf("runc %s: %v: %s", args[0], err, log)
-		}
-		return out.Bytes(), nil
-	}
-	// A container left behind by an interrupted run would block create.
+	// A container left behind by an interrupted run would block this one.
 	_, _ = exec.Command("runc", "delete", "--force", name).CombinedOutput()
-	if _, err := runc("create", "--bundle", bundle, name); err != nil {
-		return 0, err
+	pidFile := filepath.Join(dir, "container.pid")
+	run := exec.Command("runc", "run", "--bundle", bundle, "--pid-file", pidFile, name)
+	if out, err := run.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("runc run (mount in the container): %v: %s", err, out)
 	}
-	defer func() { _, _ = exec.Command("runc", "delete", "--force", name).CombinedOutput() }()
-
-	var state struct {
-		Pid    int    `json:"pid"`
-		Status string `json:"status"`
-	}
-	out, err := runc("state", name)
+	data, err := os.ReadFile(pidFile)
 	if err != nil {
 		return 0, err
 	}
-	if err := json.Unmarshal(out, &state); err != nil {
-		return 0, fmt.Errorf("runc state: %w: %s", err, out)
-	}
-	if _, err := runc("start", name); err != nil {
-		return 0, err
-	}
-	// mount is quick; poll until the container has stopped.
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		out, err := runc("state", name)
-		if err != nil {
-			return 0, err
-		}
-		var st struct {
-			Status string `json:"status"`
-		}
-		if json.Unmarshal(out, &st) == nil && st.Status == "stopped" {
-			break
-		}
-		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("container %s still %q after 30s", name, st.Status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return state.Pid, nil
+	return strconv.Atoi(strings.TrimSpace(string(data)))
 }
 
 // writeBundle writes an OCI bundle: a read-only busybox rootfs and a config

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -97,6 +98,12 @@ var scenarios = []scenario{
 	},
 }
 
+// The burst: burstSize detections by burstRule from one process.
+const (
+	burstSize = 1000
+	burstRule = "VGL-1001"
+)
+
 // How long detections may take to reach the backend's file after the last
 // action: batching on both sides plus the file exporter's one-second flush.
 const detectionWait = 30 * time.Second
@@ -164,6 +171,7 @@ service:
 		expected[i], actErr[i] = sc.act(dir)
 	}
 	controlPID, controlErr := runActionProcess("benign", dir, nil)
+	burstPID, burstErr := runActionProcess("ptrace-burst", strconv.Itoa(burstSize), nil)
 
 	// Poll the backend's file until every detection arrived or time is up.
 	deadline := time.Now().Add(detectionWait)
@@ -172,7 +180,7 @@ service:
 		if err != nil {
 			t.Fatal(err)
 		}
-		all := true
+		all := burstErr != nil || countDetections(recs, burstRule, burstPID) >= burstSize
 		for i, sc := range scenarios {
 			if actErr[i] == nil && findDetection(recs, sc.rule, expected[i]) == nil {
 				all = false
@@ -225,8 +233,14 @@ service:
 	})
 
 	// Nothing lost between the node and the backend: what the node's own
-	// telemetry says it sent is what the backend wrote.
+	// telemetry says it sent is what the backend wrote, and a burst of
+	// detections from one process arrives whole.
 	t.Run("nothing lost", func(t *testing.T) {
+		if burstErr != nil {
+			t.Errorf("the burst action failed: %v", burstErr)
+		} else if got := countDetections(recs, burstRule, burstPID); got != burstSize {
+			t.Errorf("the burst of %d PTRACE_TRACEME calls (pid %d) reached the backend as %d %s detections", burstSize, burstPID, got, burstRule)
+		}
 		exporter := map[string]string{"exporter": "otlp_grpc"}
 		sent, ok, err := latestSum(metricsFiles, "otelcol_exporter_sent_log_records", exporter)
 		if err != nil {
@@ -298,6 +312,20 @@ func matchPaths(r *record, rule string) ([]string, bool) {
 		paths = append(paths, p)
 	}
 	return paths, matched
+}
+
+// countDetections counts the records of pid that rule matched.
+func countDetections(recs []record, rule string, pid int) int {
+	n := 0
+	for i := range recs {
+		if p, _ := recs[i].Attrs[vigil.AttrProcessPID].(int64); p != int64(pid) {
+			continue
+		}
+		if _, ok := matchPaths(&recs[i], rule); ok {
+			n++
+		}
+	}
+	return n
 }
 
 // rulesOfPID lists the rules that fired for pid, for failure messages.
