@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -192,9 +193,26 @@ func TestBaselinesAgree(t *testing.T) {
 	}
 }
 
-func reportPerRecord(b *testing.B, start time.Time) {
-	perRecord := float64(time.Since(start).Nanoseconds()) / float64(b.N)
-	b.ReportMetric(1e9/perRecord, "records/s")
+// meter measures a benchmark per record: wall time, and CPU time of the
+// whole process (GC included), from which records per second per core.
+type meter struct {
+	wall time.Time
+	cpu  int64
+}
+
+func startMeter(b *testing.B) meter {
+	runtime.GC() // collect the set-up's garbage (the decoded stream) before measuring
+	b.ResetTimer()
+	return meter{wall: time.Now(), cpu: cpuTime()}
+}
+
+func (m meter) report(b *testing.B, records int) {
+	cpu := float64(cpuTime()-m.cpu) / float64(records)
+	b.ReportMetric(float64(time.Since(m.wall).Nanoseconds())/float64(records), "ns/record")
+	b.ReportMetric(cpu, "cpu-ns/record")
+	if cpu > 0 {
+		b.ReportMetric(1e9/cpu, "records/s/core")
+	}
 }
 
 // BenchmarkDetection evaluates the built-in signatures on the mixed stream,
@@ -206,32 +224,31 @@ func BenchmarkDetection(b *testing.B) {
 	set, ew := builtinEngine(b)
 	b.Run("engine", func(b *testing.B) {
 		b.ReportAllocs()
-		start := time.Now()
+		m := startMeter(b)
 		for i := 0; i < b.N; i++ {
 			ew.match(ctx, &recs[i%len(recs)])
 		}
-		reportPerRecord(b, start)
+		m.report(b, b.N)
 	})
 	b.Run("tracee-way", func(b *testing.B) {
 		tw := newTraceeWay(b, set, ew.eng)
 		b.ReportAllocs()
-		b.ResetTimer()
-		start := time.Now()
+		m := startMeter(b)
 		var dst []string
 		for i := 0; i < b.N; i++ {
 			dst = tw.match(ctx, &recs[i%len(recs)], dst[:0])
 		}
-		reportPerRecord(b, start)
+		m.report(b, b.N)
 	})
 	b.Run("go-checks", func(b *testing.B) {
 		b.ReportAllocs()
-		start := time.Now()
+		m := startMeter(b)
 		var dst []string
 		for i := 0; i < b.N; i++ {
 			r := &recs[i%len(recs)]
 			dst = (goChecks{r.lr.Attributes()}).match(r.lr, dst[:0])
 		}
-		reportPerRecord(b, start)
+		m.report(b, b.N)
 	})
 }
 
@@ -247,16 +264,13 @@ func BenchmarkProcessor(b *testing.B) {
 			p, _ := startProcessor(b, cfg)
 			ctx := context.Background()
 			b.ReportAllocs()
-			b.ResetTimer()
-			start := time.Now()
+			m := startMeter(b)
 			for i := 0; i < b.N; i++ {
 				if err := p.ConsumeLogs(ctx, ld); err != nil {
 					b.Fatal(err)
 				}
 			}
-			perRecord := float64(time.Since(start).Nanoseconds()) / float64(b.N*len(recs))
-			b.ReportMetric(perRecord, "ns/record")
-			b.ReportMetric(1e9/perRecord, "records/s")
+			m.report(b, b.N*len(recs))
 		})
 	}
 }
@@ -334,9 +348,11 @@ func BenchmarkScaling(b *testing.B) {
 		}{{"stream", recs}, {"unselected", unselected}} {
 			b.Run(fmt.Sprintf("signatures=%d/%s", n, set.name), func(b *testing.B) {
 				b.ReportAllocs()
+				m := startMeter(b)
 				for i := 0; i < b.N; i++ {
 					ew.match(ctx, &set.recs[i%len(set.recs)])
 				}
+				m.report(b, b.N)
 			})
 		}
 		w.Close(ctx)

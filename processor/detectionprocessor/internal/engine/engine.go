@@ -206,6 +206,7 @@ type Worker struct {
 	e         *Engine
 	txn       storage.Transaction
 	survivors []*compiled
+	memo      []lookup // the record view's, kept for its capacity
 }
 
 // NewWorker returns a worker. Close it when done.
@@ -229,13 +230,14 @@ func (w *Worker) Close(ctx context.Context) {
 // appends the matches to dst in id order. Errors are per signature; the
 // other signatures' matches are still returned.
 func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcommon.Resource, dst []Match) ([]Match, []EvalError) {
-	rv := recordView{attrs: lr.Attributes(), eventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)}
+	rv := recordView{attrs: lr.Attributes(), eventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix), memo: w.memo[:0]}
 	w.survivors = w.survivors[:0]
 	for _, c := range g.sigs {
 		if c.guard == nil || c.guard.holds(&rv) {
 			w.survivors = append(w.survivors, c)
 		}
 	}
+	w.memo = rv.memo[:0]
 	if len(w.survivors) == 0 {
 		return dst, nil
 	}

@@ -54,10 +54,41 @@ func (g allOf) holds(r *recordView) bool {
 	return true
 }
 
-// recordView is what guards read.
+// recordView is what guards read. It remembers the attributes looked up
+// for the record, since many guards read the same few arguments and a
+// lookup scans the record's attributes.
 type recordView struct {
 	attrs     pcommon.Map
 	eventName string
+	memo      []lookup
+}
+
+type lookup struct {
+	key   string
+	value pcommon.Value
+	found bool
+	text  string // the value's string as the input carries it, once computed
+	valid bool   // text is computed
+}
+
+func (r *recordView) get(key string) *lookup {
+	for i := range r.memo {
+		if r.memo[i].key == key {
+			return &r.memo[i]
+		}
+	}
+	v, ok := r.attrs.Get(key)
+	r.memo = append(r.memo, lookup{key: key, value: v, found: ok})
+	return &r.memo[len(r.memo)-1]
+}
+
+// str returns the looked-up string value with invalid UTF-8 replaced, as
+// regoinput does.
+func (l *lookup) str() string {
+	if !l.valid {
+		l.text, l.valid = regoinput.ValidUTF8(l.value.Str()), true
+	}
+	return l.text
 }
 
 type sourceKind uint8
@@ -103,15 +134,19 @@ func (p *pred) holds(r *recordView) bool {
 		return p.testString(r.eventName)
 	case srcContext:
 		s := ""
-		if v, ok := r.attrs.Get(p.src.key); ok {
-			s = v.AsString()
+		if l := r.get(p.src.key); l.found {
+			s = l.value.AsString()
 		}
 		return p.testString(s)
 	}
-	v, ok := r.attrs.Get(p.src.key)
-	if !ok {
+	l := r.get(p.src.key)
+	if !l.found {
 		return false // get_tracee_argument is undefined
 	}
+	if len(p.src.fields) == 0 && !p.src.elem && l.value.Type() == pcommon.ValueTypeStr && !p.src.base64 {
+		return p.testValidString(l.str())
+	}
+	v, ok := l.value, true
 	for _, f := range p.src.fields {
 		if v.Type() != pcommon.ValueTypeMap {
 			return false
@@ -165,10 +200,13 @@ func (p *pred) testValue(v pcommon.Value) bool {
 }
 
 func (p *pred) testString(s string) bool {
+	return p.testValidString(regoinput.ValidUTF8(s))
+}
+
+func (p *pred) testValidString(s string) bool {
 	if p.str == nil {
 		return false
 	}
-	s = regoinput.ValidUTF8(s)
 	if p.src.lower {
 		s = strings.ToLower(s)
 	}
@@ -193,6 +231,20 @@ var (
 type extractor struct {
 	c          *ast.Compiler
 	stdHelpers bool // data.tracee.helpers is the standard file, so get_tracee_argument means what it says
+	keys       map[string]string
+}
+
+// intern returns one copy of each attribute key, so that the record view's
+// memo compares keys by pointer in the common case.
+func (x *extractor) intern(k string) string {
+	if s, ok := x.keys[k]; ok {
+		return s
+	}
+	if x.keys == nil {
+		x.keys = map[string]string{}
+	}
+	x.keys[k] = k
+	return k
 }
 
 // signatureGuard returns the guard of the rules at ref, or nil when the
@@ -257,7 +309,7 @@ func (x *extractor) expr(e *ast.Expr, env map[ast.Var]binding, depth int) guard 
 		if x.stdHelpers && len(args) == 2 {
 			name, isStr := args[0].Value.(ast.String)
 			if v, isVar := args[1].Value.(ast.Var); isStr && isVar {
-				env[v] = binding{src: &source{kind: srcArg, key: vigil.AttrArgPrefix + string(name)}}
+				env[v] = binding{src: &source{kind: srcArg, key: x.intern(vigil.AttrArgPrefix + string(name))}}
 			}
 		}
 	case op.Equal(ast.Lower.Ref()), op.Equal(ast.Base64Decode.Ref()):

@@ -63,7 +63,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ProcessorDetectionEvaluationDuration, err = builder.meter.Float64Histogram(
 		"otelcol_processor_detection_evaluation_duration",
-		metric.WithDescription("Time spent evaluating the candidate signatures of one record. [Development]"),
+		metric.WithDescription("Time spent evaluating the candidate signatures of one selected record (guards and Rego). [Development]"),
 		metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries([]float64{1e-06, 2.5e-06, 5e-06, 1e-05, 2.5e-05, 5e-05, 0.0001, 0.00025, 0.001, 0.01}...),
 	)
@@ -82,7 +82,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorDetectionRecordsEvaluated, err = builder.meter.Int64Counter(
 		"otelcol_processor_detection_records_evaluated",
-		metric.WithDescription("Records that at least one signature selected, so that Rego ran on them. [Development]"),
+		metric.WithDescription("Records at least one signature selected by event name and origin; their guards were tested and Rego ran for the candidates whose guards held. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) processor.Settings {
 func AssertEqualProcessorDetectionEvaluationDuration(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.HistogramDataPoint[float64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_detection_evaluation_duration",
-		Description: "Time spent evaluating the candidate signatures of one record. [Development]",
+		Description: "Time spent evaluating the candidate signatures of one selected record (guards and Rego). [Development]",
 		Unit:        "s",
 		Data: metricdata.Histogram[float64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -71,7 +71,7 @@ func AssertEqualProcessorDetectionMatches(t *testing.T, tt *componenttest.Teleme
 func AssertEqualProcessorDetectionRecordsEvaluated(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_detection_records_evaluated",
-		Description: "Records that at least one signature selected, so that Rego ran on them. [Development]",
+		Description: "Records at least one signature selected by event name and origin; their guards were tested and Rego ran for the candidates whose guards held. [Development]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
