@@ -39,17 +39,29 @@ type collector struct {
 // (later files override earlier ones, key by key) and logs to a file in dir.
 func startCollector(t *testing.T, name, bin, dir string, env []string, configs ...string) *collector {
 	t.Helper()
+	return startCommand(t, name, dir, env, append([]string{bin}, configFlags(configs...)...))
+}
+
+// configFlags turns config files into vigilcol's command-line flags.
+func configFlags(configs ...string) []string {
+	var args []string
+	for _, cfg := range configs {
+		args = append(args, "--config", cfg)
+	}
+	return args
+}
+
+// startCommand runs a collector through argv, which may wrap vigilcol in
+// another program (setpriv, to limit its capabilities).
+func startCommand(t *testing.T, name, dir string, env, argv []string) *collector {
+	t.Helper()
 	c := &collector{
 		name:    name,
 		logPath: filepath.Join(dir, name+".log"),
 		ready:   make(chan struct{}),
 		exited:  make(chan struct{}),
 	}
-	var args []string
-	for _, cfg := range configs {
-		args = append(args, "--config", cfg)
-	}
-	c.cmd = exec.Command(bin, args...)
+	c.cmd = exec.Command(argv[0], argv[1:]...)
 	c.cmd.Env = append(os.Environ(), env...)
 	logFile, err := os.Create(c.logPath)
 	if err != nil {

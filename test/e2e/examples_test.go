@@ -12,8 +12,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
 // TestComponents checks that the distribution carries both Vigil components.
@@ -61,31 +65,11 @@ func TestExamplesValidate(t *testing.T) {
 // capture depends on; a manifest that loses one deploys fine and captures
 // nothing.
 func TestDaemonSetPrivileges(t *testing.T) {
-	docs := yamlDocs(t, filepath.Join(repoRoot(t), "examples", "kubernetes", "daemonset.yaml"))
-	var ds *yaml.Node
-	for _, d := range docs {
-		if scalar(d, "kind") == "DaemonSet" {
-			ds = d
-		}
-	}
-	if ds == nil {
-		t.Fatal("no DaemonSet in daemonset.yaml")
-	}
-	pod := lookup(ds, "spec", "template", "spec")
+	pod, c := daemonSetPod(t)
 	if scalar(pod, "hostPID") != "true" {
 		t.Error("hostPID must be true: the receiver reads host processes from /proc")
 	}
-	containers := lookup(pod, "containers")
-	if containers == nil || len(containers.Content) == 0 {
-		t.Fatal("no containers")
-	}
-	c := containers.Content[0]
-	var added []string
-	if add := lookup(c, "securityContext", "capabilities", "add"); add != nil {
-		for _, n := range add.Content {
-			added = append(added, n.Value)
-		}
-	}
+	added := daemonSetCapabilities(c)
 	for _, capability := range []string{"BPF", "PERFMON", "SYS_PTRACE"} {
 		if !slices.Contains(added, capability) {
 			t.Errorf("capability %s missing from %v", capability, added)
@@ -117,6 +101,90 @@ func TestDaemonSetPrivileges(t *testing.T) {
 			t.Errorf("host path %s is not mounted", want)
 		}
 	}
+}
+
+// TestDaemonSetCapabilitiesSuffice runs vigilcol as root limited to the
+// capabilities the DaemonSet grants, and requires it to start capturing: the
+// manifest's list is what eBPF capture needs on this kernel, not a guess.
+func TestDaemonSetCapabilitiesSuffice(t *testing.T) {
+	privtest.Require(t)
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		t.Fatalf("setpriv (util-linux) limits the capabilities: %v", err)
+	}
+	_, c := daemonSetPod(t)
+	bounding := "-all"
+	for _, capability := range daemonSetCapabilities(c) {
+		bounding += ",+" + strings.ToLower(capability)
+	}
+	dir := t.TempDir()
+	override := writeFile(t, dir, "override.yaml", `
+extensions:
+  health_check:
+    endpoint: `+freeLoopbackAddr(t)+`
+service:
+  telemetry:
+    logs:
+      encoding: json
+    metrics:
+      level: none
+`)
+	argv := append([]string{setpriv, "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=" + bounding, vigilcol(t)},
+		configFlags(filepath.Join(repoRoot(t), "examples", "default.yaml"), override)...)
+	events := filepath.Join(dir, "events.jsonl")
+	node := startCommand(t, "node-capabilities", dir, []string{"VIGIL_EVENTS_FILE=" + events}, argv)
+	node.waitReady(t, time.Minute)
+
+	// Started is not enough: a process run now must show up in the file.
+	pid, err := runActionProcess("benign", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(detectionWait); ; {
+		recs, err := logRecords(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(recs, func(r record) bool { return r.Attrs[vigil.AttrProcessPID] == int64(pid) }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no event of pid %d captured with capabilities %s", pid, bounding)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	node.stop(t, time.Minute)
+}
+
+// daemonSetPod returns the pod spec of the node DaemonSet and its container.
+func daemonSetPod(t *testing.T) (pod, container *yaml.Node) {
+	t.Helper()
+	var ds *yaml.Node
+	for _, d := range yamlDocs(t, filepath.Join(repoRoot(t), "examples", "kubernetes", "daemonset.yaml")) {
+		if scalar(d, "kind") == "DaemonSet" {
+			ds = d
+		}
+	}
+	if ds == nil {
+		t.Fatal("no DaemonSet in daemonset.yaml")
+	}
+	pod = lookup(ds, "spec", "template", "spec")
+	containers := lookup(pod, "containers")
+	if containers == nil || len(containers.Content) == 0 {
+		t.Fatal("the DaemonSet has no containers")
+	}
+	return pod, containers.Content[0]
+}
+
+// daemonSetCapabilities lists the capabilities a container adds.
+func daemonSetCapabilities(c *yaml.Node) []string {
+	var added []string
+	if add := lookup(c, "securityContext", "capabilities", "add"); add != nil {
+		for _, n := range add.Content {
+			added = append(added, n.Value)
+		}
+	}
+	return added
 }
 
 // configMapConfigs returns the collector configs (data keys ending .yaml) of
