@@ -215,7 +215,7 @@ service:
 					missing = append(missing, ev)
 				}
 			}
-			why := ""
+			why := fmt.Sprintf("; the node captures %s, so look at that event's pid and arguments: the rule did not match them", strings.Join(sc.needs, ", "))
 			if len(missing) > 0 {
 				why = fmt.Sprintf("; the node logged that its kernel side cannot produce %s yet", strings.Join(missing, ", "))
 			}
