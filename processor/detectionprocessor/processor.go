@@ -38,8 +38,11 @@ type detectionProcessor struct {
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
 
-	eng     *engine.Engine
-	workers []*worker
+	eng *engine.Engine
+	// workers is the pool of evaluation states. The pipeline may call
+	// ConsumeLogs from several goroutines; each call takes the workers it
+	// uses out of the pool and puts them back.
+	workers chan *worker
 	sigs    map[*signature.Signature]*sigState
 }
 
@@ -120,13 +123,14 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 		n = runtime.GOMAXPROCS(0)
 	}
 	p.eng = eng
+	p.workers = make(chan *worker, n)
 	for range n {
 		w, err := eng.NewWorker(ctx)
 		if err != nil {
 			p.closeWorkers(ctx)
 			return err
 		}
-		p.workers = append(p.workers, &worker{ev: w})
+		p.workers <- &worker{ev: w}
 	}
 	p.sigs = make(map[*signature.Signature]*sigState, len(enabled))
 	for _, s := range enabled {
@@ -137,9 +141,14 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 	return nil
 }
 
+// closeWorkers closes the pooled workers; it runs when no batch is being
+// processed.
 func (p *detectionProcessor) closeWorkers(ctx context.Context) {
-	for _, w := range p.workers {
-		w.ev.Close(ctx)
+	if p.workers == nil {
+		return
+	}
+	for len(p.workers) > 0 {
+		(<-p.workers).ev.Close(ctx)
 	}
 	p.workers = nil
 }
@@ -171,17 +180,36 @@ func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plo
 	return ld, nil
 }
 
-// evaluate tags the items, splitting them across the workers when there
-// are enough to pay for it.
+// evaluate tags the items, splitting them across the free workers when
+// there are enough items to pay for it.
 func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
-	n := len(p.workers)
-	if n == 1 || len(items) < parallelThreshold {
-		p.workers[0].run(ctx, p, items)
+	if len(items) == 0 {
 		return
 	}
-	chunk := (len(items) + n - 1) / n
+	ws := []*worker{<-p.workers}
+	if len(items) >= parallelThreshold {
+	take:
+		for len(ws) < cap(p.workers) {
+			select {
+			case w := <-p.workers:
+				ws = append(ws, w)
+			default:
+				break take
+			}
+		}
+	}
+	defer func() {
+		for _, w := range ws {
+			p.workers <- w
+		}
+	}()
+	if len(ws) == 1 {
+		ws[0].run(ctx, p, items)
+		return
+	}
+	chunk := (len(items) + len(ws) - 1) / len(ws)
 	var wg sync.WaitGroup
-	for i, w := range p.workers {
+	for i, w := range ws {
 		lo := i * chunk
 		if lo >= len(items) {
 			break

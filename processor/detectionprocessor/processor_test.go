@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.opentelemetry.io/collector/component"
@@ -274,5 +275,38 @@ func TestIncludeExclude(t *testing.T) {
 	}
 	if want := []string{"VGL-1001", "VGL-1020"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("enabled %v, want %v", ids, want)
+	}
+}
+
+// TestConcurrentBatches: the pipeline may call ConsumeLogs from several
+// goroutines at once; each batch is tagged as if it were alone.
+func TestConcurrentBatches(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Workers = 2
+	p, sink := startProcessor(t, cfg)
+	ptrace := &vigil.TraceeEvent{EventName: "ptrace", Args: []vigil.TraceeArg{{Name: "request", Type: vigil.TypeLong, Value: "PTRACE_TRACEME"}}}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			events := make([]*vigil.TraceeEvent, 100)
+			for i := range events {
+				events[i] = ptrace
+			}
+			if err := p.ConsumeLogs(context.Background(), logsOf(events...)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	tagged := 0
+	for _, ld := range sink.AllLogs() {
+		for _, rl := range ld.ResourceLogs().All() {
+			if got := matchesOf(rl.ScopeLogs().At(0).LogRecords().At(0)); reflect.DeepEqual(got, map[string]any{"VGL-1001": true}) {
+				tagged++
+			}
+		}
+	}
+	if tagged != 800 {
+		t.Errorf("%d of 800 records tagged", tagged)
 	}
 }
