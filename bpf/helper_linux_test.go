@@ -9,7 +9,9 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,6 +23,16 @@ const (
 	helperEnv    = "VIGIL_BPF_TEST_HELPER"
 	helperArgEnv = "VIGIL_BPF_TEST_HELPER_ARG"
 )
+
+func init() {
+	// The ptrace helper's tracee must be the thread group leader: a traced
+	// non-leader thread stays a zombie until its tracer reaps it with
+	// __WALL, while the test waits for the process as a whole. init runs
+	// on the main thread; locking keeps the main goroutine there.
+	if os.Getenv(helperEnv) == "ptrace" {
+		runtime.LockOSThread()
+	}
+}
 
 func TestMain(m *testing.M) {
 	if action := os.Getenv(helperEnv); action != "" {
@@ -36,10 +48,15 @@ func TestMain(m *testing.M) {
 func runHelper(action, arg string) error {
 	switch action {
 	case "ptrace":
-		// exit right after: a tracee whose tracer never waits would stop
-		// at its next signal
-		_, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0)
-		if errno != 0 {
+		// A tracee stops at each signal until its tracer, the test
+		// process, which never waits for that, lets it go: block every
+		// signal on this thread (the runtime preempts threads with
+		// SIGURG) and exit right after.
+		all := ^uint64(0)
+		if _, _, errno := unix.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&all)), 0, 8, 0, 0); errno != 0 {
+			return errno
+		}
+		if _, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0); errno != 0 {
 			return errno
 		}
 		unix.Exit(0)
