@@ -127,12 +127,24 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 		empty := true
 		for oi, origin := range origins {
 			var sigs []*compiled
-			var ids []string
+			ids := []string{name}
 			for _, s := range enabled {
-				if selects(s, name, origin) {
-					sigs = append(sigs, bySig[s])
-					ids = append(ids, s.ID)
+				if !selects(s, name, origin) {
+					continue
 				}
+				c := bySig[s]
+				if name != "" && c.guard != nil {
+					// The route fixes the event name: decide the guard's
+					// eventName tests now, and leave out signatures that
+					// cannot match this event at all.
+					g, holds := specialize(c.guard, name)
+					if g == nil && !holds {
+						continue
+					}
+					c = &compiled{sig: c.sig, query: c.query, guard: g}
+				}
+				sigs = append(sigs, c)
+				ids = append(ids, s.ID)
 			}
 			if len(sigs) == 0 {
 				continue

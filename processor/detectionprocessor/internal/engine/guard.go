@@ -69,6 +69,8 @@ type lookup struct {
 	found bool
 	text  string // the value's string as the input carries it, once computed
 	valid bool   // text is computed
+	lower string // lower(text), once computed
+	lowOK bool   // lower is computed
 }
 
 func (r *recordView) get(key string) *lookup {
@@ -89,6 +91,15 @@ func (l *lookup) str() string {
 		l.text, l.valid = regoinput.ValidUTF8(l.value.Str()), true
 	}
 	return l.text
+}
+
+// lowered returns lower() of str(): is_file_write and is_file_read lower
+// the same flags for every signature.
+func (l *lookup) lowered() string {
+	if !l.lowOK {
+		l.lower, l.lowOK = strings.ToLower(l.str()), true
+	}
+	return l.lower
 }
 
 type sourceKind uint8
@@ -144,7 +155,13 @@ func (p *pred) holds(r *recordView) bool {
 		return false // get_tracee_argument is undefined
 	}
 	if len(p.src.fields) == 0 && !p.src.elem && l.value.Type() == pcommon.ValueTypeStr && !p.src.base64 {
-		return p.testValidString(l.str())
+		if p.str == nil {
+			return false
+		}
+		if p.src.lower {
+			return p.str(l.lowered())
+		}
+		return p.str(l.str())
 	}
 	v, ok := l.value, true
 	for _, f := range p.src.fields {
@@ -200,13 +217,10 @@ func (p *pred) testValue(v pcommon.Value) bool {
 }
 
 func (p *pred) testString(s string) bool {
-	return p.testValidString(regoinput.ValidUTF8(s))
-}
-
-func (p *pred) testValidString(s string) bool {
 	if p.str == nil {
 		return false
 	}
+	s = regoinput.ValidUTF8(s)
 	if p.src.lower {
 		s = strings.ToLower(s)
 	}
@@ -617,4 +631,49 @@ func (x *extractor) inline(op ast.Ref, args []*ast.Term, env map[ast.Var]binding
 		return nil
 	}
 	return alts
+}
+
+// specialize simplifies g for records of one event name, which routing
+// fixes: input.eventName tests are decided now. It returns the simplified
+// guard, or, when the result no longer depends on the record, nil and its
+// value.
+func specialize(g guard, eventName string) (guard, bool) {
+	switch g := g.(type) {
+	case *pred:
+		if g.src.kind == srcEventName {
+			return nil, g.testString(eventName)
+		}
+		return g, true
+	case allOf:
+		var out allOf
+		for _, e := range g {
+			s, v := specialize(e, eventName)
+			if s == nil && !v {
+				return nil, false
+			}
+			if s != nil {
+				out = append(out, s)
+			}
+		}
+		if len(out) == 0 {
+			return nil, true
+		}
+		return out, true
+	case anyOf:
+		var out anyOf
+		for _, e := range g {
+			s, v := specialize(e, eventName)
+			if s == nil && v {
+				return nil, true
+			}
+			if s != nil {
+				out = append(out, s)
+			}
+		}
+		if len(out) == 0 {
+			return nil, false
+		}
+		return out, true
+	}
+	return g, true
 }

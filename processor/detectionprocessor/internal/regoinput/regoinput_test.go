@@ -116,3 +116,31 @@ func FuzzBuild(f *testing.F) {
 		checkSameAsJSON(t, ld)
 	})
 }
+
+// BenchmarkBuild builds the input of each golden record (an openat, a
+// sched_process_exec with 16 arguments, a sockaddr, bytes...), per record.
+func BenchmarkBuild(b *testing.B) {
+	raw, err := os.ReadFile(goldenRecords)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	type rec struct {
+		lr plog.LogRecord
+		rl plog.ResourceLogs
+	}
+	var recs []rec
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+			recs = append(recs, rec{lr, rl})
+		}
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		r := recs[i%len(recs)]
+		Build(r.lr, r.rl.Resource())
+	}
+}
