@@ -35,6 +35,24 @@ struct path_walk {
 	__u32 pos;
 };
 
+/* path_prepend writes "/" and the name of d before the path built so far;
+ * false when it does not fit. */
+static __always_inline bool path_prepend(struct path_walk *w, struct dentry *d)
+{
+	struct qstr name = BPF_CORE_READ(d, d_name);
+	__u32 len = name.len & NAME_MASK;
+	__u32 pos = w->pos;
+
+	if (len + 1 > pos)
+		return false;
+	pos -= len;
+	bpf_probe_read_kernel(&w->b->data[pos & (PATH_BUF - 1)], len, name.name);
+	pos--;
+	w->b->data[pos & (PATH_BUF - 1)] = '/';
+	w->pos = pos;
+	return true;
+}
+
 /* path_step adds one component to the path, or crosses one mount. */
 static long path_step(__u64 i, struct path_walk *w)
 {
@@ -45,11 +63,16 @@ static long path_step(__u64 i, struct path_walk *w)
 	struct dentry *root = BPF_CORE_READ(vmnt, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 
-	if (d == root || d == parent) {
+	if (d != root && d == parent) {
+		/* the root of a tree attached nowhere, as the file of a memfd,
+		 * pipe or socket: its name ("memfd:x") is all there is */
+		path_prepend(w, d);
+		return 1;
+	}
+	if (d == root) {
 		/* the top of a mount: go on from where it is mounted, unless
-		 * it is the top of the namespace (or a detached tree, whose
-		 * root is its own parent) */
-		if (d != root || mnt == w->mnt_parent)
+		 * it is the top of the namespace */
+		if (mnt == w->mnt_parent)
 			return 1;
 		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
 		mnt = w->mnt_parent;
@@ -58,17 +81,8 @@ static long path_step(__u64 i, struct path_walk *w)
 		w->vmnt = &mnt->mnt;
 		return 0;
 	}
-	struct qstr name = BPF_CORE_READ(d, d_name);
-	__u32 len = name.len & NAME_MASK;
-	__u32 pos = w->pos;
-
-	if (len + 1 > pos)
+	if (!path_prepend(w, d))
 		return 1;
-	pos -= len;
-	bpf_probe_read_kernel(&w->b->data[pos & (PATH_BUF - 1)], len, name.name);
-	pos--;
-	w->b->data[pos & (PATH_BUF - 1)] = '/';
-	w->pos = pos;
 	w->d = parent;
 	return 0;
 }
