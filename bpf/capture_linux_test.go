@@ -376,6 +376,25 @@ func TestCaptureMemfd(t *testing.T) {
 	}
 }
 
+// TestCaptureMemfdExec checks the path of a file that lives on no mount.
+func TestCaptureMemfdExec(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{714}, ExcludeTGIDs: []uint32{self()}, CaptureArgv: true})
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := runHelperCmd(t, "memfd-exec", truePath)
+	ev := c.await(t, "exec of the memfd", func(e *Event) bool {
+		return from(pid, 714)(e) && e.Comm != "bpf.test" // not the helper's own start
+	})
+	if p := argStr(t, ev, 1); !strings.HasPrefix(p, "/memfd:vigil-exec") {
+		t.Errorf("pathname %q, want /memfd:vigil-exec...", p)
+	}
+	if !strings.HasPrefix(argStr(t, ev, 0), "/proc/self/fd/") || !slices.Equal(argStrs(t, ev, 10), []string{"memfd-child"}) {
+		t.Errorf("exec args %+v", ev.Args)
+	}
+}
+
 // TestScopeSelfAndUnselected checks that an excluded tgid and unselected
 // syscalls produce nothing. The ring buffer is one ordered queue for all
 // CPUs, so an event that happened before the awaited one would be read

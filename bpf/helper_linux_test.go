@@ -63,6 +63,20 @@ func runHelper(action, arg string) error {
 	case "memfd":
 		_, err := unix.MemfdCreate(arg, unix.MFD_CLOEXEC)
 		return err
+	case "memfd-exec":
+		// run the program at arg from a memfd, as fileless malware does
+		prog, err := os.ReadFile(arg)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.MemfdCreate("vigil-exec", 0)
+		if err != nil {
+			return err
+		}
+		if _, err := unix.Write(fd, prog); err != nil {
+			return err
+		}
+		return unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"memfd-child"}, nil)
 	case "openat":
 		fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0)
 		if err == nil {
