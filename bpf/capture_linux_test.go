@@ -586,6 +586,49 @@ func TestFlushReturnsPending(t *testing.T) {
 	c.await(t, "memfd_create delivered by Flush", from(pid, 319))
 }
 
+// TestLoadUnprivileged runs Load as nobody, from a copy of the test binary
+// that nobody can execute.
+func TestLoadUnprivileged(t *testing.T) {
+	privtest.Require(t) // to switch to nobody
+	dir, err := os.MkdirTemp("", "vigil-bpf-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "bpf.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"=load")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "CAP_BPF") {
+		t.Errorf("the error does not say what to grant: %s", out)
+	}
+	t.Logf("unprivileged Load: %s", out)
+}
+
+func TestLoadWithoutBTF(t *testing.T) {
+	saved := btfPath
+	btfPath = filepath.Join(t.TempDir(), "no-btf")
+	defer func() { btfPath = saved }()
+	_, err := Load(Options{Events: []uint32{257}})
+	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "CONFIG_DEBUG_INFO_BTF") {
+		t.Fatalf("Load without BTF = %v, want an errors.ErrUnsupported saying what is missing", err)
+	}
+}
+
 func TestLoadOptionErrors(t *testing.T) {
 	tests := []struct {
 		name string

@@ -4,6 +4,7 @@ package bpf
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -77,6 +78,18 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		return unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"memfd-child"}, nil)
+	case "load":
+		// run unprivileged: Load must say so, in a way errors.Is sees
+		p, err := Load(Options{Events: []uint32{257}})
+		if err == nil {
+			p.Close()
+			return errors.New("Load succeeded")
+		}
+		if !errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("Load error does not wrap os.ErrPermission: %w", err)
+		}
+		fmt.Println(err)
+		return nil
 	case "openat":
 		fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0)
 		if err == nil {

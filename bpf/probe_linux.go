@@ -16,8 +16,8 @@ import (
 )
 
 // btfPath is where the kernel publishes its BTF; CO-RE relocations and
-// tp_btf programs need it.
-const btfPath = "/sys/kernel/btf/vmlinux"
+// tp_btf programs need it. A variable for tests.
+var btfPath = "/sys/kernel/btf/vmlinux"
 
 // Values of the cfg_* variables in c/common.h.
 const (
