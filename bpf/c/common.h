@@ -343,7 +343,10 @@ static long strs_user_step(__u64 i, struct strs_ctx *c)
 	__u64 p = 0;
 	__u32 off = c->off;
 
-	if (bpf_probe_read_user(&p, c->psize & 8, (void *)(c->ptr + i * c->psize)) || !p)
+	void *slot = (void *)(c->ptr + i * c->psize);
+	long err = c->psize == 4 ? bpf_probe_read_user(&p, 4, slot) : bpf_probe_read_user(&p, 8, slot);
+
+	if (err || !p)
 		return 1;
 	__u32 max = room(off, ARGV_STR_MAX);
 	if (!max)
