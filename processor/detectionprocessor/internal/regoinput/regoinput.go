@@ -60,6 +60,42 @@ var (
 	emptyString          = ast.StringTerm("")
 )
 
+// Terms that many inputs hold the same: the empty objects of host events
+// and the four contextFlags objects. Topdown never modifies its input, so
+// inputs can share them.
+var (
+	emptyObject  = ast.ObjectTerm()
+	contextFlags [2][2]*ast.Term // [containerStarted][isCompat]
+)
+
+// catalogArgs holds, per catalog event, the name and type terms of its
+// arguments, made once instead of for every record.
+var catalogArgs = map[*vigil.EventDef][][2]*ast.Term{}
+
+func init() {
+	for _, started := range []bool{false, true} {
+		for _, compat := range []bool{false, true} {
+			contextFlags[b2i(started)][b2i(compat)] = ast.ObjectTerm(
+				[2]*ast.Term{kContainerStarted, ast.BooleanTerm(started)},
+				[2]*ast.Term{kIsCompat, ast.BooleanTerm(compat)})
+		}
+	}
+	for _, d := range vigil.Events() {
+		terms := make([][2]*ast.Term, len(d.Args))
+		for i, a := range d.Args {
+			terms[i] = [2]*ast.Term{stringTerm(a.Name), stringTerm(a.Type)}
+		}
+		catalogArgs[d] = terms
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Build returns the Rego input of a record whose resource is res.
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	at := lr.Attributes()
@@ -75,9 +111,9 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 		}
 		return emptyString
 	}
-	flag := func(k string) *ast.Term {
+	flag := func(k string) int {
 		v, ok := at.Get(k)
-		return ast.BooleanTerm(ok && v.Type() == pcommon.ValueTypeBool && v.Bool())
+		return b2i(ok && v.Type() == pcommon.ValueTypeBool && v.Bool())
 	}
 	cgroup := ast.IntNumberTerm(0)
 	if v, ok := at.Get(vigil.AttrCgroupID); ok && v.Type() == pcommon.ValueTypeInt {
@@ -129,9 +165,7 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 		[2]*ast.Term{kArgsNum, ast.IntNumberTerm(args.Len())},
 		[2]*ast.Term{kReturnValue, num(vigil.AttrReturnValue)},
 		[2]*ast.Term{kSyscall, str(vigil.AttrSyscall)},
-		[2]*ast.Term{kContextFlags, ast.ObjectTerm(
-			[2]*ast.Term{kContainerStarted, flag(vigil.AttrContainerStarted)},
-			[2]*ast.Term{kIsCompat, flag(vigil.AttrIsCompat)})},
+		[2]*ast.Term{kContextFlags, contextFlags[flag(vigil.AttrContainerStarted)][flag(vigil.AttrIsCompat)]},
 		[2]*ast.Term{kArgs, ast.NewTerm(args)},
 	)
 }
@@ -144,6 +178,9 @@ func optionalObject(items ...[2]*ast.Term) *ast.Term {
 		if it[1] != emptyString {
 			kept = append(kept, it)
 		}
+	}
+	if len(kept) == 0 {
+		return emptyObject
 	}
 	return ast.ObjectTerm(kept...)
 }
@@ -187,9 +224,10 @@ func replaceInvalidUTF8(s string) string {
 func buildArgs(at pcommon.Map, def *vigil.EventDef, known bool) *ast.Array {
 	args := ast.NewArrayWithCapacity(argCapacity(def, known))
 	if known {
-		for _, ad := range def.Args {
+		terms := catalogArgs[def]
+		for i, ad := range def.Args {
 			if v, ok := at.Get(vigil.AttrArgPrefix + ad.Name); ok {
-				args = args.Append(arg(ad.Name, ad.Type, v))
+				args = args.Append(arg(terms[i], ad.Type, v))
 			}
 		}
 	}
@@ -198,7 +236,8 @@ func buildArgs(at pcommon.Map, def *vigil.EventDef, known bool) *ast.Array {
 		if !isArg || (known && def.ArgIndex(name) >= 0) {
 			continue
 		}
-		args = args.Append(arg(name, vigil.ArgTypeOf(v), v))
+		typ := vigil.ArgTypeOf(v)
+		args = args.Append(arg([2]*ast.Term{stringTerm(name), stringTerm(typ)}, typ, v))
 	}
 	return args
 }
@@ -210,10 +249,11 @@ func argCapacity(def *vigil.EventDef, known bool) int {
 	return 4
 }
 
-func arg(name, typ string, v pcommon.Value) *ast.Term {
+// arg makes one element of args from its name and type terms.
+func arg(nameType [2]*ast.Term, typ string, v pcommon.Value) *ast.Term {
 	return ast.ObjectTerm(
-		[2]*ast.Term{kName, stringTerm(name)},
-		[2]*ast.Term{kType, stringTerm(typ)},
+		[2]*ast.Term{kName, nameType[0]},
+		[2]*ast.Term{kType, nameType[1]},
 		[2]*ast.Term{kValue, Value(v, typ)},
 	)
 }
