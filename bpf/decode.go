@@ -42,9 +42,7 @@ func Decode(raw []byte, ev *Event) error {
 			break
 		}
 	}
-	if string(comm) != ev.Comm { // the comparison does not allocate
-		ev.Comm = string(comm)
-	}
+	ev.Comm = reuse(ev.Comm, comm)
 	argc := int(raw[104])
 
 	d := decoder{buf: raw[hdrSize:]}
@@ -105,6 +103,7 @@ func (d *decoder) arg(a *Arg) error {
 		return err
 	}
 	a.Index, a.Kind = h[0], ArgKind(h[1])
+	prevStr, prevStrs := a.Str, a.Strs
 	a.Int, a.Uint, a.Str = 0, 0, ""
 	a.Strs, a.Bytes = a.Strs[:0], a.Bytes[:0]
 	switch a.Kind {
@@ -124,7 +123,7 @@ func (d *decoder) arg(a *Arg) error {
 		if err != nil {
 			return err
 		}
-		a.Str = string(b)
+		a.Str = reuse(prevStr, b)
 	case ArgStrings:
 		n, err := d.u32()
 		if err != nil {
@@ -133,12 +132,16 @@ func (d *decoder) arg(a *Arg) error {
 		if n > len(d.buf)/4 { // each entry has at least its length
 			return fmt.Errorf("%d strings cannot fit in %d bytes", n, len(d.buf))
 		}
-		for range n {
+		for i := range n {
 			b, err := d.bytes()
 			if err != nil {
 				return err
 			}
-			a.Strs = append(a.Strs, string(b))
+			prev := ""
+			if i < len(prevStrs) { // read before the append below overwrites it
+				prev = prevStrs[i]
+			}
+			a.Strs = append(a.Strs, reuse(prev, b))
 		}
 	case ArgBytes:
 		b, err := d.bytes()
@@ -150,4 +153,14 @@ func (d *decoder) arg(a *Arg) error {
 		return fmt.Errorf("unknown kind %d", a.Kind)
 	}
 	return nil
+}
+
+// reuse returns prev when it holds the bytes of b, else a new string: the
+// same process opening the same paths decodes without allocating. (The
+// comparison does not allocate.)
+func reuse(prev string, b []byte) string {
+	if string(b) == prev {
+		return prev
+	}
+	return string(b)
 }
