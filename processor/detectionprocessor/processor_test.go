@@ -19,6 +19,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
@@ -170,7 +172,10 @@ tracee_match = {"a": 2} { input.processName == "x" }
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	sink := new(consumertest.LogsSink)
 	cfg := &Config{Signatures: SignaturesConfig{Paths: []string{dir}}, Workers: 1}
-	p, err := NewFactory().CreateLogs(context.Background(), settings(t, tel), cfg, sink)
+	core, logs := observer.New(zap.WarnLevel)
+	set := settings(t, tel)
+	set.Logger = zap.New(core)
+	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +193,9 @@ tracee_match = {"a": 2} { input.processName == "x" }
 		if got := matchesOf(lr); !reflect.DeepEqual(got, map[string]any{"T-1": true}) {
 			t.Errorf("matches = %v, want T-1 only", got)
 		}
+	}
+	if n := logs.FilterField(zap.String("signature", "T-2")).Len(); n != 1 {
+		t.Errorf("%d log entries for 3 errors of T-2 within a minute, want 1", n)
 	}
 	sig := func(id string) attribute.Set { return attribute.NewSet(attribute.String("signature_id", id)) }
 	metadatatest.AssertEqualProcessorDetectionEvaluationErrors(t, tel, []metricdata.DataPoint[int64]{{Attributes: sig("T-2"), Value: 3}}, metricdatatest.IgnoreTimestamp())
