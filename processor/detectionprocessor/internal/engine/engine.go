@@ -94,7 +94,7 @@ type Options struct {
 // New prepares the enabled signatures of set (compiled by set.Compiler).
 func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Engine, error) {
 	e := &Engine{compiler: set.Compiler, store: inmem.New(), routes: map[string]*route{}}
-	x := &extractor{c: set.Compiler, stdHelpers: set.StandardHelpers}
+	x := newExtractor(set.Compiler)
 	qc := set.Compiler.QueryCompiler()
 	bySig := map[*signature.Signature]*compiled{}
 	for _, s := range enabled {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -140,7 +141,7 @@ func TestGuardsOnStream(t *testing.T) {
 // apply to all of them.
 func TestGuardsFound(t *testing.T) {
 	set := loadSet(t)
-	x := &extractor{c: set.Compiler, stdHelpers: set.StandardHelpers}
+	x := newExtractor(set.Compiler)
 	var unguarded []string
 	for _, s := range set.Signatures {
 		if strings.HasPrefix(s.ID, "VGL-") && x.signatureGuard(s.MatchRef) == nil {
@@ -240,5 +241,55 @@ func TestRouting(t *testing.T) {
 	}
 	if got, want := ids(all.Candidates("unlink", vigil.OriginHost)), []string{"TST-5", "TST-6"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("unlink from host: %v, want %v", got, want)
+	}
+}
+
+// TestArgumentLookupRecognised: guards read arguments through
+// get_tracee_argument only when it is the plain lookup, whoever wrote it:
+// Tracee's own helpers.rego (here in its shape) qualifies, a variant that
+// also filters on the type does not.
+func TestArgumentLookupRecognised(t *testing.T) {
+	sig := `package tracee.T_1
+
+import data.tracee.helpers
+
+__rego_metadoc__ := {"id": "T-1", "name": "t"}
+
+tracee_selected_events[s] {
+	s := {"source": "tracee", "name": "openat"}
+}
+
+tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc/")
+}
+`
+	for _, tt := range []struct {
+		name    string
+		helpers string
+		want    bool
+	}{
+		{"tracee's shape", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\tres := arg.value\n}\n", true},
+		{"filters on the type too", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\targ.type == \"int\"\n\tres := arg.value\n}\n", false},
+		{"reads another field", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\tres := arg.type\n}\n", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			set, err := signature.Load(context.Background(), []signature.Source{{FS: fstest.MapFS{
+				"t.rego":       {Data: []byte(sig)},
+				"helpers.rego": {Data: []byte(tt.helpers)},
+			}, Root: "."}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := newExtractor(set.Compiler)
+			if x.argLookup != tt.want {
+				t.Fatalf("argLookup = %v, want %v", x.argLookup, tt.want)
+			}
+			// With or without the guard, the results are the same.
+			p := newPair(t, set)
+			for _, path := range []string{"/etc/passwd", "/tmp/x"} {
+				lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: path}}})
+				p.check(t, lr, res)
+			}
+		})
 	}
 }

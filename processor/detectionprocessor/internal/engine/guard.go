@@ -19,12 +19,13 @@ import (
 //	startswith(x, "c")  endswith(x, "c")  contains(x, "c")  regex.match("re", x)
 //	x == "c"  x == 3  const_set[x]  startswith(x, const_list[_])  f(x) (inlined)
 //
-// where x is an argument (get_tracee_argument("name"), a field or an
-// element of it, or lower() of it) or a string field of the input
-// (processName, executable.path, eventName, ...). A signature's guard is the
-// disjunction over its bodies; a body with no such expression, a default
-// rule that is not false, an else, or helpers other than the standard ones
-// leave the signature unguarded: it is always evaluated. Whenever a value's
+// where x is an argument (get_tracee_argument("name"), when that helper is
+// the plain lookup Tracee's and the standard helpers define; a field or an
+// element of it; lower() or base64.decode() of it) or a string field of the
+// input (processName, executable.path, eventName, ...). A signature's guard
+// is the disjunction over its bodies; a body with no such expression, a
+// default rule that is not false, or an else leave the signature unguarded:
+// it is always evaluated. Whenever a value's
 // Rego form is not certain (doubles, bytes, negative ints that may be
 // uint64), a guard holds, so it can only skip evaluations that could not
 // match. The engine's tests check the guarded and unguarded engines agree.
@@ -243,9 +244,75 @@ var (
 
 // extractor reads guards from compiled rules.
 type extractor struct {
-	c          *ast.Compiler
-	stdHelpers bool // data.tracee.helpers is the standard file, so get_tracee_argument means what it says
-	keys       map[string]string
+	c         *ast.Compiler
+	argLookup bool // get_tracee_argument is the plain lookup of input.args by name
+	keys      map[string]string
+}
+
+func newExtractor(c *ast.Compiler) *extractor {
+	return &extractor{c: c, argLookup: isArgumentLookup(c)}
+}
+
+// isArgumentLookup reports whether the compiled get_tracee_argument is
+// exactly the lookup Tracee's helpers (and the standard ones) define, one
+// rule of the form
+//
+//	get_tracee_argument(name) = v { a := input.args[_]; a.name == name; v := a.value }
+//
+// so that a call of it reads the argument attribute of that name.
+func isArgumentLookup(c *ast.Compiler) bool {
+	rules := c.GetRulesExact(refGetArgument)
+	if len(rules) != 1 {
+		return false
+	}
+	r := rules[0]
+	if r.Default || r.Else != nil || len(r.Head.Args) != 1 || r.Head.Value == nil || len(r.Body) != 3 {
+		return false
+	}
+	param, ok1 := r.Head.Args[0].Value.(ast.Var)
+	result, ok2 := r.Head.Value.Value.(ast.Var)
+	if !ok1 || !ok2 {
+		return false
+	}
+	var elem ast.Var
+	for i, e := range r.Body {
+		if e.Negated || len(e.With) > 0 || !e.IsCall() || !(e.Operator().Equal(ast.Equality.Ref()) || e.Operator().Equal(ast.Equal.Ref())) {
+			return false
+		}
+		ops := e.Operands()
+		if len(ops) != 2 {
+			return false
+		}
+		switch i {
+		case 0: // a = input.args[_]
+			a, isVar := ops[0].Value.(ast.Var)
+			ref, isRef := ops[1].Value.(ast.Ref)
+			if !isVar || !isRef || len(ref) != 3 || !ref[:2].Equal(ast.MustParseRef("input.args")) {
+				return false
+			}
+			if _, wild := ref[2].Value.(ast.Var); !wild {
+				return false
+			}
+			elem = a
+		case 1: // a.name = name
+			if !isField(ops[0], elem, "name") || !ops[1].Equal(ast.VarTerm(string(param))) {
+				if !isField(ops[1], elem, "name") || !ops[0].Equal(ast.VarTerm(string(param))) {
+					return false
+				}
+			}
+		case 2: // v = a.value
+			if !ops[0].Equal(ast.VarTerm(string(result))) || !isField(ops[1], elem, "value") {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isField reports whether t is the ref v.field.
+func isField(t *ast.Term, v ast.Var, field string) bool {
+	ref, ok := t.Value.(ast.Ref)
+	return ok && len(ref) == 2 && ref[0].Equal(ast.VarTerm(string(v))) && ref[1].Equal(ast.StringTerm(field))
 }
 
 // intern returns one copy of each attribute key, so that the record view's
@@ -320,7 +387,7 @@ func (x *extractor) expr(e *ast.Expr, env map[ast.Var]binding, depth int) guard 
 			return x.unify(args[0], args[1], env)
 		}
 	case op.Equal(refGetArgument):
-		if x.stdHelpers && len(args) == 2 {
+		if x.argLookup && len(args) == 2 {
 			name, isStr := args[0].Value.(ast.String)
 			if v, isVar := args[1].Value.(ast.Var); isStr && isVar {
 				env[v] = binding{src: &source{kind: srcArg, key: x.intern(vigil.AttrArgPrefix + string(name))}}

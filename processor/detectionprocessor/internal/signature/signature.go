@@ -84,9 +84,6 @@ type file struct {
 type Set struct {
 	Compiler   *ast.Compiler
 	Signatures []*Signature // in id order
-	// StandardHelpers is true when data.tracee.helpers is the standard
-	// file, not one loaded from the signature paths.
-	StandardHelpers bool
 }
 
 // Load reads every signature and helpers file of the sources, compiles them
@@ -169,7 +166,7 @@ func compile(ctx context.Context, files []file) (*Set, error) {
 		return nil, fmt.Errorf("compiling signatures: %w", c.Errors)
 	}
 
-	set := &Set{Compiler: c, StandardHelpers: !replaceHelpers}
+	set := &Set{Compiler: c}
 	byPackage := map[string]string{}
 	for _, f := range files {
 		if f.helpers {

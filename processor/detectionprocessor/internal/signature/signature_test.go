@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 const sig = `package tracee.X_1
@@ -46,8 +48,8 @@ func TestLoadMetadata(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %#v\nwant %#v", got, want)
 	}
-	if !set.StandardHelpers {
-		t.Error("standard helpers not loaded")
+	if f := helperFile(set, "is_file_write"); f != "builtin/helpers.rego" {
+		t.Errorf("is_file_write from %q, want the standard helpers", f)
 	}
 }
 
@@ -73,17 +75,32 @@ func TestUserHelpersReplaceStandard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if set.StandardHelpers {
-		t.Error("standard helpers still marked in use")
+	if f := helperFile(set, "get_tracee_argument"); f != "helpers.rego" {
+		t.Errorf("get_tracee_argument from %q, want the user's helpers.rego", f)
+	}
+	if f := helperFile(set, "is_file_write"); f != "" {
+		t.Errorf("is_file_write from %q; the standard helpers should be gone", f)
 	}
 	extra := "package tracee.helpers\n\nmine(x) { x == 1 }\n"
 	set, err = load(t, map[string]string{"x.rego": sig, "extra_helpers.rego": extra})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !set.StandardHelpers {
-		t.Error("a helpers file adding functions dropped the standard ones")
+	if f := helperFile(set, "get_tracee_argument"); f != "builtin/helpers.rego" {
+		t.Errorf("a helpers file adding functions dropped the standard ones (get_tracee_argument from %q)", f)
 	}
+	if f := helperFile(set, "mine"); f != "extra_helpers.rego" {
+		t.Errorf("mine from %q", f)
+	}
+}
+
+// helperFile returns the file defining a helpers function, or "".
+func helperFile(set *Set, name string) string {
+	rules := set.Compiler.GetRulesExact(ast.MustParseRef("data.tracee.helpers." + name))
+	if len(rules) == 0 {
+		return ""
+	}
+	return rules[0].Location.File
 }
 
 func TestDuplicates(t *testing.T) {
