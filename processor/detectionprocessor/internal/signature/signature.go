@@ -29,13 +29,10 @@ const (
 // HelpersPackage is the package of the shared helper functions.
 const HelpersPackage = "tracee.helpers"
 
+// standardHelpers are the helper functions always available to signatures.
+//
 //go:embed helpers.rego
 var standardHelpers string
-
-// standardHelperNames are the functions standardHelpers defines; a user
-// helpers file defining any of them replaces the standard file (Tracee's own
-// helpers.rego, copied next to its signatures, would otherwise conflict).
-var standardHelperNames = []string{"get_tracee_argument", "is_file_write", "is_file_read", "is_elf_file"}
 
 // Selector is one element of tracee_selected_events.
 type Selector struct {
@@ -142,23 +139,19 @@ func Parse(name, src string) (*ast.Module, error) {
 
 func compile(ctx context.Context, files []file) (*Set, error) {
 	modules := map[string]*ast.Module{}
-	replaceHelpers := false
+	userHelpers := map[string]bool{} // functions the user's helpers files define
 	for _, f := range files {
 		if _, dup := modules[f.name]; dup {
 			return nil, fmt.Errorf("%s: loaded twice; list each signature directory once", f.name)
 		}
 		modules[f.name] = f.module
-		if f.helpers && f.module.Package.Path.String() == "data."+HelpersPackage && definesAny(f.module, standardHelperNames) {
-			replaceHelpers = true
+		if f.helpers && f.module.Package.Path.String() == "data."+HelpersPackage {
+			for _, r := range f.module.Rules {
+				userHelpers[r.Head.Name.String()] = true
+			}
 		}
 	}
-	if !replaceHelpers {
-		mod, err := ast.ParseModuleWithOpts("builtin/helpers.rego", standardHelpers, ast.ParserOptions{RegoVersion: ast.RegoV0})
-		if err != nil {
-			panic("signature: standard helpers do not parse: " + err.Error())
-		}
-		modules["builtin/helpers.rego"] = mod
-	}
+	modules["builtin/helpers.rego"] = standardHelpersWithout(userHelpers)
 
 	c := ast.NewCompiler().WithEnablePrintStatements(false)
 	c.Compile(modules)
@@ -193,13 +186,17 @@ func compile(ctx context.Context, files []file) (*Set, error) {
 	return set, nil
 }
 
-func definesAny(m *ast.Module, names []string) bool {
-	for _, r := range m.Rules {
-		if slices.Contains(names, r.Head.Name.String()) {
-			return true
-		}
+// standardHelpersWithout returns the standard helpers less the functions
+// the user's helpers define: those (Tracee's own helpers.rego, copied next
+// to its signatures) take over instead of conflicting, and the rest stay
+// available.
+func standardHelpersWithout(defined map[string]bool) *ast.Module {
+	mod, err := ast.ParseModuleWithOpts("builtin/helpers.rego", standardHelpers, ast.ParserOptions{RegoVersion: ast.RegoV0})
+	if err != nil {
+		panic("signature: standard helpers do not parse: " + err.Error())
 	}
-	return false
+	mod.Rules = slices.DeleteFunc(mod.Rules, func(r *ast.Rule) bool { return defined[r.Head.Name.String()] })
+	return mod
 }
 
 // describe reads the metadata of the signature in f.
