@@ -42,14 +42,15 @@ func startBenchReceiver(b *testing.B, events ...string) (*kernelEventsReceiver, 
 func drain(b *testing.B, rcv *kernelEventsReceiver, sink *countingSink, start time.Time, want int64) {
 	b.Helper()
 	src := rcv.src.(*ebpfSource)
+	probe := src.probe
 	deadline := time.Now().Add(30 * time.Second)
 	for sink.records.Load() < want && time.Now().Before(deadline) {
-		src.probe.Flush()
+		probe.Flush()
 		time.Sleep(time.Millisecond) // polling the sink's counter, not standing in for a condition
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
-	st, err := src.probe.Stats()
+	st, err := probe.Stats()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -35,8 +35,12 @@ type ebpfSource struct {
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
 
-	mu    sync.Mutex
-	probe *bpf.Probe
+	// probe is set by open and kept after close (Read then returns
+	// ErrClosed); closed guards the telemetry callbacks.
+	probe     *bpf.Probe
+	mu        sync.Mutex
+	closed    bool
+	closeOnce sync.Once
 
 	builder recordBuilder
 	stop    chan struct{}
@@ -97,15 +101,13 @@ func (s *ebpfSource) open() error {
 	if err := tree.SeedFromProc("/proc"); err != nil {
 		return fmt.Errorf("kernelevents: reading /proc for the process tree: %w", err)
 	}
-	s.builder = recordBuilder{tree: tree, containers: containers.NewResolver("/proc")}
+	s.builder = recordBuilder{tree: tree, containers: containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo"))}
 
 	probe, err := bpf.Load(s.options())
 	if err != nil {
 		return fmt.Errorf("kernelevents: %w", err)
 	}
-	s.mu.Lock()
 	s.probe = probe
-	s.mu.Unlock()
 	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
 		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
 
@@ -118,12 +120,11 @@ func (s *ebpfSource) open() error {
 func (s *ebpfSource) observeStats(field func(bpf.Stats) uint64) metric.Int64Callback {
 	return func(_ context.Context, o metric.Int64Observer) error {
 		s.mu.Lock()
-		probe := s.probe
-		s.mu.Unlock()
-		if probe == nil {
+		defer s.mu.Unlock()
+		if s.closed {
 			return nil
 		}
-		st, err := probe.Stats()
+		st, err := s.probe.Stats()
 		if err != nil {
 			return err
 		}
@@ -138,12 +139,13 @@ func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
 // every flush interval so a quiet system still delivers within it.
 func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 	defer out.flush(ctx)
-	go s.flushEvery(s.cfg.FlushInterval)
+	probe := s.probe
+	go s.flushEvery(probe, s.cfg.FlushInterval)
 
 	var ev bpf.Event
 	observed := observedNow()
 	for {
-		err := s.probe.Read(&ev)
+		err := probe.Read(&ev)
 		switch {
 		case err == nil:
 		case errors.Is(err, bpf.ErrFlushed):
@@ -172,7 +174,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 	}
 }
 
-func (s *ebpfSource) flushEvery(interval time.Duration) {
+func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -180,7 +182,7 @@ func (s *ebpfSource) flushEvery(interval time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
-			s.probe.Flush()
+			probe.Flush()
 		}
 	}
 }
@@ -205,17 +207,15 @@ func (s *ebpfSource) trackProcess(ev *bpf.Event) {
 }
 
 func (s *ebpfSource) close() error {
-	select {
-	case <-s.stop:
-	default:
+	var err error
+	s.closeOnce.Do(func() {
 		close(s.stop)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.probe == nil {
-		return nil
-	}
-	err := s.probe.Close()
-	s.probe = nil
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		if s.probe != nil { // nil when open failed
+			err = s.probe.Close()
+		}
+	})
 	return err
 }

@@ -7,11 +7,14 @@ package containers
 import (
 	"bufio"
 	"bytes"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -81,15 +84,71 @@ const retryUnresolved = time.Second
 // Resolver maps cgroup ids to container ids.
 type Resolver struct {
 	procRoot string
-	mu       sync.RWMutex
-	byCgroup map[uint64]string
+	// cgroup2Root is where the unified hierarchy is mounted, "" if nowhere.
+	// A cgroup v2 id is the inode number of the cgroup's directory there,
+	// so a cgroup whose processes have all exited (a container's short
+	// entrypoint) can still be found while the runtime keeps it.
+	cgroup2Root string
+	mu          sync.RWMutex
+	byCgroup    map[uint64]string
 	// unresolved holds when each cgroup last failed to resolve.
 	unresolved map[uint64]time.Time
 }
 
-// NewResolver reads cgroup membership under procRoot (normally "/proc").
-func NewResolver(procRoot string) *Resolver {
-	return &Resolver{procRoot: procRoot, byCgroup: make(map[uint64]string), unresolved: make(map[uint64]time.Time)}
+// NewResolver reads cgroup membership under procRoot (normally "/proc") and,
+// for processes already gone, the cgroup v2 hierarchy mounted at cgroup2Root
+// (see Cgroup2Mount; "" to skip).
+func NewResolver(procRoot, cgroup2Root string) *Resolver {
+	return &Resolver{
+		procRoot:    procRoot,
+		cgroup2Root: cgroup2Root,
+		byCgroup:    make(map[uint64]string),
+		unresolved:  make(map[uint64]time.Time),
+	}
+}
+
+// Cgroup2Mount returns where the cgroup v2 (unified) hierarchy is mounted,
+// from mountinfo (normally /proc/self/mountinfo), or "".
+func Cgroup2Mount(mountinfo string) string {
+	data, err := os.ReadFile(mountinfo)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		// "<id> <parent> <dev> <root> <mount point> <options> ... - <fstype> <source> <super options>"
+		pre, post, ok := strings.Cut(line, " - ")
+		if !ok || !strings.HasPrefix(post, "cgroup2 ") {
+			continue
+		}
+		if fields := strings.Fields(pre); len(fields) >= 5 {
+			return fields[4]
+		}
+	}
+	return ""
+}
+
+// cgroupPathByID finds the cgroup whose directory's inode is id under the
+// v2 hierarchy and returns its path relative to the hierarchy's root.
+func (r *Resolver) cgroupPathByID(id uint64) (string, bool) {
+	if r.cgroup2Root == "" {
+		return "", false
+	}
+	var found string
+	_ = filepath.WalkDir(r.cgroup2Root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return nil // a cgroup removed during the walk is skipped
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && st.Ino == id {
+			found = "/" + strings.TrimPrefix(strings.TrimPrefix(path, r.cgroup2Root), "/")
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found, found != ""
 }
 
 // ContainerID returns the container id of the cgroup an event came from,
@@ -105,6 +164,9 @@ func (r *Resolver) ContainerID(cgroupID uint64, pid uint32) string {
 		return id
 	}
 	path, ok := cgroupPathOf(r.procRoot, pid)
+	if !ok {
+		path, ok = r.cgroupPathByID(cgroupID)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestResolverCachesByCgroup(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
 		[]byte("12:memory:/docker/"+id+"\n0::/system.slice/docker-"+id+".scope\n"), 0o644))
 
-	r := NewResolver(root)
+	r := NewResolver(root, "")
 	assert.Equal(t, id, r.ContainerID(9, 55))
 	// The process is gone; the cgroup's answer is remembered.
 	require.NoError(t, os.RemoveAll(dir))
@@ -67,11 +68,11 @@ func TestCgroupV1Only(t *testing.T) {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
 		[]byte("4:cpu,cpuacct:/\n3:pids:/kubepods/besteffort/podx/"+id+"\n"), 0o644))
-	assert.Equal(t, id, NewResolver(root).ContainerID(1, 77))
+	assert.Equal(t, id, NewResolver(root, "").ContainerID(1, 77))
 }
 
 func TestHostProcessHasNoContainer(t *testing.T) {
-	assert.Equal(t, "", NewResolver("/proc").ContainerID(1, uint32(os.Getpid())))
+	assert.Equal(t, "", NewResolver("/proc", "").ContainerID(1, uint32(os.Getpid())))
 }
 
 func TestHybridHostPrefersTheContainerPath(t *testing.T) {
@@ -81,5 +82,28 @@ func TestHybridHostPrefersTheContainerPath(t *testing.T) {
 	// The unified hierarchy says "/", the v1 controllers name the container.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
 		[]byte("9:name=systemd:/\n4:memory:/vigil/"+id+"\n0::/\n"), 0o644))
-	assert.Equal(t, id, NewResolver(root).ContainerID(1, 88))
+	assert.Equal(t, id, NewResolver(root, "").ContainerID(1, 88))
+}
+
+func TestCgroup2Mount(t *testing.T) {
+	mi := filepath.Join(t.TempDir(), "mountinfo")
+	require.NoError(t, os.WriteFile(mi, []byte(
+		"30 25 0:26 / /sys/fs/cgroup rw,nosuid - tmpfs tmpfs ro,mode=755\n"+
+			"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime shared:9 - cgroup2 cgroup2 rw\n"), 0o644))
+	assert.Equal(t, "/sys/fs/cgroup/unified", Cgroup2Mount(mi))
+	assert.Equal(t, "", Cgroup2Mount(filepath.Join(t.TempDir(), "missing")))
+}
+
+func TestResolveGoneProcessThroughCgroupInode(t *testing.T) {
+	// A fake hierarchy: the directory's inode number plays the cgroup id.
+	hier := t.TempDir()
+	dir := filepath.Join(hier, "system.slice", "docker-"+id+".scope")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	info, err := os.Stat(dir)
+	require.NoError(t, err)
+	ino := info.Sys().(*syscall.Stat_t).Ino
+
+	r := NewResolver(t.TempDir(), hier) // no /proc entry: the process is gone
+	assert.Equal(t, id, r.ContainerID(ino, 12345))
+	assert.Equal(t, "", NewResolver(t.TempDir(), "").ContainerID(ino, 12345), "without the hierarchy it cannot be found")
 }
