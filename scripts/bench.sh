@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make bench: run the benchmarks the READMEs quote and print, for each pair
-# measured in the same run, the ratio against its baseline.
+# make bench: run the benchmarks the READMEs quote and print the ratios they
+# quote, each between two benchmarks measured in the same run.
 #
-# Pairs are sub-benchmarks named <Benchmark>/baseline and <Benchmark>/<variant>;
-# the ratio is variant ns/op over baseline ns/op (median of COUNT runs).
+# A ratio is the median of one metric (ns/op unless named) over COUNT runs of
+# a benchmark, divided by the median of the same metric of its reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,45 +11,63 @@ COUNT=${COUNT:-5}
 OUT=${OUT:-_build/bench}
 mkdir -p "$OUT"
 
-run() { # name, package, benchmark regexp, extra flags...
+# run NAME PACKAGE REGEXP [go test flags...]: run, keep the output, benchstat it.
+run() {
 	local name=$1 pkg=$2 re=$3
 	shift 3
-	echo "== $name ($pkg, -bench '$re')"
+	echo "== $name: go test -run '^\$' -bench '$re' -count $COUNT $* $pkg"
 	go test -run '^$' -bench "$re" -benchmem -count "$COUNT" "$@" "$pkg" | tee "$OUT/$name.txt"
 	.tools/benchstat "$OUT/$name.txt" > "$OUT/$name.benchstat" || true
-	ratios "$OUT/$name.txt"
 }
 
-# ratios prints variant/baseline from the median ns/op of each pair.
-ratios() {
-	awk '
-	/^Benchmark/ && $4 == "ns/op" {
-		name = $1; sub(/-[0-9]+$/, "", name)
-		n[name]++; v[name, n[name]] = $3
-		for (i = 5; i < NF; i += 2) if ($(i+1) == "records/s") rps[name] = rps[name] " " $i
+# ratio FILE METRIC NUMERATOR DENOMINATOR: median(METRIC of NUMERATOR) / median(METRIC of DENOMINATOR).
+ratio() {
+	awk -v metric="$2" -v num="$3" -v den="$4" '
+	/^Benchmark/ {
+		name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+		for (i = 3; i < NF; i += 2) if ($(i+1) == metric) { n[name]++; v[name, n[name]] = $i }
 	}
-	function median(name,   i, j, t, a, c) {
-		c = n[name]; for (i = 1; i <= c; i++) a[i] = v[name, i]
+	function median(k,   i, j, t, a, c) {
+		c = n[k]; for (i = 1; i <= c; i++) a[i] = v[k, i] + 0
 		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return a[int((c + 1) / 2)]
 	}
 	END {
-		for (name in n) {
-			if (name !~ /\/baseline$/) continue
-			base = name; sub(/\/baseline$/, "", base)
-			for (other in n) {
-				if (other == name || index(other, base "/") != 1) continue
-				printf "ratio %s = %.3fx  (%.1f ns/op vs %.1f ns/op)\n", other, median(other) / median(name), median(other), median(name)
-				if (rps[other] != "") printf "  records/s:%s\n", rps[other]
-			}
-		}
+		if (!n[num] || !n[den]) { printf "ratio %s / %s: not measured\n", num, den; exit }
+		printf "ratio %s / %s = %.2fx  (%s %s vs %s)\n", num, den, median(num) / median(den), metric, median(num), median(den)
 	}' "$1"
 }
 
-run receiver-capture ./receiver/kerneleventsreceiver/ 'BenchmarkOpenatClose|BenchmarkGetppid' -benchtime 2000000x
-if ls bpf/*bench*_test.go >/dev/null 2>&1; then
-	run bpf-overhead ./bpf/ . -benchtime 2000000x
-fi
-if ls processor/detectionprocessor/*bench*_test.go >/dev/null 2>&1; then
-	run detection-engine ./processor/detectionprocessor/ . -benchtime 2s
-fi
+# median FILE METRIC BENCHMARK: the median of one reported metric.
+median() {
+	awk -v metric="$2" -v want="$3" '
+	/^Benchmark/ {
+		name = $1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark/, "", name)
+		if (name != want) next
+		for (i = 3; i < NF; i += 2) if ($(i+1) == metric) a[++c] = $i + 0
+	}
+	END {
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		printf "median %s %s = %s\n", want, metric, (c ? a[int((c + 1) / 2)] : "not measured")
+	}' "$1"
+}
+
+r=$OUT/receiver.txt
+run receiver ./receiver/kerneleventsreceiver/ 'BenchmarkOpenatClose|BenchmarkGetppid|BenchmarkRecordBuild|BenchmarkSecurityFileOpen' -benchtime 300000x
+ratio "$r" ns/op OpenatClose/receiver OpenatClose/baseline
+ratio "$r" ns/op Getppid/receiver Getppid/baseline
+ratio "$r" ns/op SecurityFileOpen/receiver SecurityFileOpen/baseline
+median "$r" drops OpenatClose/receiver
+median "$r" records/s RecordBuild
+
+b=$OUT/bpf.txt
+run bpf ./bpf/ . -benchtime 300000x
+ratio "$b" ns/op Getppid/probe_loaded_unselected Getppid/baseline
+ratio "$b" ns/op OpenatClose/probe_selected OpenatClose/baseline
+
+d=$OUT/detection.txt
+run detection ./processor/detectionprocessor/ 'BenchmarkDetection|BenchmarkProcessor|BenchmarkScaling' -benchtime 2s
+ratio "$d" cpu-ns/record Detection/tracee-way Detection/engine
+ratio "$d" cpu-ns/record Detection/engine Detection/go-checks
+median "$d" records/s/core Detection/engine
+median "$d" records/s/core Processor/workers=1
