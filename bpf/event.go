@@ -21,7 +21,7 @@ const (
 // Options says what to capture. The zero value captures nothing: Events must
 // name at least one event.
 type Options struct {
-	Events       []uint32 // Tracee event ids to capture: syscall numbers and 713/714/715
+	Events       []uint32 // Tracee event ids to capture (SupportedEvents lists those that can be)
 	ExcludeTGIDs []uint32 // never traced (the collector's own pid goes here)
 	PIDs         []uint32 // when non-empty: only these host tgids
 	UIDs         []uint32 // when non-empty: only these uids

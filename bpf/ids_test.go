@@ -83,6 +83,8 @@ func TestWireConstants(t *testing.T) {
 		"VIGIL_EVENT_sched_process_fork": int(eventSchedProcessFork),
 		"VIGIL_EVENT_sched_process_exec": int(eventSchedProcessExec),
 		"VIGIL_EVENT_sched_process_exit": int(eventSchedProcessExit),
+		"VIGIL_EVENT_security_file_open": int(eventSecurityFileOpen),
+		"VIGIL_DERIVED_FILE_OPEN":        int(derivedFileOpen),
 	}
 	for name, v := range want {
 		if got, ok := defs[name]; !ok || got != v {
@@ -127,8 +129,31 @@ func TestSupportedEvents(t *testing.T) {
 			}
 		}
 	}
-	if _, ok := supported(uint32(vigil.IDSecurityFileOpen)); ok {
-		t.Error("a derived event is reported as supported")
+	if _, ok := supported(uint32(vigil.IDCgroupMkdir)); ok {
+		t.Error("cgroup_mkdir, which nothing captures, is reported as supported")
+	}
+}
+
+// TestSyscallDerived checks that each derived event comes from syscalls of
+// the catalog, each with its own bit.
+func TestSyscallDerived(t *testing.T) {
+	bits := map[uint8]uint32{}
+	for id, src := range syscallDerived {
+		if d, ok := vigil.LookupEventID(vigil.EventID(id)); !ok || d.Syscall {
+			t.Errorf("derived event %d: catalog entry %v", id, d)
+		}
+		if src.bit == 0 || src.bit&(src.bit-1) != 0 {
+			t.Errorf("derived event %d: bit %#x is not one bit", id, src.bit)
+		}
+		if other, dup := bits[src.bit]; dup {
+			t.Errorf("derived events %d and %d share bit %#x", id, other, src.bit)
+		}
+		bits[src.bit] = id
+		for _, nr := range src.syscalls {
+			if d, ok := vigil.LookupEventID(vigil.EventID(nr)); !ok || !d.Syscall || nr >= maxSyscall {
+				t.Errorf("derived event %d from %d, which is not a syscall of the catalog", id, nr)
+			}
+		}
 	}
 }
 

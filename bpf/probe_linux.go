@@ -74,6 +74,7 @@ type Probe struct {
 // plan is what Load derived from Options.
 type plan struct {
 	syscalls map[uint32][6]uint8
+	derived  map[uint32]uint8 // VIGIL_DERIVED_* bits by x86_64 syscall number
 	hooks    []hook
 }
 
@@ -81,7 +82,7 @@ func planFor(opts *Options) (*plan, error) {
 	if len(opts.Events) == 0 {
 		return nil, errors.New("bpf: no events selected")
 	}
-	p := &plan{syscalls: map[uint32][6]uint8{}}
+	p := &plan{syscalls: map[uint32][6]uint8{}, derived: map[uint32]uint8{}}
 	for _, id := range opts.Events {
 		d, ok := supported(id)
 		if !ok {
@@ -93,13 +94,19 @@ func planFor(opts *Options) (*plan, error) {
 			}
 			continue
 		}
+		if src, ok := syscallDerived[id]; ok {
+			for _, nr := range src.syscalls {
+				p.derived[nr] |= src.bit
+			}
+			continue
+		}
 		spec, err := syscallSpec(d, opts.CaptureArgv, opts.CaptureEnv)
 		if err != nil {
 			return nil, fmt.Errorf("bpf: %w", err)
 		}
 		p.syscalls[id] = spec
 	}
-	if len(p.syscalls) > 0 {
+	if len(p.syscalls) > 0 || len(p.derived) > 0 {
 		p.hooks = append(p.hooks, hookSysExit, hookSysEnter)
 	}
 	return p, nil
@@ -267,15 +274,24 @@ func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
 		}
 		return entries[nr]
 	}
-	for nr, spec := range pl.syscalls {
-		e := entry(nr)
-		e.Selected |= selectedNative
-		e.Args = spec
+	compatTwins := func(nr uint32) {
 		for _, compat := range ia32Syscalls[nr] {
 			e := entry(compat)
 			e.Selected |= selectedCompat
 			e.Native = uint16(nr)
 		}
+	}
+	for nr, spec := range pl.syscalls {
+		e := entry(nr)
+		e.Selected |= selectedNative
+		e.Args = spec
+		compatTwins(nr)
+	}
+	// A syscall that only feeds derived events keeps Selected clear, so its
+	// own record is not emitted.
+	for nr, bits := range pl.derived {
+		entry(nr).Derived |= bits
+		compatTwins(nr)
 	}
 	for nr, e := range entries {
 		if err := coll.Maps[vigilMapSyscalls].Put(nr, e); err != nil {

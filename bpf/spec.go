@@ -27,6 +27,29 @@ const (
 	eventSchedProcessExit = uint32(vigil.IDSchedProcessExit)
 )
 
+// Derived events: Tracee takes them from LSM hooks and kprobes; here the
+// exits of the syscalls that reach those hooks produce them.
+const (
+	eventSecurityFileOpen = uint32(vigil.IDSecurityFileOpen)
+)
+
+// VIGIL_DERIVED_* of c/wire.h.
+const (
+	derivedFileOpen uint8 = 1 << 0
+)
+
+// derivedSource says which syscalls produce a derived event, and the bit
+// (VIGIL_DERIVED_* in c/wire.h) that asks their exit to.
+type derivedSource struct {
+	bit      uint8
+	syscalls []uint32
+}
+
+var syscallDerived = map[uint32]derivedSource{
+	// open, creat, openat, openat2
+	eventSecurityFileOpen: {bit: derivedFileOpen, syscalls: []uint32{2, 85, 257, 437}},
+}
+
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.
 const maxSyscall = 512
 
@@ -108,6 +131,9 @@ func supported(id uint32) (*vigil.EventDef, bool) {
 	}
 	switch id {
 	case eventSchedProcessFork, eventSchedProcessExec, eventSchedProcessExit:
+		return d, true
+	}
+	if _, ok := syscallDerived[id]; ok {
 		return d, true
 	}
 	if !d.Syscall {

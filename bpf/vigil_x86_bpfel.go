@@ -72,7 +72,7 @@ type vigilVigilSyscall struct {
 	_        structs.HostLayout
 	Selected uint8
 	Args     [6]uint8
-	Pad      uint8
+	Derived  uint8
 	Native   uint16
 	Pad2     [3]uint16
 }

@@ -33,6 +33,7 @@ struct path_walk {
 	struct mount *mnt;
 	struct mount *mnt_parent;
 	__u32 pos;
+	bool complete; /* the walk reached a root, so the path is whole */
 };
 
 /* path_prepend writes "/" and the name of d before the path built so far;
@@ -66,14 +67,16 @@ static long path_step(__u64 i, struct path_walk *w)
 	if (d != root && d == parent) {
 		/* the root of a tree attached nowhere, as the file of a memfd,
 		 * pipe or socket: its name ("memfd:x") is all there is */
-		path_prepend(w, d);
+		w->complete = path_prepend(w, d);
 		return 1;
 	}
 	if (d == root) {
 		/* the top of a mount: go on from where it is mounted, unless
 		 * it is the top of the namespace */
-		if (mnt == w->mnt_parent)
+		if (mnt == w->mnt_parent) {
+			w->complete = true;
 			return 1;
+		}
 		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
 		mnt = w->mnt_parent;
 		w->mnt = mnt;
@@ -87,16 +90,44 @@ static long path_step(__u64 i, struct path_walk *w)
 	return 0;
 }
 
-/* build_path writes the absolute path of f (as seen from the root of its
- * mount namespace) into b and returns where it starts; it ends at PATH_BUF.
- * Paths deeper than PATH_DEPTH keep their last components. */
-static __always_inline __u32 build_path(struct path_buf *b, struct file *f)
+/* Put before a path whose walk stopped short of a root (deeper than
+ * PATH_DEPTH components and mount crossings, or longer than PATH_BUF): the
+ * last components are kept, and the result does not start with "/", so it
+ * can never pass for a real absolute path such as one under /etc. */
+#define PATH_CUT_MARK "..."
+
+/* Appended to the path of a file whose name was unlinked while it stayed
+ * open, as d_path() and /proc show it. */
+#define PATH_DELETED_MARK " (deleted)"
+
+/* path_put_literal writes the n bytes of s (a string constant) at the end
+ * or the start of the path built so far. */
+static __always_inline void path_put_literal(struct path_buf *b, __u32 *pos, __u32 *end, const char *s, __u32 n,
+					     bool at_end)
 {
+	if (at_end) {
+		for (__u32 i = 0; i < n; i++)
+			b->data[(*end + i) & (2 * PATH_BUF - 1)] = s[i];
+		*end += n;
+		return;
+	}
+	if (*pos < n)
+		return;
+	*pos -= n;
+	for (__u32 i = 0; i < n; i++)
+		b->data[(*pos + i) & (PATH_BUF - 1)] = s[i];
+}
+
+/* build_path writes the absolute path of f (as seen from the root of its
+ * mount namespace) into b, from the returned position to *end. */
+static __always_inline __u32 build_path(struct path_buf *b, struct file *f, __u32 *end)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	struct vfsmount *vmnt = BPF_CORE_READ(f, f_path.mnt);
 	struct mount *mnt = container_of(vmnt, struct mount, mnt);
 	struct path_walk w = {
 		.b = b,
-		.d = BPF_CORE_READ(f, f_path.dentry),
+		.d = d,
 		.vmnt = vmnt,
 		.mnt = mnt,
 		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
@@ -108,6 +139,13 @@ static __always_inline __u32 build_path(struct path_buf *b, struct file *f)
 		w.pos--;
 		b->data[w.pos & (PATH_BUF - 1)] = '/';
 	}
+	*end = PATH_BUF;
+	if (!w.complete)
+		path_put_literal(b, &w.pos, end, PATH_CUT_MARK, sizeof(PATH_CUT_MARK) - 1, false);
+	/* unlinked: unhashed, and not the root of a detached tree (a memfd
+	 * is unhashed by birth and shows its name alone) */
+	if (!BPF_CORE_READ(d, d_hash.pprev) && BPF_CORE_READ(d, d_parent) != d)
+		path_put_literal(b, &w.pos, end, PATH_DELETED_MARK, sizeof(PATH_DELETED_MARK) - 1, true);
 	return w.pos;
 }
 
@@ -119,8 +157,9 @@ static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx
 
 	if (!b || !f || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
-	__u32 pos = build_path(b, f);
-	__u32 len = PATH_BUF - pos;
+	__u32 end;
+	__u32 pos = build_path(b, f, &end);
+	__u32 len = end - pos;
 	__u32 max = room(*off, STR_MAX);
 
 	if (len > max)

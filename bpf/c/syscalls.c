@@ -5,9 +5,12 @@
  * value and emits one event per call. Strings are read at exit, where the
  * pages an argument points to have been faulted in by the syscall itself,
  * except for execve/execveat, whose memory is gone after a successful call:
- * those records are built at entry and parked until exit.
+ * those records are built at entry and parked until exit. A syscall that
+ * feeds derived events (security.h) goes through the same path, and its
+ * exit emits them too.
  */
 #include "common.h"
+#include "security.h"
 
 #define NR_SYSCALLS 512
 
@@ -89,7 +92,7 @@ static __always_inline void read_args(struct pt_regs *regs, bool btf, bool compa
 static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall *sc, __u32 *nr, bool compat)
 {
 	if (!compat)
-		return sc->selected & VIGIL_SELECTED ? sc : NULL;
+		return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
 	if (!(sc->selected & VIGIL_SELECTED_COMPAT))
 		return NULL;
 	*nr = sc->native;
@@ -149,7 +152,7 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 	__u32 nr = id;
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
-	if (!sc || !sc->selected)
+	if (!sc || !(sc->selected | sc->derived))
 		return 0;
 
 	struct task_struct *t = current_task();
@@ -185,7 +188,7 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 {
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
-	if (!sc || !sc->selected)
+	if (!sc || !(sc->selected | sc->derived))
 		return 0;
 
 	struct task_struct *t = current_task();
@@ -220,13 +223,15 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 	if (!s)
 		return 0;
 	struct record *r = scratch_record();
-	if (r) {
+	if (r && (sc->selected & VIGIL_SELECTED)) {
 		__u32 off = begin_record(r, t, nr, nr, compat);
 
 		HDR(r)->retval = ret;
 		put_args(r, &off, sc, s, compat);
 		submit(r->data, off);
 	}
+	if (sc->derived)
+		emit_derived(t, sc->derived, nr, ret, s->a, compat);
 	bpf_map_delete_elem(&pending_args, &tid);
 	return 0;
 }

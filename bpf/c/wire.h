@@ -46,6 +46,7 @@
 #define VIGIL_EVENT_sched_process_fork 713
 #define VIGIL_EVENT_sched_process_exec 714
 #define VIGIL_EVENT_sched_process_exit 715
+#define VIGIL_EVENT_security_file_open 731
 
 /*
  * Argument positions the scheduler programs write (syscall events take their
@@ -78,6 +79,13 @@
 #define VIGIL_ARG_sched_process_exit__exit_code 0
 #define VIGIL_ARG_sched_process_exit__process_group_exit 1
 
+#define VIGIL_ARG_security_file_open__pathname 0
+#define VIGIL_ARG_security_file_open__flags 1
+#define VIGIL_ARG_security_file_open__dev 2
+#define VIGIL_ARG_security_file_open__inode 3
+#define VIGIL_ARG_security_file_open__ctime 4
+#define VIGIL_ARG_security_file_open__syscall_pathname 5
+
 /*
  * How the syscall dispatcher captures argument register i of a selected
  * syscall; Go fills one byte per register from the catalog's Tracee types.
@@ -101,11 +109,20 @@
 #define VIGIL_SELECTED 1        /* the x86_64 syscall of this number; args[] is its spec */
 #define VIGIL_SELECTED_COMPAT 2 /* the ia32 syscall of this number; native is its x86_64 twin */
 
+/*
+ * Derived events a syscall's exit feeds (struct vigil_syscall.derived, a
+ * bit each): Tracee takes them from LSM hooks and kprobes, which these
+ * kernels lack. A syscall with derived bits is handled at entry and exit
+ * even when its own event is not selected (VIGIL_SELECTED clear): then it
+ * emits only the derived events.
+ */
+#define VIGIL_DERIVED_FILE_OPEN 1      /* security_file_open: open, openat, openat2, creat */
+
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {
 	__u8 selected;
 	__u8 args[6]; /* VIGIL_SPEC_* per argument register */
-	__u8 _pad;
+	__u8 derived; /* VIGIL_DERIVED_* bits (on the x86_64 number only) */
 	__u16 native; /* VIGIL_SELECTED_COMPAT: the x86_64 number reported */
 	__u16 _pad2[3];
 };

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * security.h: the events Tracee takes from LSM hooks and kprobes, derived
+ * here at the exit of the syscalls that reach those hooks, from the kernel
+ * objects the call left behind (the struct file of a returned fd, ...).
+ * The syscall dispatcher calls them for the VIGIL_DERIVED_* bits of a
+ * syscall, whether or not the syscall's own event is selected.
+ */
+#ifndef VIGIL_SECURITY_H
+#define VIGIL_SECURITY_H
+
+#include "common.h"
+#include "file.h"
+
+/* fd_file returns the struct file behind fd in t's descriptor table, or
+ * NULL. */
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/*
+ * security_file_open: a successful open. The file is the one the call
+ * installed at the returned fd, so its path is the one the kernel resolved
+ * (symlinks followed, dirfd and cwd applied, in the caller's mount
+ * namespace), not the string the caller passed, which is sent alongside as
+ * syscall_pathname. ret is the new fd.
+ */
+static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	struct file *f = fd_file(t, ret);
+	struct record *r = scratch_record();
+
+	if (!f || !r)
+		return;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	/* open and creat take the path first; openat and openat2 after dirfd */
+	const void *upath = (void *)(nr == 2 || nr == 85 ? a[0] : a[1]);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_security_file_open, nr, compat);
+
+	put_file_path(r, &off, VIGIL_ARG_security_file_open__pathname, f);
+	put_int(r, &off, VIGIL_ARG_security_file_open__flags, BPF_CORE_READ(f, f_flags));
+	put_uint(r, &off, VIGIL_ARG_security_file_open__dev, BPF_CORE_READ(ino, i_sb, s_dev));
+	put_uint(r, &off, VIGIL_ARG_security_file_open__inode, BPF_CORE_READ(ino, i_ino));
+	put_uint(r, &off, VIGIL_ARG_security_file_open__ctime, inode_ctime(ino));
+	put_str_user(r, &off, VIGIL_ARG_security_file_open__syscall_pathname, upath);
+	submit(r->data, off);
+}
+
+/* emit_derived emits the derived events of one syscall exit. */
+static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
+					 bool compat)
+{
+	if ((derived & VIGIL_DERIVED_FILE_OPEN) && ret >= 0)
+		emit_file_open(t, nr, ret, a, compat);
+}
+
+#endif /* VIGIL_SECURITY_H */

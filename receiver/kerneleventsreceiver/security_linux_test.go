@@ -1,0 +1,274 @@
+//go:build linux
+
+package kerneleventsreceiver
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"golang.org/x/sys/unix"
+
+	vigil "github.com/vigil-sec/vigil"
+)
+
+// securityHelperEnv makes the test binary perform one of securityActions and
+// exit: the derived security events are checked against a process whose pid
+// and actions the test knows.
+const securityHelperEnv = "VIGIL_SECURITY_TEST_HELPER"
+
+func init() {
+	if action := os.Getenv(securityHelperEnv); action != "" {
+		err := securityActions[action](os.Args[len(os.Args)-1])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, action+":", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+}
+
+// securityActions are the helper's actions; each takes the last command
+// line argument.
+var securityActions = map[string]func(arg string) error{
+	// openat(dirfd of arg, "sub/file")
+	"openat-dirfd": func(dir string) error {
+		dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.Openat(dfd, "sub/file", unix.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		return unix.Close(fd)
+	},
+	// openat2(dirfd of arg, "sub/file")
+	"openat2-dirfd": func(dir string) error {
+		dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return err
+		}
+		fd, err := unix.Openat2(dfd, "sub/file", &unix.OpenHow{Flags: unix.O_RDONLY})
+		if err != nil {
+			return err
+		}
+		return unix.Close(fd)
+	},
+	// open(arg, O_WRONLY|O_APPEND): the open syscall itself, which Go's
+	// unix.Open does not use
+	"open-append": func(path string) error {
+		p, err := unix.BytePtrFromString(path)
+		if err != nil {
+			return err
+		}
+		fd, _, errno := unix.Syscall(unix.SYS_OPEN, uintptr(unsafe.Pointer(p)), unix.O_WRONLY|unix.O_APPEND, 0)
+		if errno != 0 {
+			return errno
+		}
+		return unix.Close(int(fd))
+	},
+	// in a new mount namespace, bind arg/src over arg/dst and open
+	// arg/dst/file
+	"bind-open": func(dir string) error {
+		// the mount namespace belongs to this thread only
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			return err
+		}
+		// keep the bind mount out of the host's namespace
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return err
+		}
+		if err := unix.Mount(filepath.Join(dir, "src"), filepath.Join(dir, "dst"), "", unix.MS_BIND, ""); err != nil {
+			return err
+		}
+		fd, err := unix.Open(filepath.Join(dir, "dst", "file"), unix.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		return unix.Close(fd)
+	},
+	// open arg, unlink it, and open it again through /proc/self/fd
+	"open-deleted": func(path string) error {
+		fd, err := unix.Open(path, unix.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		if err := unix.Unlink(path); err != nil {
+			return err
+		}
+		fd2, err := unix.Open(fmt.Sprintf("/proc/self/fd/%d", fd), unix.O_RDONLY, 0)
+		if err != nil {
+			return err
+		}
+		unix.Close(fd2)
+		return unix.Close(fd)
+	},
+}
+
+// runSecurityHelper runs one securityActions entry in a child process and
+// returns its pid.
+func runSecurityHelper(t *testing.T, action, arg string) int {
+	t.Helper()
+	require.Contains(t, securityActions, action)
+	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
+	cmd.Env = append(os.Environ(), securityHelperEnv+"="+action)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "helper %s: %s", action, out)
+	return cmd.Process.Pid
+}
+
+// realTempDir is t.TempDir() with symlinks resolved: the kernel reports
+// resolved paths.
+func realTempDir(t *testing.T) string {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	return dir
+}
+
+func writeFile(t *testing.T, path string) {
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte("x"), 0o644))
+}
+
+// assertInodeArgs checks dev, inode and (when present) ctime against stat.
+// dev is the superblock's dev_t as the kernel keeps it (major << 20 |
+// minor), which is what Tracee reports, not stat's encoding.
+func assertInodeArgs(t *testing.T, rec plog.LogRecord, st *unix.Stat_t) {
+	t.Helper()
+	assert.Equal(t, int64(unix.Major(st.Dev)<<20|unix.Minor(st.Dev)), arg(rec, "dev").Int(), "dev")
+	assert.Equal(t, int64(st.Ino), arg(rec, "inode").Int(), "inode")
+	if v, ok := rec.Attributes().Get(vigil.AttrArgPrefix + "ctime"); ok {
+		assert.Equal(t, st.Ctim.Nano(), v.Int(), "ctime")
+	}
+}
+
+func stat(t *testing.T, path string) *unix.Stat_t {
+	var st unix.Stat_t
+	require.NoError(t, unix.Stat(path, &st))
+	return &st
+}
+
+func fileOpenOf(sink *consumertest.LogsSink, pid int, syscallPath string) func(plog.LogRecord) bool {
+	return func(r plog.LogRecord) bool {
+		return isEventOf(r, "security_file_open", pid) && arg(r, "syscall_pathname").Str() == syscallPath
+	}
+}
+
+func TestSecurityFileOpen(t *testing.T) {
+	sink := capture(t, "security_file_open")
+	dir := realTempDir(t)
+	file := filepath.Join(dir, "sub", "file")
+	writeFile(t, file)
+	st := stat(t, file)
+
+	t.Run("dirfd", func(t *testing.T) {
+		pid := runSecurityHelper(t, "openat-dirfd", dir)
+		rec := waitFor(t, sink, "open of sub/file", fileOpenOf(sink, pid, "sub/file"))
+		assert.Equal(t, file, arg(rec, "pathname").Str(), "resolved from the dirfd")
+		// the kernel adds O_LARGEFILE to every 64-bit open
+		assert.Equal(t, "O_RDONLY|O_LARGEFILE", arg(rec, "flags").Str())
+		assertInodeArgs(t, rec, st)
+		assert.Equal(t, "openat", attr(rec, vigil.AttrSyscall).Str())
+		assert.Equal(t, int64(vigil.IDSecurityFileOpen), attr(rec, vigil.AttrEventID).Int())
+	})
+
+	t.Run("openat2", func(t *testing.T) {
+		pid := runSecurityHelper(t, "openat2-dirfd", dir)
+		rec := waitFor(t, sink, "openat2 of sub/file", fileOpenOf(sink, pid, "sub/file"))
+		assert.Equal(t, file, arg(rec, "pathname").Str())
+		assert.Equal(t, "openat2", attr(rec, vigil.AttrSyscall).Str())
+	})
+
+	t.Run("symlink", func(t *testing.T) {
+		link := filepath.Join(dir, "link")
+		require.NoError(t, os.Symlink(file, link))
+		pid := runSecurityHelper(t, "open-append", link)
+		rec := waitFor(t, sink, "open through the symlink", fileOpenOf(sink, pid, link))
+		assert.Equal(t, file, arg(rec, "pathname").Str(), "the symlink's target")
+		assert.Equal(t, "O_WRONLY|O_APPEND|O_LARGEFILE", arg(rec, "flags").Str())
+		assertInodeArgs(t, rec, st)
+		assert.Equal(t, "open", attr(rec, vigil.AttrSyscall).Str())
+	})
+
+	t.Run("bind mount", func(t *testing.T) {
+		src := filepath.Join(dir, "bind", "src", "file")
+		writeFile(t, src)
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "bind", "dst"), 0o755))
+		pid := runSecurityHelper(t, "bind-open", filepath.Join(dir, "bind"))
+		dst := filepath.Join(dir, "bind", "dst", "file")
+		rec := waitFor(t, sink, "open under the bind mount", fileOpenOf(sink, pid, dst))
+		assert.Equal(t, dst, arg(rec, "pathname").Str(), "the path in the opener's mount namespace")
+		assertInodeArgs(t, rec, stat(t, src))
+	})
+
+	t.Run("deeper than the walk", func(t *testing.T) {
+		// 50 components below dir: more than the 40 the walk follows
+		comps := make([]string, 50)
+		for i := range comps {
+			comps[i] = fmt.Sprintf("d%02d", i)
+		}
+		deep := filepath.Join(append([]string{dir}, comps...)...)
+		writeFile(t, filepath.Join(deep, "sub", "file"))
+		pid := runSecurityHelper(t, "openat-dirfd", deep)
+		rec := waitFor(t, sink, "open of the deep file", fileOpenOf(sink, pid, "sub/file"))
+		all := strings.Split(filepath.Join(deep, "sub", "file"), "/")
+		want := "..." + "/" + strings.Join(all[len(all)-40:], "/")
+		assert.Equal(t, want, arg(rec, "pathname").Str(), "the last 40 components after the cut marker")
+	})
+
+	t.Run("deleted after open", func(t *testing.T) {
+		gone := filepath.Join(dir, "gone")
+		writeFile(t, gone)
+		pid := runSecurityHelper(t, "open-deleted", gone)
+		first := waitFor(t, sink, "first open", fileOpenOf(sink, pid, gone))
+		assert.Equal(t, gone, arg(first, "pathname").Str())
+		again := waitFor(t, sink, "open of the unlinked file through /proc", func(r plog.LogRecord) bool {
+			return isEventOf(r, "security_file_open", pid) && strings.HasPrefix(arg(r, "syscall_pathname").Str(), "/proc/self/fd/")
+		})
+		assert.Equal(t, gone+" (deleted)", arg(again, "pathname").Str(), "as /proc shows an unlinked file")
+	})
+
+	// only security_file_open was selected: the open syscalls ran their
+	// exit handling without records of their own
+	for _, r := range collected(sink) {
+		assert.Equal(t, "kernel.security_file_open", r.EventName())
+	}
+}
+
+// securityOpenClose opens and closes a file b.N times.
+func securityOpenClose(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		fd, err := unix.Openat(unix.AT_FDCWD, "/etc/hostname", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		unix.Close(fd)
+	}
+}
+
+// BenchmarkSecurityFileOpen compares an openat+close loop without the
+// receiver and with it deriving security_file_open from every openat (path
+// walk, inode reads) into pdata.
+func BenchmarkSecurityFileOpen(b *testing.B) {
+	b.Run("baseline", securityOpenClose)
+	b.Run("receiver", func(b *testing.B) {
+		rcv, sink := startBenchReceiver(b, "security_file_open")
+		before := sink.records.Load()
+		b.ResetTimer()
+		start := time.Now()
+		securityOpenClose(b)
+		drain(b, rcv, sink, start, before+int64(b.N))
+	})
+}
