@@ -28,6 +28,10 @@ const (
 	captureArgv = 1 << 0
 	captureEnv  = 1 << 1
 
+	// EXEC_EMIT_*: what the sched_process_exec program emits
+	execEmitSched = 1 << 0
+	execEmitBprm  = 1 << 1
+
 	// VIGIL_SELECTED* in c/wire.h
 	selectedNative = 1
 	selectedCompat = 2
@@ -54,6 +58,9 @@ var (
 		eventSchedProcessExec: {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
 		eventSchedProcessExit: {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
 	}
+	// execEvents are the events of the sched_process_exec program, and the
+	// EXEC_EMIT_* bit of each.
+	execEvents = map[uint32]uint32{eventSchedProcessExec: execEmitSched, eventSecurityBprmCheck: execEmitBprm}
 )
 
 // Probe is a loaded and attached set of programs and the reader of their
@@ -75,6 +82,7 @@ type Probe struct {
 type plan struct {
 	syscalls map[uint32][6]uint8
 	derived  map[uint32]uint8 // VIGIL_DERIVED_* bits by x86_64 syscall number
+	exec     uint32           // EXEC_EMIT_* bits
 	hooks    []hook
 }
 
@@ -87,6 +95,13 @@ func planFor(opts *Options) (*plan, error) {
 		d, ok := supported(id)
 		if !ok {
 			return nil, fmt.Errorf("bpf: event %d cannot be captured (SupportedEvents lists those that can)", id)
+		}
+		if bit, ok := execEvents[id]; ok {
+			p.exec |= bit
+			if !slices.Contains(p.hooks, schedHooks[eventSchedProcessExec]) {
+				p.hooks = append(p.hooks, schedHooks[eventSchedProcessExec])
+			}
+			continue
 		}
 		if h, sched := schedHooks[id]; sched {
 			if !slices.Contains(p.hooks, h) {
@@ -176,7 +191,7 @@ func loadMode(opts *Options, pl *plan, mode string, ringSize, wakeup uint64) (_ 
 		}
 	}
 	spec.Maps[vigilMapEvents].MaxEntries = uint32(ringSize)
-	if err := setVariables(spec, opts, ringSize, wakeup); err != nil {
+	if err := setVariables(spec, opts, pl, ringSize, wakeup); err != nil {
 		return nil, err
 	}
 
@@ -224,7 +239,7 @@ func (h hook) name(mode string) string {
 	return h.rawTP
 }
 
-func setVariables(spec *ebpf.CollectionSpec, opts *Options, ringSize, wakeup uint64) error {
+func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, wakeup uint64) error {
 	var filters, capture uint32
 	if len(opts.PIDs) > 0 {
 		filters |= filterPIDs
@@ -251,6 +266,7 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, ringSize, wakeup uin
 		{vigilVarCfgFilters, filters},
 		{vigilVarCfgOrigin, uint32(opts.Origin)},
 		{vigilVarCfgCapture, capture},
+		{vigilVarCfgExecEvents, pl.exec},
 		{vigilVarCfgWakeupEvents, wakeup},
 		// Wake the reader when a quarter of the ring waits, whatever the
 		// count: a burst must not fill the ring before anyone reads it.

@@ -30,7 +30,8 @@ const (
 // Derived events: Tracee takes them from LSM hooks and kprobes; here the
 // exits of the syscalls that reach those hooks produce them.
 const (
-	eventSecurityFileOpen = uint32(vigil.IDSecurityFileOpen)
+	eventSecurityBprmCheck = uint32(vigil.IDSecurityBprmCheck) // by the sched_process_exec program
+	eventSecurityFileOpen  = uint32(vigil.IDSecurityFileOpen)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
@@ -130,7 +131,7 @@ func supported(id uint32) (*vigil.EventDef, bool) {
 		return nil, false
 	}
 	switch id {
-	case eventSchedProcessFork, eventSchedProcessExec, eventSchedProcessExit:
+	case eventSchedProcessFork, eventSchedProcessExec, eventSchedProcessExit, eventSecurityBprmCheck:
 		return d, true
 	}
 	if _, ok := syscallDerived[id]; ok {

@@ -103,6 +103,7 @@ const (
 	vigilProgTpBtfSysEnter         = "tp_btf_sys_enter"
 	vigilProgTpBtfSysExit          = "tp_btf_sys_exit"
 	vigilVarCfgCapture             = "cfg_capture"
+	vigilVarCfgExecEvents          = "cfg_exec_events"
 	vigilVarCfgFilters             = "cfg_filters"
 	vigilVarCfgOrigin              = "cfg_origin"
 	vigilVarCfgWakeupBytes         = "cfg_wakeup_bytes"
@@ -185,6 +186,7 @@ type vigilMapSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilVariableSpecs struct {
 	CfgCapture      *ebpf.VariableSpec `ebpf:"cfg_capture"`
+	CfgExecEvents   *ebpf.VariableSpec `ebpf:"cfg_exec_events"`
 	CfgFilters      *ebpf.VariableSpec `ebpf:"cfg_filters"`
 	CfgOrigin       *ebpf.VariableSpec `ebpf:"cfg_origin"`
 	CfgWakeupBytes  *ebpf.VariableSpec `ebpf:"cfg_wakeup_bytes"`
@@ -245,6 +247,7 @@ func (m *vigilMaps) Close() error {
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilVariables struct {
 	CfgCapture      *ebpf.Variable `ebpf:"cfg_capture"`
+	CfgExecEvents   *ebpf.Variable `ebpf:"cfg_exec_events"`
 	CfgFilters      *ebpf.Variable `ebpf:"cfg_filters"`
 	CfgOrigin       *ebpf.Variable `ebpf:"cfg_origin"`
 	CfgWakeupBytes  *ebpf.Variable `ebpf:"cfg_wakeup_bytes"`

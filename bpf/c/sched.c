@@ -43,6 +43,30 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	return 0;
 }
 
+/*
+ * security_bprm_check: Tracee's hook runs while the kernel checks the new
+ * program; here the exec that went through reports it. The file is the one
+ * being run (its path resolved in the kernel), and argv and envp are read
+ * where the kernel laid them out for the new program.
+ */
+static __noinline void emit_bprm_check(struct record *r, struct task_struct *t, struct linux_binprm *bprm)
+{
+	__u32 off = begin_record(r, t, VIGIL_EVENT_security_bprm_check, -1, false);
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *ino = BPF_CORE_READ(file, f_inode);
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+
+	put_file_path(r, &off, VIGIL_ARG_security_bprm_check__pathname, file);
+	put_uint(r, &off, VIGIL_ARG_security_bprm_check__dev, BPF_CORE_READ(ino, i_sb, s_dev));
+	put_uint(r, &off, VIGIL_ARG_security_bprm_check__inode, BPF_CORE_READ(ino, i_ino));
+	put_strs_area(r, &off, VIGIL_ARG_security_bprm_check__argv, BPF_CORE_READ(mm, arg_start),
+		      BPF_CORE_READ(mm, arg_end));
+	if (cfg_capture & CAPTURE_ENV)
+		put_strs_area(r, &off, VIGIL_ARG_security_bprm_check__envp, BPF_CORE_READ(mm, env_start),
+			      BPF_CORE_READ(mm, env_end));
+	submit(r->data, off);
+}
+
 static __always_inline int on_exec(struct linux_binprm *bprm)
 {
 	struct task_struct *t = current_task();
@@ -51,6 +75,10 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 		return 0;
 	struct record *r = scratch_record();
 	if (!r)
+		return 0;
+	if (cfg_exec_events & EXEC_EMIT_BPRM)
+		emit_bprm_check(r, t, bprm);
+	if (!(cfg_exec_events & EXEC_EMIT_SCHED))
 		return 0;
 	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exec, -1, false);
 	struct file *file = BPF_CORE_READ(bprm, file);

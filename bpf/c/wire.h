@@ -46,6 +46,7 @@
 #define VIGIL_EVENT_sched_process_fork 713
 #define VIGIL_EVENT_sched_process_exec 714
 #define VIGIL_EVENT_sched_process_exit 715
+#define VIGIL_EVENT_security_bprm_check 730
 #define VIGIL_EVENT_security_file_open 731
 
 /*
@@ -78,6 +79,12 @@
 
 #define VIGIL_ARG_sched_process_exit__exit_code 0
 #define VIGIL_ARG_sched_process_exit__process_group_exit 1
+
+#define VIGIL_ARG_security_bprm_check__pathname 0
+#define VIGIL_ARG_security_bprm_check__dev 1
+#define VIGIL_ARG_security_bprm_check__inode 2
+#define VIGIL_ARG_security_bprm_check__argv 3
+#define VIGIL_ARG_security_bprm_check__envp 4
 
 #define VIGIL_ARG_security_file_open__pathname 0
 #define VIGIL_ARG_security_file_open__flags 1

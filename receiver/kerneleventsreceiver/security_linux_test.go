@@ -3,6 +3,7 @@
 package kerneleventsreceiver
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,11 +16,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 	"golang.org/x/sys/unix"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/privtest"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
 // securityHelperEnv makes the test binary perform one of securityActions and
@@ -271,4 +276,49 @@ func BenchmarkSecurityFileOpen(b *testing.B) {
 		securityOpenClose(b)
 		drain(b, rcv, sink, start, before+int64(b.N))
 	})
+}
+
+func TestSecurityBprmCheck(t *testing.T) {
+	sink := capture(t, "security_bprm_check")
+	truePath, err := exec.LookPath("true")
+	require.NoError(t, err)
+	realTrue, err := filepath.EvalSymlinks(truePath)
+	require.NoError(t, err)
+	// run it through a symlink: the event names the file the kernel runs
+	link := filepath.Join(realTempDir(t), "run-me")
+	require.NoError(t, os.Symlink(realTrue, link))
+
+	cmd := exec.Command(link, "one", "two")
+	require.NoError(t, cmd.Run())
+	pid := cmd.Process.Pid
+
+	rec := waitFor(t, sink, "exec of true", func(r plog.LogRecord) bool { return isEventOf(r, "security_bprm_check", pid) })
+	assert.Equal(t, realTrue, arg(rec, "pathname").Str())
+	assert.Equal(t, []any{link, "one", "two"}, arg(rec, "argv").Slice().AsRaw())
+	assertInodeArgs(t, rec, stat(t, realTrue))
+	_, hasEnv := rec.Attributes().Get(vigil.AttrArgPrefix + "envp")
+	assert.False(t, hasEnv, "envp is sent only when the environment is captured")
+	assert.Equal(t, int64(vigil.IDSecurityBprmCheck), attr(rec, vigil.AttrEventID).Int())
+	for _, r := range collected(sink) {
+		assert.Equal(t, "kernel.security_bprm_check", r.EventName(), "sched_process_exec was not selected")
+	}
+}
+
+func TestSecurityBprmCheckEnv(t *testing.T) {
+	privtest.Require(t)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Events = []string{"security_bprm_check"}
+	cfg.Capture.Env = true
+	cfg.FlushInterval = 20 * time.Millisecond
+	sink := new(consumertest.LogsSink)
+	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
+
+	cmd := exec.Command("true")
+	cmd.Env = []string{"VIGIL_BPRM_TEST=1", "PATH=/usr/bin:/bin"}
+	require.NoError(t, cmd.Run())
+	rec := waitFor(t, sink, "exec of true", func(r plog.LogRecord) bool { return isEventOf(r, "security_bprm_check", cmd.Process.Pid) })
+	assert.Equal(t, []any{"VIGIL_BPRM_TEST=1", "PATH=/usr/bin:/bin"}, arg(rec, "envp").Slice().AsRaw())
 }
