@@ -79,13 +79,15 @@ func TestWireConstants(t *testing.T) {
 		"VIGIL_SPEC_SKIP": int(specSkip), "VIGIL_SPEC_INT32": int(specInt32), "VIGIL_SPEC_INT64": int(specInt64),
 		"VIGIL_SPEC_UINT32": int(specUint32), "VIGIL_SPEC_UINT64": int(specUint64), "VIGIL_SPEC_STR": int(specStr),
 		"VIGIL_SPEC_STRS": int(specStrs), "VIGIL_SPEC_SOCKADDR": int(specSockaddr),
-		"VIGIL_SPEC_SOCKADDR_LENP":        int(specSockaddrLenP),
-		"VIGIL_EVENT_sched_process_fork":  int(eventSchedProcessFork),
-		"VIGIL_EVENT_sched_process_exec":  int(eventSchedProcessExec),
-		"VIGIL_EVENT_sched_process_exit":  int(eventSchedProcessExit),
-		"VIGIL_EVENT_security_file_open":  int(eventSecurityFileOpen),
-		"VIGIL_EVENT_security_bprm_check": int(eventSecurityBprmCheck),
-		"VIGIL_DERIVED_FILE_OPEN":         int(derivedFileOpen),
+		"VIGIL_SPEC_SOCKADDR_LENP":            int(specSockaddrLenP),
+		"VIGIL_EVENT_sched_process_fork":      int(eventSchedProcessFork),
+		"VIGIL_EVENT_sched_process_exec":      int(eventSchedProcessExec),
+		"VIGIL_EVENT_sched_process_exit":      int(eventSchedProcessExit),
+		"VIGIL_EVENT_security_file_open":      int(eventSecurityFileOpen),
+		"VIGIL_EVENT_security_bprm_check":     int(eventSecurityBprmCheck),
+		"VIGIL_DERIVED_FILE_OPEN":             int(derivedFileOpen),
+		"VIGIL_EVENT_security_socket_connect": int(eventSecuritySocketConn),
+		"VIGIL_DERIVED_SOCKET_CONNECT":        int(derivedSocketConnect),
 	}
 	for name, v := range want {
 		if got, ok := defs[name]; !ok || got != v {

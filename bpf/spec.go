@@ -30,13 +30,15 @@ const (
 // Derived events: Tracee takes them from LSM hooks and kprobes; here the
 // exits of the syscalls that reach those hooks produce them.
 const (
-	eventSecurityBprmCheck = uint32(vigil.IDSecurityBprmCheck) // by the sched_process_exec program
-	eventSecurityFileOpen  = uint32(vigil.IDSecurityFileOpen)
+	eventSecurityBprmCheck  = uint32(vigil.IDSecurityBprmCheck) // by the sched_process_exec program
+	eventSecurityFileOpen   = uint32(vigil.IDSecurityFileOpen)
+	eventSecuritySocketConn = uint32(vigil.IDSecuritySocketConnect)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
 const (
-	derivedFileOpen uint8 = 1 << 0
+	derivedFileOpen      uint8 = 1 << 0
+	derivedSocketConnect uint8 = 1 << 1
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -48,7 +50,8 @@ type derivedSource struct {
 
 var syscallDerived = map[uint32]derivedSource{
 	// open, creat, openat, openat2
-	eventSecurityFileOpen: {bit: derivedFileOpen, syscalls: []uint32{2, 85, 257, 437}},
+	eventSecurityFileOpen:   {bit: derivedFileOpen, syscalls: []uint32{2, 85, 257, 437}},
+	eventSecuritySocketConn: {bit: derivedSocketConnect, syscalls: []uint32{42}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

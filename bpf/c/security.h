@@ -54,12 +54,42 @@ static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret,
 	submit(r->data, off);
 }
 
+#define EFAULT 14
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+
+/*
+ * security_socket_connect: Tracee's hook runs once the socket and the
+ * address are known, before the connection is tried, so refused and
+ * in-progress (non-blocking) connects count too. Reported when the fd is a
+ * socket and its address could be read. a: fd, sockaddr, addrlen.
+ */
+static __noinline void emit_socket_connect(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	struct file *f = fd_file(t, (int)a[0]);
+	struct record *r = scratch_record();
+
+	if (!f || !r || ret == -EFAULT)
+		return;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_security_socket_connect, nr, compat);
+
+	put_int(r, &off, VIGIL_ARG_security_socket_connect__sockfd, (int)a[0]);
+	put_int(r, &off, VIGIL_ARG_security_socket_connect__type, BPF_CORE_READ(sock, type));
+	put_bytes_user(r, &off, VIGIL_ARG_security_socket_connect__remote_addr, (void *)a[1], (__u32)a[2]);
+	submit(r->data, off);
+}
+
 /* emit_derived emits the derived events of one syscall exit. */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
 {
 	if ((derived & VIGIL_DERIVED_FILE_OPEN) && ret >= 0)
 		emit_file_open(t, nr, ret, a, compat);
+	if (derived & VIGIL_DERIVED_SOCKET_CONNECT)
+		emit_socket_connect(t, nr, ret, a, compat);
 }
 
 #endif /* VIGIL_SECURITY_H */

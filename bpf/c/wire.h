@@ -48,6 +48,7 @@
 #define VIGIL_EVENT_sched_process_exit 715
 #define VIGIL_EVENT_security_bprm_check 730
 #define VIGIL_EVENT_security_file_open 731
+#define VIGIL_EVENT_security_socket_connect 735
 
 /*
  * Argument positions the scheduler programs write (syscall events take their
@@ -93,6 +94,10 @@
 #define VIGIL_ARG_security_file_open__ctime 4
 #define VIGIL_ARG_security_file_open__syscall_pathname 5
 
+#define VIGIL_ARG_security_socket_connect__sockfd 0
+#define VIGIL_ARG_security_socket_connect__type 1
+#define VIGIL_ARG_security_socket_connect__remote_addr 2
+
 /*
  * How the syscall dispatcher captures argument register i of a selected
  * syscall; Go fills one byte per register from the catalog's Tracee types.
@@ -124,6 +129,7 @@
  * emits only the derived events.
  */
 #define VIGIL_DERIVED_FILE_OPEN 1      /* security_file_open: open, openat, openat2, creat */
+#define VIGIL_DERIVED_SOCKET_CONNECT 2 /* security_socket_connect: connect */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

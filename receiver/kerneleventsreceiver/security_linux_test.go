@@ -5,10 +5,12 @@ package kerneleventsreceiver
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +105,15 @@ var securityActions = map[string]func(arg string) error{
 			return err
 		}
 		return unix.Close(fd)
+	},
+	// net.Dial("network", "address") from arg "network address"
+	"dial": func(arg string) error {
+		network, address, _ := strings.Cut(arg, " ")
+		c, err := net.Dial(network, address)
+		if err != nil {
+			return err
+		}
+		return c.Close()
 	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
@@ -321,4 +332,48 @@ func TestSecurityBprmCheckEnv(t *testing.T) {
 	require.NoError(t, cmd.Run())
 	rec := waitFor(t, sink, "exec of true", func(r plog.LogRecord) bool { return isEventOf(r, "security_bprm_check", cmd.Process.Pid) })
 	assert.Equal(t, []any{"VIGIL_BPRM_TEST=1", "PATH=/usr/bin:/bin"}, arg(rec, "envp").Slice().AsRaw())
+}
+
+func TestSecuritySocketConnect(t *testing.T) {
+	sink := capture(t, "security_socket_connect")
+	accept := func(ln net.Listener) {
+		go func() {
+			if c, err := ln.Accept(); err == nil {
+				c.Close()
+			}
+		}()
+	}
+	tests := []struct {
+		network, addr string
+		sockType      string
+		want          func(ln net.Listener) map[string]any
+	}{
+		{"tcp4", "127.0.0.1:0", "SOCK_STREAM", func(ln net.Listener) map[string]any {
+			return map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}
+		}},
+		{"tcp6", "[::1]:0", "SOCK_STREAM", func(ln net.Listener) map[string]any {
+			return map[string]any{"sa_family": "AF_INET6", "sin6_addr": "::1", "sin6_port": strconv.Itoa(ln.Addr().(*net.TCPAddr).Port),
+				"sin6_flowinfo": "0", "sin6_scopeid": "0"}
+		}},
+		{"unix", filepath.Join(realTempDir(t), "sock"), "SOCK_STREAM", func(ln net.Listener) map[string]any {
+			return map[string]any{"sa_family": "AF_UNIX", "sun_path": ln.Addr().String()}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.network, func(t *testing.T) {
+			ln, err := net.Listen(tt.network, tt.addr)
+			if err != nil && tt.network == "tcp6" {
+				t.Skip("no IPv6 loopback:", err)
+			}
+			require.NoError(t, err)
+			defer ln.Close()
+			accept(ln)
+			pid := runSecurityHelper(t, "dial", tt.network+" "+ln.Addr().String())
+			rec := waitFor(t, sink, "connect to the listener", func(r plog.LogRecord) bool { return isEventOf(r, "security_socket_connect", pid) })
+			assert.Equal(t, tt.want(ln), arg(rec, "remote_addr").Map().AsRaw())
+			assert.Equal(t, tt.sockType, arg(rec, "type").Str())
+			assert.GreaterOrEqual(t, arg(rec, "sockfd").Int(), int64(3))
+			assert.Equal(t, "connect", attr(rec, vigil.AttrSyscall).Str())
+		})
+	}
 }
