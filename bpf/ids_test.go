@@ -88,6 +88,8 @@ func TestWireConstants(t *testing.T) {
 		"VIGIL_DERIVED_FILE_OPEN":             int(derivedFileOpen),
 		"VIGIL_EVENT_security_socket_connect": int(eventSecuritySocketConn),
 		"VIGIL_DERIVED_SOCKET_CONNECT":        int(derivedSocketConnect),
+		"VIGIL_EVENT_security_sb_mount":       int(eventSecuritySbMount),
+		"VIGIL_DERIVED_SB_MOUNT":              int(derivedSbMount),
 	}
 	for name, v := range want {
 		if got, ok := defs[name]; !ok || got != v {

@@ -33,12 +33,14 @@ const (
 	eventSecurityBprmCheck  = uint32(vigil.IDSecurityBprmCheck) // by the sched_process_exec program
 	eventSecurityFileOpen   = uint32(vigil.IDSecurityFileOpen)
 	eventSecuritySocketConn = uint32(vigil.IDSecuritySocketConnect)
+	eventSecuritySbMount    = uint32(vigil.IDSecuritySbMount)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
 const (
 	derivedFileOpen      uint8 = 1 << 0
 	derivedSocketConnect uint8 = 1 << 1
+	derivedSbMount       uint8 = 1 << 2
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -52,6 +54,7 @@ var syscallDerived = map[uint32]derivedSource{
 	// open, creat, openat, openat2
 	eventSecurityFileOpen:   {bit: derivedFileOpen, syscalls: []uint32{2, 85, 257, 437}},
 	eventSecuritySocketConn: {bit: derivedSocketConnect, syscalls: []uint32{42}},
+	eventSecuritySbMount:    {bit: derivedSbMount, syscalls: []uint32{165}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

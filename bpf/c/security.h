@@ -82,6 +82,27 @@ static __noinline void emit_socket_connect(struct task_struct *t, __u32 nr, long
 	submit(r->data, off);
 }
 
+/*
+ * security_sb_mount: a successful mount, with the caller's arguments as it
+ * passed them (path is the mount point as given; type is empty where the
+ * call takes none, as for a bind mount). a: dev_name, dir_name, type,
+ * flags.
+ */
+static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, const __u64 *a, bool compat)
+{
+	struct record *r = scratch_record();
+
+	if (!r)
+		return;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_security_sb_mount, nr, compat);
+
+	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__dev_name, (void *)a[0]);
+	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__path, (void *)a[1]);
+	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__type, (void *)a[2]);
+	put_uint(r, &off, VIGIL_ARG_security_sb_mount__flags, compat ? (__u32)a[3] : a[3]);
+	submit(r->data, off);
+}
+
 /* emit_derived emits the derived events of one syscall exit. */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
@@ -90,6 +111,8 @@ static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __
 		emit_file_open(t, nr, ret, a, compat);
 	if (derived & VIGIL_DERIVED_SOCKET_CONNECT)
 		emit_socket_connect(t, nr, ret, a, compat);
+	if ((derived & VIGIL_DERIVED_SB_MOUNT) && ret == 0)
+		emit_sb_mount(t, nr, a, compat);
 }
 
 #endif /* VIGIL_SECURITY_H */

@@ -49,6 +49,7 @@
 #define VIGIL_EVENT_security_bprm_check 730
 #define VIGIL_EVENT_security_file_open 731
 #define VIGIL_EVENT_security_socket_connect 735
+#define VIGIL_EVENT_security_sb_mount 739
 
 /*
  * Argument positions the scheduler programs write (syscall events take their
@@ -98,6 +99,11 @@
 #define VIGIL_ARG_security_socket_connect__type 1
 #define VIGIL_ARG_security_socket_connect__remote_addr 2
 
+#define VIGIL_ARG_security_sb_mount__dev_name 0
+#define VIGIL_ARG_security_sb_mount__path 1
+#define VIGIL_ARG_security_sb_mount__type 2
+#define VIGIL_ARG_security_sb_mount__flags 3
+
 /*
  * How the syscall dispatcher captures argument register i of a selected
  * syscall; Go fills one byte per register from the catalog's Tracee types.
@@ -130,6 +136,7 @@
  */
 #define VIGIL_DERIVED_FILE_OPEN 1      /* security_file_open: open, openat, openat2, creat */
 #define VIGIL_DERIVED_SOCKET_CONNECT 2 /* security_socket_connect: connect */
+#define VIGIL_DERIVED_SB_MOUNT 4       /* security_sb_mount: mount */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

@@ -115,6 +115,17 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return c.Close()
 	},
+	// in a new mount namespace, mount a tmpfs on arg
+	"mount-tmpfs": func(dir string) error {
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			return err
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return err
+		}
+		return unix.Mount("vigil-tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m")
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -376,4 +387,35 @@ func TestSecuritySocketConnect(t *testing.T) {
 			assert.Equal(t, "connect", attr(rec, vigil.AttrSyscall).Str())
 		})
 	}
+}
+
+func TestSecuritySbMount(t *testing.T) {
+	sink := capture(t, "security_sb_mount")
+	dir := realTempDir(t)
+	pid := runSecurityHelper(t, "mount-tmpfs", dir)
+	rec := waitFor(t, sink, "the tmpfs mount", func(r plog.LogRecord) bool {
+		return isEventOf(r, "security_sb_mount", pid) && arg(r, "type").Str() == "tmpfs"
+	})
+	assert.Equal(t, "vigil-tmpfs", arg(rec, "dev_name").Str())
+	assert.Equal(t, dir, arg(rec, "path").Str())
+	assert.Equal(t, int64(unix.MS_NOSUID|unix.MS_NODEV), arg(rec, "flags").Int())
+	assert.Equal(t, "mount", attr(rec, vigil.AttrSyscall).Str())
+
+	// a bind mount takes no type
+	bind := filepath.Join(dir, "bind")
+	require.NoError(t, os.MkdirAll(filepath.Join(bind, "src"), 0o755))
+	require.NoError(t, os.MkdirAll(filepath.Join(bind, "dst"), 0o755))
+	writeFile(t, filepath.Join(bind, "src", "file"))
+	pid = runSecurityHelper(t, "bind-open", bind)
+	rec = waitFor(t, sink, "the bind mount", func(r plog.LogRecord) bool {
+		return isEventOf(r, "security_sb_mount", pid) && arg(r, "flags").Int() == unix.MS_BIND
+	})
+	assert.Equal(t, filepath.Join(bind, "src"), arg(rec, "dev_name").Str())
+	assert.Equal(t, filepath.Join(bind, "dst"), arg(rec, "path").Str())
+	assert.Equal(t, "", arg(rec, "type").Str())
+	// and making / private before it was one too
+	waitFor(t, sink, "mount --make-rprivate /", func(r plog.LogRecord) bool {
+		return isEventOf(r, "security_sb_mount", pid) && arg(r, "path").Str() == "/" &&
+			arg(r, "flags").Int() == unix.MS_REC|unix.MS_PRIVATE
+	})
 }
