@@ -159,7 +159,10 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 	bool compat = in_compat_syscall(t);
 
 	sc = native_syscall(sc, &nr, compat);
-	if (!sc || !in_scope(t))
+	/* a syscall that only feeds derived events reads its arguments at
+	 * exit, from the user registers saved at entry, which the call leaves
+	 * as they were: no per-thread map update here */
+	if (!sc || !(sc->selected & VIGIL_SELECTED) || !in_scope(t))
 		return 0;
 
 	__u32 tid = bpf_get_current_pid_tgid();
@@ -184,7 +187,7 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 
 /* on_sys_exit takes the syscall number from the caller: the tracepoint does
  * not pass it, and each program flavor reads regs->orig_ax its cheapest way. */
-static __always_inline int on_sys_exit(__u32 nr, long ret)
+static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr, long ret)
 {
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
@@ -199,6 +202,16 @@ static __always_inline int on_sys_exit(__u32 nr, long ret)
 	sc = native_syscall(sc, &nr, compat);
 	if (!sc)
 		return 0;
+	if (!(sc->selected & VIGIL_SELECTED)) {
+		/* derived events only: nothing was saved at entry */
+		struct saved_args a;
+
+		if (!in_scope(t))
+			return 0;
+		read_args(regs, btf, compat, &a);
+		emit_derived(t, sc->derived, nr, ret, a.a, compat);
+		return 0;
+	}
 	if (is_exec(nr)) {
 		struct record *r = bpf_map_lookup_elem(&pending_exec, &tid);
 
@@ -246,7 +259,7 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
 {
 	/* a BTF pointer: a plain load, no helper call, for every syscall */
-	return on_sys_exit(regs->orig_ax, ret);
+	return on_sys_exit(regs, true, regs->orig_ax, ret);
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -260,5 +273,5 @@ int raw_tp_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
-	return on_sys_exit(BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
+	return on_sys_exit(regs, false, BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
 }
