@@ -34,6 +34,7 @@ const (
 	eventSecurityFileOpen   = uint32(vigil.IDSecurityFileOpen)
 	eventSecuritySocketConn = uint32(vigil.IDSecuritySocketConnect)
 	eventSecuritySbMount    = uint32(vigil.IDSecuritySbMount)
+	eventSecurityKernelRead = uint32(vigil.IDSecurityKernelReadFile)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
@@ -41,6 +42,7 @@ const (
 	derivedFileOpen      uint8 = 1 << 0
 	derivedSocketConnect uint8 = 1 << 1
 	derivedSbMount       uint8 = 1 << 2
+	derivedKernelRead    uint8 = 1 << 3
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -55,6 +57,8 @@ var syscallDerived = map[uint32]derivedSource{
 	eventSecurityFileOpen:   {bit: derivedFileOpen, syscalls: []uint32{2, 85, 257, 437}},
 	eventSecuritySocketConn: {bit: derivedSocketConnect, syscalls: []uint32{42}},
 	eventSecuritySbMount:    {bit: derivedSbMount, syscalls: []uint32{165}},
+	// finit_module: init_module passes an image in memory, no file
+	eventSecurityKernelRead: {bit: derivedKernelRead, syscalls: []uint32{313}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

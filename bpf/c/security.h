@@ -54,7 +54,11 @@ static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret,
 	submit(r->data, off);
 }
 
+#define EPERM 1
+#define EBADF 9
 #define EFAULT 14
+#define EINVAL 22
+#define ENOSYS 38
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
 
@@ -103,6 +107,35 @@ static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, const __u6
 	submit(r->data, off);
 }
 
+/* enum kernel_read_file_id: the kernel reads a module's file */
+#define READING_MODULE 2
+
+/*
+ * security_kernel_read_file: finit_module reads the module from its fd once
+ * the caller passed the capability and flag checks; the load may still fail
+ * after that (a bad ELF, a module already loaded), but the file was read,
+ * so those failures are reported too. a: fd, params, flags.
+ */
+static __noinline void emit_kernel_read_module(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	if (ret == -EPERM || ret == -EINVAL || ret == -EBADF || ret == -ENOSYS)
+		return;
+	struct file *f = fd_file(t, (int)a[0]);
+	struct record *r = scratch_record();
+
+	if (!f || !r)
+		return;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_security_kernel_read_file, nr, compat);
+
+	put_file_path(r, &off, VIGIL_ARG_security_kernel_read_file__pathname, f);
+	put_uint(r, &off, VIGIL_ARG_security_kernel_read_file__dev, BPF_CORE_READ(ino, i_sb, s_dev));
+	put_uint(r, &off, VIGIL_ARG_security_kernel_read_file__inode, BPF_CORE_READ(ino, i_ino));
+	put_int(r, &off, VIGIL_ARG_security_kernel_read_file__type, READING_MODULE);
+	put_uint(r, &off, VIGIL_ARG_security_kernel_read_file__ctime, inode_ctime(ino));
+	submit(r->data, off);
+}
+
 /* emit_derived emits the derived events of one syscall exit. */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
@@ -113,6 +146,8 @@ static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __
 		emit_socket_connect(t, nr, ret, a, compat);
 	if ((derived & VIGIL_DERIVED_SB_MOUNT) && ret == 0)
 		emit_sb_mount(t, nr, a, compat);
+	if (derived & VIGIL_DERIVED_KERNEL_READ)
+		emit_kernel_read_module(t, nr, ret, a, compat);
 }
 
 #endif /* VIGIL_SECURITY_H */

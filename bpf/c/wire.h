@@ -50,6 +50,7 @@
 #define VIGIL_EVENT_security_file_open 731
 #define VIGIL_EVENT_security_socket_connect 735
 #define VIGIL_EVENT_security_sb_mount 739
+#define VIGIL_EVENT_security_kernel_read_file 742
 
 /*
  * Argument positions the scheduler programs write (syscall events take their
@@ -104,6 +105,12 @@
 #define VIGIL_ARG_security_sb_mount__type 2
 #define VIGIL_ARG_security_sb_mount__flags 3
 
+#define VIGIL_ARG_security_kernel_read_file__pathname 0
+#define VIGIL_ARG_security_kernel_read_file__dev 1
+#define VIGIL_ARG_security_kernel_read_file__inode 2
+#define VIGIL_ARG_security_kernel_read_file__type 3
+#define VIGIL_ARG_security_kernel_read_file__ctime 4
+
 /*
  * How the syscall dispatcher captures argument register i of a selected
  * syscall; Go fills one byte per register from the catalog's Tracee types.
@@ -137,6 +144,7 @@
 #define VIGIL_DERIVED_FILE_OPEN 1      /* security_file_open: open, openat, openat2, creat */
 #define VIGIL_DERIVED_SOCKET_CONNECT 2 /* security_socket_connect: connect */
 #define VIGIL_DERIVED_SB_MOUNT 4       /* security_sb_mount: mount */
+#define VIGIL_DERIVED_KERNEL_READ 8    /* security_kernel_read_file: finit_module */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

@@ -126,6 +126,19 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return unix.Mount("vigil-tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m")
 	},
+	// finit_module on the file arg, which is no module: the kernel reads
+	// it and refuses it
+	"finit-module": func(path string) error {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.FinitModule(fd, "", 0); err != unix.ENOEXEC {
+			return fmt.Errorf("finit_module of a non-module: %v, want ENOEXEC", err)
+		}
+		return nil
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -418,4 +431,19 @@ func TestSecuritySbMount(t *testing.T) {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "path").Str() == "/" &&
 			arg(r, "flags").Int() == unix.MS_REC|unix.MS_PRIVATE
 	})
+}
+
+func TestSecurityKernelReadFile(t *testing.T) {
+	sink := capture(t, "security_kernel_read_file")
+	if err := unix.FinitModule(-1, "", 0); err == unix.ENOSYS {
+		t.Skip("this kernel has no module support (finit_module: ENOSYS), so it never reads a module's file")
+	}
+	file := filepath.Join(realTempDir(t), "not-a-module.ko")
+	writeFile(t, file)
+	pid := runSecurityHelper(t, "finit-module", file)
+	rec := waitFor(t, sink, "finit_module of the file", func(r plog.LogRecord) bool { return isEventOf(r, "security_kernel_read_file", pid) })
+	assert.Equal(t, file, arg(rec, "pathname").Str())
+	assert.Equal(t, "kernel-module", arg(rec, "type").Str())
+	assertInodeArgs(t, rec, stat(t, file))
+	assert.Equal(t, "finit_module", attr(rec, vigil.AttrSyscall).Str())
 }
