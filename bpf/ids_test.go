@@ -92,6 +92,8 @@ func TestWireConstants(t *testing.T) {
 		"VIGIL_DERIVED_SB_MOUNT":                int(derivedSbMount),
 		"VIGIL_EVENT_security_kernel_read_file": int(eventSecurityKernelRead),
 		"VIGIL_DERIVED_KERNEL_READ":             int(derivedKernelRead),
+		"VIGIL_EVENT_security_inode_rename":     int(eventSecurityRename),
+		"VIGIL_DERIVED_RENAME":                  int(derivedRename),
 	}
 	for name, v := range want {
 		if got, ok := defs[name]; !ok || got != v {

@@ -35,6 +35,7 @@ const (
 	eventSecuritySocketConn = uint32(vigil.IDSecuritySocketConnect)
 	eventSecuritySbMount    = uint32(vigil.IDSecuritySbMount)
 	eventSecurityKernelRead = uint32(vigil.IDSecurityKernelReadFile)
+	eventSecurityRename     = uint32(vigil.IDSecurityInodeRename)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
@@ -43,6 +44,7 @@ const (
 	derivedSocketConnect uint8 = 1 << 1
 	derivedSbMount       uint8 = 1 << 2
 	derivedKernelRead    uint8 = 1 << 3
+	derivedRename        uint8 = 1 << 4
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -59,6 +61,8 @@ var syscallDerived = map[uint32]derivedSource{
 	eventSecuritySbMount:    {bit: derivedSbMount, syscalls: []uint32{165}},
 	// finit_module: init_module passes an image in memory, no file
 	eventSecurityKernelRead: {bit: derivedKernelRead, syscalls: []uint32{313}},
+	// rename, renameat, renameat2
+	eventSecurityRename: {bit: derivedRename, syscalls: []uint32{82, 264, 316}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

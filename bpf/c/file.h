@@ -118,12 +118,11 @@ static __always_inline void path_put_literal(struct path_buf *b, __u32 *pos, __u
 		b->data[(*pos + i) & (PATH_BUF - 1)] = s[i];
 }
 
-/* build_path writes the absolute path of f (as seen from the root of its
- * mount namespace) into b, from the returned position to *end. */
-static __always_inline __u32 build_path(struct path_buf *b, struct file *f, __u32 *end)
+/* build_path writes the absolute path of dentry d on mount vmnt (as seen
+ * from the root of its mount namespace) into b, from the returned position
+ * to *end. */
+static __always_inline __u32 build_path(struct path_buf *b, struct dentry *d, struct vfsmount *vmnt, __u32 *end)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vmnt = BPF_CORE_READ(f, f_path.mnt);
 	struct mount *mnt = container_of(vmnt, struct mount, mnt);
 	struct path_walk w = {
 		.b = b,
@@ -158,7 +157,7 @@ static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx
 	if (!b || !f || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
 	__u32 end;
-	__u32 pos = build_path(b, f, &end);
+	__u32 pos = build_path(b, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), &end);
 	__u32 len = end - pos;
 	__u32 max = room(*off, STR_MAX);
 
@@ -166,6 +165,47 @@ static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx
 		len = max;
 	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
 		len = 0;
+	put_u32_at(r, *off, len);
+	*off += 4 + len;
+}
+
+/*
+ * put_user_path_at sends the absolute form of the user path name as the
+ * kernel resolves it against the directory dir_d on dir_mnt (the cwd or a
+ * dirfd): name alone when it is absolute, else the path of the directory,
+ * "/" and name. name is appended as written: "." and ".." components and
+ * symlinks in it are left for the reader, as they were passed.
+ */
+static __always_inline void put_user_path_at(struct record *r, __u32 *off, __u8 idx, struct dentry *dir_d,
+					     struct vfsmount *dir_mnt, const char *name)
+{
+	__u32 zero = 0;
+	struct path_buf *b = bpf_map_lookup_elem(&path_scratch, &zero);
+	char first = 0;
+
+	bpf_probe_read_user(&first, 1, name);
+	if (first == '/' || !dir_d || !dir_mnt) {
+		put_str_user(r, off, idx, name);
+		return;
+	}
+	if (!b || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
+		return;
+	__u32 end;
+	__u32 pos = build_path(b, dir_d, dir_mnt, &end);
+	__u32 len = end - pos;
+	__u32 max = room(*off, STR_MAX);
+
+	if (len > max)
+		len = max;
+	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
+		len = 0;
+	/* the root directory's path ends in "/" already */
+	if (len != 1 && len < max) {
+		r->data[(*off + 4 + len) & REC_MASK] = '/';
+		len++;
+	}
+	max = room(*off + len, STR_MAX);
+	len += str_len(bpf_probe_read_user_str(&r->data[(*off + 4 + len) & REC_MASK], max, name));
 	put_u32_at(r, *off, len);
 	*off += 4 + len;
 }

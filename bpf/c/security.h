@@ -136,6 +136,50 @@ static __noinline void emit_kernel_read_module(struct task_struct *t, __u32 nr, 
 	submit(r->data, off);
 }
 
+#define AT_FDCWD -100
+
+/* put_path_at sends the absolute form of the user path name relative to
+ * dirfd, as the *at() syscalls take them; AT_FDCWD is the cwd. */
+static __always_inline void put_path_at(struct record *r, __u32 *off, __u8 idx, struct task_struct *t, int dirfd,
+					const char *name)
+{
+	struct dentry *d;
+	struct vfsmount *m;
+
+	if (dirfd == AT_FDCWD) {
+		d = BPF_CORE_READ(t, fs, pwd.dentry);
+		m = BPF_CORE_READ(t, fs, pwd.mnt);
+	} else {
+		struct file *f = fd_file(t, dirfd);
+
+		d = BPF_CORE_READ(f, f_path.dentry);
+		m = BPF_CORE_READ(f, f_path.mnt);
+	}
+	put_user_path_at(r, off, idx, d, m, name);
+}
+
+/*
+ * security_inode_rename: a successful rename, renameat or renameat2, with
+ * both names made absolute against the cwd or the dirfd they were relative
+ * to (see put_user_path_at for what stays as written). a: rename takes
+ * (old, new); the others (olddirfd, old, newdirfd, new).
+ */
+static __noinline void emit_inode_rename(struct task_struct *t, __u32 nr, const __u64 *a, bool compat)
+{
+	struct record *r = scratch_record();
+
+	if (!r)
+		return;
+	bool at = nr != 82;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_security_inode_rename, nr, compat);
+
+	put_path_at(r, &off, VIGIL_ARG_security_inode_rename__old_path, t, at ? (int)a[0] : AT_FDCWD,
+		    (void *)(at ? a[1] : a[0]));
+	put_path_at(r, &off, VIGIL_ARG_security_inode_rename__new_path, t, at ? (int)a[2] : AT_FDCWD,
+		    (void *)(at ? a[3] : a[1]));
+	submit(r->data, off);
+}
+
 /* emit_derived emits the derived events of one syscall exit. */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
@@ -148,6 +192,8 @@ static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __
 		emit_sb_mount(t, nr, a, compat);
 	if (derived & VIGIL_DERIVED_KERNEL_READ)
 		emit_kernel_read_module(t, nr, ret, a, compat);
+	if ((derived & VIGIL_DERIVED_RENAME) && ret == 0)
+		emit_inode_rename(t, nr, a, compat);
 }
 
 #endif /* VIGIL_SECURITY_H */

@@ -51,6 +51,7 @@
 #define VIGIL_EVENT_security_socket_connect 735
 #define VIGIL_EVENT_security_sb_mount 739
 #define VIGIL_EVENT_security_kernel_read_file 742
+#define VIGIL_EVENT_security_inode_rename 767
 
 /*
  * Argument positions the scheduler programs write (syscall events take their
@@ -111,6 +112,9 @@
 #define VIGIL_ARG_security_kernel_read_file__type 3
 #define VIGIL_ARG_security_kernel_read_file__ctime 4
 
+#define VIGIL_ARG_security_inode_rename__old_path 0
+#define VIGIL_ARG_security_inode_rename__new_path 1
+
 /*
  * How the syscall dispatcher captures argument register i of a selected
  * syscall; Go fills one byte per register from the catalog's Tracee types.
@@ -145,6 +149,7 @@
 #define VIGIL_DERIVED_SOCKET_CONNECT 2 /* security_socket_connect: connect */
 #define VIGIL_DERIVED_SB_MOUNT 4       /* security_sb_mount: mount */
 #define VIGIL_DERIVED_KERNEL_READ 8    /* security_kernel_read_file: finit_module */
+#define VIGIL_DERIVED_RENAME 16        /* security_inode_rename: rename, renameat, renameat2 */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

@@ -139,6 +139,29 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return nil
 	},
+	// in directory arg (holding files a, x and p, and directories sub and
+	// d): rename(2) relative to the cwd, renameat(2) relative to a dirfd
+	// with a ".." in the new name, renameat2(2) with absolute names
+	"renames": func(dir string) error {
+		if err := unix.Chdir(dir); err != nil {
+			return err
+		}
+		// unix.Rename is renameat(AT_FDCWD, ...) on amd64: call rename
+		oldp, _ := unix.BytePtrFromString("a")
+		newp, _ := unix.BytePtrFromString("sub/b")
+		if _, _, errno := unix.Syscall(unix.SYS_RENAME, uintptr(unsafe.Pointer(oldp)), uintptr(unsafe.Pointer(newp)), 0); errno != 0 {
+			return errno
+		}
+		dfd, err := unix.Open(filepath.Join(dir, "d"), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(dfd)
+		if err := unix.Renameat(dfd, "../x", dfd, "y"); err != nil {
+			return err
+		}
+		return unix.Renameat2(unix.AT_FDCWD, filepath.Join(dir, "p"), unix.AT_FDCWD, filepath.Join(dir, "q"), unix.RENAME_NOREPLACE)
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -446,4 +469,27 @@ func TestSecurityKernelReadFile(t *testing.T) {
 	assert.Equal(t, "kernel-module", arg(rec, "type").Str())
 	assertInodeArgs(t, rec, stat(t, file))
 	assert.Equal(t, "finit_module", attr(rec, vigil.AttrSyscall).Str())
+}
+
+func TestSecurityInodeRename(t *testing.T) {
+	sink := capture(t, "security_inode_rename")
+	dir := realTempDir(t)
+	for _, f := range []string{"a", "x", "p", "d/keep", "sub/keep"} {
+		writeFile(t, filepath.Join(dir, f))
+	}
+	pid := runSecurityHelper(t, "renames", dir)
+	renameOf := func(syscall string) plog.LogRecord {
+		return waitFor(t, sink, syscall, func(r plog.LogRecord) bool {
+			return isEventOf(r, "security_inode_rename", pid) && attr(r, vigil.AttrSyscall).Str() == syscall
+		})
+	}
+	rec := renameOf("rename")
+	assert.Equal(t, dir+"/a", arg(rec, "old_path").Str(), "relative to the cwd")
+	assert.Equal(t, dir+"/sub/b", arg(rec, "new_path").Str())
+	rec = renameOf("renameat")
+	assert.Equal(t, dir+"/d/../x", arg(rec, "old_path").Str(), "relative to the dirfd, \"..\" kept as written")
+	assert.Equal(t, dir+"/d/y", arg(rec, "new_path").Str())
+	rec = renameOf("renameat2")
+	assert.Equal(t, dir+"/p", arg(rec, "old_path").Str(), "absolute names as given")
+	assert.Equal(t, dir+"/q", arg(rec, "new_path").Str())
 }
