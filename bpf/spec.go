@@ -36,6 +36,7 @@ const (
 	eventSecuritySbMount    = uint32(vigil.IDSecuritySbMount)
 	eventSecurityKernelRead = uint32(vigil.IDSecurityKernelReadFile)
 	eventSecurityRename     = uint32(vigil.IDSecurityInodeRename)
+	eventMagicWrite         = uint32(vigil.IDMagicWrite)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
@@ -45,6 +46,7 @@ const (
 	derivedSbMount       uint8 = 1 << 2
 	derivedKernelRead    uint8 = 1 << 3
 	derivedRename        uint8 = 1 << 4
+	derivedMagicWrite    uint8 = 1 << 5
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -63,6 +65,9 @@ var syscallDerived = map[uint32]derivedSource{
 	eventSecurityKernelRead: {bit: derivedKernelRead, syscalls: []uint32{313}},
 	// rename, renameat, renameat2
 	eventSecurityRename: {bit: derivedRename, syscalls: []uint32{82, 264, 316}},
+	// write, pwrite64, writev (64-bit callers only: ia32Syscalls has no
+	// twins for them)
+	eventMagicWrite: {bit: derivedMagicWrite, syscalls: []uint32{1, 18, 20}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

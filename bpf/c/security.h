@@ -61,6 +61,7 @@ static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret,
 #define ENOSYS 38
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000
+#define S_IFREG 0100000
 
 /*
  * security_socket_connect: Tracee's hook runs once the socket and the
@@ -180,10 +181,61 @@ static __noinline void emit_inode_rename(struct task_struct *t, __u32 nr, const 
 	submit(r->data, off);
 }
 
+#define MAGIC_BYTES 20 /* what Tracee's magic_write keeps of the data */
+
+/*
+ * magic_write: a write that starts at offset 0 of a regular file, with the
+ * first bytes written: how a dropped ELF or script shows up. write is hot,
+ * so what every other write pays comes first and stays small: the return
+ * value, then (pwrite64) the offset argument, else the file's position,
+ * which the write advanced by what it wrote. a: fd, buf (writev: iov),
+ * count, pos (pwrite64).
+ */
+static __noinline void emit_magic_write(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	bool pwrite = nr == 18, writev = nr == 20;
+
+	if (ret <= 0 || (pwrite && a[3] != 0))
+		return;
+	struct file *f = fd_file(t, (int)a[0]);
+
+	if (!f || (!pwrite && BPF_CORE_READ(f, f_pos) != ret))
+		return;
+	struct inode *ino = BPF_CORE_READ(f, f_inode);
+
+	if ((BPF_CORE_READ(ino, i_mode) & S_IFMT) != S_IFREG)
+		return;
+	struct record *r = scratch_record();
+
+	if (!r)
+		return;
+	const void *buf = (void *)a[1];
+	__u32 len = ret < MAGIC_BYTES ? ret : MAGIC_BYTES;
+
+	if (writev) {
+		/* the first buffer of the vector */
+		struct iovec iov = {};
+
+		bpf_probe_read_user(&iov, sizeof(iov), buf);
+		buf = iov.iov_base;
+		if (iov.iov_len < len)
+			len = iov.iov_len;
+	}
+	__u32 off = begin_record(r, t, VIGIL_EVENT_magic_write, nr, compat);
+
+	put_file_path(r, &off, VIGIL_ARG_magic_write__pathname, f);
+	put_bytes_user(r, &off, VIGIL_ARG_magic_write__bytes, buf, len);
+	put_uint(r, &off, VIGIL_ARG_magic_write__dev, BPF_CORE_READ(ino, i_sb, s_dev));
+	put_uint(r, &off, VIGIL_ARG_magic_write__inode, BPF_CORE_READ(ino, i_ino));
+	submit(r->data, off);
+}
+
 /* emit_derived emits the derived events of one syscall exit. */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
 {
+	if (derived & VIGIL_DERIVED_MAGIC_WRITE)
+		emit_magic_write(t, nr, ret, a, compat);
 	if ((derived & VIGIL_DERIVED_FILE_OPEN) && ret >= 0)
 		emit_file_open(t, nr, ret, a, compat);
 	if (derived & VIGIL_DERIVED_SOCKET_CONNECT)

@@ -46,6 +46,7 @@
 #define VIGIL_EVENT_sched_process_fork 713
 #define VIGIL_EVENT_sched_process_exec 714
 #define VIGIL_EVENT_sched_process_exit 715
+#define VIGIL_EVENT_magic_write 726
 #define VIGIL_EVENT_security_bprm_check 730
 #define VIGIL_EVENT_security_file_open 731
 #define VIGIL_EVENT_security_socket_connect 735
@@ -83,6 +84,11 @@
 
 #define VIGIL_ARG_sched_process_exit__exit_code 0
 #define VIGIL_ARG_sched_process_exit__process_group_exit 1
+
+#define VIGIL_ARG_magic_write__pathname 0
+#define VIGIL_ARG_magic_write__bytes 1
+#define VIGIL_ARG_magic_write__dev 2
+#define VIGIL_ARG_magic_write__inode 3
 
 #define VIGIL_ARG_security_bprm_check__pathname 0
 #define VIGIL_ARG_security_bprm_check__dev 1
@@ -150,6 +156,7 @@
 #define VIGIL_DERIVED_SB_MOUNT 4       /* security_sb_mount: mount */
 #define VIGIL_DERIVED_KERNEL_READ 8    /* security_kernel_read_file: finit_module */
 #define VIGIL_DERIVED_RENAME 16        /* security_inode_rename: rename, renameat, renameat2 */
+#define VIGIL_DERIVED_MAGIC_WRITE 32   /* magic_write: write, pwrite64, writev */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

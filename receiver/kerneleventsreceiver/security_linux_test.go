@@ -162,6 +162,52 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return unix.Renameat2(unix.AT_FDCWD, filepath.Join(dir, "p"), unix.AT_FDCWD, filepath.Join(dir, "q"), unix.RENAME_NOREPLACE)
 	},
+	// in directory arg: write an ELF header to "elf" (then more after it),
+	// pwrite64 at offset 0 of "pw", writev to "wv", pwrite64 at offset 5
+	// of "late", and write to a pipe
+	"writes": func(dir string) error {
+		create := func(name string) (int, error) {
+			return unix.Open(filepath.Join(dir, name), unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_CLOEXEC, 0o644)
+		}
+		fd, err := create("elf")
+		if err != nil {
+			return err
+		}
+		if _, err := unix.Write(fd, elfHeader); err != nil {
+			return err
+		}
+		if _, err := unix.Write(fd, []byte("not at offset 0")); err != nil {
+			return err
+		}
+		unix.Close(fd)
+		if fd, err = create("pw"); err != nil {
+			return err
+		}
+		if _, err := unix.Pwrite(fd, []byte("#!/bin/sh\necho pwned\n"), 0); err != nil {
+			return err
+		}
+		unix.Close(fd)
+		if fd, err = create("wv"); err != nil {
+			return err
+		}
+		if _, err := unix.Writev(fd, [][]byte{[]byte("abc"), []byte("defghijklmnopqrstuvwxyz")}); err != nil {
+			return err
+		}
+		unix.Close(fd)
+		if fd, err = create("late"); err != nil {
+			return err
+		}
+		if _, err := unix.Pwrite(fd, []byte("later"), 5); err != nil {
+			return err
+		}
+		unix.Close(fd)
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		_, err = unix.Write(p[1], elfHeader)
+		return err
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -492,4 +538,38 @@ func TestSecurityInodeRename(t *testing.T) {
 	rec = renameOf("renameat2")
 	assert.Equal(t, dir+"/p", arg(rec, "old_path").Str(), "absolute names as given")
 	assert.Equal(t, dir+"/q", arg(rec, "new_path").Str())
+}
+
+// elfHeader is the start of a 64-bit little-endian ELF executable.
+var elfHeader = []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0, 0x40}
+
+func TestMagicWrite(t *testing.T) {
+	sink := capture(t, "magic_write")
+	dir := realTempDir(t)
+	pid := runSecurityHelper(t, "writes", dir)
+	writeTo := func(name string) plog.LogRecord {
+		return waitFor(t, sink, "magic_write of "+name, func(r plog.LogRecord) bool {
+			return isEventOf(r, "magic_write", pid) && arg(r, "pathname").Str() == filepath.Join(dir, name)
+		})
+	}
+	// (kernel.syscall stays unset: the receiver names syscalls from the
+	// catalog, which does not list write, pwrite64 and writev)
+	rec := writeTo("elf")
+	assert.Equal(t, elfHeader[:20], arg(rec, "bytes").Bytes().AsRaw(), "the first 20 bytes")
+	assertInodeArgs(t, rec, stat(t, filepath.Join(dir, "elf")))
+	rec = writeTo("pw")
+	assert.Equal(t, []byte("#!/bin/sh\necho pwned"), arg(rec, "bytes").Bytes().AsRaw())
+	rec = writeTo("wv")
+	assert.Equal(t, []byte("abc"), arg(rec, "bytes").Bytes().AsRaw(), "writev: what the first buffer holds")
+
+	// the helper has exited, and the records of its writes came in order:
+	// nothing else of it follows (not the later writes, the pwrite64 at 5,
+	// or the pipe)
+	var got []string
+	for _, r := range collected(sink) {
+		if isEventOf(r, "magic_write", pid) {
+			got = append(got, filepath.Base(arg(r, "pathname").Str()))
+		}
+	}
+	assert.Equal(t, []string{"elf", "pw", "wv"}, got)
 }
