@@ -96,6 +96,8 @@ func TestWireConstants(t *testing.T) {
 		"VIGIL_DERIVED_RENAME":                  int(derivedRename),
 		"VIGIL_EVENT_magic_write":               int(eventMagicWrite),
 		"VIGIL_DERIVED_MAGIC_WRITE":             int(derivedMagicWrite),
+		"VIGIL_EVENT_mem_prot_alert":            int(eventMemProtAlert),
+		"VIGIL_DERIVED_MEM_PROT":                int(derivedMemProt),
 	}
 	for name, v := range want {
 		if got, ok := defs[name]; !ok || got != v {

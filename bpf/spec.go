@@ -37,6 +37,7 @@ const (
 	eventSecurityKernelRead = uint32(vigil.IDSecurityKernelReadFile)
 	eventSecurityRename     = uint32(vigil.IDSecurityInodeRename)
 	eventMagicWrite         = uint32(vigil.IDMagicWrite)
+	eventMemProtAlert       = uint32(vigil.IDMemProtAlert)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
@@ -47,6 +48,7 @@ const (
 	derivedKernelRead    uint8 = 1 << 3
 	derivedRename        uint8 = 1 << 4
 	derivedMagicWrite    uint8 = 1 << 5
+	derivedMemProt       uint8 = 1 << 6
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -68,6 +70,8 @@ var syscallDerived = map[uint32]derivedSource{
 	// write, pwrite64, writev (64-bit callers only: ia32Syscalls has no
 	// twins for them)
 	eventMagicWrite: {bit: derivedMagicWrite, syscalls: []uint32{1, 18, 20}},
+	// mmap, mprotect
+	eventMemProtAlert: {bit: derivedMemProt, syscalls: []uint32{9, 10}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

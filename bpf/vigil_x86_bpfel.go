@@ -23,6 +23,13 @@ type vigilPathBuf struct {
 	Data [8192]int8
 }
 
+type vigilProtKey struct {
+	_    structs.HostLayout
+	Tgid uint32
+	Pad  uint32
+	Addr uint64
+}
+
 type vigilRecord struct {
 	_    structs.HostLayout
 	Size uint32
@@ -92,6 +99,7 @@ const (
 	vigilMapPendingExec            = "pending_exec"
 	vigilMapScratch                = "scratch"
 	vigilMapSyscalls               = "syscalls"
+	vigilMapWritableRanges         = "writable_ranges"
 	vigilProgRawTpSchedProcessExec = "raw_tp_sched_process_exec"
 	vigilProgRawTpSchedProcessExit = "raw_tp_sched_process_exit"
 	vigilProgRawTpSchedProcessFork = "raw_tp_sched_process_fork"
@@ -168,17 +176,18 @@ type vigilProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilMapSpecs struct {
-	AllowedComms  *ebpf.MapSpec `ebpf:"allowed_comms"`
-	AllowedTgids  *ebpf.MapSpec `ebpf:"allowed_tgids"`
-	AllowedUids   *ebpf.MapSpec `ebpf:"allowed_uids"`
-	Counters      *ebpf.MapSpec `ebpf:"counters"`
-	Events        *ebpf.MapSpec `ebpf:"events"`
-	ExcludedTgids *ebpf.MapSpec `ebpf:"excluded_tgids"`
-	PathScratch   *ebpf.MapSpec `ebpf:"path_scratch"`
-	PendingArgs   *ebpf.MapSpec `ebpf:"pending_args"`
-	PendingExec   *ebpf.MapSpec `ebpf:"pending_exec"`
-	Scratch       *ebpf.MapSpec `ebpf:"scratch"`
-	Syscalls      *ebpf.MapSpec `ebpf:"syscalls"`
+	AllowedComms   *ebpf.MapSpec `ebpf:"allowed_comms"`
+	AllowedTgids   *ebpf.MapSpec `ebpf:"allowed_tgids"`
+	AllowedUids    *ebpf.MapSpec `ebpf:"allowed_uids"`
+	Counters       *ebpf.MapSpec `ebpf:"counters"`
+	Events         *ebpf.MapSpec `ebpf:"events"`
+	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
+	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
+	PendingArgs    *ebpf.MapSpec `ebpf:"pending_args"`
+	PendingExec    *ebpf.MapSpec `ebpf:"pending_exec"`
+	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
+	Syscalls       *ebpf.MapSpec `ebpf:"syscalls"`
+	WritableRanges *ebpf.MapSpec `ebpf:"writable_ranges"`
 }
 
 // vigilVariableSpecs contains global variables before they are loaded into the kernel.
@@ -213,17 +222,18 @@ func (o *vigilObjects) Close() error {
 //
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilMaps struct {
-	AllowedComms  *ebpf.Map `ebpf:"allowed_comms"`
-	AllowedTgids  *ebpf.Map `ebpf:"allowed_tgids"`
-	AllowedUids   *ebpf.Map `ebpf:"allowed_uids"`
-	Counters      *ebpf.Map `ebpf:"counters"`
-	Events        *ebpf.Map `ebpf:"events"`
-	ExcludedTgids *ebpf.Map `ebpf:"excluded_tgids"`
-	PathScratch   *ebpf.Map `ebpf:"path_scratch"`
-	PendingArgs   *ebpf.Map `ebpf:"pending_args"`
-	PendingExec   *ebpf.Map `ebpf:"pending_exec"`
-	Scratch       *ebpf.Map `ebpf:"scratch"`
-	Syscalls      *ebpf.Map `ebpf:"syscalls"`
+	AllowedComms   *ebpf.Map `ebpf:"allowed_comms"`
+	AllowedTgids   *ebpf.Map `ebpf:"allowed_tgids"`
+	AllowedUids    *ebpf.Map `ebpf:"allowed_uids"`
+	Counters       *ebpf.Map `ebpf:"counters"`
+	Events         *ebpf.Map `ebpf:"events"`
+	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
+	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
+	PendingArgs    *ebpf.Map `ebpf:"pending_args"`
+	PendingExec    *ebpf.Map `ebpf:"pending_exec"`
+	Scratch        *ebpf.Map `ebpf:"scratch"`
+	Syscalls       *ebpf.Map `ebpf:"syscalls"`
+	WritableRanges *ebpf.Map `ebpf:"writable_ranges"`
 }
 
 func (m *vigilMaps) Close() error {
@@ -239,6 +249,7 @@ func (m *vigilMaps) Close() error {
 		m.PendingExec,
 		m.Scratch,
 		m.Syscalls,
+		m.WritableRanges,
 	)
 }
 

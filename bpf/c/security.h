@@ -230,12 +230,124 @@ static __noinline void emit_magic_write(struct task_struct *t, __u32 nr, long re
 	submit(r->data, off);
 }
 
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+
+/* mem_prot_alert kinds (Tracee's numbering) */
+#define ALERT_MMAP_W_X 1 /* a mapping made writable and executable */
+#define ALERT_MPROTECT_W_TO_X 4 /* a writable mapping made executable */
+
+/* The protection of writable mappings by (tgid, start address), from the
+ * mmap and mprotect calls that set it: mprotect's exit sees only the new
+ * protection, and a W -> X change needs the old one. Only writable ranges
+ * are kept, and an LRU bounds them. */
+struct prot_key {
+	__u32 tgid;
+	__u32 _pad;
+	__u64 addr;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct prot_key);
+	__type(value, __u32);
+} writable_ranges SEC(".maps");
+
+/* vma_file_cb keeps the file a mapping found by bpf_find_vma() maps. */
+static long vma_file_cb(struct task_struct *task, struct vm_area_struct *vma, struct file **f)
+{
+	*f = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+static __always_inline void emit_mem_prot(struct task_struct *t, __u32 nr, bool compat, __u32 alert, __u64 addr,
+					  __u64 len, __u32 prot, __u32 prev, struct file *f)
+{
+	struct record *r = scratch_record();
+
+	if (!r)
+		return;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_mem_prot_alert, nr, compat);
+
+	put_uint(r, &off, VIGIL_ARG_mem_prot_alert__alert, alert);
+	put_uint(r, &off, VIGIL_ARG_mem_prot_alert__addr, addr);
+	put_uint(r, &off, VIGIL_ARG_mem_prot_alert__len, len);
+	put_int(r, &off, VIGIL_ARG_mem_prot_alert__prot, prot);
+	put_int(r, &off, VIGIL_ARG_mem_prot_alert__prev_prot, prev);
+	if (f) {
+		struct inode *ino = BPF_CORE_READ(f, f_inode);
+
+		put_file_path(r, &off, VIGIL_ARG_mem_prot_alert__pathname, f);
+		put_uint(r, &off, VIGIL_ARG_mem_prot_alert__dev, BPF_CORE_READ(ino, i_sb, s_dev));
+		put_uint(r, &off, VIGIL_ARG_mem_prot_alert__inode, BPF_CORE_READ(ino, i_ino));
+		put_uint(r, &off, VIGIL_ARG_mem_prot_alert__ctime, inode_ctime(ino));
+	}
+	submit(r->data, off);
+}
+
+/*
+ * mem_prot_alert from mmap: a mapping both writable and executable (alert
+ * 1), with the mapped file unless anonymous. Every successful mmap also
+ * records whether its range is writable, for mprotect. a: addr, len, prot,
+ * flags, fd, offset; ret is the mapping's address.
+ */
+static __noinline void mem_prot_mmap(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	if (ret < 0 && ret > -4096)
+		return;
+	__u32 prot = a[2];
+	struct prot_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .addr = ret};
+
+	/* a new mapping replaces whatever was at its address */
+	if (prot & PROT_WRITE)
+		bpf_map_update_elem(&writable_ranges, &k, &prot, BPF_ANY);
+	else
+		bpf_map_delete_elem(&writable_ranges, &k);
+	if ((prot & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC))
+		return;
+	emit_mem_prot(t, nr, compat, ALERT_MMAP_W_X, ret, a[1], prot, 0,
+		      a[3] & MAP_ANONYMOUS ? NULL : fd_file(t, (int)a[4]));
+}
+
+/*
+ * mem_prot_alert from mprotect: a range mapped or last made writable and
+ * not executable becomes executable and not writable (alert 4), with the
+ * file the range maps. Ranges are known by the start address an mmap or
+ * mprotect gave; an mprotect inside one is not matched. a: addr, len, prot.
+ */
+static __noinline void mem_prot_mprotect(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	if (ret != 0)
+		return;
+	__u32 prot = a[2];
+	struct prot_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .addr = a[0]};
+	__u32 *prev = bpf_map_lookup_elem(&writable_ranges, &k);
+	__u32 was = prev ? *prev : 0;
+
+	if (prot & PROT_WRITE)
+		bpf_map_update_elem(&writable_ranges, &k, &prot, BPF_ANY);
+	else if (prev)
+		bpf_map_delete_elem(&writable_ranges, &k);
+	if (!(was & PROT_WRITE) || (was & PROT_EXEC) || (prot & (PROT_WRITE | PROT_EXEC)) != PROT_EXEC)
+		return;
+	struct file *f = NULL;
+
+	bpf_find_vma(t, a[0], vma_file_cb, &f, 0);
+	emit_mem_prot(t, nr, compat, ALERT_MPROTECT_W_TO_X, a[0], a[1], prot, was, f);
+}
+
 /* emit_derived emits the derived events of one syscall exit. */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
 {
 	if (derived & VIGIL_DERIVED_MAGIC_WRITE)
 		emit_magic_write(t, nr, ret, a, compat);
+	if ((derived & VIGIL_DERIVED_MEM_PROT) && nr == 9)
+		mem_prot_mmap(t, nr, ret, a, compat);
+	if ((derived & VIGIL_DERIVED_MEM_PROT) && nr == 10)
+		mem_prot_mprotect(t, nr, ret, a, compat);
 	if ((derived & VIGIL_DERIVED_FILE_OPEN) && ret >= 0)
 		emit_file_open(t, nr, ret, a, compat);
 	if (derived & VIGIL_DERIVED_SOCKET_CONNECT)

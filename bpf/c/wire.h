@@ -46,6 +46,7 @@
 #define VIGIL_EVENT_sched_process_fork 713
 #define VIGIL_EVENT_sched_process_exec 714
 #define VIGIL_EVENT_sched_process_exit 715
+#define VIGIL_EVENT_mem_prot_alert 723
 #define VIGIL_EVENT_magic_write 726
 #define VIGIL_EVENT_security_bprm_check 730
 #define VIGIL_EVENT_security_file_open 731
@@ -84,6 +85,16 @@
 
 #define VIGIL_ARG_sched_process_exit__exit_code 0
 #define VIGIL_ARG_sched_process_exit__process_group_exit 1
+
+#define VIGIL_ARG_mem_prot_alert__alert 0
+#define VIGIL_ARG_mem_prot_alert__addr 1
+#define VIGIL_ARG_mem_prot_alert__len 2
+#define VIGIL_ARG_mem_prot_alert__prot 3
+#define VIGIL_ARG_mem_prot_alert__prev_prot 4
+#define VIGIL_ARG_mem_prot_alert__pathname 5
+#define VIGIL_ARG_mem_prot_alert__dev 6
+#define VIGIL_ARG_mem_prot_alert__inode 7
+#define VIGIL_ARG_mem_prot_alert__ctime 8
 
 #define VIGIL_ARG_magic_write__pathname 0
 #define VIGIL_ARG_magic_write__bytes 1
@@ -157,6 +168,7 @@
 #define VIGIL_DERIVED_KERNEL_READ 8    /* security_kernel_read_file: finit_module */
 #define VIGIL_DERIVED_RENAME 16        /* security_inode_rename: rename, renameat, renameat2 */
 #define VIGIL_DERIVED_MAGIC_WRITE 32   /* magic_write: write, pwrite64, writev */
+#define VIGIL_DERIVED_MEM_PROT 64      /* mem_prot_alert: mmap, mprotect */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

@@ -208,6 +208,42 @@ var securityActions = map[string]func(arg string) error{
 		_, err = unix.Write(p[1], elfHeader)
 		return err
 	},
+	// map and re-protect memory, printing "name address" for each range:
+	// anonymous W+X ("wx"), anonymous RW made RX ("w2x"), the file arg
+	// mapped W+X ("filewx") and RW made RX ("filew2x"), and RX made RX
+	// again ("x2x", no alert)
+	"mprotects": func(path string) error {
+		const rw, rx, rwx = unix.PROT_READ | unix.PROT_WRITE, unix.PROT_READ | unix.PROT_EXEC, unix.PROT_READ | unix.PROT_WRITE | unix.PROT_EXEC
+		fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		steps := []struct {
+			name        string
+			fd          int
+			prot, after int
+		}{
+			{"wx", -1, rwx, -1}, {"w2x", -1, rw, rx}, {"filewx", fd, rwx, -1}, {"filew2x", fd, rw, rx}, {"x2x", -1, rx, rx},
+		}
+		for _, st := range steps {
+			flags := unix.MAP_PRIVATE
+			if st.fd < 0 {
+				flags |= unix.MAP_ANONYMOUS
+			}
+			b, err := unix.Mmap(st.fd, 0, 4096, st.prot, flags)
+			if err != nil {
+				return fmt.Errorf("%s: %w", st.name, err)
+			}
+			fmt.Printf("%s %d\n", st.name, uintptr(unsafe.Pointer(&b[0])))
+			if st.after >= 0 {
+				if err := unix.Mprotect(b, st.after); err != nil {
+					return fmt.Errorf("%s: %w", st.name, err)
+				}
+			}
+		}
+		return nil
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -236,6 +272,17 @@ func runSecurityHelper(t *testing.T, action, arg string) int {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "helper %s: %s", action, out)
 	return cmd.Process.Pid
+}
+
+// runSecurityHelperOutput is runSecurityHelper, returning the helper's
+// output too.
+func runSecurityHelperOutput(t *testing.T, action, arg string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
+	cmd.Env = append(os.Environ(), securityHelperEnv+"="+action)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "helper %s: %s", action, out)
+	return cmd.Process.Pid, string(out)
 }
 
 // realTempDir is t.TempDir() with symlinks resolved: the kernel reports
@@ -572,4 +619,57 @@ func TestMagicWrite(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"elf", "pw", "wv"}, got)
+}
+
+func TestMemProtAlert(t *testing.T) {
+	sink := capture(t, "mem_prot_alert")
+	file := filepath.Join(realTempDir(t), "mapped")
+	require.NoError(t, os.WriteFile(file, make([]byte, 4096), 0o644))
+	pid, out := runSecurityHelperOutput(t, "mprotects", file)
+	addrs := map[string]int64{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		name, addr, _ := strings.Cut(line, " ")
+		n, err := strconv.ParseInt(addr, 10, 64)
+		require.NoError(t, err, "helper output %q", out)
+		addrs[name] = n
+	}
+	alertAt := func(name string) plog.LogRecord {
+		return waitFor(t, sink, "mem_prot_alert of "+name, func(r plog.LogRecord) bool {
+			return isEventOf(r, "mem_prot_alert", pid) && arg(r, "addr").Int() == addrs[name]
+		})
+	}
+	st := stat(t, file)
+
+	rec := alertAt("wx")
+	assert.Equal(t, "Mmaped region with W+E permissions!", arg(rec, "alert").Str())
+	assert.Equal(t, "PROT_READ|PROT_WRITE|PROT_EXEC", arg(rec, "prot").Str())
+	assert.Equal(t, int64(4096), arg(rec, "len").Int())
+	_, hasPath := rec.Attributes().Get(vigil.AttrArgPrefix + "pathname")
+	assert.False(t, hasPath, "an anonymous mapping has no file")
+
+	rec = alertAt("w2x")
+	assert.Equal(t, "Protection changed from W to E!", arg(rec, "alert").Str())
+	assert.Equal(t, "PROT_READ|PROT_EXEC", arg(rec, "prot").Str())
+	assert.Equal(t, "PROT_READ|PROT_WRITE", arg(rec, "prev_prot").Str())
+	assert.Equal(t, "mprotect", attr(rec, vigil.AttrSyscall).Str())
+
+	rec = alertAt("filewx")
+	assert.Equal(t, "Mmaped region with W+E permissions!", arg(rec, "alert").Str())
+	assert.Equal(t, file, arg(rec, "pathname").Str())
+	assertInodeArgs(t, rec, st)
+
+	rec = alertAt("filew2x")
+	assert.Equal(t, "Protection changed from W to E!", arg(rec, "alert").Str())
+	assert.Equal(t, file, arg(rec, "pathname").Str(), "the file of the mapping, found by its address")
+	assertInodeArgs(t, rec, st)
+
+	// four alerts, none for the range that was never writable
+	var n int
+	for _, r := range collected(sink) {
+		if isEventOf(r, "mem_prot_alert", pid) {
+			assert.NotEqual(t, addrs["x2x"], arg(r, "addr").Int(), "an executable range made executable again")
+			n++
+		}
+	}
+	assert.Equal(t, 4, n)
 }
