@@ -38,6 +38,7 @@ const (
 	eventSecurityRename     = uint32(vigil.IDSecurityInodeRename)
 	eventMagicWrite         = uint32(vigil.IDMagicWrite)
 	eventMemProtAlert       = uint32(vigil.IDMemProtAlert)
+	eventSocketDup          = uint32(vigil.IDSocketDup)
 )
 
 // VIGIL_DERIVED_* of c/wire.h.
@@ -49,6 +50,7 @@ const (
 	derivedRename        uint8 = 1 << 4
 	derivedMagicWrite    uint8 = 1 << 5
 	derivedMemProt       uint8 = 1 << 6
+	derivedSocketDup     uint8 = 1 << 7
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -72,6 +74,8 @@ var syscallDerived = map[uint32]derivedSource{
 	eventMagicWrite: {bit: derivedMagicWrite, syscalls: []uint32{1, 18, 20}},
 	// mmap, mprotect
 	eventMemProtAlert: {bit: derivedMemProt, syscalls: []uint32{9, 10}},
+	// dup2, dup3
+	eventSocketDup: {bit: derivedSocketDup, syscalls: []uint32{33, 292}},
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

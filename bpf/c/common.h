@@ -314,6 +314,21 @@ static __always_inline void put_str_kernel(struct record *r, __u32 *off, __u8 id
 	*off += 4 + n;
 }
 
+/* put_bytes_kernel sends len bytes of kernel (or stack) memory. */
+static __always_inline void put_bytes_kernel(struct record *r, __u32 *off, __u8 idx, const void *ptr, __u32 len)
+{
+	if (!arg_begin(r, off, idx, VIGIL_KIND_BYTES, 4))
+		return;
+	__u32 max = room(*off, SOCKADDR_MAX);
+
+	if (len > max)
+		len = max;
+	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, ptr))
+		len = 0;
+	put_u32_at(r, *off, len);
+	*off += 4 + len;
+}
+
 /* put_bytes_user sends len bytes of user memory (a sockaddr). */
 static __always_inline void put_bytes_user(struct record *r, __u32 *off, __u8 idx, const void *ptr, __u32 len)
 {

@@ -35,6 +35,8 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
  */
 static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
 {
+	if (ret < 0)
+		return;
 	struct file *f = fd_file(t, ret);
 	struct record *r = scratch_record();
 
@@ -93,11 +95,11 @@ static __noinline void emit_socket_connect(struct task_struct *t, __u32 nr, long
  * call takes none, as for a bind mount). a: dev_name, dir_name, type,
  * flags.
  */
-static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, const __u64 *a, bool compat)
+static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
 {
 	struct record *r = scratch_record();
 
-	if (!r)
+	if (ret != 0 || !r)
 		return;
 	__u32 off = begin_record(r, t, VIGIL_EVENT_security_sb_mount, nr, compat);
 
@@ -165,11 +167,11 @@ static __always_inline void put_path_at(struct record *r, __u32 *off, __u8 idx, 
  * to (see put_user_path_at for what stays as written). a: rename takes
  * (old, new); the others (olddirfd, old, newdirfd, new).
  */
-static __noinline void emit_inode_rename(struct task_struct *t, __u32 nr, const __u64 *a, bool compat)
+static __noinline void emit_inode_rename(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
 {
 	struct record *r = scratch_record();
 
-	if (!r)
+	if (ret != 0 || !r)
 		return;
 	bool at = nr != 82;
 	__u32 off = begin_record(r, t, VIGIL_EVENT_security_inode_rename, nr, compat);
@@ -338,26 +340,116 @@ static __noinline void mem_prot_mprotect(struct task_struct *t, __u32 nr, long r
 	emit_mem_prot(t, nr, compat, ALERT_MPROTECT_W_TO_X, a[0], a[1], prot, was, f);
 }
 
-/* emit_derived emits the derived events of one syscall exit. */
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+/* The peer address of a socket as a struct sockaddr of its family, in
+ * sockaddr_storage's room. */
+union peer_addr {
+	struct {
+		__u16 family;
+		__be16 port;
+		__be32 addr;
+	} in;
+	struct {
+		__u16 family;
+		__be16 port;
+		__u32 flowinfo;
+		struct in6_addr addr;
+		__u32 scope_id;
+	} in6;
+	__u8 raw[SOCKADDR_MAX];
+};
+
+/* peer_sockaddr fills a with the address sk is connected to (AF_INET,
+ * AF_INET6: from the socket's common fields; AF_UNIX: the address the peer
+ * socket is bound to) and returns its length, 0 for other families. */
+static __always_inline __u32 peer_sockaddr(struct sock *sk, union peer_addr *a)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	a->in.family = family;
+	switch (family) {
+	case AF_INET:
+		a->in.port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		a->in.addr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		return 16; /* sizeof(struct sockaddr_in) */
+	case AF_INET6:
+		a->in6.port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+		a->in6.addr = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		return 28; /* sizeof(struct sockaddr_in6) */
+	case AF_UNIX: {
+		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
+		struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)peer, addr);
+		__u32 len = BPF_CORE_READ(ua, len);
+
+		if (!ua || len >= SOCKADDR_MAX)
+			return sizeof(a->in.family);
+		bpf_probe_read_kernel(a, len & (SOCKADDR_MAX - 1), &ua->name);
+		return len;
+	}
+	}
+	return 0;
+}
+
+/*
+ * socket_dup: dup2 or dup3 of a socket onto stdin, stdout or stderr, how a
+ * reverse shell wires itself to a connection. a: oldfd, newfd; ret is newfd
+ * on success.
+ */
+static __noinline void emit_socket_dup(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	int newfd = a[1];
+
+	if (newfd < 0 || newfd > 2 || ret != newfd)
+		return;
+	struct file *f = fd_file(t, newfd);
+
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	struct record *r = scratch_record();
+
+	if (!r)
+		return;
+	struct socket *sock = BPF_CORE_READ(f, private_data);
+	union peer_addr addr = {};
+	__u32 len = peer_sockaddr(BPF_CORE_READ(sock, sk), &addr);
+	__u32 off = begin_record(r, t, VIGIL_EVENT_socket_dup, nr, compat);
+
+	put_int(r, &off, VIGIL_ARG_socket_dup__oldfd, (int)a[0]);
+	put_int(r, &off, VIGIL_ARG_socket_dup__newfd, newfd);
+	put_bytes_kernel(r, &off, VIGIL_ARG_socket_dup__remote_addr, &addr, len);
+	submit(r->data, off);
+}
+
+/*
+ * emit_derived emits the derived event of one syscall exit. A syscall feeds
+ * at most one derived event (bpf/spec.go checks), so one handler runs: the
+ * else-if chain gives the verifier one path per handler to walk, where
+ * independent checks would multiply them past its budget.
+ */
 static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
 {
 	if (derived & VIGIL_DERIVED_MAGIC_WRITE)
 		emit_magic_write(t, nr, ret, a, compat);
-	if ((derived & VIGIL_DERIVED_MEM_PROT) && nr == 9)
+	else if ((derived & VIGIL_DERIVED_MEM_PROT) && nr == 9)
 		mem_prot_mmap(t, nr, ret, a, compat);
-	if ((derived & VIGIL_DERIVED_MEM_PROT) && nr == 10)
+	else if (derived & VIGIL_DERIVED_MEM_PROT)
 		mem_prot_mprotect(t, nr, ret, a, compat);
-	if ((derived & VIGIL_DERIVED_FILE_OPEN) && ret >= 0)
+	else if (derived & VIGIL_DERIVED_SOCKET_DUP)
+		emit_socket_dup(t, nr, ret, a, compat);
+	else if (derived & VIGIL_DERIVED_FILE_OPEN)
 		emit_file_open(t, nr, ret, a, compat);
-	if (derived & VIGIL_DERIVED_SOCKET_CONNECT)
+	else if (derived & VIGIL_DERIVED_SOCKET_CONNECT)
 		emit_socket_connect(t, nr, ret, a, compat);
-	if ((derived & VIGIL_DERIVED_SB_MOUNT) && ret == 0)
-		emit_sb_mount(t, nr, a, compat);
-	if (derived & VIGIL_DERIVED_KERNEL_READ)
+	else if (derived & VIGIL_DERIVED_SB_MOUNT)
+		emit_sb_mount(t, nr, ret, a, compat);
+	else if (derived & VIGIL_DERIVED_KERNEL_READ)
 		emit_kernel_read_module(t, nr, ret, a, compat);
-	if ((derived & VIGIL_DERIVED_RENAME) && ret == 0)
-		emit_inode_rename(t, nr, a, compat);
+	else if (derived & VIGIL_DERIVED_RENAME)
+		emit_inode_rename(t, nr, ret, a, compat);
 }
 
 #endif /* VIGIL_SECURITY_H */

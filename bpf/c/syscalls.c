@@ -202,15 +202,14 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr,
 	sc = native_syscall(sc, &nr, compat);
 	if (!sc)
 		return 0;
+	struct saved_args a;
+
 	if (!(sc->selected & VIGIL_SELECTED)) {
 		/* derived events only: nothing was saved at entry */
-		struct saved_args a;
-
 		if (!in_scope(t))
 			return 0;
 		read_args(regs, btf, compat, &a);
-		emit_derived(t, sc->derived, nr, ret, a.a, compat);
-		return 0;
+		goto derived;
 	}
 	if (is_exec(nr)) {
 		struct record *r = bpf_map_lookup_elem(&pending_exec, &tid);
@@ -236,16 +235,19 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr,
 	if (!s)
 		return 0;
 	struct record *r = scratch_record();
-	if (r && (sc->selected & VIGIL_SELECTED)) {
+	if (r) {
 		__u32 off = begin_record(r, t, nr, nr, compat);
 
 		HDR(r)->retval = ret;
 		put_args(r, &off, sc, s, compat);
 		submit(r->data, off);
 	}
-	if (sc->derived)
-		emit_derived(t, sc->derived, nr, ret, s->a, compat);
+	a = *s;
 	bpf_map_delete_elem(&pending_args, &tid);
+derived:
+	/* one call site: the verifier walks the handlers once per path here */
+	if (sc->derived)
+		emit_derived(t, sc->derived, nr, ret, a.a, compat);
 	return 0;
 }
 

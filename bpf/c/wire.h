@@ -53,6 +53,7 @@
 #define VIGIL_EVENT_security_socket_connect 735
 #define VIGIL_EVENT_security_sb_mount 739
 #define VIGIL_EVENT_security_kernel_read_file 742
+#define VIGIL_EVENT_socket_dup 748
 #define VIGIL_EVENT_security_inode_rename 767
 
 /*
@@ -129,6 +130,10 @@
 #define VIGIL_ARG_security_kernel_read_file__type 3
 #define VIGIL_ARG_security_kernel_read_file__ctime 4
 
+#define VIGIL_ARG_socket_dup__oldfd 0
+#define VIGIL_ARG_socket_dup__newfd 1
+#define VIGIL_ARG_socket_dup__remote_addr 2
+
 #define VIGIL_ARG_security_inode_rename__old_path 0
 #define VIGIL_ARG_security_inode_rename__new_path 1
 
@@ -169,6 +174,7 @@
 #define VIGIL_DERIVED_RENAME 16        /* security_inode_rename: rename, renameat, renameat2 */
 #define VIGIL_DERIVED_MAGIC_WRITE 32   /* magic_write: write, pwrite64, writev */
 #define VIGIL_DERIVED_MEM_PROT 64      /* mem_prot_alert: mmap, mprotect */
+#define VIGIL_DERIVED_SOCKET_DUP 128   /* socket_dup: dup2, dup3 */
 
 /* Per-syscall configuration: the value of the syscalls array map. */
 struct vigil_syscall {

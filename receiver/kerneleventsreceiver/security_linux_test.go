@@ -244,6 +244,27 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return nil
 	},
+	// connect to arg "network address" and make the socket stdout with
+	// dup2 (tcp) or stderr with dup3 (unix)
+	"dup-socket": func(arg string) error {
+		network, address, _ := strings.Cut(arg, " ")
+		c, err := net.Dial(network, address)
+		if err != nil {
+			return err
+		}
+		f, err := c.(interface{ File() (*os.File, error) }).File()
+		if err != nil {
+			return err
+		}
+		nr, newfd := uintptr(unix.SYS_DUP2), uintptr(1)
+		if network == "unix" {
+			nr, newfd = unix.SYS_DUP3, 2
+		}
+		if _, _, errno := unix.Syscall(nr, f.Fd(), newfd, 0); errno != 0 {
+			return errno
+		}
+		return nil
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -672,4 +693,38 @@ func TestMemProtAlert(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 4, n)
+}
+
+func TestSocketDup(t *testing.T) {
+	sink := capture(t, "socket_dup")
+	tests := []struct {
+		network, addr, syscall string
+		newfd                  int64
+		want                   func(ln net.Listener) map[string]any
+	}{
+		{"tcp4", "127.0.0.1:0", "dup2", 1, func(ln net.Listener) map[string]any {
+			return map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}
+		}},
+		{"unix", filepath.Join(realTempDir(t), "sock"), "dup3", 2, func(ln net.Listener) map[string]any {
+			return map[string]any{"sa_family": "AF_UNIX", "sun_path": ln.Addr().String()}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.network, func(t *testing.T) {
+			ln, err := net.Listen(tt.network, tt.addr)
+			require.NoError(t, err)
+			defer ln.Close()
+			go func() {
+				if c, err := ln.Accept(); err == nil {
+					c.Close()
+				}
+			}()
+			pid := runSecurityHelper(t, "dup-socket", tt.network+" "+ln.Addr().String())
+			rec := waitFor(t, sink, "dup of the socket", func(r plog.LogRecord) bool { return isEventOf(r, "socket_dup", pid) })
+			assert.Equal(t, tt.newfd, arg(rec, "newfd").Int())
+			assert.GreaterOrEqual(t, arg(rec, "oldfd").Int(), int64(3))
+			assert.Equal(t, tt.want(ln), arg(rec, "remote_addr").Map().AsRaw())
+			assert.Equal(t, tt.syscall, attr(rec, vigil.AttrSyscall).Str())
+		})
+	}
 }
