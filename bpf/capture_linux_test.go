@@ -636,7 +636,6 @@ func TestLoadOptionErrors(t *testing.T) {
 	}{
 		{"no events", Options{}},
 		{"unknown event", Options{Events: []uint32{99999}}},
-		{"event not captured yet", Options{Events: []uint32{728}}}, // cgroup_mkdir
 		{"ring not a power of two", Options{Events: []uint32{2}, RingBufferBytes: 3 << 20}},
 		{"ring smaller than a page", Options{Events: []uint32{2}, RingBufferBytes: 1024}},
 		{"negative wake-up", Options{Events: []uint32{2}, WakeupEvents: -1}},

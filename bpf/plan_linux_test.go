@@ -27,7 +27,7 @@ func TestPlanDerived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{schedHooks[eventSchedProcessExec]}) {
+	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{ownHooks[eventSchedProcessExec]}) {
 		t.Errorf("security_bprm_check alone: exec bits %#x, hooks %v", p.exec, p.hooks)
 	}
 	p, err = planFor(&Options{Events: []uint32{eventSecurityBprmCheck, eventSchedProcessExec}})

@@ -53,10 +53,12 @@ type hook struct {
 var (
 	hookSysEnter = hook{"sys_enter", vigilProgTpBtfSysEnter, vigilProgRawTpSysEnter}
 	hookSysExit  = hook{"sys_exit", vigilProgTpBtfSysExit, vigilProgRawTpSysExit}
-	schedHooks   = map[uint32]hook{
+	// ownHooks are the events with programs of their own (scheduler, cgroup).
+	ownHooks = map[uint32]hook{
 		eventSchedProcessFork: {"sched_process_fork", vigilProgTpBtfSchedProcessFork, vigilProgRawTpSchedProcessFork},
 		eventSchedProcessExec: {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
 		eventSchedProcessExit: {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
+		eventCgroupMkdir:      {"cgroup_mkdir", vigilProgTpBtfCgroupMkdir, vigilProgRawTpCgroupMkdir},
 	}
 	// execEvents are the events of the sched_process_exec program, and the
 	// EXEC_EMIT_* bit of each.
@@ -98,12 +100,12 @@ func planFor(opts *Options) (*plan, error) {
 		}
 		if bit, ok := execEvents[id]; ok {
 			p.exec |= bit
-			if !slices.Contains(p.hooks, schedHooks[eventSchedProcessExec]) {
-				p.hooks = append(p.hooks, schedHooks[eventSchedProcessExec])
+			if !slices.Contains(p.hooks, ownHooks[eventSchedProcessExec]) {
+				p.hooks = append(p.hooks, ownHooks[eventSchedProcessExec])
 			}
 			continue
 		}
-		if h, sched := schedHooks[id]; sched {
+		if h, own := ownHooks[id]; own {
 			if !slices.Contains(p.hooks, h) {
 				p.hooks = append(p.hooks, h)
 			}

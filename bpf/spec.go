@@ -20,11 +20,12 @@ const (
 	specSockaddrLenP uint8 = 8
 )
 
-// Scheduler events, captured by their own programs.
+// Scheduler and cgroup events, captured by their own programs.
 const (
 	eventSchedProcessFork = uint32(vigil.IDSchedProcessFork)
 	eventSchedProcessExec = uint32(vigil.IDSchedProcessExec)
 	eventSchedProcessExit = uint32(vigil.IDSchedProcessExit)
+	eventCgroupMkdir      = uint32(vigil.IDCgroupMkdir)
 )
 
 // Derived events: Tracee takes them from LSM hooks and kprobes; here the
@@ -158,7 +159,7 @@ func supported(id uint32) (*vigil.EventDef, bool) {
 		return nil, false
 	}
 	switch id {
-	case eventSchedProcessFork, eventSchedProcessExec, eventSchedProcessExit, eventSecurityBprmCheck:
+	case eventSchedProcessFork, eventSchedProcessExec, eventSchedProcessExit, eventSecurityBprmCheck, eventCgroupMkdir:
 		return d, true
 	}
 	if _, ok := syscallDerived[id]; ok {

@@ -100,11 +100,13 @@ const (
 	vigilMapScratch                = "scratch"
 	vigilMapSyscalls               = "syscalls"
 	vigilMapWritableRanges         = "writable_ranges"
+	vigilProgRawTpCgroupMkdir      = "raw_tp_cgroup_mkdir"
 	vigilProgRawTpSchedProcessExec = "raw_tp_sched_process_exec"
 	vigilProgRawTpSchedProcessExit = "raw_tp_sched_process_exit"
 	vigilProgRawTpSchedProcessFork = "raw_tp_sched_process_fork"
 	vigilProgRawTpSysEnter         = "raw_tp_sys_enter"
 	vigilProgRawTpSysExit          = "raw_tp_sys_exit"
+	vigilProgTpBtfCgroupMkdir      = "tp_btf_cgroup_mkdir"
 	vigilProgTpBtfSchedProcessExec = "tp_btf_sched_process_exec"
 	vigilProgTpBtfSchedProcessExit = "tp_btf_sched_process_exit"
 	vigilProgTpBtfSchedProcessFork = "tp_btf_sched_process_fork"
@@ -160,11 +162,13 @@ type vigilSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilProgramSpecs struct {
+	RawTpCgroupMkdir      *ebpf.ProgramSpec `ebpf:"raw_tp_cgroup_mkdir"`
 	RawTpSchedProcessExec *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_exec"`
 	RawTpSchedProcessExit *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_exit"`
 	RawTpSchedProcessFork *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_fork"`
 	RawTpSysEnter         *ebpf.ProgramSpec `ebpf:"raw_tp_sys_enter"`
 	RawTpSysExit          *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit"`
+	TpBtfCgroupMkdir      *ebpf.ProgramSpec `ebpf:"tp_btf_cgroup_mkdir"`
 	TpBtfSchedProcessExec *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_exec"`
 	TpBtfSchedProcessExit *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_exit"`
 	TpBtfSchedProcessFork *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_fork"`
@@ -269,11 +273,13 @@ type vigilVariables struct {
 //
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilPrograms struct {
+	RawTpCgroupMkdir      *ebpf.Program `ebpf:"raw_tp_cgroup_mkdir"`
 	RawTpSchedProcessExec *ebpf.Program `ebpf:"raw_tp_sched_process_exec"`
 	RawTpSchedProcessExit *ebpf.Program `ebpf:"raw_tp_sched_process_exit"`
 	RawTpSchedProcessFork *ebpf.Program `ebpf:"raw_tp_sched_process_fork"`
 	RawTpSysEnter         *ebpf.Program `ebpf:"raw_tp_sys_enter"`
 	RawTpSysExit          *ebpf.Program `ebpf:"raw_tp_sys_exit"`
+	TpBtfCgroupMkdir      *ebpf.Program `ebpf:"tp_btf_cgroup_mkdir"`
 	TpBtfSchedProcessExec *ebpf.Program `ebpf:"tp_btf_sched_process_exec"`
 	TpBtfSchedProcessExit *ebpf.Program `ebpf:"tp_btf_sched_process_exit"`
 	TpBtfSchedProcessFork *ebpf.Program `ebpf:"tp_btf_sched_process_fork"`
@@ -283,11 +289,13 @@ type vigilPrograms struct {
 
 func (p *vigilPrograms) Close() error {
 	return _VigilClose(
+		p.RawTpCgroupMkdir,
 		p.RawTpSchedProcessExec,
 		p.RawTpSchedProcessExit,
 		p.RawTpSchedProcessFork,
 		p.RawTpSysEnter,
 		p.RawTpSysExit,
+		p.TpBtfCgroupMkdir,
 		p.TpBtfSchedProcessExec,
 		p.TpBtfSchedProcessExit,
 		p.TpBtfSchedProcessFork,

@@ -6,6 +6,7 @@
  */
 #include "syscalls.c"
 #include "sched.c"
+#include "cgroup.c"
 
 /* GPL: the ring buffer and probe_read helpers are GPL-only. */
 char LICENSE[] SEC("license") = "GPL";

@@ -48,6 +48,7 @@
 #define VIGIL_EVENT_sched_process_exit 715
 #define VIGIL_EVENT_mem_prot_alert 723
 #define VIGIL_EVENT_magic_write 726
+#define VIGIL_EVENT_cgroup_mkdir 728
 #define VIGIL_EVENT_security_bprm_check 730
 #define VIGIL_EVENT_security_file_open 731
 #define VIGIL_EVENT_security_socket_connect 735
@@ -101,6 +102,10 @@
 #define VIGIL_ARG_magic_write__bytes 1
 #define VIGIL_ARG_magic_write__dev 2
 #define VIGIL_ARG_magic_write__inode 3
+
+#define VIGIL_ARG_cgroup_mkdir__cgroup_id 0
+#define VIGIL_ARG_cgroup_mkdir__cgroup_path 1
+#define VIGIL_ARG_cgroup_mkdir__hierarchy_id 2
 
 #define VIGIL_ARG_security_bprm_check__pathname 0
 #define VIGIL_ARG_security_bprm_check__dev 1

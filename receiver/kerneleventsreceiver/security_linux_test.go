@@ -265,6 +265,18 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return nil
 	},
+	// create the cgroup directory arg, print its inode number, remove it
+	"cgroup-mkdir": func(dir string) error {
+		if err := unix.Mkdir(dir, 0o755); err != nil {
+			return err
+		}
+		var st unix.Stat_t
+		if err := unix.Stat(dir, &st); err != nil {
+			return err
+		}
+		fmt.Println(st.Ino)
+		return unix.Rmdir(dir)
+	},
 	// open arg, unlink it, and open it again through /proc/self/fd
 	"open-deleted": func(path string) error {
 		fd, err := unix.Open(path, unix.O_RDONLY, 0)
@@ -727,4 +739,55 @@ func TestSocketDup(t *testing.T) {
 			assert.Equal(t, tt.syscall, attr(rec, vigil.AttrSyscall).Str())
 		})
 	}
+}
+
+// cgroupHierarchy returns the hierarchy id of a cgroup v1 controller from
+// /proc/cgroups, or false when it is not mounted as one.
+func cgroupHierarchy(t *testing.T, controller string) (int64, bool) {
+	data, err := os.ReadFile("/proc/cgroups")
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == controller {
+			id, err := strconv.ParseInt(f[1], 10, 64)
+			return id, err == nil && id != 0
+		}
+	}
+	return 0, false
+}
+
+func TestCgroupMkdir(t *testing.T) {
+	sink := capture(t, "cgroup_mkdir")
+	name := fmt.Sprintf("vigil-test-%d", os.Getpid())
+	tests := []struct {
+		name, root string
+		hierarchy  func(t *testing.T) (int64, bool)
+	}{
+		// the unified (v2) hierarchy is number 0
+		{"v2", "/sys/fs/cgroup/unified", func(*testing.T) (int64, bool) { return 0, true }},
+		{"v1 pids", "/sys/fs/cgroup/pids", func(t *testing.T) (int64, bool) { return cgroupHierarchy(t, "pids") }},
+		{"v2 at the top", "/sys/fs/cgroup", func(*testing.T) (int64, bool) { return 0, true }},
+	}
+	ran := 0
+	for _, tt := range tests {
+		var fs unix.Statfs_t
+		if err := unix.Statfs(tt.root, &fs); err != nil || (fs.Type != unix.CGROUP2_SUPER_MAGIC && fs.Type != unix.CGROUP_SUPER_MAGIC) {
+			continue // not a cgroup mount on this machine
+		}
+		hierarchy, ok := tt.hierarchy(t)
+		if !ok {
+			continue
+		}
+		ran++
+		t.Run(tt.name, func(t *testing.T) {
+			pid, out := runSecurityHelperOutput(t, "cgroup-mkdir", filepath.Join(tt.root, name))
+			ino, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+			require.NoError(t, err, "helper output %q", out)
+			rec := waitFor(t, sink, "cgroup_mkdir", func(r plog.LogRecord) bool { return isEventOf(r, "cgroup_mkdir", pid) })
+			assert.Equal(t, "/"+name, arg(rec, "cgroup_path").Str())
+			assert.Equal(t, ino, arg(rec, "cgroup_id").Int())
+			assert.Equal(t, hierarchy, arg(rec, "hierarchy_id").Int())
+		})
+	}
+	require.NotZero(t, ran, "no cgroup hierarchy to create a cgroup in")
 }
