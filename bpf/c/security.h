@@ -26,6 +26,28 @@ static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 	return f;
 }
 
+#define AT_FDCWD -100
+
+/* put_path_at sends the absolute form of the user path name relative to
+ * dirfd, as the *at() syscalls take them; AT_FDCWD is the cwd. */
+static __always_inline void put_path_at(struct record *r, __u32 *off, __u8 idx, struct task_struct *t, int dirfd,
+					const char *name)
+{
+	struct dentry *d;
+	struct vfsmount *m;
+
+	if (dirfd == AT_FDCWD) {
+		d = BPF_CORE_READ(t, fs, pwd.dentry);
+		m = BPF_CORE_READ(t, fs, pwd.mnt);
+	} else {
+		struct file *f = fd_file(t, dirfd);
+
+		d = BPF_CORE_READ(f, f_path.dentry);
+		m = BPF_CORE_READ(f, f_path.mnt);
+	}
+	put_user_path_at(r, off, idx, d, m, name);
+}
+
 /*
  * security_file_open: a successful open. The file is the one the call
  * installed at the returned fd, so its path is the one the kernel resolved
@@ -91,9 +113,9 @@ static __noinline void emit_socket_connect(struct task_struct *t, __u32 nr, long
 
 /*
  * security_sb_mount: a successful mount, with the caller's arguments as it
- * passed them (path is the mount point as given; type is empty where the
- * call takes none, as for a bind mount). a: dev_name, dir_name, type,
- * flags.
+ * passed them, except the mount point, made absolute against the cwd like
+ * the kernel resolved it (see put_user_path_at). type is empty where the
+ * call takes none, as for a bind mount. a: dev_name, dir_name, type, flags.
  */
 static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
 {
@@ -104,7 +126,7 @@ static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, long ret, 
 	__u32 off = begin_record(r, t, VIGIL_EVENT_security_sb_mount, nr, compat);
 
 	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__dev_name, (void *)a[0]);
-	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__path, (void *)a[1]);
+	put_path_at(r, &off, VIGIL_ARG_security_sb_mount__path, t, AT_FDCWD, (void *)a[1]);
 	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__type, (void *)a[2]);
 	put_uint(r, &off, VIGIL_ARG_security_sb_mount__flags, compat ? (__u32)a[3] : a[3]);
 	submit(r->data, off);
@@ -137,28 +159,6 @@ static __noinline void emit_kernel_read_module(struct task_struct *t, __u32 nr, 
 	put_int(r, &off, VIGIL_ARG_security_kernel_read_file__type, READING_MODULE);
 	put_uint(r, &off, VIGIL_ARG_security_kernel_read_file__ctime, inode_ctime(ino));
 	submit(r->data, off);
-}
-
-#define AT_FDCWD -100
-
-/* put_path_at sends the absolute form of the user path name relative to
- * dirfd, as the *at() syscalls take them; AT_FDCWD is the cwd. */
-static __always_inline void put_path_at(struct record *r, __u32 *off, __u8 idx, struct task_struct *t, int dirfd,
-					const char *name)
-{
-	struct dentry *d;
-	struct vfsmount *m;
-
-	if (dirfd == AT_FDCWD) {
-		d = BPF_CORE_READ(t, fs, pwd.dentry);
-		m = BPF_CORE_READ(t, fs, pwd.mnt);
-	} else {
-		struct file *f = fd_file(t, dirfd);
-
-		d = BPF_CORE_READ(f, f_path.dentry);
-		m = BPF_CORE_READ(f, f_path.mnt);
-	}
-	put_user_path_at(r, off, idx, d, m, name);
 }
 
 /*

@@ -115,7 +115,8 @@ var securityActions = map[string]func(arg string) error{
 		}
 		return c.Close()
 	},
-	// in a new mount namespace, mount a tmpfs on arg
+	// in a new mount namespace, mount a tmpfs on arg, named relative to
+	// the cwd
 	"mount-tmpfs": func(dir string) error {
 		runtime.LockOSThread()
 		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
@@ -124,7 +125,10 @@ var securityActions = map[string]func(arg string) error{
 		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 			return err
 		}
-		return unix.Mount("vigil-tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m")
+		if err := unix.Chdir(filepath.Dir(dir)); err != nil {
+			return err
+		}
+		return unix.Mount("vigil-tmpfs", filepath.Base(dir), "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "size=1m")
 	},
 	// finit_module on the file arg, which is no module: the kernel reads
 	// it and refuses it
@@ -559,7 +563,7 @@ func TestSecuritySbMount(t *testing.T) {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "type").Str() == "tmpfs"
 	})
 	assert.Equal(t, "vigil-tmpfs", arg(rec, "dev_name").Str())
-	assert.Equal(t, dir, arg(rec, "path").Str())
+	assert.Equal(t, dir, arg(rec, "path").Str(), "made absolute against the cwd")
 	assert.Equal(t, int64(unix.MS_NOSUID|unix.MS_NODEV), arg(rec, "flags").Int())
 	assert.Equal(t, "mount", attr(rec, vigil.AttrSyscall).Str())
 
