@@ -440,6 +440,23 @@ func TestSecurityFileOpen(t *testing.T) {
 	}
 }
 
+// TestSecurityFileOpenWithOpenat selects openat too: each call then makes
+// both records, the derived one from the arguments saved for the other.
+func TestSecurityFileOpenWithOpenat(t *testing.T) {
+	sink := capture(t, "openat", "security_file_open")
+	dir := realTempDir(t)
+	file := filepath.Join(dir, "sub", "file")
+	writeFile(t, file)
+	pid := runSecurityHelper(t, "openat-dirfd", dir)
+	rec := waitFor(t, sink, "security_file_open of sub/file", fileOpenOf(sink, pid, "sub/file"))
+	assert.Equal(t, file, arg(rec, "pathname").Str())
+	open := waitFor(t, sink, "openat of sub/file", func(r plog.LogRecord) bool {
+		return isEventOf(r, "openat", pid) && arg(r, "pathname").Str() == "sub/file"
+	})
+	assert.Equal(t, "O_RDONLY", arg(open, "flags").Str())
+	assert.GreaterOrEqual(t, attr(open, vigil.AttrReturnValue).Int(), int64(3))
+}
+
 // securityOpenClose opens and closes a file b.N times.
 func securityOpenClose(b *testing.B) {
 	for i := 0; i < b.N; i++ {
