@@ -303,18 +303,15 @@ var securityActions = map[string]func(arg string) error{
 // returns its pid.
 func runSecurityHelper(t *testing.T, action, arg string) int {
 	t.Helper()
-	require.Contains(t, securityActions, action)
-	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
-	cmd.Env = append(os.Environ(), securityHelperEnv+"="+action)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "helper %s: %s", action, out)
-	return cmd.Process.Pid
+	pid, _ := runSecurityHelperOutput(t, action, arg)
+	return pid
 }
 
 // runSecurityHelperOutput is runSecurityHelper, returning the helper's
 // output too.
 func runSecurityHelperOutput(t *testing.T, action, arg string) (int, string) {
 	t.Helper()
+	require.Contains(t, securityActions, action)
 	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
 	cmd.Env = append(os.Environ(), securityHelperEnv+"="+action)
 	out, err := cmd.CombinedOutput()
