@@ -1,0 +1,81 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestDerivedEventsBothModes checks derived events in both attach modes: the
+// raw_tracepoint programs read the exit registers with probe reads, the
+// tp_btf ones with plain loads, and each feeds the derived events from
+// saved arguments (syscall selected too) or from those registers (derived
+// event alone).
+func TestDerivedEventsBothModes(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(file, link); err != nil {
+		t.Fatal(err)
+	}
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	realTrue, err := filepath.EvalSymlinks(truePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		for _, withSyscalls := range []bool{false, true} {
+			name := mode + "/derived_only"
+			events := []uint32{eventSecurityFileOpen, eventSecurityBprmCheck}
+			if withSyscalls {
+				name = mode + "/with_openat_and_exec"
+				events = append(events, 257, eventSchedProcessExec)
+			}
+			t.Run(name, func(t *testing.T) {
+				c := startCapture(t, Options{Events: events, ExcludeTGIDs: []uint32{self()}}, mode)
+				pid := runHelperCmd(t, "openat", link)
+				ev := c.await(t, "security_file_open", func(e *Event) bool {
+					return from(pid, eventSecurityFileOpen)(e) && argStr(t, e, 5) == link
+				})
+				if got := argStr(t, ev, 0); got != file {
+					t.Errorf("pathname %q, want %q", got, file)
+				}
+				if ev.Syscall != 257 {
+					t.Errorf("syscall %d, want openat (257)", ev.Syscall)
+				}
+				// the openat record comes exactly when selected, before the
+				// derived one
+				sawOpenat := false
+				for _, e := range c.before(ev) {
+					sawOpenat = sawOpenat || from(pid, 257)(&e)
+				}
+				if sawOpenat != withSyscalls {
+					t.Errorf("openat record seen: %v, selected: %v", sawOpenat, withSyscalls)
+				}
+				cmd := exec.Command(truePath)
+				if err := cmd.Run(); err != nil {
+					t.Fatal(err)
+				}
+				bprm := c.await(t, "security_bprm_check", from(uint32(cmd.Process.Pid), eventSecurityBprmCheck))
+				if got, want := argStr(t, bprm, 0), realTrue; got != want {
+					t.Errorf("bprm pathname %q, want %q", got, want)
+				}
+				if withSyscalls {
+					c.await(t, "sched_process_exec", from(uint32(cmd.Process.Pid), eventSchedProcessExec))
+				}
+			})
+		}
+	}
+}
