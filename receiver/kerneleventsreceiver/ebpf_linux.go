@@ -21,9 +21,11 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
-// processTreeEvents are always captured: the process tree needs them even
-// when the user selected none of them. Only selected events become records.
-var processTreeEvents = []vigil.EventID{vigil.IDSchedProcessFork, vigil.IDSchedProcessExec, vigil.IDSchedProcessExit}
+// trackingEvents are always captured: the process tree needs fork, exec and
+// exit, and the container resolver learns new cgroups from cgroup_mkdir
+// before their short-lived processes can vanish. Only selected events become
+// records.
+var trackingEvents = []vigil.EventID{vigil.IDSchedProcessFork, vigil.IDSchedProcessExec, vigil.IDSchedProcessExit, vigil.IDCgroupMkdir}
 
 // maxTrackedProcesses bounds the process tree (see proctree.New).
 const maxTrackedProcesses = 1 << 20
@@ -85,7 +87,7 @@ func (s *ebpfSource) options() bpf.Options {
 	for id := range s.selected {
 		ids[id] = true
 	}
-	for _, id := range processTreeEvents {
+	for _, id := range trackingEvents {
 		ids[id] = true
 	}
 	for id := range ids {
@@ -161,7 +163,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 			s.logger.Error("reading kernel events failed; capture stopped", zap.Error(err))
 			return
 		}
-		s.trackProcess(&ev)
+		s.track(&ev)
 		def, ok := vigil.LookupEventID(vigil.EventID(ev.EventID))
 		if !ok || !s.selected[def.ID] {
 			continue
@@ -187,10 +189,17 @@ func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {
 	}
 }
 
-// trackProcess keeps the process tree current from fork, exec and exit.
-func (s *ebpfSource) trackProcess(ev *bpf.Event) {
+// track keeps the process tree current from fork, exec and exit, and tells
+// the container resolver about new cgroups.
+func (s *ebpfSource) track(ev *bpf.Event) {
 	tree := s.builder.tree
 	switch vigil.EventID(ev.EventID) {
+	case vigil.IDCgroupMkdir:
+		// Only the unified (v2) hierarchy, id 0: event cgroup ids are v2
+		// ids, and a v1 hierarchy's ids are another numbering.
+		if argUint(ev, "cgroup_mkdir", "hierarchy_id") == 0 {
+			s.builder.containers.Learn(argUint(ev, "cgroup_mkdir", "cgroup_id"), argString(ev, "cgroup_mkdir", "cgroup_path"))
+		}
 	case vigil.IDSchedProcessFork:
 		childPID, childTID := argUint(ev, "sched_process_fork", "child_pid"), argUint(ev, "sched_process_fork", "child_tid")
 		if childPID != 0 && childPID == childTID { // a new process, not a new thread

@@ -107,6 +107,15 @@ func NewResolver(procRoot, cgroup2Root string) *Resolver {
 	}
 }
 
+// Learn records the path of a new cgroup (from a cgroup_mkdir event), so
+// events of its processes resolve even when they exit before being read.
+func (r *Resolver) Learn(cgroupID uint64, path string) {
+	r.mu.Lock()
+	r.byCgroup[cgroupID] = IDFromCgroupPath(path)
+	delete(r.unresolved, cgroupID)
+	r.mu.Unlock()
+}
+
 // Cgroup2Mount returns where the cgroup v2 (unified) hierarchy is mounted,
 // from mountinfo (normally /proc/self/mountinfo), or "".
 func Cgroup2Mount(mountinfo string) string {

@@ -107,3 +107,11 @@ func TestResolveGoneProcessThroughCgroupInode(t *testing.T) {
 	assert.Equal(t, id, r.ContainerID(ino, 12345))
 	assert.Equal(t, "", NewResolver(t.TempDir(), "").ContainerID(ino, 12345), "without the hierarchy it cannot be found")
 }
+
+func TestLearnFromCgroupMkdir(t *testing.T) {
+	r := NewResolver(t.TempDir(), "")
+	r.Learn(77, "/system.slice/docker-"+id+".scope")
+	r.Learn(78, "/user.slice")
+	assert.Equal(t, id, r.ContainerID(77, 1), "no /proc needed once learnt")
+	assert.Equal(t, "", r.ContainerID(78, 1))
+}
