@@ -116,7 +116,7 @@ func (c *Config) Validate() error {
 	if _, err := resolveEvents(c.Events); err != nil {
 		errs = append(errs, fmt.Errorf("events: %w", err))
 	} else if c.Source == SourceEBPF {
-		if err := checkCapturable(c.Events); err != nil {
+		if err := checkCapturable(c.Events, capturableEvents()); err != nil {
 			errs = append(errs, fmt.Errorf("events: %w", err))
 		}
 	}
@@ -193,8 +193,7 @@ func resolveEvents(names []string) ([]*vigil.EventDef, error) {
 // checkCapturable rejects events named one by one that the kernel side
 // cannot produce. Sets are not checked: they stand for "what there is", and
 // the eBPF source drops (and logs) their members it cannot capture.
-func checkCapturable(names []string) error {
-	capturable := capturableEvents()
+func checkCapturable(names []string, capturable map[vigil.EventID]bool) error {
 	var missing []string
 	for _, n := range names {
 		if d, ok := vigil.LookupEvent(n); ok && !capturable[d.ID] {
