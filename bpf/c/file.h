@@ -199,8 +199,9 @@ static __always_inline void put_user_path_at(struct record *r, __u32 *off, __u8 
 		len = max;
 	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
 		len = 0;
-	/* the root directory's path ends in "/" already */
-	if (len != 1 && len < max) {
+	/* the root directory's path ends in "/" already; an unreadable one
+	 * leaves the name relative rather than passing it off as absolute */
+	if (len > 1 && len < max) {
 		r->data[(*off + 4 + len) & REC_MASK] = '/';
 		len++;
 	}
