@@ -54,14 +54,14 @@ struct record {
 #define CAPTURE_ARGV (1 << 0)
 #define CAPTURE_ENV (1 << 1)
 
-volatile const __u32 cfg_filters = 0;       /* FILTER_*: which allow-lists are active */
-volatile const __u32 cfg_origin = ORIGIN_ANY;
-/* Events the sched_process_exec program emits: it serves both. */
+/* What the sched_process_exec program emits: it serves both events. */
 #define EXEC_EMIT_SCHED (1 << 0) /* sched_process_exec */
 #define EXEC_EMIT_BPRM (1 << 1)  /* security_bprm_check */
 
+volatile const __u32 cfg_filters = 0;       /* FILTER_*: which allow-lists are active */
+volatile const __u32 cfg_origin = ORIGIN_ANY;
 volatile const __u32 cfg_capture = CAPTURE_ARGV; /* CAPTURE_* for sched_process_exec */
-volatile const __u32 cfg_exec_events = EXEC_EMIT_SCHED;
+volatile const __u32 cfg_exec_events = EXEC_EMIT_SCHED; /* EXEC_EMIT_* */
 volatile const __u64 cfg_wakeup_events = 64;     /* force a wake-up after this many records per CPU */
 volatile const __u64 cfg_wakeup_bytes = 1 << 20; /* ... or when this much data waits */
 
