@@ -12,7 +12,12 @@ type EventID int32
 type ArgDef struct {
 	Name string
 	Type string
+
+	attrKey string // AttrArgPrefix + Name, built once
 }
+
+// AttrKey is the record attribute that holds the argument, "kernel.args.<name>".
+func (a *ArgDef) AttrKey() string { return a.attrKey }
 
 // EventDef describes one event of the catalog.
 type EventDef struct {
@@ -53,6 +58,9 @@ func init() {
 			panic("vigil: duplicate event id in catalog: " + d.Name)
 		}
 		d.recordName = EventNamePrefix + d.Name
+		for j := range d.Args {
+			d.Args[j].attrKey = AttrArgPrefix + d.Args[j].Name
+		}
 		eventsByName[d.Name] = d
 		eventsByID[d.ID] = d
 	}

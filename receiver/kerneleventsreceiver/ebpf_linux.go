@@ -44,7 +44,7 @@ type ebpfSource struct {
 	closed    bool
 	closeOnce sync.Once
 
-	builder recordBuilder
+	builder *recordBuilder
 	stop    chan struct{}
 }
 
@@ -103,7 +103,7 @@ func (s *ebpfSource) open() error {
 	if err := tree.SeedFromProc("/proc"); err != nil {
 		return fmt.Errorf("kernelevents: reading /proc for the process tree: %w", err)
 	}
-	s.builder = recordBuilder{tree: tree, containers: containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo"))}
+	s.builder = newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
 
 	probe, err := bpf.Load(s.options())
 	if err != nil {

@@ -21,6 +21,21 @@ import (
 type recordBuilder struct {
 	tree       *proctree.Tree
 	containers *containers.Resolver
+	// parsed memoises parsed integer arguments: flag values repeat, and
+	// rendering one costs allocations per record.
+	parsed map[parsedKey]string
+}
+
+type parsedKey struct {
+	event, arg string
+	value      uint64
+}
+
+// maxParsed bounds the memo; it is cleared when full.
+const maxParsed = 4096
+
+func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuilder {
+	return &recordBuilder{tree: tree, containers: res, parsed: make(map[parsedKey]string)}
 }
 
 // build fills lr from ev. def is ev's catalog entry.
@@ -80,14 +95,14 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 	attrs.PutBool(vigil.AttrContainerStarted, started)
 
 	var body strings.Builder
+	body.Grow(96) // most bodies fit: one allocation
 	body.WriteString(def.Name)
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		if int(arg.Index) >= len(def.Args) {
 			continue // the decoder checked bounds against the wire, not the catalog
 		}
-		ad := def.Args[arg.Index]
-		putArg(attrs, def.Name, ad, arg, &body)
+		b.putArg(attrs, def.Name, &def.Args[arg.Index], arg, &body)
 	}
 	if def.Syscall {
 		body.WriteString(" = ")
@@ -98,8 +113,8 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 
 // putArg stores one argument under kernel.args.<name> in its Tracee parsed
 // form, and adds the readable ones (strings and parsed flags) to the body.
-func putArg(attrs pcommon.Map, event string, ad vigil.ArgDef, arg *bpf.Arg, body *strings.Builder) {
-	key := vigil.AttrArgPrefix + ad.Name
+func (b *recordBuilder) putArg(attrs pcommon.Map, event string, ad *vigil.ArgDef, arg *bpf.Arg, body *strings.Builder) {
+	key := ad.AttrKey()
 	switch arg.Kind {
 	case bpf.ArgInt, bpf.ArgUint:
 		raw := arg.Uint
@@ -107,7 +122,7 @@ func putArg(attrs pcommon.Map, event string, ad vigil.ArgDef, arg *bpf.Arg, body
 			raw = uint64(arg.Int)
 		}
 		if form, ok := argparse.ForInt(event, ad.Name); ok {
-			s := form(raw)
+			s := b.parse(form, event, ad.Name, raw)
 			attrs.PutStr(key, s)
 			body.WriteByte(' ')
 			body.WriteString(s)
@@ -136,6 +151,20 @@ func putArg(attrs pcommon.Map, event string, ad vigil.ArgDef, arg *bpf.Arg, body
 		}
 		attrs.PutEmptyBytes(key).FromRaw(arg.Bytes)
 	}
+}
+
+// parse renders an integer argument in its parsed form, memoised.
+func (b *recordBuilder) parse(form argparse.IntForm, event, arg string, raw uint64) string {
+	k := parsedKey{event, arg, raw}
+	if s, ok := b.parsed[k]; ok {
+		return s
+	}
+	if len(b.parsed) >= maxParsed {
+		clear(b.parsed)
+	}
+	s := form(raw)
+	b.parsed[k] = s
+	return s
 }
 
 func putStrings(s pcommon.Slice, values []string) {

@@ -48,7 +48,7 @@ func BenchmarkRecordBuild(b *testing.B) {
 	}
 	tree := proctree.New(16)
 	tree.Exec(4242, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
-	rb := recordBuilder{tree: tree, containers: containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo"))}
+	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
 	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
 	if err != nil {
 		b.Fatal(err)
