@@ -36,9 +36,9 @@ struct path_walk {
 	bool complete; /* the walk reached a root, so the path is whole */
 };
 
-/* path_prepend writes "/" and the name of d before the path built so far;
- * false when it does not fit. */
-static __always_inline bool path_prepend(struct path_walk *w, struct dentry *d)
+/* path_prepend writes "/" (when slash) and the name of d before the path
+ * built so far; false when it does not fit. */
+static __always_inline bool path_prepend(struct path_walk *w, struct dentry *d, bool slash)
 {
 	struct qstr name = BPF_CORE_READ(d, d_name);
 	__u32 len = name.len & NAME_MASK;
@@ -48,8 +48,10 @@ static __always_inline bool path_prepend(struct path_walk *w, struct dentry *d)
 		return false;
 	pos -= len;
 	bpf_probe_read_kernel(&w->b->data[pos & (PATH_BUF - 1)], len, name.name);
-	pos--;
-	w->b->data[pos & (PATH_BUF - 1)] = '/';
+	if (slash) {
+		pos--;
+		w->b->data[pos & (PATH_BUF - 1)] = '/';
+	}
 	w->pos = pos;
 	return true;
 }
@@ -66,8 +68,10 @@ static long path_step(__u64 i, struct path_walk *w)
 
 	if (d != root && d == parent) {
 		/* the root of a tree attached nowhere, as the file of a memfd,
-		 * pipe or socket: its name ("memfd:x") is all there is */
-		w->complete = path_prepend(w, d);
+		 * pipe or socket: its name is all there is, and Tracee shows it
+		 * bare ("memfd:x", no leading slash); below such a root the path
+		 * built so far stands as it is */
+		w->complete = w->pos != PATH_BUF || path_prepend(w, d, false);
 		return 1;
 	}
 	if (d == root) {
@@ -84,7 +88,7 @@ static long path_step(__u64 i, struct path_walk *w)
 		w->vmnt = &mnt->mnt;
 		return 0;
 	}
-	if (!path_prepend(w, d))
+	if (!path_prepend(w, d, true))
 		return 1;
 	w->d = parent;
 	return 0;

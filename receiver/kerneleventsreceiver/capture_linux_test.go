@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,7 +230,7 @@ func TestCaptureMemfdExec(t *testing.T) {
 		return isEventOf(r, "sched_process_exec", pid) && arg(r, "cmdpath").Str() == fmt.Sprintf("/proc/self/fd/%d", fd)
 	})
 	assert.Equal(t, []any{"memfd-child"}, arg(ex, "argv").Slice().AsRaw())
-	assert.Contains(t, arg(ex, "pathname").Str(), "memfd:vigil-test")
+	assert.True(t, strings.HasPrefix(arg(ex, "pathname").Str(), "memfd:vigil-test"), "a memfd is named bare, as Tracee names it: %q", arg(ex, "pathname").Str())
 }
 
 func TestCaptureForkExitChain(t *testing.T) {
