@@ -56,8 +56,9 @@ build: tools
 	$(BUILDER) --config builder-config.yaml
 
 # Rebuild only when the distribution or the components' sources change: the
-# signatures are embedded, so they count as sources; tests are not built in.
-_build/vigilcol: builder-config.yaml go.mod go.sum $(shell git ls-files -- '*.go' '*.rego' ':(exclude)*_test.go' 2>/dev/null)
+# signatures and the BPF object are embedded, so they count as sources; tests
+# are not built in.
+_build/vigilcol: builder-config.yaml go.mod go.sum $(shell git ls-files -- '*.go' '*.rego' '*.o' ':(exclude)*_test.go' 2>/dev/null)
 	$(MAKE) build
 
 # Capturing kernel events needs root; sudo only when not root already.
