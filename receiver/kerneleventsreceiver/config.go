@@ -55,6 +55,10 @@ type Config struct {
 	FlushInterval time.Duration `mapstructure:"flush_interval"`
 	// OnUnavailable is "fail" (default) or "warn".
 	OnUnavailable string `mapstructure:"on_unavailable"`
+	// ProcPath is where the host's procfs is mounted: the process tree is
+	// seeded from it and container ids are read from it. Default "/proc";
+	// a pod mounting the host's procfs elsewhere names that path.
+	ProcPath string `mapstructure:"proc_path"`
 }
 
 // FileConfig configures the replay source.
@@ -95,6 +99,7 @@ func createDefaultConfig() component.Config {
 		BatchSize:      1024,
 		FlushInterval:  200 * time.Millisecond,
 		OnUnavailable:  OnUnavailableFail,
+		ProcPath:       "/proc",
 	}
 }
 
@@ -131,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OnUnavailable != OnUnavailableFail && c.OnUnavailable != OnUnavailableWarn {
 		errs = append(errs, fmt.Errorf("on_unavailable: %q is not one of %q, %q", c.OnUnavailable, OnUnavailableFail, OnUnavailableWarn))
+	}
+	if c.Source == SourceEBPF && !strings.HasPrefix(c.ProcPath, "/") {
+		errs = append(errs, fmt.Errorf("proc_path: %q must be an absolute path to a procfs mount", c.ProcPath))
 	}
 	errs = append(errs, c.Scope.validate()...)
 	return errors.Join(errs...)

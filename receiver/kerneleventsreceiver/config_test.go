@@ -44,6 +44,7 @@ func TestLoadConfig(t *testing.T) {
 		BatchSize:      256,
 		FlushInterval:  50 * time.Millisecond,
 		OnUnavailable:  OnUnavailableWarn,
+		ProcPath:       "/host/proc",
 	}, custom)
 
 	replay := loadConfig(t, "replay")
@@ -61,6 +62,7 @@ func TestValidateNamesTheField(t *testing.T) {
 			`scope.comms: "a-very-long-process-name"`,
 			"scope.pids: 0",
 			`on_unavailable: "ignore"`,
+			`proc_path: "host/proc" must be an absolute path`,
 		},
 		"file_without_path": {`file.path: required when source is "file"`},
 	}

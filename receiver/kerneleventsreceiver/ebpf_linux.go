@@ -100,10 +100,12 @@ func (s *ebpfSource) open() error {
 	// Seed before loading so no fork/exec between the two is missed for
 	// long: events read afterwards overwrite what the seed found.
 	tree := proctree.New(maxTrackedProcesses)
-	if err := tree.SeedFromProc("/proc"); err != nil {
-		return fmt.Errorf("kernelevents: reading /proc for the process tree: %w", err)
+	procPath := s.cfg.ProcPath
+	if err := tree.SeedFromProc(procPath); err != nil {
+		return fmt.Errorf("kernelevents: proc_path: reading %s for the process tree: %w", procPath, err)
 	}
-	s.builder = newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
+	// The cgroup hierarchy is where this process sees it mounted.
+	s.builder = newRecordBuilder(tree, containers.NewResolver(procPath, containers.Cgroup2Mount("/proc/self/mountinfo")))
 
 	probe, err := bpf.Load(s.options())
 	if err != nil {
