@@ -54,10 +54,13 @@ median() {
 
 r=$OUT/receiver.txt
 run receiver ./receiver/kerneleventsreceiver/ 'BenchmarkOpenatClose|BenchmarkGetppid|BenchmarkRecordBuild|BenchmarkSecurityFileOpen' -benchtime 300000x
+ratio "$r" workload-ns/op OpenatCloseOtherProcess/receiver OpenatCloseOtherProcess/baseline
 ratio "$r" ns/op OpenatClose/receiver OpenatClose/baseline
 ratio "$r" ns/op Getppid/receiver Getppid/baseline
 ratio "$r" ns/op SecurityFileOpen/receiver SecurityFileOpen/baseline
 median "$r" drops OpenatClose/receiver
+median "$r" drops OpenatCloseOtherProcess/receiver
+median "$r" records/s OpenatClose/receiver
 median "$r" records/s RecordBuild
 
 b=$OUT/bpf.txt

@@ -4,9 +4,14 @@ package kerneleventsreceiver
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -99,5 +104,77 @@ func BenchmarkGetppid(b *testing.B) {
 		startBenchReceiver(b, "default")
 		b.ResetTimer()
 		getppid(b)
+	})
+}
+
+// loopAction makes the test binary a separate workload process: it renames
+// itself loopComm (so a receiver can scope to it), runs n openat+close and
+// prints the nanoseconds per iteration.
+const (
+	loopAction = "openat-loop"
+	loopComm   = "vigil-loop"
+)
+
+func openatLoop(arg string) int {
+	n, err := strconv.Atoi(arg)
+	if err != nil {
+		return 2
+	}
+	if err := unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&[]byte(loopComm + "\x00")[0])), 0, 0, 0); err != nil {
+		return 2
+	}
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		fd, err := unix.Openat(unix.AT_FDCWD, "/etc/hostname", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return 1
+		}
+		unix.Close(fd)
+	}
+	fmt.Println(time.Since(start).Nanoseconds() / int64(n))
+	return 0
+}
+
+// runLoop runs the workload process and returns its ns per iteration.
+func runLoop(b *testing.B, n int) float64 {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$", strconv.Itoa(n))
+	cmd.Env = append(os.Environ(), helperEnv+"="+loopAction)
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("workload: %v", err)
+	}
+	ns, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		b.Fatalf("workload printed %q", out)
+	}
+	return ns
+}
+
+// BenchmarkOpenatCloseOtherProcess is the deployment's shape: the traced
+// workload is another process than the collector, as on a real node. Each
+// sub-benchmark times one workload run of b.N iterations (reported as
+// workload-ns/op); the receiver captures every openat of it into pdata.
+func BenchmarkOpenatCloseOtherProcess(b *testing.B) {
+	b.Run("baseline", func(b *testing.B) {
+		b.ReportMetric(runLoop(b, b.N), "workload-ns/op")
+	})
+	b.Run("receiver", func(b *testing.B) {
+		privtest.Require(b)
+		cfg := createDefaultConfig().(*Config)
+		cfg.Events = []string{"openat"}
+		cfg.Scope.Comms = []string{loopComm}
+		sink := &countingSink{}
+		rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := rcv.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+			b.Fatal(err)
+		}
+		defer func() { _ = rcv.Shutdown(context.Background()) }()
+		start := time.Now()
+		b.ReportMetric(runLoop(b, b.N), "workload-ns/op")
+		drain(b, rcv, sink, start, int64(b.N))
 	})
 }

@@ -42,6 +42,8 @@ func init() {
 
 func runHelper(action, arg string) int {
 	switch action {
+	case loopAction:
+		return openatLoop(arg)
 	case "traceme":
 		if _, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0); errno != 0 {
 			return 1
