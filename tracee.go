@@ -105,7 +105,7 @@ func (a *TraceeArg) UnmarshalJSON(data []byte) error {
 // containers, "container-init" in a container not yet started (its runtime
 // setting it up), "container" afterwards.
 func (ev *TraceeEvent) Origin() string {
-	return originOf(ev.containerID(), ev.ContextFlags.ContainerStarted)
+	return OriginOf(ev.containerID(), ev.ContextFlags.ContainerStarted)
 }
 
 func (ev *TraceeEvent) containerID() string {
@@ -127,18 +127,7 @@ func RecordOrigin(attrs pcommon.Map) string {
 		id = v.Str()
 	}
 	started, ok := attrs.Get(AttrContainerStarted)
-	return originOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
-}
-
-func originOf(containerID string, started bool) string {
-	switch {
-	case containerID == "":
-		return OriginHost
-	case started:
-		return OriginContainer
-	default:
-		return OriginContainerInit
-	}
+	return OriginOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
 }
 
 // ResourceFromTraceeEvent sets the resource attributes an event carries (its

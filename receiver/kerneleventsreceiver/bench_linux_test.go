@@ -78,10 +78,14 @@ func openatClose(b *testing.B) {
 
 // BenchmarkOpenatClose compares an openat+close loop without the receiver
 // and with it capturing every openat into pdata.
-func BenchmarkOpenatClose(b *testing.B) {
+func BenchmarkOpenatClose(b *testing.B) { benchmarkCapture(b, "openat") }
+
+// benchmarkCapture times the openat+close loop without the receiver and with
+// it capturing event (one record per openat) until every record is in pdata.
+func benchmarkCapture(b *testing.B, event string) {
 	b.Run("baseline", openatClose)
 	b.Run("receiver", func(b *testing.B) {
-		rcv, sink := startBenchReceiver(b, "openat")
+		rcv, sink := startBenchReceiver(b, event)
 		before := sink.records.Load()
 		b.ResetTimer()
 		start := time.Now()

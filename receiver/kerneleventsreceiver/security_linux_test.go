@@ -454,31 +454,10 @@ func TestSecurityFileOpenWithOpenat(t *testing.T) {
 	assert.GreaterOrEqual(t, attr(open, vigil.AttrReturnValue).Int(), int64(3))
 }
 
-// securityOpenClose opens and closes a file b.N times.
-func securityOpenClose(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		fd, err := unix.Openat(unix.AT_FDCWD, "/etc/hostname", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		unix.Close(fd)
-	}
-}
-
 // BenchmarkSecurityFileOpen compares an openat+close loop without the
 // receiver and with it deriving security_file_open from every openat (path
 // walk, inode reads) into pdata.
-func BenchmarkSecurityFileOpen(b *testing.B) {
-	b.Run("baseline", securityOpenClose)
-	b.Run("receiver", func(b *testing.B) {
-		rcv, sink := startBenchReceiver(b, "security_file_open")
-		before := sink.records.Load()
-		b.ResetTimer()
-		start := time.Now()
-		securityOpenClose(b)
-		drain(b, rcv, sink, start, before+int64(b.N))
-	})
-}
+func BenchmarkSecurityFileOpen(b *testing.B) { benchmarkCapture(b, "security_file_open") }
 
 func TestSecurityBprmCheck(t *testing.T) {
 	sink := capture(t, "security_bprm_check")
