@@ -103,8 +103,3 @@ func EventsInSet(set string) []string {
 	sort.Strings(names)
 	return names
 }
-
-// IsSet reports whether name is the name of a set rather than of an event.
-func IsSet(name string) bool {
-	return len(EventsInSet(name)) > 0
-}
