@@ -67,6 +67,16 @@ func runHelper(action, arg string) int {
 		err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"memfd-child"}, os.Environ())
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	default:
+		act, ok := securityActions[action]
+		if !ok {
+			fmt.Fprintln(os.Stderr, "no such helper action:", action)
+			return 2
+		}
+		if err := act(arg); err != nil {
+			fmt.Fprintln(os.Stderr, action+":", err)
+			return 1
+		}
 	}
 	return 0
 }
@@ -99,11 +109,19 @@ func capture(t *testing.T, events ...string) *consumertest.LogsSink {
 
 func runHelperProcess(t *testing.T, action, arg string) int {
 	t.Helper()
+	pid, _ := runHelperOutput(t, action, arg)
+	return pid
+}
+
+// runHelperOutput runs the test binary as a helper performing action and
+// returns its pid and output; the helper must succeed.
+func runHelperOutput(t *testing.T, action, arg string) (int, string) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
 	cmd.Env = append(os.Environ(), helperEnv+"="+action)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "helper %s: %s", action, out)
-	return cmd.Process.Pid
+	return cmd.Process.Pid, string(out)
 }
 
 // waitFor polls the sink until a record satisfies match.

@@ -29,24 +29,8 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
-// securityHelperEnv makes the test binary perform one of securityActions and
-// exit: the derived security events are checked against a process whose pid
-// and actions the test knows.
-const securityHelperEnv = "VIGIL_SECURITY_TEST_HELPER"
-
-func init() {
-	if action := os.Getenv(securityHelperEnv); action != "" {
-		err := securityActions[action](os.Args[len(os.Args)-1])
-		if err != nil {
-			fmt.Fprintln(os.Stderr, action+":", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-}
-
-// securityActions are the helper's actions; each takes the last command
-// line argument.
+// securityActions are more actions of the test helper (see runHelper); each
+// takes the last command line argument.
 var securityActions = map[string]func(arg string) error{
 	// openat(dirfd of arg, "sub/file")
 	"openat-dirfd": func(dir string) error {
@@ -299,26 +283,6 @@ var securityActions = map[string]func(arg string) error{
 	},
 }
 
-// runSecurityHelper runs one securityActions entry in a child process and
-// returns its pid.
-func runSecurityHelper(t *testing.T, action, arg string) int {
-	t.Helper()
-	pid, _ := runSecurityHelperOutput(t, action, arg)
-	return pid
-}
-
-// runSecurityHelperOutput is runSecurityHelper, returning the helper's
-// output too.
-func runSecurityHelperOutput(t *testing.T, action, arg string) (int, string) {
-	t.Helper()
-	require.Contains(t, securityActions, action)
-	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
-	cmd.Env = append(os.Environ(), securityHelperEnv+"="+action)
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "helper %s: %s", action, out)
-	return cmd.Process.Pid, string(out)
-}
-
 // realTempDir is t.TempDir() with symlinks resolved: the kernel reports
 // resolved paths.
 func realTempDir(t *testing.T) string {
@@ -364,7 +328,7 @@ func TestSecurityFileOpen(t *testing.T) {
 	st := stat(t, file)
 
 	t.Run("dirfd", func(t *testing.T) {
-		pid := runSecurityHelper(t, "openat-dirfd", dir)
+		pid := runHelperProcess(t, "openat-dirfd", dir)
 		rec := waitFor(t, sink, "open of sub/file", fileOpenOf(sink, pid, "sub/file"))
 		assert.Equal(t, file, arg(rec, "pathname").Str(), "resolved from the dirfd")
 		// the kernel adds O_LARGEFILE to every 64-bit open
@@ -375,7 +339,7 @@ func TestSecurityFileOpen(t *testing.T) {
 	})
 
 	t.Run("openat2", func(t *testing.T) {
-		pid := runSecurityHelper(t, "openat2-dirfd", dir)
+		pid := runHelperProcess(t, "openat2-dirfd", dir)
 		rec := waitFor(t, sink, "openat2 of sub/file", fileOpenOf(sink, pid, "sub/file"))
 		assert.Equal(t, file, arg(rec, "pathname").Str())
 		assert.Equal(t, "openat2", attr(rec, vigil.AttrSyscall).Str())
@@ -384,7 +348,7 @@ func TestSecurityFileOpen(t *testing.T) {
 	t.Run("symlink", func(t *testing.T) {
 		link := filepath.Join(dir, "link")
 		require.NoError(t, os.Symlink(file, link))
-		pid := runSecurityHelper(t, "open-append", link)
+		pid := runHelperProcess(t, "open-append", link)
 		rec := waitFor(t, sink, "open through the symlink", fileOpenOf(sink, pid, link))
 		assert.Equal(t, file, arg(rec, "pathname").Str(), "the symlink's target")
 		assert.Equal(t, "O_WRONLY|O_APPEND|O_LARGEFILE", arg(rec, "flags").Str())
@@ -396,7 +360,7 @@ func TestSecurityFileOpen(t *testing.T) {
 		src := filepath.Join(dir, "bind", "src", "file")
 		writeFile(t, src)
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, "bind", "dst"), 0o755))
-		pid := runSecurityHelper(t, "bind-open", filepath.Join(dir, "bind"))
+		pid := runHelperProcess(t, "bind-open", filepath.Join(dir, "bind"))
 		dst := filepath.Join(dir, "bind", "dst", "file")
 		rec := waitFor(t, sink, "open under the bind mount", fileOpenOf(sink, pid, dst))
 		assert.Equal(t, dst, arg(rec, "pathname").Str(), "the path in the opener's mount namespace")
@@ -411,7 +375,7 @@ func TestSecurityFileOpen(t *testing.T) {
 		}
 		deep := filepath.Join(append([]string{dir}, comps...)...)
 		writeFile(t, filepath.Join(deep, "sub", "file"))
-		pid := runSecurityHelper(t, "openat-dirfd", deep)
+		pid := runHelperProcess(t, "openat-dirfd", deep)
 		rec := waitFor(t, sink, "open of the deep file", fileOpenOf(sink, pid, "sub/file"))
 		all := strings.Split(filepath.Join(deep, "sub", "file"), "/")
 		want := "..." + "/" + strings.Join(all[len(all)-40:], "/")
@@ -421,7 +385,7 @@ func TestSecurityFileOpen(t *testing.T) {
 	t.Run("deleted after open", func(t *testing.T) {
 		gone := filepath.Join(dir, "gone")
 		writeFile(t, gone)
-		pid := runSecurityHelper(t, "open-deleted", gone)
+		pid := runHelperProcess(t, "open-deleted", gone)
 		first := waitFor(t, sink, "first open", fileOpenOf(sink, pid, gone))
 		assert.Equal(t, gone, arg(first, "pathname").Str())
 		again := waitFor(t, sink, "open of the unlinked file through /proc", func(r plog.LogRecord) bool {
@@ -444,7 +408,7 @@ func TestSecurityFileOpenWithOpenat(t *testing.T) {
 	dir := realTempDir(t)
 	file := filepath.Join(dir, "sub", "file")
 	writeFile(t, file)
-	pid := runSecurityHelper(t, "openat-dirfd", dir)
+	pid := runHelperProcess(t, "openat-dirfd", dir)
 	rec := waitFor(t, sink, "security_file_open of sub/file", fileOpenOf(sink, pid, "sub/file"))
 	assert.Equal(t, file, arg(rec, "pathname").Str())
 	open := waitFor(t, sink, "openat of sub/file", func(r plog.LogRecord) bool {
@@ -538,7 +502,7 @@ func TestSecuritySocketConnect(t *testing.T) {
 			require.NoError(t, err)
 			defer ln.Close()
 			accept(ln)
-			pid := runSecurityHelper(t, "dial", tt.network+" "+ln.Addr().String())
+			pid := runHelperProcess(t, "dial", tt.network+" "+ln.Addr().String())
 			rec := waitFor(t, sink, "connect to the listener", func(r plog.LogRecord) bool { return isEventOf(r, "security_socket_connect", pid) })
 			assert.Equal(t, tt.want(ln), arg(rec, "remote_addr").Map().AsRaw())
 			assert.Equal(t, tt.sockType, arg(rec, "type").Str())
@@ -551,7 +515,7 @@ func TestSecuritySocketConnect(t *testing.T) {
 func TestSecuritySbMount(t *testing.T) {
 	sink := capture(t, "security_sb_mount")
 	dir := realTempDir(t)
-	pid := runSecurityHelper(t, "mount-tmpfs", dir)
+	pid := runHelperProcess(t, "mount-tmpfs", dir)
 	rec := waitFor(t, sink, "the tmpfs mount", func(r plog.LogRecord) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "type").Str() == "tmpfs"
 	})
@@ -565,7 +529,7 @@ func TestSecuritySbMount(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(bind, "src"), 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(bind, "dst"), 0o755))
 	writeFile(t, filepath.Join(bind, "src", "file"))
-	pid = runSecurityHelper(t, "bind-open", bind)
+	pid = runHelperProcess(t, "bind-open", bind)
 	rec = waitFor(t, sink, "the bind mount", func(r plog.LogRecord) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "flags").Int() == unix.MS_BIND
 	})
@@ -586,7 +550,7 @@ func TestSecurityKernelReadFile(t *testing.T) {
 	}
 	file := filepath.Join(realTempDir(t), "not-a-module.ko")
 	writeFile(t, file)
-	pid := runSecurityHelper(t, "finit-module", file)
+	pid := runHelperProcess(t, "finit-module", file)
 	rec := waitFor(t, sink, "finit_module of the file", func(r plog.LogRecord) bool { return isEventOf(r, "security_kernel_read_file", pid) })
 	assert.Equal(t, file, arg(rec, "pathname").Str())
 	assert.Equal(t, "kernel-module", arg(rec, "type").Str())
@@ -600,7 +564,7 @@ func TestSecurityInodeRename(t *testing.T) {
 	for _, f := range []string{"a", "x", "p", "d/keep", "sub/keep"} {
 		writeFile(t, filepath.Join(dir, f))
 	}
-	pid := runSecurityHelper(t, "renames", dir)
+	pid := runHelperProcess(t, "renames", dir)
 	renameOf := func(syscall string) plog.LogRecord {
 		return waitFor(t, sink, syscall, func(r plog.LogRecord) bool {
 			return isEventOf(r, "security_inode_rename", pid) && attr(r, vigil.AttrSyscall).Str() == syscall
@@ -623,7 +587,7 @@ var elfHeader = []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 func TestMagicWrite(t *testing.T) {
 	sink := capture(t, "magic_write")
 	dir := realTempDir(t)
-	pid := runSecurityHelper(t, "writes", dir)
+	pid := runHelperProcess(t, "writes", dir)
 	writeTo := func(name string) plog.LogRecord {
 		return waitFor(t, sink, "magic_write of "+name, func(r plog.LogRecord) bool {
 			return isEventOf(r, "magic_write", pid) && arg(r, "pathname").Str() == filepath.Join(dir, name)
@@ -655,7 +619,7 @@ func TestMemProtAlert(t *testing.T) {
 	sink := capture(t, "mem_prot_alert")
 	file := filepath.Join(realTempDir(t), "mapped")
 	require.NoError(t, os.WriteFile(file, make([]byte, 4096), 0o644))
-	pid, out := runSecurityHelperOutput(t, "mprotects", file)
+	pid, out := runHelperOutput(t, "mprotects", file)
 	addrs := map[string]int64{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		name, addr, _ := strings.Cut(line, " ")
@@ -728,7 +692,7 @@ func TestSocketDup(t *testing.T) {
 					c.Close()
 				}
 			}()
-			pid := runSecurityHelper(t, "dup-socket", tt.network+" "+ln.Addr().String())
+			pid := runHelperProcess(t, "dup-socket", tt.network+" "+ln.Addr().String())
 			rec := waitFor(t, sink, "dup of the socket", func(r plog.LogRecord) bool { return isEventOf(r, "socket_dup", pid) })
 			assert.Equal(t, tt.newfd, arg(rec, "newfd").Int())
 			assert.GreaterOrEqual(t, arg(rec, "oldfd").Int(), int64(3))
@@ -777,7 +741,7 @@ func TestCgroupMkdir(t *testing.T) {
 		}
 		ran++
 		t.Run(tt.name, func(t *testing.T) {
-			pid, out := runSecurityHelperOutput(t, "cgroup-mkdir", filepath.Join(tt.root, name))
+			pid, out := runHelperOutput(t, "cgroup-mkdir", filepath.Join(tt.root, name))
 			ino, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 			require.NoError(t, err, "helper output %q", out)
 			rec := waitFor(t, sink, "cgroup_mkdir", func(r plog.LogRecord) bool { return isEventOf(r, "cgroup_mkdir", pid) })
