@@ -69,8 +69,9 @@ func benchProbe(b *testing.B, opts Options) {
 	})
 }
 
-// commonEvents is a typical selection, none of which is getppid.
-var commonEvents = []uint32{2, 42, 59, 101, 257, 319, 322, 437, 713, 714, 715}
+// selectedSyscalls is a typical selection, none of which is getppid, and
+// without execve/execveat, so nothing is attached to sys_enter.
+var selectedSyscalls = []uint32{2, 42, 101, 257, 319, 437, 713, 714, 715}
 
 func BenchmarkGetppid(b *testing.B) {
 	run := func(b *testing.B) {
@@ -78,11 +79,18 @@ func BenchmarkGetppid(b *testing.B) {
 			unix.Getppid()
 		}
 	}
+	self := []uint32{uint32(os.Getpid())}
 	b.Run("baseline", run)
+	// Only this process: other processes' events would make the drain
+	// goroutine compete with the benchmark for the CPUs.
 	b.Run("probe_loaded_unselected", func(b *testing.B) {
-		// Only this process: other processes' events would make the
-		// drain goroutine compete with the benchmark for the CPUs.
-		benchProbe(b, Options{Events: commonEvents, PIDs: []uint32{uint32(os.Getpid())}, CaptureArgv: true})
+		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self})
+		run(b)
+	})
+	// Selecting execve attaches sys_enter as well: what that costs every
+	// other syscall.
+	b.Run("probe_loaded_unselected_with_execve", func(b *testing.B) {
+		benchProbe(b, Options{Events: append([]uint32{syscallExecve}, selectedSyscalls...), PIDs: self, CaptureArgv: true})
 		run(b)
 	})
 }
@@ -101,10 +109,17 @@ func BenchmarkOpenatClose(b *testing.B) {
 			unix.Close(fd)
 		}
 	}
+	self := []uint32{uint32(os.Getpid())}
 	b.Run("baseline", run)
+	// Only this process, as above: it traces itself.
 	b.Run("probe_selected", func(b *testing.B) {
-		// Only this process, as above: it traces itself.
-		benchProbe(b, Options{Events: commonEvents, PIDs: []uint32{uint32(os.Getpid())}, CaptureArgv: true})
+		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self})
+		run(b)
+	})
+	// security_file_open alone: the path walk and inode reads instead of
+	// the user's string.
+	b.Run("security_file_open", func(b *testing.B) {
+		benchProbe(b, Options{Events: []uint32{eventSecurityFileOpen}, PIDs: self})
 		run(b)
 	})
 }

@@ -42,7 +42,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultRingBufferBytes = 8 << 20
-	DefaultWakeupEvents    = 64
+	DefaultWakeupEvents    = 4096
 )
 
 // Stats are the kernel side's counters, summed over CPUs.

@@ -19,8 +19,8 @@ func TestPlanDerived(t *testing.T) {
 	if !maps.Equal(p.derived, want) || len(p.syscalls) != 0 {
 		t.Errorf("security_file_open alone: derived %v, syscalls %v; want derived %v and no syscall records", p.derived, p.syscalls, want)
 	}
-	if !slices.Equal(p.hooks, []hook{hookSysExit, hookSysEnter}) {
-		t.Errorf("security_file_open alone attaches %v", p.hooks)
+	if !slices.Equal(p.hooks, []hook{hookSysExit}) {
+		t.Errorf("security_file_open alone attaches %v, want sys_exit only", p.hooks)
 	}
 
 	p, err = planFor(&Options{Events: []uint32{eventSecurityBprmCheck}})
@@ -36,5 +36,27 @@ func TestPlanDerived(t *testing.T) {
 	}
 	if p.exec != execEmitBprm|execEmitSched || len(p.hooks) != 1 {
 		t.Errorf("both exec events: exec bits %#x, hooks %v", p.exec, p.hooks)
+	}
+}
+
+// TestPlanSysEnter checks that sys_enter is attached only for the syscalls
+// whose records are built at entry.
+func TestPlanSysEnter(t *testing.T) {
+	for _, c := range []struct {
+		events []uint32
+		want   []hook
+	}{
+		{[]uint32{257, 101}, []hook{hookSysExit}},
+		{[]uint32{257, syscallExecve}, []hook{hookSysExit, hookSysEnter}},
+		{[]uint32{syscallExecveat}, []hook{hookSysExit, hookSysEnter}},
+		{[]uint32{eventSchedProcessExec}, []hook{ownHooks[eventSchedProcessExec]}},
+	} {
+		p, err := planFor(&Options{Events: c.events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.hooks, c.want) {
+			t.Errorf("events %v attach %v, want %v", c.events, p.hooks, c.want)
+		}
 	}
 }

@@ -124,7 +124,16 @@ func planFor(opts *Options) (*plan, error) {
 		p.syscalls[id] = spec
 	}
 	if len(p.syscalls) > 0 || len(p.derived) > 0 {
-		p.hooks = append(p.hooks, hookSysExit, hookSysEnter)
+		p.hooks = append(p.hooks, hookSysExit)
+	}
+	// Records are built at sys_exit; only execve/execveat need their
+	// arguments read at entry, before a successful call replaces the
+	// memory they point to. Without them nothing is attached to sys_enter,
+	// and no syscall pays for it.
+	_, execve := p.syscalls[syscallExecve]
+	_, execveat := p.syscalls[syscallExecveat]
+	if execve || execveat {
+		p.hooks = append(p.hooks, hookSysEnter)
 	}
 	return p, nil
 }

@@ -7,8 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"golang.org/x/sys/unix"
 )
 
 // TestDerivedEventsBothModes checks derived events in both attach modes: the
@@ -80,25 +78,4 @@ func TestDerivedEventsBothModes(t *testing.T) {
 			})
 		}
 	}
-}
-
-// BenchmarkSecurityFileOpen compares an openat+close loop without programs
-// and with security_file_open alone selected (path walk, inode reads and a
-// record per open; the records drained and decoded as the receiver reads
-// them, without building log records).
-func BenchmarkSecurityFileOpen(b *testing.B) {
-	run := func(b *testing.B) {
-		for b.Loop() {
-			fd, err := unix.Openat(unix.AT_FDCWD, "/etc/hostname", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			unix.Close(fd)
-		}
-	}
-	b.Run("baseline", run)
-	b.Run("probe", func(b *testing.B) {
-		benchProbe(b, Options{Events: []uint32{eventSecurityFileOpen}, PIDs: []uint32{self()}})
-		run(b)
-	})
 }

@@ -28,6 +28,12 @@ const (
 	eventCgroupMkdir      = uint32(vigil.IDCgroupMkdir)
 )
 
+// The syscalls whose records are built at entry (see c/syscalls.c).
+const (
+	syscallExecve   = uint32(59)
+	syscallExecveat = uint32(322)
+)
+
 // Derived events: Tracee takes them from LSM hooks and kprobes; here the
 // exits of the syscalls that reach those hooks produce them.
 const (

@@ -38,11 +38,6 @@ type vigilRecord struct {
 	_    [20368]byte
 }
 
-type vigilSavedArgs struct {
-	_ structs.HostLayout
-	A [6]uint64
-}
-
 type vigilVigilCounters struct {
 	_           structs.HostLayout
 	Submitted   uint64
@@ -95,7 +90,6 @@ const (
 	vigilMapEvents                 = "events"
 	vigilMapExcludedTgids          = "excluded_tgids"
 	vigilMapPathScratch            = "path_scratch"
-	vigilMapPendingArgs            = "pending_args"
 	vigilMapPendingExec            = "pending_exec"
 	vigilMapScratch                = "scratch"
 	vigilMapSyscalls               = "syscalls"
@@ -187,7 +181,6 @@ type vigilMapSpecs struct {
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
 	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
-	PendingArgs    *ebpf.MapSpec `ebpf:"pending_args"`
 	PendingExec    *ebpf.MapSpec `ebpf:"pending_exec"`
 	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
 	Syscalls       *ebpf.MapSpec `ebpf:"syscalls"`
@@ -233,7 +226,6 @@ type vigilMaps struct {
 	Events         *ebpf.Map `ebpf:"events"`
 	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
 	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
-	PendingArgs    *ebpf.Map `ebpf:"pending_args"`
 	PendingExec    *ebpf.Map `ebpf:"pending_exec"`
 	Scratch        *ebpf.Map `ebpf:"scratch"`
 	Syscalls       *ebpf.Map `ebpf:"syscalls"`
@@ -249,7 +241,6 @@ func (m *vigilMaps) Close() error {
 		m.Events,
 		m.ExcludedTgids,
 		m.PathScratch,
-		m.PendingArgs,
 		m.PendingExec,
 		m.Scratch,
 		m.Syscalls,

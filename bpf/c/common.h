@@ -62,7 +62,7 @@ volatile const __u32 cfg_filters = 0;       /* FILTER_*: which allow-lists are a
 volatile const __u32 cfg_origin = ORIGIN_ANY;
 volatile const __u32 cfg_capture = CAPTURE_ARGV; /* CAPTURE_* for sched_process_exec */
 volatile const __u32 cfg_exec_events = EXEC_EMIT_SCHED; /* EXEC_EMIT_* */
-volatile const __u64 cfg_wakeup_events = 64;     /* force a wake-up after this many records per CPU */
+volatile const __u64 cfg_wakeup_events = 4096;    /* force a wake-up after this many records per CPU */
 volatile const __u64 cfg_wakeup_bytes = 1 << 20; /* ... or when this much data waits */
 
 /* ---- maps ---- */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * syscalls.c: the syscall dispatcher. sys_enter saves the arguments of a
- * selected, in-scope syscall per thread; sys_exit joins them with the return
- * value and emits one event per call. Strings are read at exit, where the
- * pages an argument points to have been faulted in by the syscall itself,
- * except for execve/execveat, whose memory is gone after a successful call:
- * those records are built at entry and parked until exit. A syscall that
- * feeds derived events (security.h) goes through the same path, and its
- * exit emits them too.
+ * syscalls.c: the syscall dispatcher. Every syscall record is built at
+ * sys_exit, in one pass: the arguments come from the user registers saved at
+ * entry, which a syscall leaves as they were, and strings are read where the
+ * syscall itself has just faulted their pages in. So sys_exit needs nothing
+ * from sys_enter, and sys_enter is attached only for execve/execveat, whose
+ * memory (and registers) are gone after a successful call: those records are
+ * built at entry and parked until exit. A syscall that feeds derived events
+ * (security.h) goes through the same path, and its exit emits them too.
  */
 #include "common.h"
 #include "security.h"
@@ -26,17 +26,6 @@ struct {
 struct saved_args {
 	__u64 a[6];
 };
-
-/* Arguments saved at entry, by thread id. LRU: an entry whose exit never
- * comes (an execve from a non-leader thread changes its tid) must not stay
- * forever; per-CPU LRU lists keep the hot path off a global lock. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct saved_args);
-} pending_args SEC(".maps");
 
 /* Whole execve/execveat records built at entry, by thread id. */
 struct {
@@ -147,36 +136,52 @@ static __always_inline void put_args(struct record *r, __u32 *off, const struct 
 	}
 }
 
+/* emit_exec sends the execve/execveat record parked at entry, with the
+ * context refreshed: a successful exec changed comm and maybe credentials
+ * (and a 32-bit exec may start a 64-bit program, but the call was made in
+ * 32 bits). */
+static __always_inline void emit_exec(struct task_struct *t, long ret)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct record *r = bpf_map_lookup_elem(&pending_exec, &tid);
+
+	if (!r)
+		return;
+	__u8 argc = HDR(r)->argc;
+	__u32 flags = HDR(r)->flags & VIGIL_FLAG_COMPAT;
+
+	fill_hdr(HDR(r), t);
+	HDR(r)->argc = argc;
+	HDR(r)->flags |= flags;
+	HDR(r)->retval = ret;
+	submit(r->data, r->size);
+	bpf_map_delete_elem(&pending_exec, &tid);
+}
+
+/* on_sys_enter builds the records of execve/execveat, the only syscalls it
+ * is attached for; any other syscall leaves after the selection lookup. */
 static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
-	if (!sc || !(sc->selected | sc->derived))
+	if (!sc || !sc->selected)
 		return 0;
 
 	struct task_struct *t = current_task();
 	bool compat = in_compat_syscall(t);
 
 	sc = native_syscall(sc, &nr, compat);
-	/* a syscall that only feeds derived events reads its arguments at
-	 * exit, from the user registers saved at entry, which the call leaves
-	 * as they were: no per-thread map update here */
-	if (!sc || !(sc->selected & VIGIL_SELECTED) || !in_scope(t))
+	if (!sc || !(sc->selected & VIGIL_SELECTED) || !is_exec(nr) || !in_scope(t))
 		return 0;
 
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct saved_args s;
-
-	read_args(regs, btf, compat, &s);
-	if (!is_exec(nr)) {
-		bpf_map_update_elem(&pending_args, &tid, &s, BPF_ANY);
-		return 0;
-	}
-
 	struct record *r = scratch_record();
+
 	if (!r)
 		return 0;
+	read_args(regs, btf, compat, &s);
 	__u32 off = begin_record(r, t, nr, nr, compat);
 
 	put_args(r, &off, sc, &s, compat);
@@ -186,7 +191,9 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 }
 
 /* on_sys_exit takes the syscall number from the caller: the tracepoint does
- * not pass it, and each program flavor reads regs->orig_ax its cheapest way. */
+ * not pass it, and each program flavor reads regs->orig_ax its cheapest way.
+ * The scope is checked here, after the call: a setuid() is judged by the
+ * credentials it left. */
 static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr, long ret)
 {
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
@@ -197,54 +204,32 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr,
 	struct task_struct *t = current_task();
 	/* still set at exit: cleared on the way back to user space */
 	bool compat = in_compat_syscall(t);
-	__u32 tid = bpf_get_current_pid_tgid();
 
 	sc = native_syscall(sc, &nr, compat);
 	if (!sc)
 		return 0;
+	if (is_exec(nr)) {
+		if (sc->selected & VIGIL_SELECTED)
+			emit_exec(t, ret);
+		return 0;
+	}
+	if (!in_scope(t))
+		return 0;
+
 	struct saved_args a;
 
-	if (!(sc->selected & VIGIL_SELECTED)) {
-		/* derived events only: nothing was saved at entry */
-		if (!in_scope(t))
-			return 0;
-		read_args(regs, btf, compat, &a);
-		goto derived;
+	read_args(regs, btf, compat, &a);
+	if (sc->selected & VIGIL_SELECTED) {
+		struct record *r = scratch_record();
+
+		if (r) {
+			__u32 off = begin_record(r, t, nr, nr, compat);
+
+			HDR(r)->retval = ret;
+			put_args(r, &off, sc, &a, compat);
+			submit(r->data, off);
+		}
 	}
-	if (is_exec(nr)) {
-		struct record *r = bpf_map_lookup_elem(&pending_exec, &tid);
-
-		if (!r)
-			return 0;
-		/* refresh the context: a successful exec changed comm and
-		 * maybe credentials (and a 32-bit exec may start a 64-bit
-		 * program, but the call was made in 32 bits) */
-		__u8 argc = HDR(r)->argc;
-		__u32 flags = HDR(r)->flags & VIGIL_FLAG_COMPAT;
-
-		fill_hdr(HDR(r), t);
-		HDR(r)->argc = argc;
-		HDR(r)->flags |= flags;
-		HDR(r)->retval = ret;
-		submit(r->data, r->size);
-		bpf_map_delete_elem(&pending_exec, &tid);
-		return 0;
-	}
-
-	struct saved_args *s = bpf_map_lookup_elem(&pending_args, &tid);
-	if (!s)
-		return 0;
-	struct record *r = scratch_record();
-	if (r) {
-		__u32 off = begin_record(r, t, nr, nr, compat);
-
-		HDR(r)->retval = ret;
-		put_args(r, &off, sc, s, compat);
-		submit(r->data, off);
-	}
-	a = *s;
-	bpf_map_delete_elem(&pending_args, &tid);
-derived:
 	/* one call site: the verifier walks the handlers once per path here */
 	if (sc->derived)
 		emit_derived(t, sc->derived, nr, ret, a.a, compat);
