@@ -53,20 +53,28 @@ median() {
 }
 
 r=$OUT/receiver.txt
-run receiver ./receiver/kerneleventsreceiver/ 'BenchmarkOpenatClose|BenchmarkGetppid|BenchmarkRecordBuild|BenchmarkSecurityFileOpen' -benchtime 300000x
-ratio "$r" workload-ns/op OpenatCloseOtherProcess/receiver OpenatCloseOtherProcess/baseline
-ratio "$r" ns/op OpenatClose/receiver OpenatClose/baseline
+run receiver ./receiver/kerneleventsreceiver/ 'BenchmarkOpenatCloseOtherProcess|BenchmarkGetppid|BenchmarkRecordBuild' -benchtime 300000x
 ratio "$r" ns/op Getppid/receiver Getppid/baseline
-ratio "$r" ns/op SecurityFileOpen/receiver SecurityFileOpen/baseline
-median "$r" drops OpenatClose/receiver
-median "$r" drops OpenatCloseOtherProcess/receiver
-median "$r" records/s OpenatClose/receiver
-median "$r" records/s RecordBuild
+for e in openat security_file_open; do
+	for s in noop pipeline; do
+		ratio "$r" workload-ns/op "OpenatCloseOtherProcess/$e/sink=$s" OpenatCloseOtherProcess/baseline
+		median "$r" drops "OpenatCloseOtherProcess/$e/sink=$s"
+		median "$r" records/s "OpenatCloseOtherProcess/$e/sink=$s"
+		median "$r" collector-cpu-ns/record "OpenatCloseOtherProcess/$e/sink=$s"
+		median "$r" collector-rss-MB "OpenatCloseOtherProcess/$e/sink=$s"
+	done
+done
+for s in noop pipeline; do
+	median "$r" records/s "RecordBuild/sink=$s"
+	median "$r" records/s/core "RecordBuild/sink=$s"
+done
 
 b=$OUT/bpf.txt
 run bpf ./bpf/ . -benchtime 300000x
 ratio "$b" ns/op Getppid/probe_loaded_unselected Getppid/baseline
+ratio "$b" ns/op Getppid/probe_loaded_unselected_with_execve Getppid/baseline
 ratio "$b" ns/op OpenatClose/probe_selected OpenatClose/baseline
+ratio "$b" ns/op OpenatClose/security_file_open OpenatClose/baseline
 
 d=$OUT/detection.txt
 run detection ./processor/detectionprocessor/ 'BenchmarkDetection|BenchmarkProcessor|BenchmarkScaling' -benchtime 2s

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/procstat"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -203,11 +204,11 @@ type meter struct {
 func startMeter(b *testing.B) meter {
 	runtime.GC() // collect the set-up's garbage (the decoded stream) before measuring
 	b.ResetTimer()
-	return meter{wall: time.Now(), cpu: cpuTime()}
+	return meter{wall: time.Now(), cpu: procstat.CPU()}
 }
 
 func (m meter) report(b *testing.B, records int) {
-	cpu := float64(cpuTime()-m.cpu) / float64(records)
+	cpu := float64(procstat.CPU()-m.cpu) / float64(records)
 	b.ReportMetric(float64(time.Since(m.wall).Nanoseconds())/float64(records), "ns/record")
 	b.ReportMetric(cpu, "cpu-ns/record")
 	if cpu > 0 {

@@ -418,11 +418,6 @@ func TestSecurityFileOpenWithOpenat(t *testing.T) {
 	assert.GreaterOrEqual(t, attr(open, vigil.AttrReturnValue).Int(), int64(3))
 }
 
-// BenchmarkSecurityFileOpen compares an openat+close loop without the
-// receiver and with it deriving security_file_open from every openat (path
-// walk, inode reads) into pdata.
-func BenchmarkSecurityFileOpen(b *testing.B) { benchmarkCapture(b, "security_file_open") }
-
 func TestSecurityBprmCheck(t *testing.T) {
 	sink := capture(t, "security_bprm_check")
 	truePath, err := exec.LookPath("true")
