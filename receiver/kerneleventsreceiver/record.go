@@ -31,6 +31,10 @@ type parsedKey struct {
 	value      uint64
 }
 
+// fixedAttrs counts the attributes every record has: the context ids and
+// flags, syscall and return value (at most), origin and container.started.
+const fixedAttrs = 15 + 2 + 2
+
 // maxParsed bounds the memo; it is cleared when full.
 const maxParsed = 4096
 
@@ -46,8 +50,17 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
 
+	p, known := b.tree.Get(ev.HostPID)
+	containerID := b.containers.ContainerID(ev.CgroupID, ev.HostPID)
+	// A container has started once its init process runs the entrypoint;
+	// until then pid 1 of the container is still the runtime setting it up
+	// (Tracee's "container-init" origin).
+	started := containerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
+
 	attrs := lr.Attributes()
-	attrs.EnsureCapacity(24 + len(ev.Args))
+	// exactly the room needed: the attribute array is most of a record's
+	// memory, and every byte of it is garbage to collect later
+	attrs.EnsureCapacity(fixedAttrs + len(ev.Args) + countTrue(known && p.ExecutablePath != "", known && len(p.Argv) > 0, containerID != ""))
 	attrs.PutInt(vigil.AttrProcessPID, int64(ev.HostPID))
 	attrs.PutInt(vigil.AttrProcessParentPID, int64(ev.HostPPID))
 	attrs.PutInt(vigil.AttrThreadID, int64(ev.HostTID))
@@ -72,8 +85,6 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 		}
 		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
 	}
-
-	p, known := b.tree.Get(ev.HostPID)
 	if known {
 		if p.ExecutablePath != "" {
 			attrs.PutStr(vigil.AttrExecutablePath, p.ExecutablePath)
@@ -82,12 +93,6 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 			putStrings(attrs.PutEmptySlice(vigil.AttrCommandArgs), p.Argv)
 		}
 	}
-
-	containerID := b.containers.ContainerID(ev.CgroupID, ev.HostPID)
-	// A container has started once its init process runs the entrypoint;
-	// until then pid 1 of the container is still the runtime setting it up
-	// (Tracee's "container-init" origin).
-	started := containerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
 	if containerID != "" {
 		attrs.PutStr(vigil.AttrContainerID, containerID)
 	}
@@ -175,6 +180,17 @@ func putStrings(s pcommon.Slice, values []string) {
 }
 
 // observedNow is the ObservedTimestamp of records read now.
+// countTrue returns how many of conds hold.
+func countTrue(conds ...bool) int {
+	n := 0
+	for _, c := range conds {
+		if c {
+			n++
+		}
+	}
+	return n
+}
+
 func observedNow() pcommon.Timestamp { return pcommon.NewTimestampFromTime(time.Now()) }
 
 // runtimeInits are the OCI runtimes whose own init process becomes a
