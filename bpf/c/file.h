@@ -29,7 +29,7 @@ struct {
 struct path_walk {
 	struct path_buf *b;
 	struct dentry *d;
-	struct vfsmount *vmnt;
+	struct dentry *root; /* of the mount being walked: read once per mount */
 	struct mount *mnt;
 	struct mount *mnt_parent;
 	__u32 pos;
@@ -61,9 +61,8 @@ static long path_step(__u64 i, struct path_walk *w)
 {
 	/* copied out first: BPF_CORE_READ would relocate w's own fields too */
 	struct dentry *d = w->d;
-	struct vfsmount *vmnt = w->vmnt;
+	struct dentry *root = w->root;
 	struct mount *mnt = w->mnt;
-	struct dentry *root = BPF_CORE_READ(vmnt, mnt_root);
 	struct dentry *parent = BPF_CORE_READ(d, d_parent);
 
 	if (d != root && d == parent) {
@@ -85,7 +84,7 @@ static long path_step(__u64 i, struct path_walk *w)
 		mnt = w->mnt_parent;
 		w->mnt = mnt;
 		w->mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-		w->vmnt = &mnt->mnt;
+		w->root = BPF_CORE_READ(mnt, mnt.mnt_root);
 		return 0;
 	}
 	if (!path_prepend(w, d, true))
@@ -131,7 +130,7 @@ static __always_inline __u32 build_path(struct path_buf *b, struct dentry *d, st
 	struct path_walk w = {
 		.b = b,
 		.d = d,
-		.vmnt = vmnt,
+		.root = BPF_CORE_READ(vmnt, mnt_root),
 		.mnt = mnt,
 		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
 		.pos = PATH_BUF,
