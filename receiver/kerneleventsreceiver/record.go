@@ -31,8 +31,9 @@ type parsedKey struct {
 	value      uint64
 }
 
-// fixedAttrs counts the attributes every record has: the context ids and
-// flags, syscall and return value (at most), origin and container.started.
+// fixedAttrs counts the attributes a record has whatever its process: the
+// context ids and flags, syscall and return value (an event raised outside
+// a syscall has neither), origin and container.started.
 const fixedAttrs = 15 + 2 + 2
 
 // maxParsed bounds the memo; it is cleared when full.
@@ -58,8 +59,9 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 	started := containerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
 
 	attrs := lr.Attributes()
-	// exactly the room needed: the attribute array is most of a record's
-	// memory, and every byte of it is garbage to collect later
+	// the room needed (two spare at most, for events without a syscall):
+	// the attribute array is most of a record's memory, and every byte of
+	// it is garbage to collect later
 	attrs.EnsureCapacity(fixedAttrs + len(ev.Args) + countTrue(known && p.ExecutablePath != "", known && len(p.Argv) > 0, containerID != ""))
 	attrs.PutInt(vigil.AttrProcessPID, int64(ev.HostPID))
 	attrs.PutInt(vigil.AttrProcessParentPID, int64(ev.HostPPID))
@@ -179,7 +181,6 @@ func putStrings(s pcommon.Slice, values []string) {
 	}
 }
 
-// observedNow is the ObservedTimestamp of records read now.
 // countTrue returns how many of conds hold.
 func countTrue(conds ...bool) int {
 	n := 0
@@ -191,6 +192,7 @@ func countTrue(conds ...bool) int {
 	return n
 }
 
+// observedNow is the ObservedTimestamp of records read now.
 func observedNow() pcommon.Timestamp { return pcommon.NewTimestampFromTime(time.Now()) }
 
 // runtimeInits are the OCI runtimes whose own init process becomes a
