@@ -116,6 +116,12 @@ func BenchmarkOpenatClose(b *testing.B) {
 		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self})
 		run(b)
 	})
+	// The same with the reader woken every 64 records per CPU, the old
+	// default: what wake-ups cost the traced workload.
+	b.Run("probe_selected_wakeup64", func(b *testing.B) {
+		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self, WakeupEvents: 64})
+		run(b)
+	})
 	// security_file_open alone: the path walk and inode reads instead of
 	// the user's string.
 	b.Run("security_file_open", func(b *testing.B) {

@@ -78,6 +78,7 @@ run bpf ./bpf/ . -benchtime 1000000x
 ratio "$b" ns/op Getppid/probe_loaded_unselected Getppid/baseline
 ratio "$b" ns/op Getppid/probe_loaded_unselected_with_execve Getppid/baseline
 ratio "$b" ns/op OpenatClose/probe_selected OpenatClose/baseline
+ratio "$b" ns/op OpenatClose/probe_selected_wakeup64 OpenatClose/baseline
 ratio "$b" ns/op OpenatClose/security_file_open OpenatClose/baseline
 
 d=$OUT/detection.txt
