@@ -6,11 +6,24 @@
 // processor and the users' pipelines; change it only together with the docs.
 package vigil
 
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
 // EventNamePrefix is prepended to the Tracee event name to form the
 // LogRecord's EventName, e.g. "kernel.openat".
 const EventNamePrefix = "kernel."
 
-// Resource attributes set by the receiver.
+// A record's attributes live in two places. Its resource carries the host
+// and the process: one resource per process (per distinct set of the values
+// below) in each batch, as the semantic conventions place process.*, so what
+// a process's records share is built and sent once per batch rather than on
+// every record. The record carries what changes from call to call: the
+// thread, the event, its arguments and result. Readers look keys up with
+// Attrs, which finds them in either place.
+
+// Resource attributes: the host.
 const (
 	AttrHostName  = "host.name"
 	AttrHostID    = "host.id"
@@ -19,41 +32,66 @@ const (
 	AttrOSVersion = "os.version"
 )
 
-// Record attributes. Semantic-convention keys where one exists, kernel.* for
-// the rest. The Tracee field each one carries is named in the comment.
+// Resource attributes: the process. Semantic-convention keys where one
+// exists, kernel.* for the rest; the Tracee field each one carries is named
+// in the comment.
 const (
-	AttrProcessPID       = "process.pid"             // hostProcessId
-	AttrProcessParentPID = "process.parent_pid"      // hostParentProcessId
-	AttrThreadID         = "thread.id"               // hostThreadId
-	AttrProcessVPID      = "process.vpid"            // processId (in the task's pid namespace)
-	AttrThreadVTID       = "kernel.thread.vtid"      // threadId
-	AttrParentVPID       = "kernel.parent.vpid"      // parentProcessId
-	AttrExecutableName   = "process.executable.name" // processName (comm)
-	AttrExecutablePath   = "process.executable.path" // executable.path
-	AttrCommandArgs      = "process.command_args"    // argv of the process, where known
-	AttrUserID           = "process.user.id"         // userId
-	AttrContainerID      = "container.id"            // containerId / container.id
-	AttrContainerName    = "container.name"          // container.name
-	AttrContainerImage   = "container.image.name"    // container.image
-
-	AttrEventID          = "kernel.event.id"          // eventId (string in Tracee JSON, int here)
-	AttrSyscall          = "kernel.syscall"           // syscall
-	AttrReturnValue      = "kernel.return_value"      // returnValue
+	AttrProcessPID       = "process.pid"              // hostProcessId
+	AttrProcessParentPID = "process.parent_pid"       // hostParentProcessId
+	AttrProcessVPID      = "process.vpid"             // processId (in the task's pid namespace)
+	AttrParentVPID       = "kernel.parent.vpid"       // parentProcessId
+	AttrExecutableName   = "process.executable.name"  // processName (comm)
+	AttrExecutablePath   = "process.executable.path"  // executable.path
+	AttrCommandArgs      = "process.command_args"     // argv of the process, where known
+	AttrUserID           = "process.user.id"          // userId
+	AttrContainerID      = "container.id"             // containerId / container.id
+	AttrContainerName    = "container.name"           // container.name
+	AttrContainerImage   = "container.image.name"     // container.image
 	AttrCgroupID         = "kernel.cgroup.id"         // cgroupId
 	AttrMountNamespace   = "kernel.mount_namespace"   // mountNamespace
 	AttrPIDNamespace     = "kernel.pid_namespace"     // pidNamespace
-	AttrCPU              = "kernel.cpu"               // processorId
-	AttrThreadStartTime  = "kernel.thread.start_time" // threadStartTime (ns)
 	AttrContainerStarted = "kernel.container.started" // contextFlags.containerStarted
-	AttrIsCompat         = "kernel.compat"            // contextFlags.isCompat
 	AttrOrigin           = "kernel.origin"            // host | container | container-init (Tracee selector origin)
 	AttrPodName          = "k8s.pod.name"             // kubernetes.podName
 	AttrPodNamespace     = "k8s.namespace.name"       // kubernetes.podNamespace
 	AttrPodUID           = "k8s.pod.uid"              // kubernetes.podUID
+)
+
+// Record attributes.
+const (
+	AttrThreadID        = "thread.id"                // hostThreadId
+	AttrThreadVTID      = "kernel.thread.vtid"       // threadId
+	AttrThreadStartTime = "kernel.thread.start_time" // threadStartTime (ns)
+	AttrCPU             = "kernel.cpu"               // processorId
+	AttrIsCompat        = "kernel.compat"            // contextFlags.isCompat
+	AttrEventID         = "kernel.event.id"          // eventId (string in Tracee JSON, int here)
+	AttrSyscall         = "kernel.syscall"           // syscall
+	AttrReturnValue     = "kernel.return_value"      // returnValue
 
 	// AttrArgPrefix prefixes each event argument, under its Tracee name.
 	AttrArgPrefix = "kernel.args."
 )
+
+// Attrs finds a record's attributes wherever they are: on the record, else
+// on its resource. Readers of the schema use it rather than either map, so
+// that records a pipeline reshaped (attributes copied or moved by a
+// transform processor) read the same.
+type Attrs struct {
+	Record, Resource pcommon.Map
+}
+
+// AttrsOf returns the attributes of lr, whose resource is res.
+func AttrsOf(lr plog.LogRecord, res pcommon.Resource) Attrs {
+	return Attrs{Record: lr.Attributes(), Resource: res.Attributes()}
+}
+
+// Get returns the value of key, the record's if both have one.
+func (a Attrs) Get(key string) (pcommon.Value, bool) {
+	if v, ok := a.Record.Get(key); ok {
+		return v, true
+	}
+	return a.Resource.Get(key)
+}
 
 // Origins a Tracee selector can name.
 const (

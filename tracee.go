@@ -118,7 +118,7 @@ func (ev *TraceeEvent) containerID() string {
 // RecordOrigin returns the Tracee selector origin of a record: its
 // kernel.origin attribute, or, for records written without one, the origin
 // derived from container.id and kernel.container.started.
-func RecordOrigin(attrs pcommon.Map) string {
+func RecordOrigin(attrs Attrs) string {
 	if v, ok := attrs.Get(AttrOrigin); ok {
 		return v.Str()
 	}
@@ -130,19 +130,114 @@ func RecordOrigin(attrs pcommon.Map) string {
 	return OriginOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
 }
 
-// ResourceFromTraceeEvent sets the resource attributes an event carries (its
-// hostName). Records of one host share a resource, so this is separate from
-// RecordFromTraceeEvent.
+// Process is what a record's resource says of its process. Events with equal
+// Process values (and host) share a resource, so it is comparable: it keys
+// the resources of a batch. The argv is not in it; see PutCommandArgs.
+type Process struct {
+	PID, ParentPID   int64 // in the host's pid namespace
+	VPID, ParentVPID int64 // in the task's own pid namespace
+	UserID           int64
+	CgroupID         uint64
+	MountNS, PIDNS   int64
+	Name             string // comm
+	ExecutablePath   string
+	ContainerID      string
+	ContainerName    string
+	ContainerImage   string
+	PodName          string
+	PodNamespace     string
+	PodUID           string
+	ContainerStarted bool
+}
+
+// AttrCount is how many attributes Put writes.
+func (p *Process) AttrCount() int {
+	n := 10 // the ids, container.started and origin
+	for _, s := range []string{p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage, p.PodName, p.PodNamespace, p.PodUID} {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Put writes p's attributes into a resource's attributes.
+func (p *Process) Put(m pcommon.Map) {
+	m.PutInt(AttrProcessPID, p.PID)
+	m.PutInt(AttrProcessParentPID, p.ParentPID)
+	m.PutInt(AttrProcessVPID, p.VPID)
+	m.PutInt(AttrParentVPID, p.ParentVPID)
+	m.PutInt(AttrUserID, p.UserID)
+	m.PutInt(AttrCgroupID, int64(p.CgroupID))
+	m.PutInt(AttrMountNamespace, p.MountNS)
+	m.PutInt(AttrPIDNamespace, p.PIDNS)
+	putNonEmpty(m, AttrExecutableName, p.Name)
+	putNonEmpty(m, AttrExecutablePath, p.ExecutablePath)
+	putNonEmpty(m, AttrContainerID, p.ContainerID)
+	putNonEmpty(m, AttrContainerName, p.ContainerName)
+	putNonEmpty(m, AttrContainerImage, p.ContainerImage)
+	putNonEmpty(m, AttrPodName, p.PodName)
+	putNonEmpty(m, AttrPodNamespace, p.PodNamespace)
+	putNonEmpty(m, AttrPodUID, p.PodUID)
+	m.PutBool(AttrContainerStarted, p.ContainerStarted)
+	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+}
+
+// PutCommandArgs writes a process's argv, where known, next to its Process.
+func PutCommandArgs(m pcommon.Map, argv []string) {
+	if len(argv) == 0 {
+		return
+	}
+	PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
+}
+
+// PutStrings fills s with values: the form of argv-like attributes.
+func PutStrings(s pcommon.Slice, values []string) {
+	s.EnsureCapacity(len(values))
+	for _, v := range values {
+		s.AppendEmpty().SetStr(v)
+	}
+}
+
+// Process returns what the resource of ev's record says of its process.
+func (ev *TraceeEvent) Process() Process {
+	return Process{
+		PID:              ev.HostProcessID,
+		ParentPID:        ev.HostParentProcessID,
+		VPID:             ev.ProcessID,
+		ParentVPID:       ev.ParentProcessID,
+		UserID:           ev.UserID,
+		CgroupID:         ev.CgroupID,
+		MountNS:          ev.MountNS,
+		PIDNS:            ev.PIDNS,
+		Name:             ev.ProcessName,
+		ExecutablePath:   ev.Executable.Path,
+		ContainerID:      ev.containerID(),
+		ContainerName:    ev.Container.Name,
+		ContainerImage:   ev.Container.Image,
+		PodName:          ev.Kubernetes.PodName,
+		PodNamespace:     ev.Kubernetes.PodNamespace,
+		PodUID:           ev.Kubernetes.PodUID,
+		ContainerStarted: ev.ContextFlags.ContainerStarted,
+	}
+}
+
+// ResourceFromTraceeEvent sets the resource attributes of ev's record: its
+// host name and its process. Events of one process share a resource, so this
+// is separate from RecordFromTraceeEvent.
 func ResourceFromTraceeEvent(ev *TraceeEvent, res pcommon.Resource) {
 	if ev.HostName != "" {
 		res.Attributes().PutStr(AttrHostName, ev.HostName)
 	}
+	p := ev.Process()
+	p.Put(res.Attributes())
 }
 
 // RecordFromTraceeEvent fills lr with the record form of ev (see the design's
-// "The record"). Argument values keep Tracee's parsed forms: strings and
-// flag strings as strings, integers as ints, string arrays as slices,
-// sockaddrs as maps, and "bytes" arguments (base64 in JSON) as bytes.
+// "The record"); its resource is ResourceFromTraceeEvent's. Argument values
+// keep Tracee's parsed forms: strings and flag strings as strings, integers
+// as ints, string arrays as slices, sockaddrs as maps, and "bytes" arguments
+// (base64 in JSON) as bytes.
 func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
 	lr.SetEventName(EventNamePrefix + ev.EventName)
 	ts := pcommon.Timestamp(ev.Timestamp)
@@ -152,33 +247,15 @@ func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
 	lr.Body().SetStr(traceeBody(ev))
 
 	at := lr.Attributes()
-	at.EnsureCapacity(24 + len(ev.Args))
-	at.PutInt(AttrProcessPID, ev.HostProcessID)
-	at.PutInt(AttrProcessParentPID, ev.HostParentProcessID)
+	at.EnsureCapacity(8 + len(ev.Args))
 	at.PutInt(AttrThreadID, ev.HostThreadID)
-	at.PutInt(AttrProcessVPID, ev.ProcessID)
 	at.PutInt(AttrThreadVTID, ev.ThreadID)
-	at.PutInt(AttrParentVPID, ev.ParentProcessID)
-	putNonEmpty(at, AttrExecutableName, ev.ProcessName)
-	putNonEmpty(at, AttrExecutablePath, ev.Executable.Path)
-	at.PutInt(AttrUserID, ev.UserID)
-	putNonEmpty(at, AttrContainerID, ev.containerID())
-	putNonEmpty(at, AttrContainerName, ev.Container.Name)
-	putNonEmpty(at, AttrContainerImage, ev.Container.Image)
-	putNonEmpty(at, AttrPodName, ev.Kubernetes.PodName)
-	putNonEmpty(at, AttrPodNamespace, ev.Kubernetes.PodNamespace)
-	putNonEmpty(at, AttrPodUID, ev.Kubernetes.PodUID)
+	at.PutInt(AttrThreadStartTime, ev.ThreadStartTime)
+	at.PutInt(AttrCPU, ev.ProcessorID)
+	at.PutBool(AttrIsCompat, ev.ContextFlags.IsCompat)
 	at.PutInt(AttrEventID, ev.EventID)
 	putNonEmpty(at, AttrSyscall, ev.Syscall)
 	at.PutInt(AttrReturnValue, ev.ReturnValue)
-	at.PutInt(AttrCgroupID, int64(ev.CgroupID))
-	at.PutInt(AttrMountNamespace, ev.MountNS)
-	at.PutInt(AttrPIDNamespace, ev.PIDNS)
-	at.PutInt(AttrCPU, ev.ProcessorID)
-	at.PutInt(AttrThreadStartTime, ev.ThreadStartTime)
-	at.PutBool(AttrContainerStarted, ev.ContextFlags.ContainerStarted)
-	at.PutBool(AttrIsCompat, ev.ContextFlags.IsCompat)
-	at.PutStr(AttrOrigin, ev.Origin())
 	for _, arg := range ev.Args {
 		setArgValue(at.PutEmpty(AttrArgPrefix+arg.Name), arg.Type, arg.Value)
 	}
@@ -255,11 +332,7 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 	case []byte:
 		v.SetEmptyBytes().FromRaw(x)
 	case []string:
-		s := v.SetEmptySlice()
-		s.EnsureCapacity(len(x))
-		for _, e := range x {
-			s.AppendEmpty().SetStr(e)
-		}
+		PutStrings(v.SetEmptySlice(), x)
 	case []any:
 		s := v.SetEmptySlice()
 		s.EnsureCapacity(len(x))
@@ -356,7 +429,7 @@ func ArgTypeOf(v pcommon.Value) string {
 // catalog's order and types when the event is known, attribute order (types
 // guessed from the values) for the rest.
 func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent {
-	at := lr.Attributes()
+	at := AttrsOf(lr, res)
 	str := func(k string) string {
 		if v, ok := at.Get(k); ok {
 			return v.AsString()
@@ -414,17 +487,18 @@ func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent 
 		ev.HostName = v.AsString()
 	}
 	def, known := LookupEvent(ev.EventName)
+	args := lr.Attributes()
 	if known {
 		if v, ok := at.Get(AttrEventID); !ok || v.Type() != pcommon.ValueTypeInt {
 			ev.EventID = int64(def.ID)
 		}
 		for _, ad := range def.Args {
-			if v, ok := at.Get(AttrArgPrefix + ad.Name); ok {
+			if v, ok := args.Get(AttrArgPrefix + ad.Name); ok {
 				ev.Args = append(ev.Args, TraceeArg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})
 			}
 		}
 	}
-	for k, v := range at.All() {
+	for k, v := range args.All() {
 		name, isArg := strings.CutPrefix(k, AttrArgPrefix)
 		if !isArg || (known && def.ArgIndex(name) >= 0) {
 			continue

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -42,18 +43,24 @@ func readEventLines(t testing.TB) [][]byte {
 	return lines
 }
 
-// logsFromEvents builds one ResourceLogs per host, as a replay source would.
+// logsFromEvents builds one ResourceLogs per host and process, as a replay
+// source would.
 func logsFromEvents(events []TraceeEvent) plog.Logs {
+	type resourceKey struct {
+		host    string
+		process Process
+	}
 	ld := plog.NewLogs()
-	byHost := map[string]plog.LogRecordSlice{}
+	byResource := map[resourceKey]plog.LogRecordSlice{}
 	for i := range events {
 		ev := &events[i]
-		lrs, ok := byHost[ev.HostName]
+		k := resourceKey{ev.HostName, ev.Process()}
+		lrs, ok := byResource[k]
 		if !ok {
 			rl := ld.ResourceLogs().AppendEmpty()
 			ResourceFromTraceeEvent(ev, rl.Resource())
 			lrs = rl.ScopeLogs().AppendEmpty().LogRecords()
-			byHost[ev.HostName] = lrs
+			byResource[k] = lrs
 		}
 		RecordFromTraceeEvent(ev, lrs.AppendEmpty())
 	}
@@ -192,16 +199,26 @@ func TestTraceeRecordsRoundTrip(t *testing.T) {
 
 func TestRecordFromTraceeEventForms(t *testing.T) {
 	events := decodeEvents(t, readEventLines(t))
+	resources := map[string]pcommon.Resource{}
 	find := func(name string) plog.LogRecord {
 		for i := range events {
 			if events[i].EventName == name {
 				lr := plog.NewLogRecord()
 				RecordFromTraceeEvent(&events[i], lr)
+				res := pcommon.NewResource()
+				ResourceFromTraceeEvent(&events[i], res)
+				resources[name] = res
 				return lr
 			}
 		}
 		t.Fatalf("no %s event in %s", name, eventsFile)
 		return plog.LogRecord{}
+	}
+	origin := func(lr plog.LogRecord) string {
+		if _, onRecord := lr.Attributes().Get(AttrOrigin); onRecord {
+			t.Errorf("%s: origin on the record, want it on the resource", lr.EventName())
+		}
+		return RecordOrigin(AttrsOf(lr, resources[strings.TrimPrefix(lr.EventName(), EventNamePrefix)]))
 	}
 	arg := func(lr plog.LogRecord, name string) pcommon.Value {
 		v, ok := lr.Attributes().Get(AttrArgPrefix + name)
@@ -221,8 +238,8 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 	if got := arg(open, "dirfd").Int(); got != -100 {
 		t.Errorf("dirfd = %d", got)
 	}
-	if o, _ := open.Attributes().Get(AttrOrigin); o.Str() != OriginHost {
-		t.Errorf("origin = %q, want host", o.Str())
+	if o := origin(open); o != OriginHost {
+		t.Errorf("origin = %q, want host", o)
 	}
 
 	conn := find("connect")
@@ -237,8 +254,8 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 	if got := arg(exec, "env").Type(); got != pcommon.ValueTypeEmpty {
 		t.Errorf("null env stored as %v", got)
 	}
-	if o, _ := exec.Attributes().Get(AttrOrigin); o.Str() != OriginContainerInit {
-		t.Errorf("origin of a not yet started container = %q", o.Str())
+	if o := origin(exec); o != OriginContainerInit {
+		t.Errorf("origin of a not yet started container = %q", o)
 	}
 
 	mw := find("magic_write")
@@ -265,5 +282,21 @@ func TestTraceeEventFromRecordDefaults(t *testing.T) {
 	want := []TraceeArg{{Name: "dirfd", Type: TypeInt, Value: int64(3)}, {Name: "pathname", Type: TypeStr, Value: "/x"}}
 	if !reflect.DeepEqual(ev.Args, want) || ev.ArgsNum != 2 {
 		t.Errorf("args = %#v (argsNum %d), want catalog order %#v", ev.Args, ev.ArgsNum, want)
+	}
+}
+
+// TestProcessAttrCount: AttrCount says how many attributes Put writes, with
+// and without the optional strings, so callers can size a resource once.
+func TestProcessAttrCount(t *testing.T) {
+	events := decodeEvents(t, readEventLines(t))
+	for _, p := range []Process{{}, {PID: 1, Name: "init"}, events[3].Process()} {
+		m := pcommon.NewMap()
+		p.Put(m)
+		if m.Len() != p.AttrCount() {
+			t.Errorf("%+v: Put wrote %d attributes, AttrCount says %d", p, m.Len(), p.AttrCount())
+		}
+	}
+	if p := events[3].Process(); p.PodUID == "" || p.ContainerImage == "" {
+		t.Fatalf("event 3 of %s should be the one from a pod, to count every optional attribute", eventsFile)
 	}
 }

@@ -68,9 +68,11 @@ for e in openat security_file_open; do
 		median "$r" collector-rss-MB "OpenatCloseOtherProcess/$e/sink=$s"
 	done
 done
-for s in noop pipeline; do
-	median "$r" records/s "RecordBuild/sink=$s"
-	median "$r" records/s/core "RecordBuild/sink=$s"
+for p in 1 64 1024; do
+	for s in noop pipeline; do
+		median "$r" records/s "RecordBuild/procs=$p/sink=$s"
+		median "$r" records/s/core "RecordBuild/procs=$p/sink=$s"
+	done
 done
 
 b=$OUT/bpf.txt

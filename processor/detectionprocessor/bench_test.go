@@ -47,32 +47,39 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// one resource per process, as the receiver batches them
+	type resourceKey struct {
+		host    string
+		process vigil.Process
+	}
 	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
+	resources := map[resourceKey]plog.ResourceLogs{}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(nil, 1<<20)
-	first := true
+	var recs []record
 	for sc.Scan() {
 		ev := decodeEvent(tb, sc.Bytes())
-		if first {
+		k := resourceKey{ev.HostName, ev.Process()}
+		rl, ok := resources[k]
+		if !ok {
+			rl = ld.ResourceLogs().AppendEmpty()
 			vigil.ResourceFromTraceeEvent(ev, rl.Resource())
-			first = false
+			rl.ScopeLogs().AppendEmpty()
+			resources[k] = rl
 		}
-		vigil.RecordFromTraceeEvent(ev, lrs.AppendEmpty())
+		lr := rl.ScopeLogs().At(0).LogRecords().AppendEmpty()
+		vigil.RecordFromTraceeEvent(ev, lr)
+		recs = append(recs, record{
+			lr: lr, res: rl.Resource(),
+			name:   strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
+			origin: vigil.RecordOrigin(vigil.AttrsOf(lr, rl.Resource())),
+		})
 	}
 	if err := sc.Err(); err != nil {
 		tb.Fatal(err)
 	}
-	recs := make([]record, lrs.Len())
 	for i := range recs {
-		lr := lrs.At(i)
-		recs[i] = record{
-			lr: lr, res: rl.Resource(),
-			name:   strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
-			origin: vigil.RecordOrigin(lr.Attributes()),
-			tracee: vigil.TraceeEventFromRecord(lr, rl.Resource()),
-		}
+		recs[i].tracee = vigil.TraceeEventFromRecord(recs[i].lr, recs[i].res)
 	}
 	return ld, recs
 }
@@ -179,7 +186,7 @@ func TestBaselinesAgree(t *testing.T) {
 	for i := range recs {
 		r := &recs[i]
 		got := ids(ew.match(ctx, r))
-		if want := (goChecks{r.lr.Attributes()}).match(r.lr, nil); !reflect.DeepEqual(got, want) {
+		if want := (goChecks{vigil.AttrsOf(r.lr, r.res)}).match(r.lr, nil); !reflect.DeepEqual(got, want) {
 			t.Errorf("record %d (%s): engine %v, Go checks %v", i, r.lr.Body().Str(), got, want)
 		}
 		if want := tw.match(ctx, r, nil); !reflect.DeepEqual(got, want) {
@@ -247,7 +254,7 @@ func BenchmarkDetection(b *testing.B) {
 		var dst []string
 		for i := 0; i < b.N; i++ {
 			r := &recs[i%len(recs)]
-			dst = (goChecks{r.lr.Attributes()}).match(r.lr, dst[:0])
+			dst = (goChecks{vigil.AttrsOf(r.lr, r.res)}).match(r.lr, dst[:0])
 		}
 		m.report(b, b.N)
 	})

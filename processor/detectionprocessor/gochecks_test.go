@@ -15,10 +15,10 @@ import (
 // by hand in Go against the record's attributes, the fastest a fixed rule set
 // can be. A test holds it to the Rego signatures' results on the stream.
 type goChecks struct {
-	at pcommon.Map
+	at vigil.Attrs
 }
 
-// get is Map.Get with a missing value reported as an empty one, whose
+// get is Attrs.Get with a missing value reported as an empty one, whose
 // Type() is safe to call.
 func (g goChecks) get(key string) pcommon.Value {
 	if v, ok := g.at.Get(key); ok {

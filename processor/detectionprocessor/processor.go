@@ -166,7 +166,7 @@ func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plo
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				name := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-				if g := p.eng.Candidates(name, vigil.RecordOrigin(lr.Attributes())); g != nil {
+				if g := p.eng.Candidates(name, vigil.RecordOrigin(vigil.AttrsOf(lr, res))); g != nil {
 					items = append(items, item{lr: lr, res: res, group: g})
 				}
 			}

@@ -239,11 +239,13 @@ func TestParallelBatch(t *testing.T) {
 	if err := p2.ConsumeLogs(context.Background(), ld2); err != nil {
 		t.Fatal(err)
 	}
-	a := s1.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	b := s2.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	a, b := allRecords(s1.AllLogs()[0]), allRecords(s2.AllLogs()[0])
+	if len(a) != len(b) {
+		t.Fatalf("one worker forwarded %d records, three %d", len(a), len(b))
+	}
 	tagged := 0
-	for i := range a.Len() {
-		ta, tb := detectionTags(a.At(i)), detectionTags(b.At(i))
+	for i := range a {
+		ta, tb := detectionTags(a[i]), detectionTags(b[i])
 		if !reflect.DeepEqual(ta, tb) {
 			t.Fatalf("record %d: one worker %v, three %v", i, ta, tb)
 		}
@@ -317,4 +319,17 @@ func TestConcurrentBatches(t *testing.T) {
 	if tagged != 800 {
 		t.Errorf("%d of 800 records tagged", tagged)
 	}
+}
+
+// allRecords lists the records of ld in order.
+func allRecords(ld plog.Logs) []plog.LogRecord {
+	var out []plog.LogRecord
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				out = append(out, lr)
+			}
+		}
+	}
+	return out
 }

@@ -11,22 +11,30 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
-// batcher collects records into plog.Logs batches and hands them to the next
-// consumer when a batch is full or when the source asks for a flush. It is
-// owned by one goroutine, the source's reader.
+// batcher collects records into plog.Logs batches, one resource per process
+// (see vigil.Attrs), and hands them to the next consumer when a batch is
+// full or when the source asks for a flush. It is owned by one goroutine,
+// the source's reader.
 type batcher struct {
 	next      consumer.Logs
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
 	size      int
-	resource  pcommon.Map // copied into every batch
+	base      pcommon.Map // the host's attributes, copied into every resource
 
-	logs          plog.Logs
-	records       plog.LogRecordSlice
-	batchResource pcommon.Resource
+	logs    plog.Logs
+	records int
+	// resources finds the records of each resource of the current batch;
+	// last is the most recent one, which a burst from one process hits
+	// without hashing the key.
+	resources map[resourceKey]plog.LogRecordSlice
+	lastKey   resourceKey
+	last      plog.LogRecordSlice
+	hasLast   bool
 	// counts per event name of the current batch, for events_emitted.
 	counts map[string]int64
 	// eventAttrs caches one attribute set per event name so counting does
@@ -37,7 +45,17 @@ type batcher struct {
 	lastRefusalLog time.Time
 }
 
-// newBatcher returns a batcher whose batches carry the resource attributes
+// resourceKey tells the resources of a batch apart: records with equal keys
+// share one.
+type resourceKey struct {
+	host    string // replayed events name their own; captured ones share the base
+	process vigil.Process
+	// argv is the identity of the process tree's argv (its first element):
+	// an exec replaces it even when nothing else in the key changes.
+	argv *string
+}
+
+// newBatcher returns a batcher whose resources start with the attributes
 // fillResource puts (the host's for captured events).
 func newBatcher(next consumer.Logs, tb *metadata.TelemetryBuilder, logger *zap.Logger, size int, fillResource func(pcommon.Map)) *batcher {
 	b := &batcher{
@@ -45,46 +63,67 @@ func newBatcher(next consumer.Logs, tb *metadata.TelemetryBuilder, logger *zap.L
 		telemetry:  tb,
 		logger:     logger,
 		size:       size,
-		resource:   pcommon.NewMap(),
+		base:       pcommon.NewMap(),
+		resources:  map[resourceKey]plog.LogRecordSlice{},
 		counts:     map[string]int64{},
 		eventAttrs: map[string]metric.MeasurementOption{},
 	}
-	fillResource(b.resource)
+	fillResource(b.base)
 	b.reset()
 	return b
 }
 
 func (b *batcher) reset() {
 	b.logs = plog.NewLogs()
+	b.records = 0
+	clear(b.resources)
+	b.hasLast = false
+}
+
+// add appends an empty record for event name to the resource of key, and
+// returns it. A resource new to the batch gets the base attributes, key's
+// host and process, and argv, the process's command line where known.
+func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
+	b.counts[name]++
+	b.records++
+	if !b.hasLast || *key != b.lastKey {
+		b.find(key, argv)
+	}
+	return b.last.AppendEmpty()
+}
+
+// find makes key's records the last ones, adding its resource if new.
+func (b *batcher) find(key *resourceKey, argv []string) {
+	b.lastKey, b.hasLast = *key, true
+	if lrs, ok := b.resources[*key]; ok {
+		b.last = lrs
+		return
+	}
 	rl := b.logs.ResourceLogs().AppendEmpty()
-	b.resource.CopyTo(rl.Resource().Attributes())
+	attrs := rl.Resource().Attributes()
+	// sized once: the resource's attribute array is most of its memory
+	attrs.EnsureCapacity(b.base.Len() + 1 + key.process.AttrCount() + 1)
+	for k, v := range b.base.All() {
+		v.CopyTo(attrs.PutEmpty(k))
+	}
+	if key.host != "" {
+		attrs.PutStr(vigil.AttrHostName, key.host)
+	}
+	key.process.Put(attrs)
+	vigil.PutCommandArgs(attrs, argv)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
-	b.records = sl.LogRecords()
-	b.batchResource = rl.Resource()
-	b.records.EnsureCapacity(b.size)
+	b.last = sl.LogRecords()
+	b.resources[*key] = b.last
 }
 
-// add appends an empty record for event name and returns it.
-func (b *batcher) add(name string) plog.LogRecord {
-	b.counts[name]++
-	return b.records.AppendEmpty()
-}
-
-// empty reports whether the current batch has no record yet.
-func (b *batcher) empty() bool { return b.records.Len() == 0 }
-
-// currentResource is the resource of the current batch, for sources whose
-// events name their own host (replayed recordings).
-func (b *batcher) currentResource() pcommon.Resource { return b.batchResource }
-
-func (b *batcher) full() bool { return b.records.Len() >= b.size }
+func (b *batcher) full() bool { return b.records >= b.size }
 
 // flush hands the current batch on. A refusal is counted and logged, not
 // retried: the kernel keeps producing and holding batches would only move the
 // loss into memory. Retries belong to the exporters' queues.
 func (b *batcher) flush(ctx context.Context) {
-	n := b.records.Len()
+	n := b.records
 	if n == 0 {
 		return
 	}

@@ -19,7 +19,6 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"golang.org/x/sys/unix"
 
@@ -125,9 +124,9 @@ func runHelperOutput(t *testing.T, action, arg string) (int, string) {
 }
 
 // waitFor polls the sink until a record satisfies match.
-func waitFor(t *testing.T, sink *consumertest.LogsSink, what string, match func(plog.LogRecord) bool) plog.LogRecord {
+func waitFor(t *testing.T, sink *consumertest.LogsSink, what string, match func(record) bool) record {
 	t.Helper()
-	var found plog.LogRecord
+	var found record
 	ok := assert.Eventually(t, func() bool {
 		for _, r := range collected(sink) {
 			if match(r) {
@@ -143,14 +142,14 @@ func waitFor(t *testing.T, sink *consumertest.LogsSink, what string, match func(
 	return found
 }
 
-func attr(r plog.LogRecord, key string) pcommon.Value {
-	v, _ := r.Attributes().Get(key)
+func attr(r record, key string) pcommon.Value {
+	v, _ := r.attrs().Get(key)
 	return v
 }
 
-func arg(r plog.LogRecord, name string) pcommon.Value { return attr(r, vigil.AttrArgPrefix+name) }
+func arg(r record, name string) pcommon.Value { return attr(r, vigil.AttrArgPrefix+name) }
 
-func isEventOf(r plog.LogRecord, event string, pid int) bool {
+func isEventOf(r record, event string, pid int) bool {
 	return r.EventName() == vigil.EventNamePrefix+event && attr(r, vigil.AttrProcessPID).Int() == int64(pid)
 }
 
@@ -167,7 +166,7 @@ func TestCaptureOpenatByCat(t *testing.T) {
 	require.NoError(t, cmd.Run())
 	pid := cmd.Process.Pid
 
-	rec := waitFor(t, sink, "openat of the file by cat", func(r plog.LogRecord) bool {
+	rec := waitFor(t, sink, "openat of the file by cat", func(r record) bool {
 		return isEventOf(r, "openat", pid) && arg(r, "pathname").Str() == file
 	})
 	assert.Equal(t, "O_RDONLY", arg(rec, "flags").Str())
@@ -179,9 +178,16 @@ func TestCaptureOpenatByCat(t *testing.T) {
 	assert.Equal(t, []any{catPath, file}, attr(rec, vigil.AttrCommandArgs).Slice().AsRaw())
 	assert.Equal(t, int64(os.Getpid()), attr(rec, vigil.AttrProcessParentPID).Int())
 	assert.Equal(t, vigil.OriginHost, attr(rec, vigil.AttrOrigin).Str())
+	// the process is described by the record's resource, the thread by the record
+	pidOnResource, _ := rec.resource.Attributes().Get(vigil.AttrProcessPID)
+	assert.Equal(t, int64(pid), pidOnResource.Int())
+	_, pidOnRecord := rec.Attributes().Get(vigil.AttrProcessPID)
+	assert.False(t, pidOnRecord, "process.pid repeated on the record")
+	tid, _ := rec.Attributes().Get(vigil.AttrThreadID)
+	assert.Equal(t, int64(pid), tid.Int(), "a single-threaded cat's tid is its pid")
 	assert.Equal(t, fmt.Sprintf("openat %s O_RDONLY = %d", file, attr(rec, vigil.AttrReturnValue).Int()), rec.Body().Str())
 
-	exe := waitFor(t, sink, "exec of cat", func(r plog.LogRecord) bool { return isEventOf(r, "sched_process_exec", pid) })
+	exe := waitFor(t, sink, "exec of cat", func(r record) bool { return isEventOf(r, "sched_process_exec", pid) })
 	assert.Equal(t, []any{catPath, file}, arg(exe, "argv").Slice().AsRaw())
 	assert.Equal(t, catPath, arg(exe, "cmdpath").Str())
 }
@@ -196,7 +202,7 @@ func TestCaptureExcludesSelfAndUnselected(t *testing.T) {
 	// the absence of our own is meaningful.
 	cmd := exec.Command("cat", "/etc/hostname")
 	require.NoError(t, cmd.Run())
-	waitFor(t, sink, "child openat", func(r plog.LogRecord) bool { return isEventOf(r, "openat", cmd.Process.Pid) })
+	waitFor(t, sink, "child openat", func(r record) bool { return isEventOf(r, "openat", cmd.Process.Pid) })
 	for _, r := range collected(sink) {
 		assert.NotEqual(t, int64(os.Getpid()), attr(r, vigil.AttrProcessPID).Int(), "the collector traced itself: %s", r.Body().Str())
 		assert.Equal(t, "kernel.openat", r.EventName(), "only selected events become records")
@@ -206,7 +212,7 @@ func TestCaptureExcludesSelfAndUnselected(t *testing.T) {
 func TestCapturePtraceTraceme(t *testing.T) {
 	sink := capture(t, "ptrace")
 	pid := runHelperProcess(t, "traceme", "")
-	rec := waitFor(t, sink, "ptrace TRACEME", func(r plog.LogRecord) bool { return isEventOf(r, "ptrace", pid) })
+	rec := waitFor(t, sink, "ptrace TRACEME", func(r record) bool { return isEventOf(r, "ptrace", pid) })
 	assert.Equal(t, "PTRACE_TRACEME", arg(rec, "request").Str())
 	assert.Equal(t, int64(0), attr(rec, vigil.AttrReturnValue).Int())
 	assert.Equal(t, "ptrace PTRACE_TRACEME = 0", rec.Body().Str())
@@ -225,12 +231,12 @@ func TestCaptureConnect(t *testing.T) {
 
 	sink := capture(t, "connect", "socket")
 	pid := runHelperProcess(t, "connect", ln.Addr().String())
-	rec := waitFor(t, sink, "connect to the listener", func(r plog.LogRecord) bool {
+	rec := waitFor(t, sink, "connect to the listener", func(r record) bool {
 		return isEventOf(r, "connect", pid) && arg(r, "addr").Type() == pcommon.ValueTypeMap &&
 			arg(r, "addr").Map().AsRaw()["sin_port"] == strconv.Itoa(port)
 	})
 	assert.Equal(t, map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": strconv.Itoa(port)}, arg(rec, "addr").Map().AsRaw())
-	sock := waitFor(t, sink, "socket()", func(r plog.LogRecord) bool { return isEventOf(r, "socket", pid) && arg(r, "domain").Str() == "AF_INET" })
+	sock := waitFor(t, sink, "socket()", func(r record) bool { return isEventOf(r, "socket", pid) && arg(r, "domain").Str() == "AF_INET" })
 	assert.Contains(t, arg(sock, "type").Str(), "SOCK_STREAM")
 }
 
@@ -240,13 +246,13 @@ func TestCaptureMemfdExec(t *testing.T) {
 	require.NoError(t, err)
 	pid := runHelperProcess(t, "memfd-exec", truePath)
 
-	mf := waitFor(t, sink, "memfd_create", func(r plog.LogRecord) bool { return isEventOf(r, "memfd_create", pid) })
+	mf := waitFor(t, sink, "memfd_create", func(r record) bool { return isEventOf(r, "memfd_create", pid) })
 	assert.Equal(t, "vigil-test", arg(mf, "name").Str())
 	assert.Equal(t, "MFD_CLOEXEC", arg(mf, "flags").Str())
 	fd := attr(mf, vigil.AttrReturnValue).Int()
 	require.GreaterOrEqual(t, fd, int64(3))
 
-	ex := waitFor(t, sink, "exec of the memfd", func(r plog.LogRecord) bool {
+	ex := waitFor(t, sink, "exec of the memfd", func(r record) bool {
 		return isEventOf(r, "sched_process_exec", pid) && arg(r, "cmdpath").Str() == fmt.Sprintf("/proc/self/fd/%d", fd)
 	})
 	assert.Equal(t, []any{"memfd-child"}, arg(ex, "argv").Slice().AsRaw())
@@ -259,12 +265,12 @@ func TestCaptureForkExitChain(t *testing.T) {
 	require.NoError(t, cmd.Run())
 	shell := cmd.Process.Pid
 
-	fork := waitFor(t, sink, "fork by the outer shell", func(r plog.LogRecord) bool { return isEventOf(r, "sched_process_fork", shell) })
+	fork := waitFor(t, sink, "fork by the outer shell", func(r record) bool { return isEventOf(r, "sched_process_fork", shell) })
 	child := int(arg(fork, "child_pid").Int())
 	assert.NotEqual(t, shell, child)
 	assert.Equal(t, int64(shell), arg(fork, "parent_pid").Int())
 
-	exit := waitFor(t, sink, "exit of the inner shell", func(r plog.LogRecord) bool { return isEventOf(r, "sched_process_exit", child) })
+	exit := waitFor(t, sink, "exit of the inner shell", func(r record) bool { return isEventOf(r, "sched_process_exit", child) })
 	assert.Equal(t, int64(3<<8), arg(exit, "exit_code").Int(), "exit code as the kernel keeps it (status << 8)")
 	assert.Equal(t, int64(shell), attr(exit, vigil.AttrProcessParentPID).Int())
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
 )
@@ -71,7 +70,7 @@ func TestCaptureInRuncContainer(t *testing.T) {
 	require.NoError(t, err, "runc run: %s", out)
 	require.Equal(t, "hello\n", string(out))
 
-	rec := waitFor(t, sink, "openat of the marker inside the container", func(r plog.LogRecord) bool {
+	rec := waitFor(t, sink, "openat of the marker inside the container", func(r record) bool {
 		return r.EventName() == "kernel.openat" && arg(r, "pathname").Str() == "/etc/vigil-marker"
 	})
 	assert.Equal(t, containerID, attr(rec, vigil.AttrContainerID).Str())
@@ -86,8 +85,8 @@ func TestCaptureInRuncContainer(t *testing.T) {
 	// Host events around it stay host events.
 	cmd := exec.Command("cat", "/etc/hostname")
 	require.NoError(t, cmd.Run())
-	host := waitFor(t, sink, "host cat", func(r plog.LogRecord) bool { return isEventOf(r, "openat", cmd.Process.Pid) })
+	host := waitFor(t, sink, "host cat", func(r record) bool { return isEventOf(r, "openat", cmd.Process.Pid) })
 	assert.Equal(t, vigil.OriginHost, attr(host, vigil.AttrOrigin).Str())
-	_, hasID := host.Attributes().Get(vigil.AttrContainerID)
+	_, hasID := host.attrs().Get(vigil.AttrContainerID)
 	assert.False(t, hasID)
 }

@@ -170,7 +170,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 		if !ok || !s.selected[def.ID] {
 			continue
 		}
-		s.builder.build(&ev, def, out.add(def.Name), observed)
+		s.builder.build(&ev, def, out, observed)
 		if out.full() {
 			out.flush(ctx)
 			observed = observedNow()

@@ -31,10 +31,11 @@ type parsedKey struct {
 	value      uint64
 }
 
-// fixedAttrs counts the attributes a record has whatever its process: the
-// context ids and flags, syscall and return value (an event raised outside
-// a syscall has neither), origin and container.started.
-const fixedAttrs = 15 + 2 + 2
+// fixedAttrs counts the attributes a record has whatever its event: the
+// thread, the event id and flags, and the syscall and return value (an event
+// raised outside a syscall has neither). The rest are its arguments; what
+// describes its process is on its resource.
+const fixedAttrs = 6 + 2
 
 // maxParsed bounds the memo; it is cleared when full.
 const maxParsed = 4096
@@ -43,41 +44,51 @@ func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuil
 	return &recordBuilder{tree: tree, containers: res, parsed: make(map[parsedKey]string)}
 }
 
-// build fills lr from ev. def is ev's catalog entry.
-func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRecord, observed pcommon.Timestamp) {
+// build adds the record of ev to out. def is ev's catalog entry.
+func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, observed pcommon.Timestamp) {
+	p, known := b.tree.Get(ev.HostPID)
+	key := resourceKey{process: vigil.Process{
+		PID:         int64(ev.HostPID),
+		ParentPID:   int64(ev.HostPPID),
+		VPID:        int64(ev.PID),
+		ParentVPID:  int64(ev.PPID),
+		UserID:      int64(ev.UID),
+		CgroupID:    ev.CgroupID,
+		MountNS:     int64(ev.MountNS),
+		PIDNS:       int64(ev.PIDNS),
+		Name:        ev.Comm,
+		ContainerID: b.containers.ContainerID(ev.CgroupID, ev.HostPID),
+	}}
+	if known {
+		key.process.ExecutablePath = p.ExecutablePath
+		if len(p.Argv) > 0 {
+			key.argv = &p.Argv[0]
+		}
+	}
+	// A container has started once its init process runs the entrypoint;
+	// until then pid 1 of the container is still the runtime setting it up
+	// (Tracee's "container-init" origin).
+	key.process.ContainerStarted = key.process.ContainerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
+
+	lr := out.add(def.Name, &key, p.Argv)
+
 	lr.SetEventName(def.RecordName())
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)))
 	lr.SetObservedTimestamp(observed)
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
 
-	p, known := b.tree.Get(ev.HostPID)
-	containerID := b.containers.ContainerID(ev.CgroupID, ev.HostPID)
-	// A container has started once its init process runs the entrypoint;
-	// until then pid 1 of the container is still the runtime setting it up
-	// (Tracee's "container-init" origin).
-	started := containerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
-
 	attrs := lr.Attributes()
 	// the room needed (two spare at most, for events without a syscall):
 	// the attribute array is most of a record's memory, and every byte of
 	// it is garbage to collect later
-	attrs.EnsureCapacity(fixedAttrs + len(ev.Args) + countTrue(known && p.ExecutablePath != "", known && len(p.Argv) > 0, containerID != ""))
-	attrs.PutInt(vigil.AttrProcessPID, int64(ev.HostPID))
-	attrs.PutInt(vigil.AttrProcessParentPID, int64(ev.HostPPID))
+	attrs.EnsureCapacity(fixedAttrs + len(ev.Args))
 	attrs.PutInt(vigil.AttrThreadID, int64(ev.HostTID))
-	attrs.PutInt(vigil.AttrProcessVPID, int64(ev.PID))
 	attrs.PutInt(vigil.AttrThreadVTID, int64(ev.TID))
-	attrs.PutInt(vigil.AttrParentVPID, int64(ev.PPID))
-	attrs.PutStr(vigil.AttrExecutableName, ev.Comm)
-	attrs.PutInt(vigil.AttrUserID, int64(ev.UID))
-	attrs.PutInt(vigil.AttrEventID, int64(def.ID))
-	attrs.PutInt(vigil.AttrCgroupID, int64(ev.CgroupID))
-	attrs.PutInt(vigil.AttrMountNamespace, int64(ev.MountNS))
-	attrs.PutInt(vigil.AttrPIDNamespace, int64(ev.PIDNS))
-	attrs.PutInt(vigil.AttrCPU, int64(ev.CPU))
 	attrs.PutInt(vigil.AttrThreadStartTime, int64(ev.ThreadStartTime))
+	attrs.PutInt(vigil.AttrCPU, int64(ev.CPU))
 	attrs.PutBool(vigil.AttrIsCompat, ev.Flags&bpf.FlagCompat != 0)
+	attrs.PutInt(vigil.AttrEventID, int64(def.ID))
 	if def.Syscall {
 		attrs.PutStr(vigil.AttrSyscall, def.Name)
 		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
@@ -87,19 +98,6 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, lr plog.LogRec
 		}
 		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
 	}
-	if known {
-		if p.ExecutablePath != "" {
-			attrs.PutStr(vigil.AttrExecutablePath, p.ExecutablePath)
-		}
-		if len(p.Argv) > 0 {
-			putStrings(attrs.PutEmptySlice(vigil.AttrCommandArgs), p.Argv)
-		}
-	}
-	if containerID != "" {
-		attrs.PutStr(vigil.AttrContainerID, containerID)
-	}
-	attrs.PutStr(vigil.AttrOrigin, vigil.OriginOf(containerID, started))
-	attrs.PutBool(vigil.AttrContainerStarted, started)
 
 	var body strings.Builder
 	body.Grow(96) // most bodies fit: one allocation
@@ -147,7 +145,7 @@ func (b *recordBuilder) putArg(attrs pcommon.Map, event string, ad *vigil.ArgDef
 			body.WriteString(arg.Str)
 		}
 	case bpf.ArgStrings:
-		putStrings(attrs.PutEmptySlice(key), arg.Strs)
+		vigil.PutStrings(attrs.PutEmptySlice(key), arg.Strs)
 	case bpf.ArgBytes:
 		if ad.Type == vigil.TypeSockaddr {
 			m := attrs.PutEmptyMap(key)
@@ -172,24 +170,6 @@ func (b *recordBuilder) parse(form argparse.IntForm, event, arg string, raw uint
 	s := form(raw)
 	b.parsed[k] = s
 	return s
-}
-
-func putStrings(s pcommon.Slice, values []string) {
-	s.EnsureCapacity(len(values))
-	for _, v := range values {
-		s.AppendEmpty().SetStr(v)
-	}
-}
-
-// countTrue returns how many of conds hold.
-func countTrue(conds ...bool) int {
-	n := 0
-	for _, c := range conds {
-		if c {
-			n++
-		}
-	}
-	return n
 }
 
 // observedNow is the ObservedTimestamp of records read now.

@@ -2,6 +2,7 @@ package kerneleventsreceiver
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -69,33 +70,35 @@ var sinkModes = []struct {
 // one that holds a batch processor's worth. records/s is what the reader
 // goroutine moves into pdata; records/s/core divides by all the CPU the
 // process used (the garbage collector runs on the other core).
+//
+// procs is how many processes the events come from, in turn: a batch has
+// one resource per process, so one process is the best case (a loop of
+// calls, the benchmark of the issue), 64 a busy node, and 1024 the worst
+// case, every record of a batch with a resource of its own.
 func BenchmarkRecordBuild(b *testing.B) {
-	for _, m := range sinkModes {
-		b.Run("sink="+m.name, func(b *testing.B) { benchmarkRecordBuild(b, &countingSink{hold: m.hold}) })
+	for _, procs := range []int{1, 64, 1024} {
+		for _, m := range sinkModes {
+			b.Run(fmt.Sprintf("procs=%d/sink=%s", procs, m.name), func(b *testing.B) {
+				benchmarkRecordBuild(b, procs, &countingSink{hold: m.hold})
+			})
+		}
 	}
 }
 
-func benchmarkRecordBuild(b *testing.B, sink *countingSink) {
+func benchmarkRecordBuild(b *testing.B, procs int, sink *countingSink) {
 	def, _ := vigil.LookupEvent("openat")
-	ev := bpf.Event{
-		Timestamp: 1_000_000, ThreadStartTime: 500, CgroupID: 1, ReturnValue: 3,
-		EventID: uint32(def.ID), Syscall: int32(def.ID),
-		HostPID: 4242, HostTID: 4242, HostPPID: 1, PID: 4242, TID: 4242, PPID: 1,
-		MountNS: 4026531841, PIDNS: 4026531836, Comm: "cat",
-		Args: []bpf.Arg{
-			{Index: 0, Kind: bpf.ArgInt, Int: -100},
-			{Index: 1, Kind: bpf.ArgString, Str: "/etc/hostname"},
-			{Index: 2, Kind: bpf.ArgInt, Int: 0o2000000},
-			{Index: 3, Kind: bpf.ArgUint, Uint: 0},
-		},
+	tree := proctree.New(procs)
+	events := make([]bpf.Event, procs)
+	for i := range events {
+		pid := uint32(1000 + i)
+		tree.Exec(pid, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
+		events[i] = openatBy(pid, pid)
 	}
-	tree := proctree.New(16)
-	tree.Exec(4242, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
-	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
 	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
 	if err != nil {
 		b.Fatal(err)
 	}
+	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
 	out := newBatcher(sink, tb, zap.NewNop(), 1024, putHostResource)
 	ctx := context.Background()
 	observed := observedNow()
@@ -104,7 +107,7 @@ func benchmarkRecordBuild(b *testing.B, sink *countingSink) {
 	b.ResetTimer()
 	start, cpu := time.Now(), procstat.CPU()
 	for i := 0; i < b.N; i++ {
-		rb.build(&ev, def, out.add(def.Name), observed)
+		rb.build(&events[i%procs], def, out, observed)
 		if out.full() {
 			out.flush(ctx)
 		}

@@ -45,7 +45,7 @@ func (s *replaySource) open() error {
 	return nil
 }
 
-// resource is empty: each batch takes the host of its first event.
+// resource is empty: each resource takes the host its events name.
 func (s *replaySource) resource(pcommon.Map) {}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
@@ -71,10 +71,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			s.logger.Warn("skipping a line that is not a Tracee event", zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
 			continue
 		}
-		if out.empty() {
-			vigil.ResourceFromTraceeEvent(&ev, out.currentResource())
-		}
-		vigil.RecordFromTraceeEvent(&ev, out.add(ev.EventName))
+		vigil.RecordFromTraceeEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
 		if out.full() {
 			out.flush(ctx)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -18,15 +19,23 @@ import (
 )
 
 // collected flattens the records a sink received.
-func collected(sink *consumertest.LogsSink) []plog.LogRecord {
-	var out []plog.LogRecord
+// record is a collected log record with its resource, which describes its
+// process.
+type record struct {
+	plog.LogRecord
+	resource pcommon.Resource
+}
+
+// attrs looks attributes up as readers of the schema do.
+func (r record) attrs() vigil.Attrs { return vigil.AttrsOf(r.LogRecord, r.resource) }
+
+func collected(sink *consumertest.LogsSink) []record {
+	var out []record
 	for _, logs := range sink.AllLogs() {
-		for i := 0; i < logs.ResourceLogs().Len(); i++ {
-			sls := logs.ResourceLogs().At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				lrs := sls.At(j).LogRecords()
-				for k := 0; k < lrs.Len(); k++ {
-					out = append(out, lrs.At(k))
+		for _, rl := range logs.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					out = append(out, record{lr, rl.Resource()})
 				}
 			}
 		}
@@ -62,7 +71,7 @@ func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
 	assert.Equal(t, "kernel.ptrace", recs[1].EventName())
 	req, _ := recs[1].Attributes().Get(vigil.AttrArgPrefix + "request")
 	assert.Equal(t, "PTRACE_TRACEME", req.Str())
-	origin, _ := recs[1].Attributes().Get(vigil.AttrOrigin)
+	origin, _ := recs[1].attrs().Get(vigil.AttrOrigin)
 	assert.Equal(t, vigil.OriginContainer, origin.Str())
 
 	addr, _ := recs[2].Attributes().Get(vigil.AttrArgPrefix + "addr")

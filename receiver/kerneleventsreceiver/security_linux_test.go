@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"golang.org/x/sys/unix"
 
@@ -299,7 +298,7 @@ func writeFile(t *testing.T, path string) {
 // assertInodeArgs checks dev, inode and (when present) ctime against stat.
 // dev is the superblock's dev_t as the kernel keeps it (major << 20 |
 // minor), which is what Tracee reports, not stat's encoding.
-func assertInodeArgs(t *testing.T, rec plog.LogRecord, st *unix.Stat_t) {
+func assertInodeArgs(t *testing.T, rec record, st *unix.Stat_t) {
 	t.Helper()
 	assert.Equal(t, int64(unix.Major(st.Dev)<<20|unix.Minor(st.Dev)), arg(rec, "dev").Int(), "dev")
 	assert.Equal(t, int64(st.Ino), arg(rec, "inode").Int(), "inode")
@@ -314,8 +313,8 @@ func stat(t *testing.T, path string) *unix.Stat_t {
 	return &st
 }
 
-func fileOpenOf(sink *consumertest.LogsSink, pid int, syscallPath string) func(plog.LogRecord) bool {
-	return func(r plog.LogRecord) bool {
+func fileOpenOf(sink *consumertest.LogsSink, pid int, syscallPath string) func(record) bool {
+	return func(r record) bool {
 		return isEventOf(r, "security_file_open", pid) && arg(r, "syscall_pathname").Str() == syscallPath
 	}
 }
@@ -388,7 +387,7 @@ func TestSecurityFileOpen(t *testing.T) {
 		pid := runHelperProcess(t, "open-deleted", gone)
 		first := waitFor(t, sink, "first open", fileOpenOf(sink, pid, gone))
 		assert.Equal(t, gone, arg(first, "pathname").Str())
-		again := waitFor(t, sink, "open of the unlinked file through /proc", func(r plog.LogRecord) bool {
+		again := waitFor(t, sink, "open of the unlinked file through /proc", func(r record) bool {
 			return isEventOf(r, "security_file_open", pid) && strings.HasPrefix(arg(r, "syscall_pathname").Str(), "/proc/self/fd/")
 		})
 		assert.Equal(t, gone+" (deleted)", arg(again, "pathname").Str(), "as /proc shows an unlinked file")
@@ -411,7 +410,7 @@ func TestSecurityFileOpenWithOpenat(t *testing.T) {
 	pid := runHelperProcess(t, "openat-dirfd", dir)
 	rec := waitFor(t, sink, "security_file_open of sub/file", fileOpenOf(sink, pid, "sub/file"))
 	assert.Equal(t, file, arg(rec, "pathname").Str())
-	open := waitFor(t, sink, "openat of sub/file", func(r plog.LogRecord) bool {
+	open := waitFor(t, sink, "openat of sub/file", func(r record) bool {
 		return isEventOf(r, "openat", pid) && arg(r, "pathname").Str() == "sub/file"
 	})
 	assert.Equal(t, "O_RDONLY", arg(open, "flags").Str())
@@ -432,7 +431,7 @@ func TestSecurityBprmCheck(t *testing.T) {
 	require.NoError(t, cmd.Run())
 	pid := cmd.Process.Pid
 
-	rec := waitFor(t, sink, "exec of true", func(r plog.LogRecord) bool { return isEventOf(r, "security_bprm_check", pid) })
+	rec := waitFor(t, sink, "exec of true", func(r record) bool { return isEventOf(r, "security_bprm_check", pid) })
 	assert.Equal(t, realTrue, arg(rec, "pathname").Str())
 	assert.Equal(t, []any{link, "one", "two"}, arg(rec, "argv").Slice().AsRaw())
 	assertInodeArgs(t, rec, stat(t, realTrue))
@@ -459,7 +458,7 @@ func TestSecurityBprmCheckEnv(t *testing.T) {
 	cmd := exec.Command("true")
 	cmd.Env = []string{"VIGIL_BPRM_TEST=1", "PATH=/usr/bin:/bin"}
 	require.NoError(t, cmd.Run())
-	rec := waitFor(t, sink, "exec of true", func(r plog.LogRecord) bool { return isEventOf(r, "security_bprm_check", cmd.Process.Pid) })
+	rec := waitFor(t, sink, "exec of true", func(r record) bool { return isEventOf(r, "security_bprm_check", cmd.Process.Pid) })
 	assert.Equal(t, []any{"VIGIL_BPRM_TEST=1", "PATH=/usr/bin:/bin"}, arg(rec, "envp").Slice().AsRaw())
 }
 
@@ -498,7 +497,7 @@ func TestSecuritySocketConnect(t *testing.T) {
 			defer ln.Close()
 			accept(ln)
 			pid := runHelperProcess(t, "dial", tt.network+" "+ln.Addr().String())
-			rec := waitFor(t, sink, "connect to the listener", func(r plog.LogRecord) bool { return isEventOf(r, "security_socket_connect", pid) })
+			rec := waitFor(t, sink, "connect to the listener", func(r record) bool { return isEventOf(r, "security_socket_connect", pid) })
 			assert.Equal(t, tt.want(ln), arg(rec, "remote_addr").Map().AsRaw())
 			assert.Equal(t, tt.sockType, arg(rec, "type").Str())
 			assert.GreaterOrEqual(t, arg(rec, "sockfd").Int(), int64(3))
@@ -511,7 +510,7 @@ func TestSecuritySbMount(t *testing.T) {
 	sink := capture(t, "security_sb_mount")
 	dir := realTempDir(t)
 	pid := runHelperProcess(t, "mount-tmpfs", dir)
-	rec := waitFor(t, sink, "the tmpfs mount", func(r plog.LogRecord) bool {
+	rec := waitFor(t, sink, "the tmpfs mount", func(r record) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "type").Str() == "tmpfs"
 	})
 	assert.Equal(t, "vigil-tmpfs", arg(rec, "dev_name").Str())
@@ -525,14 +524,14 @@ func TestSecuritySbMount(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(bind, "dst"), 0o755))
 	writeFile(t, filepath.Join(bind, "src", "file"))
 	pid = runHelperProcess(t, "bind-open", bind)
-	rec = waitFor(t, sink, "the bind mount", func(r plog.LogRecord) bool {
+	rec = waitFor(t, sink, "the bind mount", func(r record) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "flags").Int() == unix.MS_BIND
 	})
 	assert.Equal(t, filepath.Join(bind, "src"), arg(rec, "dev_name").Str())
 	assert.Equal(t, filepath.Join(bind, "dst"), arg(rec, "path").Str())
 	assert.Equal(t, "", arg(rec, "type").Str())
 	// and making / private before it was one too
-	waitFor(t, sink, "mount --make-rprivate /", func(r plog.LogRecord) bool {
+	waitFor(t, sink, "mount --make-rprivate /", func(r record) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "path").Str() == "/" &&
 			arg(r, "flags").Int() == unix.MS_REC|unix.MS_PRIVATE
 	})
@@ -546,7 +545,7 @@ func TestSecurityKernelReadFile(t *testing.T) {
 	file := filepath.Join(realTempDir(t), "not-a-module.ko")
 	writeFile(t, file)
 	pid := runHelperProcess(t, "finit-module", file)
-	rec := waitFor(t, sink, "finit_module of the file", func(r plog.LogRecord) bool { return isEventOf(r, "security_kernel_read_file", pid) })
+	rec := waitFor(t, sink, "finit_module of the file", func(r record) bool { return isEventOf(r, "security_kernel_read_file", pid) })
 	assert.Equal(t, file, arg(rec, "pathname").Str())
 	assert.Equal(t, "kernel-module", arg(rec, "type").Str())
 	assertInodeArgs(t, rec, stat(t, file))
@@ -560,8 +559,8 @@ func TestSecurityInodeRename(t *testing.T) {
 		writeFile(t, filepath.Join(dir, f))
 	}
 	pid := runHelperProcess(t, "renames", dir)
-	renameOf := func(syscall string) plog.LogRecord {
-		return waitFor(t, sink, syscall, func(r plog.LogRecord) bool {
+	renameOf := func(syscall string) record {
+		return waitFor(t, sink, syscall, func(r record) bool {
 			return isEventOf(r, "security_inode_rename", pid) && attr(r, vigil.AttrSyscall).Str() == syscall
 		})
 	}
@@ -583,8 +582,8 @@ func TestMagicWrite(t *testing.T) {
 	sink := capture(t, "magic_write")
 	dir := realTempDir(t)
 	pid := runHelperProcess(t, "writes", dir)
-	writeTo := func(name string) plog.LogRecord {
-		return waitFor(t, sink, "magic_write of "+name, func(r plog.LogRecord) bool {
+	writeTo := func(name string) record {
+		return waitFor(t, sink, "magic_write of "+name, func(r record) bool {
 			return isEventOf(r, "magic_write", pid) && arg(r, "pathname").Str() == filepath.Join(dir, name)
 		})
 	}
@@ -622,8 +621,8 @@ func TestMemProtAlert(t *testing.T) {
 		require.NoError(t, err, "helper output %q", out)
 		addrs[name] = n
 	}
-	alertAt := func(name string) plog.LogRecord {
-		return waitFor(t, sink, "mem_prot_alert of "+name, func(r plog.LogRecord) bool {
+	alertAt := func(name string) record {
+		return waitFor(t, sink, "mem_prot_alert of "+name, func(r record) bool {
 			return isEventOf(r, "mem_prot_alert", pid) && arg(r, "addr").Int() == addrs[name]
 		})
 	}
@@ -688,7 +687,7 @@ func TestSocketDup(t *testing.T) {
 				}
 			}()
 			pid := runHelperProcess(t, "dup-socket", tt.network+" "+ln.Addr().String())
-			rec := waitFor(t, sink, "dup of the socket", func(r plog.LogRecord) bool { return isEventOf(r, "socket_dup", pid) })
+			rec := waitFor(t, sink, "dup of the socket", func(r record) bool { return isEventOf(r, "socket_dup", pid) })
 			assert.Equal(t, tt.newfd, arg(rec, "newfd").Int())
 			assert.GreaterOrEqual(t, arg(rec, "oldfd").Int(), int64(3))
 			assert.Equal(t, tt.want(ln), arg(rec, "remote_addr").Map().AsRaw())
@@ -739,7 +738,7 @@ func TestCgroupMkdir(t *testing.T) {
 			pid, out := runHelperOutput(t, "cgroup-mkdir", filepath.Join(tt.root, name))
 			ino, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 			require.NoError(t, err, "helper output %q", out)
-			rec := waitFor(t, sink, "cgroup_mkdir", func(r plog.LogRecord) bool { return isEventOf(r, "cgroup_mkdir", pid) })
+			rec := waitFor(t, sink, "cgroup_mkdir", func(r record) bool { return isEventOf(r, "cgroup_mkdir", pid) })
 			assert.Equal(t, "/"+name, arg(rec, "cgroup_path").Str())
 			assert.Equal(t, ino, arg(rec, "cgroup_id").Int())
 			assert.Equal(t, hierarchy, arg(rec, "hierarchy_id").Int())

@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -69,6 +70,9 @@ func attrMap(kvs []keyValue) map[string]any {
 // exportLine is one line of the file exporter's output: logs or metrics.
 type exportLine struct {
 	ResourceLogs []struct {
+		Resource struct {
+			Attributes []keyValue `json:"attributes"`
+		} `json:"resource"`
 		ScopeLogs []struct {
 			LogRecords []struct {
 				EventName  string     `json:"eventName"`
@@ -95,7 +99,9 @@ type exportLine struct {
 // record is a log record as the backend wrote it.
 type record struct {
 	EventName string
-	Attrs     map[string]any
+	// Attrs holds its resource's attributes (host and process) and its
+	// own, the record's winning, as vigil.Attrs looks them up.
+	Attrs map[string]any
 }
 
 // readExportLines reads every file matching pattern (the live file and its
@@ -141,7 +147,9 @@ func logRecords(pattern string) ([]record, error) {
 		for _, rl := range l.ResourceLogs {
 			for _, sl := range rl.ScopeLogs {
 				for _, lr := range sl.LogRecords {
-					out = append(out, record{EventName: lr.EventName, Attrs: attrMap(lr.Attributes)})
+					attrs := attrMap(rl.Resource.Attributes)
+					maps.Copy(attrs, attrMap(lr.Attributes))
+					out = append(out, record{EventName: lr.EventName, Attrs: attrs})
 				}
 			}
 		}

@@ -242,7 +242,7 @@ func (w *Worker) Close(ctx context.Context) {
 // appends the matches to dst in id order. Errors are per signature; the
 // other signatures' matches are still returned.
 func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcommon.Resource, dst []Match) ([]Match, []EvalError) {
-	rv := recordView{attrs: lr.Attributes(), eventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix), memo: w.memo[:0]}
+	rv := recordView{attrs: vigil.AttrsOf(lr, res), eventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix), memo: w.memo[:0]}
 	w.survivors = w.survivors[:0]
 	for _, c := range g.sigs {
 		if c.guard == nil || c.guard.holds(&rv) {

@@ -62,7 +62,7 @@ type result struct {
 
 func evalWith(w *Worker, lr plog.LogRecord, res pcommon.Resource) result {
 	name := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-	g := w.e.Candidates(name, vigil.RecordOrigin(lr.Attributes()))
+	g := w.e.Candidates(name, vigil.RecordOrigin(vigil.AttrsOf(lr, res)))
 	if g == nil {
 		return result{}
 	}

@@ -57,9 +57,9 @@ func (g allOf) holds(r *recordView) bool {
 
 // recordView is what guards read. It remembers the attributes looked up
 // for the record, since many guards read the same few arguments and a
-// lookup scans the record's attributes.
+// lookup scans the record's attributes (and its resource's).
 type recordView struct {
-	attrs     pcommon.Map
+	attrs     vigil.Attrs
 	eventName string
 	memo      []lookup
 }

@@ -98,7 +98,7 @@ func b2i(b bool) int {
 
 // Build returns the Rego input of a record whose resource is res.
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
-	at := lr.Attributes()
+	at := vigil.AttrsOf(lr, res)
 	num := func(k string) *ast.Term {
 		if v, ok := at.Get(k); ok && v.Type() == pcommon.ValueTypeInt {
 			return ast.IntNumberTerm(int(v.Int()))
@@ -132,7 +132,7 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 		eventID = ast.StringTerm(strconv.Itoa(int(def.ID)))
 	}
 	containerID := str(vigil.AttrContainerID)
-	args := buildArgs(at, def, known)
+	args := buildArgs(lr.Attributes(), def, known)
 
 	return ast.NewObject(
 		[2]*ast.Term{kTimestamp, ast.IntNumberTerm(int(lr.Timestamp()))},

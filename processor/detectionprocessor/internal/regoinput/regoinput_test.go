@@ -75,7 +75,9 @@ func TestBuildShape(t *testing.T) {
 	ev := vigil.TraceeEvent{EventName: "security_file_open", EventID: 731, ContainerID: "c1", Container: vigil.TraceeContainer{ID: "c1"},
 		Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
 	vigil.RecordFromTraceeEvent(&ev, lr)
-	in := Build(lr, plog.NewResourceLogs().Resource())
+	res := plog.NewResourceLogs().Resource()
+	vigil.ResourceFromTraceeEvent(&ev, res)
+	in := Build(lr, res)
 	for path, want := range map[string]ast.Value{
 		`input.eventId`:               ast.String("731"),
 		`input.eventName`:             ast.String("security_file_open"),

@@ -1,0 +1,122 @@
+package kerneleventsreceiver
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
+)
+
+// openatBy returns a decoded openat of /etc/hostname by thread tid of pid.
+func openatBy(pid, tid uint32) bpf.Event {
+	def, _ := vigil.LookupEvent("openat")
+	return bpf.Event{
+		Timestamp: 1_000_000, ThreadStartTime: 500, CgroupID: 1, ReturnValue: 3,
+		EventID: uint32(def.ID), Syscall: int32(def.ID),
+		HostPID: pid, HostTID: tid, HostPPID: 1, PID: pid, TID: tid, PPID: 1,
+		MountNS: 4026531841, PIDNS: 4026531836, Comm: "cat",
+		Args: []bpf.Arg{
+			{Index: 0, Kind: bpf.ArgInt, Int: -100},
+			{Index: 1, Kind: bpf.ArgString, Str: "/etc/hostname"},
+			{Index: 2, Kind: bpf.ArgInt, Int: 0o2000000},
+			{Index: 3, Kind: bpf.ArgUint, Uint: 0},
+		},
+	}
+}
+
+// newTestBuilder returns a record builder over tree and a batcher of size
+// records per batch into next, with the host's resource.
+func newTestBuilder(t testing.TB, tree *proctree.Tree, next *consumertest.LogsSink, size int) (*recordBuilder, *batcher) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
+	return rb, newBatcher(next, tb, zap.NewNop(), size, putHostResource)
+}
+
+// TestRecordsOfAProcessShareItsResource: a batch has one resource per
+// process, with the host's and the process's attributes, in the order the
+// processes first appear; the records keep only what is their own; an exec
+// starts a new resource; a full batch counts records of every resource.
+func TestRecordsOfAProcessShareItsResource(t *testing.T) {
+	def, _ := vigil.LookupEvent("openat")
+	tree := proctree.New(16)
+	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
+	tree.Exec(200, 1, "/usr/bin/head", []string{"head", "-1"})
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, tree, sink, 5)
+	observed := observedNow()
+
+	for _, ev := range []bpf.Event{openatBy(100, 100), openatBy(100, 101), openatBy(200, 200), openatBy(100, 100)} {
+		rb.build(&ev, def, out, observed)
+	}
+	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "/etc/os-release"}) // same binary, new argv
+	ev := openatBy(100, 100)
+	rb.build(&ev, def, out, observed)
+	require.True(t, out.full(), "five records in three resources fill a batch of five")
+	out.flush(context.Background())
+
+	require.Len(t, sink.AllLogs(), 1)
+	rls := sink.AllLogs()[0].ResourceLogs()
+	require.Equal(t, 3, rls.Len())
+	hostname, hasHost := rls.At(0).Resource().Attributes().Get(vigil.AttrHostName)
+	require.True(t, hasHost, "the host's attributes are on every resource")
+	for i, want := range []struct {
+		pid     int64
+		argv    []any
+		threads []int64
+	}{
+		{100, []any{"cat", "/etc/hostname"}, []int64{100, 101, 100}},
+		{200, []any{"head", "-1"}, []int64{200}},
+		{100, []any{"cat", "/etc/os-release"}, []int64{100}},
+	} {
+		res := rls.At(i).Resource().Attributes()
+		assert.Equal(t, want.pid, get(t, res, vigil.AttrProcessPID).Int(), "resource %d", i)
+		assert.Equal(t, want.argv, get(t, res, vigil.AttrCommandArgs).Slice().AsRaw(), "resource %d", i)
+		assert.Equal(t, "cat", get(t, res, vigil.AttrExecutableName).Str(), "resource %d", i)
+		assert.Equal(t, vigil.OriginHost, get(t, res, vigil.AttrOrigin).Str(), "resource %d", i)
+		assert.Equal(t, hostname.Str(), get(t, res, vigil.AttrHostName).Str(), "resource %d", i)
+
+		lrs := rls.At(i).ScopeLogs().At(0).LogRecords()
+		require.Equal(t, len(want.threads), lrs.Len(), "records of resource %d", i)
+		for j, tid := range want.threads {
+			at := lrs.At(j).Attributes()
+			assert.Equal(t, tid, get(t, at, vigil.AttrThreadID).Int())
+			assert.Equal(t, "/etc/hostname", get(t, at, vigil.AttrArgPrefix+"pathname").Str())
+			_, onRecord := at.Get(vigil.AttrProcessPID)
+			assert.False(t, onRecord, "process.pid repeated on a record")
+			assert.Equal(t, want.pid, get(t, vigil.AttrsOf(lrs.At(j), rls.At(i).Resource()), vigil.AttrProcessPID).Int())
+		}
+	}
+
+	// the next batch starts afresh: the same process gets a resource again
+	ev = openatBy(200, 200)
+	rb.build(&ev, def, out, observed)
+	out.flush(context.Background())
+	require.Len(t, sink.AllLogs(), 2)
+	next := sink.AllLogs()[1].ResourceLogs()
+	require.Equal(t, 1, next.Len())
+	assert.Equal(t, int64(200), get(t, next.At(0).Resource().Attributes(), vigil.AttrProcessPID).Int())
+}
+
+// get returns the attribute key of m, failing the test when it is missing.
+func get(t *testing.T, m interface {
+	Get(string) (pcommon.Value, bool)
+}, key string) pcommon.Value {
+	t.Helper()
+	v, ok := m.Get(key)
+	if !ok {
+		t.Fatalf("no attribute %s", key)
+	}
+	return v
+}
