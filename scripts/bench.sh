@@ -68,6 +68,14 @@ for e in openat security_file_open; do
 		median "$r" collector-rss-MB "OpenatCloseOtherProcess/$e/sink=$s"
 	done
 done
+# the reader from a full ring: a million records, so the drain lasts seconds
+k=$OUT/receiver-backlog.txt
+run receiver-backlog ./receiver/kerneleventsreceiver/ 'BenchmarkReaderBacklog' -benchtime 1000000x
+for s in noop pipeline; do
+	median "$k" records/s "ReaderBacklog/sink=$s"
+	median "$k" records/s/core "ReaderBacklog/sink=$s"
+	median "$k" drops "ReaderBacklog/sink=$s"
+done
 for p in 1 64 1024; do
 	for s in noop pipeline; do
 		median "$r" records/s "RecordBuild/procs=$p/sink=$s"

@@ -101,7 +101,8 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	}
 	rl := b.logs.ResourceLogs().AppendEmpty()
 	attrs := rl.Resource().Attributes()
-	// sized once: the resource's attribute array is most of its memory
+	// sized once, for the base, a replay's host.name, the process and its
+	// argv: the attribute array is most of a resource's memory
 	attrs.EnsureCapacity(b.base.Len() + 1 + key.process.AttrCount() + 1)
 	for k, v := range b.base.All() {
 		v.CopyTo(attrs.PutEmpty(k))

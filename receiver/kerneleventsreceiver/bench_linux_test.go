@@ -15,6 +15,7 @@ import (
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/vigil-sec/vigil/internal/privtest"
@@ -163,5 +164,59 @@ func BenchmarkOpenatCloseOtherProcess(b *testing.B) {
 				b.ReportMetric(float64(procstat.RSS())/(1<<20), "collector-rss-MB")
 			})
 		}
+	}
+}
+
+// maxBacklogRing is the largest ring BenchmarkReaderBacklog asks for.
+const maxBacklogRing = 1 << 30
+
+// BenchmarkReaderBacklog measures what the receiver sustains from the
+// kernel, everything after the BPF programs: reading the ring buffer,
+// decoding, keeping the process tree, building records and batching them.
+// The workload process first fills a ring big enough for all of its b.N
+// openat records while no reader runs, so nothing is dropped and nothing
+// competes with the reader; then the reader is started and timed until the
+// sink has every record. records/s is the reader's rate; records/s/core
+// divides by all the CPU the process used, the garbage collector's on the
+// other core included.
+func BenchmarkReaderBacklog(b *testing.B) {
+	for _, m := range sinkModes {
+		b.Run("sink="+m.name, func(b *testing.B) {
+			privtest.Require(b)
+			cfg := createDefaultConfig().(*Config)
+			cfg.Events = []string{"openat"}
+			cfg.Scope.Comms = []string{loopComm}
+			// 512 bytes per record is room to spare for an openat of /etc/hostname
+			cfg.RingBufferSize = 8 << 20
+			for cfg.RingBufferSize < 512*b.N && cfg.RingBufferSize < maxBacklogRing {
+				cfg.RingBufferSize <<= 1
+			}
+			sink := &countingSink{hold: m.hold}
+			rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
+			if err != nil {
+				b.Fatal(err)
+			}
+			src := rcv.src.(*ebpfSource)
+			if err := src.open(); err != nil {
+				b.Fatal(err)
+			}
+			defer src.close()
+			runLoop(b, b.N)
+
+			out := newBatcher(sink, rcv.telemetry, zap.NewNop(), cfg.BatchSize, src.resource)
+			done := make(chan struct{})
+			b.ResetTimer()
+			start, cpu := time.Now(), procstat.CPU()
+			go func() {
+				defer close(done)
+				src.run(context.Background(), out)
+			}()
+			drain(b, rcv, sink, start, int64(b.N))
+			b.ReportMetric(float64(b.N)/(float64(procstat.CPU()-cpu)/1e9), "records/s/core")
+			if err := src.close(); err != nil {
+				b.Error(err)
+			}
+			<-done
+		})
 	}
 }

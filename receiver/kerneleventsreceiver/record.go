@@ -46,31 +46,8 @@ func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuil
 
 // build adds the record of ev to out. def is ev's catalog entry.
 func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, observed pcommon.Timestamp) {
-	p, known := b.tree.Get(ev.HostPID)
-	key := resourceKey{process: vigil.Process{
-		PID:         int64(ev.HostPID),
-		ParentPID:   int64(ev.HostPPID),
-		VPID:        int64(ev.PID),
-		ParentVPID:  int64(ev.PPID),
-		UserID:      int64(ev.UID),
-		CgroupID:    ev.CgroupID,
-		MountNS:     int64(ev.MountNS),
-		PIDNS:       int64(ev.PIDNS),
-		Name:        ev.Comm,
-		ContainerID: b.containers.ContainerID(ev.CgroupID, ev.HostPID),
-	}}
-	if known {
-		key.process.ExecutablePath = p.ExecutablePath
-		if len(p.Argv) > 0 {
-			key.argv = &p.Argv[0]
-		}
-	}
-	// A container has started once its init process runs the entrypoint;
-	// until then pid 1 of the container is still the runtime setting it up
-	// (Tracee's "container-init" origin).
-	key.process.ContainerStarted = key.process.ContainerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
-
-	lr := out.add(def.Name, &key, p.Argv)
+	key, argv := b.resourceOf(ev)
+	lr := out.add(def.Name, &key, argv)
 
 	lr.SetEventName(def.RecordName())
 	lr.SetTimestamp(pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)))
@@ -114,6 +91,33 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, 
 		body.WriteString(strconv.FormatInt(ev.ReturnValue, 10))
 	}
 	lr.Body().SetStr(body.String())
+}
+
+// resourceOf returns the resource key of ev's process, enriched from the
+// process tree and the container resolver, and its argv where known.
+func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
+	p, known := b.tree.Get(ev.HostPID)
+	key := resourceKey{process: vigil.Process{
+		PID:            int64(ev.HostPID),
+		ParentPID:      int64(ev.HostPPID),
+		VPID:           int64(ev.PID),
+		ParentVPID:     int64(ev.PPID),
+		UserID:         int64(ev.UID),
+		CgroupID:       ev.CgroupID,
+		MountNS:        int64(ev.MountNS),
+		PIDNS:          int64(ev.PIDNS),
+		Name:           ev.Comm,
+		ExecutablePath: p.ExecutablePath,
+		ContainerID:    b.containers.ContainerID(ev.CgroupID, ev.HostPID),
+	}}
+	if known && len(p.Argv) > 0 {
+		key.argv = &p.Argv[0]
+	}
+	// A container has started once its init process runs the entrypoint;
+	// until then pid 1 of the container is still the runtime setting it up
+	// (Tracee's "container-init" origin).
+	key.process.ContainerStarted = key.process.ContainerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
+	return key, p.Argv
 }
 
 // putArg stores one argument under kernel.args.<name> in its Tracee parsed

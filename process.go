@@ -1,0 +1,72 @@
+package vigil
+
+import "go.opentelemetry.io/collector/pdata/pcommon"
+
+// Process is what a record's resource says of its process. Events with equal
+// Process values (and host) share a resource, so it is comparable: it keys
+// the resources of a batch. The argv is not in it; see PutCommandArgs.
+type Process struct {
+	PID, ParentPID   int64 // in the host's pid namespace
+	VPID, ParentVPID int64 // in the task's own pid namespace
+	UserID           int64
+	CgroupID         uint64
+	MountNS, PIDNS   int64
+	Name             string // comm
+	ExecutablePath   string
+	ContainerID      string
+	ContainerName    string
+	ContainerImage   string
+	PodName          string
+	PodNamespace     string
+	PodUID           string
+	ContainerStarted bool
+}
+
+// AttrCount is how many attributes Put writes.
+func (p *Process) AttrCount() int {
+	n := 10 // the ids, container.started and origin
+	for _, s := range []string{p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage, p.PodName, p.PodNamespace, p.PodUID} {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Put writes p's attributes into a resource's attributes.
+func (p *Process) Put(m pcommon.Map) {
+	m.PutInt(AttrProcessPID, p.PID)
+	m.PutInt(AttrProcessParentPID, p.ParentPID)
+	m.PutInt(AttrProcessVPID, p.VPID)
+	m.PutInt(AttrParentVPID, p.ParentVPID)
+	m.PutInt(AttrUserID, p.UserID)
+	m.PutInt(AttrCgroupID, int64(p.CgroupID))
+	m.PutInt(AttrMountNamespace, p.MountNS)
+	m.PutInt(AttrPIDNamespace, p.PIDNS)
+	putNonEmpty(m, AttrExecutableName, p.Name)
+	putNonEmpty(m, AttrExecutablePath, p.ExecutablePath)
+	putNonEmpty(m, AttrContainerID, p.ContainerID)
+	putNonEmpty(m, AttrContainerName, p.ContainerName)
+	putNonEmpty(m, AttrContainerImage, p.ContainerImage)
+	putNonEmpty(m, AttrPodName, p.PodName)
+	putNonEmpty(m, AttrPodNamespace, p.PodNamespace)
+	putNonEmpty(m, AttrPodUID, p.PodUID)
+	m.PutBool(AttrContainerStarted, p.ContainerStarted)
+	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+}
+
+// PutCommandArgs writes a process's argv, where known, next to its Process.
+func PutCommandArgs(m pcommon.Map, argv []string) {
+	if len(argv) == 0 {
+		return
+	}
+	PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
+}
+
+// PutStrings fills s with values: the form of argv-like attributes.
+func PutStrings(s pcommon.Slice, values []string) {
+	s.EnsureCapacity(len(values))
+	for _, v := range values {
+		s.AppendEmpty().SetStr(v)
+	}
+}
