@@ -8,16 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.uber.org/zap"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/internal/procstat"
-	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
-	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
@@ -94,12 +90,7 @@ func benchmarkRecordBuild(b *testing.B, procs int, sink *countingSink) {
 		tree.Exec(pid, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
 		events[i] = openatBy(pid, pid)
 	}
-	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
-	if err != nil {
-		b.Fatal(err)
-	}
-	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
-	out := newBatcher(sink, tb, zap.NewNop(), 1024, putHostResource)
+	rb, out := newTestBuilder(b, tree, sink, 1024)
 	ctx := context.Background()
 	observed := observedNow()
 

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
@@ -37,7 +38,7 @@ func openatBy(pid, tid uint32) bpf.Event {
 
 // newTestBuilder returns a record builder over tree and a batcher of size
 // records per batch into next, with the host's resource.
-func newTestBuilder(t testing.TB, tree *proctree.Tree, next *consumertest.LogsSink, size int) (*recordBuilder, *batcher) {
+func newTestBuilder(t testing.TB, tree *proctree.Tree, next consumer.Logs, size int) (*recordBuilder, *batcher) {
 	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
 	require.NoError(t, err)
 	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
