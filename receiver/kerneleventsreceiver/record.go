@@ -96,7 +96,7 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, 
 // resourceOf returns the resource key of ev's process, enriched from the
 // process tree and the container resolver, and its argv where known.
 func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
-	p, known := b.tree.Get(ev.HostPID)
+	p, _ := b.tree.Get(ev.HostPID) // unknown: no path, no argv
 	key := resourceKey{process: vigil.Process{
 		PID:            int64(ev.HostPID),
 		ParentPID:      int64(ev.HostPPID),
@@ -110,7 +110,7 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 		ExecutablePath: p.ExecutablePath,
 		ContainerID:    b.containers.ContainerID(ev.CgroupID, ev.HostPID),
 	}}
-	if known && len(p.Argv) > 0 {
+	if len(p.Argv) > 0 {
 		key.argv = &p.Argv[0]
 	}
 	// A container has started once its init process runs the entrypoint;
