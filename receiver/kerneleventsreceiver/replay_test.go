@@ -59,9 +59,22 @@ func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
 	require.NoError(t, rcv.Shutdown(context.Background()))
 
 	assert.Len(t, sink.AllLogs(), 2)
-	host, ok := sink.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().Get(vigil.AttrHostName)
-	require.True(t, ok)
-	assert.Equal(t, "node-1", host.Str())
+	// the first batch holds events of two processes: a resource each, with
+	// the host and process the events named
+	first := sink.AllLogs()[0].ResourceLogs()
+	require.Equal(t, 2, first.Len())
+	for i, want := range []struct {
+		pid  int64
+		name string
+	}{{1234, "cat"}, {4321, "app"}} {
+		res := first.At(i).Resource().Attributes()
+		host, _ := res.Get(vigil.AttrHostName)
+		assert.Equal(t, "node-1", host.Str(), "resource %d", i)
+		pid, _ := res.Get(vigil.AttrProcessPID)
+		assert.Equal(t, want.pid, pid.Int(), "resource %d", i)
+		name, _ := res.Get(vigil.AttrExecutableName)
+		assert.Equal(t, want.name, name.Str(), "resource %d", i)
+	}
 
 	recs := collected(sink)
 	assert.Equal(t, "kernel.openat", recs[0].EventName())
