@@ -31,7 +31,7 @@ func startBenchReceiver(b *testing.B, events ...string) (*kernelEventsReceiver, 
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = events
 	cfg.Scope.ExcludeSelf = false
-	cfg.Scope.PIDs = []uint32{uint32(os.Getpid())}
+	cfg.Scope.PIDs = []int64{int64(os.Getpid())}
 	sink := &countingSink{}
 	rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	if err != nil {

@@ -3,6 +3,7 @@ package kerneleventsreceiver
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"sort"
 	"strings"
@@ -59,18 +60,27 @@ type Config struct {
 	// seeded from it and container ids are read from it. Default "/proc";
 	// a pod mounting the host's procfs elsewhere names that path.
 	ProcPath string `mapstructure:"proc_path"`
+	// DropCapabilities drops, once the eBPF programs are loaded, every
+	// capability the running receiver does not need and sets no_new_privs
+	// (default true; see the README's Privileges section).
+	DropCapabilities bool `mapstructure:"drop_capabilities"`
 }
 
 // FileConfig configures the replay source.
 type FileConfig struct {
 	Path string `mapstructure:"path"`
+	// MaxLineBytes bounds one line of the file; longer lines are skipped
+	// and counted.
+	MaxLineBytes int `mapstructure:"max_line_bytes"`
 }
 
-// ScopeConfig limits the traced tasks.
+// ScopeConfig limits the traced tasks. Ids are int64 rather than the
+// kernel's 32-bit types so that a value that does not fit is an error of
+// Validate, not a number that silently wraps while decoding.
 type ScopeConfig struct {
 	Comms       []string `mapstructure:"comms"`        // only these process names
-	PIDs        []uint32 `mapstructure:"pids"`         // only these host pids
-	UIDs        []uint32 `mapstructure:"uids"`         // only these user ids
+	PIDs        []int64  `mapstructure:"pids"`         // only these host pids
+	UIDs        []int64  `mapstructure:"uids"`         // only these user ids
 	ExcludeSelf bool     `mapstructure:"exclude_self"` // never trace the collector itself (default true)
 	Origin      string   `mapstructure:"origin"`       // any (default), host, container
 }
@@ -85,21 +95,37 @@ const (
 	minRingBuffer = 64 << 10
 	maxRingBuffer = 1 << 30
 	maxCommLen    = 15 // TASK_COMM_LEN - 1
+	// A batch is built in memory before it is handed on.
+	maxBatchSize = 1 << 16
+	// Below this the flusher wakes the reader so often that an idle
+	// collector burns CPU (at 1ns, well over a core).
+	minFlushInterval = time.Millisecond
+	// A replayed line is held in memory whole; Tracee events with full argv
+	// and env stay well below the default.
+	defaultMaxLineBytes = 4 << 20
+	minMaxLineBytes     = 4 << 10
+	maxMaxLineBytes     = 256 << 20
+	// PID_MAX_LIMIT on 64-bit kernels: no pid is larger.
+	maxPID = 4 << 20
+	// uid_t is 32 bits and (uid_t)-1 means "no uid" to the kernel.
+	maxUID = math.MaxUint32 - 1
 )
 
 var _ component.Config = (*Config)(nil)
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		Source:         SourceEBPF,
-		Events:         []string{"default"},
-		Scope:          ScopeConfig{ExcludeSelf: true, Origin: OriginAny},
-		Capture:        CaptureConfig{Argv: true},
-		RingBufferSize: 8 << 20,
-		BatchSize:      1024,
-		FlushInterval:  200 * time.Millisecond,
-		OnUnavailable:  OnUnavailableFail,
-		ProcPath:       "/proc",
+		Source:           SourceEBPF,
+		File:             FileConfig{MaxLineBytes: defaultMaxLineBytes},
+		Events:           []string{"default"},
+		Scope:            ScopeConfig{ExcludeSelf: true, Origin: OriginAny},
+		Capture:          CaptureConfig{Argv: true},
+		RingBufferSize:   8 << 20,
+		BatchSize:        1024,
+		FlushInterval:    200 * time.Millisecond,
+		OnUnavailable:    OnUnavailableFail,
+		ProcPath:         "/proc",
+		DropCapabilities: true,
 	}
 }
 
@@ -118,6 +144,9 @@ func (c *Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("source: %q is not one of %q, %q", c.Source, SourceEBPF, SourceFile))
 	}
+	if c.File.MaxLineBytes < minMaxLineBytes || c.File.MaxLineBytes > maxMaxLineBytes {
+		errs = append(errs, fmt.Errorf("file.max_line_bytes: %d must be between %d and %d bytes", c.File.MaxLineBytes, minMaxLineBytes, maxMaxLineBytes))
+	}
 	if _, err := resolveEvents(c.Events); err != nil {
 		errs = append(errs, fmt.Errorf("events: %w", err))
 	} else if c.Source == SourceEBPF {
@@ -128,11 +157,11 @@ func (c *Config) Validate() error {
 	if c.RingBufferSize < minRingBuffer || c.RingBufferSize > maxRingBuffer || bits.OnesCount(uint(c.RingBufferSize)) != 1 {
 		errs = append(errs, fmt.Errorf("ring_buffer_size: %d must be a power of two between %d and %d bytes", c.RingBufferSize, minRingBuffer, maxRingBuffer))
 	}
-	if c.BatchSize <= 0 {
-		errs = append(errs, fmt.Errorf("batch_size: %d must be positive", c.BatchSize))
+	if c.BatchSize <= 0 || c.BatchSize > maxBatchSize {
+		errs = append(errs, fmt.Errorf("batch_size: %d must be between 1 and %d", c.BatchSize, maxBatchSize))
 	}
-	if c.FlushInterval <= 0 {
-		errs = append(errs, fmt.Errorf("flush_interval: %s must be positive", c.FlushInterval))
+	if c.FlushInterval < minFlushInterval {
+		errs = append(errs, fmt.Errorf("flush_interval: %s must be at least %s", c.FlushInterval, minFlushInterval))
 	}
 	if c.OnUnavailable != OnUnavailableFail && c.OnUnavailable != OnUnavailableWarn {
 		errs = append(errs, fmt.Errorf("on_unavailable: %q is not one of %q, %q", c.OnUnavailable, OnUnavailableFail, OnUnavailableWarn))
@@ -156,12 +185,27 @@ func (s *ScopeConfig) validate() []error {
 			errs = append(errs, fmt.Errorf("scope.comms: %q must be 1 to %d bytes (the kernel keeps only %d of a process name)", c, maxCommLen, maxCommLen))
 		}
 	}
-	for _, p := range s.PIDs {
-		if p == 0 {
-			errs = append(errs, errors.New("scope.pids: 0 is not a process id"))
+	for i, p := range s.PIDs {
+		if p <= 0 || p > maxPID {
+			errs = append(errs, fmt.Errorf("scope.pids[%d]: %d is not a process id (1 to %d)", i, p, maxPID))
+		}
+	}
+	for i, u := range s.UIDs {
+		if u < 0 || u > maxUID {
+			errs = append(errs, fmt.Errorf("scope.uids[%d]: %d is not a user id (0 to %d)", i, u, maxUID))
 		}
 	}
 	return errs
+}
+
+// kernelIDs converts pids or uids that passed Validate to the kernel's
+// 32-bit ids.
+func kernelIDs(ids []int64) []uint32 {
+	out := make([]uint32, len(ids))
+	for i, id := range ids {
+		out[i] = uint32(id)
+	}
+	return out
 }
 
 // resolveEvents expands names and sets into the catalog definitions they

@@ -2,6 +2,7 @@ package kerneleventsreceiver
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,30 +38,49 @@ func TestLoadConfig(t *testing.T) {
 		Source: SourceEBPF,
 		Events: []string{"proc", "openat", "connect"},
 		Scope: ScopeConfig{
-			Comms: []string{"nginx", "bash"}, UIDs: []uint32{0, 33}, ExcludeSelf: false, Origin: OriginContainer,
+			Comms: []string{"nginx", "bash"}, UIDs: []int64{0, 33}, ExcludeSelf: false, Origin: OriginContainer,
 		},
-		Capture:        CaptureConfig{Argv: false, Env: true},
-		RingBufferSize: 16 << 20,
-		BatchSize:      256,
-		FlushInterval:  50 * time.Millisecond,
-		OnUnavailable:  OnUnavailableWarn,
-		ProcPath:       "/host/proc",
+		File:             FileConfig{MaxLineBytes: 4 << 20},
+		Capture:          CaptureConfig{Argv: false, Env: true},
+		RingBufferSize:   16 << 20,
+		BatchSize:        256,
+		FlushInterval:    50 * time.Millisecond,
+		OnUnavailable:    OnUnavailableWarn,
+		ProcPath:         "/host/proc",
+		DropCapabilities: true,
 	}, custom)
 
 	replay := loadConfig(t, "replay")
 	require.NoError(t, confmap.Validate(replay))
 	assert.Equal(t, SourceFile, replay.Source)
+	assert.Equal(t, 65536, replay.File.MaxLineBytes)
+	assert.False(t, replay.DropCapabilities)
 }
 
 func TestValidateNamesTheField(t *testing.T) {
 	tests := map[string][]string{
 		"bad_event": {`events: unknown event or set "no_such_event", "also_bad"`},
-		"bad_sizes": {"ring_buffer_size: 100000", "batch_size: 0", "flush_interval: 0s"},
+		"bad_sizes": {"ring_buffer_size: 100000", "batch_size: 0 must be between 1 and 65536", "flush_interval: 0s must be at least 1ms"},
+		"too_large": {
+			"batch_size: 65537 must be between 1 and 65536",
+			"flush_interval: 999µs must be at least 1ms",
+			"file.max_line_bytes: 268435457 must be between 4096 and 268435456 bytes",
+		},
+		"too_small": {"flush_interval: 1ns must be at least 1ms", "file.max_line_bytes: 4095 must be between"},
+		// values beyond 32 bits would have wrapped when decoded into uint32
+		"bad_ids": {
+			"scope.pids[1]: -1 is not a process id (1 to 4194304)",
+			"scope.pids[2]: 4194305 is not a process id",
+			"scope.pids[3]: 4294967297 is not a process id",
+			"scope.uids[1]: -1 is not a user id (0 to 4294967294)",
+			"scope.uids[2]: 4294967295 is not a user id",
+			"scope.uids[3]: 4294967296 is not a user id",
+		},
 		"conflicts": {
 			`file.path: set, but source is "ebpf"`,
 			`scope.origin: "everywhere"`,
 			`scope.comms: "a-very-long-process-name"`,
-			"scope.pids: 0",
+			"scope.pids[0]: 0 is not a process id",
 			`on_unavailable: "ignore"`,
 			`proc_path: "host/proc" must be an absolute path`,
 		},
@@ -73,8 +93,26 @@ func TestValidateNamesTheField(t *testing.T) {
 			for _, w := range wants {
 				assert.Contains(t, err.Error(), w)
 			}
+			assert.Len(t, strings.Split(err.Error(), "\n"), len(wants), "no other field is reported: %v", err)
 		})
 	}
+}
+
+func TestValidateBounds(t *testing.T) {
+	// the bounds themselves are valid
+	cfg := createDefaultConfig().(*Config)
+	cfg.BatchSize = 65536
+	cfg.FlushInterval = time.Millisecond
+	cfg.File.MaxLineBytes = 4096
+	cfg.Scope.PIDs = []int64{1, 4194304}
+	cfg.Scope.UIDs = []int64{0, 4294967294}
+	require.NoError(t, cfg.Validate())
+	cfg.File.MaxLineBytes = 256 << 20
+	cfg.BatchSize = 1
+	require.NoError(t, cfg.Validate())
+
+	assert.Equal(t, []uint32{1, 4194304}, kernelIDs(cfg.Scope.PIDs))
+	assert.Equal(t, []uint32{0, 4294967294}, kernelIDs(cfg.Scope.UIDs))
 }
 
 func TestResolveEventsExpandsSets(t *testing.T) {

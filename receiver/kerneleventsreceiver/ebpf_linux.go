@@ -67,8 +67,8 @@ func newEBPFSource(cfg *Config, events []*vigil.EventDef, tb *metadata.Telemetry
 
 func (s *ebpfSource) options() bpf.Options {
 	opts := bpf.Options{
-		PIDs:            s.cfg.Scope.PIDs,
-		UIDs:            s.cfg.Scope.UIDs,
+		PIDs:            kernelIDs(s.cfg.Scope.PIDs),
+		UIDs:            kernelIDs(s.cfg.Scope.UIDs),
 		Comms:           s.cfg.Scope.Comms,
 		CaptureArgv:     s.cfg.Capture.Argv,
 		CaptureEnv:      s.cfg.Capture.Env,
