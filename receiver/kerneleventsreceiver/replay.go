@@ -1,37 +1,50 @@
 package kerneleventsreceiver
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
-// maxReplayLine bounds one JSON event; Tracee events with full argv and env
-// stay well below it.
-const maxReplayLine = 4 << 20
-
 // replaySource reads Tracee v0.22.6 JSON events, one per line, and emits the
 // same records the eBPF source would. It reads the file once, to its end.
 type replaySource struct {
-	path      string
-	telemetry *metadata.TelemetryBuilder
-	logger    *zap.Logger
+	path         string
+	maxLineBytes int
+	telemetry    *metadata.TelemetryBuilder
+	logger       *zap.Logger
+	// skipLogger is logger rate-limited: a file of bad lines would
+	// otherwise log each of them. Every skip is counted all the same.
+	skipLogger *zap.Logger
 
 	mu   sync.Mutex
 	file *os.File
 }
 
+// Skipped lines are logged at most skipLogFirst times per skipLogTick for
+// each reason; the decode_errors metric and the final log line count all.
+const (
+	skipLogTick  = 10 * time.Second
+	skipLogFirst = 10
+)
+
 func newReplaySource(cfg *Config, tb *metadata.TelemetryBuilder, logger *zap.Logger) *replaySource {
-	return &replaySource{path: cfg.File.Path, telemetry: tb, logger: logger}
+	skipLogger := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, skipLogTick, skipLogFirst, 0)
+	}))
+	return &replaySource{path: cfg.File.Path, maxLineBytes: cfg.File.MaxLineBytes, telemetry: tb, logger: logger, skipLogger: skipLogger}
 }
 
 func (s *replaySource) open() error {
@@ -50,16 +63,29 @@ func (s *replaySource) resource(pcommon.Map) {}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
 	defer out.flush(ctx)
-	sc := bufio.NewScanner(s.file)
-	sc.Buffer(make([]byte, 0, 64<<10), maxReplayLine)
-	line := 0
-	for sc.Scan() {
-		line++
-		if ctx.Err() != nil {
-			return
+	lines := newLineReader(s.file, s.maxLineBytes)
+	line, skipped := 0, 0
+	skip := func(msg string, err error) {
+		skipped++
+		s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
+		s.skipLogger.Warn(msg, zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
+	}
+	for ctx.Err() == nil {
+		raw, err := lines.next()
+		if err == io.EOF {
+			break
 		}
-		raw := sc.Bytes()
-		if len(raw) == 0 {
+		line++
+		switch {
+		case errors.Is(err, errLineTooLong):
+			skip("skipping a line longer than file.max_line_bytes", err)
+			continue
+		case err != nil:
+			if ctx.Err() == nil {
+				s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
+			}
+			return
+		case len(raw) == 0:
 			continue
 		}
 		var ev vigil.TraceeEvent
@@ -67,8 +93,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			if err == nil {
 				err = fmt.Errorf("no eventName")
 			}
-			s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
-			s.logger.Warn("skipping a line that is not a Tracee event", zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
+			skip("skipping a line that is not a Tracee event", err)
 			continue
 		}
 		vigil.RecordFromTraceeEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
@@ -76,11 +101,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			out.flush(ctx)
 		}
 	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
-		s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
-		s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", line+1), zap.Error(err))
-	}
-	s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", line))
+	s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", line), zap.Int("skipped", skipped))
 }
 
 func (s *replaySource) close() error {

@@ -2,6 +2,9 @@ package kerneleventsreceiver
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadatatest"
@@ -97,4 +102,63 @@ func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
 		{Value: 1, Attributes: attributeSetFor("ptrace")},
 		{Value: 1, Attributes: attributeSetFor("connect")},
 	}, metricdatatest.IgnoreTimestamp())
+}
+
+func TestReplaySkipsOverLongLineAndGoesOn(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+
+	good, err := os.ReadFile("testdata/replay.jsonl")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(good), "\n")
+	// valid JSON, a real event, but longer than the limit
+	long := strings.Replace(first, `"eventName":`, `"padding":"`+strings.Repeat("p", 200<<10)+`","eventName":`, 1)
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(first+"\n"+long+"\n"+first+"\n"), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	cfg.File.MaxLineBytes = 64 << 10
+	require.NoError(t, cfg.Validate())
+	sink := new(consumertest.LogsSink)
+	core, logs := observer.New(zap.InfoLevel)
+	set := metadatatest.NewSettings(tel)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+
+	assert.Equal(t, 2, sink.LogRecordCount(), "the lines around the long one")
+	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+	skips := logs.FilterMessage("skipping a line longer than file.max_line_bytes").All()
+	require.Len(t, skips, 1)
+	assert.Equal(t, path, skips[0].ContextMap()["file"])
+	assert.Equal(t, int64(2), skips[0].ContextMap()["line"])
+}
+
+func TestReplaySkipLogIsRateLimited(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	const bad = 3 * skipLogFirst
+	path := filepath.Join(t.TempDir(), "garbage.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat("not json\n", bad)), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	core, logs := observer.New(zap.InfoLevel)
+	set := metadatatest.NewSettings(tel)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, new(consumertest.LogsSink))
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+
+	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: bad}}, metricdatatest.IgnoreTimestamp())
+	assert.Equal(t, skipLogFirst, logs.FilterMessage("skipping a line that is not a Tracee event").Len(), "logged the first few only")
+	assert.Equal(t, int64(bad), logs.FilterMessage("replay finished").All()[0].ContextMap()["skipped"], "the summary counts them all")
 }
