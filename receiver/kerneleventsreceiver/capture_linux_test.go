@@ -69,6 +69,9 @@ func runHelper(action, arg string) int {
 	default:
 		act, ok := securityActions[action]
 		if !ok {
+			act, ok = hardeningActions[action]
+		}
+		if !ok {
 			fmt.Fprintln(os.Stderr, "no such helper action:", action)
 			return 2
 		}
@@ -116,10 +119,22 @@ func runHelperProcess(t *testing.T, action, arg string) int {
 // returns its pid and output; the helper must succeed.
 func runHelperOutput(t *testing.T, action, arg string) (int, string) {
 	t.Helper()
+	return runHelperCommand(t, helperCommand(action, arg))
+}
+
+// helperCommand is the command running the test binary as a helper.
+func helperCommand(action, arg string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
 	cmd.Env = append(os.Environ(), helperEnv+"="+action)
+	return cmd
+}
+
+// runHelperCommand runs a helper, which must succeed, and returns its pid
+// and output.
+func runHelperCommand(t *testing.T, cmd *exec.Cmd) (int, string) {
+	t.Helper()
 	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "helper %s: %s", action, out)
+	require.NoError(t, err, "helper %s: %s", cmd.Env[len(cmd.Env)-1], out)
 	return cmd.Process.Pid, string(out)
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/hostpid"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
@@ -65,7 +65,7 @@ func newEBPFSource(cfg *Config, events []*vigil.EventDef, tb *metadata.Telemetry
 	return &ebpfSource{cfg: cfg, selected: selected, telemetry: tb, logger: logger, stop: make(chan struct{})}
 }
 
-func (s *ebpfSource) options() bpf.Options {
+func (s *ebpfSource) options() (bpf.Options, error) {
 	opts := bpf.Options{
 		PIDs:            kernelIDs(s.cfg.Scope.PIDs),
 		UIDs:            kernelIDs(s.cfg.Scope.UIDs),
@@ -81,7 +81,11 @@ func (s *ebpfSource) options() bpf.Options {
 		opts.Origin = bpf.OriginContainer
 	}
 	if s.cfg.Scope.ExcludeSelf {
-		opts.ExcludeTGIDs = []uint32{uint32(os.Getpid())}
+		self, err := hostpid.Self() // not os.Getpid(): in a container that is another process's host pid
+		if err != nil {
+			return opts, fmt.Errorf("scope.exclude_self: %w (set scope.exclude_self: false to trace the collector too)", err)
+		}
+		opts.ExcludeTGIDs = []uint32{self}
 	}
 	ids := map[vigil.EventID]bool{}
 	for id := range s.selected {
@@ -93,10 +97,13 @@ func (s *ebpfSource) options() bpf.Options {
 	for id := range ids {
 		opts.Events = append(opts.Events, uint32(id))
 	}
-	return opts
+	return opts, nil
 }
 
 func (s *ebpfSource) open() error {
+	if err := checkCapabilitiesKept(); err != nil {
+		return err
+	}
 	// Seed before loading so no fork/exec between the two is missed for
 	// long: events read afterwards overwrite what the seed found.
 	tree := proctree.New(maxTrackedProcesses)
@@ -107,11 +114,16 @@ func (s *ebpfSource) open() error {
 	// The cgroup hierarchy is where this process sees it mounted.
 	s.builder = newRecordBuilder(tree, containers.NewResolver(procPath, containers.Cgroup2Mount("/proc/self/mountinfo")))
 
-	probe, err := bpf.Load(s.options())
+	opts, err := s.options()
+	if err != nil {
+		return fmt.Errorf("kernelevents: %w", err)
+	}
+	probe, err := bpf.Load(opts)
 	if err != nil {
 		return fmt.Errorf("kernelevents: %w", err)
 	}
 	s.probe = probe
+	s.dropCapabilities()
 	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
 		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
 

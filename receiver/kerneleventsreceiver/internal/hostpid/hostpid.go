@@ -53,6 +53,9 @@ func fromKernel() (uint32, error) {
 		},
 		License: "GPL",
 	})
+	if errors.Is(err, os.ErrPermission) {
+		return 0, fmt.Errorf("loading the pid program: %w (run as root or grant CAP_BPF and CAP_PERFMON)", err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("loading the pid program: %w", err)
 	}
