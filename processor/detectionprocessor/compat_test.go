@@ -44,7 +44,8 @@ func TestTraceeCompatibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, workers := range []int{1, 2} {
-		cfg := &Config{Signatures: SignaturesConfig{Paths: []string{"testdata/compat"}}, Workers: workers}
+		cfg := pathsConfig("testdata/compat")
+		cfg.Workers = workers
 		p, sink := startProcessor(t, cfg)
 		for _, c := range cases {
 			t.Run(c.Name, func(t *testing.T) {

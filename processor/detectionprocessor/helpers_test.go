@@ -34,6 +34,14 @@ func startProcessor(t testing.TB, cfg *Config) (processor.Logs, *consumertest.Lo
 	return p, sink
 }
 
+// pathsConfig is the default configuration with only the signatures of
+// paths.
+func pathsConfig(paths ...string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Signatures = SignaturesConfig{Paths: paths}
+	return cfg
+}
+
 // logsOf builds one batch holding the records of the events, one resource
 // per event.
 func logsOf(events ...*vigil.TraceeEvent) plog.Logs {

@@ -19,9 +19,11 @@ const updateDocsEnv = "VIGIL_UPDATE_DOCS"
 // from the signatures themselves, so the list cannot drift from the code.
 func signatureTable(t *testing.T) string {
 	t.Helper()
-	set, err := signature.Load(context.Background(), []signature.Source{
-		{FS: builtinSignatures, Root: builtinRoot, Ruleset: builtinRuleset, Prefix: "builtin"},
-	})
+	srcs, err := signatureSources(&Config{Signatures: SignaturesConfig{Builtin: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := signature.Load(context.Background(), srcs, defaultEvaluationTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

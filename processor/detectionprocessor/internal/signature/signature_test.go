@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -30,7 +31,7 @@ func load(t *testing.T, files map[string]string) (*Set, error) {
 	for name, src := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(src)}
 	}
-	return Load(context.Background(), []Source{{FS: fsys, Root: ".", Ruleset: "test"}})
+	return Load(context.Background(), []Source{{FS: fsys, Root: ".", Ruleset: "test", Field: "signatures.paths[0]"}}, time.Second)
 }
 
 func TestLoadMetadata(t *testing.T) {
@@ -90,7 +91,7 @@ func TestUserHelpers(t *testing.T) {
 
 // helperFile returns the file defining a helpers function, or "".
 func helperFile(set *Set, name string) string {
-	rules := set.Compiler.GetRulesExact(ast.MustParseRef("data.tracee.helpers." + name))
+	rules := set.Compiler.GetRulesExact(HelpersRef("test").Append(ast.StringTerm(name)))
 	if len(rules) == 0 {
 		return ""
 	}
