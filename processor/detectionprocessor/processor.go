@@ -42,6 +42,7 @@ type detectionProcessor struct {
 	// ConsumeLogs from several goroutines; each call takes the workers it
 	// uses out of the pool and puts them back.
 	workers chan *worker
+	created int // workers made, to close at shutdown
 	sigs    map[*signature.Signature]*sigState
 }
 
@@ -127,10 +128,11 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 	for range n {
 		w, err := eng.NewWorker(ctx)
 		if err != nil {
-			p.closeWorkers(ctx)
+			_ = p.closeWorkers(ctx)
 			return err
 		}
 		p.workers <- &worker{ev: w}
+		p.created++
 	}
 	p.sigs = make(map[*signature.Signature]*sigState, len(enabled))
 	for _, s := range enabled {
@@ -141,22 +143,24 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 	return nil
 }
 
-// closeWorkers closes the pooled workers; it runs when no batch is being
-// processed.
-func (p *detectionProcessor) closeWorkers(ctx context.Context) {
-	if p.workers == nil {
-		return
+// closeWorkers closes the workers, waiting for those a batch still uses
+// (the evaluation budget bounds how long) unless ctx ends first.
+func (p *detectionProcessor) closeWorkers(ctx context.Context) error {
+	for ; p.created > 0; p.created-- {
+		select {
+		case w := <-p.workers:
+			w.ev.Close(ctx)
+		case <-ctx.Done():
+			return fmt.Errorf("closing the detection workers: %w", ctx.Err())
+		}
 	}
-	for len(p.workers) > 0 {
-		(<-p.workers).ev.Close(ctx)
-	}
-	p.workers = nil
+	return nil
 }
 
 func (p *detectionProcessor) shutdown(ctx context.Context) error {
-	p.closeWorkers(ctx)
+	err := p.closeWorkers(ctx)
 	p.telemetry.Shutdown()
-	return nil
+	return err
 }
 
 func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {

@@ -114,8 +114,8 @@ tracee_selected_events[s] {
 }
 `
 
-// TestStartErrors: a broken signature fails start-up with the file, the
-// line and OPA's message.
+// TestStartErrors: a broken signature fails Validate (so `vigilcol
+// validate`) and start-up with the file, the line and OPA's message.
 func TestStartErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -129,6 +129,8 @@ func TestStartErrors(t *testing.T) {
 		{"no id", strings.Replace(goodHeader, `"id": "T-1", `, "", 1) + "tracee_match { true }\n", []string{"bad.rego:3:", `"id" must be a non-empty string`}},
 		{"no selectors", strings.Replace(goodHeader, `s := {"source": "tracee", "name": "openat"}`, `s := {"source": "tracee"}`, 1) + "tracee_match { true }\n", []string{"bad.rego:5:", "has no name"}},
 		{"wrong package", strings.Replace(goodHeader, "package tracee.T_1", "package signatures.t1", 1) + "tracee_match { true }\n", []string{"bad.rego:1:", "must be tracee.<name>"}},
+		{"forbidden built-in", goodHeader + "tracee_match {\n\thttp.send({\"method\": \"get\", \"url\": \"http://x\"})\n}\n",
+			[]string{"signatures.paths[0]: ", "bad.rego:9: http.send is not allowed in signatures (network access); allowed built-ins are listed in the processor README"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeSignatures(t, map[string]string{"bad.rego": tt.src})
@@ -141,9 +143,13 @@ func TestStartErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Start succeeded")
 			}
+			verr := cfg.Validate()
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("Start() = %v\nwant it to contain %q", err, w)
+				}
+				if verr == nil || !strings.Contains(verr.Error(), w) {
+					t.Errorf("Validate() = %v\nwant it to contain %q, as Start", verr, w)
 				}
 			}
 		})

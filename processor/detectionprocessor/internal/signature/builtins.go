@@ -15,11 +15,11 @@ import (
 // built-in (Capabilities), and a check of the compiled rules (checkCompiled)
 // makes sure no rewriting brought one back, so nothing else can run.
 var allowedBuiltins = map[string][]string{
-	"core": {"eq", "assign", "internal.member_2", "internal.member_3", "internal.template_string"},
+	"core":       {"eq", "assign", "internal.member_2", "internal.member_3", "internal.template_string"},
 	"comparison": {"equal", "neq", "lt", "lte", "gt", "gte"},
 	"arithmetic": {"plus", "minus", "mul", "div", "rem", "abs", "round", "ceil", "floor",
 		"numbers.range", "numbers.range_step"},
-	"bits": {"bits.and", "bits.or", "bits.xor", "bits.negate", "bits.lsh", "bits.rsh"},
+	"bits":       {"bits.and", "bits.or", "bits.xor", "bits.negate", "bits.lsh", "bits.rsh"},
 	"aggregates": {"count", "sum", "product", "max", "min", "sort", "all", "any"},
 	"arrays":     {"array.concat", "array.slice", "array.reverse", "array.flatten"},
 	"sets":       {"and", "or", "intersection", "union", "set_diff"},
