@@ -289,15 +289,15 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	var errs []EvalError
 	for _, c := range w.survivors {
 		v, err := w.run(ctx, c.query, input, cache)
-		if topdown.IsCancel(err) && ctx.Err() == nil {
-			errs = append(errs, w.e.overrun(c, err))
-			// The cancelled evaluation stopped part-way: the record's
-			// other signatures start from an empty cache.
-			cache = topdown.NewVirtualCache()
-			continue
-		}
 		if err != nil {
-			errs = append(errs, EvalError{Signature: c.sig, Err: err})
+			if topdown.IsCancel(err) && ctx.Err() == nil {
+				errs = append(errs, w.e.overrun(c, err))
+				// The cancelled evaluation stopped part-way: the record's
+				// other signatures start from an empty cache.
+				cache = topdown.NewVirtualCache()
+			} else {
+				errs = append(errs, EvalError{Signature: c.sig, Err: err})
+			}
 			continue
 		}
 		if c.state.overruns.Load() != 0 {
