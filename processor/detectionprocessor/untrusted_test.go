@@ -13,7 +13,6 @@ import (
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -171,19 +170,6 @@ func TestSlowSignature(t *testing.T) {
 			}
 		})
 	}
-}
-
-// startWith creates and starts a processor; the test shuts it down.
-func startWith(t *testing.T, set processor.Settings, cfg *Config, sink *consumertest.LogsSink) processor.Logs {
-	t.Helper()
-	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestUserHelpersStayInTheirRuleset: a user helpers.rego that makes
