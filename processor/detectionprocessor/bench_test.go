@@ -150,11 +150,11 @@ func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	set, err := signature.Load(ctx, srcs)
+	set, err := signature.Load(ctx, srcs, defaultEvaluationTimeout)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, err := engine.New(set, set.Signatures, engine.Options{})
+	eng, err := engine.New(set, set.Signatures, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -340,7 +340,7 @@ func BenchmarkScaling(b *testing.B) {
 		}
 	}
 	for _, n := range []int{10, 100, 1000} {
-		cfg := &Config{Signatures: SignaturesConfig{Paths: []string{syntheticSignatures(b, n)}}}
+		cfg := pathsConfig(syntheticSignatures(b, n))
 		eng, _, err := loadEngine(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)

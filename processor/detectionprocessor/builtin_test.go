@@ -56,7 +56,7 @@ func TestBuiltinSignaturesCovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := signature.Load(context.Background(), srcs)
+	set, err := signature.Load(context.Background(), srcs, defaultEvaluationTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}

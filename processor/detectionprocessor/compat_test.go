@@ -44,7 +44,11 @@ func TestTraceeCompatibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, workers := range []int{1, 2} {
-		cfg := &Config{Signatures: SignaturesConfig{Paths: []string{"testdata/compat"}}, Workers: workers}
+		cfg := pathsConfig("testdata/compat")
+		cfg.Workers = workers
+		// A checkout's modes follow the umask (002 makes the files group
+		// writable); TestSignaturePermissions tests the check.
+		cfg.Signatures.AllowInsecurePermissions = true
 		p, sink := startProcessor(t, cfg)
 		for _, c := range cases {
 			t.Run(c.Name, func(t *testing.T) {

@@ -1,8 +1,10 @@
 package detectionprocessor
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Config is the configuration of the detection processor.
@@ -14,6 +16,11 @@ type Config struct {
 	// Workers is the number of goroutines evaluating one batch; 0 means
 	// GOMAXPROCS.
 	Workers int `mapstructure:"workers"`
+	// EvaluationTimeout bounds one evaluation of one signature on one
+	// record; a longer one is cancelled and counted as an overrun.
+	EvaluationTimeout time.Duration `mapstructure:"evaluation_timeout"`
+	// MaxOverruns consecutive overruns of a signature disable it.
+	MaxOverruns int `mapstructure:"max_overruns"`
 }
 
 // SignaturesConfig selects the signatures.
@@ -28,24 +35,45 @@ type SignaturesConfig struct {
 	Include []string `mapstructure:"include"`
 	// Exclude drops the signatures whose id or one of whose tags is listed.
 	Exclude []string `mapstructure:"exclude"`
+	// AllowInsecurePermissions loads signatures that others than the
+	// collector's user (or root) can write or own.
+	AllowInsecurePermissions bool `mapstructure:"allow_insecure_permissions"`
 }
 
-// Validate checks the configuration without touching the file system; the
-// signatures themselves are loaded, and their errors reported, at start.
+const (
+	defaultEvaluationTimeout = 100 * time.Millisecond
+	minEvaluationTimeout     = time.Millisecond
+	maxEvaluationTimeout     = 10 * time.Second
+	defaultMaxOverruns       = 3
+)
+
+// Validate checks the configuration and, when the rest is valid, loads
+// and compiles the signatures as start would, so that `validate` rejects
+// everything start would.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.Workers < 0 {
 		errs = append(errs, fmt.Errorf("workers: must be 0 (one per CPU) or more, got %d", c.Workers))
 	}
+	if c.EvaluationTimeout < minEvaluationTimeout || c.EvaluationTimeout > maxEvaluationTimeout {
+		errs = append(errs, fmt.Errorf("evaluation_timeout: must be between %s and %s, got %s", minEvaluationTimeout, maxEvaluationTimeout, c.EvaluationTimeout))
+	}
+	if c.MaxOverruns < 1 {
+		errs = append(errs, fmt.Errorf("max_overruns: must be 1 or more, got %d", c.MaxOverruns))
+	}
 	if !c.Signatures.Builtin && len(c.Signatures.Paths) == 0 {
-		errs = append(errs, errors.New("signatures: no signatures to load: set signatures::builtin to true or list signatures::paths"))
+		errs = append(errs, errors.New("signatures: no signatures to load: set signatures.builtin to true or list signatures.paths"))
 	}
 	for field, list := range map[string][]string{"paths": c.Signatures.Paths, "include": c.Signatures.Include, "exclude": c.Signatures.Exclude} {
 		for i, v := range list {
 			if v == "" {
-				errs = append(errs, fmt.Errorf("signatures::%s[%d]: empty entry", field, i))
+				errs = append(errs, fmt.Errorf("signatures.%s[%d]: empty entry", field, i))
 			}
 		}
 	}
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	_, _, err := loadEngine(context.Background(), c)
+	return err
 }

@@ -21,7 +21,7 @@ func NewFactory() processor.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	return &Config{Signatures: SignaturesConfig{Builtin: true}}
+	return &Config{Signatures: SignaturesConfig{Builtin: true}, EvaluationTimeout: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns}
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {

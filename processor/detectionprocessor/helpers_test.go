@@ -19,19 +19,34 @@ import (
 func startProcessor(t testing.TB, cfg *Config) (processor.Logs, *consumertest.LogsSink) {
 	t.Helper()
 	sink := new(consumertest.LogsSink)
-	p, err := NewFactory().CreateLogs(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, sink)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
+	p := startWith(t, processortest.NewNopSettings(metadata.Type), cfg, sink)
 	t.Cleanup(func() {
 		if err := p.Shutdown(context.Background()); err != nil {
 			t.Error(err)
 		}
 	})
 	return p, sink
+}
+
+// pathsConfig is the default configuration with only the signatures of
+// paths.
+func pathsConfig(paths ...string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Signatures = SignaturesConfig{Paths: paths}
+	return cfg
+}
+
+// startWith creates and starts a processor; the caller shuts it down.
+func startWith(t testing.TB, set processor.Settings, cfg *Config, sink *consumertest.LogsSink) processor.Logs {
+	t.Helper()
+	p, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(context.Background(), componenttest.NewNopHost()); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // logsOf builds one batch holding the records of the events, one resource

@@ -2,9 +2,8 @@ package detectionprocessor
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -43,6 +42,7 @@ type detectionProcessor struct {
 	// ConsumeLogs from several goroutines; each call takes the workers it
 	// uses out of the pool and puts them back.
 	workers chan *worker
+	created int // workers made, to close at shutdown
 	sigs    map[*signature.Signature]*sigState
 }
 
@@ -52,6 +52,18 @@ type sigState struct {
 	attr       metric.MeasurementOption
 	lastLogged atomic.Int64 // unix nanos
 	suppressed atomic.Int64
+}
+
+// logDue reports whether a signature's error is to be logged now, at most
+// once per errorLogInterval, and how many were not logged since the last.
+func (st *sigState) logDue() (bool, int64) {
+	now := time.Now().UnixNano()
+	last := st.lastLogged.Load()
+	if now-last < int64(errorLogInterval) || !st.lastLogged.CompareAndSwap(last, now) {
+		st.suppressed.Add(1)
+		return false, 0
+	}
+	return true, st.suppressed.Swap(0)
 }
 
 // worker is the per-goroutine evaluation state.
@@ -75,38 +87,27 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb}, nil
 }
 
-// signatureSources lists the configured signature trees.
-func signatureSources(cfg *Config) ([]signature.Source, error) {
-	var srcs []signature.Source
-	if cfg.Signatures.Builtin {
-		srcs = append(srcs, signature.Source{FS: builtinSignatures, Root: builtinRoot, Ruleset: builtinRuleset, Prefix: "builtin"})
-	}
-	for _, p := range cfg.Signatures.Paths {
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("signatures::paths: %w", err)
-		}
-		dir, root := p, "."
-		if !st.IsDir() {
-			dir, root = filepath.Dir(p), filepath.Base(p)
-		}
-		srcs = append(srcs, signature.Source{FS: os.DirFS(dir), Root: root, Ruleset: p, Prefix: dir})
-	}
-	return srcs, nil
-}
-
 // loadEngine loads, compiles and filters the configured signatures.
 func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
 	srcs, err := signatureSources(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	set, err := signature.Load(ctx, srcs)
+	set, err := signature.Load(ctx, srcs, cfg.EvaluationTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
+	var errs []error
+	for field, list := range map[string][]string{"include": cfg.Signatures.Include, "exclude": cfg.Signatures.Exclude} {
+		for _, i := range signature.Unmatched(set.Signatures, list) {
+			errs = append(errs, fmt.Errorf("signatures.%s[%d]: %q names no loaded signature id or tag", field, i, list[i]))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
+	}
 	enabled := signature.Filter(set.Signatures, cfg.Signatures.Include, cfg.Signatures.Exclude)
-	eng, err := engine.New(set, enabled, engine.Options{})
+	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,10 +128,11 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 	for range n {
 		w, err := eng.NewWorker(ctx)
 		if err != nil {
-			p.closeWorkers(ctx)
+			_ = p.closeWorkers(ctx)
 			return err
 		}
 		p.workers <- &worker{ev: w}
+		p.created++
 	}
 	p.sigs = make(map[*signature.Signature]*sigState, len(enabled))
 	for _, s := range enabled {
@@ -141,22 +143,24 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 	return nil
 }
 
-// closeWorkers closes the pooled workers; it runs when no batch is being
-// processed.
-func (p *detectionProcessor) closeWorkers(ctx context.Context) {
-	if p.workers == nil {
-		return
+// closeWorkers closes the workers, waiting for those a batch still uses
+// (the evaluation budget bounds how long) unless ctx ends first.
+func (p *detectionProcessor) closeWorkers(ctx context.Context) error {
+	for ; p.created > 0; p.created-- {
+		select {
+		case w := <-p.workers:
+			w.ev.Close(ctx)
+		case <-ctx.Done():
+			return fmt.Errorf("closing the detection workers: %w", ctx.Err())
+		}
 	}
-	for len(p.workers) > 0 {
-		(<-p.workers).ev.Close(ctx)
-	}
-	p.workers = nil
+	return nil
 }
 
 func (p *detectionProcessor) shutdown(ctx context.Context) error {
-	p.closeWorkers(ctx)
+	err := p.closeWorkers(ctx)
 	p.telemetry.Shutdown()
-	return nil
+	return err
 }
 
 func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
@@ -238,20 +242,31 @@ func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
 	}
 }
 
-// reportError counts a signature's runtime error and logs it, at most once
-// per errorLogInterval per signature.
+// reportError counts a signature's runtime error or overrun and logs it, at
+// most once per errorLogInterval per signature; disabling a signature is
+// always logged.
 func (p *detectionProcessor) reportError(ctx context.Context, e engine.EvalError) {
 	st := p.sigs[e.Signature]
-	p.telemetry.ProcessorDetectionEvaluationErrors.Add(ctx, 1, st.attr)
-	now := time.Now().UnixNano()
-	last := st.lastLogged.Load()
-	if now-last < int64(errorLogInterval) || !st.lastLogged.CompareAndSwap(last, now) {
-		st.suppressed.Add(1)
+	fields := []zap.Field{zap.String("signature", e.Signature.ID), zap.String("file", e.Signature.File)}
+	if !e.Overrun {
+		p.telemetry.ProcessorDetectionEvaluationErrors.Add(ctx, 1, st.attr)
+		if due, skipped := st.logDue(); due {
+			p.logger.Warn("signature evaluation failed; the record passes on without its tags",
+				append(fields, zap.Int64("errors_not_logged_since_last", skipped), zap.Error(e.Err))...)
+		}
 		return
 	}
-	p.logger.Warn("signature evaluation failed; the record passes on without its tags",
-		zap.String("signature", e.Signature.ID), zap.String("file", e.Signature.File),
-		zap.Int64("errors_not_logged_since_last", st.suppressed.Swap(0)), zap.Error(e.Err))
+	p.telemetry.ProcessorDetectionEvaluationOverruns.Add(ctx, 1, st.attr)
+	if e.Disabled {
+		p.telemetry.ProcessorDetectionSignaturesDisabled.Add(ctx, 1, st.attr)
+		p.logger.Error("signature disabled: it ran past evaluation_timeout max_overruns times in a row; the other signatures keep running",
+			append(fields, zap.Duration("evaluation_timeout", p.cfg.EvaluationTimeout), zap.Int("max_overruns", p.cfg.MaxOverruns))...)
+		return
+	}
+	if due, skipped := st.logDue(); due {
+		p.logger.Warn("signature evaluation cancelled: it ran past evaluation_timeout; the record passes on without its tags",
+			append(fields, zap.Duration("evaluation_timeout", p.cfg.EvaluationTimeout), zap.Int64("errors_not_logged_since_last", skipped))...)
+	}
 }
 
 // dropUnmatched removes the records without detection tags, and the scopes

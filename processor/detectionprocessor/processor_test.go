@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -40,12 +41,15 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewID(metadata.Type), want: createDefaultConfig().(*Config)},
 		{id: component.NewIDWithName(metadata.Type, "custom"), want: &Config{
 			Signatures: SignaturesConfig{
-				Paths:   []string{"/etc/vigil/signatures", "/opt/tracee/signatures/rego"},
-				Include: []string{"VGL-1001", "container"},
-				Exclude: []string{"VGL-1023"},
+				Paths:                    []string{"testdata/compat"},
+				Include:                  []string{"TST-1", "container"},
+				Exclude:                  []string{"TST-4"},
+				AllowInsecurePermissions: true,
 			},
-			DropUnmatched: true,
-			Workers:       4,
+			DropUnmatched:     true,
+			Workers:           4,
+			EvaluationTimeout: 50 * time.Millisecond,
+			MaxOverruns:       5,
 		}},
 		{id: component.NewIDWithName(metadata.Type, "invalid"), wantErr: "workers: must be 0"},
 	}
@@ -64,8 +68,10 @@ func TestLoadConfig(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("Validate() = %v, want an error containing %q", err, tt.wantErr)
 				}
-				if !strings.Contains(err.Error(), "signatures: no signatures to load") {
-					t.Errorf("Validate() = %v, want every problem named", err)
+				for _, w := range []string{"signatures: no signatures to load", "evaluation_timeout: must be between 1ms and 10s, got 0s", "max_overruns: must be 1 or more"} {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("Validate() = %v, want every problem named: %q", err, w)
+					}
 				}
 				return
 			}
@@ -80,9 +86,10 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestValidateEmptyEntries(t *testing.T) {
-	cfg := &Config{Signatures: SignaturesConfig{Builtin: true, Paths: []string{"a", ""}, Exclude: []string{""}}}
+	cfg := createDefaultConfig().(*Config)
+	cfg.Signatures = SignaturesConfig{Builtin: true, Paths: []string{"a", ""}, Exclude: []string{""}}
 	err := cfg.Validate()
-	if err == nil || !strings.Contains(err.Error(), "signatures::paths[1]: empty entry") || !strings.Contains(err.Error(), "signatures::exclude[0]: empty entry") {
+	if err == nil || !strings.Contains(err.Error(), "signatures.paths[1]: empty entry") || !strings.Contains(err.Error(), "signatures.exclude[0]: empty entry") {
 		t.Fatalf("Validate() = %v", err)
 	}
 }
@@ -107,8 +114,8 @@ tracee_selected_events[s] {
 }
 `
 
-// TestStartErrors: a broken signature fails start-up with the file, the
-// line and OPA's message.
+// TestStartErrors: a broken signature fails Validate (so `vigilcol
+// validate`) and start-up with the file, the line and OPA's message.
 func TestStartErrors(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -122,10 +129,12 @@ func TestStartErrors(t *testing.T) {
 		{"no id", strings.Replace(goodHeader, `"id": "T-1", `, "", 1) + "tracee_match { true }\n", []string{"bad.rego:3:", `"id" must be a non-empty string`}},
 		{"no selectors", strings.Replace(goodHeader, `s := {"source": "tracee", "name": "openat"}`, `s := {"source": "tracee"}`, 1) + "tracee_match { true }\n", []string{"bad.rego:5:", "has no name"}},
 		{"wrong package", strings.Replace(goodHeader, "package tracee.T_1", "package signatures.t1", 1) + "tracee_match { true }\n", []string{"bad.rego:1:", "must be tracee.<name>"}},
+		{"forbidden built-in", goodHeader + "tracee_match {\n\thttp.send({\"method\": \"get\", \"url\": \"http://x\"})\n}\n",
+			[]string{"signatures.paths[0]: ", "bad.rego:9: http.send is not allowed in signatures (network access); allowed built-ins are listed in the processor README"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeSignatures(t, map[string]string{"bad.rego": tt.src})
-			cfg := &Config{Signatures: SignaturesConfig{Paths: []string{dir}}}
+			cfg := pathsConfig(dir)
 			p, err := NewFactory().CreateLogs(context.Background(), settings(t, nil), cfg, consumertest.NewNop())
 			if err != nil {
 				t.Fatal(err)
@@ -134,9 +143,13 @@ func TestStartErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("Start succeeded")
 			}
+			verr := cfg.Validate()
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("Start() = %v\nwant it to contain %q", err, w)
+				}
+				if verr == nil || !strings.Contains(verr.Error(), w) {
+					t.Errorf("Validate() = %v\nwant it to contain %q, as Start", verr, w)
 				}
 			}
 		})
@@ -171,7 +184,8 @@ tracee_match = {"a": 2} { input.processName == "x" }
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	sink := new(consumertest.LogsSink)
-	cfg := &Config{Signatures: SignaturesConfig{Paths: []string{dir}}, Workers: 1}
+	cfg := pathsConfig(dir)
+	cfg.Workers = 1
 	core, logs := observer.New(zap.WarnLevel)
 	set := settings(t, tel)
 	set.Logger = zap.New(core)

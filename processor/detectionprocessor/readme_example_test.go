@@ -26,7 +26,7 @@ func TestREADMESignatureExample(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "my_shadow_read.rego"), m[1], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p, sink := startProcessor(t, &Config{Signatures: SignaturesConfig{Paths: []string{dir}}})
+	p, sink := startProcessor(t, pathsConfig(dir))
 
 	open := func(comm string) *vigil.TraceeEvent {
 		return decodeEvent(t, []byte(`{"processName":"`+comm+`","hostProcessId":7,"eventName":"security_file_open",`+

@@ -11,17 +11,19 @@ import (
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
 
-// updateDocsEnv makes TestREADMESignatureTable rewrite the table instead of
-// failing: VIGIL_UPDATE_DOCS=1 go test -run READMESignatureTable .
+// updateDocsEnv makes the README tests rewrite their table instead of
+// failing: VIGIL_UPDATE_DOCS=1 go test -run README .
 const updateDocsEnv = "VIGIL_UPDATE_DOCS"
 
 // signatureTable renders the built-in signatures as the README lists them,
 // from the signatures themselves, so the list cannot drift from the code.
 func signatureTable(t *testing.T) string {
 	t.Helper()
-	set, err := signature.Load(context.Background(), []signature.Source{
-		{FS: builtinSignatures, Root: builtinRoot, Ruleset: builtinRuleset, Prefix: "builtin"},
-	})
+	srcs, err := signatureSources(&Config{Signatures: SignaturesConfig{Builtin: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := signature.Load(context.Background(), srcs, defaultEvaluationTimeout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,16 +49,21 @@ func signatureTable(t *testing.T) string {
 }
 
 func TestREADMESignatureTable(t *testing.T) {
+	checkREADMESection(t, `(?s)\| id \| name \| events \| sev \| MITRE ATT&CK \|\n.*?\n\n`, signatureTable(t)+"\n", "READMESignatureTable")
+}
+
+// checkREADMESection compares the README's text matching pattern with want,
+// or rewrites it with VIGIL_UPDATE_DOCS set.
+func checkREADMESection(t *testing.T, pattern, want, test string) {
+	t.Helper()
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := regexp.MustCompile(`(?s)\| id \| name \| events \| sev \| MITRE ATT&CK \|\n.*?\n\n`)
-	loc := table.FindIndex(readme)
+	loc := regexp.MustCompile(pattern).FindIndex(readme)
 	if loc == nil {
-		t.Fatal("README.md has no built-in signature table")
+		t.Fatalf("README.md has nothing matching %q", pattern)
 	}
-	want := signatureTable(t) + "\n"
 	if string(readme[loc[0]:loc[1]]) == want {
 		return
 	}
@@ -67,5 +74,5 @@ func TestREADMESignatureTable(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("the built-in signature table in README.md is stale; run %s=1 go test -run READMESignatureTable . and commit", updateDocsEnv)
+	t.Errorf("a table in README.md is stale; run %s=1 go test -run %s . and commit", updateDocsEnv, test)
 }

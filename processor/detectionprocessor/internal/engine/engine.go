@@ -22,6 +22,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
@@ -54,6 +56,13 @@ type compiled struct {
 	sig   *signature.Signature
 	query ast.Body // resultVar = data.tracee.<X>.tracee_match
 	guard guard    // nil: always evaluate
+	state *state   // shared by the signature's copies in every route
+}
+
+// state is what the engine learns of a signature while it runs.
+type state struct {
+	overruns atomic.Int32 // consecutive evaluations cancelled for exceeding the budget
+	disabled atomic.Bool
 }
 
 // Group is the set of signatures one route selects, in id order.
@@ -81,19 +90,26 @@ type Engine struct {
 	routes   map[string]*route
 	wildcard *route // for event names no selector names, when "*" selectors exist
 	guarded  int
+	opts     Options
 }
 
 const resultVar = ast.Var("__vigil_match")
 
-// Options change how the engine evaluates; the zero value is the default.
+// Options change how the engine evaluates; the zero value evaluates
+// without a budget.
 type Options struct {
 	// NoGuards evaluates every candidate in Rego. Tests compare against it.
 	NoGuards bool
+	// Budget bounds one evaluation of one signature on one record; an
+	// evaluation running longer is cancelled (an overrun). 0: no bound.
+	Budget time.Duration
+	// MaxOverruns consecutive overruns of a signature disable it; 0: never.
+	MaxOverruns int
 }
 
 // New prepares the enabled signatures of set (compiled by set.Compiler).
 func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Engine, error) {
-	e := &Engine{compiler: set.Compiler, store: inmem.New(), routes: map[string]*route{}}
+	e := &Engine{compiler: set.Compiler, store: inmem.New(), routes: map[string]*route{}, opts: opts}
 	x := newExtractor(set.Compiler)
 	qc := set.Compiler.QueryCompiler()
 	bySig := map[*signature.Signature]*compiled{}
@@ -102,7 +118,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 		if err != nil {
 			return nil, err
 		}
-		c := &compiled{sig: s, query: q}
+		c := &compiled{sig: s, query: q, state: &state{}}
 		if !opts.NoGuards {
 			if c.guard = x.signatureGuard(s.MatchRef); c.guard != nil {
 				e.guarded++
@@ -141,7 +157,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 					if g == nil && !holds {
 						continue
 					}
-					c = &compiled{sig: c.sig, query: c.query, guard: g}
+					c = &compiled{sig: c.sig, query: c.query, guard: g, state: c.state}
 				}
 				sigs = append(sigs, c)
 				ids = append(ids, s.ID)
@@ -211,12 +227,19 @@ type Match struct {
 type EvalError struct {
 	Signature *signature.Signature
 	Err       error
+	// Overrun: the evaluation exceeded the budget and was cancelled.
+	Overrun bool
+	// Disabled: this overrun was the last one allowed; the signature is off
+	// from now on.
+	Disabled bool
 }
 
 // Worker evaluates records; each goroutine needs its own.
 type Worker struct {
 	e         *Engine
 	txn       storage.Transaction
+	watch     *watch         // nil without a budget
+	cancel    topdown.Cancel // watch, or nil
 	survivors []*compiled
 	memo      []lookup // the record view's, kept for its capacity
 }
@@ -230,12 +253,20 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Worker{e: e, txn: txn}, nil
+	w := &Worker{e: e, txn: txn}
+	if e.opts.Budget > 0 {
+		w.watch = newWatch(e.opts.Budget)
+		w.cancel = w.watch
+	}
+	return w, nil
 }
 
-// Close releases the worker's transaction.
+// Close releases the worker's transaction and stops its watchdog.
 func (w *Worker) Close(ctx context.Context) {
 	w.e.store.Abort(ctx, w.txn)
+	if w.watch != nil {
+		w.watch.close()
+	}
 }
 
 // Eval evaluates the group's signatures on a record (of resource res) and
@@ -245,7 +276,7 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	rv := recordView{attrs: vigil.AttrsOf(lr, res), eventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix), memo: w.memo[:0]}
 	w.survivors = w.survivors[:0]
 	for _, c := range g.sigs {
-		if c.guard == nil || c.guard.holds(&rv) {
+		if !c.state.disabled.Load() && (c.guard == nil || c.guard.holds(&rv)) {
 			w.survivors = append(w.survivors, c)
 		}
 	}
@@ -259,8 +290,18 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	for _, c := range w.survivors {
 		v, err := w.run(ctx, c.query, input, cache)
 		if err != nil {
-			errs = append(errs, EvalError{Signature: c.sig, Err: err})
+			if topdown.IsCancel(err) && ctx.Err() == nil {
+				errs = append(errs, w.e.overrun(c, err))
+				// The cancelled evaluation stopped part-way: the record's
+				// other signatures start from an empty cache.
+				cache = topdown.NewVirtualCache()
+			} else {
+				errs = append(errs, EvalError{Signature: c.sig, Err: err})
+			}
 			continue
+		}
+		if c.state.overruns.Load() != 0 {
+			c.state.overruns.Store(0)
 		}
 		switch v := v.(type) {
 		case ast.Boolean: // Tracee: true is a match, false is not
@@ -274,13 +315,25 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	return dst, errs
 }
 
+// overrun records an overrun of c, disabling it after MaxOverruns in a row.
+func (e *Engine) overrun(c *compiled, err error) EvalError {
+	n := c.state.overruns.Add(1)
+	disabled := e.opts.MaxOverruns > 0 && int(n) >= e.opts.MaxOverruns && c.state.disabled.CompareAndSwap(false, true)
+	return EvalError{Signature: c.sig, Err: err, Overrun: true, Disabled: disabled}
+}
+
 var noMetrics = metrics.NoOp()
 
 // run evaluates a compiled query binding resultVar and returns its value,
 // or nil when undefined.
 func (w *Worker) run(ctx context.Context, q ast.Body, input *ast.Term, cache topdown.VirtualCache) (ast.Value, error) {
 	var out ast.Value
+	if w.watch != nil {
+		w.watch.begin()
+		defer w.watch.end()
+	}
 	err := topdown.NewQuery(q).
+		WithCancel(w.cancel).
 		WithCompiler(w.e.compiler).
 		WithStore(w.e.store).
 		WithTransaction(w.txn).

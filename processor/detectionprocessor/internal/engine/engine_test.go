@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -24,7 +26,7 @@ func loadSet(t testing.TB) *signature.Set {
 	set, err := signature.Load(context.Background(), []signature.Source{
 		{FS: os.DirFS("../.."), Root: "signatures", Ruleset: "builtin"},
 		{FS: os.DirFS("../../testdata"), Root: "compat", Ruleset: "compat"},
-	})
+	}, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,13 +278,13 @@ tracee_match {
 			set, err := signature.Load(context.Background(), []signature.Source{{FS: fstest.MapFS{
 				"t.rego":       {Data: []byte(sig)},
 				"helpers.rego": {Data: []byte(tt.helpers)},
-			}, Root: "."}})
+			}, Root: "."}}, time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}
 			x := newExtractor(set.Compiler)
-			if x.argLookup != tt.want {
-				t.Fatalf("argLookup = %v, want %v", x.argLookup, tt.want)
+			if got := x.plainLookup(signature.HelpersRef("").Append(ast.StringTerm("get_tracee_argument"))); got != tt.want {
+				t.Fatalf("plainLookup = %v, want %v", got, tt.want)
 			}
 			// With or without the guard, the results are the same.
 			p := newPair(t, set)

@@ -9,6 +9,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
 
 // A guard is a necessary condition of a signature's match, read off its
@@ -237,31 +238,47 @@ type binding struct {
 
 const maxInline = 4
 
-var (
-	refGetArgument = ast.MustParseRef("data.tracee.helpers.get_tracee_argument")
-	refInput       = ast.InputRootRef
-)
+var refInput = ast.InputRootRef
 
 // extractor reads guards from compiled rules.
 type extractor struct {
 	c         *ast.Compiler
-	argLookup bool // get_tracee_argument is the plain lookup of input.args by name
+	argLookup map[string]bool // by get_tracee_argument ref (one per ruleset): whether it is the plain lookup
 	keys      map[string]string
 }
 
 func newExtractor(c *ast.Compiler) *extractor {
-	return &extractor{c: c, argLookup: isArgumentLookup(c)}
+	return &extractor{c: c, argLookup: map[string]bool{}}
 }
 
-// isArgumentLookup reports whether the compiled get_tracee_argument is
-// exactly the lookup Tracee's helpers (and the standard ones) define, one
-// rule of the form
+// isGetArgument reports whether op is the get_tracee_argument of some
+// ruleset's helpers.
+func isGetArgument(op ast.Ref) bool {
+	name, ok := signature.HelperName(op)
+	return ok && name == "get_tracee_argument"
+}
+
+// plainLookup reports, once per ruleset, whether its get_tracee_argument
+// (ref) is the plain lookup of input.args by name.
+func (x *extractor) plainLookup(ref ast.Ref) bool {
+	k := ref.String()
+	v, ok := x.argLookup[k]
+	if !ok {
+		v = isArgumentLookup(x.c, ref)
+		x.argLookup[k] = v
+	}
+	return v
+}
+
+// isArgumentLookup reports whether the compiled get_tracee_argument (ref)
+// is exactly the lookup Tracee's helpers (and the standard ones) define,
+// one rule of the form
 //
 //	get_tracee_argument(name) = v { a := input.args[_]; a.name == name; v := a.value }
 //
 // so that a call of it reads the argument attribute of that name.
-func isArgumentLookup(c *ast.Compiler) bool {
-	rules := c.GetRulesExact(refGetArgument)
+func isArgumentLookup(c *ast.Compiler, ref ast.Ref) bool {
+	rules := c.GetRulesExact(ref)
 	if len(rules) != 1 {
 		return false
 	}
@@ -386,8 +403,8 @@ func (x *extractor) expr(e *ast.Expr, env map[ast.Var]binding, depth int) guard 
 		if len(args) == 2 {
 			return x.unify(args[0], args[1], env)
 		}
-	case op.Equal(refGetArgument):
-		if x.argLookup && len(args) == 2 {
+	case isGetArgument(op):
+		if x.plainLookup(op) && len(args) == 2 {
 			name, isStr := args[0].Value.(ast.String)
 			if v, isVar := args[1].Value.(ast.Var); isStr && isVar {
 				env[v] = binding{src: &source{kind: srcArg, key: x.intern(vigil.AttrArgPrefix + string(name))}}

@@ -28,8 +28,10 @@ type TelemetryBuilder struct {
 	registrations                        []metric.Registration
 	ProcessorDetectionEvaluationDuration metric.Float64Histogram
 	ProcessorDetectionEvaluationErrors   metric.Int64Counter
+	ProcessorDetectionEvaluationOverruns metric.Int64Counter
 	ProcessorDetectionMatches            metric.Int64Counter
 	ProcessorDetectionRecordsEvaluated   metric.Int64Counter
+	ProcessorDetectionSignaturesDisabled metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -74,6 +76,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{error}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionEvaluationOverruns, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_evaluation_overruns",
+		metric.WithDescription("Evaluations cancelled for running past evaluation_timeout, by signature id (attribute signature_id); the record passes on untagged by that signature. [Development]"),
+		metric.WithUnit("{evaluation}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorDetectionMatches, err = builder.meter.Int64Counter(
 		"otelcol_processor_detection_matches",
 		metric.WithDescription("Signature matches, by signature id (attribute signature_id). [Development]"),
@@ -84,6 +92,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_detection_records_evaluated",
 		metric.WithDescription("Records at least one signature selected by event name and origin; their guards were tested and Rego ran for the candidates whose guards held. [Development]"),
 		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionSignaturesDisabled, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_signatures_disabled",
+		metric.WithDescription("Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart. [Development]"),
+		metric.WithUnit("{signature}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -21,18 +21,26 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.ProcessorDetectionEvaluationDuration.Record(context.Background(), 1)
 	tb.ProcessorDetectionEvaluationErrors.Add(context.Background(), 1)
+	tb.ProcessorDetectionEvaluationOverruns.Add(context.Background(), 1)
 	tb.ProcessorDetectionMatches.Add(context.Background(), 1)
 	tb.ProcessorDetectionRecordsEvaluated.Add(context.Background(), 1)
+	tb.ProcessorDetectionSignaturesDisabled.Add(context.Background(), 1)
 	AssertEqualProcessorDetectionEvaluationDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionEvaluationErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionEvaluationOverruns(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionMatches(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionRecordsEvaluated(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionSignaturesDisabled(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

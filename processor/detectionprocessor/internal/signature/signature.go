@@ -2,6 +2,11 @@
 // files, parses them (Rego v0, or v1 when a file is only valid as v1),
 // compiles them together with the helpers, and reads each signature's
 // metadata (__rego_metadoc__) and event selectors (tracee_selected_events).
+//
+// Signatures are untrusted code: they may call only the allowed built-ins
+// (builtins.go), their metadata is evaluated within a budget, and each
+// ruleset (the built-in signatures, each configured path) sees its own
+// helpers, so that one ruleset's helpers cannot change another's signatures.
 package signature
 
 import (
@@ -14,9 +19,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // Rule names of the Tracee contract.
@@ -26,8 +34,13 @@ const (
 	RuleMatch    = "tracee_match"
 )
 
-// HelpersPackage is the package of the shared helper functions.
-const HelpersPackage = "tracee.helpers"
+// helpersRef is the package of the helper functions, as signatures name it.
+var helpersRef = ast.MustParseRef("data.tracee.helpers")
+
+// privateRoot is the root under which each ruleset's helpers packages are
+// moved, to data.__vigil__["<ruleset>"].<package>; no user file may declare
+// a package under it.
+const privateRoot = "__vigil__"
 
 // standardHelpers are the helper functions always available to signatures.
 //
@@ -67,11 +80,13 @@ type Source struct {
 	Root    string // directory inside FS
 	Ruleset string // recorded on each signature as its ruleset name
 	Prefix  string // shown before the file's path in messages
+	Field   string // the configuration field naming the source, for messages
 }
 
 // file is one parsed Rego file.
 type file struct {
 	name    string
+	field   string // the source's configuration field
 	ruleset string
 	module  *ast.Module
 	helpers bool
@@ -84,17 +99,21 @@ type Set struct {
 }
 
 // Load reads every signature and helpers file of the sources, compiles them
-// and reads their metadata. Any error names the file (and line) at fault.
-func Load(ctx context.Context, sources []Source) (*Set, error) {
+// and reads their metadata, each evaluation within budget. Any error names
+// the file (and line) at fault. A source without a signature is an error.
+func Load(ctx context.Context, sources []Source, budget time.Duration) (*Set, error) {
 	var files []file
 	for _, src := range sources {
 		fsFiles, err := readSource(src)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", src.Field, err)
+		}
+		if !slices.ContainsFunc(fsFiles, func(f file) bool { return !f.helpers }) {
+			return nil, fmt.Errorf("%s: %s holds no signature (only helpers, *_test.rego or no .rego files)", src.Field, path.Join(src.Prefix, src.Root))
 		}
 		files = append(files, fsFiles...)
 	}
-	return compile(ctx, files)
+	return compile(ctx, files, budget)
 }
 
 func readSource(src Source) ([]file, error) {
@@ -116,7 +135,7 @@ func readSource(src Source) ([]file, error) {
 		if err != nil {
 			return err
 		}
-		out = append(out, file{name: name, ruleset: src.Ruleset, module: mod, helpers: strings.HasSuffix(base, "helpers.rego")})
+		out = append(out, file{name: name, field: src.Field, ruleset: src.Ruleset, module: mod, helpers: strings.HasSuffix(base, "helpers.rego")})
 		return nil
 	})
 	return out, err
@@ -137,40 +156,57 @@ func Parse(name, src string) (*ast.Module, error) {
 	return nil, fmt.Errorf("parsing signature (as Rego v0; as v1 it fails too): %w", errV0)
 }
 
-func compile(ctx context.Context, files []file) (*Set, error) {
+func compile(ctx context.Context, files []file, budget time.Duration) (*Set, error) {
 	modules := map[string]*ast.Module{}
-	userHelpers := map[string]bool{} // functions the user's helpers files define
+	var errs []error
 	for _, f := range files {
 		if _, dup := modules[f.name]; dup {
-			return nil, fmt.Errorf("%s: loaded twice; list each signature directory once", f.name)
+			return nil, fmt.Errorf("%s: %s: loaded twice; list each signature directory once", f.field, f.name)
 		}
 		modules[f.name] = f.module
-		if f.helpers && f.module.Package.Path.String() == "data."+HelpersPackage {
-			for _, r := range f.module.Rules {
-				userHelpers[r.Head.Name.String()] = true
-			}
+		if err := checkBuiltins(f.name, f.module); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.field, err))
 		}
 	}
-	modules["builtin/helpers.rego"] = standardHelpersWithout(userHelpers)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var rulesets []string
+	for _, f := range files {
+		if !slices.Contains(rulesets, f.ruleset) {
+			rulesets = append(rulesets, f.ruleset)
+		}
+	}
+	for _, rs := range rulesets {
+		helpers, err := isolate(rs, files)
+		if err != nil {
+			return nil, err
+		}
+		modules[rs+":builtin/helpers.rego"] = helpers
+	}
 
-	c := ast.NewCompiler().WithEnablePrintStatements(false)
+	c := ast.NewCompiler().WithEnablePrintStatements(false).WithCapabilities(Capabilities())
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, fmt.Errorf("compiling signatures: %w", c.Errors)
+		return nil, fmt.Errorf("signatures: compiling: %w", c.Errors)
+	}
+	if err := checkCompiled(c); err != nil {
+		return nil, fmt.Errorf("signatures: %w", err)
 	}
 
 	set := &Set{Compiler: c}
+	store := inmem.New()
 	byPackage := map[string]string{}
 	for _, f := range files {
 		if f.helpers {
 			continue
 		}
-		sig, err := describe(ctx, c, f)
+		sig, err := describe(ctx, c, store, f, budget)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", f.field, err)
 		}
 		if other, dup := byPackage[sig.Package.String()]; dup {
-			return nil, fmt.Errorf("%s: package %s is also declared by %s; each signature needs its own package", f.name, sig.Package, other)
+			return nil, fmt.Errorf("%s: %s: package %s is also declared by %s; each signature needs its own package", f.field, f.name, sig.Package, other)
 		}
 		byPackage[sig.Package.String()] = f.name
 		set.Signatures = append(set.Signatures, sig)
@@ -178,7 +214,7 @@ func compile(ctx context.Context, files []file) (*Set, error) {
 	ids := map[string]string{}
 	for _, s := range set.Signatures {
 		if other, dup := ids[s.ID]; dup {
-			return nil, fmt.Errorf("%s: signature id %q is also used by %s", s.File, s.ID, other)
+			return nil, fmt.Errorf("signatures: %s: signature id %q is also used by %s", s.File, s.ID, other)
 		}
 		ids[s.ID] = s.File
 	}
@@ -186,21 +222,84 @@ func compile(ctx context.Context, files []file) (*Set, error) {
 	return set, nil
 }
 
-// standardHelpersWithout returns the standard helpers less the functions
-// the user's helpers define: those (Tracee's own helpers.rego, copied next
-// to its signatures) take over instead of conflicting, and the rest stay
-// available.
-func standardHelpersWithout(defined map[string]bool) *ast.Module {
-	mod, err := ast.ParseModuleWithOpts("builtin/helpers.rego", standardHelpers, ast.ParserOptions{RegoVersion: ast.RegoV0})
+// isolate gives a ruleset its own helpers: the packages its helpers files
+// declare, and tracee.helpers, move to data.__vigil__["<ruleset>"], and its
+// modules' references to them follow. It returns the ruleset's copy of the
+// standard helpers, less the functions its own tracee.helpers files define:
+// those (Tracee's own helpers.rego, copied next to its signatures) take
+// over instead of conflicting, and the rest stay available.
+func isolate(ruleset string, files []file) (*ast.Module, error) {
+	moved := []ast.Ref{helpersRef}
+	defined := map[string]bool{}
+	for _, f := range files {
+		pkg := f.module.Package.Path
+		if f.ruleset != ruleset || !f.helpers {
+			continue
+		}
+		if len(pkg) > 1 && pkg[1].Equal(ast.StringTerm(privateRoot)) {
+			return nil, fmt.Errorf("%s: %s:%d: package %s is reserved", f.field, f.name, f.module.Package.Location.Row, strings.TrimPrefix(pkg.String(), "data."))
+		}
+		if pkg.Equal(helpersRef) {
+			for _, r := range f.module.Rules {
+				defined[r.Head.Name.String()] = true
+			}
+		}
+		if !slices.ContainsFunc(moved, func(r ast.Ref) bool { return r.Equal(pkg) }) {
+			moved = append(moved, pkg)
+		}
+	}
+	std, err := ast.ParseModuleWithOpts("builtin/helpers.rego", standardHelpers, ast.ParserOptions{RegoVersion: ast.RegoV0})
 	if err != nil {
 		panic("signature: standard helpers do not parse: " + err.Error())
 	}
-	mod.Rules = slices.DeleteFunc(mod.Rules, func(r *ast.Rule) bool { return defined[r.Head.Name.String()] })
-	return mod
+	std.Rules = slices.DeleteFunc(std.Rules, func(r *ast.Rule) bool { return defined[r.Head.Name.String()] })
+	for _, f := range files {
+		if f.ruleset == ruleset {
+			relocate(f.module, ruleset, moved)
+		}
+	}
+	relocate(std, ruleset, moved)
+	return std, nil
+}
+
+// relocate moves the packages in moved, and every reference to them, under
+// the ruleset's private root.
+func relocate(mod *ast.Module, ruleset string, moved []ast.Ref) {
+	move := func(ref ast.Ref) ast.Ref {
+		for _, p := range moved {
+			if ref.HasPrefix(p) {
+				return append(rulesetPackage(ruleset, p), ref[len(p):]...)
+			}
+		}
+		return ref
+	}
+	mod.Package.Path = move(mod.Package.Path)
+	_, _ = ast.TransformRefs(mod, func(ref ast.Ref) (ast.Value, error) { return move(ref), nil })
+}
+
+// rulesetPackage is where a ruleset's package pkg is moved.
+func rulesetPackage(ruleset string, pkg ast.Ref) ast.Ref {
+	out := ast.Ref{ast.DefaultRootDocument, ast.StringTerm(privateRoot), ast.StringTerm(ruleset)}
+	return append(out, pkg[1:].Copy()...)
+}
+
+// HelpersRef returns the package of a ruleset's helpers (what its
+// signatures' data.tracee.helpers refers to once compiled).
+func HelpersRef(ruleset string) ast.Ref { return rulesetPackage(ruleset, helpersRef) }
+
+// HelperName returns the name of the function ref names when it is a
+// function of some ruleset's helpers package.
+func HelperName(ref ast.Ref) (string, bool) {
+	if len(ref) != len(helpersRef)+3 || !ref[0].Equal(ast.DefaultRootDocument) || !ref[1].Equal(ast.StringTerm(privateRoot)) ||
+		!ref[3:len(ref)-1].Equal(helpersRef[1:]) {
+		return "", false
+	}
+	name, ok := ref[len(ref)-1].Value.(ast.String)
+	return string(name), ok
 }
 
 // describe reads the metadata of the signature in f.
-func describe(ctx context.Context, c *ast.Compiler, f file) (*Signature, error) {
+func describe(ctx context.Context, c *ast.Compiler, store storage.Store, f file, budget time.Duration) (*Signature, error) {
 	pkg := f.module.Package.Path
 	if len(pkg) != 3 || !pkg[1].Equal(ast.StringTerm("tracee")) {
 		return nil, fmt.Errorf("%s:%d: package %s: a signature's package must be tracee.<name>", f.name, f.module.Package.Location.Row, strings.TrimPrefix(pkg.String(), "data."))
@@ -217,14 +316,14 @@ func describe(ctx context.Context, c *ast.Compiler, f file) (*Signature, error) 
 		}
 	}
 	eval := func(rule string) (any, error) {
-		rs, err := rego.New(rego.Compiler(c), rego.Query(pkg.Append(ast.StringTerm(rule)).String())).Eval(ctx)
+		v, err := evalRule(ctx, c, store, pkg.Append(ast.StringTerm(rule)), budget)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: evaluating %s: %w", f.name, rows[rule], rule, err)
 		}
-		if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		if v == nil {
 			return nil, fmt.Errorf("%s:%d: %s is undefined", f.name, rows[rule], rule)
 		}
-		return rs[0].Expressions[0].Value, nil
+		return ast.JSON(v)
 	}
 	doc, err := eval(RuleMetadoc)
 	if err != nil {
@@ -245,6 +344,36 @@ func describe(ctx context.Context, c *ast.Compiler, f file) (*Signature, error) 
 	sig.Package = pkg
 	sig.MatchRef = pkg.Append(ast.StringTerm(RuleMatch))
 	return sig, nil
+}
+
+// evalRule evaluates a rule without input, as the processor evaluates
+// signatures (the same compiler, so the same built-ins) and cancelled after
+// budget: loading must not hang on a signature either. It returns nil when
+// the rule is undefined.
+func evalRule(ctx context.Context, c *ast.Compiler, store storage.Store, ref ast.Ref, budget time.Duration) (ast.Value, error) {
+	const result = ast.Var("__vigil_value")
+	q, err := c.QueryCompiler().Compile(ast.NewBody(ast.Equality.Expr(ast.VarTerm(string(result)), ast.RefTerm(ref...))))
+	if err != nil {
+		return nil, err
+	}
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Abort(ctx, txn)
+	cancel := topdown.NewCancel()
+	timer := time.AfterFunc(budget, cancel.Cancel)
+	defer timer.Stop()
+	var out ast.Value
+	err = topdown.NewQuery(q).WithCompiler(c).WithStore(store).WithTransaction(txn).WithCancel(cancel).
+		Iter(ctx, func(qr topdown.QueryResult) error {
+			out = qr[result].Value
+			return nil
+		})
+	if topdown.IsCancel(err) {
+		return nil, fmt.Errorf("did not finish within the evaluation budget (%s)", budget)
+	}
+	return out, err
 }
 
 func fromMetadoc(doc any) (*Signature, error) {
@@ -352,17 +481,7 @@ func selectors(v any) ([]Selector, error) {
 // include (all when include is empty), less those whose id or a tag is in
 // exclude.
 func Filter(sigs []*Signature, include, exclude []string) []*Signature {
-	named := func(s *Signature, list []string) bool {
-		if slices.Contains(list, s.ID) {
-			return true
-		}
-		for _, t := range s.Tags {
-			if slices.Contains(list, t) {
-				return true
-			}
-		}
-		return false
-	}
+	named := func(s *Signature, list []string) bool { return slices.ContainsFunc(list, s.namedBy) }
 	var out []*Signature
 	for _, s := range sigs {
 		if (len(include) == 0 || named(s, include)) && !named(s, exclude) {
@@ -370,4 +489,22 @@ func Filter(sigs []*Signature, include, exclude []string) []*Signature {
 		}
 	}
 	return out
+}
+
+// Unmatched returns the indexes of the entries of list that name no
+// signature's id or tag: a misspelt include would enable less than meant,
+// a misspelt exclude would leave on what was meant off.
+func Unmatched(sigs []*Signature, list []string) []int {
+	var out []int
+	for i, entry := range list {
+		if !slices.ContainsFunc(sigs, func(s *Signature) bool { return s.namedBy(entry) }) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// namedBy reports whether an include or exclude entry names s, by id or tag.
+func (s *Signature) namedBy(entry string) bool {
+	return s.ID == entry || slices.Contains(s.Tags, entry)
 }

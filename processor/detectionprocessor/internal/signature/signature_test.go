@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
@@ -30,7 +31,7 @@ func load(t *testing.T, files map[string]string) (*Set, error) {
 	for name, src := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(src)}
 	}
-	return Load(context.Background(), []Source{{FS: fsys, Root: ".", Ruleset: "test"}})
+	return Load(context.Background(), []Source{{FS: fsys, Root: ".", Ruleset: "test", Field: "signatures.paths[0]"}}, time.Second)
 }
 
 func TestLoadMetadata(t *testing.T) {
@@ -90,7 +91,7 @@ func TestUserHelpers(t *testing.T) {
 
 // helperFile returns the file defining a helpers function, or "".
 func helperFile(set *Set, name string) string {
-	rules := set.Compiler.GetRulesExact(ast.MustParseRef("data.tracee.helpers." + name))
+	rules := set.Compiler.GetRulesExact(HelpersRef("test").Append(ast.StringTerm(name)))
 	if len(rules) == 0 {
 		return ""
 	}
@@ -123,5 +124,62 @@ func TestFilter(t *testing.T) {
 		if got := ids(Filter(sigs, tt.include, tt.exclude)); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Filter(%v, %v) = %v, want %v", tt.include, tt.exclude, got, tt.want)
 		}
+	}
+}
+
+// TestRulesetHelpers: each ruleset's helpers are its own; a ruleset that
+// redefines get_tracee_argument changes it for itself only.
+func TestRulesetHelpers(t *testing.T) {
+	mine := "package tracee.helpers\n\nget_tracee_argument(n) = \"x\" { true }\n"
+	user := strings.NewReplacer("X_1", "U_1", `"X-1"`, `"U-1"`).Replace(sig)
+	set, err := Load(context.Background(), []Source{
+		{FS: fstest.MapFS{"x.rego": {Data: []byte(sig)}}, Root: ".", Ruleset: "one", Field: "signatures.builtin"},
+		{FS: fstest.MapFS{"u.rego": {Data: []byte(user)}, "helpers.rego": {Data: []byte(mine)}}, Root: ".", Ruleset: "two", Field: "signatures.paths[0]"},
+	}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := func(ruleset string) string {
+		rules := set.Compiler.GetRulesExact(HelpersRef(ruleset).Append(ast.StringTerm("get_tracee_argument")))
+		if len(rules) != 1 {
+			t.Fatalf("ruleset %s: %d get_tracee_argument rules", ruleset, len(rules))
+		}
+		return rules[0].Location.File
+	}
+	if got := file("one"); got != "builtin/helpers.rego" {
+		t.Errorf("ruleset one's get_tracee_argument from %s, want the standard helpers", got)
+	}
+	if got := file("two"); got != "helpers.rego" {
+		t.Errorf("ruleset two's get_tracee_argument from %s, want its own helpers.rego", got)
+	}
+	if n := len(set.Compiler.GetRulesExact(ast.MustParseRef("data.tracee.helpers.get_tracee_argument"))); n != 0 {
+		t.Errorf("%d rules left at data.tracee.helpers, shared by every ruleset", n)
+	}
+}
+
+// TestSourceErrors: problems of a source are named by its field.
+func TestSourceErrors(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		files map[string]string
+		want  string
+	}{
+		{"nothing", map[string]string{"README": "x"}, "signatures.paths[0]: . holds no signature"},
+		{"only helpers and tests", map[string]string{"helpers.rego": "package tracee.helpers\n\nf(x) { x }\n", "x_test.rego": sig}, "signatures.paths[0]: . holds no signature"},
+		{"reserved package", map[string]string{"x.rego": sig, "helpers.rego": "package __vigil__.x.tracee.helpers\n\nf(x) { x }\n"}, "signatures.paths[0]: helpers.rego:1: package __vigil__.x.tracee.helpers is reserved"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, tt.files)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load() = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestUnmatched(t *testing.T) {
+	sigs := []*Signature{{ID: "A", Tags: []string{"linux"}}, {ID: "B"}}
+	if got, want := Unmatched(sigs, []string{"A", "nope", "linux", "b"}), []int{1, 3}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Unmatched = %v, want %v", got, want)
 	}
 }

@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+)
+
+// budgetSig is a signature on openat whose tracee_match is body.
+func budgetSig(id, body string) []byte {
+	return fmt.Appendf(nil, `package tracee.%s
+
+__rego_metadoc__ := {"id": %q, "name": "t"}
+
+tracee_selected_events[s] {
+	s := {"source": "tracee", "name": "openat"}
+}
+
+tracee_match {
+	%s
+}
+`, "P_"+id, id, body)
+}
+
+// TestBudget: an evaluation past the budget is cancelled and reported as an
+// overrun; MaxOverruns in a row disable the signature; the other signature,
+// evaluated after it on the same worker, matches every time.
+func TestBudget(t *testing.T) {
+	set, err := signature.Load(context.Background(), []signature.Source{{FS: fstest.MapFS{
+		"a_slow.rego": {Data: budgetSig("A", `count([x | x := numbers.range(1, 1000000000)[_]; x % 7 == 0]) > 0`)},
+		"b_fast.rego": {Data: budgetSig("B", `input.processName == "cat"`)},
+	}, Root: "."}}, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const budget = 20 * time.Millisecond
+	e, err := New(set, set.Signatures, Options{Budget: budget, MaxOverruns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := e.NewWorker(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close(context.Background())
+	lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", ProcessName: "cat"})
+	g := e.Candidates("openat", vigil.OriginHost)
+	for i, want := range []struct{ overrun, disabled bool }{{true, false}, {true, true}, {false, false}, {false, false}} {
+		start := time.Now()
+		matches, errs := w.Eval(context.Background(), g, lr, res, nil)
+		took := time.Since(start)
+		if len(matches) != 1 || matches[0].Signature.ID != "B" {
+			t.Errorf("evaluation %d: matches %v, want B", i, matches)
+		}
+		overrun := len(errs) == 1 && errs[0].Overrun && errs[0].Signature.ID == "A"
+		if overrun != want.overrun || len(errs) > 1 || (len(errs) == 1 && !errs[0].Overrun) {
+			t.Fatalf("evaluation %d: errors %+v, want an overrun of A: %v", i, errs, want.overrun)
+		}
+		if overrun && errs[0].Disabled != want.disabled {
+			t.Errorf("evaluation %d: disabled %v, want %v", i, errs[0].Disabled, want.disabled)
+		}
+		if overrun && took < budget {
+			t.Errorf("evaluation %d cancelled after %s, before the budget of %s", i, took, budget)
+		}
+	}
+}
+
+// TestWatchCancelsOnlyTheLongEvaluation: the watchdog cancels an
+// evaluation it saw running for a whole budget, and the next evaluation
+// starts uncancelled.
+func TestWatchCancelsOnlyTheLongEvaluation(t *testing.T) {
+	w := newWatch(8 * time.Millisecond)
+	defer w.close()
+	w.begin()
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.Cancelled() {
+		if time.Now().After(deadline) {
+			t.Fatal("a running evaluation was not cancelled within 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	w.end()
+	w.begin()
+	if w.Cancelled() {
+		t.Error("the next evaluation starts cancelled")
+	}
+	w.end()
+}
