@@ -77,7 +77,9 @@ func waitEnqueued(t *testing.T, url string, n int) string {
 			t.Fatal(err)
 		}
 		detected := m.sum("otelcol_processor_outgoing_items", map[string]string{"processor": "detection", "otel_signal": "logs"})
-		batched := m.sum("otelcol_processor_outgoing_items", map[string]string{"processor": "batch", "otel_signal": "logs"})
+		// The batch processor counts what it sent in the sum of its batch
+		// size histogram.
+		batched := m.sum("otelcol_processor_batch_batch_send_size_sum", map[string]string{"processor": "batch"})
 		queued := m.sum("otelcol_exporter_queue_size", map[string]string{"exporter": "otlp_grpc"})
 		refused := m.sum("otelcol_exporter_enqueue_failed_log_records", map[string]string{"exporter": "otlp_grpc"})
 		figures := fmt.Sprintf("detection processor out %.0f, batch processor out %.0f, queue %.0f requests, refused %.0f", detected, batched, queued, refused)
