@@ -211,6 +211,14 @@ func TestKernelToOTLPBackend(t *testing.T) {
 		}
 		got := countDetections(recs, burstRule, burstPID)
 		t.Logf("burst: %d of %d PTRACE_TRACEME detections of pid %d (user nobody) reached the backend; the node's kernel ring buffer dropped %d events", got, burstSize, burstPID, lost)
+		for i := range recs {
+			if pid, _ := recs[i].Attrs[vigil.AttrProcessPID].(int64); pid == int64(burstPID) {
+				if uid, _ := recs[i].Attrs[vigil.AttrUserID].(int64); uid != nobody {
+					t.Errorf("the burst ran as user %d, not nobody (%d)", uid, nobody)
+				}
+				break
+			}
+		}
 		if got != burstSize {
 			t.Errorf("the burst of %d PTRACE_TRACEME calls as nobody (pid %d) reached the backend as %d %s detections (kernelevents_events_lost: %d)", burstSize, burstPID, got, burstRule, lost)
 		}
