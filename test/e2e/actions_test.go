@@ -52,13 +52,15 @@ func runAction(name, arg string) int {
 
 // runActionProcess runs action name in a child process and returns its pid
 // once it has exited successfully. attr adds namespace flags where an action
-// needs them.
-func runActionProcess(name, arg string, attr *syscall.SysProcAttr) (int, error) {
+// needs them; extraArgs lengthen the child's command line (TestMain has
+// chosen the action before flags are parsed, so they change nothing else).
+func runActionProcess(name, arg string, attr *syscall.SysProcAttr, extraArgs ...string) (int, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return 0, err
 	}
 	cmd := actionCommand(self, name, arg)
+	cmd.Args = append(cmd.Args, extraArgs...)
 	cmd.SysProcAttr = attr
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -60,6 +60,38 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		// The largest detection the kernel's limits allow, nearly: a 4 KiB
+		// path (in the arguments, the match and the executable) written by a
+		// process with a full argv. Its size is what the batch arithmetic
+		// is checked against.
+		name:  "ELF at a 4 KiB path written by a process with a full argv",
+		rule:  "VGL-1010",
+		needs: []string{"magic_write"},
+		act: func(string) (expectation, error) {
+			dir, err := os.MkdirTemp("/tmp", "vigil-e2e-drop-")
+			if err != nil {
+				return expectation{}, err
+			}
+			defer os.RemoveAll(dir)
+			// Directories of NAME_MAX while a full name still fits after
+			// them, then a file name that brings the path to PATH_MAX - 1.
+			deep := dir
+			for len(deep)+2*(1+maxNameLen) < maxPathLen {
+				deep = filepath.Join(deep, strings.Repeat("d", maxNameLen))
+			}
+			if err := os.MkdirAll(deep, 0o755); err != nil {
+				return expectation{}, err
+			}
+			path := filepath.Join(deep, strings.Repeat("e", min(maxNameLen, maxPathLen-2-len(deep))))
+			args := make([]string, maxArgv)
+			for i := range args {
+				args[i] = strings.Repeat("a", maxNameLen)
+			}
+			pid, err := runActionProcess("drop-elf", path, nil, args...)
+			return expectation{pid: pid, path: path}, err
+		},
+	},
+	{
 		name:  "exec from memfd",
 		rule:  "VGL-1006",
 		needs: []string{"sched_process_exec"},
@@ -96,6 +128,14 @@ var scenarios = []scenario{
 		},
 	},
 }
+
+// The kernel's limits on what a record carries: PATH_MAX, NAME_MAX, and the
+// argv entries the receiver keeps (ARGV_MAX in bpf/c/common.h).
+const (
+	maxPathLen = 4096
+	maxNameLen = 255
+	maxArgv    = 32
+)
 
 // The burst: burstSize detections by burstRule from one unprivileged
 // process, with a /etc/shadow read (burstInsideRule) by another halfway
