@@ -242,9 +242,12 @@ func TestKernelToOTLPBackend(t *testing.T) {
 	// another process inside it, and what the node's own telemetry says it
 	// sent is what the backend wrote.
 	t.Run("burst delivered whole", func(t *testing.T) {
-		lost, _, err := latestSum(metricsFiles, "otelcol_kernelevents_events_lost", nil)
+		lost, reported, err := latestSum(metricsFiles, "otelcol_kernelevents_events_lost", nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !reported {
+			t.Errorf("the node's otelcol_kernelevents_events_lost never reached the backend (%s)", metricsFiles)
 		}
 		if burstErr != nil {
 			t.Fatalf("the burst action failed: %v", burstErr)
@@ -285,6 +288,15 @@ func TestKernelToOTLPBackend(t *testing.T) {
 			t.Errorf("the node failed to send %d records", failed)
 		}
 		t.Logf("node sent %d records; backend wrote %d", sent, len(recs))
+	})
+	t.Run("gateway files private", func(t *testing.T) {
+		info, err := os.Stat(gatewayDir(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("the gateway's directory %s is %v: group and others may read the detections", gatewayDir(dir), perm)
+		}
 	})
 	// The batch sizes and the receive limit in the examples allow
 	// detectionAllowance bytes per detection; every real one must fit it.
