@@ -30,6 +30,7 @@ var actions = map[string]func(arg string) error{
 	"ptrace-traceme":   ptraceTraceme,
 	"ptrace-burst":     ptraceBurst,
 	"drop-elf":         dropAndRunELF,
+	"write-elf-burst":  writeELFBurst,
 	"memfd-exec":       execFromMemfd,
 	"write-ld-preload": writeLDPreload,
 	"read-shadow":      readShadow,
@@ -224,6 +225,26 @@ func dropAndRunELF(path string) error {
 		return err
 	}
 	return syscall.Exec(path, []string{filepath.Base(path)}, os.Environ())
+}
+
+// writeELFBurst writes an ELF header to a file n times, truncating it each
+// time; arg is "n path". Each write is a magic_write event and a detection.
+func writeELFBurst(arg string) error {
+	count, path, ok := strings.Cut(arg, " ")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil {
+		return fmt.Errorf("want \"n path\", got %q", arg)
+	}
+	elf, err := trueELF()
+	if err != nil {
+		return err
+	}
+	for range n {
+		if err := os.WriteFile(path, elf[:64], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // memfdName is the name the memfd shows in /proc and in exec paths.

@@ -68,21 +68,11 @@ var scenarios = []scenario{
 		rule:  "VGL-1010",
 		needs: []string{"magic_write"},
 		act: func(string) (expectation, error) {
-			dir, err := os.MkdirTemp("/tmp", "vigil-e2e-drop-")
+			path, cleanup, err := longPath()
 			if err != nil {
 				return expectation{}, err
 			}
-			defer os.RemoveAll(dir)
-			// Directories of NAME_MAX while a full name still fits after
-			// them, then a file name that brings the path to PATH_MAX - 1.
-			deep := dir
-			for len(deep)+2*(1+maxNameLen) < maxPathLen {
-				deep = filepath.Join(deep, strings.Repeat("d", maxNameLen))
-			}
-			if err := os.MkdirAll(deep, 0o755); err != nil {
-				return expectation{}, err
-			}
-			path := filepath.Join(deep, strings.Repeat("e", min(maxNameLen, maxPathLen-2-len(deep))))
+			defer cleanup()
 			args := make([]string, maxArgv)
 			for i := range args {
 				args[i] = strings.Repeat("a", maxNameLen)
@@ -137,6 +127,31 @@ const (
 	maxArgv    = 32
 )
 
+// longPath makes the directories of a path in /tmp that is nearly PATH_MAX
+// long: directories of NAME_MAX while a full name still fits after them, then
+// a file name that brings the path to PATH_MAX - 1.
+func longPath() (path string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("/tmp", "vigil-e2e-drop-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	deep := dir
+	for len(deep)+2*(1+maxNameLen) < maxPathLen {
+		deep = filepath.Join(deep, strings.Repeat("d", maxNameLen))
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return filepath.Join(deep, strings.Repeat("e", min(maxNameLen, maxPathLen-2-len(deep)))), cleanup, nil
+}
+
+// The burst of large detections: largeBurstSize ELF writes to a path near
+// PATH_MAX, each a VGL-1010 detection of over 12 KiB in OTLP, which the
+// path repeats three times. A few hundred of them pass gRPC's default 4 MiB.
+const largeBurstSize = 2000
+
 // The burst: burstSize detections by burstRule from one unprivileged
 // process, with a /etc/shadow read (burstInsideRule) by another halfway
 // through it.
@@ -179,11 +194,20 @@ func TestKernelToOTLPBackend(t *testing.T) {
 		insidePID, insideErr = runActionProcess("read-shadow", "", nil)
 	})
 	inside := expectation{pid: insidePID, path: "/etc/shadow"}
+	largePath, cleanup, largeErr := longPath()
+	var largePID int
+	if largeErr == nil {
+		largePID, largeErr = runActionProcess("write-elf-burst", fmt.Sprintf("%d %s", largeBurstSize, largePath), nil)
+		cleanup()
+	}
 
 	// Poll the backend's files until every detection arrived, or until
 	// nothing new arrived for detectionWait.
 	waitForRecords(t, detectionsFiles, detectionWait, func(recs []record) bool {
 		if burstErr == nil && countDetections(recs, burstRule, burstPID) < burstSize {
+			return false
+		}
+		if largeErr == nil && countDetections(recs, "VGL-1010", largePID) < largeBurstSize {
 			return false
 		}
 		if insideErr == nil && findDetection(recs, burstInsideRule, inside) == nil {
@@ -262,6 +286,9 @@ func TestKernelToOTLPBackend(t *testing.T) {
 				break
 			}
 		}
+		if lost != 0 {
+			t.Errorf("the node's kernel ring buffer dropped %d events during the bursts (otelcol_kernelevents_events_lost)", lost)
+		}
 		if got != burstSize {
 			t.Errorf("the burst of %d PTRACE_TRACEME calls as nobody (pid %d) reached the backend as %d %s detections (kernelevents_events_lost: %d)", burstSize, burstPID, got, burstRule, lost)
 		}
@@ -270,6 +297,16 @@ func TestKernelToOTLPBackend(t *testing.T) {
 		}
 		if findDetection(recs, burstInsideRule, inside) == nil {
 			t.Errorf("the /etc/shadow read inside the burst (pid %d) raised no %s detection at the backend (rules for that pid: %v)", insidePID, burstInsideRule, rulesOfPID(recs, insidePID))
+		}
+	})
+	t.Run("large detections delivered whole", func(t *testing.T) {
+		if largeErr != nil {
+			t.Fatalf("the burst of large detections failed: %v", largeErr)
+		}
+		got := countDetections(recs, "VGL-1010", largePID)
+		t.Logf("large burst: %d of %d ELF writes to a %d-byte path (pid %d) reached the backend as VGL-1010 detections", got, largeBurstSize, len(largePath), largePID)
+		if got != largeBurstSize {
+			t.Errorf("%d ELF writes to a %d-byte path (pid %d) reached the backend as %d VGL-1010 detections: a batch over the gateway's receive limit is refused and dropped", largeBurstSize, len(largePath), largePID, got)
 		}
 	})
 	t.Run("nothing lost", func(t *testing.T) {
