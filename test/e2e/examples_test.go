@@ -212,9 +212,8 @@ service:
 }
 
 // nodeCapabilities are all the node may be granted: loading the programs
-// (BPF, PERFMON) and reading other processes' /proc entries (SYS_PTRACE,
-// DAC_READ_SEARCH).
-var nodeCapabilities = []string{"BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH"}
+// (BPF, PERFMON) and reading other processes' /proc/<pid>/exe (SYS_PTRACE).
+var nodeCapabilities = []string{"BPF", "PERFMON", "SYS_PTRACE"}
 
 // detectionAllowance is the OTLP size the examples' batch arithmetic allows
 // per detection (see examples/otlp.yaml); TestKernelToOTLPBackend checks the
