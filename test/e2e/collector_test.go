@@ -258,7 +258,8 @@ func startGateway(t *testing.T, name, dir, addr string, pki *testPKI) *collector
 // startNode runs examples/otlp.yaml pointed at the gateway on gatewayAddr
 // over mutual TLS, with its sending queue in queueDir, and waits until it is
 // ready. It pushes its own metrics to the gateway every second, so what it
-// says it sent is counted where the records land; with promAddr set it also
+// says it sent is counted where the records land (the last push happens at
+// shutdown, after the queue drained); with promAddr set it also
 // serves them there in the Prometheus format, for a test to read while the
 // gateway is down.
 func startNode(t *testing.T, name, dir, gatewayAddr, queueDir, promAddr string, pki *testPKI) *collector {

@@ -148,8 +148,9 @@ func longPath() (path string, cleanup func(), err error) {
 }
 
 // The burst of large detections: largeBurstSize ELF writes to a path near
-// PATH_MAX, each a VGL-1010 detection of over 12 KiB in OTLP, which the
-// path repeats three times. A few hundred of them pass gRPC's default 4 MiB.
+// PATH_MAX, each a VGL-1010 detection of about 12 KiB in OTLP (the path is
+// in it three times). A batch of a few hundred of them is over gRPC's
+// default 4 MiB receive limit.
 const largeBurstSize = 2000
 
 // The burst: burstSize detections by burstRule from one unprivileged
