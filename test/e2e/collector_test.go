@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -222,4 +223,85 @@ func repoRoot(t *testing.T) string {
 		t.Fatalf("not the repository root: %s: %v", root, err)
 	}
 	return root
+}
+
+// jsonLogsOverride switches a collector's log to JSON, which the test reads.
+const jsonLogsOverride = `
+service:
+  telemetry:
+    logs:
+      encoding: json
+`
+
+// gatewayDir is where the gateway started in dir writes its files.
+func gatewayDir(dir string) string { return filepath.Join(dir, "backend") }
+
+// startGateway runs examples/gateway.yaml as shipped, listening on addr with
+// the test's certificates and writing to gatewayDir(dir), and waits until it
+// is ready. The override only switches its log to JSON and its own metrics
+// off (their default port would collide with the node's).
+func startGateway(t *testing.T, name, dir, addr string, pki *testPKI) *collector {
+	t.Helper()
+	env := append(pki.gatewayEnv(),
+		"VIGIL_GATEWAY_ENDPOINT="+addr,
+		"VIGIL_GATEWAY_HEALTH_ENDPOINT="+freeLoopbackAddr(t),
+		"VIGIL_GATEWAY_DIR="+gatewayDir(dir))
+	g := startCollector(t, name, vigilcol(t), dir, env, examplePath(t, "gateway.yaml"),
+		writeFile(t, dir, name+"-override.yaml", jsonLogsOverride+`
+    metrics:
+      level: none
+`))
+	g.waitReady(t, time.Minute)
+	return g
+}
+
+// startNode runs examples/otlp.yaml pointed at the gateway on gatewayAddr
+// over mutual TLS, with its sending queue in queueDir, and waits until it is
+// ready. It pushes its own metrics to the gateway every second, so what it
+// says it sent is counted where the records land (the last push happens at
+// shutdown, after the queue drained); with promAddr set it also
+// serves them there in the Prometheus format, for a test to read while the
+// gateway is down.
+func startNode(t *testing.T, name, dir, gatewayAddr, queueDir, promAddr string, pki *testPKI) *collector {
+	t.Helper()
+	readers := fmt.Sprintf(`
+        - periodic:
+            interval: 1000
+            exporter:
+              otlp:
+                protocol: grpc
+                endpoint: https://%s
+                certificate: %s
+                client_certificate: %s
+                client_key: %s`, gatewayAddr, pki.CA, pki.ClientCert, pki.ClientKey)
+	if promAddr != "" {
+		host, port, err := net.SplitHostPort(promAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readers += fmt.Sprintf(`
+        - pull:
+            exporter:
+              prometheus:
+                host: %s
+                port: %s`, host, port)
+	}
+	override := fmt.Sprintf(`
+extensions:
+  health_check:
+    endpoint: %s
+%s
+    metrics:
+      readers:%s
+`, freeLoopbackAddr(t), jsonLogsOverride, readers)
+	env := append(pki.nodeEnv(), "VIGIL_OTLP_ENDPOINT="+gatewayAddr, "VIGIL_QUEUE_DIR="+queueDir)
+	n := startCollector(t, name, vigilcol(t), dir, env, examplePath(t, "otlp.yaml"), writeFile(t, dir, name+"-override.yaml", override))
+	n.waitReady(t, 2*time.Minute)
+	return n
+}
+
+// examplePath is the path of a file in examples/.
+func examplePath(t *testing.T, name string) string {
+	t.Helper()
+	return filepath.Join(repoRoot(t), "examples", name)
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -61,6 +60,28 @@ var scenarios = []scenario{
 		},
 	},
 	{
+		// The largest detection the kernel's limits allow, nearly: a 4 KiB
+		// path (in the arguments, the match and the executable) written by a
+		// process with a full argv. Its size is what the batch arithmetic
+		// is checked against.
+		name:  "ELF at a 4 KiB path written by a process with a full argv",
+		rule:  "VGL-1010",
+		needs: []string{"magic_write"},
+		act: func(string) (expectation, error) {
+			path, cleanup, err := longPath()
+			if err != nil {
+				return expectation{}, err
+			}
+			defer cleanup()
+			args := make([]string, maxArgv)
+			for i := range args {
+				args[i] = strings.Repeat("a", maxNameLen)
+			}
+			pid, err := runActionProcess("drop-elf", path, nil, args...)
+			return expectation{pid: pid, path: path}, err
+		},
+	},
+	{
 		name:  "exec from memfd",
 		rule:  "VGL-1006",
 		needs: []string{"sched_process_exec"},
@@ -98,14 +119,51 @@ var scenarios = []scenario{
 	},
 }
 
-// The burst: burstSize detections by burstRule from one process.
+// The kernel's limits on what a record carries: PATH_MAX, NAME_MAX, and the
+// argv entries the receiver keeps (ARGV_MAX in bpf/c/common.h).
 const (
-	burstSize = 1000
-	burstRule = "VGL-1001"
+	maxPathLen = 4096
+	maxNameLen = 255
+	maxArgv    = 32
 )
 
-// How long detections may take to reach the backend's file after the last
-// action: batching on both sides plus the file exporter's one-second flush.
+// longPath makes the directories of a path in /tmp that is nearly PATH_MAX
+// long: directories of NAME_MAX while a full name still fits after them, then
+// a file name that brings the path to PATH_MAX - 1.
+func longPath() (path string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("/tmp", "vigil-e2e-drop-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	deep := dir
+	for len(deep)+2*(1+maxNameLen) < maxPathLen {
+		deep = filepath.Join(deep, strings.Repeat("d", maxNameLen))
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return filepath.Join(deep, strings.Repeat("e", min(maxNameLen, maxPathLen-2-len(deep)))), cleanup, nil
+}
+
+// The burst of large detections: largeBurstSize ELF writes to a path near
+// PATH_MAX, each a VGL-1010 detection of about 12 KiB in OTLP (the path is
+// in it three times). A batch of a few hundred of them is over gRPC's
+// default 4 MiB receive limit.
+const largeBurstSize = 2000
+
+// The burst: burstSize detections by burstRule from one unprivileged
+// process, with a /etc/shadow read (burstInsideRule) by another halfway
+// through it.
+const (
+	burstSize       = 50000
+	burstRule       = "VGL-1001"
+	burstInsideRule = "VGL-1029"
+)
+
+// How long the backend may go without a new detection before the test stops
+// waiting: batching on both sides plus the file exporter's one-second flush.
 const detectionWait = 30 * time.Second
 
 // cannotCaptureMsg starts the node's warning that lists the configured events
@@ -114,56 +172,16 @@ const cannotCaptureMsg = "events of the configured sets that the kernel side can
 
 func TestKernelToOTLPBackend(t *testing.T) {
 	privtest.Require(t)
-	bin := vigilcol(t)
-	examples := filepath.Join(repoRoot(t), "examples")
 	dir := t.TempDir()
-	outDir := filepath.Join(dir, "backend")
-	detectionsFiles := filepath.Join(outDir, "detections*.jsonl")
-	metricsFiles := filepath.Join(outDir, "node-metrics*.jsonl")
+	pki := newTestPKI(t, dir)
+	detectionsFiles := filepath.Join(gatewayDir(dir), "detections*.jsonl")
+	metricsFiles := filepath.Join(gatewayDir(dir), "node-metrics*.jsonl")
 
-	// The backend: examples/gateway.yaml as shipped, on loopback ports. The
-	// override only switches its log to JSON (read by the test) and its own
-	// metrics off (their default port would collide with the node's).
+	// examples/gateway.yaml and examples/otlp.yaml, node -> gateway over
+	// mutual TLS on loopback.
 	otlpAddr := freeLoopbackAddr(t)
-	backend := startCollector(t, "backend", bin, dir, []string{
-		"VIGIL_GATEWAY_ENDPOINT=" + otlpAddr,
-		"VIGIL_GATEWAY_HEALTH_ENDPOINT=" + freeLoopbackAddr(t),
-		"VIGIL_GATEWAY_DIR=" + outDir,
-	}, filepath.Join(examples, "gateway.yaml"), writeFile(t, dir, "backend-override.yaml", `
-service:
-  telemetry:
-    logs:
-      encoding: json
-    metrics:
-      level: none
-`))
-	backend.waitReady(t, time.Minute)
-
-	// The node: examples/otlp.yaml pointed at the backend. It pushes its own
-	// metrics there too, so "records sent" is counted where the records land;
-	// the reader's last push happens at shutdown, after the queue drained.
-	node := startCollector(t, "node", bin, dir, []string{
-		"VIGIL_OTLP_ENDPOINT=" + otlpAddr,
-		"VIGIL_OTLP_INSECURE=true",
-	}, filepath.Join(examples, "otlp.yaml"), writeFile(t, dir, "node-override.yaml", fmt.Sprintf(`
-extensions:
-  health_check:
-    endpoint: %s
-service:
-  telemetry:
-    logs:
-      encoding: json
-    metrics:
-      readers:
-        - periodic:
-            interval: 1000
-            exporter:
-              otlp:
-                protocol: grpc
-                endpoint: http://%s
-                insecure: true
-`, freeLoopbackAddr(t), otlpAddr)))
-	node.waitReady(t, 2*time.Minute)
+	backend := startGateway(t, "backend", dir, otlpAddr, pki)
+	node := startNode(t, "node", dir, otlpAddr, filepath.Join(dir, "queue"), "", pki)
 
 	expected := make([]expectation, len(scenarios))
 	actErr := make([]error, len(scenarios))
@@ -171,26 +189,38 @@ service:
 		expected[i], actErr[i] = sc.act(dir)
 	}
 	controlPID, controlErr := runActionProcess("benign", dir, nil)
-	burstPID, burstErr := runActionProcess("ptrace-burst", strconv.Itoa(burstSize), nil)
+	var insidePID int
+	var insideErr error
+	burstPID, burstErr := runBurst(t, burstSize, func() {
+		insidePID, insideErr = runActionProcess("read-shadow", "", nil)
+	})
+	inside := expectation{pid: insidePID, path: "/etc/shadow"}
+	largePath, cleanup, largeErr := longPath()
+	var largePID int
+	if largeErr == nil {
+		largePID, largeErr = runActionProcess("write-elf-burst", fmt.Sprintf("%d %s", largeBurstSize, largePath), nil)
+		cleanup()
+	}
 
-	// Poll the backend's file until every detection arrived or time is up.
-	deadline := time.Now().Add(detectionWait)
-	for {
-		recs, err := logRecords(detectionsFiles)
-		if err != nil {
-			t.Fatal(err)
+	// Poll the backend's files until every detection arrived, or until
+	// nothing new arrived for detectionWait.
+	waitForRecords(t, detectionsFiles, detectionWait, func(recs []record) bool {
+		if burstErr == nil && countDetections(recs, burstRule, burstPID) < burstSize {
+			return false
 		}
-		all := burstErr != nil || countDetections(recs, burstRule, burstPID) >= burstSize
+		if largeErr == nil && countDetections(recs, "VGL-1010", largePID) < largeBurstSize {
+			return false
+		}
+		if insideErr == nil && findDetection(recs, burstInsideRule, inside) == nil {
+			return false
+		}
 		for i, sc := range scenarios {
 			if actErr[i] == nil && findDetection(recs, sc.rule, expected[i]) == nil {
-				all = false
+				return false
 			}
 		}
-		if all || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return true
+	})
 
 	uncapturable := loggedEvents(node)
 	node.stop(t, time.Minute)
@@ -232,15 +262,59 @@ service:
 		}
 	})
 
-	// Nothing lost between the node and the backend: what the node's own
-	// telemetry says it sent is what the backend wrote, and a burst of
-	// detections from one process arrives whole.
-	t.Run("nothing lost", func(t *testing.T) {
-		if burstErr != nil {
-			t.Errorf("the burst action failed: %v", burstErr)
-		} else if got := countDetections(recs, burstRule, burstPID); got != burstSize {
-			t.Errorf("the burst of %d PTRACE_TRACEME calls (pid %d) reached the backend as %d %s detections", burstSize, burstPID, got, burstRule)
+	// Nothing lost between the kernel and the backend: a burst of detections
+	// from an unprivileged process arrives whole, with the one detection of
+	// another process inside it, and what the node's own telemetry says it
+	// sent is what the backend wrote.
+	// Where a missing detection was lost: the kernel (a full ring buffer)
+	// or the way to the backend (see "nothing lost").
+	lost, lostReported, err := latestSum(metricsFiles, "otelcol_kernelevents_events_lost", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("no kernel drops", func(t *testing.T) {
+		if !lostReported {
+			t.Fatalf("the node's otelcol_kernelevents_events_lost never reached the backend (%s)", metricsFiles)
 		}
+		if lost != 0 {
+			t.Errorf("the node's kernel ring buffer dropped %d events during the bursts (otelcol_kernelevents_events_lost)", lost)
+		}
+	})
+	t.Run("burst delivered whole", func(t *testing.T) {
+		if burstErr != nil {
+			t.Fatalf("the burst action failed: %v", burstErr)
+		}
+		got := countDetections(recs, burstRule, burstPID)
+		t.Logf("burst: %d of %d PTRACE_TRACEME detections of pid %d (user nobody) reached the backend; the node's kernel ring buffer dropped %d events", got, burstSize, burstPID, lost)
+		for i := range recs {
+			if pid, _ := recs[i].Attrs[vigil.AttrProcessPID].(int64); pid == int64(burstPID) {
+				if uid, _ := recs[i].Attrs[vigil.AttrUserID].(int64); uid != nobody {
+					t.Errorf("the burst ran as user %d, not nobody (%d)", uid, nobody)
+				}
+				break
+			}
+		}
+		if got != burstSize {
+			t.Errorf("the burst of %d PTRACE_TRACEME calls as nobody (pid %d) reached the backend as %d %s detections (kernelevents_events_lost: %d)", burstSize, burstPID, got, burstRule, lost)
+		}
+		if insideErr != nil {
+			t.Fatalf("the read of /etc/shadow inside the burst failed: %v", insideErr)
+		}
+		if findDetection(recs, burstInsideRule, inside) == nil {
+			t.Errorf("the /etc/shadow read inside the burst (pid %d) raised no %s detection at the backend (rules for that pid: %v)", insidePID, burstInsideRule, rulesOfPID(recs, insidePID))
+		}
+	})
+	t.Run("large detections delivered whole", func(t *testing.T) {
+		if largeErr != nil {
+			t.Fatalf("the burst of large detections failed: %v", largeErr)
+		}
+		got := countDetections(recs, "VGL-1010", largePID)
+		t.Logf("large burst: %d of %d ELF writes to a %d-byte path (pid %d) reached the backend as VGL-1010 detections", got, largeBurstSize, len(largePath), largePID)
+		if got != largeBurstSize {
+			t.Errorf("%d ELF writes to a %d-byte path (pid %d) reached the backend as %d VGL-1010 detections (kernelevents_events_lost: %d)", largeBurstSize, len(largePath), largePID, got, lost)
+		}
+	})
+	t.Run("nothing lost", func(t *testing.T) {
 		exporter := map[string]string{"exporter": "otlp_grpc"}
 		sent, ok, err := latestSum(metricsFiles, "otelcol_exporter_sent_log_records", exporter)
 		if err != nil {
@@ -257,6 +331,49 @@ service:
 		}
 		t.Logf("node sent %d records; backend wrote %d", sent, len(recs))
 	})
+	t.Run("gateway files private", func(t *testing.T) {
+		info, err := os.Stat(gatewayDir(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("the gateway's directory %s is %v: group and others may read the detections", gatewayDir(dir), perm)
+		}
+	})
+	// The batch sizes and the receive limit in the examples allow
+	// detectionAllowance bytes per detection; every real one must fit it.
+	t.Run("detections fit the batch arithmetic", func(t *testing.T) {
+		largest, err := largestRecord(detectionsFiles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("largest detection in OTLP (with its own resource): %d bytes, %s on %s; allowance %d bytes", largest.size, largest.rule, largest.event, detectionAllowance)
+		if largest.size > detectionAllowance {
+			t.Errorf("a %s detection is %d bytes in OTLP, over the %d bytes per detection the examples' batch sizes allow for", largest.rule, largest.size, detectionAllowance)
+		}
+	})
+}
+
+// waitForRecords polls the records in the files matching pattern until done
+// says they are all there, or until none arrived for patience.
+func waitForRecords(t *testing.T, pattern string, patience time.Duration, done func([]record) bool) {
+	t.Helper()
+	seen, progress := -1, time.Now()
+	for {
+		recs, err := logRecords(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done(recs) {
+			return
+		}
+		if len(recs) != seen {
+			seen, progress = len(recs), time.Now()
+		} else if time.Since(progress) > patience {
+			return
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // findDetection returns the record that is a detection by rule for want's

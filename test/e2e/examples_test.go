@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,25 @@ func TestDaemonSetPrivileges(t *testing.T) {
 			t.Errorf("capability %s missing from %v", capability, added)
 		}
 	}
+	// The least that works, nothing the receiver does not use: ALL dropped,
+	// no escalation, no writable root, the runtime's seccomp profile.
+	for _, capability := range added {
+		if !slices.Contains(nodeCapabilities, capability) {
+			t.Errorf("capability %s is not one the node needs (%v)", capability, nodeCapabilities)
+		}
+	}
+	sc := lookup(c, "securityContext")
+	if drop := lookup(sc, "capabilities", "drop"); drop == nil || len(drop.Content) != 1 || drop.Content[0].Value != "ALL" {
+		t.Error("securityContext.capabilities.drop must be [ALL]")
+	}
+	for key, want := range map[string]string{"privileged": "false", "allowPrivilegeEscalation": "false", "readOnlyRootFilesystem": "true"} {
+		if got := scalar(sc, key); got != want {
+			t.Errorf("securityContext.%s is %q, want %s", key, got, want)
+		}
+	}
+	if got := scalar(lookup(sc, "seccompProfile"), "type"); got != "RuntimeDefault" {
+		t.Errorf("securityContext.seccompProfile.type is %q, want RuntimeDefault", got)
+	}
 	readOnly := map[string]bool{}
 	if mounts := lookup(c, "volumeMounts"); mounts != nil {
 		for _, m := range mounts.Content {
@@ -131,7 +151,18 @@ service:
 `)
 	argv := append([]string{setpriv, "--inh-caps=-all", "--ambient-caps=-all", "--bounding-set=" + bounding, vigilcol(t)},
 		configFlags(filepath.Join(repoRoot(t), "examples", "default.yaml"), override)...)
-	events := filepath.Join(dir, "events.jsonl")
+	// The events file is every argv and path on the machine. Its directory
+	// does not exist yet, so the exporter makes it as default.yaml says, in a
+	// parent everybody may enter: only that directory keeps others out.
+	parent, err := os.MkdirTemp("", "vigil-e2e-out-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	if err := os.Chmod(parent, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	events := filepath.Join(parent, "vigil", "events.jsonl")
 	node := startCommand(t, "node-capabilities", dir, []string{"VIGIL_EVENTS_FILE=" + events}, argv)
 	node.waitReady(t, time.Minute)
 
@@ -154,6 +185,93 @@ service:
 		time.Sleep(250 * time.Millisecond)
 	}
 	node.stop(t, time.Minute)
+
+	t.Run("events file private", func(t *testing.T) {
+		eventsDir, err := os.Stat(filepath.Dir(events))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file, err := os.Stat(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("events directory %v, file %v", eventsDir.Mode().Perm(), file.Mode().Perm())
+		if eventsDir.Mode().Perm()&0o077 != 0 {
+			t.Errorf("the events file's directory is %v: group and others may enter it", eventsDir.Mode().Perm())
+		}
+		// The same read succeeds for a file beside the directory: what keeps
+		// nobody out is the directory, not the path to it.
+		control := writeFile(t, parent, "control.txt", "readable\n")
+		if err := runAsNobody(t, "read-file", control); err != nil {
+			t.Fatalf("nobody cannot read %s, a 0644 file beside the events directory: %v", control, err)
+		}
+		if err := runAsNobody(t, "read-file", events); err == nil {
+			t.Errorf("user nobody read %s", events)
+		}
+	})
+}
+
+// nodeCapabilities are all the node may be granted: loading the programs
+// (BPF, PERFMON) and reading other processes' /proc/<pid>/exe (SYS_PTRACE).
+var nodeCapabilities = []string{"BPF", "PERFMON", "SYS_PTRACE"}
+
+// detectionAllowance is the OTLP size the examples' batch arithmetic allows
+// per detection (see examples/otlp.yaml); TestKernelToOTLPBackend checks the
+// real ones against it.
+const detectionAllowance = 64 << 10
+
+// TestBatchesFitReceiveLimit checks the arithmetic the examples' comments
+// give: every batch processor caps its batches, and the largest batch a node
+// or gateway sends, at detectionAllowance per detection, is at most half the
+// gateway's gRPC receive limit, so no burst is refused for its size.
+func TestBatchesFitReceiveLimit(t *testing.T) {
+	examples := filepath.Join(repoRoot(t), "examples")
+	cm := configMapConfigs(t, filepath.Join(examples, "kubernetes"))
+	for _, pair := range []struct{ name, node, gateway string }{
+		{"otlp.yaml -> gateway.yaml", readText(t, filepath.Join(examples, "otlp.yaml")), readText(t, filepath.Join(examples, "gateway.yaml"))},
+		{"kubernetes node.yaml -> gateway.yaml", cm["vigil-config-node.yaml"], cm["vigil-config-gateway.yaml"]},
+	} {
+		t.Run(pair.name, func(t *testing.T) {
+			node, gateway := parseYAML(t, pair.node), parseYAML(t, pair.gateway)
+			limitMiB, err := strconv.Atoi(scalar(lookup(gateway, "receivers", "otlp", "protocols", "grpc"), "max_recv_msg_size_mib"))
+			if err != nil {
+				t.Fatalf("the gateway's receivers.otlp.protocols.grpc.max_recv_msg_size_mib: %v", err)
+			}
+			for name, cfg := range map[string]*yaml.Node{"node": node, "gateway": gateway} {
+				maxSize, err := strconv.Atoi(scalar(lookup(cfg, "processors", "batch"), "send_batch_max_size"))
+				if err != nil {
+					t.Fatalf("the %s's processors.batch.send_batch_max_size: %v", name, err)
+				}
+				if worst := maxSize * detectionAllowance; 2*worst > limitMiB<<20 {
+					t.Errorf("the %s's batches of %d detections may reach %d MiB, more than half the gateway's %d MiB limit", name, maxSize, worst>>20, limitMiB)
+				}
+			}
+		})
+	}
+	// default.yaml feeds a file, not a receiver; its batches are capped all
+	// the same.
+	cfg := parseYAML(t, readText(t, filepath.Join(examples, "default.yaml")))
+	if scalar(lookup(cfg, "processors", "batch"), "send_batch_max_size") == "" {
+		t.Error("default.yaml: processors.batch.send_batch_max_size is not set")
+	}
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func parseYAML(t *testing.T, text string) *yaml.Node {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
+		t.Fatalf("parse config: %v", err)
+	}
+	return doc.Content[0]
 }
 
 // daemonSetPod returns the pod spec of the node DaemonSet and its container.

@@ -10,6 +10,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	vigil "github.com/vigil-sec/vigil"
 )
 
 // The file exporter writes one OTLP/JSON export request per line. These
@@ -199,4 +203,59 @@ func hasAll(attrs map[string]any, match map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// recordSize is the OTLP protobuf size of one log record sent alone: with
+// its resource and scope, as the smallest request that could carry it.
+type recordSize struct {
+	size        int
+	rule, event string
+}
+
+// largestRecord returns the largest record in the files matching pattern,
+// measured as the exporter would encode it.
+func largestRecord(pattern string) (recordSize, error) {
+	paths, err := filepath.Glob(pattern)
+	if err != nil {
+		return recordSize{}, err
+	}
+	var largest recordSize
+	var unmarshal plog.JSONUnmarshaler
+	var marshal plog.ProtoMarshaler
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return recordSize{}, err
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 256<<20)
+		for sc.Scan() {
+			logs, err := unmarshal.UnmarshalLogs(sc.Bytes())
+			if err != nil {
+				continue // the line being written
+			}
+			for _, rl := range logs.ResourceLogs().All() {
+				for _, sl := range rl.ScopeLogs().All() {
+					for _, lr := range sl.LogRecords().All() {
+						one := plog.NewLogs()
+						orl := one.ResourceLogs().AppendEmpty()
+						rl.Resource().CopyTo(orl.Resource())
+						osl := orl.ScopeLogs().AppendEmpty()
+						sl.Scope().CopyTo(osl.Scope())
+						lr.CopyTo(osl.LogRecords().AppendEmpty())
+						if n := marshal.LogsSize(one); n > largest.size {
+							rule, _ := lr.Attributes().Get(vigil.AttrRuleUUID)
+							largest = recordSize{size: n, rule: rule.AsString(), event: lr.EventName()}
+						}
+					}
+				}
+			}
+		}
+		err = sc.Err()
+		f.Close()
+		if err != nil {
+			return recordSize{}, err
+		}
+	}
+	return largest, nil
 }
