@@ -5,6 +5,7 @@ package bpf
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -270,6 +271,10 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 	if opts.Origin > OriginContainer {
 		return fmt.Errorf("unknown origin %d", opts.Origin)
 	}
+	interval, tolerance, err := opts.RateLimit.pacing()
+	if err != nil {
+		return err
+	}
 	vars := []struct {
 		name  string
 		value any
@@ -282,6 +287,8 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 		// Wake the reader when a quarter of the ring waits, whatever the
 		// count: a burst must not fill the ring before anyone reads it.
 		{vigilVarCfgWakeupBytes, ringSize / 4},
+		{vigilVarCfgRateInterval, interval},
+		{vigilVarCfgRateTolerance, tolerance},
 	}
 	for _, v := range vars {
 		if err := spec.Variables[v.name].Set(v.value); err != nil {
@@ -289,6 +296,27 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 		}
 	}
 	return nil
+}
+
+// pacing turns the limit into the kernel side's terms (cfg_rate_* in
+// c/common.h): nanoseconds per record, and how far ahead of that pace a
+// burst may run. Zero interval: no limit.
+func (r RateLimit) pacing() (interval, tolerance uint64, err error) {
+	if r.PerSecond == 0 {
+		return 0, 0, nil
+	}
+	if r.PerSecond > MaxRatePerSecond {
+		return 0, 0, fmt.Errorf("rate limit of %d records per second is above %d", r.PerSecond, MaxRatePerSecond)
+	}
+	burst := r.Burst
+	if burst == 0 {
+		burst = r.PerSecond
+	}
+	interval = 1e9 / r.PerSecond
+	if burst-1 > math.MaxUint64/interval {
+		return 0, 0, fmt.Errorf("rate limit burst %d is too large", burst)
+	}
+	return interval, interval * (burst - 1), nil
 }
 
 func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
@@ -393,6 +421,7 @@ func (p *Probe) Stats() (Stats, error) {
 	for _, c := range perCPU {
 		s.Submitted += c.Submitted
 		s.Lost += c.Lost
+		s.Throttled += c.Throttled
 	}
 	return s, nil
 }

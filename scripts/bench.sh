@@ -89,6 +89,8 @@ ratio "$b" ns/op Getppid/probe_loaded_unselected Getppid/baseline
 ratio "$b" ns/op Getppid/probe_loaded_unselected_with_execve Getppid/baseline
 ratio "$b" ns/op OpenatClose/probe_selected OpenatClose/baseline
 ratio "$b" ns/op OpenatClose/probe_selected_wakeup64 OpenatClose/baseline
+ratio "$b" ns/op OpenatClose/probe_selected_rate_limit OpenatClose/probe_selected
+ratio "$b" ns/op OpenatClose/probe_selected_throttled OpenatClose/probe_selected
 ratio "$b" ns/op OpenatClose/security_file_open OpenatClose/baseline
 
 d=$OUT/detection.txt
