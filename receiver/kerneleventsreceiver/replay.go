@@ -49,7 +49,7 @@ func (s *replaySource) open() error {
 func (s *replaySource) resource(pcommon.Map) {}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
-	defer out.flush(ctx)
+	defer out.flush()
 	sc := bufio.NewScanner(s.file)
 	sc.Buffer(make([]byte, 0, 64<<10), maxReplayLine)
 	line := 0
@@ -73,7 +73,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		}
 		vigil.RecordFromTraceeEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
 		if out.full() {
-			out.flush(ctx)
+			out.flush()
 		}
 	}
 	if err := sc.Err(); err != nil && ctx.Err() == nil {
