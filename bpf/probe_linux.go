@@ -67,8 +67,8 @@ var (
 )
 
 // Probe is a loaded and attached set of programs and the reader of their
-// ring buffer. Read is for one goroutine; Flush, Stats and Close may be
-// called from others.
+// ring buffer. Read is for one goroutine; Flush, Backlog, Stats and Close
+// may be called from others.
 type Probe struct {
 	coll     *ebpf.Collection
 	links    []link.Link
@@ -409,6 +409,12 @@ func (p *Probe) Read(ev *Event) error {
 // ErrFlushed.
 func (p *Probe) Flush() {
 	_ = p.rd.Flush() // fails only once the reader is closed, when Read returns ErrClosed anyway
+}
+
+// Backlog returns how many bytes of records wait in the ring buffer, and its
+// size: how close the kernel is to dropping. Not after Close.
+func (p *Probe) Backlog() (pending, size int) {
+	return p.rd.AvailableBytes(), p.rd.BufferSize()
 }
 
 // Stats returns the kernel side's counters, summed over CPUs.

@@ -204,7 +204,7 @@ func BenchmarkReaderBacklog(b *testing.B) {
 
 			// a queue that waits for room: the figure is the reader's
 			// and the sink's pace, with nothing dropped
-			q := newSendQueue(sink, rcv.telemetry, cfg.QueueSize, false)
+			q := newSendQueue(sink, rcv.telemetry, cfg.QueueSize, nil)
 			go q.send()
 			defer q.drain(context.Background())
 			out := newBatcher(q, cfg.BatchSize, src.resource)

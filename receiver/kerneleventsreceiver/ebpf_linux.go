@@ -188,6 +188,19 @@ func (s *ebpfSource) lossLayers() []lossLayer {
 	return layers
 }
 
+// behind reports whether more than half of the ring buffer waits to be
+// read: a reader waiting for the pipeline any longer would make the kernel
+// drop records.
+func (s *ebpfSource) behind() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	pending, size := s.probe.Backlog()
+	return pending > size/2
+}
+
 // formatBytes shows a ring buffer size (a power of two) in KiB or MiB.
 func formatBytes(n int) string {
 	if n >= 1<<20 {

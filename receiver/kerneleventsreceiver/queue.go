@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -21,19 +22,26 @@ type batch struct {
 }
 
 // sendQueue decouples the reader from the pipeline: the reader puts batches,
-// a sender goroutine hands them to the next consumer. When the pipeline is
-// slower than capture, the reader of the kernel's ring buffer must not wait
-// for it (the ring would overflow, losing records nobody chose), so with
-// dropWhenFull a batch that finds the queue full is dropped and counted.
-// A replay has no ring to overflow: it waits for room instead.
+// a sender goroutine hands them to the next consumer.
+//
+// When the queue is full, the reader waits for room only while behind
+// reports that the source's own buffer (the kernel's ring buffer) has room
+// to absorb the wait: a burst then loses nothing, held in the ring's
+// compact records rather than in pdata. Once behind reports the ring
+// filling, a batch that finds the queue full is dropped and counted, so the
+// reader keeps draining the ring: the pipeline being slower than capture
+// costs whole batches here, counted and logged, instead of the kernel
+// dropping records. A nil behind (a replay, which has no ring to overflow)
+// always waits.
 type sendQueue struct {
-	next         consumer.Logs
-	telemetry    *metadata.TelemetryBuilder
-	dropWhenFull bool
-	batches      chan batch
+	next      consumer.Logs
+	telemetry *metadata.TelemetryBuilder
+	behind    func() bool
+	batches   chan batch
+	wait      *time.Timer // the reader's, while it waits for room
 
-	// stopping makes puts wait for room instead of dropping: the reader's
-	// last batch at a clean stop is not lost to a full queue.
+	// stopping makes puts wait for room whatever behind says: the
+	// reader's last batch at a clean stop is not lost to a full queue.
 	stopping     chan struct{}
 	stoppingOnce sync.Once
 	closeOnce    sync.Once // of batches
@@ -49,44 +57,69 @@ type sendQueue struct {
 	eventOpts map[string]metric.MeasurementOption
 }
 
+// behindCheck is how often a reader waiting for room asks behind again.
+const behindCheck = 2 * time.Millisecond
+
 var (
 	reasonQueueFull = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "queue_full")))
 	reasonShutdown  = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", "shutdown")))
 )
 
-func newSendQueue(next consumer.Logs, tb *metadata.TelemetryBuilder, size int, dropWhenFull bool) *sendQueue {
+func newSendQueue(next consumer.Logs, tb *metadata.TelemetryBuilder, size int, behind func() bool) *sendQueue {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &sendQueue{
-		next:         next,
-		telemetry:    tb,
-		dropWhenFull: dropWhenFull,
-		batches:      make(chan batch, size),
-		stopping:     make(chan struct{}),
-		sendCtx:      ctx,
-		abandon:      cancel,
-		done:         make(chan struct{}),
-		eventOpts:    map[string]metric.MeasurementOption{},
+		next:      next,
+		telemetry: tb,
+		behind:    behind,
+		batches:   make(chan batch, size),
+		stopping:  make(chan struct{}),
+		sendCtx:   ctx,
+		abandon:   cancel,
+		done:      make(chan struct{}),
+		eventOpts: map[string]metric.MeasurementOption{},
 	}
 }
 
 // put queues b, or drops and counts it (see sendQueue). It is for one
 // goroutine, the reader.
 func (q *sendQueue) put(b batch) {
-	if q.dropWhenFull {
-		select {
-		case q.batches <- b:
-			return
-		case <-q.stopping:
-		default:
+	select {
+	case q.batches <- b:
+		return
+	default:
+	}
+	if q.wait == nil {
+		q.wait = time.NewTimer(behindCheck)
+	} else {
+		q.wait.Reset(behindCheck)
+	}
+	defer q.wait.Stop()
+	for {
+		if q.mustDrop() {
 			q.dropped.Add(uint64(b.records))
 			q.telemetry.KerneleventsRecordsDropped.Add(context.Background(), int64(b.records), reasonQueueFull)
 			return
 		}
+		select {
+		case q.batches <- b:
+			return
+		case <-q.sendCtx.Done():
+			q.telemetry.KerneleventsRecordsDropped.Add(context.Background(), int64(b.records), reasonShutdown)
+			return
+		case <-q.wait.C:
+			q.wait.Reset(behindCheck)
+		}
 	}
+}
+
+// mustDrop: the queue is full, and waiting would make the source lose
+// events itself.
+func (q *sendQueue) mustDrop() bool {
 	select {
-	case q.batches <- b:
-	case <-q.sendCtx.Done():
-		q.telemetry.KerneleventsRecordsDropped.Add(context.Background(), int64(b.records), reasonShutdown)
+	case <-q.stopping:
+		return false
+	default:
+		return q.behind != nil && q.behind()
 	}
 }
 

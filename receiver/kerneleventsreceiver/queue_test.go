@@ -3,6 +3,7 @@ package kerneleventsreceiver
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,12 +58,12 @@ func testBatch(n int) batch {
 	return batch{logs: logs, records: n, counts: map[string]int64{"openat": int64(n)}}
 }
 
-func newTestQueue(t *testing.T, next consumer.Logs, size int, dropWhenFull bool) (*sendQueue, *componenttest.Telemetry) {
+func newTestQueue(t *testing.T, next consumer.Logs, size int, behind func() bool) (*sendQueue, *componenttest.Telemetry) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	tb, err := metadata.NewTelemetryBuilder(tel.NewTelemetrySettings())
 	require.NoError(t, err)
-	q := newSendQueue(next, tb, size, dropWhenFull)
+	q := newSendQueue(next, tb, size, behind)
 	go q.send()
 	return q, tel
 }
@@ -71,12 +72,15 @@ func droppedPoint(reason string, n int64) metricdata.DataPoint[int64] {
 	return metricdata.DataPoint[int64]{Value: n, Attributes: attribute.NewSet(attribute.String("reason", reason))}
 }
 
-// TestQueueDropsWhenFullWithoutWaiting: the reader's put never waits for a
-// stuck pipeline; what finds the queue full is dropped and counted, what was
-// queued is handed on in order.
+// alwaysBehind is a source whose ring is past half full.
+func alwaysBehind() bool { return true }
+
+// TestQueueDropsWhenFullWithoutWaiting: with the kernel's ring filling, the
+// reader's put does not wait for a stuck pipeline; what finds the queue full
+// is dropped and counted, what was queued is handed on in order.
 func TestQueueDropsWhenFullWithoutWaiting(t *testing.T) {
 	next := newGatedConsumer()
-	q, tel := newTestQueue(t, next, 2, true)
+	q, tel := newTestQueue(t, next, 2, alwaysBehind)
 
 	q.put(testBatch(1))
 	require.Equal(t, 1, <-next.entered) // the sender is busy with it
@@ -104,7 +108,7 @@ func TestQueueDropsWhenFullWithoutWaiting(t *testing.T) {
 // for room instead of being dropped, and drain hands on everything queued.
 func TestQueueStopWaitsForRoom(t *testing.T) {
 	next := newGatedConsumer()
-	q, _ := newTestQueue(t, next, 1, true)
+	q, _ := newTestQueue(t, next, 1, alwaysBehind)
 	q.put(testBatch(1))
 	require.Equal(t, 1, <-next.entered)
 	q.put(testBatch(2)) // fills the queue
@@ -131,7 +135,7 @@ func TestQueueStopWaitsForRoom(t *testing.T) {
 // queued batches before the shutdown deadline loses them, counted as such.
 func TestQueueDrainGivesUpAtTheDeadline(t *testing.T) {
 	next := newGatedConsumer()
-	q, tel := newTestQueue(t, next, 4, true)
+	q, tel := newTestQueue(t, next, 4, alwaysBehind)
 	q.put(testBatch(1))
 	require.Equal(t, 1, <-next.entered)
 	q.put(testBatch(2))
@@ -152,7 +156,7 @@ func TestQueueDrainGivesUpAtTheDeadline(t *testing.T) {
 func TestQueueCountsRefusals(t *testing.T) {
 	next := newGatedConsumer()
 	next.err = errors.New("data refused due to high memory usage")
-	q, tel := newTestQueue(t, next, 2, true)
+	q, tel := newTestQueue(t, next, 2, alwaysBehind)
 	q.put(testBatch(4))
 	q.put(testBatch(5))
 	for range 2 {
@@ -165,10 +169,40 @@ func TestQueueCountsRefusals(t *testing.T) {
 	metadatatest.AssertEqualKerneleventsRecordsRefused(t, tel, []metricdata.DataPoint[int64]{{Value: 9}}, metricdatatest.IgnoreTimestamp())
 }
 
+// TestQueueWaitsWhileTheRingHasRoom: a burst the kernel's ring can hold is
+// not dropped: the reader waits for room while the ring is less than half
+// full, and drops once it fills.
+func TestQueueWaitsWhileTheRingHasRoom(t *testing.T) {
+	next := newGatedConsumer()
+	var ringFilling atomic.Bool
+	q, _ := newTestQueue(t, next, 1, ringFilling.Load)
+	q.put(testBatch(1))
+	require.Equal(t, 1, <-next.entered)
+	q.put(testBatch(2)) // fills the queue
+	put := make(chan struct{})
+	go func() {
+		q.put(testBatch(3)) // waits: the ring has room
+		close(put)
+	}()
+	next.release <- struct{}{}
+	require.Equal(t, 2, <-next.entered)
+	<-put
+	assert.Zero(t, q.dropped.Load(), "dropped while the ring had room")
+
+	ringFilling.Store(true)
+	q.put(testBatch(4)) // the queue holds 3: dropped at once
+	assert.Equal(t, uint64(4), q.dropped.Load())
+	next.release <- struct{}{}
+	require.Equal(t, 3, <-next.entered)
+	next.release <- struct{}{}
+	require.NoError(t, q.drain(context.Background()))
+	assert.Equal(t, []int{1, 2, 3}, next.got)
+}
+
 // TestReplayQueueWaits: a replay loses nothing to a slow pipeline.
 func TestReplayQueueWaits(t *testing.T) {
 	next := newGatedConsumer()
-	q, _ := newTestQueue(t, next, 1, false)
+	q, _ := newTestQueue(t, next, 1, nil)
 	done := make(chan struct{})
 	go func() {
 		for i := 1; i <= 4; i++ {

@@ -28,10 +28,13 @@ type source interface {
 	close() error
 }
 
-// lossySource is a source that can lose events itself (the kernel's ring
-// buffer and rate limit), in the layers it names after open.
-type lossySource interface {
+// bufferedSource is a source with a buffer of its own outside the process
+// (the kernel's ring buffer), where it can lose events. After open, it names
+// the layers where it loses them, and tells when its buffer is filling:
+// then a full queue drops batches rather than make the reader wait.
+type bufferedSource interface {
 	lossLayers() []lossLayer
+	behind() bool
 }
 
 // lossInterval is how often loss is looked at and at most how often each
@@ -110,16 +113,22 @@ func (r *kernelEventsReceiver) Start(_ context.Context, _ component.Host) error 
 		}
 		return err
 	}
-	// Captured events are dropped when the pipeline falls behind, so the
-	// kernel's ring keeps draining; a replay waits for it.
-	r.queue = newSendQueue(r.next, r.telemetry, r.cfg.QueueSize, r.cfg.Source != SourceFile)
+	// Captured events are dropped when the pipeline falls behind for
+	// longer than the kernel's ring can hold, so the ring keeps draining;
+	// a replay waits.
+	var behind func() bool
+	buffered, isBuffered := r.src.(bufferedSource)
+	if isBuffered {
+		behind = buffered.behind
+	}
+	r.queue = newSendQueue(r.next, r.telemetry, r.cfg.QueueSize, behind)
 	go r.queue.send()
 
-	r.stopLosses, r.lossesDone = make(chan struct{}), make(chan struct{})
 	layers := r.queueLossLayers()
-	if l, ok := r.src.(lossySource); ok {
-		layers = append(l.lossLayers(), layers...)
+	if isBuffered {
+		layers = append(buffered.lossLayers(), layers...)
 	}
+	r.stopLosses, r.lossesDone = make(chan struct{}), make(chan struct{})
 	go r.watchLosses(layers)
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -42,7 +42,7 @@ func openatBy(pid, tid uint32) bpf.Event {
 func newTestBuilder(t testing.TB, tree *proctree.Tree, next consumer.Logs, size int) (*recordBuilder, *batcher) {
 	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
 	require.NoError(t, err)
-	q := newSendQueue(next, tb, 4, false)
+	q := newSendQueue(next, tb, 4, nil)
 	go q.send()
 	t.Cleanup(func() { require.NoError(t, q.drain(context.Background())) })
 	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
