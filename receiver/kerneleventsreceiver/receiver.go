@@ -37,9 +37,14 @@ type bufferedSource interface {
 	behind() bool
 }
 
-// lossInterval is how often loss is looked at and at most how often each
-// layer logs it.
-const lossInterval = 10 * time.Second
+// Loss is looked at every lossPoll and logged at most every lossInterval
+// per layer: polling more often than logging keeps each line's window close
+// to the interval (a poll at the interval itself would miss it by a tick's
+// jitter and wait a whole interval more).
+const (
+	lossInterval = 10 * time.Second
+	lossPoll     = time.Second
+)
 
 // lossLayer is one place where records can be lost: its running total, and
 // the reporter that logs what it lost.
@@ -157,11 +162,11 @@ func (r *kernelEventsReceiver) queueLossLayers() []lossLayer {
 	}
 }
 
-// watchLosses reports each layer's loss every lossInterval, and what is left
-// when stopped.
+// watchLosses hands each layer's total to its reporter every lossPoll, and
+// reports what is left when stopped.
 func (r *kernelEventsReceiver) watchLosses(layers []lossLayer) {
 	defer close(r.lossesDone)
-	t := time.NewTicker(lossInterval)
+	t := time.NewTicker(lossPoll)
 	defer t.Stop()
 	for {
 		select {
