@@ -188,9 +188,11 @@ func (s *ebpfSource) lossLayers() []lossLayer {
 	return layers
 }
 
-// behind reports whether more than half of the ring buffer waits to be
+// behind reports whether more than 7/8 of the ring buffer waits to be
 // read: a reader waiting for the pipeline any longer would make the kernel
-// drop records.
+// drop records. The last eighth (1 MiB of the default 8) is room for what
+// arrives while the reader notices (it looks every behindCheck) and starts
+// dropping batches to catch up; the rest holds bursts.
 func (s *ebpfSource) behind() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -198,7 +200,7 @@ func (s *ebpfSource) behind() bool {
 		return false
 	}
 	pending, size := s.probe.Backlog()
-	return pending > size/2
+	return pending > size-size/8
 }
 
 // formatBytes shows a ring buffer size (a power of two) in KiB or MiB.

@@ -33,10 +33,10 @@ func (c stuckConsumer) ConsumeLogs(ctx context.Context, _ plog.Logs) error {
 }
 
 // TestOverloadIsCountedAndLogged runs a noisy process against a receiver
-// with a rate limit and a stuck pipeline: the kernel throttles the process;
-// its burst fills more than half of the (smallest) ring, so the reader drops
-// what the queue has no room for instead of waiting; and each layer's loss
-// is logged with the count its counter has.
+// with a rate limit, the smallest ring buffer and a stuck pipeline: the
+// kernel throttles the process; its burst overfills the ring, so the reader
+// drops what the queue has no room for instead of waiting; and each layer's
+// loss is logged with the count its counter has.
 func TestOverloadIsCountedAndLogged(t *testing.T) {
 	privtest.Require(t)
 	cfg := createDefaultConfig().(*Config)
@@ -45,10 +45,9 @@ func TestOverloadIsCountedAndLogged(t *testing.T) {
 	cfg.BatchSize = 16
 	cfg.QueueSize = 1
 	cfg.FlushInterval = 20 * time.Millisecond
-	// 300 openat records of ~180 bytes: more than half of 64 KiB, less
-	// than all of it
+	// 1000 openat records of ~180 bytes: more than 64 KiB
 	cfg.RingBufferSize = 64 << 10
-	cfg.RateLimit = RateLimitConfig{EventsPerSecond: 100, Burst: 300}
+	cfg.RateLimit = RateLimitConfig{EventsPerSecond: 100, Burst: 1000}
 	next := stuckConsumer{release: make(chan struct{})}
 	rcv, logs := startObserved(t, cfg, next)
 	src := rcv.src.(*ebpfSource)
@@ -61,21 +60,30 @@ func TestOverloadIsCountedAndLogged(t *testing.T) {
 		require.NoError(t, err)
 		st.throttled, st.dropped = s.Throttled, rcv.queue.dropped.Load()
 		// the burst and the pace pass; the loop runs for well under 5s
-		return st.throttled >= opens-300-500 && st.dropped > 0
+		return st.throttled >= opens-1000-500 && st.dropped > 0
 	}, 15*time.Second, 10*time.Millisecond, "throttled and dropped: %+v", &st)
 	close(next.release)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 
-	kernel := lossLines(logs, "kernel_rate_limit")
-	require.Len(t, kernel, 1)
-	s, _ := src.stats()
-	assert.Contains(t, kernel[0], fmt.Sprintf("kernel rate-limited %s events from noisy processes in the last ", lossreport.Count(s.Throttled)))
-	assert.Contains(t, kernel[0], "(rate_limit 100/s, burst 300)")
-
-	queue := lossLines(logs, "queue")
-	require.Len(t, queue, 1)
-	assert.Contains(t, queue[0], fmt.Sprintf("receiver dropped %s records in the last ", lossreport.Count(rcv.queue.dropped.Load())))
-	assert.Contains(t, queue[0], "the pipeline is slower than capture (queue_size 1 full)")
-	assert.Empty(t, lossLines(logs, "kernel_ring_buffer"), "the reader stopped waiting before the ring overflowed")
-	t.Logf("logged:\n%s\n%s", kernel[0], queue[0])
+	final, _ := src.stats()
+	layers := []struct {
+		name, message string
+		count         uint64
+	}{
+		{"kernel_rate_limit", "kernel rate-limited %s events from noisy processes in the last ", final.Throttled},
+		{"kernel_ring_buffer", "kernel dropped %s events in the last ", final.Lost},
+		{"queue", "receiver dropped %s records in the last ", rcv.queue.dropped.Load()},
+	}
+	for _, l := range layers {
+		lines := lossLines(logs, l.name)
+		if l.count == 0 {
+			assert.Empty(t, lines, "%s lost nothing", l.name)
+			continue
+		}
+		require.Len(t, lines, 1, l.name)
+		assert.Contains(t, lines[0], fmt.Sprintf(l.message, lossreport.Count(l.count)))
+		t.Log(lines[0])
+	}
+	assert.Contains(t, lossLines(logs, "kernel_rate_limit")[0], "(rate_limit 100/s, burst 1,000)")
+	assert.Contains(t, lossLines(logs, "queue")[0], "the pipeline is slower than capture (queue_size 1 full)")
 }

@@ -24,9 +24,9 @@ type batch struct {
 // sendQueue decouples the reader from the pipeline: the reader puts batches,
 // a sender goroutine hands them to the next consumer.
 //
-// When the queue is full, the reader waits for room only while behind
-// reports that the source's own buffer (the kernel's ring buffer) has room
-// to absorb the wait: a burst then loses nothing, held in the ring's
+// When the queue is full, the reader waits for room only until behind
+// reports that the source's own buffer (the kernel's ring buffer) is nearly
+// full: a burst then loses nothing, held in the ring's
 // compact records rather than in pdata. Once behind reports the ring
 // filling, a batch that finds the queue full is dropped and counted, so the
 // reader keeps draining the ring: the pipeline being slower than capture
