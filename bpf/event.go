@@ -53,6 +53,14 @@ type RateLimit struct {
 	Burst     uint64 // records a process may produce at once; 0 means PerSecond
 }
 
+// BurstSize is the burst in effect: Burst, or PerSecond when Burst is 0.
+func (r RateLimit) BurstSize() uint64 {
+	if r.Burst == 0 {
+		return r.PerSecond
+	}
+	return r.Burst
+}
+
 // MaxRatePerSecond bounds RateLimit.PerSecond: one record per nanosecond is
 // what the kernel side's pacing can express.
 const MaxRatePerSecond = 1_000_000_000

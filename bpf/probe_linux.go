@@ -308,10 +308,7 @@ func (r RateLimit) pacing() (interval, tolerance uint64, err error) {
 	if r.PerSecond > MaxRatePerSecond {
 		return 0, 0, fmt.Errorf("rate limit of %d records per second is above %d", r.PerSecond, MaxRatePerSecond)
 	}
-	burst := r.Burst
-	if burst == 0 {
-		burst = r.PerSecond
-	}
+	burst := r.BurstSize()
 	interval = 1e9 / r.PerSecond
 	if burst-1 > math.MaxUint64/interval {
 		return 0, 0, fmt.Errorf("rate limit burst %d is too large", burst)

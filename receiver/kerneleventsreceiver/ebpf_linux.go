@@ -76,7 +76,7 @@ func (s *ebpfSource) options() bpf.Options {
 		CaptureArgv:     s.cfg.Capture.Argv,
 		CaptureEnv:      s.cfg.Capture.Env,
 		RingBufferBytes: s.cfg.RingBufferSize,
-		RateLimit:       bpf.RateLimit{PerSecond: s.cfg.RateLimit.EventsPerSecond, Burst: s.cfg.RateLimit.Burst},
+		RateLimit:       s.rateLimit(),
 	}
 	switch s.cfg.Scope.Origin {
 	case OriginHost:
@@ -167,6 +167,10 @@ func (s *ebpfSource) statsField(field func(bpf.Stats) uint64) func() uint64 {
 	}
 }
 
+func (s *ebpfSource) rateLimit() bpf.RateLimit {
+	return bpf.RateLimit{PerSecond: s.cfg.RateLimit.EventsPerSecond, Burst: s.cfg.RateLimit.Burst}
+}
+
 // lossLayers are the kernel's: the ring buffer when full, and the rate
 // limit.
 func (s *ebpfSource) lossLayers() []lossLayer {
@@ -175,14 +179,10 @@ func (s *ebpfSource) lossLayers() []lossLayer {
 		return fmt.Sprintf("kernel dropped %s events in the last %s (ring buffer %s full); the reader fell behind: raise ring_buffer_size, set rate_limit, or narrow events or scope",
 			count, window, formatBytes(ring))
 	})}
-	if r := s.cfg.RateLimit; r.EventsPerSecond > 0 {
-		burst := r.Burst
-		if burst == 0 {
-			burst = r.EventsPerSecond
-		}
+	if r := s.rateLimit(); r.PerSecond > 0 {
 		layers = append(layers, newLossLayer(s.logger, "kernel_rate_limit", s.statsField(throttledOf), func(count, window string) string {
 			return fmt.Sprintf("kernel rate-limited %s events from noisy processes in the last %s (rate_limit %s/s, burst %s)",
-				count, window, lossreport.Count(r.EventsPerSecond), lossreport.Count(burst))
+				count, window, lossreport.Count(r.PerSecond), lossreport.Count(r.BurstSize()))
 		}))
 	}
 	return layers
