@@ -26,13 +26,12 @@ type batch struct {
 //
 // When the queue is full, the reader waits for room only until behind
 // reports that the source's own buffer (the kernel's ring buffer) is nearly
-// full: a burst then loses nothing, held in the ring's
-// compact records rather than in pdata. Once behind reports the ring
-// filling, a batch that finds the queue full is dropped and counted, so the
-// reader keeps draining the ring: the pipeline being slower than capture
-// costs whole batches here, counted and logged, instead of the kernel
-// dropping records. A nil behind (a replay, which has no ring to overflow)
-// always waits.
+// full: a burst then loses nothing, held in the ring's compact records
+// rather than in pdata. Once behind reports it, a batch that finds the queue
+// full is dropped and counted, so the reader keeps draining the ring: the
+// pipeline being slower than capture costs whole batches here, counted and
+// logged, instead of the kernel dropping records. A nil behind (a replay,
+// which has no ring to overflow) always waits.
 type sendQueue struct {
 	next      consumer.Logs
 	telemetry *metadata.TelemetryBuilder
