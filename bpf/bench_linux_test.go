@@ -63,6 +63,7 @@ func benchProbe(b *testing.B, opts Options) {
 		wg.Wait()
 		b.ReportMetric(float64(st.Submitted), "submitted")
 		b.ReportMetric(float64(st.Lost), "lost")
+		b.ReportMetric(float64(st.Throttled), "throttled")
 		if st.Lost != 0 {
 			b.Errorf("%d of %d events lost", st.Lost, st.Lost+st.Submitted)
 		}
@@ -120,6 +121,18 @@ func BenchmarkOpenatClose(b *testing.B) {
 	// default: what wake-ups cost the traced workload.
 	b.Run("probe_selected_wakeup64", func(b *testing.B) {
 		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self, WakeupEvents: 64})
+		run(b)
+	})
+	// With a rate limit the loop never reaches: what the per-process
+	// check costs every submitted record.
+	b.Run("probe_selected_rate_limit", func(b *testing.B) {
+		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self, RateLimit: RateLimit{PerSecond: MaxRatePerSecond, Burst: 1 << 30}})
+		run(b)
+	})
+	// With a limit the loop exceeds at once: a throttled record is built
+	// but costs no ring buffer room and no reading.
+	b.Run("probe_selected_throttled", func(b *testing.B) {
+		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self, RateLimit: RateLimit{PerSecond: 1, Burst: 1}})
 		run(b)
 	})
 	// security_file_open alone: the path walk and inode reads instead of

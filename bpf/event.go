@@ -37,7 +37,33 @@ type Options struct {
 	// records in between wait for the next wake-up or Flush. 0 means
 	// DefaultWakeupEvents; 1 wakes the reader for every record.
 	WakeupEvents int
+	// RateLimit throttles processes that produce records faster than it
+	// allows; the zero value is no limit.
+	RateLimit RateLimit
 }
+
+// RateLimit is a per-process limit on records, applied in the kernel before
+// a record takes room in the ring buffer. Each process (thread group) may
+// produce Burst records at once and PerSecond records a second on average;
+// the records beyond are dropped and counted in Stats.Throttled. Fork, exec,
+// exit and cgroup_mkdir records are never throttled: the receiver's process
+// tree depends on them.
+type RateLimit struct {
+	PerSecond uint64 // 0: no limit
+	Burst     uint64 // records a process may produce at once; 0 means PerSecond
+}
+
+// BurstSize is the burst in effect: Burst, or PerSecond when Burst is 0.
+func (r RateLimit) BurstSize() uint64 {
+	if r.Burst == 0 {
+		return r.PerSecond
+	}
+	return r.Burst
+}
+
+// MaxRatePerSecond bounds RateLimit.PerSecond: one record per nanosecond is
+// what the kernel side's pacing can express.
+const MaxRatePerSecond = 1_000_000_000
 
 // Defaults of Options.
 const (
@@ -49,6 +75,7 @@ const (
 type Stats struct {
 	Submitted uint64 // records written to the ring buffer
 	Lost      uint64 // records dropped because the ring buffer was full
+	Throttled uint64 // records dropped because their process exceeded Options.RateLimit
 }
 
 var (

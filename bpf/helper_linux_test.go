@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -96,6 +98,19 @@ func runHelper(action, arg string) error {
 			unix.Close(fd)
 		}
 		return err
+	case "openat-repeat":
+		// count:path, the opens of a noisy process
+		count, path, _ := strings.Cut(arg, ":")
+		n, err := strconv.Atoi(count)
+		if err != nil {
+			return err
+		}
+		for range n {
+			if err := runHelper("openat", path); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "openat-then-memfd":
 		if fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0); err == nil {
 			unix.Close(fd)

@@ -5,6 +5,7 @@ package bpf
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"sync"
@@ -66,8 +67,8 @@ var (
 )
 
 // Probe is a loaded and attached set of programs and the reader of their
-// ring buffer. Read is for one goroutine; Flush, Stats and Close may be
-// called from others.
+// ring buffer. Read is for one goroutine; Flush, Backlog, Stats and Close
+// may be called from others.
 type Probe struct {
 	coll     *ebpf.Collection
 	links    []link.Link
@@ -270,6 +271,10 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 	if opts.Origin > OriginContainer {
 		return fmt.Errorf("unknown origin %d", opts.Origin)
 	}
+	interval, tolerance, err := opts.RateLimit.pacing()
+	if err != nil {
+		return err
+	}
 	vars := []struct {
 		name  string
 		value any
@@ -282,6 +287,8 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 		// Wake the reader when a quarter of the ring waits, whatever the
 		// count: a burst must not fill the ring before anyone reads it.
 		{vigilVarCfgWakeupBytes, ringSize / 4},
+		{vigilVarCfgRateInterval, interval},
+		{vigilVarCfgRateTolerance, tolerance},
 	}
 	for _, v := range vars {
 		if err := spec.Variables[v.name].Set(v.value); err != nil {
@@ -289,6 +296,24 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 		}
 	}
 	return nil
+}
+
+// pacing turns the limit into the kernel side's terms (cfg_rate_* in
+// c/common.h): nanoseconds per record, and how far ahead of that pace a
+// burst may run. Zero interval: no limit.
+func (r RateLimit) pacing() (interval, tolerance uint64, err error) {
+	if r.PerSecond == 0 {
+		return 0, 0, nil
+	}
+	if r.PerSecond > MaxRatePerSecond {
+		return 0, 0, fmt.Errorf("rate limit of %d records per second is above %d", r.PerSecond, MaxRatePerSecond)
+	}
+	burst := r.BurstSize()
+	interval = 1e9 / r.PerSecond
+	if burst-1 > math.MaxUint64/interval {
+		return 0, 0, fmt.Errorf("rate limit burst %d is too large", burst)
+	}
+	return interval, interval * (burst - 1), nil
 }
 
 func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
@@ -383,6 +408,12 @@ func (p *Probe) Flush() {
 	_ = p.rd.Flush() // fails only once the reader is closed, when Read returns ErrClosed anyway
 }
 
+// Backlog returns how many bytes of records wait in the ring buffer, and its
+// size: how close the kernel is to dropping. Not after Close.
+func (p *Probe) Backlog() (pending, size int) {
+	return p.rd.AvailableBytes(), p.rd.BufferSize()
+}
+
 // Stats returns the kernel side's counters, summed over CPUs.
 func (p *Probe) Stats() (Stats, error) {
 	var perCPU []vigilVigilCounters
@@ -393,6 +424,7 @@ func (p *Probe) Stats() (Stats, error) {
 	for _, c := range perCPU {
 		s.Submitted += c.Submitted
 		s.Lost += c.Lost
+		s.Throttled += c.Throttled
 	}
 	return s, nil
 }

@@ -42,6 +42,7 @@ type vigilVigilCounters struct {
 	_           structs.HostLayout
 	Submitted   uint64
 	Lost        uint64
+	Throttled   uint64
 	SinceWakeup uint64
 }
 
@@ -91,6 +92,7 @@ const (
 	vigilMapExcludedTgids          = "excluded_tgids"
 	vigilMapPathScratch            = "path_scratch"
 	vigilMapPendingExec            = "pending_exec"
+	vigilMapRateDue                = "rate_due"
 	vigilMapScratch                = "scratch"
 	vigilMapSyscalls               = "syscalls"
 	vigilMapWritableRanges         = "writable_ranges"
@@ -110,6 +112,8 @@ const (
 	vigilVarCfgExecEvents          = "cfg_exec_events"
 	vigilVarCfgFilters             = "cfg_filters"
 	vigilVarCfgOrigin              = "cfg_origin"
+	vigilVarCfgRateInterval        = "cfg_rate_interval"
+	vigilVarCfgRateTolerance       = "cfg_rate_tolerance"
 	vigilVarCfgWakeupBytes         = "cfg_wakeup_bytes"
 	vigilVarCfgWakeupEvents        = "cfg_wakeup_events"
 )
@@ -182,6 +186,7 @@ type vigilMapSpecs struct {
 	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
 	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
 	PendingExec    *ebpf.MapSpec `ebpf:"pending_exec"`
+	RateDue        *ebpf.MapSpec `ebpf:"rate_due"`
 	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
 	Syscalls       *ebpf.MapSpec `ebpf:"syscalls"`
 	WritableRanges *ebpf.MapSpec `ebpf:"writable_ranges"`
@@ -191,12 +196,14 @@ type vigilMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilVariableSpecs struct {
-	CfgCapture      *ebpf.VariableSpec `ebpf:"cfg_capture"`
-	CfgExecEvents   *ebpf.VariableSpec `ebpf:"cfg_exec_events"`
-	CfgFilters      *ebpf.VariableSpec `ebpf:"cfg_filters"`
-	CfgOrigin       *ebpf.VariableSpec `ebpf:"cfg_origin"`
-	CfgWakeupBytes  *ebpf.VariableSpec `ebpf:"cfg_wakeup_bytes"`
-	CfgWakeupEvents *ebpf.VariableSpec `ebpf:"cfg_wakeup_events"`
+	CfgCapture       *ebpf.VariableSpec `ebpf:"cfg_capture"`
+	CfgExecEvents    *ebpf.VariableSpec `ebpf:"cfg_exec_events"`
+	CfgFilters       *ebpf.VariableSpec `ebpf:"cfg_filters"`
+	CfgOrigin        *ebpf.VariableSpec `ebpf:"cfg_origin"`
+	CfgRateInterval  *ebpf.VariableSpec `ebpf:"cfg_rate_interval"`
+	CfgRateTolerance *ebpf.VariableSpec `ebpf:"cfg_rate_tolerance"`
+	CfgWakeupBytes   *ebpf.VariableSpec `ebpf:"cfg_wakeup_bytes"`
+	CfgWakeupEvents  *ebpf.VariableSpec `ebpf:"cfg_wakeup_events"`
 }
 
 // vigilObjects contains all objects after they have been loaded into the kernel.
@@ -227,6 +234,7 @@ type vigilMaps struct {
 	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
 	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
 	PendingExec    *ebpf.Map `ebpf:"pending_exec"`
+	RateDue        *ebpf.Map `ebpf:"rate_due"`
 	Scratch        *ebpf.Map `ebpf:"scratch"`
 	Syscalls       *ebpf.Map `ebpf:"syscalls"`
 	WritableRanges *ebpf.Map `ebpf:"writable_ranges"`
@@ -242,6 +250,7 @@ func (m *vigilMaps) Close() error {
 		m.ExcludedTgids,
 		m.PathScratch,
 		m.PendingExec,
+		m.RateDue,
 		m.Scratch,
 		m.Syscalls,
 		m.WritableRanges,
@@ -252,12 +261,14 @@ func (m *vigilMaps) Close() error {
 //
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilVariables struct {
-	CfgCapture      *ebpf.Variable `ebpf:"cfg_capture"`
-	CfgExecEvents   *ebpf.Variable `ebpf:"cfg_exec_events"`
-	CfgFilters      *ebpf.Variable `ebpf:"cfg_filters"`
-	CfgOrigin       *ebpf.Variable `ebpf:"cfg_origin"`
-	CfgWakeupBytes  *ebpf.Variable `ebpf:"cfg_wakeup_bytes"`
-	CfgWakeupEvents *ebpf.Variable `ebpf:"cfg_wakeup_events"`
+	CfgCapture       *ebpf.Variable `ebpf:"cfg_capture"`
+	CfgExecEvents    *ebpf.Variable `ebpf:"cfg_exec_events"`
+	CfgFilters       *ebpf.Variable `ebpf:"cfg_filters"`
+	CfgOrigin        *ebpf.Variable `ebpf:"cfg_origin"`
+	CfgRateInterval  *ebpf.Variable `ebpf:"cfg_rate_interval"`
+	CfgRateTolerance *ebpf.Variable `ebpf:"cfg_rate_tolerance"`
+	CfgWakeupBytes   *ebpf.Variable `ebpf:"cfg_wakeup_bytes"`
+	CfgWakeupEvents  *ebpf.Variable `ebpf:"cfg_wakeup_events"`
 }
 
 // vigilPrograms contains all programs after they have been loaded into the kernel.

@@ -64,6 +64,11 @@ volatile const __u32 cfg_capture = CAPTURE_ARGV; /* CAPTURE_* for sched_process_
 volatile const __u32 cfg_exec_events = EXEC_EMIT_SCHED; /* EXEC_EMIT_* */
 volatile const __u64 cfg_wakeup_events = 4096;    /* force a wake-up after this many records per CPU */
 volatile const __u64 cfg_wakeup_bytes = 1 << 20; /* ... or when this much data waits */
+/* Per-process rate limit (see throttled()): the nanoseconds a process earns
+ * one record in, 0 for no limit, and the credit a burst may spend ahead of
+ * that pace, interval * (burst - 1). */
+volatile const __u64 cfg_rate_interval = 0;
+volatile const __u64 cfg_rate_tolerance = 0;
 
 /* ---- maps ---- */
 
@@ -78,6 +83,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vigil_counters);
 } counters SEC(".maps");
+
+/* The rate limit's state per process (tgid): the time, in the records'
+ * boot-time clock, at which the process's next record is due. LRU: a
+ * process evicted, or new, starts with its full burst. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} rate_due SEC(".maps");
 
 /* Per-CPU scratch: records are built here, not on the 512-byte stack. */
 struct {
@@ -454,10 +469,51 @@ static __always_inline void put_strs_area(struct record *r, __u32 *off, __u8 idx
 
 /* ---- submission ---- */
 
-/* submit copies a finished record into the ring buffer. Wake-ups are batched:
- * the reader is woken after cfg_wakeup_events records on this CPU or when
- * cfg_wakeup_bytes wait, otherwise not at all (the Go reader also flushes on a
- * timer); a wake-up per record triples the cost of tracing. */
+/* tracking_event: the events the receiver keeps its process tree and
+ * container map with. They are never throttled: losing one would misattribute
+ * every later record of the process. */
+static __always_inline bool tracking_event(__u32 id)
+{
+	return id == VIGIL_EVENT_sched_process_fork || id == VIGIL_EVENT_sched_process_exec ||
+	       id == VIGIL_EVENT_sched_process_exit || id == VIGIL_EVENT_cgroup_mkdir;
+}
+
+/*
+ * throttled applies the per-process rate limit to a finished record: a
+ * generic cell rate algorithm, one timestamp per process instead of a token
+ * count and a refill time, so no division runs here. A process may run up
+ * to cfg_rate_tolerance ahead of one record per cfg_rate_interval; beyond
+ * that its records are dropped until its pace falls back. Threads of one
+ * process on several CPUs update the time without a lock: a race lets a
+ * record more through, never fewer.
+ */
+static __always_inline bool throttled(const struct vigil_hdr *h)
+{
+	if (!cfg_rate_interval || tracking_event(h->event_id))
+		return false;
+	__u32 tgid = h->host_pid;
+	__u64 now = h->ts;
+	__u64 *due = bpf_map_lookup_elem(&rate_due, &tgid);
+
+	if (!due) {
+		__u64 next = now + cfg_rate_interval;
+
+		bpf_map_update_elem(&rate_due, &tgid, &next, BPF_ANY);
+		return false;
+	}
+	__u64 t = *due > now ? *due : now;
+
+	if (t - now > cfg_rate_tolerance)
+		return true;
+	*due = t + cfg_rate_interval;
+	return false;
+}
+
+/* submit copies a finished record into the ring buffer, unless its process
+ * is over the rate limit. Wake-ups are batched: the reader is woken after
+ * cfg_wakeup_events records on this CPU or when cfg_wakeup_bytes wait,
+ * otherwise not at all (the Go reader also flushes on a timer); a wake-up per
+ * record triples the cost of tracing. */
 static __always_inline void submit(const void *data, __u32 size)
 {
 	__u32 zero = 0;
@@ -466,6 +522,10 @@ static __always_inline void submit(const void *data, __u32 size)
 
 	if (!c)
 		return;
+	if (throttled(data)) {
+		c->throttled++;
+		return;
+	}
 	if (size > REC_MAX)
 		size = REC_MAX;
 	if (++c->since_wakeup >= cfg_wakeup_events ||

@@ -219,6 +219,7 @@ struct vigil_hdr {
 struct vigil_counters {
 	__u64 submitted;    /* records written to the ring buffer */
 	__u64 lost;         /* records dropped: ring buffer full */
+	__u64 throttled;    /* records dropped: their process exceeded the rate limit */
 	__u64 since_wakeup; /* records since the last forced wake-up (internal) */
 };
 

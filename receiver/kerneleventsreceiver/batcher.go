@@ -1,30 +1,22 @@
 package kerneleventsreceiver
 
 import (
-	"context"
-	"time"
-
-	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	"go.uber.org/zap"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
 // batcher collects records into plog.Logs batches, one resource per process
-// (see vigil.Attrs), and hands them to the next consumer when a batch is
+// (see vigil.Attrs), and queues them for the next consumer when a batch is
 // full or when the source asks for a flush. It is owned by one goroutine,
 // the source's reader.
 type batcher struct {
-	next      consumer.Logs
-	telemetry *metadata.TelemetryBuilder
-	logger    *zap.Logger
-	size      int
-	base      pcommon.Map // the host's attributes, copied into every resource
+	queue *sendQueue
+	size  int
+	base  pcommon.Map // the host's attributes, copied into every resource
 
 	logs    plog.Logs
 	records int
@@ -37,12 +29,6 @@ type batcher struct {
 	hasLast   bool
 	// counts per event name of the current batch, for events_emitted.
 	counts map[string]int64
-	// eventAttrs caches one attribute set per event name so counting does
-	// not allocate per batch.
-	eventAttrs map[string]metric.MeasurementOption
-
-	// lastRefusalLog rate-limits the warning about refused batches.
-	lastRefusalLog time.Time
 }
 
 // resourceKey tells the resources of a batch apart: records with equal keys
@@ -57,16 +43,12 @@ type resourceKey struct {
 
 // newBatcher returns a batcher whose resources start with the attributes
 // fillResource puts (the host's for captured events).
-func newBatcher(next consumer.Logs, tb *metadata.TelemetryBuilder, logger *zap.Logger, size int, fillResource func(pcommon.Map)) *batcher {
+func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *batcher {
 	b := &batcher{
-		next:       next,
-		telemetry:  tb,
-		logger:     logger,
-		size:       size,
-		base:       pcommon.NewMap(),
-		resources:  map[resourceKey]plog.LogRecordSlice{},
-		counts:     map[string]int64{},
-		eventAttrs: map[string]metric.MeasurementOption{},
+		queue:     queue,
+		size:      size,
+		base:      pcommon.NewMap(),
+		resources: map[resourceKey]plog.LogRecordSlice{},
 	}
 	fillResource(b.base)
 	b.reset()
@@ -76,6 +58,7 @@ func newBatcher(next consumer.Logs, tb *metadata.TelemetryBuilder, logger *zap.L
 func (b *batcher) reset() {
 	b.logs = plog.NewLogs()
 	b.records = 0
+	b.counts = map[string]int64{}
 	clear(b.resources)
 	b.hasLast = false
 }
@@ -120,37 +103,13 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 
 func (b *batcher) full() bool { return b.records >= b.size }
 
-// flush hands the current batch on. A refusal is counted and logged, not
-// retried: the kernel keeps producing and holding batches would only move the
-// loss into memory. Retries belong to the exporters' queues.
-func (b *batcher) flush(ctx context.Context) {
-	n := b.records
-	if n == 0 {
+// flush queues the current batch for the next consumer.
+func (b *batcher) flush() {
+	if b.records == 0 {
 		return
 	}
-	logs := b.logs
-	for name, c := range b.counts {
-		b.telemetry.KerneleventsEventsEmitted.Add(ctx, c, b.attrFor(name))
-		delete(b.counts, name)
-	}
+	b.queue.put(batch{logs: b.logs, records: b.records, counts: b.counts})
 	b.reset()
-	if err := b.next.ConsumeLogs(ctx, logs); err != nil {
-		b.telemetry.KerneleventsRecordsRefused.Add(ctx, int64(n))
-		if time.Since(b.lastRefusalLog) > 10*time.Second {
-			b.lastRefusalLog = time.Now()
-			b.logger.Warn("next consumer refused a batch of kernel events; they are dropped (logged at most every 10s)",
-				zap.Int("records", n), zap.Error(err))
-		}
-	}
-}
-
-func (b *batcher) attrFor(name string) metric.MeasurementOption {
-	if o, ok := b.eventAttrs[name]; ok {
-		return o
-	}
-	o := metric.WithAttributeSet(attributeSetFor(name))
-	b.eventAttrs[name] = o
-	return o
 }
 
 func attributeSetFor(eventName string) attribute.Set {

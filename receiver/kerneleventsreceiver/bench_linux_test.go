@@ -15,7 +15,6 @@ import (
 
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
-	"go.uber.org/zap"
 	"golang.org/x/sys/unix"
 
 	"github.com/vigil-sec/vigil/internal/privtest"
@@ -203,7 +202,12 @@ func BenchmarkReaderBacklog(b *testing.B) {
 			defer src.close()
 			runLoop(b, b.N)
 
-			out := newBatcher(sink, rcv.telemetry, zap.NewNop(), cfg.BatchSize, src.resource)
+			// a queue that waits for room: the figure is the reader's
+			// and the sink's pace, with nothing dropped
+			q := newSendQueue(sink, rcv.telemetry, cfg.QueueSize, nil)
+			go q.send()
+			defer q.drain(context.Background())
+			out := newBatcher(q, cfg.BatchSize, src.resource)
 			done := make(chan struct{})
 			b.ResetTimer()
 			start, cpu := time.Now(), procstat.CPU()

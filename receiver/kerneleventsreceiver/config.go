@@ -64,6 +64,28 @@ type Config struct {
 	// capability the running receiver does not need and sets no_new_privs
 	// (default true; see the README's Privileges section).
 	DropCapabilities bool `mapstructure:"drop_capabilities"`
+
+	// Overload: what gives when capture outruns the pipeline.
+
+	// QueueSize is how many batches may wait for the next consumer. The
+	// reader never waits for the pipeline: when the queue is full the batch
+	// is dropped and counted, and the kernel's ring buffer keeps draining.
+	QueueSize int `mapstructure:"queue_size"`
+	// RateLimit throttles noisy processes in the kernel.
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+}
+
+// RateLimitConfig limits the records each process may produce, in the
+// kernel, so that a few noisy processes cannot fill the ring buffer and the
+// queue with records that crowd out everyone else's. Fork, exec, exit and
+// cgroup_mkdir are never throttled.
+type RateLimitConfig struct {
+	// EventsPerSecond is a process's average allowance; 0 turns the limit
+	// off.
+	EventsPerSecond uint64 `mapstructure:"events_per_second"`
+	// Burst is how many records a process may produce at once; 0 means
+	// one second's worth (EventsPerSecond).
+	Burst uint64 `mapstructure:"burst"`
 }
 
 // FileConfig configures the replay source.
@@ -108,7 +130,9 @@ const (
 	// PID_MAX_LIMIT on 64-bit kernels: no pid is larger.
 	maxPID = 4 << 20
 	// uid_t is 32 bits and (uid_t)-1 means "no uid" to the kernel.
-	maxUID = math.MaxUint32 - 1
+	maxUID       = math.MaxUint32 - 1
+	maxQueueSize = 1024
+	maxBurst     = 1 << 30
 )
 
 var _ component.Config = (*Config)(nil)
@@ -126,8 +150,14 @@ func createDefaultConfig() component.Config {
 		OnUnavailable:    OnUnavailableFail,
 		ProcPath:         "/proc",
 		DropCapabilities: true,
+		QueueSize:        defaultQueueSize,
 	}
 }
+
+// defaultQueueSize holds about three seconds of capture at the rate
+// examples/default.yaml's pipeline keeps up with (see the README's Overload
+// section), in 1024-record batches of under 1 MB each.
+const defaultQueueSize = 16
 
 // Validate checks the configuration and names the offending field.
 func (c *Config) Validate() error {
@@ -170,7 +200,29 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("proc_path: %q must be an absolute path to a procfs mount", c.ProcPath))
 	}
 	errs = append(errs, c.Scope.validate()...)
+	errs = append(errs, c.validateOverload()...)
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateOverload() []error {
+	var errs []error
+	if c.QueueSize < 1 || c.QueueSize > maxQueueSize {
+		errs = append(errs, fmt.Errorf("queue_size: %d must be between 1 and %d batches", c.QueueSize, maxQueueSize))
+	}
+	r := c.RateLimit
+	if r.EventsPerSecond > bpf.MaxRatePerSecond {
+		errs = append(errs, fmt.Errorf("rate_limit.events_per_second: %d is above %d", r.EventsPerSecond, uint64(bpf.MaxRatePerSecond)))
+	}
+	if r.Burst > maxBurst {
+		errs = append(errs, fmt.Errorf("rate_limit.burst: %d is above %d", r.Burst, maxBurst))
+	}
+	if r.Burst != 0 && r.EventsPerSecond == 0 {
+		errs = append(errs, fmt.Errorf("rate_limit.burst: %d is set but rate_limit.events_per_second is 0 (no limit); set both", r.Burst))
+	}
+	if r.EventsPerSecond != 0 && c.Source == SourceFile {
+		errs = append(errs, errors.New(`rate_limit.events_per_second: set, but source is "file"; the limit applies to kernel capture`))
+	}
+	return errs
 }
 
 func (s *ScopeConfig) validate() []error {

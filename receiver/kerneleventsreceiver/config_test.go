@@ -48,6 +48,8 @@ func TestLoadConfig(t *testing.T) {
 		OnUnavailable:    OnUnavailableWarn,
 		ProcPath:         "/host/proc",
 		DropCapabilities: true,
+		QueueSize:        32,
+		RateLimit:        RateLimitConfig{EventsPerSecond: 5000, Burst: 20000},
 	}, custom)
 
 	replay := loadConfig(t, "replay")
@@ -85,6 +87,16 @@ func TestValidateNamesTheField(t *testing.T) {
 			`proc_path: "host/proc" must be an absolute path`,
 		},
 		"file_without_path": {`file.path: required when source is "file"`},
+		"bad_overload": {
+			"queue_size: 0 must be between 1 and 1024",
+			"rate_limit.events_per_second: 2000000000 is above 1000000000",
+			"rate_limit.burst: 2000000000 is above 1073741824",
+		},
+		"burst_without_rate": {"rate_limit.burst: 100 is set but rate_limit.events_per_second is 0"},
+		"rate_limit_on_replay": {
+			"queue_size: 1025 must be between 1 and 1024",
+			`rate_limit.events_per_second: set, but source is "file"`,
+		},
 	}
 	for name, wants := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/hostpid"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/lossreport"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
@@ -38,10 +39,12 @@ type ebpfSource struct {
 	logger    *zap.Logger
 
 	// probe is set by open and kept after close (Read then returns
-	// ErrClosed); closed guards the telemetry callbacks.
+	// ErrClosed); closed guards the telemetry callbacks, and lastStats is
+	// what they see once the probe is closed.
 	probe     *bpf.Probe
 	mu        sync.Mutex
 	closed    bool
+	lastStats bpf.Stats
 	closeOnce sync.Once
 
 	builder *recordBuilder
@@ -73,6 +76,7 @@ func (s *ebpfSource) options() (bpf.Options, error) {
 		CaptureArgv:     s.cfg.Capture.Argv,
 		CaptureEnv:      s.cfg.Capture.Env,
 		RingBufferBytes: s.cfg.RingBufferSize,
+		RateLimit:       s.rateLimit(),
 	}
 	switch s.cfg.Scope.Origin {
 	case OriginHost:
@@ -127,20 +131,21 @@ func (s *ebpfSource) open() error {
 	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
 		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
 
-	if err := s.telemetry.RegisterKerneleventsEventsLostCallback(s.observeStats(func(st bpf.Stats) uint64 { return st.Lost })); err != nil {
+	if err := s.telemetry.RegisterKerneleventsEventsLostCallback(s.observeStats(lostOf)); err != nil {
+		return err
+	}
+	if err := s.telemetry.RegisterKerneleventsEventsThrottledCallback(s.observeStats(throttledOf)); err != nil {
 		return err
 	}
 	return s.telemetry.RegisterKerneleventsEventsSubmittedCallback(s.observeStats(func(st bpf.Stats) uint64 { return st.Submitted }))
 }
 
+func lostOf(st bpf.Stats) uint64      { return st.Lost }
+func throttledOf(st bpf.Stats) uint64 { return st.Throttled }
+
 func (s *ebpfSource) observeStats(field func(bpf.Stats) uint64) metric.Int64Callback {
 	return func(_ context.Context, o metric.Int64Observer) error {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.closed {
-			return nil
-		}
-		st, err := s.probe.Stats()
+		st, err := s.stats()
 		if err != nil {
 			return err
 		}
@@ -149,12 +154,81 @@ func (s *ebpfSource) observeStats(field func(bpf.Stats) uint64) metric.Int64Call
 	}
 }
 
+// stats reads the kernel's counters. Once the probe is closed, or when the
+// read fails, it returns the last ones read (and the error).
+func (s *ebpfSource) stats() (bpf.Stats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return s.lastStats, nil
+	}
+	st, err := s.probe.Stats()
+	if err != nil {
+		return s.lastStats, err
+	}
+	s.lastStats = st
+	return st, nil
+}
+
+// statsField reads one counter for a loss layer; a failed read repeats the
+// last value, so it reports nothing.
+func (s *ebpfSource) statsField(field func(bpf.Stats) uint64) func() uint64 {
+	return func() uint64 {
+		st, _ := s.stats()
+		return field(st)
+	}
+}
+
+func (s *ebpfSource) rateLimit() bpf.RateLimit {
+	return bpf.RateLimit{PerSecond: s.cfg.RateLimit.EventsPerSecond, Burst: s.cfg.RateLimit.Burst}
+}
+
+// lossLayers are the kernel's: the ring buffer when full, and the rate
+// limit.
+func (s *ebpfSource) lossLayers() []lossLayer {
+	ring := s.cfg.RingBufferSize
+	layers := []lossLayer{newLossLayer(s.logger, "kernel_ring_buffer", s.statsField(lostOf), func(count, window string) string {
+		return fmt.Sprintf("kernel dropped %s events in the last %s (ring buffer %s full); the reader fell behind: raise ring_buffer_size, set rate_limit, or narrow events or scope",
+			count, window, formatBytes(ring))
+	})}
+	if r := s.rateLimit(); r.PerSecond > 0 {
+		layers = append(layers, newLossLayer(s.logger, "kernel_rate_limit", s.statsField(throttledOf), func(count, window string) string {
+			return fmt.Sprintf("kernel rate-limited %s events from noisy processes in the last %s (rate_limit %s/s, burst %s)",
+				count, window, lossreport.Count(r.PerSecond), lossreport.Count(r.BurstSize()))
+		}))
+	}
+	return layers
+}
+
+// behind reports whether more than 7/8 of the ring buffer waits to be
+// read: a reader waiting for the pipeline any longer would make the kernel
+// drop records. The last eighth (1 MiB of the default 8) is room for what
+// arrives while the reader notices (it looks every behindCheck) and starts
+// dropping batches to catch up; the rest holds bursts.
+func (s *ebpfSource) behind() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	pending, size := s.probe.Backlog()
+	return pending > size-size/8
+}
+
+// formatBytes shows a ring buffer size (a power of two) in KiB or MiB.
+func formatBytes(n int) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
 func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
 
 // run reads until the probe is closed. A flusher goroutine wakes the reader
 // every flush interval so a quiet system still delivers within it.
 func (s *ebpfSource) run(ctx context.Context, out *batcher) {
-	defer out.flush(ctx)
+	defer out.flush()
 	probe := s.probe
 	go s.flushEvery(probe, s.cfg.FlushInterval)
 
@@ -165,7 +239,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 		switch {
 		case err == nil:
 		case errors.Is(err, bpf.ErrFlushed):
-			out.flush(ctx)
+			out.flush()
 			observed = observedNow()
 			continue
 		case errors.Is(err, bpf.ErrClosed):
@@ -184,7 +258,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 		}
 		s.builder.build(&ev, def, out, observed)
 		if out.full() {
-			out.flush(ctx)
+			out.flush()
 			observed = observedNow()
 		}
 	}
@@ -234,6 +308,11 @@ func (s *ebpfSource) close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		s.mu.Lock()
+		if s.probe != nil {
+			if st, err := s.probe.Stats(); err == nil {
+				s.lastStats = st
+			}
+		}
 		s.closed = true
 		s.mu.Unlock()
 		if s.probe != nil { // nil when open failed

@@ -3,7 +3,9 @@ package kerneleventsreceiver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -11,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/lossreport"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
@@ -25,15 +28,63 @@ type source interface {
 	close() error
 }
 
+// bufferedSource is a source with a buffer of its own outside the process
+// (the kernel's ring buffer), where it can lose events. After open, it names
+// the layers where it loses them, and tells when its buffer is filling:
+// then a full queue drops batches rather than make the reader wait.
+type bufferedSource interface {
+	lossLayers() []lossLayer
+	behind() bool
+}
+
+// Loss is looked at every lossPoll and logged at most every lossInterval
+// per layer: polling more often than logging keeps each line's window close
+// to the interval (a poll at the interval itself would miss it by a tick's
+// jitter and wait a whole interval more).
+const (
+	lossInterval = 10 * time.Second
+	lossPoll     = time.Second
+)
+
+// lossLayer is one place where records can be lost: its running total, and
+// the reporter that logs what it lost.
+type lossLayer struct {
+	total  func() uint64
+	report *lossreport.Reporter
+}
+
+// newLossLayer watches total, logging each report as a warning whose
+// message is describe(count, window), e.g. "kernel dropped 12,345 events in
+// the last 10s (...)". name tells the layers apart in the log's fields.
+func newLossLayer(logger *zap.Logger, name string, total func() uint64, describe func(count, window string) string) lossLayer {
+	report := func(lost uint64, window time.Duration) {
+		logger.Warn(describe(lossreport.Count(lost), roundWindow(window)),
+			zap.String("layer", name), zap.Uint64("lost", lost), zap.Duration("window", window))
+	}
+	return lossLayer{total: total, report: lossreport.New(lossInterval, time.Now, total(), report)}
+}
+
+// roundWindow shows a window in whole seconds, or milliseconds when shorter
+// than one (a last report at shutdown).
+func roundWindow(d time.Duration) string {
+	if d < time.Second {
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}
+
 type kernelEventsReceiver struct {
 	cfg       *Config
 	set       receiver.Settings
 	next      consumer.Logs
 	telemetry *metadata.TelemetryBuilder
 
-	src    source
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	src        source
+	queue      *sendQueue
+	cancel     context.CancelFunc
+	reader     sync.WaitGroup
+	stopLosses chan struct{}
+	lossesDone chan struct{}
 }
 
 func newReceiver(set receiver.Settings, cfg *Config, next consumer.Logs) (*kernelEventsReceiver, error) {
@@ -67,27 +118,96 @@ func (r *kernelEventsReceiver) Start(_ context.Context, _ component.Host) error 
 		}
 		return err
 	}
+	// Captured events are dropped when the pipeline falls behind for
+	// longer than the kernel's ring can hold, so the ring keeps draining;
+	// a replay waits.
+	var behind func() bool
+	buffered, isBuffered := r.src.(bufferedSource)
+	if isBuffered {
+		behind = buffered.behind
+	}
+	r.queue = newSendQueue(r.next, r.telemetry, r.cfg.QueueSize, behind)
+	go r.queue.send()
+
+	layers := r.queueLossLayers()
+	if isBuffered {
+		layers = append(buffered.lossLayers(), layers...)
+	}
+	r.stopLosses, r.lossesDone = make(chan struct{}), make(chan struct{})
+	go r.watchLosses(layers)
+
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	b := newBatcher(r.next, r.telemetry, r.set.Logger, r.cfg.BatchSize, r.src.resource)
-	r.wg.Add(1)
+	b := newBatcher(r.queue, r.cfg.BatchSize, r.src.resource)
+	r.reader.Add(1)
 	go func() {
-		defer r.wg.Done()
+		defer r.reader.Done()
 		r.src.run(ctx, b)
 	}()
 	return nil
 }
 
-// Shutdown stops reading, hands on what was read, and releases the source.
-func (r *kernelEventsReceiver) Shutdown(context.Context) error {
-	var err error
+// queueLossLayers are the receiver's own: batches dropped because the queue
+// was full, and records the next consumer refused.
+func (r *kernelEventsReceiver) queueLossLayers() []lossLayer {
+	q, logger := r.queue, r.set.Logger
+	return []lossLayer{
+		newLossLayer(logger, "queue", q.dropped.Load, func(count, window string) string {
+			return fmt.Sprintf("receiver dropped %s records in the last %s: the pipeline is slower than capture (queue_size %d full)",
+				count, window, r.cfg.QueueSize)
+		}),
+		newLossLayer(logger, "next_consumer", q.refused.Load, func(count, window string) string {
+			return fmt.Sprintf("the next consumer refused %s records in the last %s: %v", count, window, q.lastRefusal())
+		}),
+	}
+}
+
+// watchLosses hands each layer's total to its reporter every lossPoll, and
+// reports what is left when stopped.
+func (r *kernelEventsReceiver) watchLosses(layers []lossLayer) {
+	defer close(r.lossesDone)
+	t := time.NewTicker(lossPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			for _, l := range layers {
+				l.report.Observe(l.total())
+			}
+		case <-r.stopLosses:
+			for _, l := range layers {
+				l.report.Final(l.total())
+			}
+			return
+		}
+	}
+}
+
+// Shutdown stops reading, hands on what was read and queued (until ctx
+// ends; what is left then is dropped and counted), reports the last loss,
+// and releases the source.
+func (r *kernelEventsReceiver) Shutdown(ctx context.Context) error {
+	var errs []error
+	if r.queue != nil {
+		// The reader's last batch waits for room rather than being
+		// dropped, until ctx ends.
+		r.queue.stop()
+		defer context.AfterFunc(ctx, r.queue.abandon)()
+	}
 	if r.cancel != nil {
 		r.cancel()
 	}
 	if r.src != nil {
-		err = r.src.close()
+		errs = append(errs, r.src.close())
 	}
-	r.wg.Wait()
+	r.reader.Wait()
+	if r.queue != nil {
+		if err := r.queue.drain(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("kernelevents: records still queued at the shutdown deadline were dropped: %w", err))
+		}
+		close(r.stopLosses)
+		<-r.lossesDone
+	}
 	r.telemetry.Shutdown()
-	return errors.Join(err)
+	return errors.Join(errs...)
 }

@@ -3,6 +3,7 @@ package kerneleventsreceiver
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -10,7 +11,6 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.uber.org/zap"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
@@ -37,12 +37,16 @@ func openatBy(pid, tid uint32) bpf.Event {
 }
 
 // newTestBuilder returns a record builder over tree and a batcher of size
-// records per batch into next, with the host's resource.
+// records per batch, with the host's resource, whose batches a sender hands
+// to next in order; none is dropped (the queue waits for room).
 func newTestBuilder(t testing.TB, tree *proctree.Tree, next consumer.Logs, size int) (*recordBuilder, *batcher) {
 	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
 	require.NoError(t, err)
+	q := newSendQueue(next, tb, 4, nil)
+	go q.send()
+	t.Cleanup(func() { require.NoError(t, q.drain(context.Background())) })
 	rb := newRecordBuilder(tree, containers.NewResolver("/proc", containers.Cgroup2Mount("/proc/self/mountinfo")))
-	return rb, newBatcher(next, tb, zap.NewNop(), size, putHostResource)
+	return rb, newBatcher(q, size, putHostResource)
 }
 
 // TestRecordsOfAProcessShareItsResource: a batch has one resource per
@@ -65,9 +69,9 @@ func TestRecordsOfAProcessShareItsResource(t *testing.T) {
 	ev := openatBy(100, 100)
 	rb.build(&ev, def, out, observed)
 	require.True(t, out.full(), "five records in three resources fill a batch of five")
-	out.flush(context.Background())
+	out.flush()
 
-	require.Len(t, sink.AllLogs(), 1)
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
 	rls := sink.AllLogs()[0].ResourceLogs()
 	require.Equal(t, 3, rls.Len())
 	hostname, hasHost := rls.At(0).Resource().Attributes().Get(vigil.AttrHostName)
@@ -103,8 +107,8 @@ func TestRecordsOfAProcessShareItsResource(t *testing.T) {
 	// the next batch starts afresh: the same process gets a resource again
 	ev = openatBy(200, 200)
 	rb.build(&ev, def, out, observed)
-	out.flush(context.Background())
-	require.Len(t, sink.AllLogs(), 2)
+	out.flush()
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 2 }, 10*time.Second, time.Millisecond)
 	next := sink.AllLogs()[1].ResourceLogs()
 	require.Equal(t, 1, next.Len())
 	assert.Equal(t, int64(200), get(t, next.At(0).Resource().Attributes(), vigil.AttrProcessPID).Int())

@@ -62,7 +62,7 @@ func (s *replaySource) open() error {
 func (s *replaySource) resource(pcommon.Map) {}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
-	defer out.flush(ctx)
+	defer out.flush()
 	lines := newLineReader(s.file, s.maxLineBytes)
 	line, skipped := 0, 0
 	skip := func(msg string, err error) {
@@ -98,7 +98,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		}
 		vigil.RecordFromTraceeEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
 		if out.full() {
-			out.flush(ctx)
+			out.flush()
 		}
 	}
 	s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", line), zap.Int("skipped", skipped))

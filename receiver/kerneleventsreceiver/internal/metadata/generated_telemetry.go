@@ -32,6 +32,8 @@ type TelemetryBuilder struct {
 	KerneleventsEventsEmitted   metric.Int64Counter
 	KerneleventsEventsLost      metric.Int64ObservableCounter
 	KerneleventsEventsSubmitted metric.Int64ObservableCounter
+	KerneleventsEventsThrottled metric.Int64ObservableCounter
+	KerneleventsRecordsDropped  metric.Int64Counter
 	KerneleventsRecordsRefused  metric.Int64Counter
 }
 
@@ -67,6 +69,21 @@ func (builder *TelemetryBuilder) RegisterKerneleventsEventsSubmittedCallback(cb 
 		cb(ctx, &observerInt64{inst: builder.KerneleventsEventsSubmitted, obs: o})
 		return nil
 	}, builder.KerneleventsEventsSubmitted)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterKerneleventsEventsThrottledCallback sets callback for observable KerneleventsEventsThrottled metric.
+func (builder *TelemetryBuilder) RegisterKerneleventsEventsThrottledCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.KerneleventsEventsThrottled, obs: o})
+		return nil
+	}, builder.KerneleventsEventsThrottled)
 	if err != nil {
 		return err
 	}
@@ -126,6 +143,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_kernelevents_events_submitted",
 		metric.WithDescription("Events the kernel submitted to the ring buffer. [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsEventsThrottled, err = builder.meter.Int64ObservableCounter(
+		"otelcol_kernelevents_events_throttled",
+		metric.WithDescription("Events the kernel dropped because their process exceeded rate_limit. [Alpha]"),
+		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsRecordsDropped, err = builder.meter.Int64Counter(
+		"otelcol_kernelevents_records_dropped",
+		metric.WithDescription("Log records the receiver dropped before the next consumer saw them (queue_full - the pipeline was slower than capture; shutdown - the shutdown deadline passed first). [Alpha]"),
+		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.KerneleventsRecordsRefused, err = builder.meter.Int64Counter(

@@ -28,8 +28,13 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	require.NoError(t, tb.RegisterKerneleventsEventsThrottledCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	tb.KerneleventsDecodeErrors.Add(context.Background(), 1)
 	tb.KerneleventsEventsEmitted.Add(context.Background(), 1)
+	tb.KerneleventsRecordsDropped.Add(context.Background(), 1)
 	tb.KerneleventsRecordsRefused.Add(context.Background(), 1)
 	AssertEqualKerneleventsDecodeErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
@@ -41,6 +46,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualKerneleventsEventsSubmitted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualKerneleventsEventsThrottled(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualKerneleventsRecordsDropped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualKerneleventsRecordsRefused(t, testTel,

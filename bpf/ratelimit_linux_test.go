@@ -1,0 +1,89 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestRateLimit runs a process that opens a file far more often than its
+// limit allows: the kernel passes its burst and the pace, counts the rest as
+// throttled, and still reports the process's fork and exit, which the
+// receiver's process tree needs.
+func TestRateLimit(t *testing.T) {
+	const (
+		perSecond = 5
+		burst     = 20
+		opens     = 2000
+	)
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		t.Run(mode, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "noisy")
+			if err := os.WriteFile(file, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := startCapture(t, Options{
+				Events:       []uint32{257, eventSchedProcessFork, eventSchedProcessExit},
+				ExcludeTGIDs: []uint32{self()},
+				RateLimit:    RateLimit{PerSecond: perSecond, Burst: burst},
+			}, mode)
+			start := time.Now()
+			pid := runHelperCmd(t, "openat-repeat", fmt.Sprintf("%d:%s", opens, file))
+			elapsed := time.Since(start)
+			c.await(t, "the noisy process's exit", from(pid, eventSchedProcessExit))
+
+			var loopOpens, allOpens int
+			for _, e := range c.seen {
+				if e.HostPID != pid || e.EventID != 257 {
+					continue
+				}
+				allOpens++
+				if argStr(t, &e, 1) == file {
+					loopOpens++
+				}
+			}
+			// the burst, what the pace earned while the process ran, and
+			// one more for a record racing the last one in
+			most := burst + int(elapsed.Seconds()*perSecond) + 1
+			if allOpens > most || loopOpens == 0 {
+				t.Errorf("the process's openat records: %d (%d of the loop's %d), want 1 to %d in %v",
+					allOpens, loopOpens, opens, most, elapsed)
+			}
+			st, err := c.p.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d openat records of the process (%d of the loop) in %v; %+v", allOpens, loopOpens, elapsed, st)
+			// other processes may be throttled too: a lower bound
+			if st.Throttled < uint64(opens-most) {
+				t.Errorf("throttled %d, want at least %d of the loop's %d opens", st.Throttled, opens-most, opens)
+			}
+		})
+	}
+}
+
+func TestRateLimitPacing(t *testing.T) {
+	tests := []struct {
+		limit               RateLimit
+		interval, tolerance uint64
+		wantErr             bool
+	}{
+		{RateLimit{}, 0, 0, false},
+		{RateLimit{Burst: 10}, 0, 0, false}, // no rate: no limit
+		{RateLimit{PerSecond: 1000, Burst: 5000}, 1e6, 4999e6, false},
+		{RateLimit{PerSecond: 1000}, 1e6, 999e6, false}, // burst: one second's worth
+		{RateLimit{PerSecond: 1, Burst: 1}, 1e9, 0, false},
+		{RateLimit{PerSecond: MaxRatePerSecond + 1}, 0, 0, true},
+		{RateLimit{PerSecond: 1, Burst: 1 << 62}, 0, 0, true},
+	}
+	for _, tt := range tests {
+		interval, tolerance, err := tt.limit.pacing()
+		if (err != nil) != tt.wantErr || interval != tt.interval || tolerance != tt.tolerance {
+			t.Errorf("%+v: pacing() = %d, %d, %v; want %d, %d, error %v", tt.limit, interval, tolerance, err, tt.interval, tt.tolerance, tt.wantErr)
+		}
+	}
+}
