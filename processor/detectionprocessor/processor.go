@@ -87,13 +87,19 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb}, nil
 }
 
+// minLoadTimeout bounds reading one signature's metadata at start-up. It is
+// not the per-record budget: the first evaluation of a rule is far slower than
+// the hot path, and a collector starting on a busy node must not refuse a
+// valid signature for it; a metadoc that never finishes still fails start-up.
+const minLoadTimeout = 5 * time.Second
+
 // loadEngine loads, compiles and filters the configured signatures.
 func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
 	srcs, err := signatureSources(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	set, err := signature.Load(ctx, srcs, cfg.EvaluationTimeout)
+	set, err := signature.Load(ctx, srcs, max(cfg.EvaluationTimeout, minLoadTimeout))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -22,15 +22,20 @@ import (
 // readyMessage is what the collector logs once every component has started.
 const readyMessage = "Everything is ready"
 
+// sigtermGrace is how long after readiness a collector is given to subscribe
+// to SIGTERM (see stop).
+const sigtermGrace = time.Second
+
 // collector is one running vigilcol process.
 type collector struct {
 	name    string
 	cmd     *exec.Cmd
 	logPath string // its stderr (the collector's log) and stdout
 
-	ready  chan struct{} // closed when readyMessage was logged
-	exited chan struct{} // closed when the process has exited
-	err    error         // Wait's result, once exited is closed
+	ready   chan struct{} // closed when readyMessage was logged
+	readyAt time.Time     // when, set before ready is closed
+	exited  chan struct{} // closed when the process has exited
+	err     error         // Wait's result, once exited is closed
 
 	mu   sync.Mutex
 	logs []map[string]any // JSON log lines seen so far
@@ -113,6 +118,7 @@ func (c *collector) readLog(r io.Reader) {
 		c.mu.Unlock()
 		if msg, _ := line["msg"].(string); !readySeen && strings.HasPrefix(msg, readyMessage) {
 			readySeen = true
+			c.readyAt = time.Now()
 			close(c.ready)
 		}
 	}
@@ -137,6 +143,15 @@ func (c *collector) waitReady(t *testing.T, limit time.Duration) {
 // requires a clean exit within limit.
 func (c *collector) stop(t *testing.T, limit time.Duration) {
 	t.Helper()
+	// otelcol v0.165 logs readiness just before it subscribes to SIGTERM, and
+	// until then SIGTERM kills it outright. Nothing outside the process shows
+	// the subscription (the Go runtime catches SIGTERM from the start), so a
+	// stop right after readiness waits out a grace period instead.
+	select {
+	case <-c.ready:
+		time.Sleep(time.Until(c.readyAt.Add(sigtermGrace)))
+	default:
+	}
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("SIGTERM %s: %v", c.name, err)
 	}
