@@ -12,35 +12,33 @@ func Specialize(g Guard, eventName string) (Guard, bool) {
 		}
 		return g, true
 	case allOf:
-		var out allOf
-		for _, e := range g {
-			s, v := Specialize(e, eventName)
-			if s == nil && !v {
-				return nil, false
-			}
-			if s != nil {
-				out = append(out, s)
-			}
+		out, decided := specializeEach(g, eventName, true)
+		if decided || len(out) == 0 {
+			return nil, !decided
 		}
-		if len(out) == 0 {
-			return nil, true
-		}
-		return out, true
+		return allOf(out), true
 	case anyOf:
-		var out anyOf
-		for _, e := range g {
-			s, v := Specialize(e, eventName)
-			if s == nil && v {
-				return nil, true
-			}
-			if s != nil {
-				out = append(out, s)
-			}
+		out, decided := specializeEach(g, eventName, false)
+		if decided || len(out) == 0 {
+			return nil, decided
 		}
-		if len(out) == 0 {
-			return nil, false
-		}
-		return out, true
+		return anyOf(out), true
 	}
 	return g, true
+}
+
+// specializeEach specialises the operands of a conjunction (identity true)
+// or a disjunction (identity false). An operand decided to the identity
+// drops out; one decided to its opposite decides the whole (decided).
+func specializeEach(gs []Guard, eventName string, identity bool) (out []Guard, decided bool) {
+	for _, e := range gs {
+		s, v := Specialize(e, eventName)
+		switch {
+		case s != nil:
+			out = append(out, s)
+		case v != identity:
+			return nil, true
+		}
+	}
+	return out, false
 }
