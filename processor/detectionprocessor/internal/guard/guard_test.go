@@ -3,6 +3,9 @@ package guard_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -237,6 +240,41 @@ tracee_match {
 		}
 		if got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.event, got, tt.want)
+		}
+	}
+}
+
+// TestREADMEExamples: the examples of the README's "Which forms are
+// pre-filtered" give the guards it says (reasons without their lines).
+func TestREADMEExamples(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n### Which forms are pre-filtered\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	if !ok {
+		t.Fatal(`no "Which forms are pre-filtered" section in README.md`)
+	}
+	rules := regexp.MustCompile("(?s)```rego\n(.*?)```").FindAllStringSubmatch(section, -1)
+	wants := regexp.MustCompile("```text\n(guard|unguarded): (.*)\n```").FindAllStringSubmatch(section, -1)
+	if len(rules) < 3 || len(rules) != len(wants) {
+		t.Fatalf("%d rego blocks, %d results: want one result after each of 3 or more examples", len(rules), len(wants))
+	}
+	texts := make([]string, len(rules))
+	for i, r := range rules {
+		texts[i] = r[1]
+	}
+	x, sigs := load(t, texts)
+	lines := regexp.MustCompile(`line \d+: `)
+	for i, want := range wants {
+		g, why := x.Of(sigs[i].MatchRef)
+		got := "unguarded: " + lines.ReplaceAllString(why, "")
+		if g != nil {
+			got = "guard: " + g.String()
+		}
+		if got != want[1]+": "+want[2] {
+			t.Errorf("example %d:\n%s\ngives %s\nREADME %s: %s", i+1, texts[i], got, want[1], want[2])
 		}
 	}
 }
