@@ -5,7 +5,7 @@
 //  1. routing: its event name and origin select the signatures that asked
 //     for them (one map lookup; records nobody selected stop here);
 //  2. guards: necessary conditions read off each candidate's compiled rules
-//     (see guard.go), tested in Go on the record's attributes;
+//     (package guard), tested in Go on the record's attributes;
 //  3. Rego: for the candidates whose guards hold, the Rego input is built
 //     once, straight from pdata, and each one's prepared tracee_match query
 //     runs on it. The queries share one virtual cache per record, so
@@ -34,6 +34,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/guard"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -54,9 +55,9 @@ func originIndex(o string) int {
 // compiled is one signature ready to evaluate.
 type compiled struct {
 	sig   *signature.Signature
-	query ast.Body // resultVar = data.tracee.<X>.tracee_match
-	guard guard    // nil: always evaluate
-	state *state   // shared by the signature's copies in every route
+	query ast.Body    // resultVar = data.tracee.<X>.tracee_match
+	guard guard.Guard // nil: always evaluate
+	state *state      // shared by the signature's copies in every route
 }
 
 // state is what the engine learns of a signature while it runs.
@@ -88,9 +89,17 @@ type Engine struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	routes   map[string]*route
-	wildcard *route // for event names no selector names, when "*" selectors exist
+	wildcard *route               // for event names no selector names, when "*" selectors exist
+	guards   map[string]extracted // by signature id
 	guarded  int
 	opts     Options
+}
+
+// extracted is a signature's guard as read off its rules, before routing
+// specialises it, or why it has none.
+type extracted struct {
+	guard     guard.Guard
+	unguarded string
 }
 
 const resultVar = ast.Var("__vigil_match")
@@ -109,8 +118,8 @@ type Options struct {
 
 // New prepares the enabled signatures of set (compiled by set.Compiler).
 func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Engine, error) {
-	e := &Engine{compiler: set.Compiler, store: inmem.New(), routes: map[string]*route{}, opts: opts}
-	x := newExtractor(set.Compiler)
+	e := &Engine{compiler: set.Compiler, store: inmem.New(), routes: map[string]*route{}, guards: map[string]extracted{}, opts: opts}
+	x := guard.NewExtractor(set.Compiler)
 	qc := set.Compiler.QueryCompiler()
 	bySig := map[*signature.Signature]*compiled{}
 	for _, s := range enabled {
@@ -120,9 +129,11 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 		}
 		c := &compiled{sig: s, query: q, state: &state{}}
 		if !opts.NoGuards {
-			if c.guard = x.signatureGuard(s.MatchRef); c.guard != nil {
+			var why string
+			if c.guard, why = x.Of(s.MatchRef); c.guard != nil {
 				e.guarded++
 			}
+			e.guards[s.ID] = extracted{guard: c.guard, unguarded: why}
 		}
 		bySig[s] = c
 	}
@@ -153,7 +164,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 					// The route fixes the event name: decide the guard's
 					// eventName tests now, and leave out signatures that
 					// cannot match this event at all.
-					g, holds := specialize(c.guard, name)
+					g, holds := guard.Specialize(c.guard, name)
 					if g == nil && !holds {
 						continue
 					}
@@ -217,6 +228,22 @@ func (e *Engine) SelectedEvents() []string {
 // Guarded returns how many signatures have a guard.
 func (e *Engine) Guarded() int { return e.guarded }
 
+// Guard describes the guard of the enabled signature id, as read off its
+// rules (before routing decides its eventName tests): its Rego-like form,
+// or "" and why the signature is always evaluated in Rego.
+func (e *Engine) Guard(id string) (form, unguarded string) {
+	x, ok := e.guards[id]
+	switch {
+	case e.opts.NoGuards:
+		return "", "guards are off (NoGuards)"
+	case !ok:
+		return "", "not an enabled signature"
+	case x.guard == nil:
+		return "", x.unguarded
+	}
+	return x.guard.String(), ""
+}
+
 // Match is one signature that matched a record.
 type Match struct {
 	Signature *signature.Signature
@@ -241,7 +268,7 @@ type Worker struct {
 	watch     *watch         // nil without a budget
 	cancel    topdown.Cancel // watch, or nil
 	survivors []*compiled
-	memo      []lookup // the record view's, kept for its capacity
+	view      guard.Record // what the guards read of the record being evaluated
 }
 
 // NewWorker returns a worker. Close it when done.
@@ -273,14 +300,13 @@ func (w *Worker) Close(ctx context.Context) {
 // appends the matches to dst in id order. Errors are per signature; the
 // other signatures' matches are still returned.
 func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcommon.Resource, dst []Match) ([]Match, []EvalError) {
-	rv := recordView{attrs: vigil.AttrsOf(lr, res), eventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix), memo: w.memo[:0]}
+	w.view.Reset(vigil.AttrsOf(lr, res), strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix))
 	w.survivors = w.survivors[:0]
 	for _, c := range g.sigs {
-		if !c.state.disabled.Load() && (c.guard == nil || c.guard.holds(&rv)) {
+		if !c.state.disabled.Load() && (c.guard == nil || c.guard.Holds(&w.view)) {
 			w.survivors = append(w.survivors, c)
 		}
 	}
-	w.memo = rv.memo[:0]
 	if len(w.survivors) == 0 {
 		return dst, nil
 	}

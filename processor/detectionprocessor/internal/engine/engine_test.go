@@ -12,7 +12,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -143,15 +142,22 @@ func TestGuardsOnStream(t *testing.T) {
 // apply to all of them.
 func TestGuardsFound(t *testing.T) {
 	set := loadSet(t)
-	x := newExtractor(set.Compiler)
-	var unguarded []string
+	e, err := New(set, set.Signatures, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtins := 0
 	for _, s := range set.Signatures {
-		if strings.HasPrefix(s.ID, "VGL-") && x.signatureGuard(s.MatchRef) == nil {
-			unguarded = append(unguarded, s.ID)
+		if !strings.HasPrefix(s.ID, "VGL-") {
+			continue
+		}
+		builtins++
+		if form, why := e.Guard(s.ID); form == "" {
+			t.Errorf("%s is unguarded: %s", s.ID, why)
 		}
 	}
-	if len(unguarded) > 0 {
-		t.Errorf("unguarded built-ins: %v", unguarded)
+	if builtins == 0 || e.Guarded() < builtins {
+		t.Errorf("%d built-ins, %d signatures guarded", builtins, e.Guarded())
 	}
 }
 
@@ -249,7 +255,7 @@ func TestRouting(t *testing.T) {
 // TestArgumentLookupRecognised: guards read arguments through
 // get_tracee_argument only when it is the plain lookup, whoever wrote it:
 // Tracee's own helpers.rego (here in its shape) qualifies, a variant that
-// also filters on the type does not.
+// also filters on the type does not, and Guard says so.
 func TestArgumentLookupRecognised(t *testing.T) {
 	sig := `package tracee.T_1
 
@@ -268,11 +274,14 @@ tracee_match {
 	for _, tt := range []struct {
 		name    string
 		helpers string
-		want    bool
+		want    string // the guard, or why there is none
 	}{
-		{"tracee's shape", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\tres := arg.value\n}\n", true},
-		{"filters on the type too", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\targ.type == \"int\"\n\tres := arg.value\n}\n", false},
-		{"reads another field", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\tres := arg.type\n}\n", false},
+		{"tracee's shape", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\tres := arg.value\n}\n",
+			`startswith(args.pathname, "/etc/")`},
+		{"filters on the type too", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\targ.type == \"int\"\n\tres := arg.value\n}\n",
+			"line 12: get_tracee_argument is not the plain lookup by name; line 12: startswith of a value that is not an argument or input field the guards read"},
+		{"reads another field", "package tracee.helpers\n\nget_tracee_argument(arg_name) = res {\n\targ := input.args[_]\n\targ.name == arg_name\n\tres := arg.type\n}\n",
+			"line 12: get_tracee_argument is not the plain lookup by name; line 12: startswith of a value that is not an argument or input field the guards read"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			set, err := signature.Load(context.Background(), []signature.Source{{FS: fstest.MapFS{
@@ -282,12 +291,12 @@ tracee_match {
 			if err != nil {
 				t.Fatal(err)
 			}
-			x := newExtractor(set.Compiler)
-			if got := x.plainLookup(signature.HelpersRef("").Append(ast.StringTerm("get_tracee_argument"))); got != tt.want {
-				t.Fatalf("plainLookup = %v, want %v", got, tt.want)
-			}
 			// With or without the guard, the results are the same.
 			p := newPair(t, set)
+			form, why := p.eng.Guard("T-1")
+			if got := form + why; got != tt.want {
+				t.Fatalf("Guard = %q, %q; want %q", form, why, tt.want)
+			}
 			for _, path := range []string{"/etc/passwd", "/tmp/x"} {
 				lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: path}}})
 				p.check(t, lr, res)

@@ -1,0 +1,242 @@
+// Package guard reads necessary conditions of a signature's match off its
+// compiled tracee_match rules (extract.go) and tests them in Go on a
+// record's attributes (this file), so that the engine runs Rego only for
+// the signatures whose guards hold.
+//
+// A tracee_match body is a conjunction, so each expression of the forms
+// below that it contains must hold for it to succeed:
+//
+//	startswith(x, "c")  endswith(x, "c")  contains(x, "c")  regex.match("re", x)
+//	x == "c"  x == 3  const_set[x]  startswith(x, const_list[_])  f(x) (inlined)
+//
+// where x is an argument (get_tracee_argument("name"), when that helper is
+// the plain lookup Tracee's and the standard helpers define; a field or an
+// element of it; lower() or base64.decode() of it) or a string field of the
+// input (processName, executable.path, eventName, ...). A signature's guard
+// is the disjunction over its bodies; a body with no such expression, a
+// default rule that is not false, or an else leave the signature unguarded:
+// it is always evaluated. Whenever a value's Rego form is not certain
+// (doubles, bytes, negative ints that may be uint64), a guard holds, so it
+// can only skip evaluations that could not match. The engine's tests check
+// the guarded and unguarded engines agree.
+package guard
+
+import (
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
+)
+
+// A Guard is a necessary condition of a signature's match.
+type Guard interface {
+	// Holds reports whether the record may match; false means it cannot.
+	Holds(r *Record) bool
+	// String gives the condition in a Rego-like form, for people.
+	String() string
+}
+
+type anyOf []Guard
+
+func (g anyOf) Holds(r *Record) bool {
+	for _, e := range g {
+		if e.Holds(r) {
+			return true
+		}
+	}
+	return false
+}
+
+type allOf []Guard
+
+func (g allOf) Holds(r *Record) bool {
+	for _, e := range g {
+		if !e.Holds(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Record is what guards read of one record. It remembers the attributes
+// looked up, since many guards read the same few arguments and a lookup
+// scans the record's attributes (and its resource's). Reset it for each
+// record; reusing one keeps its memory.
+type Record struct {
+	attrs     vigil.Attrs
+	eventName string
+	memo      []lookup
+}
+
+// Reset makes r the view of a record with attributes attrs and event name
+// eventName (without the "kernel." prefix).
+func (r *Record) Reset(attrs vigil.Attrs, eventName string) {
+	r.attrs, r.eventName, r.memo = attrs, eventName, r.memo[:0]
+}
+
+type lookup struct {
+	key   string
+	value pcommon.Value
+	found bool
+	text  string // the value's string as the input carries it, once computed
+	valid bool   // text is computed
+	lower string // lower(text), once computed
+	lowOK bool   // lower is computed
+}
+
+func (r *Record) get(key string) *lookup {
+	for i := range r.memo {
+		if r.memo[i].key == key {
+			return &r.memo[i]
+		}
+	}
+	v, ok := r.attrs.Get(key)
+	r.memo = append(r.memo, lookup{key: key, value: v, found: ok})
+	return &r.memo[len(r.memo)-1]
+}
+
+// str returns the looked-up string value with invalid UTF-8 replaced, as
+// regoinput does.
+func (l *lookup) str() string {
+	if !l.valid {
+		l.text, l.valid = regoinput.ValidUTF8(l.value.Str()), true
+	}
+	return l.text
+}
+
+// lowered returns lower() of str(): is_file_write and is_file_read lower
+// the same flags for every signature.
+func (l *lookup) lowered() string {
+	if !l.lowOK {
+		l.lower, l.lowOK = strings.ToLower(l.str()), true
+	}
+	return l.lower
+}
+
+type sourceKind uint8
+
+const (
+	srcArg       sourceKind = iota // an argument attribute
+	srcContext                     // a string field of the input, from an attribute
+	srcEventName                   // input.eventName
+)
+
+// source says where a guarded value comes from.
+type source struct {
+	kind   sourceKind
+	key    string   // attribute key
+	fields []string // map fields below the argument (sockaddr.sun_path)
+	elem   bool     // any element of the value
+	lower  bool     // lower() of the value
+	base64 bool     // base64.decode() of the value
+}
+
+// plain reports whether no transformation applies yet.
+func (s *source) plain() bool { return !s.elem && !s.lower && !s.base64 }
+
+// contextFields are the string fields of the input a guard can read, with
+// the attributes regoinput builds them from.
+var contextFields = map[string]string{
+	"processName":     vigil.AttrExecutableName,
+	"executable.path": vigil.AttrExecutablePath,
+	"containerId":     vigil.AttrContainerID,
+	"syscall":         vigil.AttrSyscall,
+}
+
+// pred tests one value.
+type pred struct {
+	src  source
+	str  func(string) bool // nil: no string satisfies it
+	num  func(int64) bool  // nil: no number satisfies it
+	form func(subject string) string
+}
+
+func (p *pred) Holds(r *Record) bool {
+	switch p.src.kind {
+	case srcEventName:
+		return p.testString(r.eventName)
+	case srcContext:
+		s := ""
+		if l := r.get(p.src.key); l.found {
+			s = l.value.AsString()
+		}
+		return p.testString(s)
+	}
+	l := r.get(p.src.key)
+	if !l.found {
+		return false // get_tracee_argument is undefined
+	}
+	if len(p.src.fields) == 0 && !p.src.elem && l.value.Type() == pcommon.ValueTypeStr && !p.src.base64 {
+		if p.str == nil {
+			return false
+		}
+		if p.src.lower {
+			return p.str(l.lowered())
+		}
+		return p.str(l.str())
+	}
+	v, ok := l.value, true
+	for _, f := range p.src.fields {
+		if v.Type() != pcommon.ValueTypeMap {
+			return false
+		}
+		if v, ok = v.Map().Get(f); !ok {
+			return false
+		}
+	}
+	if !p.src.elem {
+		return p.testValue(v)
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		for _, e := range v.Slice().All() {
+			if p.testValue(e) {
+				return true
+			}
+		}
+		return false
+	case pcommon.ValueTypeMap:
+		return true // iterating an object: not worth guarding
+	}
+	return false
+}
+
+func (p *pred) testValue(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		if p.src.base64 {
+			return true // whatever the text decodes to
+		}
+		return p.testString(v.Str())
+	case pcommon.ValueTypeInt:
+		i := v.Int()
+		switch {
+		case p.num == nil || p.src.lower || p.src.base64:
+			return false
+		case i < 0:
+			return true // may be a uint64 in the input
+		}
+		return p.num(i)
+	case pcommon.ValueTypeBytes:
+		if p.src.base64 && p.str != nil {
+			return p.str(string(v.Bytes().AsRaw())) // base64.decode gives back the raw bytes
+		}
+		return true // base64 text in the input: be conservative
+	case pcommon.ValueTypeDouble:
+		return true
+	}
+	return false // null, bool, array, object: none of the tests accepts them
+}
+
+func (p *pred) testString(s string) bool {
+	if p.str == nil {
+		return false
+	}
+	s = regoinput.ValidUTF8(s)
+	if p.src.lower {
+		s = strings.ToLower(s)
+	}
+	return p.str(s)
+}
