@@ -3,19 +3,19 @@ package vigil
 // Ids of the scheduler and derived events, in Tracee v0.22.6's numbering
 // (pkg/events: the common events that follow the network base events).
 const (
-	IDSchedProcessFork       EventID = 713
-	IDSchedProcessExec       EventID = 714
-	IDSchedProcessExit       EventID = 715
-	IDMemProtAlert           EventID = 723
-	IDMagicWrite             EventID = 726
-	IDCgroupMkdir            EventID = 728
-	IDSecurityBprmCheck      EventID = 730
-	IDSecurityFileOpen       EventID = 731
-	IDSecuritySocketConnect  EventID = 735
-	IDSecuritySbMount        EventID = 739
-	IDSecurityKernelReadFile EventID = 742
-	IDSocketDup              EventID = 748
-	IDSecurityInodeRename    EventID = 767
+	IDSchedProcessFork       EventID = 714
+	IDSchedProcessExec       EventID = 715
+	IDSchedProcessExit       EventID = 716
+	IDMemProtAlert           EventID = 724
+	IDMagicWrite             EventID = 727
+	IDCgroupMkdir            EventID = 729
+	IDSecurityBprmCheck      EventID = 731
+	IDSecurityFileOpen       EventID = 732
+	IDSecuritySocketConnect  EventID = 736
+	IDSecuritySbMount        EventID = 740
+	IDSecurityKernelReadFile EventID = 743
+	IDSocketDup              EventID = 749
+	IDSecurityInodeRename    EventID = 768
 )
 
 // Frequently used Tracee argument types.
@@ -115,7 +115,11 @@ var catalog = []EventDef{
 		Args: []ArgDef{a("sockfd", TypeInt), a("addr", TypeSockaddr), a("addrlen", TypeIntPtr), a("flags", TypeInt)}},
 	{ID: 292, Name: "dup3", Syscall: true, Sets: []string{"syscalls", "fs", "fs_fd_ops"},
 		Args: []ArgDef{a("oldfd", TypeInt), a("newfd", TypeInt), a("flags", TypeInt)}},
-	{ID: 310, Name: "process_vm_writev", Syscall: true, Sets: []string{"default", "syscalls", "proc"},
+	// Tracee puts process_vm_readv in "default" too; here "default" is what
+	// the built-in signatures select, and none reads another process.
+	{ID: 310, Name: "process_vm_readv", Syscall: true, Sets: []string{"syscalls", "proc"},
+		Args: []ArgDef{a("pid", TypePidT), a("local_iov", TypeIovecPtr), a("liovcnt", TypeULong), a("remote_iov", TypeIovecPtr), a("riovcnt", TypeULong), a("flags", TypeULong)}},
+	{ID: 311, Name: "process_vm_writev", Syscall: true, Sets: []string{"default", "syscalls", "proc"},
 		Args: []ArgDef{a("pid", TypePidT), a("local_iov", TypeIovecPtr), a("liovcnt", TypeULong), a("remote_iov", TypeIovecPtr), a("riovcnt", TypeULong), a("flags", TypeULong)}},
 	{ID: 313, Name: "finit_module", Syscall: true, Sets: []string{"default", "syscalls", "system", "system_module"},
 		Args: []ArgDef{a("fd", TypeInt), a("param_values", TypeStr), a("flags", TypeInt)}},

@@ -43,19 +43,19 @@
  */
 #define VIGIL_EVENT_execve 59
 #define VIGIL_EVENT_execveat 322
-#define VIGIL_EVENT_sched_process_fork 713
-#define VIGIL_EVENT_sched_process_exec 714
-#define VIGIL_EVENT_sched_process_exit 715
-#define VIGIL_EVENT_mem_prot_alert 723
-#define VIGIL_EVENT_magic_write 726
-#define VIGIL_EVENT_cgroup_mkdir 728
-#define VIGIL_EVENT_security_bprm_check 730
-#define VIGIL_EVENT_security_file_open 731
-#define VIGIL_EVENT_security_socket_connect 735
-#define VIGIL_EVENT_security_sb_mount 739
-#define VIGIL_EVENT_security_kernel_read_file 742
-#define VIGIL_EVENT_socket_dup 748
-#define VIGIL_EVENT_security_inode_rename 767
+#define VIGIL_EVENT_sched_process_fork 714
+#define VIGIL_EVENT_sched_process_exec 715
+#define VIGIL_EVENT_sched_process_exit 716
+#define VIGIL_EVENT_mem_prot_alert 724
+#define VIGIL_EVENT_magic_write 727
+#define VIGIL_EVENT_cgroup_mkdir 729
+#define VIGIL_EVENT_security_bprm_check 731
+#define VIGIL_EVENT_security_file_open 732
+#define VIGIL_EVENT_security_socket_connect 736
+#define VIGIL_EVENT_security_sb_mount 740
+#define VIGIL_EVENT_security_kernel_read_file 743
+#define VIGIL_EVENT_socket_dup 749
+#define VIGIL_EVENT_security_inode_rename 768
 
 /*
  * Argument positions the scheduler programs write (syscall events take their

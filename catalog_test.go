@@ -1,0 +1,99 @@
+package vigil
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// unistdHeader is the system's list of x86_64 syscall numbers.
+const unistdHeader = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h"
+
+// readNumbers parses lines of a name and a number out of a file: "prefix"
+// picks the lines and is cut off the name (a #define of unistd_64.h, or a
+// line of a data file with an empty prefix); other lines are skipped.
+func readNumbers(t *testing.T, path, prefix string) map[string]int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]int{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), prefix)
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if len(fields) != 2 {
+			continue
+		}
+		n, err := strconv.Atoi(fields[1])
+		if err != nil {
+			continue
+		}
+		out[fields[0]] = n
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatalf("no numbers in %s", path)
+	}
+	return out
+}
+
+// TestSyscallNumbers checks every syscall of the catalog against the
+// system's own syscall table: the id of a syscall event is its number.
+func TestSyscallNumbers(t *testing.T) {
+	if _, err := os.Stat(unistdHeader); err != nil {
+		t.Skipf("no %s (install the Linux UAPI headers, linux-libc-dev): %v", unistdHeader, err)
+	}
+	numbers := readNumbers(t, unistdHeader, "#define __NR_")
+	checked := 0
+	for _, d := range Events() {
+		if !d.Syscall {
+			continue
+		}
+		checked++
+		nr, ok := numbers[d.Name]
+		if !ok {
+			t.Errorf("%s: not a syscall of %s", d.Name, unistdHeader)
+			continue
+		}
+		if int(d.ID) != nr {
+			t.Errorf("%s: id %d, but its x86_64 number is %d", d.Name, d.ID, nr)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the catalog has no syscall events")
+	}
+}
+
+// TestTraceeEventIDs checks every other event of the catalog against Tracee
+// v0.22.6's numbering.
+func TestTraceeEventIDs(t *testing.T) {
+	ids := readNumbers(t, "testdata/tracee/event_ids_v0.22.6.txt", "")
+	checked := 0
+	for _, d := range Events() {
+		if d.Syscall {
+			continue
+		}
+		checked++
+		id, ok := ids[d.Name]
+		if !ok {
+			t.Errorf("%s: not an event of Tracee v0.22.6", d.Name)
+			continue
+		}
+		if int(d.ID) != id {
+			t.Errorf("%s: id %d, Tracee v0.22.6 has %d", d.Name, d.ID, id)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the catalog has no non-syscall events")
+	}
+}
