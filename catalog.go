@@ -1,5 +1,9 @@
 package vigil
 
+// The catalog (catalog_gen.go) is generated with the BPF side's header and
+// tables from one table, internal/eventgen/events.yaml.
+//go:generate go run ./internal/eventgen
+
 import "sort"
 
 // EventID is a Tracee v0.22.6 event id. For syscalls it is the x86_64 syscall

@@ -4,6 +4,7 @@ package bpf
 
 import (
 	"errors"
+	"github.com/vigil-sec/vigil"
 	"os"
 	"path/filepath"
 	"sync"
@@ -125,7 +126,7 @@ func BenchmarkOpenatClose(b *testing.B) {
 	// security_file_open alone: the path walk and inode reads instead of
 	// the user's string.
 	b.Run("security_file_open", func(b *testing.B) {
-		benchProbe(b, Options{Events: []uint32{eventSecurityFileOpen}, PIDs: self})
+		benchProbe(b, Options{Events: []uint32{uint32(vigil.IDSecurityFileOpen)}, PIDs: self})
 		run(b)
 	})
 }

@@ -37,7 +37,7 @@ struct {
 
 static __always_inline bool is_exec(long id)
 {
-	return id == VIGIL_EVENT_execve || id == VIGIL_EVENT_execveat;
+	return id == VIGIL_NR_execve || id == VIGIL_NR_execveat;
 }
 
 static __always_inline bool in_compat_syscall(struct task_struct *t)

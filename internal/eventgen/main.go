@@ -1,0 +1,47 @@
+// Command eventgen writes, from the event table (events.yaml), everything
+// that describes an event elsewhere: the root package's catalog, the BPF
+// programs' header, the loader's tables and the parsed argument forms. Run
+// from the module root by `go generate` (see catalog.go); its argument is
+// the module root, "." by default.
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const tablePath = "internal/eventgen/events.yaml"
+
+func main() {
+	root := "."
+	if len(os.Args) > 1 {
+		root = os.Args[1]
+	}
+	if err := run(root); err != nil {
+		fmt.Fprintln(os.Stderr, "eventgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root string) error {
+	t, err := loadTable(filepath.Join(root, tablePath))
+	if err != nil {
+		return err
+	}
+	for _, render := range []func() (string, []byte, error){t.catalogGo, t.eventsH, t.loaderGo, t.argparseGo} {
+		file, out, err := render()
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(root, file)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, out) {
+			continue
+		}
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
