@@ -93,10 +93,18 @@ func Events() []*EventDef {
 	return out
 }
 
+// SetAll is the set of every event of the catalog.
+const SetAll = "all"
+
 // EventsInSet returns the names of the events that belong to a set, sorted.
+// SetAll has them all.
 func EventsInSet(set string) []string {
 	var names []string
 	for i := range catalog {
+		if set == SetAll {
+			names = append(names, catalog[i].Name)
+			continue
+		}
 		for _, s := range catalog[i].Sets {
 			if s == set {
 				names = append(names, catalog[i].Name)

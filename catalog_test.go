@@ -3,6 +3,7 @@ package vigil
 import (
 	"bufio"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,5 +96,24 @@ func TestTraceeEventIDs(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("the catalog has no non-syscall events")
+	}
+}
+
+func TestEventsInSet(t *testing.T) {
+	all := EventsInSet(SetAll)
+	if len(all) != len(Events()) {
+		t.Errorf("set all has %d events, the catalog %d", len(all), len(Events()))
+	}
+	fs := EventsInSet("fs")
+	if len(fs) == 0 || len(fs) >= len(all) {
+		t.Errorf("set fs has %d of %d events", len(fs), len(all))
+	}
+	for _, name := range fs {
+		if d, _ := LookupEvent(name); !slices.Contains(d.Sets, "fs") {
+			t.Errorf("%s is in fs without the set", name)
+		}
+	}
+	if got := EventsInSet("no_such_set"); len(got) != 0 {
+		t.Errorf("unknown set: %v", got)
 	}
 }

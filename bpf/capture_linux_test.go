@@ -310,6 +310,21 @@ func TestCaptureProcessVM(t *testing.T) {
 	}
 }
 
+// TestCaptureExitGroup checks a syscall that never returns: its record is
+// sent at entry.
+func TestCaptureExitGroup(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{231}, ExcludeTGIDs: []uint32{self()}})
+	cmd := helper(t, "exit", "3")
+	var exitErr *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
+		t.Fatalf("helper exit 3: %v", err)
+	}
+	ev := c.await(t, "exit_group", from(uint32(cmd.Process.Pid), 231))
+	if argInt(t, ev, 0) != 3 || ev.ReturnValue != 0 {
+		t.Errorf("exit_group: ret %d args %+v", ev.ReturnValue, ev.Args)
+	}
+}
+
 func TestCaptureConnect(t *testing.T) {
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {

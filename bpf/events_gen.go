@@ -82,43 +82,327 @@ var syscallDerived = map[uint32]derivedSource{
 // (ia32) twins, which the programs report under the x86_64 number with
 // FlagCompat.
 var ia32Syscalls = map[uint32][]uint32{
+	0:   {3},        // read
 	2:   {5},        // open
+	3:   {6},        // close
+	4:   {106},      // stat
+	5:   {108},      // fstat
+	6:   {107},      // lstat
+	7:   {168},      // poll
+	8:   {19},       // lseek
 	10:  {125},      // mprotect
+	11:  {91},       // munmap
+	12:  {45},       // brk
+	13:  {174},      // rt_sigaction
+	14:  {175},      // rt_sigprocmask
+	15:  {173},      // rt_sigreturn
+	16:  {54},       // ioctl
+	19:  {145},      // readv
+	21:  {33},       // access
+	22:  {42},       // pipe
+	24:  {158},      // sched_yield
+	25:  {163},      // mremap
+	26:  {144},      // msync
+	27:  {218},      // mincore
+	28:  {219},      // madvise
+	29:  {395},      // shmget
+	30:  {397},      // shmat
+	31:  {396},      // shmctl
+	32:  {41},       // dup
 	33:  {63},       // dup2
+	34:  {29},       // pause
+	35:  {162},      // nanosleep
+	36:  {105},      // getitimer
+	37:  {27},       // alarm
+	38:  {104},      // setitimer
+	39:  {20},       // getpid
+	40:  {187},      // sendfile
 	41:  {359},      // socket
 	42:  {362},      // connect
+	44:  {369},      // sendto
+	45:  {371},      // recvfrom
+	46:  {370},      // sendmsg
+	47:  {372},      // recvmsg
+	48:  {373},      // shutdown
 	49:  {361},      // bind
 	50:  {363},      // listen
+	51:  {367},      // getsockname
+	52:  {368},      // getpeername
+	53:  {360},      // socketpair
+	54:  {366},      // setsockopt
+	55:  {365},      // getsockopt
+	57:  {2},        // fork
+	58:  {190},      // vfork
 	59:  {11},       // execve
+	60:  {1},        // exit
+	61:  {114},      // wait4
 	62:  {37},       // kill
+	63:  {122},      // uname
+	64:  {393},      // semget
+	66:  {394},      // semctl
+	67:  {398},      // shmdt
+	68:  {399},      // msgget
+	69:  {400},      // msgsnd
+	70:  {401},      // msgrcv
+	71:  {402},      // msgctl
+	72:  {55},       // fcntl
+	73:  {143},      // flock
+	74:  {118},      // fsync
+	75:  {148},      // fdatasync
+	78:  {141},      // getdents
+	79:  {183},      // getcwd
+	80:  {12},       // chdir
+	81:  {133},      // fchdir
 	82:  {38},       // rename
+	83:  {39},       // mkdir
+	84:  {40},       // rmdir
 	85:  {8},        // creat
+	86:  {9},        // link
 	87:  {10},       // unlink
+	88:  {83},       // symlink
+	89:  {85},       // readlink
 	90:  {15},       // chmod
+	91:  {94},       // fchmod
+	92:  {182},      // chown
+	93:  {95},       // fchown
+	94:  {16},       // lchown
+	95:  {60},       // umask
+	96:  {78},       // gettimeofday
+	97:  {76},       // getrlimit
+	98:  {77},       // getrusage
+	99:  {116},      // sysinfo
+	100: {43},       // times
 	101: {26},       // ptrace
+	102: {24},       // getuid
+	103: {103},      // syslog
+	104: {47},       // getgid
 	105: {23, 213},  // setuid
 	106: {46, 214},  // setgid
+	107: {49},       // geteuid
+	108: {50},       // getegid
+	109: {57},       // setpgid
+	110: {64},       // getppid
+	111: {65},       // getpgrp
+	112: {66},       // setsid
 	113: {70, 203},  // setreuid
 	114: {71, 204},  // setregid
+	115: {80},       // getgroups
+	116: {81},       // setgroups
 	117: {164, 208}, // setresuid
+	118: {165},      // getresuid
 	119: {170, 210}, // setresgid
+	120: {171},      // getresgid
+	121: {132},      // getpgid
+	122: {138},      // setfsuid
+	123: {139},      // setfsgid
+	124: {147},      // getsid
+	125: {184},      // capget
+	126: {185},      // capset
+	127: {176},      // rt_sigpending
+	128: {177},      // rt_sigtimedwait
+	129: {178},      // rt_sigqueueinfo
+	130: {179},      // rt_sigsuspend
+	131: {186},      // sigaltstack
+	132: {30},       // utime
+	133: {14},       // mknod
+	135: {136},      // personality
+	136: {62},       // ustat
+	137: {99},       // statfs
+	138: {100},      // fstatfs
+	139: {135},      // sysfs
+	140: {96},       // getpriority
+	141: {97},       // setpriority
+	142: {154},      // sched_setparam
+	143: {155},      // sched_getparam
+	144: {156},      // sched_setscheduler
+	145: {157},      // sched_getscheduler
+	146: {159},      // sched_get_priority_max
+	147: {160},      // sched_get_priority_min
+	148: {161},      // sched_rr_get_interval
+	149: {150},      // mlock
+	150: {151},      // munlock
+	151: {152},      // mlockall
+	152: {153},      // munlockall
+	153: {111},      // vhangup
+	154: {123},      // modify_ldt
+	155: {217},      // pivot_root
+	157: {172},      // prctl
+	158: {384},      // arch_prctl
+	159: {124},      // adjtimex
+	160: {75},       // setrlimit
+	161: {61},       // chroot
+	162: {36},       // sync
+	163: {51},       // acct
+	164: {79},       // settimeofday
 	165: {21},       // mount
 	166: {52},       // umount2
+	167: {87},       // swapon
+	168: {115},      // swapoff
+	169: {88},       // reboot
+	170: {74},       // sethostname
+	171: {121},      // setdomainname
+	172: {110},      // iopl
+	173: {101},      // ioperm
 	175: {128},      // init_module
+	179: {131},      // quotactl
+	186: {224},      // gettid
+	188: {226},      // setxattr
+	189: {227},      // lsetxattr
+	190: {228},      // fsetxattr
+	191: {229},      // getxattr
+	192: {230},      // lgetxattr
+	193: {231},      // fgetxattr
+	194: {232},      // listxattr
+	195: {233},      // llistxattr
+	196: {234},      // flistxattr
+	197: {235},      // removexattr
+	198: {236},      // lremovexattr
+	199: {237},      // fremovexattr
+	200: {238},      // tkill
+	201: {13},       // time
+	202: {240},      // futex
+	203: {241},      // sched_setaffinity
+	204: {242},      // sched_getaffinity
+	206: {245},      // io_setup
+	207: {246},      // io_destroy
+	208: {247},      // io_getevents
+	209: {248},      // io_submit
+	210: {249},      // io_cancel
+	213: {254},      // epoll_create
+	216: {257},      // remap_file_pages
+	217: {220},      // getdents64
+	218: {258},      // set_tid_address
+	219: {0},        // restart_syscall
+	222: {259},      // timer_create
+	223: {260},      // timer_settime
+	224: {261},      // timer_gettime
+	225: {262},      // timer_getoverrun
+	226: {263},      // timer_delete
+	227: {264},      // clock_settime
+	228: {265},      // clock_gettime
+	229: {266},      // clock_getres
+	230: {267},      // clock_nanosleep
+	231: {252},      // exit_group
+	232: {256},      // epoll_wait
+	233: {255},      // epoll_ctl
+	234: {270},      // tgkill
+	235: {271},      // utimes
+	237: {274},      // mbind
+	238: {276},      // set_mempolicy
+	239: {275},      // get_mempolicy
+	240: {277},      // mq_open
+	241: {278},      // mq_unlink
+	242: {279},      // mq_timedsend
+	243: {280},      // mq_timedreceive
+	244: {281},      // mq_notify
+	245: {282},      // mq_getsetattr
+	247: {284},      // waitid
+	248: {286},      // add_key
+	249: {287},      // request_key
+	250: {288},      // keyctl
+	251: {289},      // ioprio_set
+	252: {290},      // ioprio_get
+	253: {291},      // inotify_init
+	254: {292},      // inotify_add_watch
+	255: {293},      // inotify_rm_watch
+	256: {294},      // migrate_pages
 	257: {295},      // openat
+	258: {296},      // mkdirat
+	259: {297},      // mknodat
+	260: {298},      // fchownat
+	261: {299},      // futimesat
 	263: {301},      // unlinkat
 	264: {302},      // renameat
+	265: {303},      // linkat
+	266: {304},      // symlinkat
+	267: {305},      // readlinkat
 	268: {306},      // fchmodat
+	269: {307},      // faccessat
+	270: {308},      // pselect6
+	271: {309},      // ppoll
+	272: {310},      // unshare
+	273: {311},      // set_robust_list
+	274: {312},      // get_robust_list
+	275: {313},      // splice
+	276: {315},      // tee
+	278: {316},      // vmsplice
+	279: {317},      // move_pages
+	280: {320},      // utimensat
+	281: {319},      // epoll_pwait
+	282: {321},      // signalfd
+	283: {322},      // timerfd_create
+	284: {323},      // eventfd
+	286: {325},      // timerfd_settime
+	287: {326},      // timerfd_gettime
 	288: {364},      // accept4
+	289: {327},      // signalfd4
+	290: {328},      // eventfd2
+	291: {329},      // epoll_create1
 	292: {330},      // dup3
+	293: {331},      // pipe2
+	294: {332},      // inotify_init1
+	297: {335},      // rt_tgsigqueueinfo
+	298: {336},      // perf_event_open
+	299: {337},      // recvmmsg
+	300: {338},      // fanotify_init
+	301: {339},      // fanotify_mark
+	302: {340},      // prlimit64
+	303: {341},      // name_to_handle_at
+	304: {342},      // open_by_handle_at
+	305: {343},      // clock_adjtime
+	306: {344},      // syncfs
+	307: {345},      // sendmmsg
+	308: {346},      // setns
+	309: {318},      // getcpu
 	310: {347},      // process_vm_readv
 	311: {348},      // process_vm_writev
+	312: {349},      // kcmp
 	313: {350},      // finit_module
+	314: {351},      // sched_setattr
+	315: {352},      // sched_getattr
 	316: {353},      // renameat2
+	317: {354},      // seccomp
+	318: {355},      // getrandom
 	319: {356},      // memfd_create
 	321: {357},      // bpf
 	322: {358},      // execveat
+	323: {374},      // userfaultfd
+	324: {375},      // membarrier
+	325: {376},      // mlock2
+	326: {377},      // copy_file_range
+	329: {380},      // pkey_mprotect
+	330: {381},      // pkey_alloc
+	331: {382},      // pkey_free
+	332: {383},      // statx
+	333: {385},      // io_pgetevents
+	334: {386},      // rseq
+	424: {424},      // pidfd_send_signal
+	425: {425},      // io_uring_setup
+	426: {426},      // io_uring_enter
+	427: {427},      // io_uring_register
+	428: {428},      // open_tree
+	429: {429},      // move_mount
+	430: {430},      // fsopen
+	431: {431},      // fsconfig
+	432: {432},      // fsmount
+	433: {433},      // fspick
+	434: {434},      // pidfd_open
+	435: {435},      // clone3
+	436: {436},      // close_range
 	437: {437},      // openat2
+	438: {438},      // pidfd_getfd
+	439: {439},      // faccessat2
+	440: {440},      // process_madvise
+	441: {441},      // epoll_pwait2
+	442: {442},      // mount_setattr
+	443: {443},      // quotactl_fd
+	444: {444},      // landlock_create_ruleset
+	445: {445},      // landlock_add_rule
+	446: {446},      // landlock_restrict_self
+	447: {447},      // memfd_secret
+	448: {448},      // process_mrelease
+	449: {449},      // futex_waitv
+	450: {450},      // set_mempolicy_home_node
 }
 
 // tracepointEvents are the events with programs of their own, by id.

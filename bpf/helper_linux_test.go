@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"testing"
 	"unsafe"
 
@@ -120,6 +121,12 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		return conn.Close()
+	case "exit":
+		code, err := strconv.Atoi(arg)
+		if err != nil {
+			return err
+		}
+		os.Exit(code) // exit_group(2)
 	case "process-vm":
 		// read, then write, a buffer of this process through its own pid
 		src, dst := make([]byte, 16), make([]byte, 16)

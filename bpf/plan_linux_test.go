@@ -46,15 +46,17 @@ func TestPlanDerived(t *testing.T) {
 }
 
 // TestPlanSysEnter checks that sys_enter is attached only for the syscalls
-// whose records are built at entry.
+// whose records are built at entry (sys_exit stays attached: selecting a
+// syscall attaches it whatever the syscall).
 func TestPlanSysEnter(t *testing.T) {
 	for _, c := range []struct {
 		events []uint32
 		want   []hook
 	}{
 		{[]uint32{257, 101}, []hook{hookSysExit}},
-		{[]uint32{257, syscallExecve}, []hook{hookSysExit, hookSysEnter}},
-		{[]uint32{syscallExecveat}, []hook{hookSysExit, hookSysEnter}},
+		{[]uint32{257, 59}, []hook{hookSysExit, hookSysEnter}}, // execve
+		{[]uint32{322}, []hook{hookSysExit, hookSysEnter}},     // execveat
+		{[]uint32{231}, []hook{hookSysExit, hookSysEnter}},     // exit_group
 		{[]uint32{uint32(vigil.IDSchedProcessExec)}, []hook{tracepointHooks["sched_process_exec"]}},
 	} {
 		p, err := planFor(&Options{Events: c.events})

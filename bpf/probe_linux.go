@@ -106,12 +106,14 @@ func planFor(opts *Options) (*plan, error) {
 	}
 	// Records are built at sys_exit; only execve/execveat need their
 	// arguments read at entry, before a successful call replaces the
-	// memory they point to. Without them nothing is attached to sys_enter,
-	// and no syscall pays for it.
-	_, execve := p.syscalls[syscallExecve]
-	_, execveat := p.syscalls[syscallExecveat]
-	if execve || execveat {
-		p.hooks = append(p.hooks, hookSysEnter)
+	// memory they point to, and exit/exit_group never reach sys_exit.
+	// Without them nothing is attached to sys_enter, and no syscall pays
+	// for it.
+	for _, nr := range entrySyscalls {
+		if _, ok := p.syscalls[nr]; ok {
+			p.hooks = append(p.hooks, hookSysEnter)
+			break
+		}
 	}
 	return p, nil
 }

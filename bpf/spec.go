@@ -22,11 +22,21 @@ type tracepointEvent struct {
 	emit       uint32
 }
 
-// The syscalls whose records are built at entry (see c/syscalls.c).
-var (
-	syscallExecve, _   = syscallNumber("execve")
-	syscallExecveat, _ = syscallNumber("execveat")
-)
+// entrySyscalls are the syscalls whose records are built at entry (see
+// c/syscalls.c): execve and execveat, whose memory a successful call
+// replaces, and exit and exit_group, which never return.
+var entrySyscalls = syscallNumbers("execve", "execveat", "exit", "exit_group")
+
+// syscallNumbers returns the x86_64 numbers of syscalls of the catalog.
+func syscallNumbers(names ...string) []uint32 {
+	out := make([]uint32, 0, len(names))
+	for _, n := range names {
+		if nr, ok := syscallNumber(n); ok {
+			out = append(out, nr)
+		}
+	}
+	return out
+}
 
 // syscallNumber returns the x86_64 number of a syscall of the catalog.
 func syscallNumber(name string) (uint32, bool) {
@@ -40,22 +50,33 @@ func syscallNumber(name string) (uint32, bool) {
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.
 const maxSyscall = 512
 
-// specOfType says how the dispatcher captures an argument of a Tracee type;
-// next is the type of the argument after it (a sockaddr's length).
+// scalarSpecs says how the dispatcher captures an argument of a scalar
+// type, Tracee's or the kernel's (the rows of syscalls.yaml).
+var scalarSpecs = map[string]uint8{
+	// 32-bit signed: low 32 bits, sign-extended
+	vigil.TypeInt: specInt32, vigil.TypePidT: specInt32, "__s32": specInt32, "key_t": specInt32,
+	"key_serial_t": specInt32, "clockid_t": specInt32, "timer_t": specInt32, "mqd_t": specInt32,
+	"rwf_t": specInt32, "enum landlock_rule_type": specInt32,
+	// 64-bit signed
+	vigil.TypeLong: specInt64, vigil.TypeOffT: specInt64, "loff_t": specInt64,
+	// 32-bit unsigned
+	vigil.TypeUInt: specUint32, "unsigned": specUint32, vigil.TypeUIDT: specUint32, vigil.TypeGIDT: specUint32,
+	vigil.TypeModeT: specUint32, "u32": specUint32, "__u32": specUint32, "qid_t": specUint32, vigil.TypeDevT: specUint32,
+	// 64-bit unsigned, and the typedefs that are pointers
+	vigil.TypeSizeT: specUint64, vigil.TypeULong: specUint64, vigil.TypeU64: specUint64, "__u64": specUint64,
+	"aio_context_t": specUint64, "cap_user_header_t": specUint64, "cap_user_data_t": specUint64,
+}
+
+// specOfType says how the dispatcher captures an argument of a type; next
+// is the type of the argument after it (a sockaddr's length).
 func specOfType(typ, next string) (uint8, error) {
+	if s, ok := scalarSpecs[typ]; ok {
+		return s, nil
+	}
 	switch typ {
-	case vigil.TypeInt, vigil.TypePidT:
-		return specInt32, nil
-	case vigil.TypeLong, vigil.TypeOffT:
-		return specInt64, nil
-	case vigil.TypeUInt, vigil.TypeUIDT, vigil.TypeGIDT, vigil.TypeModeT:
-		return specUint32, nil
-	case vigil.TypeSizeT, vigil.TypeULong, vigil.TypeU64, vigil.TypePtr, vigil.TypeIntPtr,
-		vigil.TypeOpenHowPtr, vigil.TypeIovecPtr, vigil.TypeBpfAttr:
-		return specUint64, nil
 	case vigil.TypeStr:
 		return specStr, nil
-	case vigil.TypeStrArr:
+	case vigil.TypeStrArr, vigil.TypeStrArrC:
 		return specStrs, nil
 	case vigil.TypeSockaddr:
 		switch next {

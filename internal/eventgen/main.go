@@ -1,12 +1,15 @@
-// Command eventgen writes, from the event table (events.yaml), everything
-// that describes an event elsewhere: the root package's catalog, the BPF
+// Command eventgen writes, from the event table (events.yaml, and
+// syscalls.yaml for the syscalls it does not list), everything that
+// describes an event elsewhere: the root package's catalog, the BPF
 // programs' header, the loader's tables and the parsed argument forms. Run
 // from the module root by `go generate` (see catalog.go); its argument is
-// the module root, "." by default.
+// the module root, "." by default. With -kernel it instead rewrites
+// syscalls.yaml from the running kernel (see kernel.go).
 package main
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,18 +18,24 @@ import (
 const tablePath = "internal/eventgen/events.yaml"
 
 func main() {
+	kernel := flag.Bool("kernel", false, "rewrite "+kernelPath+" from the running kernel")
+	flag.Parse()
 	root := "."
-	if len(os.Args) > 1 {
-		root = os.Args[1]
+	if flag.NArg() > 0 {
+		root = flag.Arg(0)
 	}
-	if err := run(root); err != nil {
+	do := run
+	if *kernel {
+		do = writeKernelTable
+	}
+	if err := do(root); err != nil {
 		fmt.Fprintln(os.Stderr, "eventgen:", err)
 		os.Exit(1)
 	}
 }
 
 func run(root string) error {
-	t, err := loadTable(filepath.Join(root, tablePath))
+	t, err := loadTable(filepath.Join(root, tablePath), filepath.Join(root, kernelPath))
 	if err != nil {
 		return err
 	}

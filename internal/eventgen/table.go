@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -63,18 +64,43 @@ type arg struct {
 func (e *event) syscall() bool { return e.IA32 != nil }
 func (e *event) derived() bool { return len(e.DerivedFrom) > 0 }
 
-// loadTable reads and checks the table.
-func loadTable(path string) (*table, error) {
+// decodeFile reads a YAML file into v, refusing unknown fields.
+func decodeFile(path string, v any) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// loadTable reads the table and the kernel's syscalls, adds the syscalls
+// the table does not list as rows of their own, and checks the result.
+func loadTable(path, kernelPath string) (*table, error) {
+	var t table
+	if err := decodeFile(path, &t); err != nil {
 		return nil, err
 	}
-	var t table
-	dec := yaml.NewDecoder(strings.NewReader(string(raw)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&t); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	var kernel struct {
+		Syscalls []kernelSyscall `yaml:"syscalls"`
 	}
+	if err := decodeFile(kernelPath, &kernel); err != nil {
+		return nil, err
+	}
+	listed := map[string]bool{}
+	for _, e := range t.Events {
+		listed[e.Name] = true
+	}
+	for _, k := range kernel.Syscalls {
+		if !listed[k.Name] {
+			t.Events = append(t.Events, &event{Name: k.Name, ID: k.ID, Sets: []string{"syscalls"}, Args: k.Args, IA32: &k.IA32})
+		}
+	}
+	slices.SortStableFunc(t.Events, func(a, b *event) int { return int(a.ID) - int(b.ID) })
 	if err := t.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -10,7 +10,7 @@ import (
 
 // TestTable checks the committed table loads.
 func TestTable(t *testing.T) {
-	tab, err := loadTable("events.yaml")
+	tab, err := loadTable("events.yaml", "syscalls.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,6 +27,21 @@ func find(t *table, name string) (*event, bool) {
 		}
 	}
 	return nil, false
+}
+
+// writeTable writes a table for loadTable and returns its path.
+func writeTable(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "events.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// noKernel returns the path of an empty syscalls.yaml.
+func noKernel(t *testing.T) string {
+	return writeTable(t, "syscalls: []\n")
 }
 
 // TestTableErrors checks that a broken row fails naming what is wrong.
@@ -49,11 +64,7 @@ func TestTableErrors(t *testing.T) {
 		{"  - {name: a, id: 700, tracepoint: x, emit: EMIT_B}\n", "emit EMIT_B is not a constant"},
 		{"  - {name: a, id: 1, ia32: [], sest: []}\n", "field sest not found"},
 	} {
-		path := filepath.Join(t.TempDir(), "events.yaml")
-		if err := os.WriteFile(path, []byte(consts+c.rows), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		_, err := loadTable(path)
+		_, err := loadTable(writeTable(t, consts+c.rows), noKernel(t))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("rows\n%s: error %v, want one containing %q", c.rows, err, c.want)
 		}
@@ -68,11 +79,7 @@ func TestDerivedBits(t *testing.T) {
 		fmt.Fprintf(&syscalls, "  - {name: s%d, id: %d, ia32: []}\n", i, i)
 		fmt.Fprintf(&derived, "  - {name: d%d, id: %d, derived_from: [s%d]}\n", i, 700+i, i)
 	}
-	path := filepath.Join(t.TempDir(), "events.yaml")
-	if err := os.WriteFile(path, []byte("events:\n"+syscalls.String()+derived.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := loadTable(path)
+	_, err := loadTable(writeTable(t, "events:\n"+syscalls.String()+derived.String()), noKernel(t))
 	if err == nil || !strings.Contains(err.Error(), "d32: more than 32 derived events") {
 		t.Errorf("33 derived events: %v", err)
 	}
