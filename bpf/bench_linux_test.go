@@ -4,13 +4,13 @@ package bpf
 
 import (
 	"errors"
-	"github.com/vigil-sec/vigil"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"golang.org/x/sys/unix"
 )

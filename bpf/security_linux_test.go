@@ -3,11 +3,12 @@
 package bpf
 
 import (
-	"github.com/vigil-sec/vigil"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/vigil-sec/vigil"
 )
 
 // TestDerivedEventsBothModes checks derived events in both attach modes: the

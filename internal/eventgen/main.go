@@ -1,5 +1,5 @@
 // Command eventgen writes, from the event table (events.yaml, and
-// syscalls.yaml for the syscalls it does not list), everything that
+// syscalls.yaml with sets.yaml for the syscalls it does not list), everything that
 // describes an event elsewhere: the root package's catalog, the BPF
 // programs' header, the loader's tables and the parsed argument forms. Run
 // from the module root by `go generate` (see catalog.go); its argument is
@@ -15,7 +15,10 @@ import (
 	"path/filepath"
 )
 
-const tablePath = "internal/eventgen/events.yaml"
+const (
+	tablePath = "internal/eventgen/events.yaml"
+	setsPath  = "internal/eventgen/sets.yaml"
+)
 
 func main() {
 	kernel := flag.Bool("kernel", false, "rewrite "+kernelPath+" from the running kernel")
@@ -35,7 +38,7 @@ func main() {
 }
 
 func run(root string) error {
-	t, err := loadTable(filepath.Join(root, tablePath), filepath.Join(root, kernelPath))
+	t, err := loadTable(filepath.Join(root, tablePath), filepath.Join(root, kernelPath), filepath.Join(root, setsPath))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -79,8 +80,9 @@ func decodeFile(path string, v any) error {
 }
 
 // loadTable reads the table and the kernel's syscalls, adds the syscalls
-// the table does not list as rows of their own, and checks the result.
-func loadTable(path, kernelPath string) (*table, error) {
+// the table does not list as rows of their own, in "syscalls" and the sets
+// setsPath gives them, and checks the result.
+func loadTable(path, kernelPath, setsPath string) (*table, error) {
 	var t table
 	if err := decodeFile(path, &t); err != nil {
 		return nil, err
@@ -91,14 +93,24 @@ func loadTable(path, kernelPath string) (*table, error) {
 	if err := decodeFile(kernelPath, &kernel); err != nil {
 		return nil, err
 	}
+	var sets map[string][]string
+	if err := decodeFile(setsPath, &sets); err != nil {
+		return nil, err
+	}
 	listed := map[string]bool{}
 	for _, e := range t.Events {
 		listed[e.Name] = true
 	}
 	for _, k := range kernel.Syscalls {
 		if !listed[k.Name] {
-			t.Events = append(t.Events, &event{Name: k.Name, ID: k.ID, Sets: []string{"syscalls"}, Args: k.Args, IA32: &k.IA32})
+			e := &event{Name: k.Name, ID: k.ID, Sets: append([]string{"syscalls"}, sets[k.Name]...), Args: k.Args, IA32: &k.IA32}
+			t.Events = append(t.Events, e)
+			delete(sets, k.Name)
 		}
+	}
+	if len(sets) > 0 {
+		return nil, fmt.Errorf("%s: sets for %s, which are not syscalls of %s (or have a row in %s)",
+			setsPath, strings.Join(slices.Sorted(maps.Keys(sets)), ", "), kernelPath, path)
 	}
 	slices.SortStableFunc(t.Events, func(a, b *event) int { return int(a.ID) - int(b.ID) })
 	if err := t.check(); err != nil {

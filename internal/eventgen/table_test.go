@@ -4,15 +4,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestTable checks the committed table loads.
 func TestTable(t *testing.T) {
-	tab, err := loadTable("events.yaml", "syscalls.yaml")
+	tab, err := loadTable("events.yaml", "syscalls.yaml", "sets.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if r, ok := find(tab, "read"); !ok || !slices.Equal(r.Sets, []string{"syscalls", "fs", "fs_read_write"}) {
+		t.Errorf("read, a row of syscalls.yaml, has sets %+v", r)
 	}
 	fo, ok := find(tab, "security_file_open")
 	if !ok || len(fo.sources) != 4 || fo.sources[0].Name != "open" {
@@ -64,10 +68,20 @@ func TestTableErrors(t *testing.T) {
 		{"  - {name: a, id: 700, tracepoint: x, emit: EMIT_B}\n", "emit EMIT_B is not a constant"},
 		{"  - {name: a, id: 1, ia32: [], sest: []}\n", "field sest not found"},
 	} {
-		_, err := loadTable(writeTable(t, consts+c.rows), noKernel(t))
+		_, err := loadTable(writeTable(t, consts+c.rows), noKernel(t), writeTable(t, "{}\n"))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("rows\n%s: error %v, want one containing %q", c.rows, err, c.want)
 		}
+	}
+}
+
+// TestSetsOfUnknownSyscalls checks that sets.yaml cannot name a syscall
+// the kernel's table lacks.
+func TestSetsOfUnknownSyscalls(t *testing.T) {
+	_, err := loadTable(writeTable(t, "events: []\n"), writeTable(t, "syscalls: [{name: read, id: 0, ia32: [], args: []}]\n"),
+		writeTable(t, "read: [fs]\nreed: [fs]\n"))
+	if err == nil || !strings.Contains(err.Error(), "sets for reed, which are not syscalls") {
+		t.Errorf("a set of an unknown syscall: %v", err)
 	}
 }
 
@@ -79,7 +93,7 @@ func TestDerivedBits(t *testing.T) {
 		fmt.Fprintf(&syscalls, "  - {name: s%d, id: %d, ia32: []}\n", i, i)
 		fmt.Fprintf(&derived, "  - {name: d%d, id: %d, derived_from: [s%d]}\n", i, 700+i, i)
 	}
-	_, err := loadTable(writeTable(t, "events:\n"+syscalls.String()+derived.String()), noKernel(t))
+	_, err := loadTable(writeTable(t, "events:\n"+syscalls.String()+derived.String()), noKernel(t), writeTable(t, "{}\n"))
 	if err == nil || !strings.Contains(err.Error(), "d32: more than 32 derived events") {
 		t.Errorf("33 derived events: %v", err)
 	}
