@@ -74,6 +74,19 @@ func benchProbe(b *testing.B, opts Options) {
 // without execve/execveat, so nothing is attached to sys_enter.
 var selectedSyscalls = []uint32{2, 42, 101, 257, 319, 437, 714, 715, 716}
 
+// defaultSet returns the ids of the "default" set.
+func defaultSet(b *testing.B) []uint32 {
+	var ids []uint32
+	for _, name := range vigil.EventsInSet("default") {
+		d, _ := vigil.LookupEvent(name)
+		ids = append(ids, uint32(d.ID))
+	}
+	if len(ids) == 0 {
+		b.Fatal("the default set is empty")
+	}
+	return ids
+}
+
 func BenchmarkGetppid(b *testing.B) {
 	run := func(b *testing.B) {
 		for b.Loop() {
@@ -86,6 +99,13 @@ func BenchmarkGetppid(b *testing.B) {
 	// goroutine compete with the benchmark for the CPUs.
 	b.Run("probe_loaded_unselected", func(b *testing.B) {
 		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self})
+		run(b)
+	})
+	// The receiver's default: the events of the "default" set, with every
+	// event of the catalog in the object: what an unselected syscall pays
+	// whatever the catalog's breadth.
+	b.Run("probe_loaded_default_set", func(b *testing.B) {
+		benchProbe(b, Options{Events: defaultSet(b), PIDs: self, CaptureArgv: true})
 		run(b)
 	})
 	// Selecting execve attaches sys_enter as well: what that costs every
