@@ -48,55 +48,44 @@ func readNumbers(t *testing.T, path, prefix string) map[string]int {
 	return out
 }
 
+// checkIDs checks the ids of the catalog's syscall events, or of its other
+// events, against the numbers a source gives them by name.
+func checkIDs(t *testing.T, syscalls bool, numbers map[string]int, source string) {
+	t.Helper()
+	checked := 0
+	for _, d := range Events() {
+		if d.Syscall != syscalls {
+			continue
+		}
+		checked++
+		n, ok := numbers[d.Name]
+		if !ok {
+			t.Errorf("%s: not in %s", d.Name, source)
+			continue
+		}
+		if int(d.ID) != n {
+			t.Errorf("%s: id %d, %s has %d", d.Name, d.ID, source, n)
+		}
+	}
+	if checked == 0 {
+		t.Fatalf("the catalog has no events to check against %s", source)
+	}
+}
+
 // TestSyscallNumbers checks every syscall of the catalog against the
 // system's own syscall table: the id of a syscall event is its number.
 func TestSyscallNumbers(t *testing.T) {
 	if _, err := os.Stat(unistdHeader); err != nil {
 		t.Skipf("no %s (install the Linux UAPI headers, linux-libc-dev): %v", unistdHeader, err)
 	}
-	numbers := readNumbers(t, unistdHeader, "#define __NR_")
-	checked := 0
-	for _, d := range Events() {
-		if !d.Syscall {
-			continue
-		}
-		checked++
-		nr, ok := numbers[d.Name]
-		if !ok {
-			t.Errorf("%s: not a syscall of %s", d.Name, unistdHeader)
-			continue
-		}
-		if int(d.ID) != nr {
-			t.Errorf("%s: id %d, but its x86_64 number is %d", d.Name, d.ID, nr)
-		}
-	}
-	if checked == 0 {
-		t.Fatal("the catalog has no syscall events")
-	}
+	checkIDs(t, true, readNumbers(t, unistdHeader, "#define __NR_"), unistdHeader)
 }
 
 // TestTraceeEventIDs checks every other event of the catalog against Tracee
 // v0.22.6's numbering.
 func TestTraceeEventIDs(t *testing.T) {
-	ids := readNumbers(t, "testdata/tracee/event_ids_v0.22.6.txt", "")
-	checked := 0
-	for _, d := range Events() {
-		if d.Syscall {
-			continue
-		}
-		checked++
-		id, ok := ids[d.Name]
-		if !ok {
-			t.Errorf("%s: not an event of Tracee v0.22.6", d.Name)
-			continue
-		}
-		if int(d.ID) != id {
-			t.Errorf("%s: id %d, Tracee v0.22.6 has %d", d.Name, d.ID, id)
-		}
-	}
-	if checked == 0 {
-		t.Fatal("the catalog has no non-syscall events")
-	}
+	const ids = "testdata/tracee/event_ids_v0.22.6.txt"
+	checkIDs(t, false, readNumbers(t, ids, ""), ids)
 }
 
 func TestEventsInSet(t *testing.T) {

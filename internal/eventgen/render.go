@@ -99,16 +99,14 @@ func (t *table) eventsH() (string, []byte, error) {
 	const file = "bpf/c/events.h"
 	var b strings.Builder
 	fmt.Fprintf(&b, "/* SPDX-License-Identifier: GPL-2.0 */\n/* %s */\n#ifndef VIGIL_EVENTS_H\n#define VIGIL_EVENTS_H\n", header)
-	for _, g := range t.Constants {
-		fmt.Fprintf(&b, "\n/*\n%s */\n", wrap(" * ", g.Doc))
-		for _, c := range g.Values {
-			fmt.Fprintf(&b, "#define %s %d", c.C, c.Value)
+	t.writeConstants(&b, func(g constGroup) string { return "\n/*\n" + wrap(" * ", g.Doc) + " */\n" }, "",
+		func(_ constGroup, c constant) string {
+			line := fmt.Sprintf("#define %s %d", c.C, c.Value)
 			if c.Doc != "" {
-				fmt.Fprintf(&b, " /* %s */", c.Doc)
+				line += " /* " + c.Doc + " */"
 			}
-			b.WriteString("\n")
-		}
-	}
+			return line
+		})
 	b.WriteString("\n/* x86_64 syscall numbers, the ids of the syscall events. */\n")
 	for _, e := range t.Events {
 		if e.syscall() {
@@ -149,17 +147,14 @@ func (t *table) loaderGo() (string, []byte, error) {
 	const file = "bpf/events_gen.go"
 	var b strings.Builder
 	fmt.Fprintf(&b, "// %s\n\npackage bpf\n", header)
-	for _, g := range t.Constants {
-		fmt.Fprintf(&b, "\n%sconst (\n", wrap("// ", g.Doc))
-		for _, c := range g.Values {
-			fmt.Fprintf(&b, "\t%s %s = %d // %s", c.Go, g.Type, c.Value, c.C)
+	t.writeConstants(&b, func(g constGroup) string { return "\n" + wrap("// ", g.Doc) + "const (\n" }, ")\n",
+		func(g constGroup, c constant) string {
+			line := fmt.Sprintf("\t%s %s = %d // %s", c.Go, g.Type, c.Value, c.C)
 			if c.Doc != "" {
-				fmt.Fprintf(&b, ": %s", c.Doc)
+				line += ": " + c.Doc
 			}
-			b.WriteString("\n")
-		}
-		b.WriteString(")\n")
-	}
+			return line
+		})
 
 	b.WriteString("\n// syscallDerived says, by derived event id, which syscalls' exits produce\n" +
 		"// the event and the bit (VIGIL_DERIVED_* of c/events.h) that asks them to.\nvar syscallDerived = map[uint32]derivedSource{\n")
@@ -194,6 +189,18 @@ func (t *table) loaderGo() (string, []byte, error) {
 	b.WriteString("}\n")
 	out, err := gofmt(file, b.String())
 	return file, out, err
+}
+
+// writeConstants writes each group of shared constants: its opening, a
+// line per constant, its closing.
+func (t *table) writeConstants(b *strings.Builder, open func(constGroup) string, closing string, line func(constGroup, constant) string) {
+	for _, g := range t.Constants {
+		b.WriteString(open(g))
+		for _, c := range g.Values {
+			b.WriteString(line(g, c) + "\n")
+		}
+		b.WriteString(closing)
+	}
 }
 
 // goName returns the Go name of a shared constant known by its C name.

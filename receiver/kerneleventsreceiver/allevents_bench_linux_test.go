@@ -3,19 +3,13 @@
 package kerneleventsreceiver
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/receiver/receivertest"
-
-	"github.com/vigil-sec/vigil/internal/privtest"
 	"github.com/vigil-sec/vigil/internal/procstat"
-	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
 // BenchmarkGoBuildAllEvents runs the receiver with events: [all], every
@@ -25,7 +19,6 @@ import (
 // buffer full) and the collector's CPU per record. One build is the
 // workload: run it with -benchtime=1x.
 func BenchmarkGoBuildAllEvents(b *testing.B) {
-	privtest.Require(b)
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		b.Fatal(err)
@@ -33,15 +26,7 @@ func BenchmarkGoBuildAllEvents(b *testing.B) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"all"}
 	sink := &countingSink{hold: pipelineHold}
-	rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := rcv.Start(context.Background(), componenttest.NewNopHost()); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = rcv.Shutdown(context.Background()) })
-	probe := rcv.src.(*ebpfSource).probe
+	probe := startReceiverWith(b, cfg, sink).src.(*ebpfSource).probe
 
 	for b.Loop() {
 		before, err := probe.Stats()
