@@ -4,6 +4,7 @@
 #   make e2e       build vigilcol if needed and run the end-to-end test (as root)
 #   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1)
 #   make generate  regenerate vmlinux.h, the BPF objects and mdatagen output
+#   make generate-table  rewrite the syscall rows of the event table from the running kernel
 #   make bench     run the benchmarks and print the figures the READMEs quote
 
 SHELL := /bin/bash
@@ -14,7 +15,7 @@ BUILDER := $(TOOLS)/builder
 BENCHSTAT := $(TOOLS)/benchstat
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: all tools generate vmlinux test test-short bench build run e2e fmt vet check-generated clean
+.PHONY: all tools generate generate-table vmlinux test test-short bench build run e2e fmt vet check-generated clean
 
 all: test
 
@@ -34,6 +35,13 @@ vmlinux:
 
 generate: tools
 	$(GO) generate ./...
+
+# The syscalls' numbers and arguments as the running kernel declares them
+# (internal/eventgen/syscalls.yaml, committed): run by hand, then make
+# generate. It reads the kernel's syscall trace events: tracefs must be
+# mounted.
+generate-table:
+	$(GO) run ./internal/eventgen -kernel
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,5 +1,9 @@
 package vigil
 
+// The catalog (catalog_gen.go) is generated with the BPF side's header and
+// tables from one table, internal/eventgen/events.yaml.
+//go:generate go run ./internal/eventgen
+
 import "sort"
 
 // EventID is a Tracee v0.22.6 event id. For syscalls it is the x86_64 syscall
@@ -89,10 +93,18 @@ func Events() []*EventDef {
 	return out
 }
 
+// SetAll is the set of every event of the catalog.
+const SetAll = "all"
+
 // EventsInSet returns the names of the events that belong to a set, sorted.
+// SetAll has them all.
 func EventsInSet(set string) []string {
 	var names []string
 	for i := range catalog {
+		if set == SetAll {
+			names = append(names, catalog[i].Name)
+			continue
+		}
 		for _, s := range catalog[i].Sets {
 			if s == set {
 				names = append(names, catalog[i].Name)

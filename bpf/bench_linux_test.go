@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"golang.org/x/sys/unix"
 )
@@ -72,7 +73,20 @@ func benchProbe(b *testing.B, opts Options) {
 
 // selectedSyscalls is a typical selection, none of which is getppid, and
 // without execve/execveat, so nothing is attached to sys_enter.
-var selectedSyscalls = []uint32{2, 42, 101, 257, 319, 437, 713, 714, 715}
+var selectedSyscalls = []uint32{2, 42, 101, 257, 319, 437, 714, 715, 716}
+
+// defaultSet returns the ids of the "default" set.
+func defaultSet(b *testing.B) []uint32 {
+	var ids []uint32
+	for _, name := range vigil.EventsInSet("default") {
+		d, _ := vigil.LookupEvent(name)
+		ids = append(ids, uint32(d.ID))
+	}
+	if len(ids) == 0 {
+		b.Fatal("the default set is empty")
+	}
+	return ids
+}
 
 func BenchmarkGetppid(b *testing.B) {
 	run := func(b *testing.B) {
@@ -88,10 +102,17 @@ func BenchmarkGetppid(b *testing.B) {
 		benchProbe(b, Options{Events: selectedSyscalls, PIDs: self})
 		run(b)
 	})
+	// The receiver's default: the events of the "default" set, with every
+	// event of the catalog in the object: what an unselected syscall pays
+	// whatever the catalog's breadth.
+	b.Run("probe_loaded_default_set", func(b *testing.B) {
+		benchProbe(b, Options{Events: defaultSet(b), PIDs: self, CaptureArgv: true})
+		run(b)
+	})
 	// Selecting execve attaches sys_enter as well: what that costs every
 	// other syscall.
 	b.Run("probe_loaded_unselected_with_execve", func(b *testing.B) {
-		benchProbe(b, Options{Events: append([]uint32{syscallExecve}, selectedSyscalls...), PIDs: self, CaptureArgv: true})
+		benchProbe(b, Options{Events: append([]uint32{59 /* execve */}, selectedSyscalls...), PIDs: self, CaptureArgv: true})
 		run(b)
 	})
 }
@@ -138,7 +159,7 @@ func BenchmarkOpenatClose(b *testing.B) {
 	// security_file_open alone: the path walk and inode reads instead of
 	// the user's string.
 	b.Run("security_file_open", func(b *testing.B) {
-		benchProbe(b, Options{Events: []uint32{eventSecurityFileOpen}, PIDs: self})
+		benchProbe(b, Options{Events: []uint32{uint32(vigil.IDSecurityFileOpen)}, PIDs: self})
 		run(b)
 	})
 }

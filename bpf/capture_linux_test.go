@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -171,7 +172,7 @@ func TestCaptureProcessLife(t *testing.T) {
 	for _, mode := range []string{modeTPBTF, modeRawTP} {
 		t.Run(mode, func(t *testing.T) {
 			c := startCapture(t, Options{
-				Events:       []uint32{59, 257, 713, 714, 715},
+				Events:       []uint32{59, 257, 714, 715, 716},
 				ExcludeTGIDs: []uint32{self()},
 				CaptureArgv:  true,
 			}, mode)
@@ -198,7 +199,7 @@ func TestCaptureProcessLife(t *testing.T) {
 				t.Errorf("execve comm %q, want sh", ev.Comm)
 			}
 
-			ev = c.await(t, "sched_process_exec of sh", from(sh, 714))
+			ev = c.await(t, "sched_process_exec of sh", from(sh, 715))
 			real, err := filepath.EvalSymlinks("/bin/sh")
 			if err != nil {
 				t.Fatal(err)
@@ -221,13 +222,13 @@ func TestCaptureProcessLife(t *testing.T) {
 			}
 
 			catExec := c.await(t, "sched_process_exec of cat", func(e *Event) bool {
-				return e.EventID == 714 && e.HostPPID == sh
+				return e.EventID == 715 && e.HostPPID == sh
 			})
 			catPID := catExec.HostPID
 			if catExec.Comm != "cat" || !slices.Equal(argStrs(t, catExec, 10), []string{"cat", file}) {
 				t.Errorf("cat exec: %+v", catExec)
 			}
-			ev = c.await(t, "fork of cat", from(sh, 713))
+			ev = c.await(t, "fork of cat", from(sh, 714))
 			if argInt(t, ev, 2) != int64(sh) || argInt(t, ev, 6) != int64(catPID) || argInt(t, ev, 4) != int64(catPID) ||
 				uint64(argInt(t, ev, 8)) != catExec.ThreadStartTime {
 				t.Errorf("fork: %+v (cat %d started %d)", ev.Args, catPID, catExec.ThreadStartTime)
@@ -238,7 +239,7 @@ func TestCaptureProcessLife(t *testing.T) {
 			if ev.ReturnValue < 0 || argInt(t, ev, 0) != unix.AT_FDCWD || argInt(t, ev, 2)&unix.O_ACCMODE != unix.O_RDONLY {
 				t.Errorf("openat: ret %d args %+v", ev.ReturnValue, ev.Args)
 			}
-			ev = c.await(t, "exit of sh", from(sh, 715))
+			ev = c.await(t, "exit of sh", from(sh, 716))
 			if argInt(t, ev, 0) != 3<<8 || argInt(t, ev, 1) != 1 {
 				t.Errorf("exit: %+v", ev.Args)
 			}
@@ -256,7 +257,7 @@ func TestCaptureProcessLife(t *testing.T) {
 // memory, and envp capture.
 func TestCaptureLongArgv(t *testing.T) {
 	c := startCapture(t, Options{
-		Events:       []uint32{59, 714},
+		Events:       []uint32{59, 715},
 		ExcludeTGIDs: []uint32{self()},
 		CaptureArgv:  true,
 		CaptureEnv:   true,
@@ -277,7 +278,7 @@ func TestCaptureLongArgv(t *testing.T) {
 	if got := argStrs(t, ev, 2); !slices.Equal(got, cmd.Env) {
 		t.Errorf("execve envp %q, want %q", got, cmd.Env)
 	}
-	ev = c.await(t, "sched_process_exec", from(pid, 714))
+	ev = c.await(t, "sched_process_exec", from(pid, 715))
 	if got := argStrs(t, ev, 10); !slices.Equal(got, want) {
 		t.Errorf("sched_process_exec argv %q, want %q", got, want)
 	}
@@ -292,6 +293,35 @@ func TestCapturePtrace(t *testing.T) {
 	ev := c.await(t, "ptrace", from(pid, 101))
 	if ev.ReturnValue != 0 || argInt(t, ev, 0) != unix.PTRACE_TRACEME || argInt(t, ev, 1) != 0 {
 		t.Errorf("ptrace: ret %d args %+v", ev.ReturnValue, ev.Args)
+	}
+}
+
+// TestCaptureProcessVM checks that process_vm_readv (310) and
+// process_vm_writev (311) each arrive under their own id: only the second
+// writes into another process's memory.
+func TestCaptureProcessVM(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{310, 311}, ExcludeTGIDs: []uint32{self()}})
+	pid := runHelperCmd(t, "process-vm", "")
+	for _, id := range []uint32{310, 311} {
+		ev := c.await(t, fmt.Sprintf("syscall %d", id), from(pid, id))
+		if ev.Syscall != int32(id) || ev.ReturnValue != 16 || argInt(t, ev, 0) != int64(pid) || argInt(t, ev, 2) != 1 {
+			t.Errorf("event %d: syscall %d ret %d args %+v", id, ev.Syscall, ev.ReturnValue, ev.Args)
+		}
+	}
+}
+
+// TestCaptureExitGroup checks a syscall that never returns: its record is
+// sent at entry.
+func TestCaptureExitGroup(t *testing.T) {
+	c := startCapture(t, Options{Events: []uint32{231}, ExcludeTGIDs: []uint32{self()}})
+	cmd := helper(t, "exit", "3")
+	var exitErr *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
+		t.Fatalf("helper exit 3: %v", err)
+	}
+	ev := c.await(t, "exit_group", from(uint32(cmd.Process.Pid), 231))
+	if argInt(t, ev, 0) != 3 || ev.ReturnValue != 0 {
+		t.Errorf("exit_group: ret %d args %+v", ev.ReturnValue, ev.Args)
 	}
 }
 
@@ -378,14 +408,14 @@ func TestCaptureMemfd(t *testing.T) {
 
 // TestCaptureMemfdExec checks the path of a file that lives on no mount.
 func TestCaptureMemfdExec(t *testing.T) {
-	c := startCapture(t, Options{Events: []uint32{714}, ExcludeTGIDs: []uint32{self()}, CaptureArgv: true})
+	c := startCapture(t, Options{Events: []uint32{715}, ExcludeTGIDs: []uint32{self()}, CaptureArgv: true})
 	truePath, err := exec.LookPath("true")
 	if err != nil {
 		t.Fatal(err)
 	}
 	pid := runHelperCmd(t, "memfd-exec", truePath)
 	ev := c.await(t, "exec of the memfd", func(e *Event) bool {
-		return from(pid, 714)(e) && e.Comm != "bpf.test" // not the helper's own start
+		return from(pid, 715)(e) && e.Comm != "bpf.test" // not the helper's own start
 	})
 	if p := argStr(t, ev, 1); !strings.HasPrefix(p, "memfd:vigil-exec") {
 		t.Errorf("pathname %q, want memfd:vigil-exec... (bare, as Tracee shows it)", p)

@@ -78,8 +78,8 @@ func sampleEvents() []Event {
 				{Index: 2, Kind: ArgInt, Int: 16},
 			},
 		},
-		{EventID: 715, Syscall: -1, Comm: "a-fifteen-chars", Args: []Arg{{Index: 0, Kind: ArgInt, Int: 768}, {Index: 1, Kind: ArgUint, Uint: 1}}},
-		{EventID: 714, Syscall: -1, Args: []Arg{{Index: 10, Kind: ArgStrings, Strs: []string{}}, {Index: 11, Kind: ArgString, Str: ""}}},
+		{EventID: 716, Syscall: -1, Comm: "a-fifteen-chars", Args: []Arg{{Index: 0, Kind: ArgInt, Int: 768}, {Index: 1, Kind: ArgUint, Uint: 1}}},
+		{EventID: 715, Syscall: -1, Args: []Arg{{Index: 10, Kind: ArgStrings, Strs: []string{}}, {Index: 11, Kind: ArgString, Str: ""}}},
 	}
 }
 

@@ -9,14 +9,9 @@ package bpf
 
 import "errors"
 
-// Origin restricts events to tasks on the host or in containers.
+// Origin restricts events to tasks on the host or in containers: OriginAny,
+// OriginHost or OriginContainer (events_gen.go).
 type Origin uint8
-
-const (
-	OriginAny       Origin = iota // every task
-	OriginHost                    // tasks in the initial pid namespace
-	OriginContainer               // tasks in any other pid namespace
-)
 
 // Options says what to capture. The zero value captures nothing: Events must
 // name at least one event.
@@ -93,13 +88,8 @@ var (
 // ArgKind is how an argument value is encoded, and which Arg field holds it.
 type ArgKind uint8
 
-const (
-	ArgInt     ArgKind = 1 + iota // Arg.Int
-	ArgUint                       // Arg.Uint (also pointers, dev_t, bool as 0/1)
-	ArgString                     // Arg.Str
-	ArgStrings                    // Arg.Strs
-	ArgBytes                      // Arg.Bytes (a raw struct sockaddr)
-)
+// The ArgKind values (ArgInt, ArgUint, ArgString, ArgStrings, ArgBytes) are
+// generated with the C side's: see events_gen.go.
 
 // Arg is one captured argument. Index is its position in the event's Args
 // list of the catalog (package vigil).
@@ -136,12 +126,6 @@ type Event struct {
 	Comm            string
 	Args            []Arg // in increasing Index order; missing ones were not captured
 }
-
-// Event flags.
-const (
-	FlagCompat    uint32 = 1 << 0 // a 32-bit syscall
-	FlagContainer uint32 = 1 << 1 // the task's pid namespace is not the initial one
-)
 
 // Arg returns the argument at catalog position index, or nil.
 func (e *Event) Arg(index int) *Arg {

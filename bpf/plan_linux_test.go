@@ -6,16 +6,22 @@ import (
 	"maps"
 	"slices"
 	"testing"
+
+	"github.com/vigil-sec/vigil"
 )
 
 // TestPlanDerived checks what selecting derived events alone attaches and
 // asks of the programs.
 func TestPlanDerived(t *testing.T) {
-	p, err := planFor(&Options{Events: []uint32{eventSecurityFileOpen}})
+	p, err := planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityFileOpen)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[uint32]uint8{2: derivedFileOpen, 85: derivedFileOpen, 257: derivedFileOpen, 437: derivedFileOpen}
+	bit := syscallDerived[uint32(vigil.IDSecurityFileOpen)].bit
+	if bit == 0 {
+		t.Fatal("security_file_open has no derivation bit")
+	}
+	want := map[uint32]uint32{2: bit, 85: bit, 257: bit, 437: bit}
 	if !maps.Equal(p.derived, want) || len(p.syscalls) != 0 {
 		t.Errorf("security_file_open alone: derived %v, syscalls %v; want derived %v and no syscall records", p.derived, p.syscalls, want)
 	}
@@ -23,14 +29,14 @@ func TestPlanDerived(t *testing.T) {
 		t.Errorf("security_file_open alone attaches %v, want sys_exit only", p.hooks)
 	}
 
-	p, err = planFor(&Options{Events: []uint32{eventSecurityBprmCheck}})
+	p, err = planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityBprmCheck)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{ownHooks[eventSchedProcessExec]}) {
+	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{tracepointHooks["sched_process_exec"]}) {
 		t.Errorf("security_bprm_check alone: exec bits %#x, hooks %v", p.exec, p.hooks)
 	}
-	p, err = planFor(&Options{Events: []uint32{eventSecurityBprmCheck, eventSchedProcessExec}})
+	p, err = planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityBprmCheck), uint32(vigil.IDSchedProcessExec)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,16 +46,18 @@ func TestPlanDerived(t *testing.T) {
 }
 
 // TestPlanSysEnter checks that sys_enter is attached only for the syscalls
-// whose records are built at entry.
+// whose records are built at entry (sys_exit stays attached: selecting a
+// syscall attaches it whatever the syscall).
 func TestPlanSysEnter(t *testing.T) {
 	for _, c := range []struct {
 		events []uint32
 		want   []hook
 	}{
 		{[]uint32{257, 101}, []hook{hookSysExit}},
-		{[]uint32{257, syscallExecve}, []hook{hookSysExit, hookSysEnter}},
-		{[]uint32{syscallExecveat}, []hook{hookSysExit, hookSysEnter}},
-		{[]uint32{eventSchedProcessExec}, []hook{ownHooks[eventSchedProcessExec]}},
+		{[]uint32{257, 59}, []hook{hookSysExit, hookSysEnter}}, // execve
+		{[]uint32{322}, []hook{hookSysExit, hookSysEnter}},     // execveat
+		{[]uint32{231}, []hook{hookSysExit, hookSysEnter}},     // exit_group
+		{[]uint32{uint32(vigil.IDSchedProcessExec)}, []hook{tracepointHooks["sched_process_exec"]}},
 	} {
 		p, err := planFor(&Options{Events: c.events})
 		if err != nil {
@@ -57,6 +65,16 @@ func TestPlanSysEnter(t *testing.T) {
 		}
 		if !slices.Equal(p.hooks, c.want) {
 			t.Errorf("events %v attach %v, want %v", c.events, p.hooks, c.want)
+		}
+	}
+}
+
+// TestTracepointHooks checks that every event the table gives a program of
+// its own has one to attach.
+func TestTracepointHooks(t *testing.T) {
+	for id, tp := range tracepointEvents {
+		if _, ok := tracepointHooks[tp.tracepoint]; !ok {
+			t.Errorf("event %d: no program on tracepoint %s", id, tp.tracepoint)
 		}
 	}
 }

@@ -20,24 +20,6 @@ import (
 // tp_btf programs need it. A variable for tests.
 var btfPath = "/sys/kernel/btf/vmlinux"
 
-// Values of the cfg_* variables in c/common.h.
-const (
-	filterPIDs  = 1 << 0
-	filterUIDs  = 1 << 1
-	filterComms = 1 << 2
-
-	captureArgv = 1 << 0
-	captureEnv  = 1 << 1
-
-	// EXEC_EMIT_*: what the sched_process_exec program emits
-	execEmitSched = 1 << 0
-	execEmitBprm  = 1 << 1
-
-	// VIGIL_SELECTED* in c/wire.h
-	selectedNative = 1
-	selectedCompat = 2
-)
-
 // Attach modes.
 const (
 	modeTPBTF = "tp_btf"
@@ -54,16 +36,14 @@ type hook struct {
 var (
 	hookSysEnter = hook{"sys_enter", vigilProgTpBtfSysEnter, vigilProgRawTpSysEnter}
 	hookSysExit  = hook{"sys_exit", vigilProgTpBtfSysExit, vigilProgRawTpSysExit}
-	// ownHooks are the events with programs of their own (scheduler, cgroup).
-	ownHooks = map[uint32]hook{
-		eventSchedProcessFork: {"sched_process_fork", vigilProgTpBtfSchedProcessFork, vigilProgRawTpSchedProcessFork},
-		eventSchedProcessExec: {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
-		eventSchedProcessExit: {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
-		eventCgroupMkdir:      {"cgroup_mkdir", vigilProgTpBtfCgroupMkdir, vigilProgRawTpCgroupMkdir},
+	// tracepointHooks are the programs of the events with programs of
+	// their own (tracepointEvents), by tracepoint.
+	tracepointHooks = map[string]hook{
+		"sched_process_fork": {"sched_process_fork", vigilProgTpBtfSchedProcessFork, vigilProgRawTpSchedProcessFork},
+		"sched_process_exec": {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
+		"sched_process_exit": {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
+		"cgroup_mkdir":       {"cgroup_mkdir", vigilProgTpBtfCgroupMkdir, vigilProgRawTpCgroupMkdir},
 	}
-	// execEvents are the events of the sched_process_exec program, and the
-	// EXEC_EMIT_* bit of each.
-	execEvents = map[uint32]uint32{eventSchedProcessExec: execEmitSched, eventSecurityBprmCheck: execEmitBprm}
 )
 
 // Probe is a loaded and attached set of programs and the reader of their
@@ -84,8 +64,8 @@ type Probe struct {
 // plan is what Load derived from Options.
 type plan struct {
 	syscalls map[uint32][6]uint8
-	derived  map[uint32]uint8 // VIGIL_DERIVED_* bits by x86_64 syscall number
-	exec     uint32           // EXEC_EMIT_* bits
+	derived  map[uint32]uint32 // VIGIL_DERIVED_* bits by x86_64 syscall number
+	exec     uint32            // EXEC_EMIT_* bits
 	hooks    []hook
 }
 
@@ -93,20 +73,18 @@ func planFor(opts *Options) (*plan, error) {
 	if len(opts.Events) == 0 {
 		return nil, errors.New("bpf: no events selected")
 	}
-	p := &plan{syscalls: map[uint32][6]uint8{}, derived: map[uint32]uint8{}}
+	p := &plan{syscalls: map[uint32][6]uint8{}, derived: map[uint32]uint32{}}
 	for _, id := range opts.Events {
 		d, ok := supported(id)
 		if !ok {
 			return nil, fmt.Errorf("bpf: event %d cannot be captured (SupportedEvents lists those that can)", id)
 		}
-		if bit, ok := execEvents[id]; ok {
-			p.exec |= bit
-			if !slices.Contains(p.hooks, ownHooks[eventSchedProcessExec]) {
-				p.hooks = append(p.hooks, ownHooks[eventSchedProcessExec])
+		if tp, own := tracepointEvents[id]; own {
+			h, ok := tracepointHooks[tp.tracepoint]
+			if !ok {
+				return nil, fmt.Errorf("bpf: event %d: no program on tracepoint %s", id, tp.tracepoint)
 			}
-			continue
-		}
-		if h, own := ownHooks[id]; own {
+			p.exec |= tp.emit
 			if !slices.Contains(p.hooks, h) {
 				p.hooks = append(p.hooks, h)
 			}
@@ -129,12 +107,14 @@ func planFor(opts *Options) (*plan, error) {
 	}
 	// Records are built at sys_exit; only execve/execveat need their
 	// arguments read at entry, before a successful call replaces the
-	// memory they point to. Without them nothing is attached to sys_enter,
-	// and no syscall pays for it.
-	_, execve := p.syscalls[syscallExecve]
-	_, execveat := p.syscalls[syscallExecveat]
-	if execve || execveat {
-		p.hooks = append(p.hooks, hookSysEnter)
+	// memory they point to, and exit/exit_group never reach sys_exit.
+	// Without them nothing is attached to sys_enter, and no syscall pays
+	// for it.
+	for _, nr := range entrySyscalls {
+		if _, ok := p.syscalls[nr]; ok {
+			p.hooks = append(p.hooks, hookSysEnter)
+			break
+		}
 	}
 	return p, nil
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/vigil-sec/vigil"
 )
 
 // TestRateLimit runs a process that opens a file far more often than its
@@ -27,14 +29,14 @@ func TestRateLimit(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := startCapture(t, Options{
-				Events:       []uint32{257, eventSchedProcessFork, eventSchedProcessExit},
+				Events:       []uint32{257, uint32(vigil.IDSchedProcessFork), uint32(vigil.IDSchedProcessExit)},
 				ExcludeTGIDs: []uint32{self()},
 				RateLimit:    RateLimit{PerSecond: perSecond, Burst: burst},
 			}, mode)
 			start := time.Now()
 			pid := runHelperCmd(t, "openat-repeat", fmt.Sprintf("%d:%s", opens, file))
 			elapsed := time.Since(start)
-			c.await(t, "the noisy process's exit", from(pid, eventSchedProcessExit))
+			c.await(t, "the noisy process's exit", from(pid, uint32(vigil.IDSchedProcessExit)))
 
 			var loopOpens, allOpens int
 			for _, e := range c.seen {

@@ -75,9 +75,10 @@ type vigilVigilSyscall struct {
 	_        structs.HostLayout
 	Selected uint8
 	Args     [6]uint8
-	Derived  uint8
+	Pad      uint8
 	Native   uint16
-	Pad2     [3]uint16
+	Pad2     uint16
+	Derived  uint32
 }
 
 // Names of all BPF objects in the ELF.

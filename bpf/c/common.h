@@ -41,22 +41,9 @@ struct record {
 
 #define HDR(r) (&(r)->hdr)
 
-/* ---- configuration, set by the loader before the programs are loaded ---- */
-
-#define FILTER_PIDS (1 << 0)
-#define FILTER_UIDS (1 << 1)
-#define FILTER_COMMS (1 << 2)
-
-#define ORIGIN_ANY 0
-#define ORIGIN_HOST 1
-#define ORIGIN_CONTAINER 2
-
-#define CAPTURE_ARGV (1 << 0)
-#define CAPTURE_ENV (1 << 1)
-
-/* What the sched_process_exec program emits: it serves both events. */
-#define EXEC_EMIT_SCHED (1 << 0) /* sched_process_exec */
-#define EXEC_EMIT_BPRM (1 << 1)  /* security_bprm_check */
+/* ---- configuration, set by the loader before the programs are loaded ----
+ * (the FILTER_*, ORIGIN_*, CAPTURE_* and EXEC_EMIT_* values are in events.h;
+ * the sched_process_exec program serves two events, EXEC_EMIT_* says which) */
 
 volatile const __u32 cfg_filters = 0;       /* FILTER_*: which allow-lists are active */
 volatile const __u32 cfg_origin = ORIGIN_ANY;

@@ -66,7 +66,7 @@ static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret,
 		return;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	/* open and creat take the path first; openat and openat2 after dirfd */
-	const void *upath = (void *)(nr == 2 || nr == 85 ? a[0] : a[1]);
+	const void *upath = (void *)(nr == VIGIL_NR_open || nr == VIGIL_NR_creat ? a[0] : a[1]);
 	__u32 off = begin_record(r, t, VIGIL_EVENT_security_file_open, nr, compat);
 
 	put_file_path(r, &off, VIGIL_ARG_security_file_open__pathname, f);
@@ -195,7 +195,7 @@ static __noinline void emit_inode_rename(struct task_struct *t, __u32 nr, long r
  */
 static __noinline void emit_magic_write(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
 {
-	bool pwrite = nr == 18, writev = nr == 20;
+	bool pwrite = nr == VIGIL_NR_pwrite64, writev = nr == VIGIL_NR_writev;
 
 	if (ret <= 0 || (pwrite && a[3] != 0))
 		return;
@@ -425,30 +425,30 @@ static __noinline void emit_socket_dup(struct task_struct *t, __u32 nr, long ret
 
 /*
  * emit_derived emits the derived event of one syscall exit. A syscall feeds
- * at most one derived event (bpf/spec.go checks), so one handler runs: the
+ * at most one derived event (internal/eventgen checks), so one handler runs: the
  * else-if chain gives the verifier one path per handler to walk, where
  * independent checks would multiply them past its budget.
  */
-static __always_inline void emit_derived(struct task_struct *t, __u8 derived, __u32 nr, long ret, const __u64 *a,
+static __always_inline void emit_derived(struct task_struct *t, __u32 derived, __u32 nr, long ret, const __u64 *a,
 					 bool compat)
 {
-	if (derived & VIGIL_DERIVED_MAGIC_WRITE)
+	if (derived & VIGIL_DERIVED_magic_write)
 		emit_magic_write(t, nr, ret, a, compat);
-	else if ((derived & VIGIL_DERIVED_MEM_PROT) && nr == 9)
+	else if ((derived & VIGIL_DERIVED_mem_prot_alert) && nr == VIGIL_NR_mmap)
 		mem_prot_mmap(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_MEM_PROT)
+	else if (derived & VIGIL_DERIVED_mem_prot_alert)
 		mem_prot_mprotect(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_SOCKET_DUP)
+	else if (derived & VIGIL_DERIVED_socket_dup)
 		emit_socket_dup(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_FILE_OPEN)
+	else if (derived & VIGIL_DERIVED_security_file_open)
 		emit_file_open(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_SOCKET_CONNECT)
+	else if (derived & VIGIL_DERIVED_security_socket_connect)
 		emit_socket_connect(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_SB_MOUNT)
+	else if (derived & VIGIL_DERIVED_security_sb_mount)
 		emit_sb_mount(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_KERNEL_READ)
+	else if (derived & VIGIL_DERIVED_security_kernel_read_file)
 		emit_kernel_read_module(t, nr, ret, a, compat);
-	else if (derived & VIGIL_DERIVED_RENAME)
+	else if (derived & VIGIL_DERIVED_security_inode_rename)
 		emit_inode_rename(t, nr, ret, a, compat);
 }
 

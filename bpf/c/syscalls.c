@@ -6,7 +6,8 @@
  * syscall itself has just faulted their pages in. So sys_exit needs nothing
  * from sys_enter, and sys_enter is attached only for execve/execveat, whose
  * memory (and registers) are gone after a successful call: those records are
- * built at entry and parked until exit. A syscall that feeds derived events
+ * built at entry and parked until exit; and for exit/exit_group, which never
+ * return: theirs are sent at entry. A syscall that feeds derived events
  * (security.h) goes through the same path, and its exit emits them too.
  */
 #include "common.h"
@@ -37,7 +38,13 @@ struct {
 
 static __always_inline bool is_exec(long id)
 {
-	return id == VIGIL_EVENT_execve || id == VIGIL_EVENT_execveat;
+	return id == VIGIL_NR_execve || id == VIGIL_NR_execveat;
+}
+
+/* never_returns: the syscalls with no sys_exit. */
+static __always_inline bool never_returns(long id)
+{
+	return id == VIGIL_NR_exit || id == VIGIL_NR_exit_group;
 }
 
 static __always_inline bool in_compat_syscall(struct task_struct *t)
@@ -158,8 +165,9 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
 	bpf_map_delete_elem(&pending_exec, &tid);
 }
 
-/* on_sys_enter builds the records of execve/execveat, the only syscalls it
- * is attached for; any other syscall leaves after the selection lookup. */
+/* on_sys_enter builds the records of execve/execveat and exit/exit_group,
+ * the only syscalls it is attached for; any other syscall leaves after the
+ * selection lookup. */
 static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
@@ -172,7 +180,7 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 	bool compat = in_compat_syscall(t);
 
 	sc = native_syscall(sc, &nr, compat);
-	if (!sc || !(sc->selected & VIGIL_SELECTED) || !is_exec(nr) || !in_scope(t))
+	if (!sc || !(sc->selected & VIGIL_SELECTED) || !(is_exec(nr) || never_returns(nr)) || !in_scope(t))
 		return 0;
 
 	__u32 tid = bpf_get_current_pid_tgid();
@@ -185,6 +193,10 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 	__u32 off = begin_record(r, t, nr, nr, compat);
 
 	put_args(r, &off, sc, &s, compat);
+	if (never_returns(nr)) {
+		submit(r->data, off);
+		return 0;
+	}
 	r->size = off;
 	bpf_map_update_elem(&pending_exec, &tid, r, BPF_ANY);
 	return 0;

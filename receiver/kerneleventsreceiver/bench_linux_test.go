@@ -26,12 +26,18 @@ import (
 // the benchmark is what is traced, and nothing else on the machine competes).
 func startBenchReceiver(b *testing.B, events ...string) (*kernelEventsReceiver, *countingSink) {
 	b.Helper()
-	privtest.Require(b)
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = events
 	cfg.Scope.ExcludeSelf = false
 	cfg.Scope.PIDs = []int64{int64(os.Getpid())}
 	sink := &countingSink{}
+	return startReceiverWith(b, cfg, sink), sink
+}
+
+// startReceiverWith starts a receiver with cfg feeding sink.
+func startReceiverWith(b *testing.B, cfg *Config, sink *countingSink) *kernelEventsReceiver {
+	b.Helper()
+	privtest.Require(b)
 	rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	if err != nil {
 		b.Fatal(err)
@@ -40,7 +46,7 @@ func startBenchReceiver(b *testing.B, events ...string) (*kernelEventsReceiver, 
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = rcv.Shutdown(context.Background()) })
-	return rcv, sink
+	return rcv
 }
 
 // drain waits until the sink has every record the kernel submitted, so the

@@ -41,7 +41,7 @@ type Config struct {
 	// File configures the replay source.
 	File FileConfig `mapstructure:"file"`
 	// Events lists event names and sets (default, proc, fs, net, syscalls,
-	// ...) to capture. Default: ["default"].
+	// ..., all) to capture. Default: ["default"].
 	Events []string `mapstructure:"events"`
 	// Scope limits which tasks are traced; filters run in the kernel.
 	Scope ScopeConfig `mapstructure:"scope"`

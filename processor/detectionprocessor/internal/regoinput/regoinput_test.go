@@ -72,14 +72,14 @@ func TestBuildMatchesJSONOnGoldenRecords(t *testing.T) {
 
 func TestBuildShape(t *testing.T) {
 	lr := plog.NewLogRecord()
-	ev := vigil.TraceeEvent{EventName: "security_file_open", EventID: 731, ContainerID: "c1", Container: vigil.TraceeContainer{ID: "c1"},
+	ev := vigil.TraceeEvent{EventName: "security_file_open", EventID: 732, ContainerID: "c1", Container: vigil.TraceeContainer{ID: "c1"},
 		Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
 	vigil.RecordFromTraceeEvent(&ev, lr)
 	res := plog.NewResourceLogs().Resource()
 	vigil.ResourceFromTraceeEvent(&ev, res)
 	in := Build(lr, res)
 	for path, want := range map[string]ast.Value{
-		`input.eventId`:               ast.String("731"),
+		`input.eventId`:               ast.String("732"),
 		`input.eventName`:             ast.String("security_file_open"),
 		`input.container`:             ast.NewObject([2]*ast.Term{ast.StringTerm("id"), ast.StringTerm("c1")}),
 		`input.kubernetes`:            ast.NewObject(),

@@ -53,10 +53,29 @@ func TestSocketAndMisc(t *testing.T) {
 	assert.Equal(t, "BPF_PROG_LOAD", BPFCommand(5))
 	assert.Equal(t, "MFD_CLOEXEC|MFD_ALLOW_SEALING", MemfdFlags(3))
 	assert.Equal(t, "0", MemfdFlags(0))
-	assert.Equal(t, "S_IFREG|0755", InodeMode(0o100755))
-	assert.Equal(t, "0644", InodeMode(0o644))
+	assert.Equal(t, "S_IFREG|S_IRWXU|S_IRGRP|S_IXGRP|S_IROTH|S_IXOTH", InodeMode(0o100755))
+	assert.Equal(t, "S_IRUSR|S_IWUSR|S_IRGRP|S_IROTH", InodeMode(0o644))
+	assert.Equal(t, "S_IFDIR|S_IRWXU|S_IRWXG|S_IRWXO", InodeMode(0o41777), "no sticky bit")
+	assert.Equal(t, "", InodeMode(0))
 	assert.Equal(t, "kernel-module", KernelReadFileType(2))
 	assert.Equal(t, "Protection changed from W to E!", MemProtAlert(4))
+}
+
+func TestProcessFlags(t *testing.T) {
+	// what glibc's fork() and pthread_create() pass
+	assert.Equal(t, "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID", CloneFlags(0x01200011))
+	assert.Equal(t, "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID",
+		CloneFlags(0x3d0f00))
+	assert.Equal(t, "", CloneFlags(17), "the exit signal alone")
+	assert.Equal(t, "CLONE_NEWUSER|CLONE_NEWPID", CloneFlags(0x30000000))
+	assert.Equal(t, "R_OK|X_OK", AccessMode(5))
+	assert.Equal(t, "", AccessMode(0))
+	assert.Equal(t, "AT_EMPTY_PATH", ExecFlags(0x1000))
+	assert.Equal(t, "", ExecFlags(0))
+	assert.Equal(t, "PR_SET_NAME", PrctlOption(15))
+	assert.Equal(t, "PR_SET_PTRACER", PrctlOption(0x59616d61))
+	assert.Equal(t, "PR_SET_NO_NEW_PRIVS", PrctlOption(0xffffffff00000026), "an int: high bits ignored")
+	assert.Equal(t, "999", PrctlOption(999))
 }
 
 func TestSockaddr(t *testing.T) {
@@ -107,6 +126,12 @@ func TestForInt(t *testing.T) {
 	f, ok = ForInt("sched_process_exec", "stdin_type")
 	assert.True(t, ok)
 	assert.Equal(t, "S_IFCHR", f(0o20620))
+	f, ok = ForInt("clone", "flags")
+	assert.True(t, ok)
+	assert.Equal(t, "CLONE_NEWNS", f(0x20011))
+	f, ok = ForInt("fchmodat", "mode")
+	assert.True(t, ok)
+	assert.Equal(t, "S_IRWXU", f(0o700))
 	_, ok = ForInt("openat", "dirfd")
 	assert.False(t, ok, "dirfd stays a number")
 	_, ok = ForInt("kill", "sig")

@@ -248,17 +248,29 @@ var fileTypes = map[uint64]string{
 	0o40000: "S_IFDIR", 0o20000: "S_IFCHR", 0o10000: "S_IFIFO",
 }
 
-// InodeMode renders a file mode as its type and octal permission bits, e.g.
-// "S_IFREG|0755"; a mode without a type is just the octal bits.
+// permissionClasses are the owner, group and other permission bits: a
+// class with all three bits set is named as a whole (S_IRWXU), else bit by
+// bit, as Tracee does.
+var permissionClasses = [][]flag{
+	{{0o700, "S_IRWXU"}, {0o400, "S_IRUSR"}, {0o200, "S_IWUSR"}, {0o100, "S_IXUSR"}},
+	{{0o70, "S_IRWXG"}, {0o40, "S_IRGRP"}, {0o20, "S_IWGRP"}, {0o10, "S_IXGRP"}},
+	{{0o7, "S_IRWXO"}, {0o4, "S_IROTH"}, {0o2, "S_IWOTH"}, {0o1, "S_IXOTH"}},
+}
+
+// InodeMode renders a file mode as Tracee does: the file type, then the
+// permission bits of each class, e.g. "S_IFREG|S_IRWXU|S_IRGRP|S_IXGRP";
+// the set-id and sticky bits are not shown.
 func InodeMode(v uint64) string {
-	perm := strconv.FormatUint(v&0o7777, 8)
-	for len(perm) < 4 {
-		perm = "0" + perm
-	}
+	var parts []string
 	if t, ok := fileTypes[v&0o170000]; ok {
-		return t + "|" + perm
+		parts = append(parts, t)
 	}
-	return perm
+	for _, class := range permissionClasses {
+		if s := joinFlags(v&class[0].value, class); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "|")
 }
 
 // kernelReadFileTypes are enum kernel_read_file_id's names as Tracee prints them.

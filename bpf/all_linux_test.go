@@ -1,0 +1,48 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"testing"
+
+	"github.com/vigil-sec/vigil"
+)
+
+// TestLoadAllEvents selects every event the catalog has, in both attach
+// modes, checks that records still arrive, and logs how many instructions
+// the verifier walked per program (the figures of the README).
+func TestLoadAllEvents(t *testing.T) {
+	all := SupportedEvents()
+	if len(all) < 300 {
+		t.Fatalf("only %d events can be captured", len(all))
+	}
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		t.Run(mode, func(t *testing.T) {
+			// the comm keeps the rest of the machine out of the test's way
+			c := startCapture(t, Options{Events: all, ExcludeTGIDs: []uint32{self()}, Comms: []string{"bpf.test"}, CaptureArgv: true}, mode)
+			if c.p.AttachMode() != mode {
+				t.Fatalf("attached with %s", c.p.AttachMode())
+			}
+			for name, prog := range c.p.coll.Programs {
+				info, err := prog.Info()
+				if err != nil {
+					t.Fatal(err)
+				}
+				n, ok := info.VerifiedInstructions()
+				if !ok || n == 0 {
+					t.Errorf("%s: no verified instruction count (%d, %v)", name, n, ok)
+				}
+				t.Logf("%s: %d instructions verified", name, n)
+			}
+			pid := runHelperCmd(t, "process-vm", "")
+			for _, id := range []uint32{310, 311, uint32(vigil.IDSchedProcessExec), 231} {
+				c.await(t, vigil.EventNamePrefix+name(id), from(pid, id))
+			}
+		})
+	}
+}
+
+func name(id uint32) string {
+	d, _ := vigil.LookupEventID(vigil.EventID(id))
+	return d.Name
+}

@@ -1,0 +1,59 @@
+// Command eventgen writes, from the event table (events.yaml, and
+// syscalls.yaml with sets.yaml for the syscalls it does not list), everything that
+// describes an event elsewhere: the root package's catalog, the BPF
+// programs' header, the loader's tables and the parsed argument forms. Run
+// from the module root by `go generate` (see catalog.go); its argument is
+// the module root, "." by default. With -kernel it instead rewrites
+// syscalls.yaml from the running kernel (see kernel.go).
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+const (
+	tablePath = "internal/eventgen/events.yaml"
+	setsPath  = "internal/eventgen/sets.yaml"
+)
+
+func main() {
+	kernel := flag.Bool("kernel", false, "rewrite "+kernelPath+" from the running kernel")
+	flag.Parse()
+	root := "."
+	if flag.NArg() > 0 {
+		root = flag.Arg(0)
+	}
+	do := run
+	if *kernel {
+		do = writeKernelTable
+	}
+	if err := do(root); err != nil {
+		fmt.Fprintln(os.Stderr, "eventgen:", err)
+		os.Exit(1)
+	}
+}
+
+func run(root string) error {
+	t, err := loadTable(filepath.Join(root, tablePath), filepath.Join(root, kernelPath), filepath.Join(root, setsPath))
+	if err != nil {
+		return err
+	}
+	for _, render := range []func() (string, []byte, error){t.catalogGo, t.eventsH, t.loaderGo, t.argparseGo} {
+		file, out, err := render()
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(root, file)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, out) {
+			continue
+		}
+		if err := os.WriteFile(path, out, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
