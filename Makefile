@@ -2,10 +2,12 @@
 #
 #   make run       build vigilcol if needed and run it with examples/default.yaml (as root)
 #   make e2e       build vigilcol if needed and run the end-to-end test (as root)
-#   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1)
+#   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1);
+#                  installs the programs tests run (runc, busybox) when root with apt
 #   make generate  regenerate vmlinux.h, the BPF objects and mdatagen output
 #   make generate-table  rewrite the syscall rows of the event table from the running kernel
 #   make bench     run the benchmarks and print the figures the READMEs quote
+#   make image     build the container image IMAGE:VERSION (podman or buildah; no daemon)
 
 SHELL := /bin/bash
 GO ?= go
@@ -15,7 +17,7 @@ BUILDER := $(TOOLS)/builder
 BENCHSTAT := $(TOOLS)/benchstat
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: all tools generate generate-table vmlinux test test-short bench build run e2e fmt vet check-generated clean
+.PHONY: image all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
 
 all: test
 
@@ -32,6 +34,15 @@ tools: $(MDATAGEN) $(BUILDER) $(BENCHSTAT)
 # offsets at load time, so one committed header serves other kernels too.
 vmlinux:
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+# What make generate runs (bpf2go calls clang-14 and llvm-strip-14 and
+# includes libbpf's headers; vmlinux runs bpftool): installed when missing
+# where that is possible, or the target stops naming the packages.
+generate-deps:
+	@./scripts/need-packages.sh --required clang-14:clang-14 llvm-strip-14:llvm-14 \
+		/usr/include/bpf/bpf_helpers.h:libbpf-dev bpftool:bpftool
+
+vmlinux generate: generate-deps
 
 generate: tools
 	$(GO) generate ./...
@@ -53,7 +64,12 @@ vet:
 check-generated: generate
 	@if [ -n "$$(git status --porcelain)" ]; then git status --short; echo "generated files are out of date: run make generate and commit"; exit 1; fi
 
-test: fmt vet
+# Programs the tests run: the container test runs busybox under runc. When
+# they cannot be installed, the tests that need them skip naming the package.
+test-deps:
+	@./scripts/need-packages.sh runc:runc busybox:busybox-static
+
+test: fmt vet test-deps
 	$(GO) test -count=1 -timeout 20m ./...
 
 bench: tools
@@ -81,3 +97,22 @@ e2e: _build/vigilcol
 
 clean:
 	rm -rf _build $(TOOLS)
+
+# The container image (Containerfile), tagged with the distribution's version
+# from builder-config.yaml. podman, else buildah; installed from apt when
+# neither is there and that is possible.
+VERSION ?= $(shell awk '$$1 == "version:" {print $$2; exit}' builder-config.yaml)
+IMAGE ?= localhost/vigil/vigilcol
+IMAGE_BUILDER ?= $(or $(shell command -v podman),$(shell command -v buildah),podman)
+
+image: _build/vigilcol
+	@[[ "$(VERSION)" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$$ ]] || { echo "make image: VERSION '$(VERSION)' is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)"; exit 1; }
+	@[[ "$(IMAGE)" =~ ^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$$ ]] || { echo "make image: IMAGE '$(IMAGE)' is not a valid image name (lower-case [registry[:port]/]path, no tag: the tag is VERSION)"; exit 1; }
+	@case "$(notdir $(IMAGE_BUILDER))" in podman|buildah) ;; *) echo "make image: IMAGE_BUILDER '$(IMAGE_BUILDER)' is neither podman nor buildah"; exit 1;; esac
+	@command -v $(IMAGE_BUILDER) >/dev/null || ./scripts/need-packages.sh --required $(notdir $(IMAGE_BUILDER)):$(notdir $(IMAGE_BUILDER))
+	@$(GO) version -m _build/vigilcol | grep -q 'CGO_ENABLED=0' || { echo "make image: _build/vigilcol was built with cgo; rebuild it with CGO_ENABLED=0 (make clean build)"; exit 1; }
+	mkdir -p _build/image/log
+	$(notdir $(IMAGE_BUILDER)) build --build-arg VERSION=$(VERSION) -f Containerfile -t $(IMAGE):$(VERSION) .
+
+image-name:
+	@echo $(IMAGE):$(VERSION)
