@@ -8,6 +8,8 @@
 #   make generate-table  rewrite the syscall rows of the event table from the running kernel
 #   make bench     run the benchmarks and print the figures the READMEs quote
 #   make image     build the container image IMAGE:VERSION (podman or buildah; no daemon)
+#   make chart-check  render the Helm chart (deploy/helm/vigil) with each ci/ values file,
+#                  decode every object strictly, validate its collector configs
 
 SHELL := /bin/bash
 GO ?= go
@@ -15,9 +17,10 @@ TOOLS := $(CURDIR)/.tools
 MDATAGEN := $(TOOLS)/mdatagen
 BUILDER := $(TOOLS)/builder
 BENCHSTAT := $(TOOLS)/benchstat
+HELM := $(TOOLS)/helm
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: image all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
+.PHONY: image image-name chart-check all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
 
 all: test
 
@@ -116,3 +119,14 @@ image: _build/vigilcol
 
 image-name:
 	@echo $(IMAGE):$(VERSION)
+
+# helm, from its Go module in the tools module (no binary download). Built on
+# its own: the chart tests pass --kube-version, since a source build of helm
+# does not know which Kubernetes release it was cut against.
+$(HELM): internal/tools/go.mod internal/tools/go.sum
+	cd internal/tools && $(GO) build -o $(HELM) helm.sh/helm/v3/cmd/helm
+
+# The chart and the OpenTelemetry Operator example (internal/tools/chartcheck).
+chart-check: $(HELM) _build/vigilcol
+	$(HELM) lint --strict --kube-version 1.31.0 deploy/helm/vigil
+	cd internal/tools && HELM=$(HELM) VIGILCOL=$(CURDIR)/_build/vigilcol $(GO) test -count=1 -v ./chartcheck/
