@@ -20,7 +20,7 @@ BENCHSTAT := $(TOOLS)/benchstat
 HELM := $(TOOLS)/helm
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: image image-name chart-check all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
+.PHONY: image image-values image-name chart-check all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
 
 all: test
 
@@ -94,7 +94,7 @@ run: _build/vigilcol
 
 # The end-to-end test: kernel -> vigilcol -> OTLP -> a second vigilcol (the
 # backend), as root. It also validates every example config.
-e2e: _build/vigilcol
+e2e: _build/vigilcol test-deps
 	$(GO) vet -tags e2e ./test/e2e
 	VIGILCOL=$(CURDIR)/_build/vigilcol $(GO) test -tags e2e -count=1 -timeout 15m -v ./test/e2e
 
@@ -108,11 +108,14 @@ VERSION ?= $(shell awk '$$1 == "version:" {print $$2; exit}' builder-config.yaml
 IMAGE ?= localhost/vigil/vigilcol
 IMAGE_BUILDER ?= $(or $(shell command -v podman),$(shell command -v buildah),podman)
 
-image: _build/vigilcol
+# The values are checked before anything is built.
+image-values:
 	@[[ "$(VERSION)" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$$ ]] || { echo "make image: VERSION '$(VERSION)' is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)"; exit 1; }
 	@[[ "$(IMAGE)" =~ ^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$$ ]] || { echo "make image: IMAGE '$(IMAGE)' is not a valid image name (lower-case [registry[:port]/]path, no tag: the tag is VERSION)"; exit 1; }
 	@case "$(notdir $(IMAGE_BUILDER))" in podman|buildah) ;; *) echo "make image: IMAGE_BUILDER '$(IMAGE_BUILDER)' is neither podman nor buildah"; exit 1;; esac
 	@command -v $(IMAGE_BUILDER) >/dev/null || ./scripts/need-packages.sh --required $(notdir $(IMAGE_BUILDER)):$(notdir $(IMAGE_BUILDER))
+
+image: image-values _build/vigilcol
 	@$(GO) version -m _build/vigilcol | grep -q 'CGO_ENABLED=0' || { echo "make image: _build/vigilcol was built with cgo; rebuild it with CGO_ENABLED=0 (make clean build)"; exit 1; }
 	mkdir -p _build/image/log
 	$(notdir $(IMAGE_BUILDER)) build --build-arg VERSION=$(VERSION) -f Containerfile -t $(IMAGE):$(VERSION) .
