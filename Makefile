@@ -2,10 +2,14 @@
 #
 #   make run       build vigilcol if needed and run it with examples/default.yaml (as root)
 #   make e2e       build vigilcol if needed and run the end-to-end test (as root)
-#   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1)
+#   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1);
+#                  installs the programs tests run (runc, busybox) when root with apt
 #   make generate  regenerate vmlinux.h, the BPF objects and mdatagen output
 #   make generate-table  rewrite the syscall rows of the event table from the running kernel
 #   make bench     run the benchmarks and print the figures the READMEs quote
+#   make image     build the container image IMAGE:VERSION (podman or buildah; no daemon)
+#   make chart-check  render the Helm chart (deploy/helm/vigil) with each ci/ values file,
+#                  decode every object strictly, validate its collector configs
 
 SHELL := /bin/bash
 GO ?= go
@@ -13,9 +17,10 @@ TOOLS := $(CURDIR)/.tools
 MDATAGEN := $(TOOLS)/mdatagen
 BUILDER := $(TOOLS)/builder
 BENCHSTAT := $(TOOLS)/benchstat
+HELM := $(TOOLS)/helm
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: all tools generate generate-table vmlinux test test-short bench build run e2e fmt vet check-generated clean
+.PHONY: image image-values image-name chart-check all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
 
 all: test
 
@@ -32,6 +37,15 @@ tools: $(MDATAGEN) $(BUILDER) $(BENCHSTAT)
 # offsets at load time, so one committed header serves other kernels too.
 vmlinux:
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+# What make generate runs (bpf2go calls clang-14 and llvm-strip-14 and
+# includes libbpf's headers; vmlinux runs bpftool): installed when missing
+# where that is possible, or the target stops naming the packages.
+generate-deps:
+	@./scripts/need-packages.sh --required clang-14:clang-14 llvm-strip-14:llvm-14 \
+		/usr/include/bpf/bpf_helpers.h:libbpf-dev bpftool:bpftool
+
+vmlinux generate: generate-deps
 
 generate: tools
 	$(GO) generate ./...
@@ -53,7 +67,12 @@ vet:
 check-generated: generate
 	@if [ -n "$$(git status --porcelain)" ]; then git status --short; echo "generated files are out of date: run make generate and commit"; exit 1; fi
 
-test: fmt vet
+# Programs the tests run: the container test runs busybox under runc. When
+# they cannot be installed, the tests that need them skip naming the package.
+test-deps:
+	@./scripts/need-packages.sh runc:runc busybox:busybox-static
+
+test: fmt vet test-deps
 	$(GO) test -count=1 -timeout 20m ./...
 
 bench: tools
@@ -75,9 +94,42 @@ run: _build/vigilcol
 
 # The end-to-end test: kernel -> vigilcol -> OTLP -> a second vigilcol (the
 # backend), as root. It also validates every example config.
-e2e: _build/vigilcol
+e2e: _build/vigilcol test-deps
 	$(GO) vet -tags e2e ./test/e2e
 	VIGILCOL=$(CURDIR)/_build/vigilcol $(GO) test -tags e2e -count=1 -timeout 15m -v ./test/e2e
 
 clean:
 	rm -rf _build $(TOOLS)
+
+# The container image (Containerfile), tagged with the distribution's version
+# from builder-config.yaml. podman, else buildah; installed from apt when
+# neither is there and that is possible.
+VERSION ?= $(shell awk '$$1 == "version:" {print $$2; exit}' builder-config.yaml)
+IMAGE ?= localhost/vigil/vigilcol
+IMAGE_BUILDER ?= $(or $(shell command -v podman),$(shell command -v buildah),podman)
+
+# The values are checked before anything is built.
+image-values:
+	@[[ "$(VERSION)" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$$ ]] || { echo "make image: VERSION '$(VERSION)' is not a valid image tag (letters, digits, _ . -; at most 128; not starting with . or -)"; exit 1; }
+	@[[ "$(IMAGE)" =~ ^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]+[a-z0-9]+)*)*$$ ]] || { echo "make image: IMAGE '$(IMAGE)' is not a valid image name (lower-case [registry[:port]/]path, no tag: the tag is VERSION)"; exit 1; }
+	@case "$(notdir $(IMAGE_BUILDER))" in podman|buildah) ;; *) echo "make image: IMAGE_BUILDER '$(IMAGE_BUILDER)' is neither podman nor buildah"; exit 1;; esac
+	@command -v $(IMAGE_BUILDER) >/dev/null || ./scripts/need-packages.sh --required $(notdir $(IMAGE_BUILDER)):$(notdir $(IMAGE_BUILDER))
+
+image: image-values _build/vigilcol
+	@$(GO) version -m _build/vigilcol | grep -q 'CGO_ENABLED=0' || { echo "make image: _build/vigilcol was built with cgo; rebuild it with CGO_ENABLED=0 (make clean build)"; exit 1; }
+	mkdir -p _build/image/log
+	$(notdir $(IMAGE_BUILDER)) build --build-arg VERSION=$(VERSION) -f Containerfile -t $(IMAGE):$(VERSION) .
+
+image-name:
+	@echo $(IMAGE):$(VERSION)
+
+# helm, from its Go module in the tools module (no binary download). Built on
+# its own: the chart tests pass --kube-version, since a source build of helm
+# does not know which Kubernetes release it was cut against.
+$(HELM): internal/tools/go.mod internal/tools/go.sum
+	cd internal/tools && $(GO) build -o $(HELM) helm.sh/helm/v3/cmd/helm
+
+# The chart and the OpenTelemetry Operator example (internal/tools/chartcheck).
+chart-check: $(HELM) _build/vigilcol
+	$(HELM) lint --strict --kube-version 1.31.0 deploy/helm/vigil
+	cd internal/tools && HELM=$(HELM) VIGILCOL=$(CURDIR)/_build/vigilcol $(GO) test -count=1 -v ./chartcheck/

@@ -7,6 +7,8 @@ package privtest
 
 import (
 	"os"
+	"os/exec"
+	"sort"
 	"testing"
 )
 
@@ -23,4 +25,28 @@ func Require(t testing.TB) {
 		t.Fatalf("this test needs root to load eBPF programs, and %s is set; run it as root", RequireEnv)
 	}
 	t.Skip("needs root to load eBPF programs (set " + RequireEnv + "=1 to make this a failure)")
+}
+
+// RequireTools skips or fails t, as Require does, when a program the test
+// runs is not installed, naming the Debian package that has it and the
+// command that installs it (make test installs them itself where it can).
+// tools maps each program to its package.
+func RequireTools(t testing.TB, tools map[string]string) {
+	t.Helper()
+	names := make([]string, 0, len(tools))
+	for tool := range tools {
+		names = append(names, tool)
+	}
+	sort.Strings(names)
+	for _, tool := range names {
+		pkg := tools[tool]
+		if _, err := exec.LookPath(tool); err == nil {
+			continue
+		}
+		msg := "needs " + tool + ": install it with `apt-get install " + pkg + "`"
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("%s (%s is set)", msg, RequireEnv)
+		}
+		t.Skip(msg + " (set " + RequireEnv + "=1 to make this a failure)")
+	}
 }

@@ -9,4 +9,5 @@ import (
 	_ "go.opentelemetry.io/collector/cmd/builder"
 	_ "go.opentelemetry.io/collector/cmd/mdatagen"
 	_ "golang.org/x/perf/cmd/benchstat"
+	_ "helm.sh/helm/v3/cmd/helm"
 )

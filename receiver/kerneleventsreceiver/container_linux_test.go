@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
 // runcBundle builds a minimal OCI bundle: a read-only busybox rootfs holding
@@ -21,11 +22,7 @@ import (
 // 64-hex id, the way docker and containerd name container cgroups.
 func runcBundle(t *testing.T, containerID string, args ...string) string {
 	t.Helper()
-	for _, tool := range []string{"runc", "busybox"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is needed for the container test (apt-get install runc busybox-static): %v", tool, err)
-		}
-	}
+	privtest.RequireTools(t, map[string]string{"runc": "runc", "busybox": "busybox-static"})
 	bundle := t.TempDir()
 	rootfs := filepath.Join(bundle, "rootfs")
 	for _, d := range []string{"bin", "etc", "proc", "dev", "sys"} {
