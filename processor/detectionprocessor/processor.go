@@ -231,6 +231,7 @@ func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
 }
 
 func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
+	defer w.ev.Bind()()
 	for _, it := range items {
 		start := time.Now()
 		var errs []engine.EvalError

@@ -1,13 +1,16 @@
 package engine
 
 import (
+	"runtime"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // watchTicks is how many times per budget the watchdog looks at its
-// worker: an evaluation is cancelled between 1 and 1+1/watchTicks budgets
-// after it began.
+// worker: an evaluation is cancelled once it has used a budget since the
+// watchdog first saw it, so after 1 to 1+1/watchTicks budgets.
 const watchTicks = 4
 
 // watch bounds the evaluations of one worker. Timing every evaluation
@@ -18,9 +21,17 @@ const watchTicks = 4
 // its seq in cancelled. topdown polls Cancelled between expressions (and
 // in long built-ins such as numbers.range), which then compares the two
 // counters; an evaluation that ended meanwhile is never the one cancelled.
+//
+// The budget is CPU time of the thread the evaluations run on, when the
+// worker is bound to one (Worker.Bind), and wall time otherwise. Wall time
+// alone would blame a signature for the machine being busy: under the very
+// floods a security agent must ride out, a worker left waiting for a CPU
+// would have its built-in signatures cancelled, and after max_overruns
+// disabled, by anyone able to load the machine.
 type watch struct {
 	seq       atomic.Uint64
 	cancelled atomic.Uint64
+	tid       atomic.Int64 // the bound thread, 0 when unbound
 	stop      chan struct{}
 	done      chan struct{}
 }
@@ -42,12 +53,35 @@ func (w *watch) Cancel() { w.cancelled.Store(w.seq.Load()) }
 // (topdown.Cancel).
 func (w *watch) Cancelled() bool { return w.cancelled.Load() == w.seq.Load() }
 
+// bind pins the calling goroutine to its thread, so that the thread's CPU
+// time is the evaluations' CPU time, until the returned function is called.
+func (w *watch) bind() (unbind func()) {
+	runtime.LockOSThread()
+	w.tid.Store(int64(unix.Gettid()))
+	return func() {
+		w.tid.Store(0)
+		runtime.UnlockOSThread()
+	}
+}
+
+// elapsed is the bound thread's CPU time, or the wall clock when unbound.
+func (w *watch) elapsed() time.Duration {
+	if tid := w.tid.Load(); tid != 0 {
+		var ts unix.Timespec
+		// A thread's CPU clock: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED).
+		if unix.ClockGettime(int32(^uint32(tid)<<3|6), &ts) == nil {
+			return time.Duration(ts.Nano())
+		}
+	}
+	return time.Duration(time.Now().UnixNano())
+}
+
 func (w *watch) run(budget time.Duration) {
 	defer close(w.done)
 	tick := time.NewTicker(budget / watchTicks)
 	defer tick.Stop()
-	var running uint64 // the evaluation seen running at the last tick
-	seen := 0          // at how many ticks in a row
+	var running uint64      // the evaluation seen running at the last tick
+	var since time.Duration // elapsed() when it was first seen
 	for {
 		select {
 		case <-w.stop:
@@ -55,11 +89,16 @@ func (w *watch) run(budget time.Duration) {
 		case <-tick.C:
 		}
 		s := w.seq.Load()
-		if s%2 == 0 || s != running {
-			running, seen = s, 0
+		if s%2 == 0 {
+			running = 0
 			continue
 		}
-		if seen++; seen == watchTicks {
+		now := w.elapsed()
+		if s != running {
+			running, since = s, now
+			continue
+		}
+		if now-since >= budget {
 			w.cancelled.Store(s)
 		}
 	}

@@ -91,3 +91,32 @@ func TestWatchCancelsOnlyTheLongEvaluation(t *testing.T) {
 	}
 	w.end()
 }
+
+// TestBudgetIsCPUTimeWhenBound: a bound evaluation that waits (as one does
+// when the machine is busy and its thread gets no CPU) is not cancelled
+// however long it waits; one that burns CPU is, after about a budget.
+func TestBudgetIsCPUTimeWhenBound(t *testing.T) {
+	const budget = 20 * time.Millisecond
+	w := newWatch(budget)
+	defer w.close()
+	unbind := w.bind()
+	defer unbind()
+
+	w.begin()
+	time.Sleep(5 * budget) // the waiting under test, not a synchronisation
+	if w.Cancelled() {
+		t.Fatal("an evaluation that used no CPU was cancelled")
+	}
+	start := time.Now()
+	for !w.Cancelled() {
+		if time.Since(start) > 100*budget {
+			t.Fatal("an evaluation burning CPU was not cancelled")
+		}
+	}
+	w.end()
+	w.begin()
+	if w.Cancelled() {
+		t.Fatal("the next evaluation starts cancelled")
+	}
+	w.end()
+}

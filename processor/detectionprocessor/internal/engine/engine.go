@@ -288,6 +288,17 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 	return w, nil
 }
 
+// Bind counts the budget of the evaluations the calling goroutine runs on
+// this worker, until the returned function is called, in CPU time of its
+// thread rather than wall time, so that a busy machine does not overrun
+// signatures (see watch). Call it once per batch, not per record.
+func (w *Worker) Bind() (unbind func()) {
+	if w.watch == nil {
+		return func() {}
+	}
+	return w.watch.bind()
+}
+
 // Close releases the worker's transaction and stops its watchdog.
 func (w *Worker) Close(ctx context.Context) {
 	w.e.store.Abort(ctx, w.txn)
