@@ -21,6 +21,8 @@ type Config struct {
 	EvaluationTimeout time.Duration `mapstructure:"evaluation_timeout"`
 	// MaxOverruns consecutive overruns of a signature disable it.
 	MaxOverruns int `mapstructure:"max_overruns"`
+	// Exceptions except records from signatures before their Rego runs.
+	Exceptions []ExceptionConfig `mapstructure:"exceptions"`
 }
 
 // SignaturesConfig selects the signatures.
@@ -70,6 +72,9 @@ func (c *Config) Validate() error {
 				errs = append(errs, fmt.Errorf("signatures.%s[%d]: empty entry", field, i))
 			}
 		}
+	}
+	if err := validateExceptions(c.Exceptions); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)

@@ -109,9 +109,25 @@ var (
 		"/usr/sbin/chpasswd", "/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/userdel", "/usr/sbin/groupadd",
 		"/usr/sbin/groupmod", "/usr/sbin/groupdel", "/usr/sbin/pwck", "/usr/sbin/grpck", "/usr/sbin/cron",
 		"/usr/lib/systemd/systemd", "/usr/lib/systemd/systemd-logind", "/usr/lib/systemd/systemd-userdbd"}
+	elfWriters = []string{"as", "ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "gold", "collect2", "gcc", "g++", "cc", "c++", "clang", "clang++",
+		"rustc", "cargo", "go", "link", "strip", "objcopy", "dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "apk", "pip", "pip3"}
 	sshTools = []string{"/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-add", "/usr/bin/ssh-agent", "/usr/bin/ssh-keygen",
 		"/usr/bin/scp", "/usr/bin/sftp", "/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server"}
 )
+
+// expectedELFWriter: VGL-1010's default exceptions, toolchains and package
+// managers run from a system directory.
+func expectedELFWriter(exe string) bool {
+	if !hasAnyPrefix(exe, "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/libexec/", "/usr/local/bin/", "/usr/local/go/") {
+		return false
+	}
+	for _, part := range strings.Split(baseName(exe), "-") {
+		if inSet(part, elfWriters...) {
+			return true
+		}
+	}
+	return false
+}
 
 func sudoersPath(p string) bool {
 	return p == "/etc/sudoers" || strings.HasPrefix(p, "/etc/sudoers.d/")
@@ -200,7 +216,7 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 	case "magic_write":
 		v := g.get(vigil.AttrArgPrefix + "bytes")
 		elf := v.Type() == pcommon.ValueTypeBytes && strings.HasPrefix(string(v.Bytes().AsRaw()), "\x7fELF")
-		add(elf && !hasAnyPrefix(g.str("pathname"), "/proc/", "/sys/"), "VGL-1010")
+		add(elf && !hasAnyPrefix(g.str("pathname"), "/proc/", "/sys/") && !expectedELFWriter(g.ctx(vigil.AttrExecutablePath)), "VGL-1010")
 	case "security_bprm_check":
 		add(inSet(g.ctx(vigil.AttrExecutableName), webServers...) && inSet(baseName(g.str("pathname")), shells...), "VGL-1012")
 	case "security_sb_mount":

@@ -20,6 +20,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/exception"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -109,11 +110,16 @@ func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.
 			errs = append(errs, fmt.Errorf("signatures.%s[%d]: %q names no loaded signature id or tag", field, i, list[i]))
 		}
 	}
+	errs = append(errs, namedSignatures(cfg.Exceptions, set.Signatures))
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
 	enabled := signature.Filter(set.Signatures, cfg.Signatures.Include, cfg.Signatures.Exclude)
-	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns})
+	exceptions := map[string]engine.Exception{}
+	for id, rules := range exception.Build(exceptionEntries(cfg.Exceptions), enabled) {
+		exceptions[id] = rules
+	}
+	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns, Exceptions: exceptions})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -238,6 +244,9 @@ func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
 		p.telemetry.ProcessorDetectionEvaluationDuration.Record(ctx, time.Since(start).Seconds())
 		for _, e := range errs {
 			p.reportError(ctx, e)
+		}
+		for _, s := range w.ev.Excepted() {
+			p.telemetry.ProcessorDetectionExcepted.Add(ctx, 1, p.sigs[s].attr)
 		}
 		if len(w.matches) > 0 {
 			tag(it.lr, w.matches)

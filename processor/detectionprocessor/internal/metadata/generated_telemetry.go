@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	ProcessorDetectionEvaluationDuration metric.Float64Histogram
 	ProcessorDetectionEvaluationErrors   metric.Int64Counter
 	ProcessorDetectionEvaluationOverruns metric.Int64Counter
+	ProcessorDetectionExcepted           metric.Int64Counter
 	ProcessorDetectionMatches            metric.Int64Counter
 	ProcessorDetectionRecordsEvaluated   metric.Int64Counter
 	ProcessorDetectionSignaturesDisabled metric.Int64Counter
@@ -79,6 +80,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorDetectionEvaluationOverruns, err = builder.meter.Int64Counter(
 		"otelcol_processor_detection_evaluation_overruns",
 		metric.WithDescription("Evaluations cancelled for running past evaluation_timeout, by signature id (attribute signature_id); the record passes on untagged by that signature. [Development]"),
+		metric.WithUnit("{evaluation}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionExcepted, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_excepted",
+		metric.WithDescription("Evaluations an exception skipped, by signature id (attribute signature_id) - the signature's guard held on the record but an entry of exceptions names the signature and matches the record, so its Rego did not run and the record carries no match of it. [Development]"),
 		metric.WithUnit("{evaluation}"),
 	)
 	errs = errors.Join(errs, err)

@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorDetectionEvaluationDuration.Record(context.Background(), 1)
 	tb.ProcessorDetectionEvaluationErrors.Add(context.Background(), 1)
 	tb.ProcessorDetectionEvaluationOverruns.Add(context.Background(), 1)
+	tb.ProcessorDetectionExcepted.Add(context.Background(), 1)
 	tb.ProcessorDetectionMatches.Add(context.Background(), 1)
 	tb.ProcessorDetectionRecordsEvaluated.Add(context.Background(), 1)
 	tb.ProcessorDetectionSignaturesDisabled.Add(context.Background(), 1)
@@ -32,6 +33,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionEvaluationOverruns(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionExcepted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionMatches(t, testTel,
