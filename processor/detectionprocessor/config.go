@@ -23,6 +23,8 @@ type Config struct {
 	MaxOverruns int `mapstructure:"max_overruns"`
 	// Exceptions except records from signatures before their Rego runs.
 	Exceptions []ExceptionConfig `mapstructure:"exceptions"`
+	// RateLimit limits the detections of one signature for one process.
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
 }
 
 // SignaturesConfig selects the signatures.
@@ -74,6 +76,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	if err := validateExceptions(c.Exceptions); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.RateLimit.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {

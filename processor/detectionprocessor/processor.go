@@ -45,6 +45,7 @@ type detectionProcessor struct {
 	workers chan *worker
 	created int // workers made, to close at shutdown
 	sigs    map[*signature.Signature]*sigState
+	limiter *limiter // nil: no rate limit
 }
 
 // sigState is what the processor keeps per signature: its telemetry
@@ -69,8 +70,9 @@ func (st *sigState) logDue() (bool, int64) {
 
 // worker is the per-goroutine evaluation state.
 type worker struct {
-	ev      *engine.Worker
-	matches []engine.Match
+	ev         *engine.Worker
+	matches    []engine.Match
+	detections []detection
 }
 
 // item is a record some signature selected.
@@ -85,7 +87,7 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 	if err != nil {
 		return nil, err
 	}
-	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb}, nil
+	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb, limiter: newLimiter(cfg.RateLimit)}, nil
 }
 
 // minLoadTimeout bounds reading one signature's metadata at start-up. It is
@@ -249,12 +251,31 @@ func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
 			p.telemetry.ProcessorDetectionExcepted.Add(ctx, 1, p.sigs[s].attr)
 		}
 		if len(w.matches) > 0 {
-			tag(it.lr, w.matches)
-			for _, m := range w.matches {
-				p.telemetry.ProcessorDetectionMatches.Add(ctx, 1, p.sigs[m.Signature].attr)
+			w.detections = p.admit(ctx, it, w.matches, w.detections[:0])
+			if len(w.detections) > 0 {
+				tag(it.lr, w.detections)
 			}
 		}
 	}
+}
+
+// admit appends to dst the matches the rate limit lets through, with the
+// repeats suppressed before each, and counts them.
+func (p *detectionProcessor) admit(ctx context.Context, it item, matches []engine.Match, dst []detection) []detection {
+	for _, m := range matches {
+		st := p.sigs[m.Signature]
+		var suppressed int64
+		if p.limiter != nil {
+			var emit bool
+			if emit, suppressed = p.limiter.admit(p.limiter.key(m.Signature.ID, vigil.AttrsOf(it.lr, it.res))); !emit {
+				p.telemetry.ProcessorDetectionSuppressed.Add(ctx, 1, st.attr)
+				continue
+			}
+		}
+		p.telemetry.ProcessorDetectionMatches.Add(ctx, 1, st.attr)
+		dst = append(dst, detection{Match: m, suppressed: suppressed})
+	}
+	return dst
 }
 
 // reportError counts a signature's runtime error or overrun and logs it, at

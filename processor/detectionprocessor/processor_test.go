@@ -50,6 +50,7 @@ func TestLoadConfig(t *testing.T) {
 			Workers:           4,
 			EvaluationTimeout: 50 * time.Millisecond,
 			MaxOverruns:       5,
+			RateLimit:         RateLimitConfig{Detections: 3, Window: 10 * time.Second, Process: []string{"process.pid"}},
 		}},
 		{id: component.NewIDWithName(metadata.Type, "invalid"), wantErr: "workers: must be 0"},
 	}

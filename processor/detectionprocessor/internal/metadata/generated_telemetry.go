@@ -33,6 +33,7 @@ type TelemetryBuilder struct {
 	ProcessorDetectionMatches            metric.Int64Counter
 	ProcessorDetectionRecordsEvaluated   metric.Int64Counter
 	ProcessorDetectionSignaturesDisabled metric.Int64Counter
+	ProcessorDetectionSuppressed         metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -105,6 +106,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_detection_signatures_disabled",
 		metric.WithDescription("Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart. [Development]"),
 		metric.WithUnit("{signature}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionSuppressed, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_suppressed",
+		metric.WithDescription("Matches the rate limit suppressed, by signature id (attribute signature_id) - repeats of a signature for one process beyond rate_limit.detections within rate_limit.window; the next detection emitted carries their count in detection.suppressed_count. [Development]"),
+		metric.WithUnit("{match}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -131,3 +131,19 @@ func AssertEqualProcessorDetectionSignaturesDisabled(t *testing.T, tt *component
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualProcessorDetectionSuppressed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_detection_suppressed",
+		Description: "Matches the rate limit suppressed, by signature id (attribute signature_id) - repeats of a signature for one process beyond rate_limit.detections within rate_limit.window; the next detection emitted carries their count in detection.suppressed_count. [Development]",
+		Unit:        "{match}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_detection_suppressed")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}

@@ -26,6 +26,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorDetectionMatches.Add(context.Background(), 1)
 	tb.ProcessorDetectionRecordsEvaluated.Add(context.Background(), 1)
 	tb.ProcessorDetectionSignaturesDisabled.Add(context.Background(), 1)
+	tb.ProcessorDetectionSuppressed.Add(context.Background(), 1)
 	AssertEqualProcessorDetectionEvaluationDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
@@ -45,6 +46,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionSignaturesDisabled(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionSuppressed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
