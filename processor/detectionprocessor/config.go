@@ -42,6 +42,9 @@ type SignaturesConfig struct {
 	// AllowInsecurePermissions loads signatures that others than the
 	// collector's user (or root) can write or own.
 	AllowInsecurePermissions bool `mapstructure:"allow_insecure_permissions"`
+	// ReloadInterval is how often Paths are checked for changes, which
+	// are loaded without restarting the pipeline; 0 never checks.
+	ReloadInterval time.Duration `mapstructure:"reload_interval"`
 }
 
 const (
@@ -49,6 +52,8 @@ const (
 	minEvaluationTimeout     = time.Millisecond
 	maxEvaluationTimeout     = 10 * time.Second
 	defaultMaxOverruns       = 3
+	defaultReloadInterval    = 10 * time.Second
+	minReloadInterval        = 100 * time.Millisecond
 )
 
 // Validate checks the configuration and, when the rest is valid, loads
@@ -64,6 +69,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxOverruns < 1 {
 		errs = append(errs, fmt.Errorf("max_overruns: must be 1 or more, got %d", c.MaxOverruns))
+	}
+	if c.Signatures.ReloadInterval < 0 || (c.Signatures.ReloadInterval > 0 && c.Signatures.ReloadInterval < minReloadInterval) {
+		errs = append(errs, fmt.Errorf("signatures.reload_interval: must be 0 (no reloading) or at least %s, got %s", minReloadInterval, c.Signatures.ReloadInterval))
 	}
 	if !c.Signatures.Builtin && len(c.Signatures.Paths) == 0 {
 		errs = append(errs, errors.New("signatures: no signatures to load: set signatures.builtin to true or list signatures.paths"))

@@ -22,7 +22,7 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		Signatures:        SignaturesConfig{Builtin: true},
+		Signatures:        SignaturesConfig{Builtin: true, ReloadInterval: defaultReloadInterval},
 		EvaluationTimeout: defaultEvaluationTimeout,
 		MaxOverruns:       defaultMaxOverruns,
 		RateLimit:         RateLimitConfig{Window: defaultRateLimitWindow, Process: defaultRateLimitProcess},

@@ -45,6 +45,7 @@ func TestLoadConfig(t *testing.T) {
 				Include:                  []string{"TST-1", "container"},
 				Exclude:                  []string{"TST-4"},
 				AllowInsecurePermissions: true,
+				ReloadInterval:           time.Second,
 			},
 			DropUnmatched:     true,
 			Workers:           4,

@@ -92,11 +92,14 @@ func TestRateLimitValidate(t *testing.T) {
 // cat each time) yields the configured handful of detections; the
 // repeats are counted in telemetry and on the next detection emitted.
 func TestRateLimitShadowLoop(t *testing.T) {
+	const reads = 10_000
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
 	cfg := createDefaultConfig().(*Config)
 	cfg.Signatures.Include = []string{"VGL-1029"}
 	cfg.RateLimit.Detections = 3
+	// Every read must be evaluated, however loaded the machine.
+	cfg.EvaluationTimeout, cfg.MaxOverruns = maxEvaluationTimeout, reads
 	p, err := newDetectionProcessor(settings(t, tel), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +111,6 @@ func TestRateLimitShadowLoop(t *testing.T) {
 	}
 	defer p.shutdown(context.Background())
 
-	const reads = 10_000
 	var tagged []plog.LogRecord
 	consume := func(from, to int) {
 		t.Helper()

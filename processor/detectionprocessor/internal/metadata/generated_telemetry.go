@@ -32,6 +32,8 @@ type TelemetryBuilder struct {
 	ProcessorDetectionExcepted           metric.Int64Counter
 	ProcessorDetectionMatches            metric.Int64Counter
 	ProcessorDetectionRecordsEvaluated   metric.Int64Counter
+	ProcessorDetectionReloadFailures     metric.Int64Counter
+	ProcessorDetectionReloads            metric.Int64Counter
 	ProcessorDetectionSignaturesDisabled metric.Int64Counter
 	ProcessorDetectionSuppressed         metric.Int64Counter
 }
@@ -102,9 +104,21 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionReloadFailures, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_reload_failures",
+		metric.WithDescription("Changes of signatures.paths that did not load (the error is logged with the file and line); the previous signatures keep running. [Development]"),
+		metric.WithUnit("{reload}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionReloads, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_reloads",
+		metric.WithDescription("Changes of signatures.paths loaded and swapped in without restarting the pipeline. [Development]"),
+		metric.WithUnit("{reload}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorDetectionSignaturesDisabled, err = builder.meter.Int64Counter(
 		"otelcol_processor_detection_signatures_disabled",
-		metric.WithDescription("Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart. [Development]"),
+		metric.WithDescription("Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart or the next reload of signatures.paths. [Development]"),
 		metric.WithUnit("{signature}"),
 	)
 	errs = errors.Join(errs, err)

@@ -25,6 +25,8 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorDetectionExcepted.Add(context.Background(), 1)
 	tb.ProcessorDetectionMatches.Add(context.Background(), 1)
 	tb.ProcessorDetectionRecordsEvaluated.Add(context.Background(), 1)
+	tb.ProcessorDetectionReloadFailures.Add(context.Background(), 1)
+	tb.ProcessorDetectionReloads.Add(context.Background(), 1)
 	tb.ProcessorDetectionSignaturesDisabled.Add(context.Background(), 1)
 	tb.ProcessorDetectionSuppressed.Add(context.Background(), 1)
 	AssertEqualProcessorDetectionEvaluationDuration(t, testTel,
@@ -43,6 +45,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionRecordsEvaluated(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionReloadFailures(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionReloads(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionSignaturesDisabled(t, testTel,
