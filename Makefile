@@ -5,6 +5,7 @@
 #   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1)
 #   make generate  regenerate vmlinux.h, the BPF objects and mdatagen output
 #   make bench     run the benchmarks and print the figures the READMEs quote
+#   make vigil-signatures  build the signature tool into _build/vigil-signatures
 
 SHELL := /bin/bash
 GO ?= go
@@ -14,9 +15,13 @@ BUILDER := $(TOOLS)/builder
 BENCHSTAT := $(TOOLS)/benchstat
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: all tools generate vmlinux test test-short bench build run e2e fmt vet check-generated clean
+.PHONY: all vigil-signatures tools generate vmlinux test test-short bench build run e2e fmt vet check-generated clean
 
-all: test
+all: test vigil-signatures
+
+# The signature authors' tool: test, lint and replay signatures.
+vigil-signatures:
+	$(GO) build -o _build/vigil-signatures ./cmd/vigil-signatures
 
 $(MDATAGEN) $(BUILDER) $(BENCHSTAT): internal/tools/go.mod internal/tools/go.sum
 	cd internal/tools && $(GO) build -o $(TOOLS)/ \

@@ -341,7 +341,7 @@ func BenchmarkScaling(b *testing.B) {
 	}
 	for _, n := range []int{10, 100, 1000} {
 		cfg := pathsConfig(syntheticSignatures(b, n))
-		eng, _, err := loadEngine(ctx, cfg)
+		eng, _, err := LoadSignatures(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

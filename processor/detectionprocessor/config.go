@@ -92,6 +92,6 @@ func (c *Config) Validate() error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	_, _, err := loadEngine(context.Background(), c)
+	_, _, err := LoadSignatures(context.Background(), c)
 	return err
 }

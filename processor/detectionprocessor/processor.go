@@ -118,8 +118,10 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 // valid signature for it; a metadoc that never finishes still fails start-up.
 const minLoadTimeout = 5 * time.Second
 
-// loadEngine loads, compiles and filters the configured signatures.
-func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
+// LoadSignatures loads, compiles and filters the configured signatures, as
+// start (and a reload) does; the signature tooling (cmd/vigil-signatures)
+// lints with it, so that it reports what the processor would.
+func LoadSignatures(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
 	srcs, err := signatureSources(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -169,7 +171,7 @@ func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error 
 
 // load loads the configured signatures into a new ruleset.
 func (p *detectionProcessor) load(ctx context.Context) (*ruleset, error) {
-	eng, enabled, err := loadEngine(ctx, p.cfg)
+	eng, enabled, err := LoadSignatures(ctx, p.cfg)
 	if err != nil {
 		return nil, err
 	}

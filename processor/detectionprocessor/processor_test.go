@@ -277,7 +277,7 @@ func TestParallelBatch(t *testing.T) {
 // TestDefaultEventSet: the receiver's "default" set is exactly the events
 // the built-in signatures select.
 func TestDefaultEventSet(t *testing.T) {
-	eng, _, err := loadEngine(context.Background(), createDefaultConfig().(*Config))
+	eng, _, err := LoadSignatures(context.Background(), createDefaultConfig().(*Config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,7 @@ func TestIncludeExclude(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Signatures.Include = []string{"kubernetes", "VGL-1001"}
 	cfg.Signatures.Exclude = []string{"VGL-1021"}
-	_, enabled, err := loadEngine(context.Background(), cfg)
+	_, enabled, err := LoadSignatures(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
