@@ -145,6 +145,13 @@ func (ew *engineWay) match(ctx context.Context, r *record) []engine.Match {
 
 func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
 	tb.Helper()
+	return builtinEngineWith(tb, nil)
+}
+
+// builtinEngineWith is builtinEngine with exceptions of the built-ins,
+// built from the entries as the processor builds them.
+func builtinEngineWith(tb testing.TB, entries []ExceptionConfig) (*signature.Set, *engineWay) {
+	tb.Helper()
 	ctx := context.Background()
 	srcs, err := signatureSources(createDefaultConfig().(*Config))
 	if err != nil {
@@ -154,7 +161,7 @@ func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, err := engine.New(set, set.Signatures, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns})
+	eng, err := engine.New(set, set.Signatures, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns, Exceptions: engineExceptions(entries, set.Signatures)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -271,6 +278,83 @@ func BenchmarkProcessor(b *testing.B) {
 			cfg.Workers = workers
 			p, _ := startProcessor(b, cfg)
 			ctx := context.Background()
+			b.ReportAllocs()
+			m := startMeter(b)
+			for i := 0; i < b.N; i++ {
+				if err := p.ConsumeLogs(ctx, ld); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b, b.N*len(recs))
+		})
+	}
+}
+
+// worstCaseExceptions excepts, from every built-in, records of processes
+// the stream does not have: every candidate whose guard holds tests them
+// and none is excepted, so the matches stay those of the plain engine.
+var worstCaseExceptions = []ExceptionConfig{{
+	Signatures: []string{"linux"},
+	Equals:     map[string][]any{vigil.AttrExecutablePath: {"/opt/ci/bin/agent", "/opt/ci/bin/runner"}},
+	StartsWith: map[string][]any{vigil.AttrPodNamespace: {"ci-"}},
+}}
+
+// TestWorstCaseExceptions: the benchmark's exceptions are tested (the
+// guards of many candidates hold) and except nothing, so both engines do
+// the same work but for testing them.
+func TestWorstCaseExceptions(t *testing.T) {
+	ctx := context.Background()
+	_, recs := loadStream(t)
+	_, plain := builtinEngine(t)
+	_, excepting := builtinEngineWith(t, worstCaseExceptions)
+	for i := range recs {
+		want := ids(plain.match(ctx, &recs[i]))
+		if got := ids(excepting.match(ctx, &recs[i])); !reflect.DeepEqual(got, want) {
+			t.Fatalf("record %d: %v with the exceptions, %v without", i, got, want)
+		}
+		if n := len(excepting.w.Excepted()); n != 0 {
+			t.Fatalf("record %d: %d signatures excepted", i, n)
+		}
+	}
+}
+
+// BenchmarkNoiseControl measures what exceptions and the rate limit add,
+// against the same engine and processor without them in the same run: the
+// engine with worstCaseExceptions, and the processor with them and with a
+// rate limit that never suppresses (so the tagging work stays the same and
+// only the limiter's bookkeeping is added).
+func BenchmarkNoiseControl(b *testing.B) {
+	ctx := context.Background()
+	ld, recs := loadStream(b)
+	_, plain := builtinEngine(b)
+	_, excepting := builtinEngineWith(b, worstCaseExceptions)
+	for _, v := range []struct {
+		name string
+		ew   *engineWay
+	}{{"engine/plain", plain}, {"engine/exceptions", excepting}} {
+		b.Run(v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			m := startMeter(b)
+			for i := 0; i < b.N; i++ {
+				v.ew.match(ctx, &recs[i%len(recs)])
+			}
+			m.report(b, b.N)
+		})
+	}
+	for _, v := range []struct {
+		name              string
+		except, ratelimit bool
+	}{{"processor/plain", false, false}, {"processor/exceptions", true, false}, {"processor/rate-limit", false, true}, {"processor/both", true, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.Workers = 1
+			if v.except {
+				cfg.Exceptions = worstCaseExceptions
+			}
+			if v.ratelimit {
+				cfg.RateLimit.Detections = 1 << 30
+			}
+			p, _ := startProcessor(b, cfg)
 			b.ReportAllocs()
 			m := startMeter(b)
 			for i := 0; i < b.N; i++ {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/exception"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -97,11 +98,16 @@ func namedSignatures(list []ExceptionConfig, sigs []*signature.Signature) error 
 	return errors.Join(errs...)
 }
 
-// exceptionEntries converts validated exceptions for package exception.
-func exceptionEntries(list []ExceptionConfig) []exception.Entry {
-	out := make([]exception.Entry, len(list))
+// engineExceptions builds the engine's exceptions of sigs from validated
+// configuration entries.
+func engineExceptions(list []ExceptionConfig, sigs []*signature.Signature) map[string]engine.Exception {
+	entries := make([]exception.Entry, len(list))
 	for i, e := range list {
-		out[i] = exception.Entry{Signatures: e.Signatures, Equals: stringValues(e.Equals), StartsWith: stringValues(e.StartsWith)}
+		entries[i] = exception.Entry{Signatures: e.Signatures, Equals: stringValues(e.Equals), StartsWith: stringValues(e.StartsWith)}
+	}
+	out := map[string]engine.Exception{}
+	for id, rules := range exception.Build(entries, sigs) {
+		out[id] = rules
 	}
 	return out
 }

@@ -21,7 +21,6 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
-	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/exception"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -141,11 +140,7 @@ func LoadSignatures(ctx context.Context, cfg *Config) (*engine.Engine, []*signat
 		return nil, nil, err
 	}
 	enabled := signature.Filter(set.Signatures, cfg.Signatures.Include, cfg.Signatures.Exclude)
-	exceptions := map[string]engine.Exception{}
-	for id, rules := range exception.Build(exceptionEntries(cfg.Exceptions), enabled) {
-		exceptions[id] = rules
-	}
-	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns, Exceptions: exceptions})
+	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns, Exceptions: engineExceptions(cfg.Exceptions, enabled)})
 	if err != nil {
 		return nil, nil, err
 	}
