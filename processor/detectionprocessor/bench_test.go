@@ -273,19 +273,10 @@ func BenchmarkDetection(b *testing.B) {
 func BenchmarkProcessor(b *testing.B) {
 	for _, workers := range []int{1, 0} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			ld, recs := loadStream(b)
+			ld, _ := loadStream(b)
 			cfg := createDefaultConfig().(*Config)
 			cfg.Workers = workers
-			p, _ := startProcessor(b, cfg)
-			ctx := context.Background()
-			b.ReportAllocs()
-			m := startMeter(b)
-			for i := 0; i < b.N; i++ {
-				if err := p.ConsumeLogs(ctx, ld); err != nil {
-					b.Fatal(err)
-				}
-			}
-			m.report(b, b.N*len(recs))
+			benchProcessor(b, cfg, ld)
 		})
 	}
 }
@@ -354,17 +345,24 @@ func BenchmarkNoiseControl(b *testing.B) {
 			if v.ratelimit {
 				cfg.RateLimit.Detections = 1 << 30
 			}
-			p, _ := startProcessor(b, cfg)
-			b.ReportAllocs()
-			m := startMeter(b)
-			for i := 0; i < b.N; i++ {
-				if err := p.ConsumeLogs(ctx, ld); err != nil {
-					b.Fatal(err)
-				}
-			}
-			m.report(b, b.N*len(recs))
+			benchProcessor(b, cfg, ld)
 		})
 	}
+}
+
+// benchProcessor runs a processor of cfg on the batch ld per op and
+// reports per record.
+func benchProcessor(b *testing.B, cfg *Config, ld plog.Logs) {
+	p, _ := startProcessor(b, cfg)
+	ctx := context.Background()
+	b.ReportAllocs()
+	m := startMeter(b)
+	for i := 0; i < b.N; i++ {
+		if err := p.ConsumeLogs(ctx, ld); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.report(b, b.N*ld.LogRecordCount())
 }
 
 // syntheticSignatures writes n signatures in Tracee's format, spread over
