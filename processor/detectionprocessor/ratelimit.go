@@ -84,6 +84,7 @@ func newLimiter(cfg RateLimitConfig) *limiter {
 // key identifies a signature's detections for the process of attrs.
 func (l *limiter) key(signatureID string, attrs vigil.Attrs) string {
 	var b strings.Builder
+	b.Grow(len(signatureID) + 64*len(l.cfg.Process))
 	b.WriteString(signatureID)
 	for _, name := range l.cfg.Process {
 		b.WriteByte(0)

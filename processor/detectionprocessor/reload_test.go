@@ -56,6 +56,7 @@ func TestHotReload(t *testing.T) {
 	set.Logger = zap.New(core)
 	cfg := pathsConfig(dir)
 	cfg.Signatures.ReloadInterval = minReloadInterval
+	cfg.EvaluationTimeout = maxEvaluationTimeout // every record evaluated, however loaded the machine
 	sink := new(consumertest.LogsSink)
 	p := startWith(t, set, cfg, sink)
 	defer p.Shutdown(context.Background())
