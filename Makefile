@@ -10,6 +10,7 @@
 #   make image     build the container image IMAGE:VERSION (podman or buildah; no daemon)
 #   make chart-check  render the Helm chart (deploy/helm/vigil) with each ci/ values file,
 #                  decode every object strictly, validate its collector configs
+#   make vigil-signatures  build the signature tool into _build/vigil-signatures
 
 SHELL := /bin/bash
 GO ?= go
@@ -20,9 +21,13 @@ BENCHSTAT := $(TOOLS)/benchstat
 HELM := $(TOOLS)/helm
 VMLINUX := bpf/headers/vmlinux.h
 
-.PHONY: image image-values image-name chart-check all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
+.PHONY: vigil-signatures image image-values image-name chart-check all tools generate generate-table vmlinux test test-deps generate-deps test-short bench build run e2e fmt vet check-generated clean
 
-all: test
+all: test vigil-signatures
+
+# The signature authors' tool: test, lint and replay signatures.
+vigil-signatures:
+	$(GO) build -o _build/vigil-signatures ./cmd/vigil-signatures
 
 $(MDATAGEN) $(BUILDER) $(BENCHSTAT): internal/tools/go.mod internal/tools/go.sum
 	cd internal/tools && $(GO) build -o $(TOOLS)/ \

@@ -145,6 +145,14 @@ func (ew *engineWay) match(ctx context.Context, r *record) []engine.Match {
 
 func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
 	tb.Helper()
+	return builtinEngineWith(tb, nil, defaultEvaluationTimeout)
+}
+
+// builtinEngineWith is builtinEngine with exceptions of the built-ins,
+// built from the entries as the processor builds them, and an evaluation
+// budget (0: none).
+func builtinEngineWith(tb testing.TB, entries []ExceptionConfig, budget time.Duration) (*signature.Set, *engineWay) {
+	tb.Helper()
 	ctx := context.Background()
 	srcs, err := signatureSources(createDefaultConfig().(*Config))
 	if err != nil {
@@ -154,7 +162,7 @@ func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, err := engine.New(set, set.Signatures, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns})
+	eng, err := engine.New(set, set.Signatures, engine.Options{Budget: budget, MaxOverruns: defaultMaxOverruns, Exceptions: engineExceptions(entries, set.Signatures)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -266,21 +274,97 @@ func BenchmarkDetection(b *testing.B) {
 func BenchmarkProcessor(b *testing.B) {
 	for _, workers := range []int{1, 0} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			ld, recs := loadStream(b)
+			ld, _ := loadStream(b)
 			cfg := createDefaultConfig().(*Config)
 			cfg.Workers = workers
-			p, _ := startProcessor(b, cfg)
-			ctx := context.Background()
+			benchProcessor(b, cfg, ld)
+		})
+	}
+}
+
+// worstCaseExceptions excepts, from every built-in, records of processes
+// the stream does not have: every candidate whose guard holds tests them
+// and none is excepted, so the matches stay those of the plain engine.
+var worstCaseExceptions = []ExceptionConfig{{
+	Signatures: []string{"linux"},
+	Equals:     map[string][]any{vigil.AttrExecutablePath: {"/opt/ci/bin/agent", "/opt/ci/bin/runner"}},
+	StartsWith: map[string][]any{vigil.AttrPodNamespace: {"ci-"}},
+}}
+
+// TestWorstCaseExceptions: the benchmark's exceptions are tested (the
+// guards of many candidates hold) and except nothing, so both engines do
+// the same work but for testing them.
+func TestWorstCaseExceptions(t *testing.T) {
+	ctx := context.Background()
+	_, recs := loadStream(t)
+	// No budget: an overrun on a loaded machine would differ between the two.
+	_, plain := builtinEngineWith(t, nil, 0)
+	_, excepting := builtinEngineWith(t, worstCaseExceptions, 0)
+	for i := range recs {
+		want := ids(plain.match(ctx, &recs[i]))
+		if got := ids(excepting.match(ctx, &recs[i])); !reflect.DeepEqual(got, want) {
+			t.Fatalf("record %d: %v with the exceptions, %v without", i, got, want)
+		}
+		if n := len(excepting.w.Excepted()); n != 0 {
+			t.Fatalf("record %d: %d signatures excepted", i, n)
+		}
+	}
+}
+
+// BenchmarkNoiseControl measures what exceptions and the rate limit add,
+// against the same engine and processor without them in the same run: the
+// engine with worstCaseExceptions, and the processor with them and with a
+// rate limit that never suppresses (so the tagging work stays the same and
+// only the limiter's bookkeeping is added).
+func BenchmarkNoiseControl(b *testing.B) {
+	ctx := context.Background()
+	ld, recs := loadStream(b)
+	_, plain := builtinEngine(b)
+	_, excepting := builtinEngineWith(b, worstCaseExceptions, defaultEvaluationTimeout)
+	for _, v := range []struct {
+		name string
+		ew   *engineWay
+	}{{"engine/plain", plain}, {"engine/exceptions", excepting}} {
+		b.Run(v.name, func(b *testing.B) {
 			b.ReportAllocs()
 			m := startMeter(b)
 			for i := 0; i < b.N; i++ {
-				if err := p.ConsumeLogs(ctx, ld); err != nil {
-					b.Fatal(err)
-				}
+				v.ew.match(ctx, &recs[i%len(recs)])
 			}
-			m.report(b, b.N*len(recs))
+			m.report(b, b.N)
 		})
 	}
+	for _, v := range []struct {
+		name              string
+		except, ratelimit bool
+	}{{"processor/plain", false, false}, {"processor/exceptions", true, false}, {"processor/rate-limit", false, true}, {"processor/both", true, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.Workers = 1
+			if v.except {
+				cfg.Exceptions = worstCaseExceptions
+			}
+			if v.ratelimit {
+				cfg.RateLimit.Detections = 1 << 30
+			}
+			benchProcessor(b, cfg, ld)
+		})
+	}
+}
+
+// benchProcessor runs a processor of cfg on the batch ld per op and
+// reports per record.
+func benchProcessor(b *testing.B, cfg *Config, ld plog.Logs) {
+	p, _ := startProcessor(b, cfg)
+	ctx := context.Background()
+	b.ReportAllocs()
+	m := startMeter(b)
+	for i := 0; i < b.N; i++ {
+		if err := p.ConsumeLogs(ctx, ld); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m.report(b, b.N*ld.LogRecordCount())
 }
 
 // syntheticSignatures writes n signatures in Tracee's format, spread over
@@ -341,7 +425,7 @@ func BenchmarkScaling(b *testing.B) {
 	}
 	for _, n := range []int{10, 100, 1000} {
 		cfg := pathsConfig(syntheticSignatures(b, n))
-		eng, _, err := loadEngine(ctx, cfg)
+		eng, _, err := LoadSignatures(ctx, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -365,4 +449,67 @@ func BenchmarkScaling(b *testing.B) {
 		}
 		w.Close(ctx)
 	}
+}
+
+// countingException counts the tests of an exception.
+type countingException struct {
+	engine.Exception
+	tests *int
+}
+
+func (c countingException) Excepts(a vigil.Attrs) bool {
+	*c.tests++
+	return c.Exception.Excepts(a)
+}
+
+// BenchmarkNoiseControlUnits measures what exceptions and the rate limit
+// cost per record from their unit costs, which the shared machine's noise
+// hides in BenchmarkNoiseControl: how often the engine tests an exception
+// (worstCaseExceptions on every built-in) and the rate limiter admits a
+// match on the stream, times the cost of one test and one admission.
+func BenchmarkNoiseControlUnits(b *testing.B) {
+	ctx := context.Background()
+	_, recs := loadStream(b)
+	set, plain := builtinEngine(b)
+	tests := 0
+	counted := map[string]engine.Exception{}
+	for id, e := range engineExceptions(worstCaseExceptions, set.Signatures) {
+		counted[id] = countingException{e, &tests}
+	}
+	eng, err := engine.New(set, set.Signatures, engine.Options{Exceptions: counted})
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := eng.NewWorker(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close(ctx)
+	counting := &engineWay{eng: eng, w: w}
+	var matched []vigil.Attrs
+	for i := range recs {
+		counting.match(ctx, &recs[i])
+		for range plain.match(ctx, &recs[i]) {
+			matched = append(matched, vigil.AttrsOf(recs[i].lr, recs[i].res))
+		}
+	}
+	rules := engineExceptions(worstCaseExceptions, set.Signatures)["VGL-1029"]
+	b.Run("exception-test", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			r := &recs[i%len(recs)]
+			rules.Excepts(vigil.AttrsOf(r.lr, r.res))
+		}
+		perTest := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(float64(tests)/float64(len(recs)), "tests/record")
+		b.ReportMetric(perTest*float64(tests)/float64(len(recs)), "ns-added/record")
+	})
+	b.Run("rate-limit-admit", func(b *testing.B) {
+		l := newLimiter(RateLimitConfig{Detections: 1 << 30, Window: time.Hour, Process: defaultRateLimitProcess})
+		for i := 0; i < b.N; i++ {
+			l.admit(l.key("VGL-1029", matched[i%len(matched)]))
+		}
+		perAdmit := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+		b.ReportMetric(float64(len(matched))/float64(len(recs)), "matches/record")
+		b.ReportMetric(perAdmit*float64(len(matched))/float64(len(recs)), "ns-added/record")
+	})
 }

@@ -21,6 +21,10 @@ type Config struct {
 	EvaluationTimeout time.Duration `mapstructure:"evaluation_timeout"`
 	// MaxOverruns consecutive overruns of a signature disable it.
 	MaxOverruns int `mapstructure:"max_overruns"`
+	// Exceptions except records from signatures before their Rego runs.
+	Exceptions []ExceptionConfig `mapstructure:"exceptions"`
+	// RateLimit limits the detections of one signature for one process.
+	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
 }
 
 // SignaturesConfig selects the signatures.
@@ -38,6 +42,9 @@ type SignaturesConfig struct {
 	// AllowInsecurePermissions loads signatures that others than the
 	// collector's user (or root) can write or own.
 	AllowInsecurePermissions bool `mapstructure:"allow_insecure_permissions"`
+	// ReloadInterval is how often Paths are checked for changes, which
+	// are loaded without restarting the pipeline; 0 never checks.
+	ReloadInterval time.Duration `mapstructure:"reload_interval"`
 }
 
 const (
@@ -45,6 +52,8 @@ const (
 	minEvaluationTimeout     = time.Millisecond
 	maxEvaluationTimeout     = 10 * time.Second
 	defaultMaxOverruns       = 3
+	defaultReloadInterval    = 10 * time.Second
+	minReloadInterval        = 100 * time.Millisecond
 )
 
 // Validate checks the configuration and, when the rest is valid, loads
@@ -61,6 +70,9 @@ func (c *Config) Validate() error {
 	if c.MaxOverruns < 1 {
 		errs = append(errs, fmt.Errorf("max_overruns: must be 1 or more, got %d", c.MaxOverruns))
 	}
+	if c.Signatures.ReloadInterval < 0 || (c.Signatures.ReloadInterval > 0 && c.Signatures.ReloadInterval < minReloadInterval) {
+		errs = append(errs, fmt.Errorf("signatures.reload_interval: must be 0 (no reloading) or at least %s, got %s", minReloadInterval, c.Signatures.ReloadInterval))
+	}
 	if !c.Signatures.Builtin && len(c.Signatures.Paths) == 0 {
 		errs = append(errs, errors.New("signatures: no signatures to load: set signatures.builtin to true or list signatures.paths"))
 	}
@@ -71,9 +83,15 @@ func (c *Config) Validate() error {
 			}
 		}
 	}
+	if err := validateExceptions(c.Exceptions); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.RateLimit.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	_, _, err := loadEngine(context.Background(), c)
+	_, _, err := LoadSignatures(context.Background(), c)
 	return err
 }

@@ -21,7 +21,12 @@ func NewFactory() processor.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	return &Config{Signatures: SignaturesConfig{Builtin: true}, EvaluationTimeout: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns}
+	return &Config{
+		Signatures:        SignaturesConfig{Builtin: true, ReloadInterval: defaultReloadInterval},
+		EvaluationTimeout: defaultEvaluationTimeout,
+		MaxOverruns:       defaultMaxOverruns,
+		RateLimit:         RateLimitConfig{Window: defaultRateLimitWindow, Process: defaultRateLimitProcess},
+	}
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {

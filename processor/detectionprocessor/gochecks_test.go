@@ -109,9 +109,30 @@ var (
 		"/usr/sbin/chpasswd", "/usr/sbin/useradd", "/usr/sbin/usermod", "/usr/sbin/userdel", "/usr/sbin/groupadd",
 		"/usr/sbin/groupmod", "/usr/sbin/groupdel", "/usr/sbin/pwck", "/usr/sbin/grpck", "/usr/sbin/cron",
 		"/usr/lib/systemd/systemd", "/usr/lib/systemd/systemd-logind", "/usr/lib/systemd/systemd-userdbd"}
+	elfWriters = []string{"as", "ld", "ld.bfd", "ld.gold", "ld.lld", "lld", "gold", "collect2", "gcc", "g++", "cc", "c++", "clang", "clang++",
+		"rustc", "cargo", "go", "link", "strip", "objcopy", "dpkg", "apt", "apt-get", "rpm", "dnf", "yum", "apk", "pip", "pip3"}
 	sshTools = []string{"/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/ssh-add", "/usr/bin/ssh-agent", "/usr/bin/ssh-keygen",
 		"/usr/bin/scp", "/usr/bin/sftp", "/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server"}
 )
+
+// expectedELFWriter: VGL-1010's default exceptions, toolchains and package
+// managers run from a system directory.
+func expectedELFWriter(exe string) bool {
+	if !hasAnyPrefix(exe, "/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/lib/", "/usr/libexec/", "/usr/local/bin/", "/usr/local/go/") {
+		return false
+	}
+	for _, part := range strings.Split(baseName(exe), "-") {
+		if inSet(part, elfWriters...) {
+			return true
+		}
+	}
+	return false
+}
+
+// pkgManager: VGL-1017/1018/1019's default exception.
+func pkgManager(exe string) bool {
+	return inSet(exe, "/usr/bin/dpkg", "/bin/dpkg", "/usr/bin/rpm", "/bin/rpm", "/sbin/apk", "/usr/sbin/apk")
+}
 
 func sudoersPath(p string) bool {
 	return p == "/etc/sudoers" || strings.HasPrefix(p, "/etc/sudoers.d/")
@@ -130,6 +151,7 @@ func runtimeSocket(p string) bool {
 func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 	name := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
 	origin := vigil.RecordOrigin(g.at)
+	exe := g.ctx(vigil.AttrExecutablePath)
 	add := func(ok bool, id string) {
 		if ok {
 			dst = append(dst, id)
@@ -155,9 +177,9 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 		add(strings.HasSuffix(path, "/release_agent") && w, "VGL-1014")
 		add(origin == vigil.OriginContainer && strings.HasSuffix(path, "/notify_on_release") && w, "VGL-1015")
 		add(path == "/proc/sys/kernel/core_pattern" && w, "VGL-1016")
-		add(sudoersPath(path) && w, "VGL-1017")
-		add(cronPath(path) && w, "VGL-1018")
-		add(rcPath(path) && w, "VGL-1019")
+		add(sudoersPath(path) && w && !pkgManager(exe), "VGL-1017")
+		add(cronPath(path) && w && !pkgManager(exe), "VGL-1018")
+		add(rcPath(path) && w && !pkgManager(exe), "VGL-1019")
 		comm := g.ctx(vigil.AttrExecutableName)
 		add(strings.HasPrefix(path, "/etc/kubernetes/pki/") && !inSet(comm, "kube-apiserver", "kube-controller", "kube-scheduler", "kubelet", "etcd", "kubeadm"), "VGL-1020")
 		add(strings.HasSuffix(path, "/secrets/kubernetes.io/serviceaccount/token") &&
@@ -167,7 +189,6 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 		add((path == "/proc/sysrq-trigger" || path == "/proc/sys/kernel/sysrq") && w, "VGL-1024")
 		add(path == "/proc/kcore" && r, "VGL-1025")
 		add((path == "/proc/sched_debug" || path == "/sys/kernel/debug/sched/debug") && r, "VGL-1026")
-		exe := g.ctx(vigil.AttrExecutablePath)
 		add((path == "/etc/shadow" || path == "/etc/gshadow") && !inSet(exe, shadowOK...), "VGL-1029")
 		key := (strings.Contains(path, "/.ssh/") && goSSHKey.MatchString(path)) ||
 			(strings.HasPrefix(path, "/etc/ssh/ssh_host_") && strings.HasSuffix(path, "_key"))
@@ -190,9 +211,9 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 		p := g.str("new_path")
 		add(p == "/etc/ld.so.preload", "VGL-1007")
 		add(strings.Contains(p, "/ld-") && goLoader.MatchString(p), "VGL-1008")
-		add(sudoersPath(p), "VGL-1017")
-		add(cronPath(p), "VGL-1018")
-		add(rcPath(p), "VGL-1019")
+		add(sudoersPath(p) && !pkgManager(exe), "VGL-1017")
+		add(cronPath(p) && !pkgManager(exe), "VGL-1018")
+		add(rcPath(p) && !pkgManager(exe), "VGL-1019")
 	case "init_module", "finit_module":
 		add(true, "VGL-1009")
 	case "security_kernel_read_file":
@@ -200,7 +221,7 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 	case "magic_write":
 		v := g.get(vigil.AttrArgPrefix + "bytes")
 		elf := v.Type() == pcommon.ValueTypeBytes && strings.HasPrefix(string(v.Bytes().AsRaw()), "\x7fELF")
-		add(elf && !hasAnyPrefix(g.str("pathname"), "/proc/", "/sys/"), "VGL-1010")
+		add(elf && !hasAnyPrefix(g.str("pathname"), "/proc/", "/sys/") && !expectedELFWriter(exe), "VGL-1010")
 	case "security_bprm_check":
 		add(inSet(g.ctx(vigil.AttrExecutableName), webServers...) && inSet(baseName(g.str("pathname")), shells...), "VGL-1012")
 	case "security_sb_mount":

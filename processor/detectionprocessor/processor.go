@@ -2,6 +2,7 @@ package detectionprocessor
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -36,14 +37,32 @@ type detectionProcessor struct {
 	cfg       *Config
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
+	limiter   *limiter // nil: no rate limit; kept across reloads
+	nworkers  int
 
+	// current is the signature set batches are evaluated with; a reload
+	// replaces it.
+	current atomic.Pointer[ruleset]
+	// stopReload stops the reloader and waits for it; nil without one.
+	stopReload func()
+}
+
+// ruleset is one loaded signature set and the workers evaluating it. A
+// batch acquires the current set once, so each of its records is evaluated
+// by exactly one set, however reloads interleave.
+type ruleset struct {
 	eng *engine.Engine
 	// workers is the pool of evaluation states. The pipeline may call
 	// ConsumeLogs from several goroutines; each call takes the workers it
 	// uses out of the pool and puts them back.
 	workers chan *worker
-	created int // workers made, to close at shutdown
+	created int // workers made, to close
 	sigs    map[*signature.Signature]*sigState
+
+	// inUse is read-held by the batches using the set; retiring the set
+	// takes it for writing, so it waits for them.
+	inUse  sync.RWMutex
+	closed bool
 }
 
 // sigState is what the processor keeps per signature: its telemetry
@@ -68,8 +87,9 @@ func (st *sigState) logDue() (bool, int64) {
 
 // worker is the per-goroutine evaluation state.
 type worker struct {
-	ev      *engine.Worker
-	matches []engine.Match
+	ev         *engine.Worker
+	matches    []engine.Match
+	detections []detection
 }
 
 // item is a record some signature selected.
@@ -84,7 +104,11 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 	if err != nil {
 		return nil, err
 	}
-	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb}, nil
+	n := cfg.Workers
+	if n == 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	return &detectionProcessor{cfg: cfg, logger: set.Logger, telemetry: tb, limiter: newLimiter(cfg.RateLimit), nworkers: n}, nil
 }
 
 // minLoadTimeout bounds reading one signature's metadata at start-up. It is
@@ -93,8 +117,10 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 // valid signature for it; a metadoc that never finishes still fails start-up.
 const minLoadTimeout = 5 * time.Second
 
-// loadEngine loads, compiles and filters the configured signatures.
-func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
+// LoadSignatures loads, compiles and filters the configured signatures, as
+// start (and a reload) does; the signature tooling (cmd/vigil-signatures)
+// lints with it, so that it reports what the processor would.
+func LoadSignatures(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.Signature, error) {
 	srcs, err := signatureSources(cfg)
 	if err != nil {
 		return nil, nil, err
@@ -109,11 +135,12 @@ func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.
 			errs = append(errs, fmt.Errorf("signatures.%s[%d]: %q names no loaded signature id or tag", field, i, list[i]))
 		}
 	}
+	errs = append(errs, namedSignatures(cfg.Exceptions, set.Signatures))
 	if err := errors.Join(errs...); err != nil {
 		return nil, nil, err
 	}
 	enabled := signature.Filter(set.Signatures, cfg.Signatures.Include, cfg.Signatures.Exclude)
-	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns})
+	eng, err := engine.New(set, enabled, engine.Options{Budget: cfg.EvaluationTimeout, MaxOverruns: cfg.MaxOverruns, Exceptions: engineExceptions(cfg.Exceptions, enabled)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -121,40 +148,76 @@ func loadEngine(ctx context.Context, cfg *Config) (*engine.Engine, []*signature.
 }
 
 func (p *detectionProcessor) start(ctx context.Context, _ component.Host) error {
-	eng, enabled, err := loadEngine(ctx, p.cfg)
+	reloading := p.cfg.Signatures.ReloadInterval > 0 && len(p.cfg.Signatures.Paths) > 0
+	var fp [sha256.Size]byte
+	if reloading {
+		fp = fingerprint(p.cfg.Signatures.Paths) // before loading: a change while loading is reloaded
+	}
+	rs, err := p.load(ctx)
 	if err != nil {
 		return err
 	}
-	n := p.cfg.Workers
-	if n == 0 {
-		n = runtime.GOMAXPROCS(0)
+	p.current.Store(rs)
+	if reloading {
+		p.stopReload = p.watch(p.cfg.Signatures.ReloadInterval, fp)
 	}
-	p.eng = eng
-	p.workers = make(chan *worker, n)
-	for range n {
+	return nil
+}
+
+// load loads the configured signatures into a new ruleset.
+func (p *detectionProcessor) load(ctx context.Context) (*ruleset, error) {
+	eng, enabled, err := LoadSignatures(ctx, p.cfg)
+	if err != nil {
+		return nil, err
+	}
+	rs := &ruleset{eng: eng, workers: make(chan *worker, p.nworkers), sigs: make(map[*signature.Signature]*sigState, len(enabled))}
+	for range p.nworkers {
 		w, err := eng.NewWorker(ctx)
 		if err != nil {
-			_ = p.closeWorkers(ctx)
-			return err
+			_ = rs.closeWorkers(ctx)
+			return nil, err
 		}
-		p.workers <- &worker{ev: w}
-		p.created++
+		rs.workers <- &worker{ev: w}
+		rs.created++
 	}
-	p.sigs = make(map[*signature.Signature]*sigState, len(enabled))
 	for _, s := range enabled {
-		p.sigs[s] = &sigState{attr: metric.WithAttributeSet(attribute.NewSet(attribute.String("signature_id", s.ID)))}
+		rs.sigs[s] = &sigState{attr: metric.WithAttributeSet(attribute.NewSet(attribute.String("signature_id", s.ID)))}
 	}
-	p.logger.Info("detection signatures loaded", zap.Int("signatures", len(enabled)), zap.Int("guarded", eng.Guarded()), zap.Int("workers", n),
+	p.logger.Info("detection signatures loaded", zap.Int("signatures", len(enabled)), zap.Int("guarded", eng.Guarded()), zap.Int("workers", p.nworkers),
 		zap.Strings("selected_events", eng.SelectedEvents()))
-	return nil
+	return rs, nil
+}
+
+// acquire returns the current ruleset, held until release.
+func (p *detectionProcessor) acquire() *ruleset {
+	for {
+		rs := p.current.Load()
+		rs.inUse.RLock()
+		if !rs.closed {
+			return rs
+		}
+		// Replaced and retired between the load and the lock: take the
+		// set that replaced it.
+		rs.inUse.RUnlock()
+	}
+}
+
+func (rs *ruleset) release() { rs.inUse.RUnlock() }
+
+// retire closes a replaced ruleset once the batches using it are done.
+func (rs *ruleset) retire(ctx context.Context) error {
+	rs.inUse.Lock()
+	defer rs.inUse.Unlock()
+	rs.closed = true
+	return rs.closeWorkers(ctx)
 }
 
 // closeWorkers closes the workers, waiting for those a batch still uses
 // (the evaluation budget bounds how long) unless ctx ends first.
-func (p *detectionProcessor) closeWorkers(ctx context.Context) error {
-	for ; p.created > 0; p.created-- {
+func (rs *ruleset) closeWorkers(ctx context.Context) error {
+	for ; rs.created > 0; rs.created-- {
 		select {
-		case w := <-p.workers:
+		case w := <-rs.workers:
 			w.ev.Close(ctx)
 		case <-ctx.Done():
 			return fmt.Errorf("closing the detection workers: %w", ctx.Err())
@@ -164,25 +227,33 @@ func (p *detectionProcessor) closeWorkers(ctx context.Context) error {
 }
 
 func (p *detectionProcessor) shutdown(ctx context.Context) error {
-	err := p.closeWorkers(ctx)
+	if p.stopReload != nil {
+		p.stopReload()
+	}
+	var err error
+	if rs := p.current.Load(); rs != nil {
+		err = rs.closeWorkers(ctx)
+	}
 	p.telemetry.Shutdown()
 	return err
 }
 
 func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	rs := p.acquire()
+	defer rs.release()
 	var items []item
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource()
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				name := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-				if g := p.eng.Candidates(name, vigil.RecordOrigin(vigil.AttrsOf(lr, res))); g != nil {
+				if g := rs.eng.Candidates(name, vigil.RecordOrigin(vigil.AttrsOf(lr, res))); g != nil {
 					items = append(items, item{lr: lr, res: res, group: g})
 				}
 			}
 		}
 	}
-	p.evaluate(ctx, items)
+	p.evaluate(ctx, rs, items)
 	p.telemetry.ProcessorDetectionRecordsEvaluated.Add(ctx, int64(len(items)))
 	if p.cfg.DropUnmatched {
 		dropUnmatched(ld)
@@ -192,16 +263,16 @@ func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plo
 
 // evaluate tags the items, splitting them across the free workers when
 // there are enough items to pay for it.
-func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
+func (p *detectionProcessor) evaluate(ctx context.Context, rs *ruleset, items []item) {
 	if len(items) == 0 {
 		return
 	}
-	ws := []*worker{<-p.workers}
+	ws := []*worker{<-rs.workers}
 	if len(items) >= parallelThreshold {
 	take:
-		for len(ws) < cap(p.workers) {
+		for len(ws) < cap(rs.workers) {
 			select {
-			case w := <-p.workers:
+			case w := <-rs.workers:
 				ws = append(ws, w)
 			default:
 				break take
@@ -210,11 +281,11 @@ func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
 	}
 	defer func() {
 		for _, w := range ws {
-			p.workers <- w
+			rs.workers <- w
 		}
 	}()
 	if len(ws) == 1 {
-		ws[0].run(ctx, p, items)
+		ws[0].run(ctx, p, rs, items)
 		return
 	}
 	chunk := (len(items) + len(ws) - 1) / len(ws)
@@ -225,12 +296,12 @@ func (p *detectionProcessor) evaluate(ctx context.Context, items []item) {
 			break
 		}
 		part := items[lo:min(lo+chunk, len(items))]
-		wg.Go(func() { w.run(ctx, p, part) })
+		wg.Go(func() { w.run(ctx, p, rs, part) })
 	}
 	wg.Wait()
 }
 
-func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
+func (w *worker) run(ctx context.Context, p *detectionProcessor, rs *ruleset, items []item) {
 	defer w.ev.Bind()()
 	for _, it := range items {
 		start := time.Now()
@@ -238,22 +309,43 @@ func (w *worker) run(ctx context.Context, p *detectionProcessor, items []item) {
 		w.matches, errs = w.ev.Eval(ctx, it.group, it.lr, it.res, w.matches[:0])
 		p.telemetry.ProcessorDetectionEvaluationDuration.Record(ctx, time.Since(start).Seconds())
 		for _, e := range errs {
-			p.reportError(ctx, e)
+			p.reportError(ctx, rs.sigs[e.Signature], e)
+		}
+		for _, s := range w.ev.Excepted() {
+			p.telemetry.ProcessorDetectionExcepted.Add(ctx, 1, rs.sigs[s].attr)
 		}
 		if len(w.matches) > 0 {
-			tag(it.lr, w.matches)
-			for _, m := range w.matches {
-				p.telemetry.ProcessorDetectionMatches.Add(ctx, 1, p.sigs[m.Signature].attr)
+			w.detections = p.admit(ctx, rs, it, w.matches, w.detections[:0])
+			if len(w.detections) > 0 {
+				tag(it.lr, w.detections)
 			}
 		}
 	}
 }
 
+// admit appends to dst the matches the rate limit lets through, with the
+// repeats suppressed before each, and counts them.
+func (p *detectionProcessor) admit(ctx context.Context, rs *ruleset, it item, matches []engine.Match, dst []detection) []detection {
+	for _, m := range matches {
+		st := rs.sigs[m.Signature]
+		var suppressed int64
+		if p.limiter != nil {
+			var emit bool
+			if emit, suppressed = p.limiter.admit(p.limiter.key(m.Signature.ID, vigil.AttrsOf(it.lr, it.res))); !emit {
+				p.telemetry.ProcessorDetectionSuppressed.Add(ctx, 1, st.attr)
+				continue
+			}
+		}
+		p.telemetry.ProcessorDetectionMatches.Add(ctx, 1, st.attr)
+		dst = append(dst, detection{Match: m, suppressed: suppressed})
+	}
+	return dst
+}
+
 // reportError counts a signature's runtime error or overrun and logs it, at
 // most once per errorLogInterval per signature; disabling a signature is
 // always logged.
-func (p *detectionProcessor) reportError(ctx context.Context, e engine.EvalError) {
-	st := p.sigs[e.Signature]
+func (p *detectionProcessor) reportError(ctx context.Context, st *sigState, e engine.EvalError) {
 	fields := []zap.Field{zap.String("signature", e.Signature.ID), zap.String("file", e.Signature.File)}
 	if !e.Overrun {
 		p.telemetry.ProcessorDetectionEvaluationErrors.Add(ctx, 1, st.attr)

@@ -45,11 +45,13 @@ func TestLoadConfig(t *testing.T) {
 				Include:                  []string{"TST-1", "container"},
 				Exclude:                  []string{"TST-4"},
 				AllowInsecurePermissions: true,
+				ReloadInterval:           time.Second,
 			},
 			DropUnmatched:     true,
 			Workers:           4,
 			EvaluationTimeout: 50 * time.Millisecond,
 			MaxOverruns:       5,
+			RateLimit:         RateLimitConfig{Detections: 3, Window: 10 * time.Second, Process: []string{"process.pid"}},
 		}},
 		{id: component.NewIDWithName(metadata.Type, "invalid"), wantErr: "workers: must be 0"},
 	}
@@ -275,7 +277,7 @@ func TestParallelBatch(t *testing.T) {
 // TestDefaultEventSet: the receiver's "default" set is exactly the events
 // the built-in signatures select.
 func TestDefaultEventSet(t *testing.T) {
-	eng, _, err := loadEngine(context.Background(), createDefaultConfig().(*Config))
+	eng, _, err := LoadSignatures(context.Background(), createDefaultConfig().(*Config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +291,7 @@ func TestIncludeExclude(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Signatures.Include = []string{"kubernetes", "VGL-1001"}
 	cfg.Signatures.Exclude = []string{"VGL-1021"}
-	_, enabled, err := loadEngine(context.Background(), cfg)
+	_, enabled, err := LoadSignatures(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,14 +13,25 @@ import (
 
 // Keys of each element of detection.matches.
 const (
-	matchUUID      = "uuid"
-	matchName      = "name"
-	matchSeverity  = "severity"
-	matchCategory  = "category"
-	matchReference = "reference"
-	matchRuleset   = "ruleset"
-	matchData      = "data"
+	matchUUID       = "uuid"
+	matchName       = "name"
+	matchSeverity   = "severity"
+	matchCategory   = "category"
+	matchReference  = "reference"
+	matchRuleset    = "ruleset"
+	matchData       = "data"
+	matchSuppressed = "suppressed_count"
 )
+
+// attrSuppressedCount is the repeats of the record's top match that the
+// rate limit suppressed since the previous detection emitted.
+const attrSuppressedCount = "detection.suppressed_count"
+
+// detection is a match the rate limit let through.
+type detection struct {
+	engine.Match
+	suppressed int64 // repeats suppressed since the previous one emitted
+}
 
 // severityNumbers maps a Tracee severity (0-4) to the record's severity.
 var severityNumbers = [...]plog.SeverityNumber{
@@ -31,7 +42,7 @@ var severityNumbers = [...]plog.SeverityNumber{
 // tag writes the detection tags of matches (at least one, in id order) on
 // lr: the scalar tags of the most severe match (the first on ties), every
 // match in detection.matches, and the severity raised.
-func tag(lr plog.LogRecord, matches []engine.Match) {
+func tag(lr plog.LogRecord, matches []detection) {
 	top := matches[0]
 	for _, m := range matches[1:] {
 		if m.Signature.Severity > top.Signature.Severity {
@@ -48,6 +59,9 @@ func tag(lr plog.LogRecord, matches []engine.Match) {
 	at.PutStr(vigil.AttrRuleReference, s.Technique)
 	at.PutStr(vigil.AttrRulesetName, s.Ruleset)
 	at.PutInt(vigil.AttrSeverity, int64(s.Severity))
+	if top.suppressed > 0 {
+		at.PutInt(attrSuppressedCount, top.suppressed)
+	}
 	if top.Data != nil {
 		top.Data.Foreach(func(k, v *ast.Term) {
 			setValue(at.PutEmpty(vigil.AttrDataPrefix+keyString(k)), v.Value)
@@ -66,6 +80,9 @@ func tag(lr plog.LogRecord, matches []engine.Match) {
 		e.PutStr(matchRuleset, m.Signature.Ruleset)
 		if m.Data != nil {
 			setValue(e.PutEmpty(matchData), m.Data)
+		}
+		if m.suppressed > 0 {
+			e.PutInt(matchSuppressed, m.suppressed)
 		}
 	}
 

@@ -38,15 +38,21 @@ rc_script(path) {
 	regex.match(`^/etc/rc\.d/|^/etc/rc[0-6S]\.d/`, path)
 }
 
+# Default exception: the package manager writes the init scripts of the
+# packages it installs or upgrades; writes by any other program are reported.
+package_managers := {"/usr/bin/dpkg", "/bin/dpkg", "/usr/bin/rpm", "/bin/rpm", "/sbin/apk", "/usr/sbin/apk"}
+
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
 	path := helpers.get_tracee_argument("pathname")
 	rc_script(path)
 	helpers.is_file_write(helpers.get_tracee_argument("flags"))
+	not package_managers[input.executable.path]
 }
 
 tracee_match = {"path": path} {
 	input.eventName == "security_inode_rename"
 	path := helpers.get_tracee_argument("new_path")
 	rc_script(path)
+	not package_managers[input.executable.path]
 }

@@ -33,15 +33,21 @@ sudoers(path) {
 	startswith(path, "/etc/sudoers.d/")
 }
 
+# Default exception: the package manager writes the sudoers files of the
+# packages it installs or upgrades; writes by any other program are reported.
+package_managers := {"/usr/bin/dpkg", "/bin/dpkg", "/usr/bin/rpm", "/bin/rpm", "/sbin/apk", "/usr/sbin/apk"}
+
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
 	path := helpers.get_tracee_argument("pathname")
 	sudoers(path)
 	helpers.is_file_write(helpers.get_tracee_argument("flags"))
+	not package_managers[input.executable.path]
 }
 
 tracee_match = {"path": path} {
 	input.eventName == "security_inode_rename"
 	path := helpers.get_tracee_argument("new_path")
 	sudoers(path)
+	not package_managers[input.executable.path]
 }

@@ -54,10 +54,18 @@ func originIndex(o string) int {
 
 // compiled is one signature ready to evaluate.
 type compiled struct {
-	sig   *signature.Signature
-	query ast.Body    // resultVar = data.tracee.<X>.tracee_match
-	guard guard.Guard // nil: always evaluate
-	state *state      // shared by the signature's copies in every route
+	sig    *signature.Signature
+	query  ast.Body    // resultVar = data.tracee.<X>.tracee_match
+	guard  guard.Guard // nil: always evaluate
+	except Exception   // nil: no exceptions
+	state  *state      // shared by the signature's copies in every route
+}
+
+// Exception tells which records are excepted from a signature. It is tested
+// after the signature's guard and before its Rego, so an excepted record
+// costs the signature no Rego evaluation.
+type Exception interface {
+	Excepts(vigil.Attrs) bool
 }
 
 // state is what the engine learns of a signature while it runs.
@@ -114,6 +122,8 @@ type Options struct {
 	Budget time.Duration
 	// MaxOverruns consecutive overruns of a signature disable it; 0: never.
 	MaxOverruns int
+	// Exceptions of signatures, by signature id.
+	Exceptions map[string]Exception
 }
 
 // New prepares the enabled signatures of set (compiled by set.Compiler).
@@ -127,7 +137,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 		if err != nil {
 			return nil, err
 		}
-		c := &compiled{sig: s, query: q, state: &state{}}
+		c := &compiled{sig: s, query: q, except: opts.Exceptions[s.ID], state: &state{}}
 		if !opts.NoGuards {
 			var why string
 			if c.guard, why = x.Of(s.MatchRef); c.guard != nil {
@@ -168,7 +178,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 					if g == nil && !holds {
 						continue
 					}
-					c = &compiled{sig: c.sig, query: c.query, guard: g, state: c.state}
+					c = &compiled{sig: c.sig, query: c.query, guard: g, except: c.except, state: c.state}
 				}
 				sigs = append(sigs, c)
 				ids = append(ids, s.ID)
@@ -268,7 +278,8 @@ type Worker struct {
 	watch     *watch         // nil without a budget
 	cancel    topdown.Cancel // watch, or nil
 	survivors []*compiled
-	view      guard.Record // what the guards read of the record being evaluated
+	excepted  []*signature.Signature // of the last Eval
+	view      guard.Record           // what the guards read of the record being evaluated
 }
 
 // NewWorker returns a worker. Close it when done.
@@ -311,10 +322,15 @@ func (w *Worker) Close(ctx context.Context) {
 // appends the matches to dst in id order. Errors are per signature; the
 // other signatures' matches are still returned.
 func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcommon.Resource, dst []Match) ([]Match, []EvalError) {
-	w.view.Reset(vigil.AttrsOf(lr, res), strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix))
-	w.survivors = w.survivors[:0]
+	attrs := vigil.AttrsOf(lr, res)
+	w.view.Reset(attrs, strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix))
+	w.survivors, w.excepted = w.survivors[:0], w.excepted[:0]
 	for _, c := range g.sigs {
-		if !c.state.disabled.Load() && (c.guard == nil || c.guard.Holds(&w.view)) {
+		switch {
+		case c.state.disabled.Load() || (c.guard != nil && !c.guard.Holds(&w.view)):
+		case c.except != nil && c.except.Excepts(attrs):
+			w.excepted = append(w.excepted, c.sig)
+		default:
 			w.survivors = append(w.survivors, c)
 		}
 	}
@@ -351,6 +367,10 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	}
 	return dst, errs
 }
+
+// Excepted returns the signatures the last Eval skipped because an exception
+// excepted the record after their guard held; valid until the next Eval.
+func (w *Worker) Excepted() []*signature.Signature { return w.excepted }
 
 // overrun records an overrun of c, disabling it after MaxOverruns in a row.
 func (e *Engine) overrun(c *compiled, err error) EvalError {

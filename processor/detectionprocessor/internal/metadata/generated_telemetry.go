@@ -29,9 +29,13 @@ type TelemetryBuilder struct {
 	ProcessorDetectionEvaluationDuration metric.Float64Histogram
 	ProcessorDetectionEvaluationErrors   metric.Int64Counter
 	ProcessorDetectionEvaluationOverruns metric.Int64Counter
+	ProcessorDetectionExcepted           metric.Int64Counter
 	ProcessorDetectionMatches            metric.Int64Counter
 	ProcessorDetectionRecordsEvaluated   metric.Int64Counter
+	ProcessorDetectionReloadFailures     metric.Int64Counter
+	ProcessorDetectionReloads            metric.Int64Counter
 	ProcessorDetectionSignaturesDisabled metric.Int64Counter
+	ProcessorDetectionSuppressed         metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -82,6 +86,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{evaluation}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionExcepted, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_excepted",
+		metric.WithDescription("Evaluations an exception skipped, by signature id (attribute signature_id) - the signature's guard held on the record but an entry of exceptions names the signature and matches the record, so its Rego did not run and the record carries no match of it. [Development]"),
+		metric.WithUnit("{evaluation}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorDetectionMatches, err = builder.meter.Int64Counter(
 		"otelcol_processor_detection_matches",
 		metric.WithDescription("Signature matches, by signature id (attribute signature_id). [Development]"),
@@ -94,10 +104,28 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionReloadFailures, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_reload_failures",
+		metric.WithDescription("Changes of signatures.paths that did not load (the error is logged with the file and line); the previous signatures keep running. [Development]"),
+		metric.WithUnit("{reload}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionReloads, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_reloads",
+		metric.WithDescription("Changes of signatures.paths loaded and swapped in without restarting the pipeline. [Development]"),
+		metric.WithUnit("{reload}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorDetectionSignaturesDisabled, err = builder.meter.Int64Counter(
 		"otelcol_processor_detection_signatures_disabled",
-		metric.WithDescription("Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart. [Development]"),
+		metric.WithDescription("Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart or the next reload of signatures.paths. [Development]"),
 		metric.WithUnit("{signature}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorDetectionSuppressed, err = builder.meter.Int64Counter(
+		"otelcol_processor_detection_suppressed",
+		metric.WithDescription("Matches the rate limit suppressed, by signature id (attribute signature_id) - repeats of a signature for one process beyond rate_limit.detections within rate_limit.window; the next detection emitted carries their count in detection.suppressed_count. [Development]"),
+		metric.WithUnit("{match}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -68,6 +68,22 @@ func AssertEqualProcessorDetectionEvaluationOverruns(t *testing.T, tt *component
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualProcessorDetectionExcepted(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_detection_excepted",
+		Description: "Evaluations an exception skipped, by signature id (attribute signature_id) - the signature's guard held on the record but an entry of exceptions names the signature and matches the record, so its Rego did not run and the record carries no match of it. [Development]",
+		Unit:        "{evaluation}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_detection_excepted")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualProcessorDetectionMatches(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_detection_matches",
@@ -100,10 +116,42 @@ func AssertEqualProcessorDetectionRecordsEvaluated(t *testing.T, tt *componentte
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualProcessorDetectionReloadFailures(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_detection_reload_failures",
+		Description: "Changes of signatures.paths that did not load (the error is logged with the file and line); the previous signatures keep running. [Development]",
+		Unit:        "{reload}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_detection_reload_failures")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorDetectionReloads(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_detection_reloads",
+		Description: "Changes of signatures.paths loaded and swapped in without restarting the pipeline. [Development]",
+		Unit:        "{reload}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_detection_reloads")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualProcessorDetectionSignaturesDisabled(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_detection_signatures_disabled",
-		Description: "Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart. [Development]",
+		Description: "Signatures disabled after max_overruns consecutive overruns, by signature id (attribute signature_id); 1 for each disabled signature, which stays off until restart or the next reload of signatures.paths. [Development]",
 		Unit:        "{signature}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -112,6 +160,22 @@ func AssertEqualProcessorDetectionSignaturesDisabled(t *testing.T, tt *component
 		},
 	}
 	got, err := tt.GetMetric("otelcol_processor_detection_signatures_disabled")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorDetectionSuppressed(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_detection_suppressed",
+		Description: "Matches the rate limit suppressed, by signature id (attribute signature_id) - repeats of a signature for one process beyond rate_limit.detections within rate_limit.window; the next detection emitted carries their count in detection.suppressed_count. [Development]",
+		Unit:        "{match}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_detection_suppressed")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

@@ -22,9 +22,13 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorDetectionEvaluationDuration.Record(context.Background(), 1)
 	tb.ProcessorDetectionEvaluationErrors.Add(context.Background(), 1)
 	tb.ProcessorDetectionEvaluationOverruns.Add(context.Background(), 1)
+	tb.ProcessorDetectionExcepted.Add(context.Background(), 1)
 	tb.ProcessorDetectionMatches.Add(context.Background(), 1)
 	tb.ProcessorDetectionRecordsEvaluated.Add(context.Background(), 1)
+	tb.ProcessorDetectionReloadFailures.Add(context.Background(), 1)
+	tb.ProcessorDetectionReloads.Add(context.Background(), 1)
 	tb.ProcessorDetectionSignaturesDisabled.Add(context.Background(), 1)
+	tb.ProcessorDetectionSuppressed.Add(context.Background(), 1)
 	AssertEqualProcessorDetectionEvaluationDuration(t, testTel,
 		[]metricdata.HistogramDataPoint[float64]{{}}, metricdatatest.IgnoreValue(),
 		metricdatatest.IgnoreTimestamp())
@@ -34,13 +38,25 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualProcessorDetectionEvaluationOverruns(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionExcepted(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionMatches(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionRecordsEvaluated(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionReloadFailures(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionReloads(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorDetectionSignaturesDisabled(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorDetectionSuppressed(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

@@ -47,6 +47,10 @@ const privateRoot = "__vigil__"
 //go:embed helpers.rego
 var standardHelpers string
 
+// StandardHelpers returns the source of the standard helpers package,
+// data.tracee.helpers, for running signature tests outside the processor.
+func StandardHelpers() string { return standardHelpers }
+
 // Selector is one element of tracee_selected_events.
 type Selector struct {
 	Source string // "tracee"
