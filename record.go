@@ -48,14 +48,18 @@ const bodyCapacity = 96
 type RecordWriter struct {
 	lr    plog.LogRecord
 	attrs pcommon.Map
-	h     *RecordHeader
 	body  strings.Builder
+	// ret is the return value that ends the body of a syscall event; the
+	// header is not kept, so that a source's stays on its stack.
+	ret       int64
+	endsInRet bool
 }
 
 // Begin starts writing the record of h into the empty lr, with room for
 // args arguments.
 func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
-	w.lr, w.h = lr, h
+	w.lr = lr
+	w.ret, w.endsInRet = h.ReturnValue, h.Syscall != "" && h.Syscall == h.Name
 	if h.Def != nil {
 		lr.SetEventName(h.Def.RecordName())
 	} else {
@@ -117,12 +121,12 @@ func (w *RecordWriter) Value(key string) pcommon.Value { return w.attrs.PutEmpty
 
 // End finishes the record: a syscall event's body ends with its return value.
 func (w *RecordWriter) End() {
-	if w.h.Syscall != "" && w.h.Syscall == w.h.Name {
+	if w.endsInRet {
 		w.body.WriteString(" = ")
-		w.body.WriteString(strconv.FormatInt(w.h.ReturnValue, 10))
+		w.body.WriteString(strconv.FormatInt(w.ret, 10))
 	}
 	w.lr.Body().SetStr(w.body.String())
-	w.lr, w.attrs, w.h, w.body = plog.LogRecord{}, pcommon.Map{}, nil, strings.Builder{}
+	w.lr, w.attrs, w.body = plog.LogRecord{}, pcommon.Map{}, strings.Builder{}
 }
 
 // WriteResource writes the resource attributes of a process's records into
