@@ -1,5 +1,6 @@
 // Package regoinput builds the Rego `input` of a record: the JSON shape of a
-// Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value.
+// Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value,
+// its fields from the attributes vigil.TraceeFields maps them to.
 // Going through vigil.TraceeEventFromRecord and JSON gives the same value
 // (the fuzz test holds the two together) at several times the cost.
 package regoinput
@@ -122,6 +123,7 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	args := buildArgs(lr.Attributes(), def, known)
 
 	members := make([][2]*ast.Term, 0, maxMembers)
+	r := reader{at: at}
 	members = append(members,
 		[2]*ast.Term{kTimestamp, ast.IntNumberTerm(int(lr.Timestamp()))},
 		[2]*ast.Term{kEventID, eventID},
@@ -131,9 +133,9 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	for i := range items {
 		it := &items[i]
 		if it.field != nil {
-			members = append(members, [2]*ast.Term{it.key, fieldTerm(at, it.field)})
+			members = append(members, [2]*ast.Term{it.key, fieldTerm(&r, it.field)})
 		} else {
-			members = append(members, [2]*ast.Term{it.key, it.object(at)})
+			members = append(members, [2]*ast.Term{it.key, it.object(&r)})
 		}
 	}
 	return ast.NewObject(members...)
@@ -141,8 +143,8 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 
 // fieldTerm is the value of f in the input: its attribute's, or the zero
 // value of its kind when the attribute is missing or of another kind.
-func fieldTerm(at vigil.Attrs, f *vigil.TraceeField) *ast.Term {
-	v, ok := at.Get(f.Key)
+func fieldTerm(r *reader, f *vigil.TraceeField) *ast.Term {
+	v, ok := r.get(f.Key)
 	switch f.Kind {
 	case vigil.FieldInt:
 		if ok && v.Type() == pcommon.ValueTypeInt {
@@ -163,17 +165,34 @@ func fieldTerm(at vigil.Attrs, f *vigil.TraceeField) *ast.Term {
 	return emptyString
 }
 
+// reader looks attributes up, remembering the last one: two fields in a
+// row (containerId, container.id) read the same attribute.
+type reader struct {
+	at  vigil.Attrs
+	key string
+	v   pcommon.Value
+	ok  bool
+}
+
+func (r *reader) get(key string) (pcommon.Value, bool) {
+	if key != r.key {
+		r.key = key
+		r.v, r.ok = r.at.Get(key)
+	}
+	return r.v, r.ok
+}
+
 func isTrue(v pcommon.Value, ok bool) bool {
 	return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
 }
 
 // object builds an object of fields, leaving out the empty ones Tracee
 // omits.
-func (it *item) object(at vigil.Attrs) *ast.Term {
+func (it *item) object(r *reader) *ast.Term {
 	if it.flags != nil {
 		bits := 0
 		for j, of := range it.fields {
-			if v, ok := at.Get(of.field.Key); isTrue(v, ok) {
+			if v, ok := r.get(of.field.Key); isTrue(v, ok) {
 				bits |= 1 << j
 			}
 		}
@@ -181,7 +200,7 @@ func (it *item) object(at vigil.Attrs) *ast.Term {
 	}
 	members := make([][2]*ast.Term, 0, maxMembers)
 	for _, of := range it.fields {
-		t := fieldTerm(at, of.field)
+		t := fieldTerm(r, of.field)
 		if of.field.OmitEmpty && t == emptyString {
 			continue
 		}
