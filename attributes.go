@@ -1,6 +1,7 @@
 // Package vigil holds the record schema shared by every Vigil component: the
-// event catalog, the attribute keys of a kernel-event log record, and the
-// conversion between such records and Tracee v0.22.6 events.
+// event catalog, the attribute keys of a kernel-event log record, the one
+// writer of such records (RecordWriter, for every source), and the
+// conversion between them and Tracee v0.22.6 events (TraceeFields).
 //
 // The schema is the contract between the kernelevents receiver, the detection
 // processor and the users' pipelines; change it only together with the docs.

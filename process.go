@@ -70,3 +70,9 @@ func PutStrings(s pcommon.Slice, values []string) {
 		s.AppendEmpty().SetStr(v)
 	}
 }
+
+func putNonEmpty(m pcommon.Map, k, v string) {
+	if v != "" {
+		m.PutStr(k, v)
+	}
+}

@@ -153,65 +153,42 @@ func (ev *TraceeEvent) Process() Process {
 	}
 }
 
-// ResourceFromTraceeEvent sets the resource attributes of ev's record: its
-// host name and its process. Events of one process share a resource, so this
-// is separate from RecordFromTraceeEvent.
-func ResourceFromTraceeEvent(ev *TraceeEvent, res pcommon.Resource) {
-	if ev.HostName != "" {
-		res.Attributes().PutStr(AttrHostName, ev.HostName)
-	}
-	p := ev.Process()
-	p.Put(res.Attributes())
-}
-
-// RecordFromTraceeEvent fills lr with the record form of ev (see the design's
-// "The record"); its resource is ResourceFromTraceeEvent's. Argument values
-// keep Tracee's parsed forms: strings and flag strings as strings, integers
-// as ints, string arrays as slices, sockaddrs as maps, and "bytes" arguments
-// (base64 in JSON) as bytes.
+// RecordFromTraceeEvent writes the record of ev into the empty lr with the
+// RecordWriter the eBPF source uses too (see the README's "The record"); its
+// resource is WriteResource's of ev.HostName and ev.Process(). The observed
+// time is the event's own: when Tracee saw it. Argument values keep Tracee's
+// parsed forms: strings and flag strings as strings, integers as ints,
+// string arrays as slices, sockaddrs as maps, and "bytes" arguments (base64
+// in JSON) as bytes.
 func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
-	lr.SetEventName(EventNamePrefix + ev.EventName)
 	ts := pcommon.Timestamp(ev.Timestamp)
-	lr.SetTimestamp(ts)
-	lr.SetObservedTimestamp(ts)
-	lr.SetSeverityNumber(plog.SeverityNumberInfo)
-	lr.Body().SetStr(traceeBody(ev))
-
-	at := lr.Attributes()
-	at.EnsureCapacity(8 + len(ev.Args))
-	at.PutInt(AttrThreadID, ev.HostThreadID)
-	at.PutInt(AttrThreadVTID, ev.ThreadID)
-	at.PutInt(AttrThreadStartTime, ev.ThreadStartTime)
-	at.PutInt(AttrCPU, ev.ProcessorID)
-	at.PutBool(AttrIsCompat, ev.ContextFlags.IsCompat)
-	at.PutInt(AttrEventID, ev.EventID)
-	putNonEmpty(at, AttrSyscall, ev.Syscall)
-	at.PutInt(AttrReturnValue, ev.ReturnValue)
-	for _, arg := range ev.Args {
-		setArgValue(at.PutEmpty(AttrArgPrefix+arg.Name), arg.Type, arg.Value)
+	h := RecordHeader{
+		Name:            ev.EventName,
+		ID:              ev.EventID,
+		Timestamp:       ts,
+		Observed:        ts,
+		HostTID:         ev.HostThreadID,
+		TID:             ev.ThreadID,
+		ThreadStartTime: ev.ThreadStartTime,
+		CPU:             ev.ProcessorID,
+		Compat:          ev.ContextFlags.IsCompat,
+		Syscall:         ev.Syscall,
+		ReturnValue:     ev.ReturnValue,
 	}
-}
-
-func putNonEmpty(m pcommon.Map, k, v string) {
-	if v != "" {
-		m.PutStr(k, v)
+	if def, ok := LookupEvent(ev.EventName); ok {
+		h.Def = def
 	}
-}
-
-// traceeBody renders the display string "<name> <string args> = <ret>": the
-// string arguments (paths, flag names) are what a reader scans for.
-func traceeBody(ev *TraceeEvent) string {
-	var b strings.Builder
-	b.WriteString(ev.EventName)
+	var w RecordWriter
+	w.Begin(lr, &h, len(ev.Args))
 	for _, arg := range ev.Args {
-		if s, ok := arg.Value.(string); ok && s != "" && arg.Type != TypeBytes {
-			b.WriteByte(' ')
-			b.WriteString(s)
+		key := AttrArgPrefix + arg.Name
+		if s, ok := arg.Value.(string); ok && arg.Type != TypeBytes {
+			w.Str(key, s)
+			continue
 		}
+		setArgValue(w.Value(key), arg.Type, arg.Value)
 	}
-	b.WriteString(" = ")
-	b.WriteString(strconv.FormatInt(ev.ReturnValue, 10))
-	return b.String()
+	w.End()
 }
 
 // setArgValue stores a decoded argument value. It accepts what encoding/json
@@ -356,73 +333,27 @@ func ArgTypeOf(v pcommon.Value) string {
 }
 
 // TraceeEventFromRecord rebuilds the Tracee event of a record: the inverse of
-// RecordFromTraceeEvent and ResourceFromTraceeEvent. Arguments follow the
-// catalog's order and types when the event is known, attribute order (types
-// guessed from the values) for the rest.
+// RecordFromTraceeEvent and WriteResource. The fields are TraceeFields';
+// arguments follow the catalog's order and types when the event is known,
+// attribute order (types guessed from the values) for the rest.
 func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent {
 	at := AttrsOf(lr, res)
-	str := func(k string) string {
-		if v, ok := at.Get(k); ok {
-			return v.AsString()
-		}
-		return ""
-	}
-	num := func(k string) int64 {
-		if v, ok := at.Get(k); ok && v.Type() == pcommon.ValueTypeInt {
-			return v.Int()
-		}
-		return 0
-	}
-	flag := func(k string) bool {
-		v, ok := at.Get(k)
-		return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
-	}
 	ev := TraceeEvent{
-		Timestamp:           int64(lr.Timestamp()),
-		ThreadStartTime:     num(AttrThreadStartTime),
-		ProcessorID:         num(AttrCPU),
-		ProcessID:           num(AttrProcessVPID),
-		CgroupID:            uint64(num(AttrCgroupID)),
-		ThreadID:            num(AttrThreadVTID),
-		ParentProcessID:     num(AttrParentVPID),
-		HostProcessID:       num(AttrProcessPID),
-		HostThreadID:        num(AttrThreadID),
-		HostParentProcessID: num(AttrProcessParentPID),
-		UserID:              num(AttrUserID),
-		MountNS:             num(AttrMountNamespace),
-		PIDNS:               num(AttrPIDNamespace),
-		ProcessName:         str(AttrExecutableName),
-		Executable:          TraceeFile{Path: str(AttrExecutablePath)},
-		ContainerID:         str(AttrContainerID),
-		Container: TraceeContainer{
-			ID:    str(AttrContainerID),
-			Name:  str(AttrContainerName),
-			Image: str(AttrContainerImage),
-		},
-		Kubernetes: TraceeKubernetes{
-			PodName:      str(AttrPodName),
-			PodNamespace: str(AttrPodNamespace),
-			PodUID:       str(AttrPodUID),
-		},
-		EventID:     num(AttrEventID),
-		EventName:   strings.TrimPrefix(lr.EventName(), EventNamePrefix),
-		ReturnValue: num(AttrReturnValue),
-		Syscall:     str(AttrSyscall),
-		ContextFlags: TraceeContextFlags{
-			ContainerStarted: flag(AttrContainerStarted),
-			IsCompat:         flag(AttrIsCompat),
-		},
-		Args: []TraceeArg{},
+		Timestamp: int64(lr.Timestamp()),
+		EventName: strings.TrimPrefix(lr.EventName(), EventNamePrefix),
+		Args:      []TraceeArg{},
 	}
-	if v, ok := res.Attributes().Get(AttrHostName); ok {
-		ev.HostName = v.AsString()
+	for i := range traceeFields {
+		traceeFields[i].setFrom(&ev, at)
 	}
 	def, known := LookupEvent(ev.EventName)
+	if v, ok := at.Get(AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
+		ev.EventID = v.Int()
+	} else if known {
+		ev.EventID = int64(def.ID)
+	}
 	args := lr.Attributes()
 	if known {
-		if v, ok := at.Get(AttrEventID); !ok || v.Type() != pcommon.ValueTypeInt {
-			ev.EventID = int64(def.ID)
-		}
 		for _, ad := range def.Args {
 			if v, ok := args.Get(AttrArgPrefix + ad.Name); ok {
 				ev.Args = append(ev.Args, TraceeArg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})

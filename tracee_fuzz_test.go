@@ -36,7 +36,8 @@ func FuzzTraceeConversion(f *testing.F) {
 func roundTrip(t *testing.T, ev *TraceeEvent) TraceeEvent {
 	t.Helper()
 	res := pcommon.NewResource()
-	ResourceFromTraceeEvent(ev, res)
+	p := ev.Process()
+	WriteResource(res.Attributes(), ev.HostName, &p, nil)
 	lr := plog.NewLogRecord()
 	RecordFromTraceeEvent(ev, lr)
 	back := TraceeEventFromRecord(lr, res)

@@ -58,7 +58,7 @@ func logsFromEvents(events []TraceeEvent) plog.Logs {
 		lrs, ok := byResource[k]
 		if !ok {
 			rl := ld.ResourceLogs().AppendEmpty()
-			ResourceFromTraceeEvent(ev, rl.Resource())
+			WriteResource(rl.Resource().Attributes(), k.host, &k.process, nil)
 			lrs = rl.ScopeLogs().AppendEmpty().LogRecords()
 			byResource[k] = lrs
 		}
@@ -206,7 +206,8 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 				lr := plog.NewLogRecord()
 				RecordFromTraceeEvent(&events[i], lr)
 				res := pcommon.NewResource()
-				ResourceFromTraceeEvent(&events[i], res)
+				p := events[i].Process()
+				WriteResource(res.Attributes(), events[i].HostName, &p, nil)
 				resources[name] = res
 				return lr
 			}

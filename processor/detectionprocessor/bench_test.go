@@ -63,7 +63,7 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 		rl, ok := resources[k]
 		if !ok {
 			rl = ld.ResourceLogs().AppendEmpty()
-			vigil.ResourceFromTraceeEvent(ev, rl.Resource())
+			vigil.WriteResource(rl.Resource().Attributes(), k.host, &k.process, nil)
 			rl.ScopeLogs().AppendEmpty()
 			resources[k] = rl
 		}
@@ -89,12 +89,13 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 // it with rego.EvalInput of the trace.Event, which OPA turns into a Rego
 // value through JSON.
 type traceeWay struct {
-	eng     *engine.Engine // only for routing, which Tracee also does by selector
+	sigs    []*signature.Signature
+	routes  map[[2]string][]*signature.Signature
 	queries map[*signature.Signature]rego.PreparedEvalQuery
 }
 
-func newTraceeWay(tb testing.TB, set *signature.Set, eng *engine.Engine) *traceeWay {
-	tw := &traceeWay{eng: eng, queries: map[*signature.Signature]rego.PreparedEvalQuery{}}
+func newTraceeWay(tb testing.TB, set *signature.Set) *traceeWay {
+	tw := &traceeWay{sigs: set.Signatures, routes: map[[2]string][]*signature.Signature{}, queries: map[*signature.Signature]rego.PreparedEvalQuery{}}
 	for _, s := range set.Signatures {
 		pq, err := rego.New(rego.Compiler(set.Compiler), rego.Query(s.MatchRef.String())).PrepareForEval(context.Background())
 		if err != nil {
@@ -105,12 +106,24 @@ func newTraceeWay(tb testing.TB, set *signature.Set, eng *engine.Engine) *tracee
 	return tw
 }
 
-func (tw *traceeWay) match(ctx context.Context, r *record, dst []string) []string {
-	g := tw.eng.Candidates(r.name, r.origin)
-	if g == nil {
-		return dst
+// candidates routes by selectors, as Tracee does, once per event name and
+// origin.
+func (tw *traceeWay) candidates(name, origin string) []*signature.Signature {
+	k := [2]string{name, origin}
+	sigs, ok := tw.routes[k]
+	if !ok {
+		for _, s := range tw.sigs {
+			if s.Selects(name, origin) {
+				sigs = append(sigs, s)
+			}
+		}
+		tw.routes[k] = sigs
 	}
-	for _, s := range g.Signatures() {
+	return sigs
+}
+
+func (tw *traceeWay) match(ctx context.Context, r *record, dst []string) []string {
+	for _, s := range tw.candidates(r.name, r.origin) {
 		rs, err := tw.queries[s].Eval(ctx, rego.EvalInput(r.tracee))
 		if err != nil || len(rs) == 0 {
 			continue
@@ -189,7 +202,7 @@ func TestBaselinesAgree(t *testing.T) {
 	ctx := context.Background()
 	_, recs := loadStream(t)
 	set, ew := builtinEngine(t)
-	tw := newTraceeWay(t, set, ew.eng)
+	tw := newTraceeWay(t, set)
 	matched := 0
 	for i := range recs {
 		r := &recs[i]
@@ -247,7 +260,7 @@ func BenchmarkDetection(b *testing.B) {
 		m.report(b, b.N)
 	})
 	b.Run("tracee-way", func(b *testing.B) {
-		tw := newTraceeWay(b, set, ew.eng)
+		tw := newTraceeWay(b, set)
 		b.ReportAllocs()
 		m := startMeter(b)
 		var dst []string

@@ -55,7 +55,8 @@ func logsOf(events ...*vigil.TraceeEvent) plog.Logs {
 	ld := plog.NewLogs()
 	for _, ev := range events {
 		rl := ld.ResourceLogs().AppendEmpty()
-		vigil.ResourceFromTraceeEvent(ev, rl.Resource())
+		p := ev.Process()
+		vigil.WriteResource(rl.Resource().Attributes(), ev.HostName, &p, nil)
 		vigil.RecordFromTraceeEvent(ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
 	}
 	return ld

@@ -90,11 +90,7 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	for k, v := range b.base.All() {
 		v.CopyTo(attrs.PutEmpty(k))
 	}
-	if key.host != "" {
-		attrs.PutStr(vigil.AttrHostName, key.host)
-	}
-	key.process.Put(attrs)
-	vigil.PutCommandArgs(attrs, argv)
+	vigil.WriteResource(attrs, key.host, &key.process, argv)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = sl.LogRecords()

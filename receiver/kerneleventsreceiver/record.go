@@ -2,12 +2,10 @@ package kerneleventsreceiver
 
 import (
 	"path"
-	"strconv"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
@@ -24,18 +22,13 @@ type recordBuilder struct {
 	// parsed memoises parsed integer arguments: flag values repeat, and
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
+	writer vigil.RecordWriter
 }
 
 type parsedKey struct {
 	event, arg string
 	value      uint64
 }
-
-// fixedAttrs counts the attributes a record has whatever its event: the
-// thread, the event id and flags, and the syscall and return value (an event
-// raised outside a syscall has neither). The rest are its arguments; what
-// describes its process is on its resource.
-const fixedAttrs = 6 + 2
 
 // maxParsed bounds the memo; it is cleared when full.
 const maxParsed = 4096
@@ -47,50 +40,39 @@ func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuil
 // build adds the record of ev to out. def is ev's catalog entry.
 func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, observed pcommon.Timestamp) {
 	key, argv := b.resourceOf(ev)
-	lr := out.add(def.Name, &key, argv)
-
-	lr.SetEventName(def.RecordName())
-	lr.SetTimestamp(pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)))
-	lr.SetObservedTimestamp(observed)
-	lr.SetSeverityNumber(plog.SeverityNumberInfo)
-	lr.SetSeverityText("INFO")
-
-	attrs := lr.Attributes()
-	// the room needed (two spare at most, for events without a syscall):
-	// the attribute array is most of a record's memory, and every byte of
-	// it is garbage to collect later
-	attrs.EnsureCapacity(fixedAttrs + len(ev.Args))
-	attrs.PutInt(vigil.AttrThreadID, int64(ev.HostTID))
-	attrs.PutInt(vigil.AttrThreadVTID, int64(ev.TID))
-	attrs.PutInt(vigil.AttrThreadStartTime, int64(ev.ThreadStartTime))
-	attrs.PutInt(vigil.AttrCPU, int64(ev.CPU))
-	attrs.PutBool(vigil.AttrIsCompat, ev.Flags&bpf.FlagCompat != 0)
-	attrs.PutInt(vigil.AttrEventID, int64(def.ID))
-	if def.Syscall {
-		attrs.PutStr(vigil.AttrSyscall, def.Name)
-		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
-	} else if ev.Syscall >= 0 {
-		if sc, ok := vigil.LookupEventID(vigil.EventID(ev.Syscall)); ok && sc.Syscall {
-			attrs.PutStr(vigil.AttrSyscall, sc.Name)
-		}
-		attrs.PutInt(vigil.AttrReturnValue, ev.ReturnValue)
+	h := vigil.RecordHeader{
+		Def:             def,
+		Name:            def.Name,
+		ID:              int64(def.ID),
+		Timestamp:       pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)),
+		Observed:        observed,
+		HostTID:         int64(ev.HostTID),
+		TID:             int64(ev.TID),
+		ThreadStartTime: int64(ev.ThreadStartTime),
+		CPU:             int64(ev.CPU),
+		Compat:          ev.Flags&bpf.FlagCompat != 0,
+		ReturnValue:     ev.ReturnValue,
 	}
-
-	var body strings.Builder
-	body.Grow(96) // most bodies fit: one allocation
-	body.WriteString(def.Name)
+	if def.Syscall {
+		h.Syscall = def.Name
+	} else if ev.Syscall >= 0 {
+		// a syscall the catalog lacks has no name to give: the record is
+		// then outside a syscall, as its return value (0 for events other
+		// than syscalls) says nothing
+		if sc, ok := vigil.LookupEventID(vigil.EventID(ev.Syscall)); ok && sc.Syscall {
+			h.Syscall = sc.Name
+		}
+	}
+	w := &b.writer
+	w.Begin(out.add(def.Name, &key, argv), &h, len(ev.Args))
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		if int(arg.Index) >= len(def.Args) {
 			continue // the decoder checked bounds against the wire, not the catalog
 		}
-		b.putArg(attrs, def.Name, &def.Args[arg.Index], arg, &body)
+		b.putArg(w, def.Name, &def.Args[arg.Index], arg)
 	}
-	if def.Syscall {
-		body.WriteString(" = ")
-		body.WriteString(strconv.FormatInt(ev.ReturnValue, 10))
-	}
-	lr.Body().SetStr(body.String())
+	w.End()
 }
 
 // resourceOf returns the resource key of ev's process, enriched from the
@@ -120,9 +102,9 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 	return key, p.Argv
 }
 
-// putArg stores one argument under kernel.args.<name> in its Tracee parsed
-// form, and adds the readable ones (strings and parsed flags) to the body.
-func (b *recordBuilder) putArg(attrs pcommon.Map, event string, ad *vigil.ArgDef, arg *bpf.Arg, body *strings.Builder) {
+// putArg writes one argument under kernel.args.<name> in its Tracee parsed
+// form.
+func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *vigil.ArgDef, arg *bpf.Arg) {
 	key := ad.AttrKey()
 	switch arg.Kind {
 	case bpf.ArgInt, bpf.ArgUint:
@@ -131,34 +113,23 @@ func (b *recordBuilder) putArg(attrs pcommon.Map, event string, ad *vigil.ArgDef
 			raw = uint64(arg.Int)
 		}
 		if form, ok := argparse.ForInt(event, ad.Name); ok {
-			s := b.parse(form, event, ad.Name, raw)
-			attrs.PutStr(key, s)
-			body.WriteByte(' ')
-			body.WriteString(s)
+			w.Str(key, b.parse(form, event, ad.Name, raw))
 			return
 		}
-		if arg.Kind == bpf.ArgInt {
-			attrs.PutInt(key, arg.Int)
-		} else {
-			attrs.PutInt(key, int64(arg.Uint))
-		}
+		w.Int(key, int64(raw))
 	case bpf.ArgString:
-		attrs.PutStr(key, arg.Str)
-		if arg.Str != "" {
-			body.WriteByte(' ')
-			body.WriteString(arg.Str)
-		}
+		w.Str(key, arg.Str)
 	case bpf.ArgStrings:
-		vigil.PutStrings(attrs.PutEmptySlice(key), arg.Strs)
+		w.Strings(key, arg.Strs)
 	case bpf.ArgBytes:
 		if ad.Type == vigil.TypeSockaddr {
-			m := attrs.PutEmptyMap(key)
+			m := w.Map(key)
 			for k, v := range argparse.Sockaddr(arg.Bytes) {
 				m.PutStr(k, v)
 			}
 			return
 		}
-		attrs.PutEmptyBytes(key).FromRaw(arg.Bytes)
+		w.Bytes(key, arg.Bytes)
 	}
 }
 

@@ -19,7 +19,10 @@ import (
 )
 
 // replaySource reads Tracee v0.22.6 JSON events, one per line, and emits the
-// same records the eBPF source would. It reads the file once, to its end.
+// same records the eBPF source would: both write them with a
+// vigil.RecordWriter. What a trace.Event has no field for is absent (the
+// host's id, arch and OS, the process's argv), and a record's observed time
+// is the event's. It reads the file once, to its end.
 type replaySource struct {
 	path         string
 	maxLineBytes int

@@ -98,7 +98,8 @@ func decodeLine(raw []byte) (plog.Logs, error) {
 	}
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
-	vigil.ResourceFromTraceeEvent(&ev, rl.Resource())
+	proc := ev.Process()
+	vigil.WriteResource(rl.Resource().Attributes(), ev.HostName, &proc, nil)
 	vigil.RecordFromTraceeEvent(&ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
 	return ld, nil
 }

@@ -79,15 +79,6 @@ type Group struct {
 	sigs []*compiled
 }
 
-// Signatures returns the group's signatures.
-func (g *Group) Signatures() []*signature.Signature {
-	out := make([]*signature.Signature, len(g.sigs))
-	for i, c := range g.sigs {
-		out[i] = c.sig
-	}
-	return out
-}
-
 // route maps an origin to its group (nil: no candidates).
 type route [len(origins)]*Group
 
@@ -166,7 +157,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 			var sigs []*compiled
 			ids := []string{name}
 			for _, s := range enabled {
-				if !selects(s, name, origin) {
+				if !s.Selects(name, origin) {
 					continue
 				}
 				c := bySig[s]
@@ -204,15 +195,6 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 	}
 	e.wildcard = build("") // no selector names "": only "*" ones select it
 	return e, nil
-}
-
-func selects(s *signature.Signature, name, origin string) bool {
-	for _, sel := range s.Selectors {
-		if (sel.Name == "*" || sel.Name == name) && (sel.Origin == "" || sel.Origin == "*" || sel.Origin == origin) {
-			return true
-		}
-	}
-	return false
 }
 
 // Candidates returns the group of signatures that selected an event name

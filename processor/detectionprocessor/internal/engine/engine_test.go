@@ -102,7 +102,8 @@ func single(lr plog.LogRecord, res pcommon.Resource) plog.Logs {
 func recordOf(ev *vigil.TraceeEvent) (plog.LogRecord, pcommon.Resource) {
 	lr, res := plog.NewLogRecord(), pcommon.NewResource()
 	vigil.RecordFromTraceeEvent(ev, lr)
-	vigil.ResourceFromTraceeEvent(ev, res)
+	p := ev.Process()
+	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
 	return lr, res
 }
 
@@ -217,8 +218,8 @@ func TestRouting(t *testing.T) {
 	ids := func(g *Group) []string {
 		var out []string
 		if g != nil {
-			for _, s := range g.Signatures() {
-				out = append(out, s.ID)
+			for _, c := range g.sigs {
+				out = append(out, c.sig.ID)
 			}
 		}
 		return out

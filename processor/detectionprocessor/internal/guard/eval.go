@@ -136,13 +136,19 @@ type source struct {
 // plain reports whether no transformation applies yet.
 func (s *source) plain() bool { return !s.elem && !s.lower && !s.base64 }
 
-// contextFields are the string fields of the input a guard can read, with
-// the attributes regoinput builds them from.
-var contextFields = map[string]string{
-	"processName":     vigil.AttrExecutableName,
-	"executable.path": vigil.AttrExecutablePath,
-	"containerId":     vigil.AttrContainerID,
-	"syscall":         vigil.AttrSyscall,
+// contextFields are the string fields of the input a guard can read, by
+// their path in the input, with the attributes regoinput builds them from:
+// the string fields of vigil.TraceeFields.
+var contextFields = stringFields()
+
+func stringFields() map[string]string {
+	m := map[string]string{}
+	for _, f := range vigil.TraceeFields() {
+		if f.Kind == vigil.FieldStr {
+			m[f.Path()] = f.Key
+		}
+	}
+	return m
 }
 
 // pred tests one value.

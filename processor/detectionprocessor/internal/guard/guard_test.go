@@ -180,6 +180,11 @@ tracee_match {
 } else = false {
 	true
 }`, "", "line 9: tracee_match has an else"},
+		// Guarded, and last so that the file names above stay put.
+		{"input field of an object", `tracee_match {
+	startswith(input.container.image, "nginx:")
+	input.kubernetes.podNamespace == "default"
+}`, `startswith(container.image, "nginx:") && kubernetes.podNamespace == "default"`, ""},
 	}
 	rules := make([]string, len(tests))
 	for i, tt := range tests {

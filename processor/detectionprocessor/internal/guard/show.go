@@ -76,11 +76,12 @@ func (s *source) String() string {
 	return b.String()
 }
 
-// contextField is the input field read from attribute key.
+// contextField is the input field read from attribute key: the first in
+// trace.Event's order, as two fields (containerId, container.id) carry one.
 func contextField(key string) string {
-	for field, k := range contextFields {
-		if k == key {
-			return field
+	for _, f := range vigil.TraceeFields() {
+		if f.Kind == vigil.FieldStr && f.Key == key {
+			return f.Path()
 		}
 	}
 	return key

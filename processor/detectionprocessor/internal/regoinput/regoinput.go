@@ -1,5 +1,6 @@
 // Package regoinput builds the Rego `input` of a record: the JSON shape of a
-// Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value.
+// Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value,
+// its fields from the attributes vigil.TraceeFields maps them to.
 // Going through vigil.TraceeEventFromRecord and JSON gives the same value
 // (the fuzz test holds the two together) at several times the cost.
 package regoinput
@@ -18,66 +19,73 @@ import (
 	vigil "github.com/vigil-sec/vigil"
 )
 
-// Object keys, made once: every input shares them.
+// Object keys, made once: every input shares them. The fields attributes
+// carry get theirs from vigil.TraceeFields.
 var (
-	kTimestamp           = ast.StringTerm("timestamp")
-	kThreadStartTime     = ast.StringTerm("threadStartTime")
-	kProcessorID         = ast.StringTerm("processorId")
-	kProcessID           = ast.StringTerm("processId")
-	kCgroupID            = ast.StringTerm("cgroupId")
-	kThreadID            = ast.StringTerm("threadId")
-	kParentProcessID     = ast.StringTerm("parentProcessId")
-	kHostProcessID       = ast.StringTerm("hostProcessId")
-	kHostThreadID        = ast.StringTerm("hostThreadId")
-	kHostParentProcessID = ast.StringTerm("hostParentProcessId")
-	kUserID              = ast.StringTerm("userId")
-	kMountNS             = ast.StringTerm("mountNamespace")
-	kPIDNS               = ast.StringTerm("pidNamespace")
-	kProcessName         = ast.StringTerm("processName")
-	kExecutable          = ast.StringTerm("executable")
-	kPath                = ast.StringTerm("path")
-	kHostName            = ast.StringTerm("hostName")
-	kContainerID         = ast.StringTerm("containerId")
-	kContainer           = ast.StringTerm("container")
-	kID                  = ast.StringTerm("id")
-	kName                = ast.StringTerm("name")
-	kImage               = ast.StringTerm("image")
-	kKubernetes          = ast.StringTerm("kubernetes")
-	kPodName             = ast.StringTerm("podName")
-	kPodNamespace        = ast.StringTerm("podNamespace")
-	kPodUID              = ast.StringTerm("podUID")
-	kEventID             = ast.StringTerm("eventId")
-	kEventName           = ast.StringTerm("eventName")
-	kArgsNum             = ast.StringTerm("argsNum")
-	kReturnValue         = ast.StringTerm("returnValue")
-	kSyscall             = ast.StringTerm("syscall")
-	kContextFlags        = ast.StringTerm("contextFlags")
-	kContainerStarted    = ast.StringTerm("containerStarted")
-	kIsCompat            = ast.StringTerm("isCompat")
-	kArgs                = ast.StringTerm("args")
-	kType                = ast.StringTerm("type")
-	kValue               = ast.StringTerm("value")
-	emptyString          = ast.StringTerm("")
+	kTimestamp  = ast.StringTerm("timestamp")
+	kEventID    = ast.StringTerm("eventId")
+	kEventName  = ast.StringTerm("eventName")
+	kArgsNum    = ast.StringTerm("argsNum")
+	kArgs       = ast.StringTerm("args")
+	kName       = ast.StringTerm("name")
+	kType       = ast.StringTerm("type")
+	kValue      = ast.StringTerm("value")
+	emptyString = ast.StringTerm("")
+	// emptyObject is the object of a host event's container and
+	// kubernetes: topdown never modifies its input, so inputs share it.
+	emptyObject = ast.ObjectTerm()
 )
 
-// Terms that many inputs hold the same: the empty objects of host events
-// and the four contextFlags objects. Topdown never modifies its input, so
-// inputs can share them.
-var (
-	emptyObject  = ast.ObjectTerm()
-	contextFlags [2][2]*ast.Term // [containerStarted][isCompat]
-)
+// An item is one member of the input built from attributes: a field of
+// vigil.TraceeFields, or an object of them.
+type item struct {
+	key    *ast.Term
+	field  *vigil.TraceeField // a top-level field
+	fields []objectField      // an object's fields
+	// flags holds, for an object of booleans (contextFlags), its every
+	// value, indexed by the bits of its fields: many inputs share them.
+	flags []*ast.Term
+}
+
+type objectField struct {
+	key   *ast.Term
+	field *vigil.TraceeField
+}
+
+// items are the input's members from attributes, in trace.Event's order.
+var items []item
 
 // catalogArgs holds, per catalog event, the name and type terms of its
 // arguments, made once instead of for every record.
 var catalogArgs = map[*vigil.EventDef][][2]*ast.Term{}
 
 func init() {
-	for _, started := range []bool{false, true} {
-		for _, compat := range []bool{false, true} {
-			contextFlags[b2i(started)][b2i(compat)] = ast.ObjectTerm(
-				[2]*ast.Term{kContainerStarted, ast.BooleanTerm(started)},
-				[2]*ast.Term{kIsCompat, ast.BooleanTerm(compat)})
+	objects := map[string]int{}
+	fields := vigil.TraceeFields()
+	for i := range fields {
+		f := &fields[i]
+		if f.Object == "" {
+			items = append(items, item{key: ast.StringTerm(f.Name), field: f})
+			continue
+		}
+		at, ok := objects[f.Object]
+		if !ok {
+			at = len(items)
+			objects[f.Object] = at
+			items = append(items, item{key: ast.StringTerm(f.Object)})
+		}
+		items[at].fields = append(items[at].fields, objectField{ast.StringTerm(f.Name), f})
+	}
+	for i := range items {
+		if it := &items[i]; it.field == nil && allBool(it.fields) {
+			it.flags = make([]*ast.Term, 1<<len(it.fields))
+			for bits := range it.flags {
+				members := make([][2]*ast.Term, len(it.fields))
+				for j, of := range it.fields {
+					members[j] = [2]*ast.Term{of.key, ast.BooleanTerm(bits&(1<<j) != 0)}
+				}
+				it.flags[bits] = ast.ObjectTerm(members...)
+			}
 		}
 	}
 	for _, d := range vigil.Events() {
@@ -89,40 +97,21 @@ func init() {
 	}
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
+func allBool(fields []objectField) bool {
+	for _, of := range fields {
+		if of.field.Kind != vigil.FieldBool {
+			return false
+		}
 	}
-	return 0
+	return len(fields) > 0
 }
+
+// maxMembers bounds an input's members and an object's: room on the stack.
+const maxMembers = 32
 
 // Build returns the Rego input of a record whose resource is res.
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	at := vigil.AttrsOf(lr, res)
-	num := func(k string) *ast.Term {
-		if v, ok := at.Get(k); ok && v.Type() == pcommon.ValueTypeInt {
-			return ast.IntNumberTerm(int(v.Int()))
-		}
-		return ast.IntNumberTerm(0)
-	}
-	str := func(k string) *ast.Term {
-		if v, ok := at.Get(k); ok {
-			return stringTerm(v.AsString())
-		}
-		return emptyString
-	}
-	flag := func(k string) int {
-		v, ok := at.Get(k)
-		return b2i(ok && v.Type() == pcommon.ValueTypeBool && v.Bool())
-	}
-	cgroup := ast.IntNumberTerm(0)
-	if v, ok := at.Get(vigil.AttrCgroupID); ok && v.Type() == pcommon.ValueTypeInt {
-		cgroup = ast.UIntNumberTerm(uint64(v.Int()))
-	}
-	hostName := emptyString
-	if v, ok := res.Attributes().Get(vigil.AttrHostName); ok {
-		hostName = stringTerm(v.AsString())
-	}
 	eventName := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
 	def, known := vigil.LookupEvent(eventName)
 	eventID := ast.StringTerm("0")
@@ -131,58 +120,96 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	} else if known {
 		eventID = ast.StringTerm(strconv.Itoa(int(def.ID)))
 	}
-	containerID := str(vigil.AttrContainerID)
 	args := buildArgs(lr.Attributes(), def, known)
 
-	return ast.NewObject(
+	members := make([][2]*ast.Term, 0, maxMembers)
+	r := reader{at: at}
+	members = append(members,
 		[2]*ast.Term{kTimestamp, ast.IntNumberTerm(int(lr.Timestamp()))},
-		[2]*ast.Term{kThreadStartTime, num(vigil.AttrThreadStartTime)},
-		[2]*ast.Term{kProcessorID, num(vigil.AttrCPU)},
-		[2]*ast.Term{kProcessID, num(vigil.AttrProcessVPID)},
-		[2]*ast.Term{kCgroupID, cgroup},
-		[2]*ast.Term{kThreadID, num(vigil.AttrThreadVTID)},
-		[2]*ast.Term{kParentProcessID, num(vigil.AttrParentVPID)},
-		[2]*ast.Term{kHostProcessID, num(vigil.AttrProcessPID)},
-		[2]*ast.Term{kHostThreadID, num(vigil.AttrThreadID)},
-		[2]*ast.Term{kHostParentProcessID, num(vigil.AttrProcessParentPID)},
-		[2]*ast.Term{kUserID, num(vigil.AttrUserID)},
-		[2]*ast.Term{kMountNS, num(vigil.AttrMountNamespace)},
-		[2]*ast.Term{kPIDNS, num(vigil.AttrPIDNamespace)},
-		[2]*ast.Term{kProcessName, str(vigil.AttrExecutableName)},
-		[2]*ast.Term{kExecutable, ast.ObjectTerm([2]*ast.Term{kPath, str(vigil.AttrExecutablePath)})},
-		[2]*ast.Term{kHostName, hostName},
-		[2]*ast.Term{kContainerID, containerID},
-		[2]*ast.Term{kContainer, optionalObject(
-			[2]*ast.Term{kID, containerID},
-			[2]*ast.Term{kName, str(vigil.AttrContainerName)},
-			[2]*ast.Term{kImage, str(vigil.AttrContainerImage)})},
-		[2]*ast.Term{kKubernetes, optionalObject(
-			[2]*ast.Term{kPodName, str(vigil.AttrPodName)},
-			[2]*ast.Term{kPodNamespace, str(vigil.AttrPodNamespace)},
-			[2]*ast.Term{kPodUID, str(vigil.AttrPodUID)})},
 		[2]*ast.Term{kEventID, eventID},
 		[2]*ast.Term{kEventName, stringTerm(eventName)},
 		[2]*ast.Term{kArgsNum, ast.IntNumberTerm(args.Len())},
-		[2]*ast.Term{kReturnValue, num(vigil.AttrReturnValue)},
-		[2]*ast.Term{kSyscall, str(vigil.AttrSyscall)},
-		[2]*ast.Term{kContextFlags, contextFlags[flag(vigil.AttrContainerStarted)][flag(vigil.AttrIsCompat)]},
-		[2]*ast.Term{kArgs, ast.NewTerm(args)},
-	)
-}
-
-// optionalObject keeps the non-empty string fields, as Tracee's omitempty
-// tags do.
-func optionalObject(items ...[2]*ast.Term) *ast.Term {
-	kept := items[:0]
-	for _, it := range items {
-		if it[1] != emptyString {
-			kept = append(kept, it)
+		[2]*ast.Term{kArgs, ast.NewTerm(args)})
+	for i := range items {
+		it := &items[i]
+		if it.field != nil {
+			members = append(members, [2]*ast.Term{it.key, fieldTerm(&r, it.field)})
+		} else {
+			members = append(members, [2]*ast.Term{it.key, it.object(&r)})
 		}
 	}
-	if len(kept) == 0 {
+	return ast.NewObject(members...)
+}
+
+// fieldTerm is the value of f in the input: its attribute's, or the zero
+// value of its kind when the attribute is missing or of another kind.
+func fieldTerm(r *reader, f *vigil.TraceeField) *ast.Term {
+	v, ok := r.get(f.Key)
+	switch f.Kind {
+	case vigil.FieldInt:
+		if ok && v.Type() == pcommon.ValueTypeInt {
+			return ast.IntNumberTerm(int(v.Int()))
+		}
+		return ast.IntNumberTerm(0)
+	case vigil.FieldUint:
+		if ok && v.Type() == pcommon.ValueTypeInt {
+			return ast.UIntNumberTerm(uint64(v.Int()))
+		}
+		return ast.IntNumberTerm(0)
+	case vigil.FieldBool:
+		return ast.BooleanTerm(isTrue(v, ok))
+	}
+	if ok {
+		return stringTerm(v.AsString())
+	}
+	return emptyString
+}
+
+// reader looks attributes up, remembering the last one: two fields in a
+// row (containerId, container.id) read the same attribute.
+type reader struct {
+	at  vigil.Attrs
+	key string
+	v   pcommon.Value
+	ok  bool
+}
+
+func (r *reader) get(key string) (pcommon.Value, bool) {
+	if key != r.key {
+		r.key = key
+		r.v, r.ok = r.at.Get(key)
+	}
+	return r.v, r.ok
+}
+
+func isTrue(v pcommon.Value, ok bool) bool {
+	return ok && v.Type() == pcommon.ValueTypeBool && v.Bool()
+}
+
+// object builds an object of fields, leaving out the empty ones Tracee
+// omits.
+func (it *item) object(r *reader) *ast.Term {
+	if it.flags != nil {
+		bits := 0
+		for j, of := range it.fields {
+			if v, ok := r.get(of.field.Key); isTrue(v, ok) {
+				bits |= 1 << j
+			}
+		}
+		return it.flags[bits]
+	}
+	members := make([][2]*ast.Term, 0, maxMembers)
+	for _, of := range it.fields {
+		t := fieldTerm(r, of.field)
+		if of.field.OmitEmpty && t == emptyString {
+			continue
+		}
+		members = append(members, [2]*ast.Term{of.key, t})
+	}
+	if len(members) == 0 {
 		return emptyObject
 	}
-	return ast.ObjectTerm(kept...)
+	return ast.ObjectTerm(members...)
 }
 
 // stringTerm makes a string term the way Tracee's JSON would carry it:

@@ -76,7 +76,8 @@ func TestBuildShape(t *testing.T) {
 		Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
 	vigil.RecordFromTraceeEvent(&ev, lr)
 	res := plog.NewResourceLogs().Resource()
-	vigil.ResourceFromTraceeEvent(&ev, res)
+	p := ev.Process()
+	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
 	in := Build(lr, res)
 	for path, want := range map[string]ast.Value{
 		`input.eventId`:               ast.String("732"),

@@ -508,6 +508,17 @@ func Unmatched(sigs []*Signature, list []string) []int {
 	return out
 }
 
+// Selects reports whether one of s's selectors picks events named name
+// (without the "kernel." prefix) from origin.
+func (s *Signature) Selects(name, origin string) bool {
+	for _, sel := range s.Selectors {
+		if (sel.Name == "*" || sel.Name == name) && (sel.Origin == "" || sel.Origin == "*" || sel.Origin == origin) {
+			return true
+		}
+	}
+	return false
+}
+
 // namedBy reports whether an include or exclude entry names s, by id or tag.
 func (s *Signature) namedBy(entry string) bool {
 	return s.ID == entry || slices.Contains(s.Tags, entry)
