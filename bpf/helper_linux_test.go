@@ -135,6 +135,8 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		return conn.Close()
+	case "derived":
+		return derivedActions(arg)
 	case "exit":
 		code, err := strconv.Atoi(arg)
 		if err != nil {

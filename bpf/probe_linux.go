@@ -36,6 +36,10 @@ type hook struct {
 var (
 	hookSysEnter = hook{"sys_enter", vigilProgTpBtfSysEnter, vigilProgRawTpSysEnter}
 	hookSysExit  = hook{"sys_exit", vigilProgTpBtfSysExit, vigilProgRawTpSysExit}
+	// derivedProgs is no hook of its own: the sys_exit program reaches it
+	// by tail call (derived_progs in c/syscalls.c), so it is loaded with
+	// hookSysExit and never attached.
+	derivedProgs = hook{"sys_exit", vigilProgTpBtfSysExitDerived, vigilProgRawTpSysExitDerived}
 	// tracepointHooks are the programs of the events with programs of
 	// their own (tracepointEvents), by tracepoint.
 	tracepointHooks = map[string]hook{
@@ -43,6 +47,8 @@ var (
 		"sched_process_exec": {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
 		"sched_process_exit": {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
 		"cgroup_mkdir":       {"cgroup_mkdir", vigilProgTpBtfCgroupMkdir, vigilProgRawTpCgroupMkdir},
+		"cgroup_rmdir":       {"cgroup_rmdir", vigilProgTpBtfCgroupRmdir, vigilProgRawTpCgroupRmdir},
+		"task_rename":        {"task_rename", vigilProgTpBtfTaskRename, vigilProgRawTpTaskRename},
 	}
 )
 
@@ -177,6 +183,9 @@ func loadMode(opts *Options, pl *plan, mode string, ringSize, wakeup uint64) (_ 
 	for _, h := range pl.hooks {
 		keep[h.name(mode)] = true
 	}
+	if len(pl.derived) > 0 {
+		keep[derivedProgs.name(mode)] = true
+	}
 	for name := range spec.Programs {
 		if !keep[name] {
 			delete(spec.Programs, name)
@@ -203,6 +212,12 @@ func loadMode(opts *Options, pl *plan, mode string, ringSize, wakeup uint64) (_ 
 	}()
 	if err := fillMaps(coll, opts, pl); err != nil {
 		return nil, err
+	}
+	if len(pl.derived) > 0 {
+		// DERIVED_PROG of c/syscalls.c
+		if err := coll.Maps[vigilMapDerivedProgs].Put(uint32(0), coll.Programs[derivedProgs.name(mode)]); err != nil {
+			return nil, fmt.Errorf("installing the derived events' program: %w", err)
+		}
 	}
 	p.rd, err = ringbuf.NewReader(coll.Maps[vigilMapEvents])
 	if err != nil {

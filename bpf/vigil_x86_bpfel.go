@@ -89,6 +89,7 @@ const (
 	vigilMapAllowedTgids           = "allowed_tgids"
 	vigilMapAllowedUids            = "allowed_uids"
 	vigilMapCounters               = "counters"
+	vigilMapDerivedProgs           = "derived_progs"
 	vigilMapEvents                 = "events"
 	vigilMapExcludedTgids          = "excluded_tgids"
 	vigilMapPathScratch            = "path_scratch"
@@ -98,17 +99,23 @@ const (
 	vigilMapSyscalls               = "syscalls"
 	vigilMapWritableRanges         = "writable_ranges"
 	vigilProgRawTpCgroupMkdir      = "raw_tp_cgroup_mkdir"
+	vigilProgRawTpCgroupRmdir      = "raw_tp_cgroup_rmdir"
 	vigilProgRawTpSchedProcessExec = "raw_tp_sched_process_exec"
 	vigilProgRawTpSchedProcessExit = "raw_tp_sched_process_exit"
 	vigilProgRawTpSchedProcessFork = "raw_tp_sched_process_fork"
 	vigilProgRawTpSysEnter         = "raw_tp_sys_enter"
 	vigilProgRawTpSysExit          = "raw_tp_sys_exit"
+	vigilProgRawTpSysExitDerived   = "raw_tp_sys_exit_derived"
+	vigilProgRawTpTaskRename       = "raw_tp_task_rename"
 	vigilProgTpBtfCgroupMkdir      = "tp_btf_cgroup_mkdir"
+	vigilProgTpBtfCgroupRmdir      = "tp_btf_cgroup_rmdir"
 	vigilProgTpBtfSchedProcessExec = "tp_btf_sched_process_exec"
 	vigilProgTpBtfSchedProcessExit = "tp_btf_sched_process_exit"
 	vigilProgTpBtfSchedProcessFork = "tp_btf_sched_process_fork"
 	vigilProgTpBtfSysEnter         = "tp_btf_sys_enter"
 	vigilProgTpBtfSysExit          = "tp_btf_sys_exit"
+	vigilProgTpBtfSysExitDerived   = "tp_btf_sys_exit_derived"
+	vigilProgTpBtfTaskRename       = "tp_btf_task_rename"
 	vigilVarCfgCapture             = "cfg_capture"
 	vigilVarCfgExecEvents          = "cfg_exec_events"
 	vigilVarCfgFilters             = "cfg_filters"
@@ -162,17 +169,23 @@ type vigilSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilProgramSpecs struct {
 	RawTpCgroupMkdir      *ebpf.ProgramSpec `ebpf:"raw_tp_cgroup_mkdir"`
+	RawTpCgroupRmdir      *ebpf.ProgramSpec `ebpf:"raw_tp_cgroup_rmdir"`
 	RawTpSchedProcessExec *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_exec"`
 	RawTpSchedProcessExit *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_exit"`
 	RawTpSchedProcessFork *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_fork"`
 	RawTpSysEnter         *ebpf.ProgramSpec `ebpf:"raw_tp_sys_enter"`
 	RawTpSysExit          *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit"`
+	RawTpSysExitDerived   *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit_derived"`
+	RawTpTaskRename       *ebpf.ProgramSpec `ebpf:"raw_tp_task_rename"`
 	TpBtfCgroupMkdir      *ebpf.ProgramSpec `ebpf:"tp_btf_cgroup_mkdir"`
+	TpBtfCgroupRmdir      *ebpf.ProgramSpec `ebpf:"tp_btf_cgroup_rmdir"`
 	TpBtfSchedProcessExec *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_exec"`
 	TpBtfSchedProcessExit *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_exit"`
 	TpBtfSchedProcessFork *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_fork"`
 	TpBtfSysEnter         *ebpf.ProgramSpec `ebpf:"tp_btf_sys_enter"`
 	TpBtfSysExit          *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit"`
+	TpBtfSysExitDerived   *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit_derived"`
+	TpBtfTaskRename       *ebpf.ProgramSpec `ebpf:"tp_btf_task_rename"`
 }
 
 // vigilMapSpecs contains maps before they are loaded into the kernel.
@@ -183,6 +196,7 @@ type vigilMapSpecs struct {
 	AllowedTgids   *ebpf.MapSpec `ebpf:"allowed_tgids"`
 	AllowedUids    *ebpf.MapSpec `ebpf:"allowed_uids"`
 	Counters       *ebpf.MapSpec `ebpf:"counters"`
+	DerivedProgs   *ebpf.MapSpec `ebpf:"derived_progs"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
 	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
@@ -231,6 +245,7 @@ type vigilMaps struct {
 	AllowedTgids   *ebpf.Map `ebpf:"allowed_tgids"`
 	AllowedUids    *ebpf.Map `ebpf:"allowed_uids"`
 	Counters       *ebpf.Map `ebpf:"counters"`
+	DerivedProgs   *ebpf.Map `ebpf:"derived_progs"`
 	Events         *ebpf.Map `ebpf:"events"`
 	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
 	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
@@ -247,6 +262,7 @@ func (m *vigilMaps) Close() error {
 		m.AllowedTgids,
 		m.AllowedUids,
 		m.Counters,
+		m.DerivedProgs,
 		m.Events,
 		m.ExcludedTgids,
 		m.PathScratch,
@@ -277,33 +293,45 @@ type vigilVariables struct {
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilPrograms struct {
 	RawTpCgroupMkdir      *ebpf.Program `ebpf:"raw_tp_cgroup_mkdir"`
+	RawTpCgroupRmdir      *ebpf.Program `ebpf:"raw_tp_cgroup_rmdir"`
 	RawTpSchedProcessExec *ebpf.Program `ebpf:"raw_tp_sched_process_exec"`
 	RawTpSchedProcessExit *ebpf.Program `ebpf:"raw_tp_sched_process_exit"`
 	RawTpSchedProcessFork *ebpf.Program `ebpf:"raw_tp_sched_process_fork"`
 	RawTpSysEnter         *ebpf.Program `ebpf:"raw_tp_sys_enter"`
 	RawTpSysExit          *ebpf.Program `ebpf:"raw_tp_sys_exit"`
+	RawTpSysExitDerived   *ebpf.Program `ebpf:"raw_tp_sys_exit_derived"`
+	RawTpTaskRename       *ebpf.Program `ebpf:"raw_tp_task_rename"`
 	TpBtfCgroupMkdir      *ebpf.Program `ebpf:"tp_btf_cgroup_mkdir"`
+	TpBtfCgroupRmdir      *ebpf.Program `ebpf:"tp_btf_cgroup_rmdir"`
 	TpBtfSchedProcessExec *ebpf.Program `ebpf:"tp_btf_sched_process_exec"`
 	TpBtfSchedProcessExit *ebpf.Program `ebpf:"tp_btf_sched_process_exit"`
 	TpBtfSchedProcessFork *ebpf.Program `ebpf:"tp_btf_sched_process_fork"`
 	TpBtfSysEnter         *ebpf.Program `ebpf:"tp_btf_sys_enter"`
 	TpBtfSysExit          *ebpf.Program `ebpf:"tp_btf_sys_exit"`
+	TpBtfSysExitDerived   *ebpf.Program `ebpf:"tp_btf_sys_exit_derived"`
+	TpBtfTaskRename       *ebpf.Program `ebpf:"tp_btf_task_rename"`
 }
 
 func (p *vigilPrograms) Close() error {
 	return _VigilClose(
 		p.RawTpCgroupMkdir,
+		p.RawTpCgroupRmdir,
 		p.RawTpSchedProcessExec,
 		p.RawTpSchedProcessExit,
 		p.RawTpSchedProcessFork,
 		p.RawTpSysEnter,
 		p.RawTpSysExit,
+		p.RawTpSysExitDerived,
+		p.RawTpTaskRename,
 		p.TpBtfCgroupMkdir,
+		p.TpBtfCgroupRmdir,
 		p.TpBtfSchedProcessExec,
 		p.TpBtfSchedProcessExit,
 		p.TpBtfSchedProcessFork,
 		p.TpBtfSysEnter,
 		p.TpBtfSysExit,
+		p.TpBtfSysExitDerived,
+		p.TpBtfTaskRename,
 	)
 }
 

@@ -99,6 +99,7 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__argv,
 			      BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
 	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__interp, BPF_CORE_READ(bprm, interp));
+	put_stdin(r, &off, VIGIL_ARG_sched_process_exec__stdin_type, VIGIL_ARG_sched_process_exec__stdin_path, t);
 	put_int(r, &off, VIGIL_ARG_sched_process_exec__invoked_from_kernel, 0);
 	if (cfg_capture & CAPTURE_ENV)
 		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__env,
@@ -122,6 +123,38 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 	put_uint(r, &off, VIGIL_ARG_sched_process_exit__process_group_exit, group_dead);
 	submit(r->data, off);
 	return 0;
+}
+
+/* task_rename: the kernel renames a task (prctl(PR_SET_NAME), a write to
+ * /proc/<pid>/comm, exec); the tracepoint fires before the change, so the
+ * task's comm is still the old name. */
+static __always_inline int on_rename(struct task_struct *task, const char *comm)
+{
+	struct task_struct *t = current_task();
+
+	if (!in_scope(t))
+		return 0;
+	struct record *r = scratch_record();
+	if (!r)
+		return 0;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_task_rename, -1, false);
+
+	put_str_kernel(r, &off, VIGIL_ARG_task_rename__old_name, &task->comm);
+	put_str_kernel(r, &off, VIGIL_ARG_task_rename__new_name, comm);
+	submit(r->data, off);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(tp_btf_task_rename, struct task_struct *task, const char *comm)
+{
+	return on_rename(task, comm);
+}
+
+SEC("raw_tracepoint/task_rename")
+int raw_tp_task_rename(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_rename((void *)ctx->args[0], (void *)ctx->args[1]);
 }
 
 SEC("tp_btf/sched_process_fork")

@@ -126,7 +126,8 @@ func (t *table) eventsH() (string, []byte, error) {
 			continue
 		}
 		for i, a := range e.args {
-			fmt.Fprintf(&b, "#define VIGIL_ARG_%s__%s %d\n", e.Name, a.name, i)
+			// Tracee's dotted names (binary.path) as C identifiers
+			fmt.Fprintf(&b, "#define VIGIL_ARG_%s__%s %d\n", e.Name, strings.ReplaceAll(a.name, ".", "_"), i)
 		}
 	}
 	b.WriteString("\n/*\n * Derived events a syscall's exit feeds (struct vigil_syscall.derived, a\n" +

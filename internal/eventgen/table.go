@@ -215,10 +215,10 @@ func (e *event) parseArgs(where string) error {
 }
 
 // linkDerived numbers the derived events' bits and resolves the syscalls
-// that feed them. c/security.h runs one emitter per syscall exit, so a
-// syscall feeds at most one derived event.
+// that feed them. A syscall may feed several (mmap: mem_prot_alert,
+// security_mmap_file and shared_object_loaded); c/security.h runs each
+// selected one's emitter at its exit.
 func (t *table) linkDerived(byName map[string]*event) error {
-	feeds := map[string]string{}
 	bit := 0
 	var errs []error
 	for _, e := range t.Events {
@@ -238,10 +238,10 @@ func (t *table) linkDerived(byName map[string]*event) error {
 				errs = append(errs, fmt.Errorf("%s: derived from %s, which is not a syscall of the table", e.Name, name))
 				continue
 			}
-			if other, dup := feeds[name]; dup {
-				errs = append(errs, fmt.Errorf("%s: syscall %s already feeds %s", e.Name, name, other))
+			if slices.Contains(e.sources, src) {
+				errs = append(errs, fmt.Errorf("%s: derived from %s twice", e.Name, name))
+				continue
 			}
-			feeds[name] = e.Name
 			e.sources = append(e.sources, src)
 		}
 	}
