@@ -59,10 +59,13 @@ const (
 	captureEnv  uint32 = 2 // CAPTURE_ENV
 )
 
-// What the sched_process_exec program emits (cfg_exec_events).
+// What the sched_process_exec and task_rename programs emit
+// (cfg_exec_events). security_bprm_check takes the caller's comm from the
+// rename an exec makes, so it needs the task_rename program too.
 const (
-	execEmitSched uint32 = 1 // EXEC_EMIT_SCHED: sched_process_exec
-	execEmitBprm  uint32 = 2 // EXEC_EMIT_BPRM: security_bprm_check
+	execEmitSched  uint32 = 1 // EXEC_EMIT_SCHED: sched_process_exec
+	execEmitBprm   uint32 = 2 // EXEC_EMIT_BPRM: security_bprm_check
+	execEmitRename uint32 = 4 // EXEC_EMIT_RENAME: task_rename
 )
 
 // syscallDerived says, by derived event id, which syscalls' exits produce
@@ -427,5 +430,5 @@ var tracepointEvents = map[uint32]tracepointEvent{
 	729: {tracepoint: "cgroup_mkdir"},                            // cgroup_mkdir
 	730: {tracepoint: "cgroup_rmdir"},                            // cgroup_rmdir
 	731: {tracepoint: "sched_process_exec", emit: execEmitBprm},  // security_bprm_check
-	767: {tracepoint: "task_rename"},                             // task_rename
+	767: {tracepoint: "task_rename", emit: execEmitRename},       // task_rename
 }

@@ -108,6 +108,11 @@ func planFor(opts *Options) (*plan, error) {
 		}
 		p.syscalls[id] = spec
 	}
+	// security_bprm_check takes the caller's comm from the rename the
+	// exec makes (exec_comm in c/sched.c)
+	if rename := tracepointHooks["task_rename"]; p.exec&execEmitBprm != 0 && !slices.Contains(p.hooks, rename) {
+		p.hooks = append(p.hooks, rename)
+	}
 	if len(p.syscalls) > 0 || len(p.derived) > 0 {
 		p.hooks = append(p.hooks, hookSysExit)
 	}

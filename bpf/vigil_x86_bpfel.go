@@ -92,6 +92,7 @@ const (
 	vigilMapDerivedProgs           = "derived_progs"
 	vigilMapEvents                 = "events"
 	vigilMapExcludedTgids          = "excluded_tgids"
+	vigilMapExecComm               = "exec_comm"
 	vigilMapPathScratch            = "path_scratch"
 	vigilMapPendingExec            = "pending_exec"
 	vigilMapRateDue                = "rate_due"
@@ -199,6 +200,7 @@ type vigilMapSpecs struct {
 	DerivedProgs   *ebpf.MapSpec `ebpf:"derived_progs"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
+	ExecComm       *ebpf.MapSpec `ebpf:"exec_comm"`
 	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
 	PendingExec    *ebpf.MapSpec `ebpf:"pending_exec"`
 	RateDue        *ebpf.MapSpec `ebpf:"rate_due"`
@@ -248,6 +250,7 @@ type vigilMaps struct {
 	DerivedProgs   *ebpf.Map `ebpf:"derived_progs"`
 	Events         *ebpf.Map `ebpf:"events"`
 	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
+	ExecComm       *ebpf.Map `ebpf:"exec_comm"`
 	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
 	PendingExec    *ebpf.Map `ebpf:"pending_exec"`
 	RateDue        *ebpf.Map `ebpf:"rate_due"`
@@ -265,6 +268,7 @@ func (m *vigilMaps) Close() error {
 		m.DerivedProgs,
 		m.Events,
 		m.ExcludedTgids,
+		m.ExecComm,
 		m.PathScratch,
 		m.PendingExec,
 		m.RateDue,

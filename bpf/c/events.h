@@ -61,10 +61,13 @@
 #define CAPTURE_ENV 2
 
 /*
- * What the sched_process_exec program emits (cfg_exec_events).
+ * What the sched_process_exec and task_rename programs emit
+ * (cfg_exec_events). security_bprm_check takes the caller's comm from the
+ * rename an exec makes, so it needs the task_rename program too.
  */
 #define EXEC_EMIT_SCHED 1 /* sched_process_exec */
 #define EXEC_EMIT_BPRM 2 /* security_bprm_check */
+#define EXEC_EMIT_RENAME 4 /* task_rename */
 
 /* x86_64 syscall numbers, the ids of the syscall events. */
 #define VIGIL_NR_read 0

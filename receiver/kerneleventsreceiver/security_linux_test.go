@@ -31,6 +31,11 @@ import (
 // securityActions are more actions of the test helper (see runHelper); each
 // takes the last command line argument.
 var securityActions = map[string]func(arg string) error{
+	// a program that runs a shell command in its own process, as a web
+	// server's handler may
+	"exec-sh": func(string) error {
+		return unix.Exec("/bin/sh", []string{"sh", "-c", "exit 0"}, nil)
+	},
 	// openat(dirfd of arg, "sub/file")
 	"openat-dirfd": func(dir string) error {
 		dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
@@ -441,6 +446,38 @@ func TestSecurityBprmCheck(t *testing.T) {
 	for _, r := range collected(sink) {
 		assert.Equal(t, "kernel.security_bprm_check", r.EventName(), "sched_process_exec was not selected")
 	}
+}
+
+// TestSecurityBprmCheckCaller checks that security_bprm_check describes the
+// process that called exec (comm, executable path, argv), as Tracee's hook
+// does, while its arguments name the new program: a program that runs
+// /bin/sh is reported as itself, which "web server spawned a shell" needs.
+func TestSecurityBprmCheckCaller(t *testing.T) {
+	sink := capture(t, "security_bprm_check", "sched_process_exec")
+	sh, err := filepath.EvalSymlinks("/bin/sh")
+	require.NoError(t, err)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := helperCommand("exec-sh", "caller-arg")
+	require.NoError(t, cmd.Run())
+	pid := cmd.Process.Pid
+
+	rec := waitFor(t, sink, "security_bprm_check of sh", func(r record) bool {
+		return isEventOf(r, "security_bprm_check", pid) && arg(r, "pathname").Str() == sh
+	})
+	comm := filepath.Base(self)
+	if len(comm) > 15 {
+		comm = comm[:15]
+	}
+	assert.Equal(t, comm, attr(rec, vigil.AttrExecutableName).Str(), "the caller's comm")
+	assert.Equal(t, self, attr(rec, vigil.AttrExecutablePath).Str(), "the caller's executable")
+	assert.Equal(t, []any{os.Args[0], "-test.run=^$", "caller-arg"}, attr(rec, vigil.AttrCommandArgs).Slice().AsRaw(), "the caller's argv")
+	assert.Equal(t, []any{"sh", "-c", "exit 0"}, arg(rec, "argv").Slice().AsRaw(), "the new program's argv")
+
+	exec := waitFor(t, sink, "sched_process_exec of sh", func(r record) bool {
+		return isEventOf(r, "sched_process_exec", pid) && arg(r, "pathname").Str() == sh
+	})
+	assert.Equal(t, "sh", attr(exec, vigil.AttrExecutableName).Str())
 }
 
 func TestSecurityBprmCheckEnv(t *testing.T) {
