@@ -8,6 +8,7 @@ const (
 	IDSchedProcessExec         EventID = 715
 	IDSchedProcessExit         EventID = 716
 	IDMemProtAlert             EventID = 724
+	IDCommitCreds              EventID = 725
 	IDSwitchTaskNs             EventID = 726
 	IDMagicWrite               EventID = 727
 	IDCgroupMkdir              EventID = 729
@@ -384,6 +385,7 @@ var catalog = []EventDef{
 	{ID: IDSchedProcessExec, Name: "sched_process_exec", Syscall: false, Sets: []string{"default", "proc", "proc_life"}, Args: []ArgDef{{Name: "cmdpath", Type: "const char*"}, {Name: "pathname", Type: "const char*"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "unsigned long"}, {Name: "inode_mode", Type: "umode_t"}, {Name: "interpreter_pathname", Type: "const char*"}, {Name: "interpreter_dev", Type: "dev_t"}, {Name: "interpreter_inode", Type: "unsigned long"}, {Name: "interpreter_ctime", Type: "unsigned long"}, {Name: "argv", Type: "const char**"}, {Name: "interp", Type: "const char*"}, {Name: "stdin_type", Type: "umode_t"}, {Name: "stdin_path", Type: "char*"}, {Name: "invoked_from_kernel", Type: "int"}, {Name: "env", Type: "const char**"}}},
 	{ID: IDSchedProcessExit, Name: "sched_process_exit", Syscall: false, Sets: []string{"proc", "proc_life"}, Args: []ArgDef{{Name: "exit_code", Type: "long"}, {Name: "process_group_exit", Type: "bool"}}},
 	{ID: IDMemProtAlert, Name: "mem_prot_alert", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "alert", Type: "unsigned int"}, {Name: "addr", Type: "void*"}, {Name: "len", Type: "size_t"}, {Name: "prot", Type: "int"}, {Name: "prev_prot", Type: "int"}, {Name: "pathname", Type: "const char*"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "u64"}}},
+	{ID: IDCommitCreds, Name: "commit_creds", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "old_cred", Type: "slim_cred_t"}, {Name: "new_cred", Type: "slim_cred_t"}}},
 	{ID: IDSwitchTaskNs, Name: "switch_task_ns", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "pid", Type: "pid_t"}, {Name: "new_mnt", Type: "u32"}, {Name: "new_pid", Type: "u32"}, {Name: "new_uts", Type: "u32"}, {Name: "new_ipc", Type: "u32"}, {Name: "new_net", Type: "u32"}, {Name: "new_cgroup", Type: "u32"}}},
 	{ID: IDMagicWrite, Name: "magic_write", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "bytes", Type: "bytes"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}}},
 	{ID: IDCgroupMkdir, Name: "cgroup_mkdir", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "cgroup_id", Type: "u64"}, {Name: "cgroup_path", Type: "const char*"}, {Name: "hierarchy_id", Type: "unsigned int"}}},

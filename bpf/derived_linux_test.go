@@ -239,3 +239,47 @@ func localPort(t *testing.T, e *Event, i int) uint16 {
 	}
 	return binary.BigEndian.Uint16(a.Bytes[2:4])
 }
+
+// TestCommitCredsLive checks commit_creds in both attach modes: a
+// setresuid that changes nothing makes no record, one that drops the
+// effective uid makes one with the credentials before and after.
+func TestCommitCredsLive(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to change its credentials")
+	}
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		t.Run(mode, func(t *testing.T) {
+			c := startCapture(t, Options{Events: []uint32{uint32(vigil.IDCommitCreds)}, ExcludeTGIDs: []uint32{self()}}, mode)
+			pid := runHelperCmd(t, "setresuid", "")
+			ev := c.await(t, "commit_creds", from(pid, uint32(vigil.IDCommitCreds)))
+			if ev.Syscall != unix.SYS_SETRESUID {
+				t.Errorf("syscall %d, want setresuid", ev.Syscall)
+			}
+			old, now := slimCred(t, ev, 0), slimCred(t, ev, 1)
+			// struct slim_cred: uid, gid, suid, sgid, euid, ... then the
+			// capability sets, effective at byte 56
+			if old.euid != 0 || now.euid != 65534 || now.uid != 0 || now.suid != 0 {
+				t.Errorf("euid %d -> %d (uid %d, suid %d), want 0 -> 65534, uid and suid 0", old.euid, now.euid, now.uid, now.suid)
+			}
+			if old.capEffective == 0 || now.capEffective != 0 {
+				t.Errorf("effective capabilities %#x -> %#x, want all dropped", old.capEffective, now.capEffective)
+			}
+		})
+	}
+}
+
+type cred struct {
+	uid, suid, euid uint32
+	capEffective    uint64
+}
+
+// slimCred reads the fields the test checks from a struct slim_cred.
+func slimCred(t *testing.T, e *Event, i int) cred {
+	t.Helper()
+	a := e.Arg(i)
+	if a == nil || a.Kind != ArgBytes || len(a.Bytes) != 80 {
+		t.Fatalf("argument %d is %+v, want the 80 bytes of struct slim_cred", i, a)
+	}
+	u32 := func(off int) uint32 { return binary.LittleEndian.Uint32(a.Bytes[off:]) }
+	return cred{uid: u32(0), suid: u32(8), euid: u32(16), capEffective: binary.LittleEndian.Uint64(a.Bytes[56:])}
+}

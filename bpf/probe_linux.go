@@ -14,6 +14,8 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil"
 )
 
 // btfPath is where the kernel publishes its BTF; CO-RE relocations and
@@ -121,8 +123,11 @@ func planFor(opts *Options) (*plan, error) {
 	// memory they point to, and exit/exit_group never reach sys_exit.
 	// Without them nothing is attached to sys_enter, and no syscall pays
 	// for it.
+	// commit_creds compares the credentials at exit with those its
+	// syscalls' entry saved.
+	creds := slices.Contains(opts.Events, uint32(vigil.IDCommitCreds))
 	for _, nr := range entrySyscalls {
-		if _, ok := p.syscalls[nr]; ok {
+		if _, ok := p.syscalls[nr]; ok || creds {
 			p.hooks = append(p.hooks, hookSysEnter)
 			break
 		}

@@ -38,6 +38,25 @@ type vigilRecord struct {
 	_    [20368]byte
 }
 
+type vigilSlimCred struct {
+	_              structs.HostLayout
+	Uid            uint32
+	Gid            uint32
+	Suid           uint32
+	Sgid           uint32
+	Euid           uint32
+	Egid           uint32
+	Fsuid          uint32
+	Fsgid          uint32
+	UserNs         uint32
+	Securebits     uint32
+	CapInheritable uint64
+	CapPermitted   uint64
+	CapEffective   uint64
+	CapBounding    uint64
+	CapAmbient     uint64
+}
+
 type vigilVigilCounters struct {
 	_           structs.HostLayout
 	Submitted   uint64
@@ -90,6 +109,7 @@ const (
 	vigilMapAllowedUids            = "allowed_uids"
 	vigilMapCounters               = "counters"
 	vigilMapDerivedProgs           = "derived_progs"
+	vigilMapEntryCreds             = "entry_creds"
 	vigilMapEvents                 = "events"
 	vigilMapExcludedTgids          = "excluded_tgids"
 	vigilMapExecComm               = "exec_comm"
@@ -198,6 +218,7 @@ type vigilMapSpecs struct {
 	AllowedUids    *ebpf.MapSpec `ebpf:"allowed_uids"`
 	Counters       *ebpf.MapSpec `ebpf:"counters"`
 	DerivedProgs   *ebpf.MapSpec `ebpf:"derived_progs"`
+	EntryCreds     *ebpf.MapSpec `ebpf:"entry_creds"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
 	ExecComm       *ebpf.MapSpec `ebpf:"exec_comm"`
@@ -248,6 +269,7 @@ type vigilMaps struct {
 	AllowedUids    *ebpf.Map `ebpf:"allowed_uids"`
 	Counters       *ebpf.Map `ebpf:"counters"`
 	DerivedProgs   *ebpf.Map `ebpf:"derived_progs"`
+	EntryCreds     *ebpf.Map `ebpf:"entry_creds"`
 	Events         *ebpf.Map `ebpf:"events"`
 	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
 	ExecComm       *ebpf.Map `ebpf:"exec_comm"`
@@ -266,6 +288,7 @@ func (m *vigilMaps) Close() error {
 		m.AllowedUids,
 		m.Counters,
 		m.DerivedProgs,
+		m.EntryCreds,
 		m.Events,
 		m.ExcludedTgids,
 		m.ExecComm,

@@ -418,6 +418,7 @@
 #define VIGIL_EVENT_sched_process_exec 715
 #define VIGIL_EVENT_sched_process_exit 716
 #define VIGIL_EVENT_mem_prot_alert 724
+#define VIGIL_EVENT_commit_creds 725
 #define VIGIL_EVENT_switch_task_ns 726
 #define VIGIL_EVENT_magic_write 727
 #define VIGIL_EVENT_cgroup_mkdir 729
@@ -484,6 +485,8 @@
 #define VIGIL_ARG_mem_prot_alert__dev 6
 #define VIGIL_ARG_mem_prot_alert__inode 7
 #define VIGIL_ARG_mem_prot_alert__ctime 8
+#define VIGIL_ARG_commit_creds__old_cred 0
+#define VIGIL_ARG_commit_creds__new_cred 1
 #define VIGIL_ARG_switch_task_ns__pid 0
 #define VIGIL_ARG_switch_task_ns__new_mnt 1
 #define VIGIL_ARG_switch_task_ns__new_pid 2
@@ -601,26 +604,27 @@
  * only the derived events.
  */
 #define VIGIL_DERIVED_mem_prot_alert (1U << 0) /* mmap, mprotect */
-#define VIGIL_DERIVED_switch_task_ns (1U << 1) /* setns, unshare */
-#define VIGIL_DERIVED_magic_write (1U << 2) /* write, pwrite64, writev */
-#define VIGIL_DERIVED_security_file_open (1U << 3) /* open, creat, openat, openat2 */
-#define VIGIL_DERIVED_security_inode_unlink (1U << 4) /* unlink, unlinkat */
-#define VIGIL_DERIVED_security_socket_create (1U << 5) /* socket */
-#define VIGIL_DERIVED_security_socket_listen (1U << 6) /* listen */
-#define VIGIL_DERIVED_security_socket_connect (1U << 7) /* connect */
-#define VIGIL_DERIVED_security_socket_accept (1U << 8) /* accept, accept4 */
-#define VIGIL_DERIVED_security_socket_bind (1U << 9) /* bind */
-#define VIGIL_DERIVED_security_socket_setsockopt (1U << 10) /* setsockopt */
-#define VIGIL_DERIVED_security_sb_mount (1U << 11) /* mount */
-#define VIGIL_DERIVED_security_bpf (1U << 12) /* bpf */
-#define VIGIL_DERIVED_security_bpf_map (1U << 13) /* bpf */
-#define VIGIL_DERIVED_security_kernel_read_file (1U << 14) /* finit_module */
-#define VIGIL_DERIVED_security_mmap_file (1U << 15) /* mmap */
-#define VIGIL_DERIVED_security_file_mprotect (1U << 16) /* mprotect, pkey_mprotect */
-#define VIGIL_DERIVED_socket_dup (1U << 17) /* dup2, dup3 */
-#define VIGIL_DERIVED_shared_object_loaded (1U << 18) /* mmap */
-#define VIGIL_DERIVED_security_inode_rename (1U << 19) /* rename, renameat, renameat2 */
-#define VIGIL_DERIVED_bpf_attach (1U << 20) /* bpf */
-#define VIGIL_DERIVED_process_execute_failed (1U << 21) /* execve, execveat */
+#define VIGIL_DERIVED_commit_creds (1U << 1) /* setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, capset */
+#define VIGIL_DERIVED_switch_task_ns (1U << 2) /* setns, unshare */
+#define VIGIL_DERIVED_magic_write (1U << 3) /* write, pwrite64, writev */
+#define VIGIL_DERIVED_security_file_open (1U << 4) /* open, creat, openat, openat2 */
+#define VIGIL_DERIVED_security_inode_unlink (1U << 5) /* unlink, unlinkat */
+#define VIGIL_DERIVED_security_socket_create (1U << 6) /* socket */
+#define VIGIL_DERIVED_security_socket_listen (1U << 7) /* listen */
+#define VIGIL_DERIVED_security_socket_connect (1U << 8) /* connect */
+#define VIGIL_DERIVED_security_socket_accept (1U << 9) /* accept, accept4 */
+#define VIGIL_DERIVED_security_socket_bind (1U << 10) /* bind */
+#define VIGIL_DERIVED_security_socket_setsockopt (1U << 11) /* setsockopt */
+#define VIGIL_DERIVED_security_sb_mount (1U << 12) /* mount */
+#define VIGIL_DERIVED_security_bpf (1U << 13) /* bpf */
+#define VIGIL_DERIVED_security_bpf_map (1U << 14) /* bpf */
+#define VIGIL_DERIVED_security_kernel_read_file (1U << 15) /* finit_module */
+#define VIGIL_DERIVED_security_mmap_file (1U << 16) /* mmap */
+#define VIGIL_DERIVED_security_file_mprotect (1U << 17) /* mprotect, pkey_mprotect */
+#define VIGIL_DERIVED_socket_dup (1U << 18) /* dup2, dup3 */
+#define VIGIL_DERIVED_shared_object_loaded (1U << 19) /* mmap */
+#define VIGIL_DERIVED_security_inode_rename (1U << 20) /* rename, renameat, renameat2 */
+#define VIGIL_DERIVED_bpf_attach (1U << 21) /* bpf */
+#define VIGIL_DERIVED_process_execute_failed (1U << 22) /* execve, execveat */
 
 #endif /* VIGIL_EVENTS_H */

@@ -639,6 +639,99 @@ static __noinline void emit_switch_task_ns(struct task_struct *t, __u32 nr, long
 	submit(r->data, off);
 }
 
+/* The credentials commit_creds compares, as Tracee's slim_cred_t has them;
+ * sent as bytes and shown by the receiver's argparse.SlimCred. */
+struct slim_cred {
+	__u32 uid, gid, suid, sgid, euid, egid, fsuid, fsgid;
+	__u32 user_ns; /* the user namespace's inode number */
+	__u32 securebits;
+	__u64 cap_inheritable, cap_permitted, cap_effective, cap_bounding, cap_ambient;
+};
+
+/* The credentials of tasks in a syscall that may change them, saved at
+ * sys_enter by thread id for commit_creds at the exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct slim_cred);
+} entry_creds SEC(".maps");
+
+/* read_cred fills c from t's credentials. A capability set is 64 bits
+ * (kernel_cap_t, or two u32 before 6.3): read whole. */
+static __always_inline void read_cred(struct task_struct *t, struct slim_cred *c)
+{
+	const struct cred *cr = BPF_CORE_READ(t, cred);
+
+	c->uid = BPF_CORE_READ(cr, uid.val);
+	c->gid = BPF_CORE_READ(cr, gid.val);
+	c->suid = BPF_CORE_READ(cr, suid.val);
+	c->sgid = BPF_CORE_READ(cr, sgid.val);
+	c->euid = BPF_CORE_READ(cr, euid.val);
+	c->egid = BPF_CORE_READ(cr, egid.val);
+	c->fsuid = BPF_CORE_READ(cr, fsuid.val);
+	c->fsgid = BPF_CORE_READ(cr, fsgid.val);
+	c->user_ns = BPF_CORE_READ(cr, user_ns, ns.inum);
+	c->securebits = BPF_CORE_READ(cr, securebits);
+	bpf_core_read(&c->cap_inheritable, 8, &cr->cap_inheritable);
+	bpf_core_read(&c->cap_permitted, 8, &cr->cap_permitted);
+	bpf_core_read(&c->cap_effective, 8, &cr->cap_effective);
+	bpf_core_read(&c->cap_bounding, 8, &cr->cap_bset);
+	bpf_core_read(&c->cap_ambient, 8, &cr->cap_ambient);
+}
+
+/* cred_changed compares two credential sets word by word (BPF has no
+ * memcmp). */
+static __always_inline bool cred_changed(const struct slim_cred *a, const struct slim_cred *b)
+{
+	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+
+	for (int i = 0; i < sizeof(*a) / 8; i++)
+		if (x[i] != y[i])
+			return true;
+	return false;
+}
+
+/* save_entry_creds keeps the caller's credentials at the entry of a
+ * syscall that feeds commit_creds. A function of its own: sys_enter's other
+ * paths do not walk it. */
+static __noinline int save_entry_creds(struct task_struct *t)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct slim_cred c = {};
+
+	read_cred(t, &c);
+	bpf_map_update_elem(&entry_creds, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+/*
+ * commit_creds: a setuid-family call or capset that changed the task's
+ * credentials, with them before (saved at entry) and after. Tracee's probe
+ * sees every change, exec of a set-user-id program included; this sees the
+ * syscalls that make them. a: unused, the credentials tell.
+ */
+static __noinline void emit_commit_creds(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct slim_cred *old = bpf_map_lookup_elem(&entry_creds, &tid);
+	struct slim_cred now = {};
+
+	if (!old)
+		return;
+	read_cred(t, &now);
+	struct record *r = scratch_record();
+
+	if (r && ret >= 0 && cred_changed(old, &now)) {
+		__u32 off = begin_record(r, t, VIGIL_EVENT_commit_creds, nr, compat);
+
+		put_bytes_kernel(r, &off, VIGIL_ARG_commit_creds__old_cred, old, sizeof(*old));
+		put_bytes_kernel(r, &off, VIGIL_ARG_commit_creds__new_cred, &now, sizeof(now));
+		submit(r->data, off);
+	}
+	bpf_map_delete_elem(&entry_creds, &tid);
+}
+
 /* bpf() commands (enum bpf_cmd) */
 #define BPF_MAP_CREATE 0
 #define BPF_MAP_GET_FD_BY_ID 14
@@ -814,6 +907,8 @@ static __always_inline void emit_derived(struct task_struct *t, __u32 derived, _
 		emit_switch_task_ns(t, nr, ret, a, compat);
 	} else if (derived & VIGIL_DERIVED_process_execute_failed) {
 		emit_exec_failed(t, nr, ret, a, compat);
+	} else if (derived & VIGIL_DERIVED_commit_creds) {
+		emit_commit_creds(t, nr, ret, a, compat);
 	}
 }
 

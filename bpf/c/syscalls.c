@@ -179,21 +179,29 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
 }
 
 /* on_sys_enter builds the records of execve/execveat and exit/exit_group,
- * the only syscalls it is attached for; any other syscall leaves after the
- * selection lookup. */
+ * and saves the credentials of the calls that feed commit_creds: the
+ * syscalls it is attached for; any other syscall leaves after the selection
+ * lookup. */
 static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
-	if (!sc || !sc->selected)
+	if (!sc || !(sc->selected | sc->derived))
 		return 0;
 
 	struct task_struct *t = current_task();
 	bool compat = in_compat_syscall(t);
 
 	sc = native_syscall(sc, &nr, compat);
-	if (!sc || !(sc->selected & VIGIL_SELECTED) || !(is_exec(nr) || never_returns(nr)) || !in_scope(t))
+	if (!sc)
+		return 0;
+	if (sc->derived & VIGIL_DERIVED_commit_creds) {
+		/* the scope is judged at exit, by the credentials left */
+		save_entry_creds(t);
+		return 0;
+	}
+	if (!(sc->selected & VIGIL_SELECTED) || !(is_exec(nr) || never_returns(nr)) || !in_scope(t))
 		return 0;
 
 	__u32 tid = bpf_get_current_pid_tgid();

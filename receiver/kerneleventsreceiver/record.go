@@ -158,6 +158,13 @@ func (b *recordBuilder) putArg(attrs pcommon.Map, event string, ad *vigil.ArgDef
 			}
 			return
 		}
+		if ad.Type == argparse.SlimCredType {
+			m := attrs.PutEmptyMap(key)
+			for _, f := range argparse.SlimCred(arg.Bytes) {
+				m.PutInt(f.Name, f.Value)
+			}
+			return
+		}
 		attrs.PutEmptyBytes(key).FromRaw(arg.Bytes)
 	}
 }

@@ -31,6 +31,15 @@ import (
 // securityActions are more actions of the test helper (see runHelper); each
 // takes the last command line argument.
 var securityActions = map[string]func(arg string) error{
+	// drop the effective uid to nobody's, on this thread only
+	"drop-euid": func(string) error {
+		runtime.LockOSThread()
+		keep := ^uintptr(0) // -1: unchanged
+		if _, _, errno := unix.RawSyscall(unix.SYS_SETRESUID, keep, 65534, keep); errno != 0 {
+			return errno
+		}
+		return nil
+	},
 	// a program that runs a shell command in its own process, as a web
 	// server's handler may
 	"exec-sh": func(string) error {
@@ -478,6 +487,21 @@ func TestSecurityBprmCheckCaller(t *testing.T) {
 		return isEventOf(r, "sched_process_exec", pid) && arg(r, "pathname").Str() == sh
 	})
 	assert.Equal(t, "sh", attr(exec, vigil.AttrExecutableName).Str())
+}
+
+// TestCommitCreds checks that commit_creds shows the credentials before and
+// after as Tracee's SlimCred maps.
+func TestCommitCreds(t *testing.T) {
+	sink := capture(t, "commit_creds")
+	pid := runHelperProcess(t, "drop-euid", "")
+	rec := waitFor(t, sink, "commit_creds of setresuid", func(r record) bool { return isEventOf(r, "commit_creds", pid) })
+	old, now := arg(rec, "old_cred").Map().AsRaw(), arg(rec, "new_cred").Map().AsRaw()
+	assert.Equal(t, int64(0), old["Euid"])
+	assert.Equal(t, int64(65534), now["Euid"])
+	assert.Equal(t, int64(0), now["Uid"])
+	assert.NotEqual(t, int64(0), old["CapEffective"])
+	assert.Equal(t, int64(0), now["CapEffective"])
+	assert.Len(t, now, 15)
 }
 
 func TestSecurityBprmCheckEnv(t *testing.T) {
