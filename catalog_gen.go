@@ -34,6 +34,8 @@ const (
 	IDSecurityInodeRename      EventID = 768
 	IDBpfAttach                EventID = 770
 	IDProcessExecuteFailed     EventID = 779
+	IDContainerCreate          EventID = 2018
+	IDContainerRemove          EventID = 2019
 )
 
 // catalog lists every event Vigil knows. Argument names, order and types are
@@ -411,4 +413,6 @@ var catalog = []EventDef{
 	{ID: IDSecurityInodeRename, Name: "security_inode_rename", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "old_path", Type: "const char*"}, {Name: "new_path", Type: "const char*"}}},
 	{ID: IDBpfAttach, Name: "bpf_attach", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "prog_type", Type: "int"}, {Name: "prog_name", Type: "const char*"}, {Name: "prog_id", Type: "u32"}, {Name: "prog_helpers", Type: "const u64*"}, {Name: "symbol_name", Type: "const char*"}, {Name: "symbol_addr", Type: "u64"}, {Name: "attach_type", Type: "int"}}},
 	{ID: IDProcessExecuteFailed, Name: "process_execute_failed", Syscall: false, Sets: []string{"proc"}, Args: []ArgDef{{Name: "dirfd", Type: "int"}, {Name: "flags", Type: "int"}, {Name: "pathname", Type: "const char*"}, {Name: "binary.path", Type: "const char*"}, {Name: "binary.device_id", Type: "dev_t"}, {Name: "binary.inode_number", Type: "unsigned long"}, {Name: "binary.ctime", Type: "u64"}, {Name: "binary.inode_mode", Type: "umode_t"}, {Name: "interpreter_path", Type: "const char*"}, {Name: "stdin_type", Type: "umode_t"}, {Name: "stdin_path", Type: "const char*"}, {Name: "kernel_invoked", Type: "int"}, {Name: "argv", Type: "const char**"}, {Name: "envp", Type: "const char**"}}},
+	{ID: IDContainerCreate, Name: "container_create", Syscall: false, Sets: []string{"containers"}, Args: []ArgDef{{Name: "runtime", Type: "const char*"}, {Name: "container_id", Type: "const char*"}, {Name: "ctime", Type: "unsigned long"}, {Name: "container_image", Type: "const char*"}, {Name: "container_image_digest", Type: "const char*"}, {Name: "container_name", Type: "const char*"}, {Name: "pod_name", Type: "const char*"}, {Name: "pod_namespace", Type: "const char*"}, {Name: "pod_uid", Type: "const char*"}, {Name: "pod_sandbox", Type: "bool"}}},
+	{ID: IDContainerRemove, Name: "container_remove", Syscall: false, Sets: []string{"containers"}, Args: []ArgDef{{Name: "runtime", Type: "const char*"}, {Name: "container_id", Type: "const char*"}}},
 }

@@ -226,6 +226,9 @@ func TestDerivedEventsLive(t *testing.T) {
 				failed.ReturnValue != -int64(unix.ENOEXEC) || failed.Syscall != 59 {
 				t.Errorf("process_execute_failed: %+v (ret %d)", failed.Args, failed.ReturnValue)
 			}
+			if argInt(t, failed, 9) != unix.S_IFCHR || argStr(t, failed, 10) != os.DevNull {
+				t.Errorf("process_execute_failed stdin: %+v, want %s", failed.Args, os.DevNull)
+			}
 		})
 	}
 }

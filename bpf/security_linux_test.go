@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/vigil-sec/vigil"
 )
 
@@ -85,7 +87,8 @@ func TestDerivedEventsBothModes(t *testing.T) {
 
 // TestBprmCheckCaller checks that security_bprm_check describes the caller,
 // as Tracee's hook does: a program that execs /bin/sh is reported with its
-// own comm, while sched_process_exec, after the exec, has the shell's.
+// own comm, while sched_process_exec, after the exec, has the shell's, and
+// its stdin.
 func TestBprmCheckCaller(t *testing.T) {
 	sh, err := filepath.EvalSymlinks("/bin/sh")
 	if err != nil {
@@ -107,6 +110,10 @@ func TestBprmCheckCaller(t *testing.T) {
 			exec := c.await(t, "sched_process_exec of sh", ofShell(vigil.IDSchedProcessExec, 1))
 			if exec.Comm != "sh" {
 				t.Errorf("sched_process_exec comm %q, want sh", exec.Comm)
+			}
+			// the helper's stdin: exec.Cmd opens /dev/null for a nil Stdin
+			if typ, path := argInt(t, exec, 12), argStr(t, exec, 13); typ != unix.S_IFCHR || path != os.DevNull {
+				t.Errorf("sched_process_exec stdin %#o %q, want a character device, %s", typ, path, os.DevNull)
 			}
 		})
 	}

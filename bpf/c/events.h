@@ -444,6 +444,8 @@
 #define VIGIL_EVENT_security_inode_rename 768
 #define VIGIL_EVENT_bpf_attach 770
 #define VIGIL_EVENT_process_execute_failed 779
+#define VIGIL_EVENT_container_create 2018
+#define VIGIL_EVENT_container_remove 2019
 
 /*
  * Argument positions the programs write for those events (syscall events
@@ -596,6 +598,18 @@
 #define VIGIL_ARG_process_execute_failed__kernel_invoked 11
 #define VIGIL_ARG_process_execute_failed__argv 12
 #define VIGIL_ARG_process_execute_failed__envp 13
+#define VIGIL_ARG_container_create__runtime 0
+#define VIGIL_ARG_container_create__container_id 1
+#define VIGIL_ARG_container_create__ctime 2
+#define VIGIL_ARG_container_create__container_image 3
+#define VIGIL_ARG_container_create__container_image_digest 4
+#define VIGIL_ARG_container_create__container_name 5
+#define VIGIL_ARG_container_create__pod_name 6
+#define VIGIL_ARG_container_create__pod_namespace 7
+#define VIGIL_ARG_container_create__pod_uid 8
+#define VIGIL_ARG_container_create__pod_sandbox 9
+#define VIGIL_ARG_container_remove__runtime 0
+#define VIGIL_ARG_container_remove__container_id 1
 
 /*
  * Derived events a syscall's exit feeds (struct vigil_syscall.derived, a

@@ -348,85 +348,35 @@ union peer_addr {
 	__u8 raw[SOCKADDR_MAX];
 };
 
-/* peer_sockaddr fills a with the address sk is connected to (AF_INET,
- * AF_INET6: from the socket's common fields; AF_UNIX: the address the peer
- * socket is bound to) and returns its length, 0 for other families. */
-static __always_inline __u32 peer_sockaddr(struct sock *sk, union peer_addr *a)
+/* sock_port returns the local or peer port of an inet socket in network
+ * order: the kernel keeps the local one in host order. */
+static __always_inline __be16 sock_port(struct sock *sk, bool peer)
+{
+	return peer ? BPF_CORE_READ(sk, __sk_common.skc_dport) : bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
+}
+
+/* sock_addr fills a with the address of sk (local) or of the socket it is
+ * connected to (peer), as a struct sockaddr of its family, and returns its
+ * length, 0 for other families. AF_INET, AF_INET6: from the socket's common
+ * fields; AF_UNIX: the address the socket, or its peer, is bound to. */
+static __always_inline __u32 sock_addr(struct sock *sk, bool peer, union peer_addr *a)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
 
 	a->in.family = family;
 	switch (family) {
 	case AF_INET:
-		a->in.port = BPF_CORE_READ(sk, __sk_common.skc_dport);
-		a->in.addr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		a->in.port = sock_port(sk, peer);
+		a->in.addr = peer ? BPF_CORE_READ(sk, __sk_common.skc_daddr) : BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
 		return 16; /* sizeof(struct sockaddr_in) */
 	case AF_INET6:
-		a->in6.port = BPF_CORE_READ(sk, __sk_common.skc_dport);
-		a->in6.addr = BPF_CORE_READ(sk, __sk_common.skc_v6_daddr);
+		a->in6.port = sock_port(sk, peer);
+		a->in6.addr = peer ? BPF_CORE_READ(sk, __sk_common.skc_v6_daddr) :
+				     BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
 		return 28; /* sizeof(struct sockaddr_in6) */
 	case AF_UNIX: {
-		struct sock *peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)peer, addr);
-		__u32 len = BPF_CORE_READ(ua, len);
-
-		if (!ua || len >= SOCKADDR_MAX)
-			return sizeof(a->in.family);
-		bpf_probe_read_kernel(a, len & (SOCKADDR_MAX - 1), &ua->name);
-		return len;
-	}
-	}
-	return 0;
-}
-
-/*
- * socket_dup: dup2 or dup3 of a socket onto stdin, stdout or stderr, how a
- * reverse shell wires itself to a connection. a: oldfd, newfd; ret is newfd
- * on success.
- */
-static __noinline void emit_socket_dup(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
-{
-	int newfd = a[1];
-
-	if (newfd < 0 || newfd > 2 || ret != newfd)
-		return;
-	struct file *f = fd_file(t, newfd);
-
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
-		return;
-	struct record *r = scratch_record();
-
-	if (!r)
-		return;
-	struct socket *sock = BPF_CORE_READ(f, private_data);
-	union peer_addr addr = {};
-	__u32 len = peer_sockaddr(BPF_CORE_READ(sock, sk), &addr);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_socket_dup, nr, compat);
-
-	put_int(r, &off, VIGIL_ARG_socket_dup__oldfd, (int)a[0]);
-	put_int(r, &off, VIGIL_ARG_socket_dup__newfd, newfd);
-	put_bytes_kernel(r, &off, VIGIL_ARG_socket_dup__remote_addr, &addr, len);
-	submit(r->data, off);
-}
-
-/* local_sockaddr fills a with the address sk is bound to, as a struct
- * sockaddr of its family, and returns its length (0: another family). */
-static __always_inline __u32 local_sockaddr(struct sock *sk, union peer_addr *a)
-{
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-
-	a->in.family = family;
-	switch (family) {
-	case AF_INET:
-		a->in.port = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
-		a->in.addr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		return 16;
-	case AF_INET6:
-		a->in6.port = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
-		a->in6.addr = BPF_CORE_READ(sk, __sk_common.skc_v6_rcv_saddr);
-		return 28;
-	case AF_UNIX: {
-		struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+		struct sock *owner = peer ? BPF_CORE_READ((struct unix_sock *)sk, peer) : sk;
+		struct unix_address *ua = BPF_CORE_READ((struct unix_sock *)owner, addr);
 		__u32 len = BPF_CORE_READ(ua, len);
 
 		if (!ua || len >= SOCKADDR_MAX)
@@ -450,13 +400,37 @@ static __always_inline struct sock *fd_sock(struct task_struct *t, int fd)
 	return BPF_CORE_READ(sock, sk);
 }
 
-/* put_local_addr sends the address the socket sk is bound to. */
-static __always_inline void put_local_addr(struct record *r, __u32 *off, __u8 idx, struct sock *sk)
+/* put_sock_addr sends the local or peer address of the socket sk. */
+static __always_inline void put_sock_addr(struct record *r, __u32 *off, __u8 idx, struct sock *sk, bool peer)
 {
 	union peer_addr addr = {};
-	__u32 len = local_sockaddr(sk, &addr);
+	__u32 len = sock_addr(sk, peer, &addr);
 
 	put_bytes_kernel(r, off, idx, &addr, len);
+}
+
+/*
+ * socket_dup: dup2 or dup3 of a socket onto stdin, stdout or stderr, how a
+ * reverse shell wires itself to a connection. a: oldfd, newfd; ret is newfd
+ * on success.
+ */
+static __noinline void emit_socket_dup(struct task_struct *t, __u32 nr, long ret, const __u64 *a, bool compat)
+{
+	int newfd = a[1];
+
+	if (newfd < 0 || newfd > 2 || ret != newfd)
+		return;
+	struct sock *sk = fd_sock(t, newfd);
+	struct record *r = scratch_record();
+
+	if (!sk || !r)
+		return;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_socket_dup, nr, compat);
+
+	put_int(r, &off, VIGIL_ARG_socket_dup__oldfd, (int)a[0]);
+	put_int(r, &off, VIGIL_ARG_socket_dup__newfd, newfd);
+	put_sock_addr(r, &off, VIGIL_ARG_socket_dup__remote_addr, sk, true);
+	submit(r->data, off);
 }
 
 #define AT_REMOVEDIR 0x200
@@ -530,18 +504,18 @@ static __noinline void emit_socket_call(struct task_struct *t, __u32 nr, long re
 	} else if (nr == VIGIL_NR_listen) {
 		off = begin_record(r, t, VIGIL_EVENT_security_socket_listen, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_listen__sockfd, (int)a[0]);
-		put_local_addr(r, &off, VIGIL_ARG_security_socket_listen__local_addr, sk);
+		put_sock_addr(r, &off, VIGIL_ARG_security_socket_listen__local_addr, sk, false);
 		put_int(r, &off, VIGIL_ARG_security_socket_listen__backlog, (int)a[1]);
 	} else if (setsockopt) {
 		off = begin_record(r, t, VIGIL_EVENT_security_socket_setsockopt, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_setsockopt__sockfd, (int)a[0]);
 		put_int(r, &off, VIGIL_ARG_security_socket_setsockopt__level, (int)a[1]);
 		put_int(r, &off, VIGIL_ARG_security_socket_setsockopt__optname, (int)a[2]);
-		put_local_addr(r, &off, VIGIL_ARG_security_socket_setsockopt__local_addr, sk);
+		put_sock_addr(r, &off, VIGIL_ARG_security_socket_setsockopt__local_addr, sk, false);
 	} else {
 		off = begin_record(r, t, VIGIL_EVENT_security_socket_accept, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_accept__sockfd, (int)a[0]);
-		put_local_addr(r, &off, VIGIL_ARG_security_socket_accept__local_addr, sk);
+		put_sock_addr(r, &off, VIGIL_ARG_security_socket_accept__local_addr, sk, false);
 	}
 	submit(r->data, off);
 }
