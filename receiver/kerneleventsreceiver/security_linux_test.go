@@ -31,6 +31,16 @@ import (
 // securityActions are more actions of the test helper (see runHelper); each
 // takes the last command line argument.
 var securityActions = map[string]func(arg string) error{
+	// listen on a loopback port (socket, setsockopt, bind, listen) and
+	// print it
+	"listen": func(string) error {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+		return ln.Close()
+	},
 	// drop the effective uid to nobody's, on this thread only
 	"drop-euid": func(string) error {
 		runtime.LockOSThread()
@@ -487,6 +497,29 @@ func TestSecurityBprmCheckCaller(t *testing.T) {
 		return isEventOf(r, "sched_process_exec", pid) && arg(r, "pathname").Str() == sh
 	})
 	assert.Equal(t, "sh", attr(exec, vigil.AttrExecutableName).Str())
+}
+
+// TestSecuritySocketListen checks the socket events of a listener as the
+// receiver shows them: parsed family and type, addresses as sockaddr maps.
+func TestSecuritySocketListen(t *testing.T) {
+	sink := capture(t, "security_socket_create", "security_socket_bind", "security_socket_listen")
+	pid, out := runHelperOutput(t, "listen", "")
+	port := strings.TrimSpace(out)
+	want := map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": port}
+
+	// the net package first probes IPv6 with sockets of its own
+	create := waitFor(t, sink, "security_socket_create of AF_INET", func(r record) bool {
+		return isEventOf(r, "security_socket_create", pid) && arg(r, "family").Str() == "AF_INET"
+	})
+	assert.Contains(t, arg(create, "type").Str(), "SOCK_STREAM")
+	bind := waitFor(t, sink, "security_socket_bind of 127.0.0.1", func(r record) bool {
+		return isEventOf(r, "security_socket_bind", pid) && arg(r, "local_addr").Map().AsRaw()["sin_addr"] == "127.0.0.1"
+	})
+	// bind shows the address as asked for, port 0; listen the one bound
+	assert.Equal(t, map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": "0"}, arg(bind, "local_addr").Map().AsRaw())
+	listen := waitFor(t, sink, "security_socket_listen", func(r record) bool { return isEventOf(r, "security_socket_listen", pid) })
+	assert.Equal(t, want, arg(listen, "local_addr").Map().AsRaw())
+	assert.Equal(t, arg(bind, "sockfd").Int(), arg(listen, "sockfd").Int())
 }
 
 // TestCommitCreds checks that commit_creds shows the credentials before and
