@@ -62,6 +62,8 @@ func TestTableErrors(t *testing.T) {
 		{"  - {name: s, id: 1, ia32: []}\n  - {name: a, id: 700, derived_from: [s, s]}\n",
 			"a: derived from s twice"},
 		{"  - {name: a, id: 1, ia32: [5]}\n  - {name: b, id: 2, ia32: [5]}\n", "ia32 number 5 is also a's"},
+		{"  - {name: a, id: 2000, from_records: [nope]}\n", "a: from records of nope, which is not an event captured in the kernel"},
+		{"  - {name: a, id: 2000, from_records: [b]}\n  - {name: b, id: 2001, from_records: [a]}\n", "from records of b"},
 		{"  - {name: a, id: 1, ia32: [], args: [\"fd int\"]}\n", `argument "fd int" is not`},
 		{"  - {name: a, id: 1, ia32: [], args: [\"a: int\", \"b: int\", \"c: int\", \"d: int\", \"e: int\", \"f: int\", \"g: int\"]}\n",
 			"more than the 6 registers"},
