@@ -4,19 +4,38 @@ package vigil
 
 // Ids of the events that are not syscalls, in Tracee v0.22.6's numbering.
 const (
-	IDSchedProcessFork       EventID = 714
-	IDSchedProcessExec       EventID = 715
-	IDSchedProcessExit       EventID = 716
-	IDMemProtAlert           EventID = 724
-	IDMagicWrite             EventID = 727
-	IDCgroupMkdir            EventID = 729
-	IDSecurityBprmCheck      EventID = 731
-	IDSecurityFileOpen       EventID = 732
-	IDSecuritySocketConnect  EventID = 736
-	IDSecuritySbMount        EventID = 740
-	IDSecurityKernelReadFile EventID = 743
-	IDSocketDup              EventID = 749
-	IDSecurityInodeRename    EventID = 768
+	IDSchedProcessFork         EventID = 714
+	IDSchedProcessExec         EventID = 715
+	IDSchedProcessExit         EventID = 716
+	IDMemProtAlert             EventID = 724
+	IDCommitCreds              EventID = 725
+	IDSwitchTaskNs             EventID = 726
+	IDMagicWrite               EventID = 727
+	IDCgroupMkdir              EventID = 729
+	IDCgroupRmdir              EventID = 730
+	IDSecurityBprmCheck        EventID = 731
+	IDSecurityFileOpen         EventID = 732
+	IDSecurityInodeUnlink      EventID = 733
+	IDSecuritySocketCreate     EventID = 734
+	IDSecuritySocketListen     EventID = 735
+	IDSecuritySocketConnect    EventID = 736
+	IDSecuritySocketAccept     EventID = 737
+	IDSecuritySocketBind       EventID = 738
+	IDSecuritySocketSetsockopt EventID = 739
+	IDSecuritySbMount          EventID = 740
+	IDSecurityBpf              EventID = 741
+	IDSecurityBpfMap           EventID = 742
+	IDSecurityKernelReadFile   EventID = 743
+	IDSecurityMmapFile         EventID = 747
+	IDSecurityFileMprotect     EventID = 748
+	IDSocketDup                EventID = 749
+	IDSharedObjectLoaded       EventID = 761
+	IDTaskRename               EventID = 767
+	IDSecurityInodeRename      EventID = 768
+	IDBpfAttach                EventID = 770
+	IDProcessExecuteFailed     EventID = 779
+	IDContainerCreate          EventID = 2018
+	IDContainerRemove          EventID = 2019
 )
 
 // catalog lists every event Vigil knows. Argument names, order and types are
@@ -368,13 +387,32 @@ var catalog = []EventDef{
 	{ID: IDSchedProcessExec, Name: "sched_process_exec", Syscall: false, Sets: []string{"default", "proc", "proc_life"}, Args: []ArgDef{{Name: "cmdpath", Type: "const char*"}, {Name: "pathname", Type: "const char*"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "unsigned long"}, {Name: "inode_mode", Type: "umode_t"}, {Name: "interpreter_pathname", Type: "const char*"}, {Name: "interpreter_dev", Type: "dev_t"}, {Name: "interpreter_inode", Type: "unsigned long"}, {Name: "interpreter_ctime", Type: "unsigned long"}, {Name: "argv", Type: "const char**"}, {Name: "interp", Type: "const char*"}, {Name: "stdin_type", Type: "umode_t"}, {Name: "stdin_path", Type: "char*"}, {Name: "invoked_from_kernel", Type: "int"}, {Name: "env", Type: "const char**"}}},
 	{ID: IDSchedProcessExit, Name: "sched_process_exit", Syscall: false, Sets: []string{"proc", "proc_life"}, Args: []ArgDef{{Name: "exit_code", Type: "long"}, {Name: "process_group_exit", Type: "bool"}}},
 	{ID: IDMemProtAlert, Name: "mem_prot_alert", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "alert", Type: "unsigned int"}, {Name: "addr", Type: "void*"}, {Name: "len", Type: "size_t"}, {Name: "prot", Type: "int"}, {Name: "prev_prot", Type: "int"}, {Name: "pathname", Type: "const char*"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "u64"}}},
+	{ID: IDCommitCreds, Name: "commit_creds", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "old_cred", Type: "slim_cred_t"}, {Name: "new_cred", Type: "slim_cred_t"}}},
+	{ID: IDSwitchTaskNs, Name: "switch_task_ns", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "pid", Type: "pid_t"}, {Name: "new_mnt", Type: "u32"}, {Name: "new_pid", Type: "u32"}, {Name: "new_uts", Type: "u32"}, {Name: "new_ipc", Type: "u32"}, {Name: "new_net", Type: "u32"}, {Name: "new_cgroup", Type: "u32"}}},
 	{ID: IDMagicWrite, Name: "magic_write", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "bytes", Type: "bytes"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}}},
 	{ID: IDCgroupMkdir, Name: "cgroup_mkdir", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "cgroup_id", Type: "u64"}, {Name: "cgroup_path", Type: "const char*"}, {Name: "hierarchy_id", Type: "unsigned int"}}},
+	{ID: IDCgroupRmdir, Name: "cgroup_rmdir", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "cgroup_id", Type: "u64"}, {Name: "cgroup_path", Type: "const char*"}, {Name: "hierarchy_id", Type: "unsigned int"}}},
 	{ID: IDSecurityBprmCheck, Name: "security_bprm_check", Syscall: false, Sets: []string{"default", "lsm_hooks", "proc", "proc_life"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "argv", Type: "const char*const*"}, {Name: "envp", Type: "const char*const*"}}},
 	{ID: IDSecurityFileOpen, Name: "security_file_open", Syscall: false, Sets: []string{"default", "lsm_hooks", "fs", "fs_file_ops"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "flags", Type: "int"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "unsigned long"}, {Name: "syscall_pathname", Type: "const char*"}}},
+	{ID: IDSecurityInodeUnlink, Name: "security_inode_unlink", Syscall: false, Sets: []string{"lsm_hooks", "fs", "fs_file_ops"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "inode", Type: "unsigned long"}, {Name: "dev", Type: "dev_t"}, {Name: "ctime", Type: "u64"}}},
+	{ID: IDSecuritySocketCreate, Name: "security_socket_create", Syscall: false, Sets: []string{"lsm_hooks", "net", "net_sock"}, Args: []ArgDef{{Name: "family", Type: "int"}, {Name: "type", Type: "int"}, {Name: "protocol", Type: "int"}, {Name: "kern", Type: "int"}}},
+	{ID: IDSecuritySocketListen, Name: "security_socket_listen", Syscall: false, Sets: []string{"lsm_hooks", "net", "net_sock"}, Args: []ArgDef{{Name: "sockfd", Type: "int"}, {Name: "local_addr", Type: "struct sockaddr*"}, {Name: "backlog", Type: "int"}}},
 	{ID: IDSecuritySocketConnect, Name: "security_socket_connect", Syscall: false, Sets: []string{"default", "lsm_hooks", "net", "net_sock"}, Args: []ArgDef{{Name: "sockfd", Type: "int"}, {Name: "type", Type: "int"}, {Name: "remote_addr", Type: "struct sockaddr*"}}},
+	{ID: IDSecuritySocketAccept, Name: "security_socket_accept", Syscall: false, Sets: []string{"lsm_hooks", "net", "net_sock"}, Args: []ArgDef{{Name: "sockfd", Type: "int"}, {Name: "local_addr", Type: "struct sockaddr*"}}},
+	{ID: IDSecuritySocketBind, Name: "security_socket_bind", Syscall: false, Sets: []string{"lsm_hooks", "net", "net_sock"}, Args: []ArgDef{{Name: "sockfd", Type: "int"}, {Name: "local_addr", Type: "struct sockaddr*"}}},
+	{ID: IDSecuritySocketSetsockopt, Name: "security_socket_setsockopt", Syscall: false, Sets: []string{"lsm_hooks", "net", "net_sock"}, Args: []ArgDef{{Name: "sockfd", Type: "int"}, {Name: "level", Type: "int"}, {Name: "optname", Type: "int"}, {Name: "local_addr", Type: "struct sockaddr*"}}},
 	{ID: IDSecuritySbMount, Name: "security_sb_mount", Syscall: false, Sets: []string{"default", "lsm_hooks", "fs"}, Args: []ArgDef{{Name: "dev_name", Type: "const char*"}, {Name: "path", Type: "const char*"}, {Name: "type", Type: "const char*"}, {Name: "flags", Type: "unsigned long"}}},
+	{ID: IDSecurityBpf, Name: "security_bpf", Syscall: false, Sets: []string{"lsm_hooks"}, Args: []ArgDef{{Name: "cmd", Type: "int"}}},
+	{ID: IDSecurityBpfMap, Name: "security_bpf_map", Syscall: false, Sets: []string{"lsm_hooks"}, Args: []ArgDef{{Name: "map_id", Type: "unsigned int"}, {Name: "map_name", Type: "const char*"}}},
 	{ID: IDSecurityKernelReadFile, Name: "security_kernel_read_file", Syscall: false, Sets: []string{"default", "lsm_hooks"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "type", Type: "int"}, {Name: "ctime", Type: "unsigned long"}}},
+	{ID: IDSecurityMmapFile, Name: "security_mmap_file", Syscall: false, Sets: []string{"lsm_hooks", "fs", "fs_file_ops", "proc", "proc_mem"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "flags", Type: "int"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "u64"}, {Name: "prot", Type: "unsigned long"}, {Name: "mmap_flags", Type: "unsigned long"}}},
+	{ID: IDSecurityFileMprotect, Name: "security_file_mprotect", Syscall: false, Sets: []string{"lsm_hooks", "proc", "proc_mem", "fs", "fs_file_ops"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "prot", Type: "int"}, {Name: "ctime", Type: "u64"}, {Name: "prev_prot", Type: "int"}, {Name: "addr", Type: "void*"}, {Name: "len", Type: "size_t"}, {Name: "pkey", Type: "int"}}},
 	{ID: IDSocketDup, Name: "socket_dup", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "oldfd", Type: "int"}, {Name: "newfd", Type: "int"}, {Name: "remote_addr", Type: "struct sockaddr*"}}},
+	{ID: IDSharedObjectLoaded, Name: "shared_object_loaded", Syscall: false, Sets: []string{"lsm_hooks", "fs", "fs_file_ops", "proc", "proc_mem"}, Args: []ArgDef{{Name: "pathname", Type: "const char*"}, {Name: "flags", Type: "int"}, {Name: "dev", Type: "dev_t"}, {Name: "inode", Type: "unsigned long"}, {Name: "ctime", Type: "u64"}}},
+	{ID: IDTaskRename, Name: "task_rename", Syscall: false, Sets: []string{"proc"}, Args: []ArgDef{{Name: "old_name", Type: "const char*"}, {Name: "new_name", Type: "const char*"}}},
 	{ID: IDSecurityInodeRename, Name: "security_inode_rename", Syscall: false, Sets: []string{"default"}, Args: []ArgDef{{Name: "old_path", Type: "const char*"}, {Name: "new_path", Type: "const char*"}}},
+	{ID: IDBpfAttach, Name: "bpf_attach", Syscall: false, Sets: []string{}, Args: []ArgDef{{Name: "prog_type", Type: "int"}, {Name: "prog_name", Type: "const char*"}, {Name: "prog_id", Type: "u32"}, {Name: "prog_helpers", Type: "const u64*"}, {Name: "symbol_name", Type: "const char*"}, {Name: "symbol_addr", Type: "u64"}, {Name: "attach_type", Type: "int"}}},
+	{ID: IDProcessExecuteFailed, Name: "process_execute_failed", Syscall: false, Sets: []string{"proc"}, Args: []ArgDef{{Name: "dirfd", Type: "int"}, {Name: "flags", Type: "int"}, {Name: "pathname", Type: "const char*"}, {Name: "binary.path", Type: "const char*"}, {Name: "binary.device_id", Type: "dev_t"}, {Name: "binary.inode_number", Type: "unsigned long"}, {Name: "binary.ctime", Type: "u64"}, {Name: "binary.inode_mode", Type: "umode_t"}, {Name: "interpreter_path", Type: "const char*"}, {Name: "stdin_type", Type: "umode_t"}, {Name: "stdin_path", Type: "const char*"}, {Name: "kernel_invoked", Type: "int"}, {Name: "argv", Type: "const char**"}, {Name: "envp", Type: "const char**"}}},
+	{ID: IDContainerCreate, Name: "container_create", Syscall: false, Sets: []string{"containers"}, Args: []ArgDef{{Name: "runtime", Type: "const char*"}, {Name: "container_id", Type: "const char*"}, {Name: "ctime", Type: "unsigned long"}, {Name: "container_image", Type: "const char*"}, {Name: "container_image_digest", Type: "const char*"}, {Name: "container_name", Type: "const char*"}, {Name: "pod_name", Type: "const char*"}, {Name: "pod_namespace", Type: "const char*"}, {Name: "pod_uid", Type: "const char*"}, {Name: "pod_sandbox", Type: "bool"}}},
+	{ID: IDContainerRemove, Name: "container_remove", Syscall: false, Sets: []string{"containers"}, Args: []ArgDef{{Name: "runtime", Type: "const char*"}, {Name: "container_id", Type: "const char*"}}},
 }

@@ -59,23 +59,41 @@ const (
 	captureEnv  uint32 = 2 // CAPTURE_ENV
 )
 
-// What the sched_process_exec program emits (cfg_exec_events).
+// What the sched_process_exec and task_rename programs emit
+// (cfg_exec_events). security_bprm_check takes the caller's comm from the
+// rename an exec makes, so it needs the task_rename program too.
 const (
-	execEmitSched uint32 = 1 // EXEC_EMIT_SCHED: sched_process_exec
-	execEmitBprm  uint32 = 2 // EXEC_EMIT_BPRM: security_bprm_check
+	execEmitSched  uint32 = 1 // EXEC_EMIT_SCHED: sched_process_exec
+	execEmitBprm   uint32 = 2 // EXEC_EMIT_BPRM: security_bprm_check
+	execEmitRename uint32 = 4 // EXEC_EMIT_RENAME: task_rename
 )
 
 // syscallDerived says, by derived event id, which syscalls' exits produce
 // the event and the bit (VIGIL_DERIVED_* of c/events.h) that asks them to.
 var syscallDerived = map[uint32]derivedSource{
-	724: {bit: 1 << 0, syscalls: []uint32{9, 10}},           // mem_prot_alert: mmap, mprotect
-	727: {bit: 1 << 1, syscalls: []uint32{1, 18, 20}},       // magic_write: write, pwrite64, writev
-	732: {bit: 1 << 2, syscalls: []uint32{2, 85, 257, 437}}, // security_file_open: open, creat, openat, openat2
-	736: {bit: 1 << 3, syscalls: []uint32{42}},              // security_socket_connect: connect
-	740: {bit: 1 << 4, syscalls: []uint32{165}},             // security_sb_mount: mount
-	743: {bit: 1 << 5, syscalls: []uint32{313}},             // security_kernel_read_file: finit_module
-	749: {bit: 1 << 6, syscalls: []uint32{33, 292}},         // socket_dup: dup2, dup3
-	768: {bit: 1 << 7, syscalls: []uint32{82, 264, 316}},    // security_inode_rename: rename, renameat, renameat2
+	724: {bit: 1 << 0, syscalls: []uint32{9, 10}},                                       // mem_prot_alert: mmap, mprotect
+	725: {bit: 1 << 1, syscalls: []uint32{105, 106, 113, 114, 117, 119, 122, 123, 126}}, // commit_creds: setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, capset
+	726: {bit: 1 << 2, syscalls: []uint32{308, 272}},                                    // switch_task_ns: setns, unshare
+	727: {bit: 1 << 3, syscalls: []uint32{1, 18, 20}},                                   // magic_write: write, pwrite64, writev
+	732: {bit: 1 << 4, syscalls: []uint32{2, 85, 257, 437}},                             // security_file_open: open, creat, openat, openat2
+	733: {bit: 1 << 5, syscalls: []uint32{87, 263}},                                     // security_inode_unlink: unlink, unlinkat
+	734: {bit: 1 << 6, syscalls: []uint32{41}},                                          // security_socket_create: socket
+	735: {bit: 1 << 7, syscalls: []uint32{50}},                                          // security_socket_listen: listen
+	736: {bit: 1 << 8, syscalls: []uint32{42}},                                          // security_socket_connect: connect
+	737: {bit: 1 << 9, syscalls: []uint32{43, 288}},                                     // security_socket_accept: accept, accept4
+	738: {bit: 1 << 10, syscalls: []uint32{49}},                                         // security_socket_bind: bind
+	739: {bit: 1 << 11, syscalls: []uint32{54}},                                         // security_socket_setsockopt: setsockopt
+	740: {bit: 1 << 12, syscalls: []uint32{165}},                                        // security_sb_mount: mount
+	741: {bit: 1 << 13, syscalls: []uint32{321}},                                        // security_bpf: bpf
+	742: {bit: 1 << 14, syscalls: []uint32{321}},                                        // security_bpf_map: bpf
+	743: {bit: 1 << 15, syscalls: []uint32{313}},                                        // security_kernel_read_file: finit_module
+	747: {bit: 1 << 16, syscalls: []uint32{9}},                                          // security_mmap_file: mmap
+	748: {bit: 1 << 17, syscalls: []uint32{10, 329}},                                    // security_file_mprotect: mprotect, pkey_mprotect
+	749: {bit: 1 << 18, syscalls: []uint32{33, 292}},                                    // socket_dup: dup2, dup3
+	761: {bit: 1 << 19, syscalls: []uint32{9}},                                          // shared_object_loaded: mmap
+	768: {bit: 1 << 20, syscalls: []uint32{82, 264, 316}},                               // security_inode_rename: rename, renameat, renameat2
+	770: {bit: 1 << 21, syscalls: []uint32{321}},                                        // bpf_attach: bpf
+	779: {bit: 1 << 22, syscalls: []uint32{59, 322}},                                    // process_execute_failed: execve, execveat
 }
 
 // ia32Syscalls maps x86_64 syscall numbers to the numbers of their 32-bit
@@ -411,5 +429,7 @@ var tracepointEvents = map[uint32]tracepointEvent{
 	715: {tracepoint: "sched_process_exec", emit: execEmitSched}, // sched_process_exec
 	716: {tracepoint: "sched_process_exit"},                      // sched_process_exit
 	729: {tracepoint: "cgroup_mkdir"},                            // cgroup_mkdir
+	730: {tracepoint: "cgroup_rmdir"},                            // cgroup_rmdir
 	731: {tracepoint: "sched_process_exec", emit: execEmitBprm},  // security_bprm_check
+	767: {tracepoint: "task_rename", emit: execEmitRename},       // task_rename
 }

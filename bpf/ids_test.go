@@ -43,10 +43,10 @@ func TestSupportedEvents(t *testing.T) {
 }
 
 // TestSyscallDerived checks that each derived event comes from syscalls,
-// each with its own bit, and that no syscall feeds two.
+// each with its own bit. A syscall may feed several (mmap, mprotect, bpf):
+// emit_derived in c/security.h groups their handlers under the syscall.
 func TestSyscallDerived(t *testing.T) {
 	bits := map[uint32]uint32{}
-	feeds := map[uint32]uint32{} // syscall -> derived event
 	for id, src := range syscallDerived {
 		if d, ok := vigil.LookupEventID(vigil.EventID(id)); !ok || d.Syscall {
 			t.Errorf("derived event %d: catalog entry %v", id, d)
@@ -61,11 +61,6 @@ func TestSyscallDerived(t *testing.T) {
 		// the catalog lists only the syscalls that can be selected (not
 		// write, which feeds magic_write), but a number it has must be one
 		for _, nr := range src.syscalls {
-			// emit_derived in c/security.h runs one handler per exit
-			if other, dup := feeds[nr]; dup {
-				t.Errorf("syscall %d feeds both %d and %d", nr, other, id)
-			}
-			feeds[nr] = id
 			if d, ok := vigil.LookupEventID(vigil.EventID(nr)); (ok && !d.Syscall) || nr >= maxSyscall {
 				t.Errorf("derived event %d from %d, which is not a syscall number", id, nr)
 			}

@@ -33,14 +33,14 @@ func TestPlanDerived(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{tracepointHooks["sched_process_exec"]}) {
+	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{tracepointHooks["sched_process_exec"], tracepointHooks["task_rename"]}) {
 		t.Errorf("security_bprm_check alone: exec bits %#x, hooks %v", p.exec, p.hooks)
 	}
 	p, err = planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityBprmCheck), uint32(vigil.IDSchedProcessExec)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.exec != execEmitBprm|execEmitSched || len(p.hooks) != 1 {
+	if p.exec != execEmitBprm|execEmitSched || len(p.hooks) != 2 {
 		t.Errorf("both exec events: exec bits %#x, hooks %v", p.exec, p.hooks)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil"
 )
 
 // btfPath is where the kernel publishes its BTF; CO-RE relocations and
@@ -36,6 +38,10 @@ type hook struct {
 var (
 	hookSysEnter = hook{"sys_enter", vigilProgTpBtfSysEnter, vigilProgRawTpSysEnter}
 	hookSysExit  = hook{"sys_exit", vigilProgTpBtfSysExit, vigilProgRawTpSysExit}
+	// derivedProgs is no hook of its own: the sys_exit program reaches it
+	// by tail call (derived_progs in c/syscalls.c), so it is loaded with
+	// hookSysExit and never attached.
+	derivedProgs = hook{"sys_exit", vigilProgTpBtfSysExitDerived, vigilProgRawTpSysExitDerived}
 	// tracepointHooks are the programs of the events with programs of
 	// their own (tracepointEvents), by tracepoint.
 	tracepointHooks = map[string]hook{
@@ -43,6 +49,8 @@ var (
 		"sched_process_exec": {"sched_process_exec", vigilProgTpBtfSchedProcessExec, vigilProgRawTpSchedProcessExec},
 		"sched_process_exit": {"sched_process_exit", vigilProgTpBtfSchedProcessExit, vigilProgRawTpSchedProcessExit},
 		"cgroup_mkdir":       {"cgroup_mkdir", vigilProgTpBtfCgroupMkdir, vigilProgRawTpCgroupMkdir},
+		"cgroup_rmdir":       {"cgroup_rmdir", vigilProgTpBtfCgroupRmdir, vigilProgRawTpCgroupRmdir},
+		"task_rename":        {"task_rename", vigilProgTpBtfTaskRename, vigilProgRawTpTaskRename},
 	}
 )
 
@@ -102,6 +110,11 @@ func planFor(opts *Options) (*plan, error) {
 		}
 		p.syscalls[id] = spec
 	}
+	// security_bprm_check takes the caller's comm from the rename the
+	// exec makes (exec_comm in c/sched.c)
+	if rename := tracepointHooks["task_rename"]; p.exec&execEmitBprm != 0 && !slices.Contains(p.hooks, rename) {
+		p.hooks = append(p.hooks, rename)
+	}
 	if len(p.syscalls) > 0 || len(p.derived) > 0 {
 		p.hooks = append(p.hooks, hookSysExit)
 	}
@@ -110,8 +123,11 @@ func planFor(opts *Options) (*plan, error) {
 	// memory they point to, and exit/exit_group never reach sys_exit.
 	// Without them nothing is attached to sys_enter, and no syscall pays
 	// for it.
+	// commit_creds compares the credentials at exit with those its
+	// syscalls' entry saved.
+	creds := slices.Contains(opts.Events, uint32(vigil.IDCommitCreds))
 	for _, nr := range entrySyscalls {
-		if _, ok := p.syscalls[nr]; ok {
+		if _, ok := p.syscalls[nr]; ok || creds {
 			p.hooks = append(p.hooks, hookSysEnter)
 			break
 		}
@@ -177,6 +193,9 @@ func loadMode(opts *Options, pl *plan, mode string, ringSize, wakeup uint64) (_ 
 	for _, h := range pl.hooks {
 		keep[h.name(mode)] = true
 	}
+	if len(pl.derived) > 0 {
+		keep[derivedProgs.name(mode)] = true
+	}
 	for name := range spec.Programs {
 		if !keep[name] {
 			delete(spec.Programs, name)
@@ -203,6 +222,12 @@ func loadMode(opts *Options, pl *plan, mode string, ringSize, wakeup uint64) (_ 
 	}()
 	if err := fillMaps(coll, opts, pl); err != nil {
 		return nil, err
+	}
+	if len(pl.derived) > 0 {
+		// DERIVED_PROG of c/syscalls.c
+		if err := coll.Maps[vigilMapDerivedProgs].Put(uint32(0), coll.Programs[derivedProgs.name(mode)]); err != nil {
+			return nil, fmt.Errorf("installing the derived events' program: %w", err)
+		}
 	}
 	p.rd, err = ringbuf.NewReader(coll.Maps[vigilMapEvents])
 	if err != nil {

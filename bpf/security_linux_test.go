@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/vigil-sec/vigil"
 )
 
@@ -80,5 +82,39 @@ func TestDerivedEventsBothModes(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestBprmCheckCaller checks that security_bprm_check describes the caller,
+// as Tracee's hook does: a program that execs /bin/sh is reported with its
+// own comm, while sched_process_exec, after the exec, has the shell's, and
+// its stdin.
+func TestBprmCheckCaller(t *testing.T) {
+	sh, err := filepath.EvalSymlinks("/bin/sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := []uint32{uint32(vigil.IDSecurityBprmCheck), uint32(vigil.IDSchedProcessExec)}
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		t.Run(mode, func(t *testing.T) {
+			c := startCapture(t, Options{Events: events, ExcludeTGIDs: []uint32{self()}}, mode)
+			pid := runHelperCmd(t, "exec-sh", "")
+			// the helper's own start is an exec too, of the test binary
+			ofShell := func(id vigil.EventID, pathArg int) func(*Event) bool {
+				return func(e *Event) bool { return from(pid, uint32(id))(e) && argStr(t, e, pathArg) == sh }
+			}
+			bprm := c.await(t, "security_bprm_check of sh", ofShell(vigil.IDSecurityBprmCheck, 0))
+			if bprm.Comm != "bpf.test" {
+				t.Errorf("security_bprm_check comm %q, want the caller's, bpf.test", bprm.Comm)
+			}
+			exec := c.await(t, "sched_process_exec of sh", ofShell(vigil.IDSchedProcessExec, 1))
+			if exec.Comm != "sh" {
+				t.Errorf("sched_process_exec comm %q, want sh", exec.Comm)
+			}
+			// the helper's stdin: exec.Cmd opens /dev/null for a nil Stdin
+			if typ, path := argInt(t, exec, 12), argStr(t, exec, 13); typ != unix.S_IFCHR || path != os.DevNull {
+				t.Errorf("sched_process_exec stdin %#o %q, want a character device, %s", typ, path, os.DevNull)
+			}
+		})
 	}
 }

@@ -38,6 +38,25 @@ type vigilRecord struct {
 	_    [20368]byte
 }
 
+type vigilSlimCred struct {
+	_              structs.HostLayout
+	Uid            uint32
+	Gid            uint32
+	Suid           uint32
+	Sgid           uint32
+	Euid           uint32
+	Egid           uint32
+	Fsuid          uint32
+	Fsgid          uint32
+	UserNs         uint32
+	Securebits     uint32
+	CapInheritable uint64
+	CapPermitted   uint64
+	CapEffective   uint64
+	CapBounding    uint64
+	CapAmbient     uint64
+}
+
 type vigilVigilCounters struct {
 	_           structs.HostLayout
 	Submitted   uint64
@@ -89,8 +108,11 @@ const (
 	vigilMapAllowedTgids           = "allowed_tgids"
 	vigilMapAllowedUids            = "allowed_uids"
 	vigilMapCounters               = "counters"
+	vigilMapDerivedProgs           = "derived_progs"
+	vigilMapEntryCreds             = "entry_creds"
 	vigilMapEvents                 = "events"
 	vigilMapExcludedTgids          = "excluded_tgids"
+	vigilMapExecComm               = "exec_comm"
 	vigilMapPathScratch            = "path_scratch"
 	vigilMapPendingExec            = "pending_exec"
 	vigilMapRateDue                = "rate_due"
@@ -98,17 +120,23 @@ const (
 	vigilMapSyscalls               = "syscalls"
 	vigilMapWritableRanges         = "writable_ranges"
 	vigilProgRawTpCgroupMkdir      = "raw_tp_cgroup_mkdir"
+	vigilProgRawTpCgroupRmdir      = "raw_tp_cgroup_rmdir"
 	vigilProgRawTpSchedProcessExec = "raw_tp_sched_process_exec"
 	vigilProgRawTpSchedProcessExit = "raw_tp_sched_process_exit"
 	vigilProgRawTpSchedProcessFork = "raw_tp_sched_process_fork"
 	vigilProgRawTpSysEnter         = "raw_tp_sys_enter"
 	vigilProgRawTpSysExit          = "raw_tp_sys_exit"
+	vigilProgRawTpSysExitDerived   = "raw_tp_sys_exit_derived"
+	vigilProgRawTpTaskRename       = "raw_tp_task_rename"
 	vigilProgTpBtfCgroupMkdir      = "tp_btf_cgroup_mkdir"
+	vigilProgTpBtfCgroupRmdir      = "tp_btf_cgroup_rmdir"
 	vigilProgTpBtfSchedProcessExec = "tp_btf_sched_process_exec"
 	vigilProgTpBtfSchedProcessExit = "tp_btf_sched_process_exit"
 	vigilProgTpBtfSchedProcessFork = "tp_btf_sched_process_fork"
 	vigilProgTpBtfSysEnter         = "tp_btf_sys_enter"
 	vigilProgTpBtfSysExit          = "tp_btf_sys_exit"
+	vigilProgTpBtfSysExitDerived   = "tp_btf_sys_exit_derived"
+	vigilProgTpBtfTaskRename       = "tp_btf_task_rename"
 	vigilVarCfgCapture             = "cfg_capture"
 	vigilVarCfgExecEvents          = "cfg_exec_events"
 	vigilVarCfgFilters             = "cfg_filters"
@@ -162,17 +190,23 @@ type vigilSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilProgramSpecs struct {
 	RawTpCgroupMkdir      *ebpf.ProgramSpec `ebpf:"raw_tp_cgroup_mkdir"`
+	RawTpCgroupRmdir      *ebpf.ProgramSpec `ebpf:"raw_tp_cgroup_rmdir"`
 	RawTpSchedProcessExec *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_exec"`
 	RawTpSchedProcessExit *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_exit"`
 	RawTpSchedProcessFork *ebpf.ProgramSpec `ebpf:"raw_tp_sched_process_fork"`
 	RawTpSysEnter         *ebpf.ProgramSpec `ebpf:"raw_tp_sys_enter"`
 	RawTpSysExit          *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit"`
+	RawTpSysExitDerived   *ebpf.ProgramSpec `ebpf:"raw_tp_sys_exit_derived"`
+	RawTpTaskRename       *ebpf.ProgramSpec `ebpf:"raw_tp_task_rename"`
 	TpBtfCgroupMkdir      *ebpf.ProgramSpec `ebpf:"tp_btf_cgroup_mkdir"`
+	TpBtfCgroupRmdir      *ebpf.ProgramSpec `ebpf:"tp_btf_cgroup_rmdir"`
 	TpBtfSchedProcessExec *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_exec"`
 	TpBtfSchedProcessExit *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_exit"`
 	TpBtfSchedProcessFork *ebpf.ProgramSpec `ebpf:"tp_btf_sched_process_fork"`
 	TpBtfSysEnter         *ebpf.ProgramSpec `ebpf:"tp_btf_sys_enter"`
 	TpBtfSysExit          *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit"`
+	TpBtfSysExitDerived   *ebpf.ProgramSpec `ebpf:"tp_btf_sys_exit_derived"`
+	TpBtfTaskRename       *ebpf.ProgramSpec `ebpf:"tp_btf_task_rename"`
 }
 
 // vigilMapSpecs contains maps before they are loaded into the kernel.
@@ -183,8 +217,11 @@ type vigilMapSpecs struct {
 	AllowedTgids   *ebpf.MapSpec `ebpf:"allowed_tgids"`
 	AllowedUids    *ebpf.MapSpec `ebpf:"allowed_uids"`
 	Counters       *ebpf.MapSpec `ebpf:"counters"`
+	DerivedProgs   *ebpf.MapSpec `ebpf:"derived_progs"`
+	EntryCreds     *ebpf.MapSpec `ebpf:"entry_creds"`
 	Events         *ebpf.MapSpec `ebpf:"events"`
 	ExcludedTgids  *ebpf.MapSpec `ebpf:"excluded_tgids"`
+	ExecComm       *ebpf.MapSpec `ebpf:"exec_comm"`
 	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
 	PendingExec    *ebpf.MapSpec `ebpf:"pending_exec"`
 	RateDue        *ebpf.MapSpec `ebpf:"rate_due"`
@@ -231,8 +268,11 @@ type vigilMaps struct {
 	AllowedTgids   *ebpf.Map `ebpf:"allowed_tgids"`
 	AllowedUids    *ebpf.Map `ebpf:"allowed_uids"`
 	Counters       *ebpf.Map `ebpf:"counters"`
+	DerivedProgs   *ebpf.Map `ebpf:"derived_progs"`
+	EntryCreds     *ebpf.Map `ebpf:"entry_creds"`
 	Events         *ebpf.Map `ebpf:"events"`
 	ExcludedTgids  *ebpf.Map `ebpf:"excluded_tgids"`
+	ExecComm       *ebpf.Map `ebpf:"exec_comm"`
 	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
 	PendingExec    *ebpf.Map `ebpf:"pending_exec"`
 	RateDue        *ebpf.Map `ebpf:"rate_due"`
@@ -247,8 +287,11 @@ func (m *vigilMaps) Close() error {
 		m.AllowedTgids,
 		m.AllowedUids,
 		m.Counters,
+		m.DerivedProgs,
+		m.EntryCreds,
 		m.Events,
 		m.ExcludedTgids,
+		m.ExecComm,
 		m.PathScratch,
 		m.PendingExec,
 		m.RateDue,
@@ -277,33 +320,45 @@ type vigilVariables struct {
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilPrograms struct {
 	RawTpCgroupMkdir      *ebpf.Program `ebpf:"raw_tp_cgroup_mkdir"`
+	RawTpCgroupRmdir      *ebpf.Program `ebpf:"raw_tp_cgroup_rmdir"`
 	RawTpSchedProcessExec *ebpf.Program `ebpf:"raw_tp_sched_process_exec"`
 	RawTpSchedProcessExit *ebpf.Program `ebpf:"raw_tp_sched_process_exit"`
 	RawTpSchedProcessFork *ebpf.Program `ebpf:"raw_tp_sched_process_fork"`
 	RawTpSysEnter         *ebpf.Program `ebpf:"raw_tp_sys_enter"`
 	RawTpSysExit          *ebpf.Program `ebpf:"raw_tp_sys_exit"`
+	RawTpSysExitDerived   *ebpf.Program `ebpf:"raw_tp_sys_exit_derived"`
+	RawTpTaskRename       *ebpf.Program `ebpf:"raw_tp_task_rename"`
 	TpBtfCgroupMkdir      *ebpf.Program `ebpf:"tp_btf_cgroup_mkdir"`
+	TpBtfCgroupRmdir      *ebpf.Program `ebpf:"tp_btf_cgroup_rmdir"`
 	TpBtfSchedProcessExec *ebpf.Program `ebpf:"tp_btf_sched_process_exec"`
 	TpBtfSchedProcessExit *ebpf.Program `ebpf:"tp_btf_sched_process_exit"`
 	TpBtfSchedProcessFork *ebpf.Program `ebpf:"tp_btf_sched_process_fork"`
 	TpBtfSysEnter         *ebpf.Program `ebpf:"tp_btf_sys_enter"`
 	TpBtfSysExit          *ebpf.Program `ebpf:"tp_btf_sys_exit"`
+	TpBtfSysExitDerived   *ebpf.Program `ebpf:"tp_btf_sys_exit_derived"`
+	TpBtfTaskRename       *ebpf.Program `ebpf:"tp_btf_task_rename"`
 }
 
 func (p *vigilPrograms) Close() error {
 	return _VigilClose(
 		p.RawTpCgroupMkdir,
+		p.RawTpCgroupRmdir,
 		p.RawTpSchedProcessExec,
 		p.RawTpSchedProcessExit,
 		p.RawTpSchedProcessFork,
 		p.RawTpSysEnter,
 		p.RawTpSysExit,
+		p.RawTpSysExitDerived,
+		p.RawTpTaskRename,
 		p.TpBtfCgroupMkdir,
+		p.TpBtfCgroupRmdir,
 		p.TpBtfSchedProcessExec,
 		p.TpBtfSchedProcessExit,
 		p.TpBtfSchedProcessFork,
 		p.TpBtfSysEnter,
 		p.TpBtfSysExit,
+		p.TpBtfSysExitDerived,
+		p.TpBtfTaskRename,
 	)
 }
 

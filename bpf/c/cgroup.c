@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * cgroup.c: cgroup_mkdir, from the tracepoint of the same name (Tracee's
- * source too): container runtimes create a cgroup per container, so this is
- * how a new container first shows. The loader attaches it only when
- * selected.
+ * cgroup.c: cgroup_mkdir and cgroup_rmdir, from the tracepoints of the same
+ * names (Tracee's source too): container runtimes create a cgroup per
+ * container and remove it with the container, so this is how a container
+ * first and last shows. The loader attaches them only when selected.
  */
 #include "common.h"
 
-static __always_inline int on_cgroup_mkdir(struct cgroup *cgrp, const char *path)
+_Static_assert(VIGIL_ARG_cgroup_rmdir__cgroup_id == VIGIL_ARG_cgroup_mkdir__cgroup_id &&
+		       VIGIL_ARG_cgroup_rmdir__cgroup_path == VIGIL_ARG_cgroup_mkdir__cgroup_path &&
+		       VIGIL_ARG_cgroup_rmdir__hierarchy_id == VIGIL_ARG_cgroup_mkdir__hierarchy_id,
+	       "cgroup_mkdir and cgroup_rmdir take the same arguments");
+
+static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, __u32 event)
 {
 	struct task_struct *t = current_task();
 
@@ -16,7 +21,7 @@ static __always_inline int on_cgroup_mkdir(struct cgroup *cgrp, const char *path
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_cgroup_mkdir, -1, false);
+	__u32 off = begin_record(r, t, event, -1, false);
 
 	/* the kernfs node id, which is also the cgroup directory's inode
 	 * number and what bpf_get_current_cgroup_id() returns for a task in it */
@@ -30,11 +35,23 @@ static __always_inline int on_cgroup_mkdir(struct cgroup *cgrp, const char *path
 SEC("tp_btf/cgroup_mkdir")
 int BPF_PROG(tp_btf_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
-	return on_cgroup_mkdir(cgrp, path);
+	return on_cgroup(cgrp, path, VIGIL_EVENT_cgroup_mkdir);
+}
+
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(tp_btf_cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	return on_cgroup(cgrp, path, VIGIL_EVENT_cgroup_rmdir);
 }
 
 SEC("raw_tracepoint/cgroup_mkdir")
 int raw_tp_cgroup_mkdir(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_cgroup_mkdir((void *)ctx->args[0], (void *)ctx->args[1]);
+	return on_cgroup((void *)ctx->args[0], (void *)ctx->args[1], VIGIL_EVENT_cgroup_mkdir);
+}
+
+SEC("raw_tracepoint/cgroup_rmdir")
+int raw_tp_cgroup_rmdir(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_cgroup((void *)ctx->args[0], (void *)ctx->args[1], VIGIL_EVENT_cgroup_rmdir);
 }

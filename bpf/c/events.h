@@ -61,10 +61,13 @@
 #define CAPTURE_ENV 2
 
 /*
- * What the sched_process_exec program emits (cfg_exec_events).
+ * What the sched_process_exec and task_rename programs emit
+ * (cfg_exec_events). security_bprm_check takes the caller's comm from the
+ * rename an exec makes, so it needs the task_rename program too.
  */
 #define EXEC_EMIT_SCHED 1 /* sched_process_exec */
 #define EXEC_EMIT_BPRM 2 /* security_bprm_check */
+#define EXEC_EMIT_RENAME 4 /* task_rename */
 
 /* x86_64 syscall numbers, the ids of the syscall events. */
 #define VIGIL_NR_read 0
@@ -415,15 +418,34 @@
 #define VIGIL_EVENT_sched_process_exec 715
 #define VIGIL_EVENT_sched_process_exit 716
 #define VIGIL_EVENT_mem_prot_alert 724
+#define VIGIL_EVENT_commit_creds 725
+#define VIGIL_EVENT_switch_task_ns 726
 #define VIGIL_EVENT_magic_write 727
 #define VIGIL_EVENT_cgroup_mkdir 729
+#define VIGIL_EVENT_cgroup_rmdir 730
 #define VIGIL_EVENT_security_bprm_check 731
 #define VIGIL_EVENT_security_file_open 732
+#define VIGIL_EVENT_security_inode_unlink 733
+#define VIGIL_EVENT_security_socket_create 734
+#define VIGIL_EVENT_security_socket_listen 735
 #define VIGIL_EVENT_security_socket_connect 736
+#define VIGIL_EVENT_security_socket_accept 737
+#define VIGIL_EVENT_security_socket_bind 738
+#define VIGIL_EVENT_security_socket_setsockopt 739
 #define VIGIL_EVENT_security_sb_mount 740
+#define VIGIL_EVENT_security_bpf 741
+#define VIGIL_EVENT_security_bpf_map 742
 #define VIGIL_EVENT_security_kernel_read_file 743
+#define VIGIL_EVENT_security_mmap_file 747
+#define VIGIL_EVENT_security_file_mprotect 748
 #define VIGIL_EVENT_socket_dup 749
+#define VIGIL_EVENT_shared_object_loaded 761
+#define VIGIL_EVENT_task_rename 767
 #define VIGIL_EVENT_security_inode_rename 768
+#define VIGIL_EVENT_bpf_attach 770
+#define VIGIL_EVENT_process_execute_failed 779
+#define VIGIL_EVENT_container_create 2018
+#define VIGIL_EVENT_container_remove 2019
 
 /*
  * Argument positions the programs write for those events (syscall events
@@ -465,6 +487,15 @@
 #define VIGIL_ARG_mem_prot_alert__dev 6
 #define VIGIL_ARG_mem_prot_alert__inode 7
 #define VIGIL_ARG_mem_prot_alert__ctime 8
+#define VIGIL_ARG_commit_creds__old_cred 0
+#define VIGIL_ARG_commit_creds__new_cred 1
+#define VIGIL_ARG_switch_task_ns__pid 0
+#define VIGIL_ARG_switch_task_ns__new_mnt 1
+#define VIGIL_ARG_switch_task_ns__new_pid 2
+#define VIGIL_ARG_switch_task_ns__new_uts 3
+#define VIGIL_ARG_switch_task_ns__new_ipc 4
+#define VIGIL_ARG_switch_task_ns__new_net 5
+#define VIGIL_ARG_switch_task_ns__new_cgroup 6
 #define VIGIL_ARG_magic_write__pathname 0
 #define VIGIL_ARG_magic_write__bytes 1
 #define VIGIL_ARG_magic_write__dev 2
@@ -472,6 +503,9 @@
 #define VIGIL_ARG_cgroup_mkdir__cgroup_id 0
 #define VIGIL_ARG_cgroup_mkdir__cgroup_path 1
 #define VIGIL_ARG_cgroup_mkdir__hierarchy_id 2
+#define VIGIL_ARG_cgroup_rmdir__cgroup_id 0
+#define VIGIL_ARG_cgroup_rmdir__cgroup_path 1
+#define VIGIL_ARG_cgroup_rmdir__hierarchy_id 2
 #define VIGIL_ARG_security_bprm_check__pathname 0
 #define VIGIL_ARG_security_bprm_check__dev 1
 #define VIGIL_ARG_security_bprm_check__inode 2
@@ -483,23 +517,99 @@
 #define VIGIL_ARG_security_file_open__inode 3
 #define VIGIL_ARG_security_file_open__ctime 4
 #define VIGIL_ARG_security_file_open__syscall_pathname 5
+#define VIGIL_ARG_security_inode_unlink__pathname 0
+#define VIGIL_ARG_security_inode_unlink__inode 1
+#define VIGIL_ARG_security_inode_unlink__dev 2
+#define VIGIL_ARG_security_inode_unlink__ctime 3
+#define VIGIL_ARG_security_socket_create__family 0
+#define VIGIL_ARG_security_socket_create__type 1
+#define VIGIL_ARG_security_socket_create__protocol 2
+#define VIGIL_ARG_security_socket_create__kern 3
+#define VIGIL_ARG_security_socket_listen__sockfd 0
+#define VIGIL_ARG_security_socket_listen__local_addr 1
+#define VIGIL_ARG_security_socket_listen__backlog 2
 #define VIGIL_ARG_security_socket_connect__sockfd 0
 #define VIGIL_ARG_security_socket_connect__type 1
 #define VIGIL_ARG_security_socket_connect__remote_addr 2
+#define VIGIL_ARG_security_socket_accept__sockfd 0
+#define VIGIL_ARG_security_socket_accept__local_addr 1
+#define VIGIL_ARG_security_socket_bind__sockfd 0
+#define VIGIL_ARG_security_socket_bind__local_addr 1
+#define VIGIL_ARG_security_socket_setsockopt__sockfd 0
+#define VIGIL_ARG_security_socket_setsockopt__level 1
+#define VIGIL_ARG_security_socket_setsockopt__optname 2
+#define VIGIL_ARG_security_socket_setsockopt__local_addr 3
 #define VIGIL_ARG_security_sb_mount__dev_name 0
 #define VIGIL_ARG_security_sb_mount__path 1
 #define VIGIL_ARG_security_sb_mount__type 2
 #define VIGIL_ARG_security_sb_mount__flags 3
+#define VIGIL_ARG_security_bpf__cmd 0
+#define VIGIL_ARG_security_bpf_map__map_id 0
+#define VIGIL_ARG_security_bpf_map__map_name 1
 #define VIGIL_ARG_security_kernel_read_file__pathname 0
 #define VIGIL_ARG_security_kernel_read_file__dev 1
 #define VIGIL_ARG_security_kernel_read_file__inode 2
 #define VIGIL_ARG_security_kernel_read_file__type 3
 #define VIGIL_ARG_security_kernel_read_file__ctime 4
+#define VIGIL_ARG_security_mmap_file__pathname 0
+#define VIGIL_ARG_security_mmap_file__flags 1
+#define VIGIL_ARG_security_mmap_file__dev 2
+#define VIGIL_ARG_security_mmap_file__inode 3
+#define VIGIL_ARG_security_mmap_file__ctime 4
+#define VIGIL_ARG_security_mmap_file__prot 5
+#define VIGIL_ARG_security_mmap_file__mmap_flags 6
+#define VIGIL_ARG_security_file_mprotect__pathname 0
+#define VIGIL_ARG_security_file_mprotect__prot 1
+#define VIGIL_ARG_security_file_mprotect__ctime 2
+#define VIGIL_ARG_security_file_mprotect__prev_prot 3
+#define VIGIL_ARG_security_file_mprotect__addr 4
+#define VIGIL_ARG_security_file_mprotect__len 5
+#define VIGIL_ARG_security_file_mprotect__pkey 6
 #define VIGIL_ARG_socket_dup__oldfd 0
 #define VIGIL_ARG_socket_dup__newfd 1
 #define VIGIL_ARG_socket_dup__remote_addr 2
+#define VIGIL_ARG_shared_object_loaded__pathname 0
+#define VIGIL_ARG_shared_object_loaded__flags 1
+#define VIGIL_ARG_shared_object_loaded__dev 2
+#define VIGIL_ARG_shared_object_loaded__inode 3
+#define VIGIL_ARG_shared_object_loaded__ctime 4
+#define VIGIL_ARG_task_rename__old_name 0
+#define VIGIL_ARG_task_rename__new_name 1
 #define VIGIL_ARG_security_inode_rename__old_path 0
 #define VIGIL_ARG_security_inode_rename__new_path 1
+#define VIGIL_ARG_bpf_attach__prog_type 0
+#define VIGIL_ARG_bpf_attach__prog_name 1
+#define VIGIL_ARG_bpf_attach__prog_id 2
+#define VIGIL_ARG_bpf_attach__prog_helpers 3
+#define VIGIL_ARG_bpf_attach__symbol_name 4
+#define VIGIL_ARG_bpf_attach__symbol_addr 5
+#define VIGIL_ARG_bpf_attach__attach_type 6
+#define VIGIL_ARG_process_execute_failed__dirfd 0
+#define VIGIL_ARG_process_execute_failed__flags 1
+#define VIGIL_ARG_process_execute_failed__pathname 2
+#define VIGIL_ARG_process_execute_failed__binary_path 3
+#define VIGIL_ARG_process_execute_failed__binary_device_id 4
+#define VIGIL_ARG_process_execute_failed__binary_inode_number 5
+#define VIGIL_ARG_process_execute_failed__binary_ctime 6
+#define VIGIL_ARG_process_execute_failed__binary_inode_mode 7
+#define VIGIL_ARG_process_execute_failed__interpreter_path 8
+#define VIGIL_ARG_process_execute_failed__stdin_type 9
+#define VIGIL_ARG_process_execute_failed__stdin_path 10
+#define VIGIL_ARG_process_execute_failed__kernel_invoked 11
+#define VIGIL_ARG_process_execute_failed__argv 12
+#define VIGIL_ARG_process_execute_failed__envp 13
+#define VIGIL_ARG_container_create__runtime 0
+#define VIGIL_ARG_container_create__container_id 1
+#define VIGIL_ARG_container_create__ctime 2
+#define VIGIL_ARG_container_create__container_image 3
+#define VIGIL_ARG_container_create__container_image_digest 4
+#define VIGIL_ARG_container_create__container_name 5
+#define VIGIL_ARG_container_create__pod_name 6
+#define VIGIL_ARG_container_create__pod_namespace 7
+#define VIGIL_ARG_container_create__pod_uid 8
+#define VIGIL_ARG_container_create__pod_sandbox 9
+#define VIGIL_ARG_container_remove__runtime 0
+#define VIGIL_ARG_container_remove__container_id 1
 
 /*
  * Derived events a syscall's exit feeds (struct vigil_syscall.derived, a
@@ -508,12 +618,27 @@
  * only the derived events.
  */
 #define VIGIL_DERIVED_mem_prot_alert (1U << 0) /* mmap, mprotect */
-#define VIGIL_DERIVED_magic_write (1U << 1) /* write, pwrite64, writev */
-#define VIGIL_DERIVED_security_file_open (1U << 2) /* open, creat, openat, openat2 */
-#define VIGIL_DERIVED_security_socket_connect (1U << 3) /* connect */
-#define VIGIL_DERIVED_security_sb_mount (1U << 4) /* mount */
-#define VIGIL_DERIVED_security_kernel_read_file (1U << 5) /* finit_module */
-#define VIGIL_DERIVED_socket_dup (1U << 6) /* dup2, dup3 */
-#define VIGIL_DERIVED_security_inode_rename (1U << 7) /* rename, renameat, renameat2 */
+#define VIGIL_DERIVED_commit_creds (1U << 1) /* setuid, setgid, setreuid, setregid, setresuid, setresgid, setfsuid, setfsgid, capset */
+#define VIGIL_DERIVED_switch_task_ns (1U << 2) /* setns, unshare */
+#define VIGIL_DERIVED_magic_write (1U << 3) /* write, pwrite64, writev */
+#define VIGIL_DERIVED_security_file_open (1U << 4) /* open, creat, openat, openat2 */
+#define VIGIL_DERIVED_security_inode_unlink (1U << 5) /* unlink, unlinkat */
+#define VIGIL_DERIVED_security_socket_create (1U << 6) /* socket */
+#define VIGIL_DERIVED_security_socket_listen (1U << 7) /* listen */
+#define VIGIL_DERIVED_security_socket_connect (1U << 8) /* connect */
+#define VIGIL_DERIVED_security_socket_accept (1U << 9) /* accept, accept4 */
+#define VIGIL_DERIVED_security_socket_bind (1U << 10) /* bind */
+#define VIGIL_DERIVED_security_socket_setsockopt (1U << 11) /* setsockopt */
+#define VIGIL_DERIVED_security_sb_mount (1U << 12) /* mount */
+#define VIGIL_DERIVED_security_bpf (1U << 13) /* bpf */
+#define VIGIL_DERIVED_security_bpf_map (1U << 14) /* bpf */
+#define VIGIL_DERIVED_security_kernel_read_file (1U << 15) /* finit_module */
+#define VIGIL_DERIVED_security_mmap_file (1U << 16) /* mmap */
+#define VIGIL_DERIVED_security_file_mprotect (1U << 17) /* mprotect, pkey_mprotect */
+#define VIGIL_DERIVED_socket_dup (1U << 18) /* dup2, dup3 */
+#define VIGIL_DERIVED_shared_object_loaded (1U << 19) /* mmap */
+#define VIGIL_DERIVED_security_inode_rename (1U << 20) /* rename, renameat, renameat2 */
+#define VIGIL_DERIVED_bpf_attach (1U << 21) /* bpf */
+#define VIGIL_DERIVED_process_execute_failed (1U << 22) /* execve, execveat */
 
 #endif /* VIGIL_EVENTS_H */

@@ -214,6 +214,35 @@ static __always_inline void put_user_path_at(struct record *r, __u32 *off, __u8 
 	*off += 4 + len;
 }
 
+/* fd_file returns the struct file behind fd in t's descriptor table, or
+ * NULL. */
+static __always_inline struct file *fd_file(struct task_struct *t, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* put_stdin sends the file type (S_IFMT bits of the inode mode) and the path
+ * of t's fd 0, as Tracee's stdin_type and stdin_path: a terminal shows as a
+ * character device under /dev/pts, a pipe as S_IFIFO. Nothing is sent when
+ * fd 0 is closed. */
+static __always_inline void put_stdin(struct record *r, __u32 *off, __u8 type_idx, __u8 path_idx,
+				      struct task_struct *t)
+{
+	struct file *f = fd_file(t, 0);
+
+	if (!f)
+		return;
+	put_uint(r, off, type_idx, BPF_CORE_READ(f, f_inode, i_mode) & 00170000);
+	put_file_path(r, off, path_idx, f);
+}
+
 /* Older layouts of the inode ctime, for CO-RE: a timespec64 named __i_ctime
  * (6.6 to 6.10) or i_ctime (before). */
 struct inode___ctime_ts {

@@ -43,15 +43,36 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	return 0;
 }
 
+/* The comm a task had before its exec renamed it, by thread id: an exec
+ * renames the task (begin_new_exec) before sched_process_exec fires, and the
+ * task_rename tracepoint sees the old name. Kept while security_bprm_check
+ * is selected; an entry left by a prctl rename is overwritten by the next
+ * exec's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct comm_key);
+} exec_comm SEC(".maps");
+
 /*
  * security_bprm_check: Tracee's hook runs while the kernel checks the new
- * program; here the exec that went through reports it. The file is the one
- * being run (its path resolved in the kernel), and argv and envp are read
- * where the kernel laid them out for the new program.
+ * program, in the caller's context; here the exec that went through reports
+ * it. The record's comm is the caller's (saved at the exec's rename), as in
+ * Tracee: a server that runs /bin/sh is reported as the server. The file is
+ * the one being run (its path resolved in the kernel), and argv and envp are
+ * read where the kernel laid them out for the new program.
  */
 static __noinline void emit_bprm_check(struct record *r, struct task_struct *t, struct linux_binprm *bprm)
 {
 	__u32 off = begin_record(r, t, VIGIL_EVENT_security_bprm_check, -1, false);
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct comm_key *old = bpf_map_lookup_elem(&exec_comm, &tid);
+
+	if (old) {
+		__builtin_memcpy(HDR(r)->comm, old->comm, sizeof(old->comm));
+		bpf_map_delete_elem(&exec_comm, &tid);
+	}
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
@@ -99,6 +120,7 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__argv,
 			      BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
 	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__interp, BPF_CORE_READ(bprm, interp));
+	put_stdin(r, &off, VIGIL_ARG_sched_process_exec__stdin_type, VIGIL_ARG_sched_process_exec__stdin_path, t);
 	put_int(r, &off, VIGIL_ARG_sched_process_exec__invoked_from_kernel, 0);
 	if (cfg_capture & CAPTURE_ENV)
 		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__env,
@@ -122,6 +144,47 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 	put_uint(r, &off, VIGIL_ARG_sched_process_exit__process_group_exit, group_dead);
 	submit(r->data, off);
 	return 0;
+}
+
+/* task_rename: the kernel renames a task (prctl(PR_SET_NAME), a write to
+ * /proc/<pid>/comm, exec); the tracepoint fires before the change, so the
+ * task's comm is still the old name. The program also keeps that name for
+ * security_bprm_check (exec_comm), before the scope check: a comm filter
+ * judges the exec by the new name. */
+static __always_inline int on_rename(struct task_struct *task, const char *comm)
+{
+	struct task_struct *t = current_task();
+
+	if ((cfg_exec_events & EXEC_EMIT_BPRM) && task == t) {
+		__u32 tid = bpf_get_current_pid_tgid();
+		struct comm_key old = {};
+
+		bpf_probe_read_kernel_str(old.comm, sizeof(old.comm), &task->comm);
+		bpf_map_update_elem(&exec_comm, &tid, &old, BPF_ANY);
+	}
+	if (!(cfg_exec_events & EXEC_EMIT_RENAME) || !in_scope(t))
+		return 0;
+	struct record *r = scratch_record();
+	if (!r)
+		return 0;
+	__u32 off = begin_record(r, t, VIGIL_EVENT_task_rename, -1, false);
+
+	put_str_kernel(r, &off, VIGIL_ARG_task_rename__old_name, &task->comm);
+	put_str_kernel(r, &off, VIGIL_ARG_task_rename__new_name, comm);
+	submit(r->data, off);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(tp_btf_task_rename, struct task_struct *task, const char *comm)
+{
+	return on_rename(task, comm);
+}
+
+SEC("raw_tracepoint/task_rename")
+int raw_tp_task_rename(struct bpf_raw_tracepoint_args *ctx)
+{
+	return on_rename((void *)ctx->args[0], (void *)ctx->args[1]);
 }
 
 SEC("tp_btf/sched_process_fork")

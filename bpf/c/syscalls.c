@@ -28,6 +28,19 @@ struct saved_args {
 	__u64 a[6];
 };
 
+/* The program that emits the derived events of a syscall exit
+ * (sys_exit_derived), reached by tail call from the sys_exit program of the
+ * same attach mode: the two share the verifier's instruction budget no
+ * more. The loader puts it at DERIVED_PROG. */
+#define DERIVED_PROG 0
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} derived_progs SEC(".maps");
+
 /* Whole execve/execveat records built at entry, by thread id. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -166,21 +179,29 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
 }
 
 /* on_sys_enter builds the records of execve/execveat and exit/exit_group,
- * the only syscalls it is attached for; any other syscall leaves after the
- * selection lookup. */
+ * and saves the credentials of the calls that feed commit_creds: the
+ * syscalls it is attached for; any other syscall leaves after the selection
+ * lookup. */
 static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
-	if (!sc || !sc->selected)
+	if (!sc || !(sc->selected | sc->derived))
 		return 0;
 
 	struct task_struct *t = current_task();
 	bool compat = in_compat_syscall(t);
 
 	sc = native_syscall(sc, &nr, compat);
-	if (!sc || !(sc->selected & VIGIL_SELECTED) || !(is_exec(nr) || never_returns(nr)) || !in_scope(t))
+	if (!sc)
+		return 0;
+	if (sc->derived & VIGIL_DERIVED_commit_creds) {
+		/* the scope is judged at exit, by the credentials left */
+		save_entry_creds(t);
+		return 0;
+	}
+	if (!(sc->selected & VIGIL_SELECTED) || !(is_exec(nr) || never_returns(nr)) || !in_scope(t))
 		return 0;
 
 	__u32 tid = bpf_get_current_pid_tgid();
@@ -205,8 +226,8 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 /* on_sys_exit takes the syscall number from the caller: the tracepoint does
  * not pass it, and each program flavor reads regs->orig_ax its cheapest way.
  * The scope is checked here, after the call: a setuid() is judged by the
- * credentials it left. */
-static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr, long ret)
+ * credentials it left. Derived events go on in sys_exit_derived. */
+static __always_inline int on_sys_exit(void *ctx, struct pt_regs *regs, bool btf, __u32 nr, long ret)
 {
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
@@ -223,17 +244,21 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr,
 	if (is_exec(nr)) {
 		if (sc->selected & VIGIL_SELECTED)
 			emit_exec(t, ret);
+		/* a successful exec replaced the memory the derived events
+		 * would read; only a failed one feeds them */
+		if (ret >= 0 || !sc->derived || !in_scope(t))
+			return 0;
+		bpf_tail_call(ctx, &derived_progs, DERIVED_PROG);
 		return 0;
 	}
 	if (!in_scope(t))
 		return 0;
 
-	struct saved_args a;
-
-	read_args(regs, btf, compat, &a);
 	if (sc->selected & VIGIL_SELECTED) {
+		struct saved_args a;
 		struct record *r = scratch_record();
 
+		read_args(regs, btf, compat, &a);
 		if (r) {
 			__u32 off = begin_record(r, t, nr, nr, compat);
 
@@ -242,9 +267,31 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, bool btf, __u32 nr,
 			submit(r->data, off);
 		}
 	}
-	/* one call site: the verifier walks the handlers once per path here */
 	if (sc->derived)
-		emit_derived(t, sc->derived, nr, ret, a.a, compat);
+		bpf_tail_call(ctx, &derived_progs, DERIVED_PROG);
+	return 0;
+}
+
+/* on_sys_exit_derived emits the derived events of a syscall exit that
+ * on_sys_exit found selected and in scope. */
+static __always_inline int on_sys_exit_derived(struct pt_regs *regs, bool btf, __u32 nr, long ret)
+{
+	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
+
+	if (!sc)
+		return 0;
+
+	struct task_struct *t = current_task();
+	bool compat = in_compat_syscall(t);
+
+	sc = native_syscall(sc, &nr, compat);
+	if (!sc || !sc->derived)
+		return 0;
+
+	struct saved_args a;
+
+	read_args(regs, btf, compat, &a);
+	emit_derived(t, sc->derived, nr, ret, a.a, compat);
 	return 0;
 }
 
@@ -258,7 +305,13 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
 {
 	/* a BTF pointer: a plain load, no helper call, for every syscall */
-	return on_sys_exit(regs, true, regs->orig_ax, ret);
+	return on_sys_exit(ctx, regs, true, regs->orig_ax, ret);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tp_btf_sys_exit_derived, struct pt_regs *regs, long ret)
+{
+	return on_sys_exit_derived(regs, true, regs->orig_ax, ret);
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -272,5 +325,13 @@ int raw_tp_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 
-	return on_sys_exit(regs, false, BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
+	return on_sys_exit(ctx, regs, false, BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_tp_sys_exit_derived(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	return on_sys_exit_derived(regs, false, BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
 }

@@ -1,7 +1,8 @@
 // Command eventgen writes, from the event table (events.yaml, and
 // syscalls.yaml with sets.yaml for the syscalls it does not list), everything that
 // describes an event elsewhere: the root package's catalog, the BPF
-// programs' header, the loader's tables and the parsed argument forms. Run
+// programs' header, the loader's tables, the parsed argument forms and the
+// receiver's table of the events it builds from others' records. Run
 // from the module root by `go generate` (see catalog.go); its argument is
 // the module root, "." by default. With -kernel it instead rewrites
 // syscalls.yaml from the running kernel (see kernel.go).
@@ -42,7 +43,7 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
-	for _, render := range []func() (string, []byte, error){t.catalogGo, t.eventsH, t.loaderGo, t.argparseGo} {
+	for _, render := range []func() (string, []byte, error){t.catalogGo, t.eventsH, t.loaderGo, t.argparseGo, t.receiverGo} {
 		file, out, err := render()
 		if err != nil {
 			return err

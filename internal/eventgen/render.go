@@ -126,7 +126,8 @@ func (t *table) eventsH() (string, []byte, error) {
 			continue
 		}
 		for i, a := range e.args {
-			fmt.Fprintf(&b, "#define VIGIL_ARG_%s__%s %d\n", e.Name, a.name, i)
+			// Tracee's dotted names (binary.path) as C identifiers
+			fmt.Fprintf(&b, "#define VIGIL_ARG_%s__%s %d\n", e.Name, strings.ReplaceAll(a.name, ".", "_"), i)
 		}
 	}
 	b.WriteString("\n/*\n * Derived events a syscall's exit feeds (struct vigil_syscall.derived, a\n" +
@@ -185,6 +186,33 @@ func (t *table) loaderGo() (string, []byte, error) {
 			emit = ", emit: " + t.goName(e.Emit)
 		}
 		fmt.Fprintf(&b, "\t%d: {tracepoint: %q%s}, // %s\n", e.ID, e.Tracepoint, emit, e.Name)
+	}
+	b.WriteString("}\n")
+	out, err := gofmt(file, b.String())
+	return file, out, err
+}
+
+// receiverGo renders the receiver's table of the events it builds from
+// other events' records.
+func (t *table) receiverGo() (string, []byte, error) {
+	const file = "receiver/kerneleventsreceiver/fromrecords_gen.go"
+	var b strings.Builder
+	fmt.Fprintf(&b, "// %s\n\npackage kerneleventsreceiver\n\nimport vigil \"github.com/vigil-sec/vigil\"\n\n", header)
+	b.WriteString("// fromRecords lists, by event, the events whose records the receiver builds\n" +
+		"// it from (see containerEvents); the kernel captures those instead.\nvar fromRecords = map[vigil.EventID][]vigil.EventID{\n")
+	byName := map[string]*event{}
+	for _, e := range t.Events {
+		byName[e.Name] = e
+	}
+	for _, e := range t.Events {
+		if !e.fromRecords() {
+			continue
+		}
+		ids := make([]uint32, len(e.FromRecords))
+		for i, n := range e.FromRecords {
+			ids[i] = byName[n].ID
+		}
+		fmt.Fprintf(&b, "\t%d: {%s}, // %s: %s\n", e.ID, numbers(ids), e.Name, strings.Join(e.FromRecords, ", "))
 	}
 	b.WriteString("}\n")
 	out, err := gofmt(file, b.String())

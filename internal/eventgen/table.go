@@ -51,6 +51,7 @@ type event struct {
 	Tracepoint  string    `yaml:"tracepoint"`
 	Emit        string    `yaml:"emit"`
 	DerivedFrom []string  `yaml:"derived_from"`
+	FromRecords []string  `yaml:"from_records"`
 
 	args    []arg
 	bit     int      // derived events: the bit of struct vigil_syscall.derived
@@ -64,6 +65,9 @@ type arg struct {
 
 func (e *event) syscall() bool { return e.IA32 != nil }
 func (e *event) derived() bool { return len(e.DerivedFrom) > 0 }
+
+// fromRecords: the receiver builds the event from other events' records.
+func (e *event) fromRecords() bool { return len(e.FromRecords) > 0 }
 
 // decodeFile reads a YAML file into v, refusing unknown fields.
 func decodeFile(path string, v any) error {
@@ -156,13 +160,13 @@ func (t *table) check() error {
 		errs = append(errs, e.parseArgs(where))
 
 		kinds := 0
-		for _, set := range []bool{e.syscall(), e.Tracepoint != "", e.derived()} {
+		for _, set := range []bool{e.syscall(), e.Tracepoint != "", e.derived(), e.fromRecords()} {
 			if set {
 				kinds++
 			}
 		}
 		if kinds != 1 {
-			errs = append(errs, fmt.Errorf("%s: give exactly one of ia32, tracepoint and derived_from", where))
+			errs = append(errs, fmt.Errorf("%s: give exactly one of ia32, tracepoint, derived_from and from_records", where))
 			continue
 		}
 		switch {
@@ -189,7 +193,7 @@ func (t *table) check() error {
 			}
 		}
 	}
-	errs = append(errs, t.linkDerived(byName), t.checkIA32())
+	errs = append(errs, t.linkDerived(byName), t.checkIA32(), t.checkFromRecords(byName))
 	return errors.Join(errs...)
 }
 
@@ -215,10 +219,10 @@ func (e *event) parseArgs(where string) error {
 }
 
 // linkDerived numbers the derived events' bits and resolves the syscalls
-// that feed them. c/security.h runs one emitter per syscall exit, so a
-// syscall feeds at most one derived event.
+// that feed them. A syscall may feed several (mmap: mem_prot_alert,
+// security_mmap_file and shared_object_loaded); c/security.h runs each
+// selected one's emitter at its exit.
 func (t *table) linkDerived(byName map[string]*event) error {
-	feeds := map[string]string{}
 	bit := 0
 	var errs []error
 	for _, e := range t.Events {
@@ -238,11 +242,25 @@ func (t *table) linkDerived(byName map[string]*event) error {
 				errs = append(errs, fmt.Errorf("%s: derived from %s, which is not a syscall of the table", e.Name, name))
 				continue
 			}
-			if other, dup := feeds[name]; dup {
-				errs = append(errs, fmt.Errorf("%s: syscall %s already feeds %s", e.Name, name, other))
+			if slices.Contains(e.sources, src) {
+				errs = append(errs, fmt.Errorf("%s: derived from %s twice", e.Name, name))
+				continue
 			}
-			feeds[name] = e.Name
 			e.sources = append(e.sources, src)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkFromRecords makes sure the events the receiver builds others from are
+// captured in the kernel themselves.
+func (t *table) checkFromRecords(byName map[string]*event) error {
+	var errs []error
+	for _, e := range t.Events {
+		for _, name := range e.FromRecords {
+			if src := byName[name]; src == nil || src.fromRecords() {
+				errs = append(errs, fmt.Errorf("%s: from records of %s, which is not an event captured in the kernel", e.Name, name))
+			}
 		}
 	}
 	return errors.Join(errs...)

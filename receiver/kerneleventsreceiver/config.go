@@ -310,12 +310,16 @@ func checkCapturable(names []string, capturable map[vigil.EventID]bool) error {
 	return nil
 }
 
-// capturableEvents is the set of event ids the eBPF programs produce.
+// capturableEvents is the set of event ids the eBPF programs produce, and
+// those the receiver builds from their records.
 func capturableEvents() map[vigil.EventID]bool {
 	ids := bpf.SupportedEvents()
 	out := make(map[vigil.EventID]bool, len(ids))
 	for _, id := range ids {
 		out[vigil.EventID(id)] = true
+	}
+	for id := range fromRecords {
+		out[id] = true
 	}
 	return out
 }

@@ -87,3 +87,28 @@ func TestCaptureInRuncContainer(t *testing.T) {
 	_, hasID := host.attrs().Get(vigil.AttrContainerID)
 	assert.False(t, hasID)
 }
+
+// TestContainerCreateAndRemove runs a runc container and checks the
+// container_create and container_remove records its cgroup's creation and
+// removal make, with the container id and runtime from the cgroup path.
+func TestContainerCreateAndRemove(t *testing.T) {
+	sink := capture(t, "container_create", "container_remove")
+	containerID := strings.Repeat("dec0de42", 8)
+	bundle := runcBundle(t, containerID, "/bin/cat", "/etc/vigil-marker")
+	run := exec.Command("runc", "run", "--bundle", bundle, "vigil-test-"+containerID[:8])
+	out, err := run.CombinedOutput()
+	require.NoError(t, err, "runc run: %s", out)
+
+	for _, event := range []string{"container_create", "container_remove"} {
+		rec := waitFor(t, sink, event, func(r record) bool {
+			return r.EventName() == "kernel."+event && arg(r, "container_id").Str() == containerID
+		})
+		assert.Equal(t, "unknown", arg(rec, "runtime").Str(), "plain runc names no runtime in the path")
+		d, _ := vigil.LookupEvent(event)
+		assert.Equal(t, int64(d.ID), attr(rec, vigil.AttrEventID).Int())
+	}
+	for _, r := range collected(sink) {
+		assert.Contains(t, []string{"kernel.container_create", "kernel.container_remove"}, r.EventName(),
+			"cgroup_mkdir and cgroup_rmdir were not selected")
+	}
+}

@@ -93,6 +93,13 @@ func (s *ebpfSource) options() (bpf.Options, error) {
 	}
 	ids := map[vigil.EventID]bool{}
 	for id := range s.selected {
+		// built from other events' records, which are captured instead
+		if srcs, ok := fromRecords[id]; ok {
+			for _, src := range srcs {
+				ids[src] = true
+			}
+			continue
+		}
 		ids[id] = true
 	}
 	for _, id := range trackingEvents {
@@ -252,6 +259,9 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 			return
 		}
 		s.track(&ev)
+		if cev, def, ok := containerEvent(&ev); ok && s.selected[def.ID] {
+			s.builder.build(cev, def, out, observed)
+		}
 		def, ok := vigil.LookupEventID(vigil.EventID(ev.EventID))
 		if !ok || !s.selected[def.ID] {
 			continue

@@ -129,6 +129,13 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *vigil.Ar
 			}
 			return
 		}
+		if ad.Type == argparse.SlimCredType {
+			m := w.Map(key)
+			for _, f := range argparse.SlimCred(arg.Bytes) {
+				m.PutInt(f.Name, f.Value)
+			}
+			return
+		}
 		w.Bytes(key, arg.Bytes)
 	}
 }

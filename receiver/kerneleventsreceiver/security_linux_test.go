@@ -31,6 +31,30 @@ import (
 // securityActions are more actions of the test helper (see runHelper); each
 // takes the last command line argument.
 var securityActions = map[string]func(arg string) error{
+	// listen on a loopback port (socket, setsockopt, bind, listen) and
+	// print it
+	"listen": func(string) error {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		fmt.Println(ln.Addr().(*net.TCPAddr).Port)
+		return ln.Close()
+	},
+	// drop the effective uid to nobody's, on this thread only
+	"drop-euid": func(string) error {
+		runtime.LockOSThread()
+		keep := ^uintptr(0) // -1: unchanged
+		if _, _, errno := unix.RawSyscall(unix.SYS_SETRESUID, keep, 65534, keep); errno != 0 {
+			return errno
+		}
+		return nil
+	},
+	// a program that runs a shell command in its own process, as a web
+	// server's handler may
+	"exec-sh": func(string) error {
+		return unix.Exec("/bin/sh", []string{"sh", "-c", "exit 0"}, nil)
+	},
 	// openat(dirfd of arg, "sub/file")
 	"openat-dirfd": func(dir string) error {
 		dfd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
@@ -441,6 +465,76 @@ func TestSecurityBprmCheck(t *testing.T) {
 	for _, r := range collected(sink) {
 		assert.Equal(t, "kernel.security_bprm_check", r.EventName(), "sched_process_exec was not selected")
 	}
+}
+
+// TestSecurityBprmCheckCaller checks that security_bprm_check describes the
+// process that called exec (comm, executable path, argv), as Tracee's hook
+// does, while its arguments name the new program: a program that runs
+// /bin/sh is reported as itself, which "web server spawned a shell" needs.
+func TestSecurityBprmCheckCaller(t *testing.T) {
+	sink := capture(t, "security_bprm_check", "sched_process_exec")
+	sh, err := filepath.EvalSymlinks("/bin/sh")
+	require.NoError(t, err)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	cmd := helperCommand("exec-sh", "caller-arg")
+	require.NoError(t, cmd.Run())
+	pid := cmd.Process.Pid
+
+	rec := waitFor(t, sink, "security_bprm_check of sh", func(r record) bool {
+		return isEventOf(r, "security_bprm_check", pid) && arg(r, "pathname").Str() == sh
+	})
+	comm := filepath.Base(self)
+	if len(comm) > 15 {
+		comm = comm[:15]
+	}
+	assert.Equal(t, comm, attr(rec, vigil.AttrExecutableName).Str(), "the caller's comm")
+	assert.Equal(t, self, attr(rec, vigil.AttrExecutablePath).Str(), "the caller's executable")
+	assert.Equal(t, []any{os.Args[0], "-test.run=^$", "caller-arg"}, attr(rec, vigil.AttrCommandArgs).Slice().AsRaw(), "the caller's argv")
+	assert.Equal(t, []any{"sh", "-c", "exit 0"}, arg(rec, "argv").Slice().AsRaw(), "the new program's argv")
+
+	exec := waitFor(t, sink, "sched_process_exec of sh", func(r record) bool {
+		return isEventOf(r, "sched_process_exec", pid) && arg(r, "pathname").Str() == sh
+	})
+	assert.Equal(t, "sh", attr(exec, vigil.AttrExecutableName).Str())
+}
+
+// TestSecuritySocketListen checks the socket events of a listener as the
+// receiver shows them: parsed family and type, addresses as sockaddr maps.
+func TestSecuritySocketListen(t *testing.T) {
+	sink := capture(t, "security_socket_create", "security_socket_bind", "security_socket_listen")
+	pid, out := runHelperOutput(t, "listen", "")
+	port := strings.TrimSpace(out)
+	want := map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": port}
+
+	// the net package first probes IPv6 with sockets of its own
+	create := waitFor(t, sink, "security_socket_create of AF_INET", func(r record) bool {
+		return isEventOf(r, "security_socket_create", pid) && arg(r, "family").Str() == "AF_INET"
+	})
+	assert.Contains(t, arg(create, "type").Str(), "SOCK_STREAM")
+	bind := waitFor(t, sink, "security_socket_bind of 127.0.0.1", func(r record) bool {
+		return isEventOf(r, "security_socket_bind", pid) && arg(r, "local_addr").Map().AsRaw()["sin_addr"] == "127.0.0.1"
+	})
+	// bind shows the address as asked for, port 0; listen the one bound
+	assert.Equal(t, map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": "0"}, arg(bind, "local_addr").Map().AsRaw())
+	listen := waitFor(t, sink, "security_socket_listen", func(r record) bool { return isEventOf(r, "security_socket_listen", pid) })
+	assert.Equal(t, want, arg(listen, "local_addr").Map().AsRaw())
+	assert.Equal(t, arg(bind, "sockfd").Int(), arg(listen, "sockfd").Int())
+}
+
+// TestCommitCreds checks that commit_creds shows the credentials before and
+// after as Tracee's SlimCred maps.
+func TestCommitCreds(t *testing.T) {
+	sink := capture(t, "commit_creds")
+	pid := runHelperProcess(t, "drop-euid", "")
+	rec := waitFor(t, sink, "commit_creds of setresuid", func(r record) bool { return isEventOf(r, "commit_creds", pid) })
+	old, now := arg(rec, "old_cred").Map().AsRaw(), arg(rec, "new_cred").Map().AsRaw()
+	assert.Equal(t, int64(0), old["Euid"])
+	assert.Equal(t, int64(65534), now["Euid"])
+	assert.Equal(t, int64(0), now["Uid"])
+	assert.NotEqual(t, int64(0), old["CapEffective"])
+	assert.Equal(t, int64(0), now["CapEffective"])
+	assert.Len(t, now, 15)
 }
 
 func TestSecurityBprmCheckEnv(t *testing.T) {

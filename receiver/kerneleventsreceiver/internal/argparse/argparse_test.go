@@ -137,3 +137,22 @@ func TestForInt(t *testing.T) {
 	_, ok = ForInt("kill", "sig")
 	assert.False(t, ok)
 }
+
+func TestSlimCred(t *testing.T) {
+	raw := make([]byte, 0, 80)
+	for i := range uint32(10) {
+		raw = binary.LittleEndian.AppendUint32(raw, 1000+i)
+	}
+	for i := range uint64(5) {
+		raw = binary.LittleEndian.AppendUint64(raw, 1<<40|i)
+	}
+	got := SlimCred(raw)
+	if len(got) != 15 || got[0] != (CredField{"Uid", 1000}) || got[4] != (CredField{"Euid", 1004}) ||
+		got[9] != (CredField{"SecureBits", 1009}) || got[12] != (CredField{"CapEffective", 1<<40 | 2}) ||
+		got[14] != (CredField{"CapAmbient", 1<<40 | 4}) {
+		t.Errorf("SlimCred = %v", got)
+	}
+	if SlimCred(raw[:79]) != nil {
+		t.Error("a short credential set decodes")
+	}
+}

@@ -26,6 +26,12 @@ var intForms = map[string]map[string]IntForm{
 	"sched_process_exec":        {"stdin_type": fileType},
 	"mem_prot_alert":            {"alert": MemProtAlert, "prot": MmapProt, "prev_prot": MmapProt},
 	"security_file_open":        {"flags": OpenFlags},
+	"security_socket_create":    {"family": SocketDomain, "type": SocketType},
 	"security_socket_connect":   {"type": SocketType},
+	"security_bpf":              {"cmd": BPFCommand},
 	"security_kernel_read_file": {"type": KernelReadFileType},
+	"security_mmap_file":        {"flags": OpenFlags, "prot": MmapProt, "mmap_flags": MmapFlags},
+	"security_file_mprotect":    {"prot": MmapProt, "prev_prot": MmapProt},
+	"shared_object_loaded":      {"flags": OpenFlags},
+	"process_execute_failed":    {"flags": ExecFlags, "stdin_type": fileType},
 }

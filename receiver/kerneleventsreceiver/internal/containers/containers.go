@@ -21,20 +21,46 @@ import (
 // idPattern finds a 64-hex-digit container id in one cgroup path component,
 // bare (/docker/<id>, /kubepods/.../<id>) or inside a systemd scope name
 // (docker-<id>.scope, cri-containerd-<id>.scope, crio-<id>.scope,
-// libpod-<id>.scope).
-var idPattern = regexp.MustCompile(`^(?:[a-z-]+-)?([0-9a-f]{64})(?:\.scope)?$`)
+// libpod-<id>.scope), with the scope's prefix.
+var idPattern = regexp.MustCompile(`^(?:([a-z-]+)-)?([0-9a-f]{64})(?:\.scope)?$`)
+
+// runtimes names the runtime behind a systemd scope prefix or, for a bare
+// id, the directory holding it, as Tracee does.
+var runtimes = map[string]string{
+	"docker":         "docker",
+	"cri-containerd": "containerd",
+	"crio":           "crio",
+	"libpod":         "podman",
+}
 
 // IDFromCgroupPath returns the container id in a cgroup path, or "" when the
 // path belongs to no container. The deepest matching component wins, so a
 // nested layout (a pod cgroup holding container cgroups) names the container.
 func IDFromCgroupPath(path string) string {
+	id, _ := ContainerOf(path)
+	return id
+}
+
+// ContainerOf returns the container id in a cgroup path, as
+// IDFromCgroupPath, and the runtime its layout names ("unknown" when it
+// names none, as for plain runc).
+func ContainerOf(path string) (id, runtime string) {
 	parts := strings.Split(path, "/")
 	for i := len(parts) - 1; i >= 0; i-- {
-		if m := idPattern.FindStringSubmatch(parts[i]); m != nil {
-			return m[1]
+		m := idPattern.FindStringSubmatch(parts[i])
+		if m == nil {
+			continue
 		}
+		by := m[1]
+		if by == "" && i > 0 {
+			by = parts[i-1]
+		}
+		if r, ok := runtimes[by]; ok {
+			return m[2], r
+		}
+		return m[2], "unknown"
 	}
-	return ""
+	return "", ""
 }
 
 // cgroupPathOf returns the path of pid's cgroup from /proc/<pid>/cgroup:

@@ -33,6 +33,24 @@ func TestIDFromCgroupPath(t *testing.T) {
 	}
 }
 
+func TestContainerOf(t *testing.T) {
+	tests := map[string]string{
+		"/docker/" + id:                         "docker",
+		"/system.slice/docker-" + id + ".scope": "docker",
+		"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/cri-containerd-" + id + ".scope": "containerd",
+		"/machine.slice/libpod-" + id + ".scope": "podman",
+		"/kubepods.slice/crio-" + id + ".scope":  "crio",
+		"/vigil-test/" + id:                      "unknown",
+	}
+	for path, want := range tests {
+		gotID, got := ContainerOf(path)
+		assert.Equal(t, id, gotID, path)
+		assert.Equal(t, want, got, path)
+	}
+	gotID, got := ContainerOf("/user.slice/user-0.slice/session-1.scope")
+	assert.Empty(t, gotID+got, "a host cgroup")
+}
+
 func TestResolverCachesByCgroup(t *testing.T) {
 	root := t.TempDir()
 	dir := filepath.Join(root, "55")
