@@ -24,5 +24,6 @@ func Load(Options) (*Probe, error) {
 func (p *Probe) AttachMode() string    { return "" }
 func (p *Probe) Read(*Event) error     { return ErrClosed }
 func (p *Probe) Flush()                {}
+func (p *Probe) Backlog() (int, int)   { return 0, 0 }
 func (p *Probe) Stats() (Stats, error) { return Stats{}, errors.ErrUnsupported }
 func (p *Probe) Close() error          { return nil }

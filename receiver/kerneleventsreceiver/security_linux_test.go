@@ -86,7 +86,7 @@ var securityActions = map[string]func(arg string) error{
 		if err != nil {
 			return err
 		}
-		fd, _, errno := unix.Syscall(unix.SYS_OPEN, uintptr(unsafe.Pointer(p)), unix.O_WRONLY|unix.O_APPEND, 0)
+		fd, _, errno := unix.Syscall(sysOpen, uintptr(unsafe.Pointer(p)), unix.O_WRONLY|unix.O_APPEND, 0)
 		if errno != 0 {
 			return errno
 		}
@@ -160,7 +160,7 @@ var securityActions = map[string]func(arg string) error{
 		// unix.Rename is renameat(AT_FDCWD, ...) on amd64: call rename
 		oldp, _ := unix.BytePtrFromString("a")
 		newp, _ := unix.BytePtrFromString("sub/b")
-		if _, _, errno := unix.Syscall(unix.SYS_RENAME, uintptr(unsafe.Pointer(oldp)), uintptr(unsafe.Pointer(newp)), 0); errno != 0 {
+		if _, _, errno := unix.Syscall(sysRename, uintptr(unsafe.Pointer(oldp)), uintptr(unsafe.Pointer(newp)), 0); errno != 0 {
 			return errno
 		}
 		dfd, err := unix.Open(filepath.Join(dir, "d"), unix.O_RDONLY|unix.O_DIRECTORY, 0)
@@ -267,7 +267,7 @@ var securityActions = map[string]func(arg string) error{
 		if err != nil {
 			return err
 		}
-		nr, newfd := uintptr(unix.SYS_DUP2), uintptr(1)
+		nr, newfd := sysDup2, uintptr(1)
 		if network == "unix" {
 			nr, newfd = unix.SYS_DUP3, 2
 		}

@@ -4,8 +4,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // watchTicks is how many times per budget the watchdog looks at its
@@ -55,9 +53,10 @@ func (w *watch) Cancelled() bool { return w.cancelled.Load() == w.seq.Load() }
 
 // bind pins the calling goroutine to its thread, so that the thread's CPU
 // time is the evaluations' CPU time, until the returned function is called.
+// Where threads have no CPU clock the budget stays wall time.
 func (w *watch) bind() (unbind func()) {
 	runtime.LockOSThread()
-	w.tid.Store(int64(unix.Gettid()))
+	w.tid.Store(currentThread())
 	return func() {
 		w.tid.Store(0)
 		runtime.UnlockOSThread()
@@ -67,10 +66,8 @@ func (w *watch) bind() (unbind func()) {
 // elapsed is the bound thread's CPU time, or the wall clock when unbound.
 func (w *watch) elapsed() time.Duration {
 	if tid := w.tid.Load(); tid != 0 {
-		var ts unix.Timespec
-		// A thread's CPU clock: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED).
-		if unix.ClockGettime(int32(^uint32(tid)<<3|6), &ts) == nil {
-			return time.Duration(ts.Nano())
+		if d, ok := threadCPUTime(tid); ok {
+			return d
 		}
 	}
 	return time.Duration(time.Now().UnixNano())
