@@ -69,8 +69,9 @@ func init() {
 	if name == "" {
 		return
 	}
-	// Signals and the runtime's threads stay as they are: the action ends
-	// the process.
+	// ptrace requests must come from the thread that started the tracee,
+	// and PR_SET_NAME renames only the thread that then execs: the action
+	// stays on this one.
 	runtime.LockOSThread()
 	action, ok := liveActions[name]
 	err := fmt.Errorf("no action %q", name)
@@ -442,7 +443,7 @@ type liveCase struct {
 	// action names a liveActions entry run by a child, with arg; or, when
 	// empty, command is run as it is.
 	action, arg string
-	command     func(dir string) *exec.Cmd
+	command     func() *exec.Cmd
 	// container, when set, is a busybox sh script run as the init of a
 	// runc container; its records are told by the container's id, not a
 	// pid.
@@ -603,8 +604,8 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 	event := func(name string) func(captured) bool {
 		return func(r captured) bool { return r.lr.EventName() == vigil.EventNamePrefix+name }
 	}
-	run := func(path string, args ...string) func(string) *exec.Cmd {
-		return func(string) *exec.Cmd { return exec.Command(path, args...) }
+	run := func(path string, args ...string) func() *exec.Cmd {
+		return func() *exec.Cmd { return exec.Command(path, args...) }
 	}
 	cases := []liveCase{
 		{sig: "VGL-1001", name: "PTRACE_TRACEME", action: "ptrace-traceme", pidPrinted: true, fires: true},
@@ -615,7 +616,7 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 		{sig: "VGL-1005", name: "process_vm_writev into a child", action: "process-vm-writev", fires: true},
 		{sig: "VGL-1005", name: "process_vm_readv of a child", action: "process-vm-readv", seen: opened(marker)},
 		{sig: "VGL-1006", name: "exec of a memfd", action: "memfd-exec", fires: true},
-		{sig: "VGL-1007", name: "LD_PRELOAD in exec's environment", command: func(string) *exec.Cmd {
+		{sig: "VGL-1007", name: "LD_PRELOAD in exec's environment", command: func() *exec.Cmd {
 			cmd := exec.Command("/bin/true")
 			// The receiver captures the first 32 entries of an
 			// environment: a short one, as a dropper's.
@@ -678,7 +679,7 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 				cmd = exec.Command(self)
 				cmd.Env = append(os.Environ(), liveActionEnv+"="+c.action, liveArgEnv+"="+c.arg, liveMarkerEnv+"="+marker)
 			default:
-				cmd = c.command(dir)
+				cmd = c.command()
 			}
 			if c.privateMounts {
 				// os/exec also makes / recursively private in the new
@@ -697,26 +698,26 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 					t.Fatalf("the child printed %q, not a pid", out)
 				}
 			}
-			ofPid := func(r captured) bool {
+			ours := func(r captured) bool {
 				p, _ := r.attrs.Get(vigil.AttrProcessPID)
 				return p.Int() == pid
 			}
 			if c.container != "" {
-				ofPid = func(r captured) bool {
+				ours = func(r captured) bool {
 					id, _ := r.attrs.Get(vigil.AttrContainerID)
 					return id.Str() == containerID
 				}
 			}
 			if c.fires {
-				waitLive(t, sink, pid, "record matching "+c.sig, func(r captured) bool {
+				waitLive(t, sink, ours, "record matching "+c.sig, func(r captured) bool {
 					_, ok := matchesOf(r.lr)[c.sig]
-					return ofPid(r) && ok
+					return ok
 				})
 				return
 			}
-			waitLive(t, sink, pid, "record the negative case waits for", func(r captured) bool { return ofPid(r) && c.seen(r) })
+			waitLive(t, sink, ours, "record the negative case waits for", c.seen)
 			for _, r := range capturedRecords(sink) {
-				if _, ok := matchesOf(r.lr)[c.sig]; ok && ofPid(r) {
+				if _, ok := matchesOf(r.lr)[c.sig]; ok && ours(r) {
 					t.Errorf("%s matched %s of pid %d", c.sig, r.lr.EventName(), pid)
 				}
 			}
@@ -724,25 +725,25 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 	}
 }
 
-// waitLive polls the sink until a record satisfies cond, and fails listing
-// the records of pid seen if none does in time.
-func waitLive(t *testing.T, sink *consumertest.LogsSink, pid int64, what string, cond func(captured) bool) {
+// waitLive polls the sink until one of our records satisfies cond, and
+// fails listing ours if none does in time.
+func waitLive(t *testing.T, sink *consumertest.LogsSink, ours func(captured) bool, what string, cond func(captured) bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		for _, r := range capturedRecords(sink) {
-			if cond(r) {
+			if ours(r) && cond(r) {
 				return
 			}
 		}
 	}
 	var seen []string
 	for _, r := range capturedRecords(sink) {
-		if p, _ := r.attrs.Get(vigil.AttrProcessPID); p.Int() == pid {
+		if ours(r) {
 			path, _ := r.attrs.Get(vigil.AttrArgPrefix + "pathname")
 			seen = append(seen, fmt.Sprintf("%s %s %v", r.lr.EventName(), path.Str(), matchesOf(r.lr)))
 		}
 	}
-	t.Fatalf("no %s within 10s; records of pid %d:\n%s", what, pid, strings.Join(seen, "\n"))
+	t.Fatalf("no %s within 10s; the records of the case's process:\n%s", what, strings.Join(seen, "\n"))
 }
 
 // checkLiveCoverage fails unless every built-in signature either has a
