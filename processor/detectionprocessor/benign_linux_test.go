@@ -4,22 +4,17 @@ package detectionprocessor
 
 import (
 	"archive/zip"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/internal/privtest"
-	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver"
 )
 
 // benignWorkload is what a developer does all day. It runs in $WORK and
@@ -99,24 +94,7 @@ func TestBenignWorkload(t *testing.T) {
 	privtest.Require(t)
 	privtest.RequireTools(t, map[string]string{"bash": "bash", "gcc": "gcc", "go": "golang-go", "dpkg-deb": "dpkg", "dpkg": "dpkg",
 		"git": "git", "python3": "python3-venv", "ssh-keygen": "openssh-client"})
-	ctx := context.Background()
-	sink := new(consumertest.LogsSink)
-	cfg := createDefaultConfig().(*Config)
-	det := startWith(t, settings(t, nil), cfg, sink)
-	defer det.Shutdown(ctx)
-
-	rf := kerneleventsreceiver.NewFactory()
-	rcfg := rf.CreateDefaultConfig().(*kerneleventsreceiver.Config)
-	rcfg.Events = []string{"default", "sched_process_fork"}
-	rcfg.FlushInterval = 20 * time.Millisecond
-	rcv, err := rf.CreateLogs(ctx, receivertest.NewNopSettings(rf.Type()), rcfg, det)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rcv.Start(ctx, componenttest.NewNopHost()); err != nil {
-		t.Fatal(err)
-	}
-	defer rcv.Shutdown(ctx)
+	sink := startLiveCapture(t, nil, "default", "sched_process_fork")
 
 	work := t.TempDir()
 	marker := filepath.Join(work, "vigil-benign-done")

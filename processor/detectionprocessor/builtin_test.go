@@ -49,9 +49,9 @@ func TestBuiltinSignatures(t *testing.T) {
 	}
 }
 
-// TestBuiltinSignaturesCovered: every built-in signature has a positive and
-// a negative case, and every case names a built-in.
-func TestBuiltinSignaturesCovered(t *testing.T) {
+// loadBuiltins loads the built-in signatures.
+func loadBuiltins(t *testing.T) *signature.Set {
+	t.Helper()
 	srcs, err := signatureSources(createDefaultConfig().(*Config))
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +60,13 @@ func TestBuiltinSignaturesCovered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return set
+}
+
+// TestBuiltinSignaturesCovered: every built-in signature has a positive and
+// a negative case, and every case names a built-in.
+func TestBuiltinSignaturesCovered(t *testing.T) {
+	set := loadBuiltins(t)
 	positive, negative := map[string]bool{}, map[string]bool{}
 	for _, c := range readBuiltinCases(t) {
 		if _, ok := c.Matches[c.Signature]; ok {
