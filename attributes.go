@@ -8,13 +8,15 @@
 package vigil
 
 import (
+	"github.com/vigil-sec/vigil/catalog"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // EventNamePrefix is prepended to the Tracee event name to form the
-// LogRecord's EventName, e.g. "kernel.openat".
-const EventNamePrefix = "kernel."
+// LogRecord's EventName, e.g. "kernel.openat". (The catalog defines it, to
+// name its events' records without this package's pdata.)
+const EventNamePrefix = catalog.EventNamePrefix
 
 // A record's attributes live in two places. Its resource carries the host
 // and the process: one resource per process (per distinct set of the values
@@ -70,7 +72,7 @@ const (
 	AttrReturnValue     = "kernel.return_value"      // returnValue
 
 	// AttrArgPrefix prefixes each event argument, under its Tracee name.
-	AttrArgPrefix = "kernel.args."
+	AttrArgPrefix = catalog.AttrArgPrefix
 )
 
 // Attrs finds a record's attributes wherever they are: on the record, else

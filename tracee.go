@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/vigil-sec/vigil/catalog"
 	"maps"
 	"math"
 	"slices"
@@ -175,14 +176,14 @@ func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
 		Syscall:         ev.Syscall,
 		ReturnValue:     ev.ReturnValue,
 	}
-	if def, ok := LookupEvent(ev.EventName); ok {
+	if def, ok := catalog.LookupEvent(ev.EventName); ok {
 		h.Def = def
 	}
 	var w RecordWriter
 	w.Begin(lr, &h, len(ev.Args))
 	for _, arg := range ev.Args {
 		key := AttrArgPrefix + arg.Name
-		if s, ok := arg.Value.(string); ok && arg.Type != TypeBytes {
+		if s, ok := arg.Value.(string); ok && arg.Type != catalog.TypeBytes {
 			w.Str(key, s)
 			continue
 		}
@@ -199,7 +200,7 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 	case nil:
 		// left empty: Tracee's null
 	case string:
-		if typ == TypeBytes {
+		if typ == catalog.TypeBytes {
 			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
 				v.SetEmptyBytes().FromRaw(b)
 				return
@@ -268,7 +269,7 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 // negative int64 in the record is a uint64 whose top bit is set.
 func IsUnsignedArgType(typ string) bool {
 	switch typ {
-	case TypeUInt, TypeULong, TypeSizeT, TypeU64, TypeDevT, TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
+	case catalog.TypeUInt, catalog.TypeULong, catalog.TypeSizeT, catalog.TypeU64, catalog.TypeDevT, catalog.TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
 		return true
 	}
 	return false
@@ -315,17 +316,17 @@ func ArgValueFromAttr(v pcommon.Value, typ string) any {
 func ArgTypeOf(v pcommon.Value) string {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return TypeStr
+		return catalog.TypeStr
 	case pcommon.ValueTypeInt:
-		return TypeInt
+		return catalog.TypeInt
 	case pcommon.ValueTypeBool:
-		return TypeBool
+		return catalog.TypeBool
 	case pcommon.ValueTypeBytes:
-		return TypeBytes
+		return catalog.TypeBytes
 	case pcommon.ValueTypeSlice:
-		return TypeStrArr
+		return catalog.TypeStrArr
 	case pcommon.ValueTypeMap:
-		return TypeSockaddr
+		return catalog.TypeSockaddr
 	case pcommon.ValueTypeDouble:
 		return "float"
 	}
@@ -346,7 +347,7 @@ func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent 
 	for i := range traceeFields {
 		traceeFields[i].setFrom(&ev, at)
 	}
-	def, known := LookupEvent(ev.EventName)
+	def, known := catalog.LookupEvent(ev.EventName)
 	if v, ok := at.Get(AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
 		ev.EventID = v.Int()
 	} else if known {

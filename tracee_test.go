@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/vigil-sec/vigil/catalog"
 	"os"
 	"reflect"
 	"strings"
@@ -266,7 +267,7 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 
 	sfo := find("security_file_open")
 	ctime := arg(sfo, "ctime")
-	if got := ArgValueFromAttr(ctime, TypeULong); got != uint64(18446744073709551000) {
+	if got := ArgValueFromAttr(ctime, catalog.TypeULong); got != uint64(18446744073709551000) {
 		t.Errorf("ctime back = %v", got)
 	}
 }
@@ -280,7 +281,7 @@ func TestTraceeEventFromRecordDefaults(t *testing.T) {
 	if ev.EventID != 257 {
 		t.Errorf("eventId from catalog = %d, want 257", ev.EventID)
 	}
-	want := []TraceeArg{{Name: "dirfd", Type: TypeInt, Value: int64(3)}, {Name: "pathname", Type: TypeStr, Value: "/x"}}
+	want := []TraceeArg{{Name: "dirfd", Type: catalog.TypeInt, Value: int64(3)}, {Name: "pathname", Type: catalog.TypeStr, Value: "/x"}}
 	if !reflect.DeepEqual(ev.Args, want) || ev.ArgsNum != 2 {
 		t.Errorf("args = %#v (argsNum %d), want catalog order %#v", ev.Args, ev.ArgsNum, want)
 	}

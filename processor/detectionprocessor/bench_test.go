@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/procstat"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
@@ -386,17 +388,17 @@ func benchProcessor(b *testing.B, cfg *Config, ld plog.Logs) {
 func syntheticSignatures(tb testing.TB, n int) string {
 	dir := tb.TempDir()
 	var names []string
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		if d.Name != "sched_process_fork" && d.Name != "sched_process_exit" {
 			names = append(names, d.Name)
 		}
 	}
 	for i := range n {
 		name := names[i%len(names)]
-		def, _ := vigil.LookupEvent(name)
+		def, _ := catalog.LookupEvent(name)
 		argName := def.Args[0].Name
 		for _, a := range def.Args {
-			if a.Type == vigil.TypeStr {
+			if a.Type == catalog.TypeStr {
 				argName = a.Name
 				break
 			}

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
 )
 
@@ -23,7 +25,7 @@ import (
 func shadowRead(exe string, uid int64, image string) *vigil.TraceeEvent {
 	ev := &vigil.TraceeEvent{EventName: "security_file_open", ProcessName: filepath.Base(exe), Executable: vigil.TraceeFile{Path: exe}, UserID: uid,
 		HostProcessID: 4000, Args: []vigil.TraceeArg{
-			{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/shadow"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
+			{Name: "pathname", Type: catalog.TypeStr, Value: "/etc/shadow"}, {Name: "flags", Type: catalog.TypeInt, Value: "O_RDONLY"}}}
 	if image != "" {
 		ev.ContainerID, ev.Container = "c0ffee", vigil.TraceeContainer{ID: "c0ffee", Image: image}
 	}

@@ -24,6 +24,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
@@ -358,7 +360,7 @@ func TestSecurityFileOpen(t *testing.T) {
 		assert.Equal(t, "O_RDONLY|O_LARGEFILE", arg(rec, "flags").Str())
 		assertInodeArgs(t, rec, st)
 		assert.Equal(t, "openat", attr(rec, vigil.AttrSyscall).Str())
-		assert.Equal(t, int64(vigil.IDSecurityFileOpen), attr(rec, vigil.AttrEventID).Int())
+		assert.Equal(t, int64(catalog.IDSecurityFileOpen), attr(rec, vigil.AttrEventID).Int())
 	})
 
 	t.Run("openat2", func(t *testing.T) {
@@ -461,7 +463,7 @@ func TestSecurityBprmCheck(t *testing.T) {
 	assertInodeArgs(t, rec, stat(t, realTrue))
 	_, hasEnv := rec.Attributes().Get(vigil.AttrArgPrefix + "envp")
 	assert.False(t, hasEnv, "envp is sent only when the environment is captured")
-	assert.Equal(t, int64(vigil.IDSecurityBprmCheck), attr(rec, vigil.AttrEventID).Int())
+	assert.Equal(t, int64(catalog.IDSecurityBprmCheck), attr(rec, vigil.AttrEventID).Int())
 	for _, r := range collected(sink) {
 		assert.Equal(t, "kernel.security_bprm_check", r.EventName(), "sched_process_exec was not selected")
 	}

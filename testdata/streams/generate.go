@@ -20,6 +20,8 @@ import (
 	"strings"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 const events = 10000
@@ -56,7 +58,7 @@ type gen struct {
 }
 
 func (g *gen) emit(name string, args []vigil.TraceeArg, container bool, comm, exe string, pid int64) {
-	def, _ := vigil.LookupEvent(name)
+	def, _ := catalog.LookupEvent(name)
 	ev := vigil.TraceeEvent{
 		Timestamp: g.ts, ThreadStartTime: g.ts - 1e9, ProcessorID: int64(rnd.IntN(2)), ProcessID: pid, ThreadID: pid,
 		ParentProcessID: 1, HostProcessID: pid, HostThreadID: pid, HostParentProcessID: 1, UserID: 1000,
@@ -84,7 +86,7 @@ func arg(name string, v any) vigil.TraceeArg { return vigil.TraceeArg{Name: name
 
 // typed fills in the catalog types of the args.
 func typed(event string, args ...vigil.TraceeArg) []vigil.TraceeArg {
-	def, _ := vigil.LookupEvent(event)
+	def, _ := catalog.LookupEvent(event)
 	for i := range args {
 		args[i].Type = def.Args[def.ArgIndex(args[i].Name)].Type
 	}

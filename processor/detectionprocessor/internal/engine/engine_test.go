@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
 
@@ -179,7 +181,7 @@ func FuzzGuards(f *testing.F) {
 			p = newPair(t, set)
 		}
 		name := fuzzEvents[int(ev)%len(fuzzEvents)]
-		def, _ := vigil.LookupEvent(name)
+		def, _ := catalog.LookupEvent(name)
 		e := vigil.TraceeEvent{EventName: name, ProcessName: comm, Executable: vigil.TraceeFile{Path: exe}, ProcessID: num % 5}
 		if container {
 			e.ContainerID, e.Container.ID, e.ContextFlags.ContainerStarted = "c1", "c1", started
@@ -187,15 +189,15 @@ func FuzzGuards(f *testing.F) {
 		for i, a := range def.Args {
 			var v any
 			switch {
-			case a.Type == vigil.TypeBytes:
+			case a.Type == catalog.TypeBytes:
 				v = data
-			case a.Type == vigil.TypeSockaddr:
+			case a.Type == catalog.TypeSockaddr:
 				v = map[string]string{"sa_family": family, "sin_addr": path, "sun_path": path, "sin6_addr": path}
-			case a.Type == vigil.TypeStrArr || a.Type == vigil.TypeStrArrC:
+			case a.Type == catalog.TypeStrArr || a.Type == catalog.TypeStrArrC:
 				v = []string{env, path}
 			case a.Name == "flags" || a.Name == "request" || a.Name == "alert" || a.Name == "type":
 				v = flags
-			case a.Type == vigil.TypeStr || a.Type == vigil.TypeCharPtr:
+			case a.Type == catalog.TypeStr || a.Type == catalog.TypeCharPtr:
 				v = path
 				if i%2 == 1 {
 					v = env
@@ -299,7 +301,7 @@ tracee_match {
 				t.Fatalf("Guard = %q, %q; want %q", form, why, tt.want)
 			}
 			for _, path := range []string{"/etc/passwd", "/tmp/x"} {
-				lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: path}}})
+				lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", Args: []vigil.TraceeArg{{Name: "pathname", Type: catalog.TypeStr, Value: path}}})
 				p.check(t, lr, res)
 			}
 		})

@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // Object keys, made once: every input shares them. The fields attributes
@@ -57,7 +59,7 @@ var items []item
 
 // catalogArgs holds, per catalog event, the name and type terms of its
 // arguments, made once instead of for every record.
-var catalogArgs = map[*vigil.EventDef][][2]*ast.Term{}
+var catalogArgs = map[*catalog.EventDef][][2]*ast.Term{}
 
 func init() {
 	objects := map[string]int{}
@@ -88,7 +90,7 @@ func init() {
 			}
 		}
 	}
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		terms := make([][2]*ast.Term, len(d.Args))
 		for i, a := range d.Args {
 			terms[i] = [2]*ast.Term{stringTerm(a.Name), stringTerm(a.Type)}
@@ -113,7 +115,7 @@ const maxMembers = 32
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	at := vigil.AttrsOf(lr, res)
 	eventName := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-	def, known := vigil.LookupEvent(eventName)
+	def, known := catalog.LookupEvent(eventName)
 	eventID := ast.StringTerm("0")
 	if v, ok := at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
 		eventID = ast.StringTerm(strconv.FormatInt(v.Int(), 10))
@@ -248,7 +250,7 @@ func replaceInvalidUTF8(s string) string {
 // buildArgs lists the kernel.args.* attributes as Tracee's args array: in
 // catalog order with catalog types for a known event, then any others in
 // attribute order with types guessed from their values.
-func buildArgs(at pcommon.Map, def *vigil.EventDef, known bool) *ast.Array {
+func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 	args := ast.NewArrayWithCapacity(argCapacity(def, known))
 	if known {
 		terms := catalogArgs[def]
@@ -269,7 +271,7 @@ func buildArgs(at pcommon.Map, def *vigil.EventDef, known bool) *ast.Array {
 	return args
 }
 
-func argCapacity(def *vigil.EventDef, known bool) int {
+func argCapacity(def *catalog.EventDef, known bool) int {
 	if known {
 		return len(def.Args)
 	}

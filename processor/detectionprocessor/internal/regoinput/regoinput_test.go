@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 const goldenRecords = "../../../../testdata/tracee/records.golden.json"
@@ -73,7 +75,7 @@ func TestBuildMatchesJSONOnGoldenRecords(t *testing.T) {
 func TestBuildShape(t *testing.T) {
 	lr := plog.NewLogRecord()
 	ev := vigil.TraceeEvent{EventName: "security_file_open", EventID: 732, ContainerID: "c1", Container: vigil.TraceeContainer{ID: "c1"},
-		Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
+		Args: []vigil.TraceeArg{{Name: "pathname", Type: catalog.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: catalog.TypeInt, Value: "O_RDONLY"}}}
 	vigil.RecordFromTraceeEvent(&ev, lr)
 	res := plog.NewResourceLogs().Resource()
 	p := ev.Process()
