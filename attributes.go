@@ -1,7 +1,8 @@
 // Package vigil holds the record schema shared by every Vigil component: the
-// event catalog, the attribute keys of a kernel-event log record, the one
-// writer of such records (RecordWriter, for every source), and the
-// conversion between them and Tracee v0.22.6 events (TraceeFields).
+// attribute keys of a kernel-event log record, the process its resource
+// describes, the origins, and the one writer of such records (RecordWriter,
+// for every source). The events it names are package catalog's; the
+// conversion to and from Tracee v0.22.6 events is package tracee's.
 //
 // The schema is the contract between the kernelevents receiver, the detection
 // processor and the users' pipelines; change it only together with the docs.
@@ -129,4 +130,19 @@ func OriginOf(containerID string, started bool) string {
 	default:
 		return OriginContainerInit
 	}
+}
+
+// RecordOrigin returns the Tracee selector origin of a record: its
+// kernel.origin attribute, or, for records written without one, the origin
+// derived from container.id and kernel.container.started.
+func RecordOrigin(attrs Attrs) string {
+	if v, ok := attrs.Get(AttrOrigin); ok {
+		return v.Str()
+	}
+	var id string
+	if v, ok := attrs.Get(AttrContainerID); ok {
+		id = v.Str()
+	}
+	started, ok := attrs.Get(AttrContainerStarted)
+	return OriginOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/vigil-sec/vigil"
-
 	"github.com/vigil-sec/vigil/catalog"
 )
 

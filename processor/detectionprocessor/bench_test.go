@@ -18,11 +18,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
-
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/procstat"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 const streamFile = "../../testdata/streams/mixed.jsonl.gz"
@@ -34,7 +34,7 @@ type record struct {
 	res    pcommon.Resource
 	name   string // event name without the prefix
 	origin string
-	tracee vigil.TraceeEvent // the event as Tracee would hold it
+	tracee tracee.Event // the event as Tracee would hold it
 }
 
 // loadStream reads the benchmark stream into one batch of records.
@@ -70,7 +70,7 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 			resources[k] = rl
 		}
 		lr := rl.ScopeLogs().At(0).LogRecords().AppendEmpty()
-		vigil.RecordFromTraceeEvent(ev, lr)
+		tracee.RecordFromEvent(ev, lr)
 		recs = append(recs, record{
 			lr: lr, res: rl.Resource(),
 			name:   strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
@@ -81,7 +81,7 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 		tb.Fatal(err)
 	}
 	for i := range recs {
-		recs[i].tracee = vigil.TraceeEventFromRecord(recs[i].lr, recs[i].res)
+		recs[i].tracee = tracee.EventFromRecord(recs[i].lr, recs[i].res)
 	}
 	return ld, recs
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	vigil "github.com/vigil-sec/vigil"
-
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 )

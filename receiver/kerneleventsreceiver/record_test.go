@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	vigil "github.com/vigil-sec/vigil"
-
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"

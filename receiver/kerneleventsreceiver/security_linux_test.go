@@ -24,7 +24,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	vigil "github.com/vigil-sec/vigil"
-
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"

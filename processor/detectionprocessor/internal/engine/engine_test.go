@@ -16,9 +16,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
-
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // loadSet loads the built-in signatures and the compatibility suite's.
@@ -101,9 +101,9 @@ func single(lr plog.LogRecord, res pcommon.Resource) plog.Logs {
 	return ld
 }
 
-func recordOf(ev *vigil.TraceeEvent) (plog.LogRecord, pcommon.Resource) {
+func recordOf(ev *tracee.Event) (plog.LogRecord, pcommon.Resource) {
 	lr, res := plog.NewLogRecord(), pcommon.NewResource()
-	vigil.RecordFromTraceeEvent(ev, lr)
+	tracee.RecordFromEvent(ev, lr)
 	p := ev.Process()
 	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
 	return lr, res
@@ -126,7 +126,7 @@ func TestGuardsOnStream(t *testing.T) {
 	sc.Buffer(nil, 1<<20)
 	n, matched := 0, 0
 	for sc.Scan() {
-		var ev vigil.TraceeEvent
+		var ev tracee.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +182,7 @@ func FuzzGuards(f *testing.F) {
 		}
 		name := fuzzEvents[int(ev)%len(fuzzEvents)]
 		def, _ := catalog.LookupEvent(name)
-		e := vigil.TraceeEvent{EventName: name, ProcessName: comm, Executable: vigil.TraceeFile{Path: exe}, ProcessID: num % 5}
+		e := tracee.Event{EventName: name, ProcessName: comm, Executable: tracee.File{Path: exe}, ProcessID: num % 5}
 		if container {
 			e.ContainerID, e.Container.ID, e.ContextFlags.ContainerStarted = "c1", "c1", started
 		}
@@ -205,7 +205,7 @@ func FuzzGuards(f *testing.F) {
 			default:
 				v = num
 			}
-			e.Args = append(e.Args, vigil.TraceeArg{Name: a.Name, Type: a.Type, Value: v})
+			e.Args = append(e.Args, tracee.Arg{Name: a.Name, Type: a.Type, Value: v})
 		}
 		lr, res := recordOf(&e)
 		p.check(t, lr, res)
@@ -301,7 +301,7 @@ tracee_match {
 				t.Fatalf("Guard = %q, %q; want %q", form, why, tt.want)
 			}
 			for _, path := range []string{"/etc/passwd", "/tmp/x"} {
-				lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", Args: []vigil.TraceeArg{{Name: "pathname", Type: catalog.TypeStr, Value: path}}})
+				lr, res := recordOf(&tracee.Event{EventName: "openat", Args: []tracee.Arg{{Name: "pathname", Type: catalog.TypeStr, Value: path}}})
 				p.check(t, lr, res)
 			}
 		})
