@@ -138,5 +138,7 @@ func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
 		m.PutStr(AttrHostName, host)
 	}
 	p.Put(m)
-	PutCommandArgs(m, argv)
+	if len(argv) > 0 {
+		PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
+	}
 }

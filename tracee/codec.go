@@ -108,13 +108,6 @@ func (a *Arg) UnmarshalJSON(data []byte) error {
 	return dec.Decode(&a.Value)
 }
 
-// Origin returns the Tracee selector origin of the event: "host" outside
-// containers, "container-init" in a container not yet started (its runtime
-// setting it up), "container" afterwards.
-func (ev *Event) Origin() string {
-	return vigil.OriginOf(ev.containerID(), ev.ContextFlags.ContainerStarted)
-}
-
 func (ev *Event) containerID() string {
 	if ev.ContainerID != "" {
 		return ev.ContainerID
