@@ -1,20 +1,23 @@
 // Package vigil holds the record schema shared by every Vigil component: the
-// event catalog, the attribute keys of a kernel-event log record, the one
-// writer of such records (RecordWriter, for every source), and the
-// conversion between them and Tracee v0.22.6 events (TraceeFields).
+// attribute keys of a kernel-event log record, the process its resource
+// describes, the origins, and the one writer of such records (RecordWriter,
+// for every source). The events it names are package catalog's; the
+// conversion to and from Tracee v0.22.6 events is package tracee's.
 //
 // The schema is the contract between the kernelevents receiver, the detection
 // processor and the users' pipelines; change it only together with the docs.
 package vigil
 
 import (
+	"github.com/vigil-sec/vigil/catalog"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // EventNamePrefix is prepended to the Tracee event name to form the
-// LogRecord's EventName, e.g. "kernel.openat".
-const EventNamePrefix = "kernel."
+// LogRecord's EventName, e.g. "kernel.openat". (The catalog defines it, to
+// name its events' records without this package's pdata.)
+const EventNamePrefix = catalog.EventNamePrefix
 
 // A record's attributes live in two places. Its resource carries the host
 // and the process: one resource per process (per distinct set of the values
@@ -70,7 +73,7 @@ const (
 	AttrReturnValue     = "kernel.return_value"      // returnValue
 
 	// AttrArgPrefix prefixes each event argument, under its Tracee name.
-	AttrArgPrefix = "kernel.args."
+	AttrArgPrefix = catalog.AttrArgPrefix
 )
 
 // Attrs finds a record's attributes wherever they are: on the record, else
@@ -127,4 +130,19 @@ func OriginOf(containerID string, started bool) string {
 	default:
 		return OriginContainerInit
 	}
+}
+
+// RecordOrigin returns the Tracee selector origin of a record: its
+// kernel.origin attribute, or, for records written without one, the origin
+// derived from container.id and kernel.container.started.
+func RecordOrigin(attrs Attrs) string {
+	if v, ok := attrs.Get(AttrOrigin); ok {
+		return v.Str()
+	}
+	var id string
+	if v, ok := attrs.Get(AttrContainerID); ok {
+		id = v.Str()
+	}
+	started, ok := attrs.Get(AttrContainerStarted)
+	return OriginOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
 }

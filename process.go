@@ -4,7 +4,7 @@ import "go.opentelemetry.io/collector/pdata/pcommon"
 
 // Process is what a record's resource says of its process. Events with equal
 // Process values (and host) share a resource, so it is comparable: it keys
-// the resources of a batch. The argv is not in it; see PutCommandArgs.
+// the resources of a batch. The argv is not in it; WriteResource puts it next to it.
 type Process struct {
 	PID, ParentPID   int64 // in the host's pid namespace
 	VPID, ParentVPID int64 // in the task's own pid namespace
@@ -53,14 +53,6 @@ func (p *Process) Put(m pcommon.Map) {
 	putNonEmpty(m, AttrPodUID, p.PodUID)
 	m.PutBool(AttrContainerStarted, p.ContainerStarted)
 	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
-}
-
-// PutCommandArgs writes a process's argv, where known, next to its Process.
-func PutCommandArgs(m pcommon.Map, argv []string) {
-	if len(argv) == 0 {
-		return
-	}
-	PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.

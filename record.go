@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"github.com/vigil-sec/vigil/catalog"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 type RecordHeader struct {
 	// Def is the event's catalog entry, nil for an event the catalog does
 	// not know (replayed from another Tracee build).
-	Def             *EventDef
+	Def             *catalog.EventDef
 	Name            string // Tracee event name
 	ID              int64  // Tracee event id
 	Timestamp       pcommon.Timestamp
@@ -137,5 +138,7 @@ func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
 		m.PutStr(AttrHostName, host)
 	}
 	p.Put(m)
-	PutCommandArgs(m, argv)
+	if len(argv) > 0 {
+		PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // TestLoadAllEvents selects every event the catalog has, in both attach
@@ -35,7 +36,7 @@ func TestLoadAllEvents(t *testing.T) {
 				t.Logf("%s: %d instructions verified", name, n)
 			}
 			pid := runHelperCmd(t, "process-vm", "")
-			for _, id := range []uint32{310, 311, uint32(vigil.IDSchedProcessExec), 231} {
+			for _, id := range []uint32{310, 311, uint32(catalog.IDSchedProcessExec), 231} {
 				c.await(t, vigil.EventNamePrefix+name(id), from(pid, id))
 			}
 		})
@@ -43,6 +44,6 @@ func TestLoadAllEvents(t *testing.T) {
 }
 
 func name(id uint32) string {
-	d, _ := vigil.LookupEventID(vigil.EventID(id))
+	d, _ := catalog.LookupEventID(catalog.EventID(id))
 	return d.Name
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"golang.org/x/sys/unix"
 )
@@ -78,8 +78,8 @@ var selectedSyscalls = []uint32{2, 42, 101, 257, 319, 437, 714, 715, 716}
 // defaultSet returns the ids of the "default" set.
 func defaultSet(b *testing.B) []uint32 {
 	var ids []uint32
-	for _, name := range vigil.EventsInSet("default") {
-		d, _ := vigil.LookupEvent(name)
+	for _, name := range catalog.EventsInSet("default") {
+		d, _ := catalog.LookupEvent(name)
 		ids = append(ids, uint32(d.ID))
 	}
 	if len(ids) == 0 {
@@ -159,7 +159,7 @@ func BenchmarkOpenatClose(b *testing.B) {
 	// security_file_open alone: the path walk and inode reads instead of
 	// the user's string.
 	b.Run("security_file_open", func(b *testing.B) {
-		benchProbe(b, Options{Events: []uint32{uint32(vigil.IDSecurityFileOpen)}, PIDs: self})
+		benchProbe(b, Options{Events: []uint32{uint32(catalog.IDSecurityFileOpen)}, PIDs: self})
 		run(b)
 	})
 }

@@ -314,7 +314,7 @@ func TestCaptureProcessVM(t *testing.T) {
 // sent at entry.
 func TestCaptureExitGroup(t *testing.T) {
 	c := startCapture(t, Options{Events: []uint32{231}, ExcludeTGIDs: []uint32{self()}})
-	cmd := helper(t, "exit", "3")
+	cmd := helper("exit", "3")
 	var exitErr *exec.ExitError
 	if err := cmd.Run(); !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
 		t.Fatalf("helper exit 3: %v", err)
@@ -364,7 +364,7 @@ func TestCaptureConnect(t *testing.T) {
 // with the length behind the addrlen pointer.
 func TestCaptureAccept(t *testing.T) {
 	c := startCapture(t, Options{Events: []uint32{288}, ExcludeTGIDs: []uint32{self()}})
-	cmd := helper(t, "accept", "")
+	cmd := helper("accept", "")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -498,7 +498,7 @@ func TestScopeUIDs(t *testing.T) {
 }
 
 func TestScopePIDs(t *testing.T) {
-	cmd := helper(t, "wait-then-openat", "/etc/hostname")
+	cmd := helper("wait-then-openat", "/etc/hostname")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -636,8 +636,8 @@ func TestLoadUnprivileged(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"=load")
+	cmd := privtest.Command("load", "")
+	cmd.Path, cmd.Args[0] = bin, bin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -18,7 +18,7 @@ import (
 	"github.com/cilium/ebpf/link"
 	"golang.org/x/sys/unix"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // Names the derived helper gives what it makes, for the test to find.
@@ -134,12 +134,12 @@ func derivedActions(dir string) error {
 // task_rename in both attach modes, has a helper perform the actions they
 // report, and checks each record's key arguments.
 func TestDerivedEventsLive(t *testing.T) {
-	ids := []vigil.EventID{
-		vigil.IDSecurityInodeUnlink, vigil.IDSecuritySocketCreate, vigil.IDSecuritySocketBind,
-		vigil.IDSecuritySocketSetsockopt, vigil.IDSecuritySocketListen, vigil.IDSecuritySocketAccept,
-		vigil.IDSecurityMmapFile, vigil.IDSharedObjectLoaded, vigil.IDSecurityFileMprotect,
-		vigil.IDSwitchTaskNs, vigil.IDTaskRename, vigil.IDSecurityBpf, vigil.IDSecurityBpfMap,
-		vigil.IDBpfAttach, vigil.IDProcessExecuteFailed,
+	ids := []catalog.EventID{
+		catalog.IDSecurityInodeUnlink, catalog.IDSecuritySocketCreate, catalog.IDSecuritySocketBind,
+		catalog.IDSecuritySocketSetsockopt, catalog.IDSecuritySocketListen, catalog.IDSecuritySocketAccept,
+		catalog.IDSecurityMmapFile, catalog.IDSharedObjectLoaded, catalog.IDSecurityFileMprotect,
+		catalog.IDSwitchTaskNs, catalog.IDTaskRename, catalog.IDSecurityBpf, catalog.IDSecurityBpfMap,
+		catalog.IDBpfAttach, catalog.IDProcessExecuteFailed,
 	}
 	var events []uint32
 	for _, id := range ids {
@@ -153,66 +153,66 @@ func TestDerivedEventsLive(t *testing.T) {
 			}
 			c := startCapture(t, Options{Events: events, ExcludeTGIDs: []uint32{self()}, CaptureArgv: true}, mode)
 			pid := runHelperCmd(t, "derived", dir)
-			at := func(id vigil.EventID, match func(*Event) bool) *Event {
+			at := func(id catalog.EventID, match func(*Event) bool) *Event {
 				return c.await(t, name(uint32(id)), func(e *Event) bool {
 					return from(pid, uint32(id))(e) && (match == nil || match(e))
 				})
 			}
 
-			if got := argStr(t, at(vigil.IDSecurityInodeUnlink, nil), 0); got != filepath.Join(dir, "victim") {
+			if got := argStr(t, at(catalog.IDSecurityInodeUnlink, nil), 0); got != filepath.Join(dir, "victim") {
 				t.Errorf("security_inode_unlink pathname %q", got)
 			}
-			create := at(vigil.IDSecuritySocketCreate, func(e *Event) bool { return argInt(t, e, 0) == unix.AF_INET })
+			create := at(catalog.IDSecuritySocketCreate, func(e *Event) bool { return argInt(t, e, 0) == unix.AF_INET })
 			if argInt(t, create, 1)&0xf != unix.SOCK_STREAM || argInt(t, create, 3) != 0 {
 				t.Errorf("security_socket_create: %+v", create.Args)
 			}
-			bind := at(vigil.IDSecuritySocketBind, nil)
+			bind := at(catalog.IDSecuritySocketBind, nil)
 			if addr := bind.Arg(1); addr == nil || len(addr.Bytes) < 8 || binary.LittleEndian.Uint16(addr.Bytes) != unix.AF_INET ||
 				!slices.Equal(addr.Bytes[4:8], []byte{127, 0, 0, 1}) {
 				t.Errorf("security_socket_bind local_addr %+v", bind.Arg(1))
 			}
 			sockfd := argInt(t, bind, 0)
-			opt := at(vigil.IDSecuritySocketSetsockopt, nil)
+			opt := at(catalog.IDSecuritySocketSetsockopt, nil)
 			if argInt(t, opt, 0) != sockfd || argInt(t, opt, 1) != unix.SOL_SOCKET || argInt(t, opt, 2) != unix.SO_KEEPALIVE {
 				t.Errorf("security_socket_setsockopt: %+v", opt.Args)
 			}
-			listen := at(vigil.IDSecuritySocketListen, nil)
+			listen := at(catalog.IDSecuritySocketListen, nil)
 			port := localPort(t, listen, 1)
 			if argInt(t, listen, 0) != sockfd || argInt(t, listen, 2) != 7 || port == 0 {
 				t.Errorf("security_socket_listen: %+v", listen.Args)
 			}
-			accept := at(vigil.IDSecuritySocketAccept, nil)
+			accept := at(catalog.IDSecuritySocketAccept, nil)
 			if argInt(t, accept, 0) != sockfd || localPort(t, accept, 1) != port {
 				t.Errorf("security_socket_accept: %+v, want the listening socket on port %d", accept.Args, port)
 			}
 
 			lib := filepath.Join(dir, "libvigil.so")
-			mmapFile := at(vigil.IDSecurityMmapFile, func(e *Event) bool { return argStr(t, e, 0) == lib })
+			mmapFile := at(catalog.IDSecurityMmapFile, func(e *Event) bool { return argStr(t, e, 0) == lib })
 			if argInt(t, mmapFile, 5) != unix.PROT_READ|unix.PROT_EXEC || argInt(t, mmapFile, 6)&unix.MAP_PRIVATE == 0 {
 				t.Errorf("security_mmap_file: %+v", mmapFile.Args)
 			}
-			at(vigil.IDSharedObjectLoaded, func(e *Event) bool { return argStr(t, e, 0) == lib })
-			mprot := at(vigil.IDSecurityFileMprotect, func(e *Event) bool { return argStr(t, e, 0) == lib })
+			at(catalog.IDSharedObjectLoaded, func(e *Event) bool { return argStr(t, e, 0) == lib })
+			mprot := at(catalog.IDSecurityFileMprotect, func(e *Event) bool { return argStr(t, e, 0) == lib })
 			if argInt(t, mprot, 1) != unix.PROT_READ || argInt(t, mprot, 6) != -1 {
 				t.Errorf("security_file_mprotect: %+v", mprot.Args)
 			}
 
-			ns := at(vigil.IDSwitchTaskNs, nil)
+			ns := at(catalog.IDSwitchTaskNs, nil)
 			if uts, err := os.Readlink("/proc/self/ns/uts"); err != nil || argInt(t, ns, 3) == 0 ||
 				fmt.Sprintf("uts:[%d]", argInt(t, ns, 3)) == uts {
 				t.Errorf("switch_task_ns new_uts %d, want a namespace other than ours (%s, %v)", argInt(t, ns, 3), uts, err)
 			}
-			rename := at(vigil.IDTaskRename, func(e *Event) bool { return argStr(t, e, 1) == derivedComm })
+			rename := at(catalog.IDTaskRename, func(e *Event) bool { return argStr(t, e, 1) == derivedComm })
 			if argStr(t, rename, 0) == derivedComm {
 				t.Errorf("task_rename old_name is the new name")
 			}
 
-			at(vigil.IDSecurityBpf, func(e *Event) bool { return argInt(t, e, 0) == 0 }) // BPF_MAP_CREATE
-			bpfMap := at(vigil.IDSecurityBpfMap, func(e *Event) bool { return argStr(t, e, 1) == derivedMapName })
+			at(catalog.IDSecurityBpf, func(e *Event) bool { return argInt(t, e, 0) == 0 }) // BPF_MAP_CREATE
+			bpfMap := at(catalog.IDSecurityBpfMap, func(e *Event) bool { return argStr(t, e, 1) == derivedMapName })
 			if argInt(t, bpfMap, 0) == 0 {
 				t.Errorf("security_bpf_map without a map id")
 			}
-			attach := at(vigil.IDBpfAttach, func(e *Event) bool { return argStr(t, e, 1) == derivedProgName })
+			attach := at(catalog.IDBpfAttach, func(e *Event) bool { return argStr(t, e, 1) == derivedProgName })
 			if argInt(t, attach, 0) != int64(ebpf.RawTracepoint) || argInt(t, attach, 2) == 0 {
 				t.Errorf("bpf_attach: %+v", attach.Args)
 			}
@@ -220,7 +220,7 @@ func TestDerivedEventsLive(t *testing.T) {
 				t.Errorf("bpf_attach symbol_name %q, want sys_enter", a.Str)
 			}
 
-			failed := at(vigil.IDProcessExecuteFailed, nil)
+			failed := at(catalog.IDProcessExecuteFailed, nil)
 			junk := filepath.Join(dir, "junk")
 			if argStr(t, failed, 2) != junk || !slices.Equal(argStrs(t, failed, 12), []string{junk, "first-arg"}) ||
 				failed.ReturnValue != -int64(unix.ENOEXEC) || failed.Syscall != 59 {
@@ -252,9 +252,9 @@ func TestCommitCredsLive(t *testing.T) {
 	}
 	for _, mode := range []string{modeTPBTF, modeRawTP} {
 		t.Run(mode, func(t *testing.T) {
-			c := startCapture(t, Options{Events: []uint32{uint32(vigil.IDCommitCreds)}, ExcludeTGIDs: []uint32{self()}}, mode)
+			c := startCapture(t, Options{Events: []uint32{uint32(catalog.IDCommitCreds)}, ExcludeTGIDs: []uint32{self()}}, mode)
 			pid := runHelperCmd(t, "setresuid", "")
-			ev := c.await(t, "commit_creds", from(pid, uint32(vigil.IDCommitCreds)))
+			ev := c.await(t, "commit_creds", from(pid, uint32(catalog.IDCommitCreds)))
 			if ev.Syscall != unix.SYS_SETRESUID {
 				t.Errorf("syscall %d, want setresuid", ev.Syscall)
 			}

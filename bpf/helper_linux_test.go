@@ -17,40 +17,21 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
-// The test binary doubles as the helper process the integration tests trace:
-// with helperEnv set it does one thing and exits, so that the syscall comes
-// from a pid the test knows and does not exclude.
-const (
-	helperEnv    = "VIGIL_BPF_TEST_HELPER"
-	helperArgEnv = "VIGIL_BPF_TEST_HELPER_ARG"
-)
+// The test binary doubles as the helper process the integration tests trace
+// (see privtest.Helpers): it does one thing and exits, so that the syscall
+// comes from a pid the test knows and does not exclude.
+func init() { privtest.Helpers(helperActions) }
 
-func init() {
-	// The ptrace helper's tracee must be the thread group leader: a traced
-	// non-leader thread stays a zombie until its tracer reaps it with
-	// __WALL, while the test waits for the process as a whole. init runs
-	// on the main thread; locking keeps the main goroutine there.
-	if os.Getenv(helperEnv) == "ptrace" {
-		runtime.LockOSThread()
-	}
-}
-
-func TestMain(m *testing.M) {
-	if action := os.Getenv(helperEnv); action != "" {
-		if err := runHelper(action, os.Getenv(helperArgEnv)); err != nil {
-			fmt.Fprintln(os.Stderr, "helper:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-func runHelper(action, arg string) error {
-	switch action {
-	case "ptrace":
+var helperActions = map[string]privtest.Action{
+	"ptrace": func(string) error {
+		// The tracee must be the thread group leader (a traced
+		// non-leader thread stays a zombie until its tracer reaps it
+		// with __WALL, while the test waits for the process as a
+		// whole): Helpers runs actions on the main thread.
 		// A tracee stops at each signal until its tracer, the test
 		// process, which never waits for that, lets it go: block every
 		// signal on this thread (the runtime preempts threads with
@@ -63,10 +44,13 @@ func runHelper(action, arg string) error {
 			return errno
 		}
 		unix.Exit(0)
-	case "memfd":
+		return nil
+	},
+	"memfd": func(arg string) error {
 		_, err := unix.MemfdCreate(arg, unix.MFD_CLOEXEC)
 		return err
-	case "memfd-exec":
+	},
+	"memfd-exec": func(arg string) error {
 		// run the program at arg from a memfd, as fileless malware does
 		prog, err := os.ReadFile(arg)
 		if err != nil {
@@ -80,7 +64,8 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		return unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"memfd-child"}, nil)
-	case "load":
+	},
+	"load": func(arg string) error {
 		// run unprivileged: Load must say so, in a way errors.Is sees
 		p, err := Load(Options{Events: []uint32{257}})
 		if err == nil {
@@ -92,13 +77,9 @@ func runHelper(action, arg string) error {
 		}
 		fmt.Println(err)
 		return nil
-	case "openat":
-		fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0)
-		if err == nil {
-			unix.Close(fd)
-		}
-		return err
-	case "openat-repeat":
+	},
+	"openat": openat,
+	"openat-repeat": func(arg string) error {
 		// count:path, the opens of a noisy process
 		count, path, _ := strings.Cut(arg, ":")
 		n, err := strconv.Atoi(count)
@@ -106,24 +87,27 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		for range n {
-			if err := runHelper("openat", path); err != nil {
+			if err := openat(path); err != nil {
 				return err
 			}
 		}
 		return nil
-	case "openat-then-memfd":
+	},
+	"openat-then-memfd": func(arg string) error {
 		if fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0); err == nil {
 			unix.Close(fd)
 		}
 		_, err := unix.MemfdCreate("vigil-after-openat", 0)
 		return err
-	case "wait-then-openat":
+	},
+	"wait-then-openat": func(arg string) error {
 		// blocks until the test has loaded a filter naming this pid
 		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
 			return err
 		}
-		return runHelper("openat", arg)
-	case "accept":
+		return openat(arg)
+	},
+	"accept": func(arg string) error {
 		// the net package accepts with accept4(2)
 		ln, err := net.Listen("tcp4", "127.0.0.1:0")
 		if err != nil {
@@ -135,11 +119,13 @@ func runHelper(action, arg string) error {
 			return err
 		}
 		return conn.Close()
-	case "exec-sh":
+	},
+	"exec-sh": func(arg string) error {
 		// a program that runs a shell in its own process, as a server
 		// running a command does
 		return unix.Exec("/bin/sh", []string{"sh", "-c", "exit 0"}, nil)
-	case "setresuid":
+	},
+	"setresuid": func(arg string) error {
 		// a call that changes nothing, then one that drops the effective
 		// uid to nobody's (and with it the effective capabilities), on
 		// this thread only
@@ -151,15 +137,17 @@ func runHelper(action, arg string) error {
 			}
 		}
 		return nil
-	case "derived":
-		return derivedActions(arg)
-	case "exit":
+	},
+	"derived": derivedActions,
+	"exit": func(arg string) error {
 		code, err := strconv.Atoi(arg)
 		if err != nil {
 			return err
 		}
 		os.Exit(code) // exit_group(2)
-	case "process-vm":
+		return nil
+	},
+	"process-vm": func(arg string) error {
 		// read, then write, a buffer of this process through its own pid
 		src, dst := make([]byte, 16), make([]byte, 16)
 		copy(src, "vigil-process-vm")
@@ -173,7 +161,8 @@ func runHelper(action, arg string) error {
 		}
 		runtime.KeepAlive(src)
 		return nil
-	case "connect":
+	},
+	"connect": func(arg string) error {
 		// a blocking connect(2), so that it returns 0 (the net package's
 		// non-blocking one returns EINPROGRESS)
 		ap, err := netip.ParseAddrPort(arg)
@@ -186,15 +175,22 @@ func runHelper(action, arg string) error {
 		}
 		defer unix.Close(fd)
 		return unix.Connect(fd, &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()})
-	}
-	return fmt.Errorf("unknown action %q", action)
+	},
 }
 
-// helper returns a command running the test binary as helper.
-func helper(t *testing.T, action, arg string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), helperEnv+"="+action, helperArgEnv+"="+arg)
+// openat opens path and closes it.
+func openat(path string) error {
+	fd, err := unix.Openat(unix.AT_FDCWD, path, unix.O_RDONLY, 0)
+	if err == nil {
+		unix.Close(fd)
+	}
+	return err
+}
+
+// helper returns a command running the test binary as a helper performing
+// action, its stderr the test's.
+func helper(action, arg string) *exec.Cmd {
+	cmd := privtest.Command(action, arg)
 	cmd.Stderr = os.Stderr
 	return cmd
 }
@@ -202,9 +198,5 @@ func helper(t *testing.T, action, arg string) *exec.Cmd {
 // runHelperCmd runs a helper to its end and returns its pid.
 func runHelperCmd(t *testing.T, action, arg string) uint32 {
 	t.Helper()
-	cmd := helper(t, action, arg)
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("helper %s %s: %v", action, arg, err)
-	}
-	return uint32(cmd.Process.Pid)
+	return uint32(privtest.Run(t, action, arg))
 }

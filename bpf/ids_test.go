@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // TestSupportedEvents checks that every event of the capture issue can be
@@ -20,7 +20,7 @@ func TestSupportedEvents(t *testing.T) {
 		}
 	}
 	for _, id := range got {
-		d, ok := vigil.LookupEventID(vigil.EventID(id))
+		d, ok := catalog.LookupEventID(catalog.EventID(id))
 		if !ok {
 			t.Fatalf("supported event %d is not in the catalog", id)
 		}
@@ -48,7 +48,7 @@ func TestSupportedEvents(t *testing.T) {
 func TestSyscallDerived(t *testing.T) {
 	bits := map[uint32]uint32{}
 	for id, src := range syscallDerived {
-		if d, ok := vigil.LookupEventID(vigil.EventID(id)); !ok || d.Syscall {
+		if d, ok := catalog.LookupEventID(catalog.EventID(id)); !ok || d.Syscall {
 			t.Errorf("derived event %d: catalog entry %v", id, d)
 		}
 		if src.bit == 0 || src.bit&(src.bit-1) != 0 {
@@ -61,7 +61,7 @@ func TestSyscallDerived(t *testing.T) {
 		// the catalog lists only the syscalls that can be selected (not
 		// write, which feeds magic_write), but a number it has must be one
 		for _, nr := range src.syscalls {
-			if d, ok := vigil.LookupEventID(vigil.EventID(nr)); (ok && !d.Syscall) || nr >= maxSyscall {
+			if d, ok := catalog.LookupEventID(catalog.EventID(nr)); (ok && !d.Syscall) || nr >= maxSyscall {
 				t.Errorf("derived event %d from %d, which is not a syscall number", id, nr)
 			}
 		}
@@ -70,7 +70,7 @@ func TestSyscallDerived(t *testing.T) {
 
 func TestSyscallSpec(t *testing.T) {
 	spec := func(name string, argv, env bool) [6]uint8 {
-		d, _ := vigil.LookupEvent(name)
+		d, _ := catalog.LookupEvent(name)
 		s, err := syscallSpec(d, argv, env)
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +95,7 @@ func TestSyscallSpec(t *testing.T) {
 			t.Errorf("%s argv=%v env=%v: spec %v, want %v", tt.name, tt.argv, tt.env, got, tt.want)
 		}
 	}
-	if _, err := specOfType(vigil.TypeSockaddr, vigil.TypeStr); err == nil {
+	if _, err := specOfType(catalog.TypeSockaddr, catalog.TypeStr); err == nil {
 		t.Error("a sockaddr without a length was accepted")
 	}
 	if _, err := specOfType("struct whatever", ""); err == nil {

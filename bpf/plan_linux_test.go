@@ -7,17 +7,17 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // TestPlanDerived checks what selecting derived events alone attaches and
 // asks of the programs.
 func TestPlanDerived(t *testing.T) {
-	p, err := planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityFileOpen)}})
+	p, err := planFor(&Options{Events: []uint32{uint32(catalog.IDSecurityFileOpen)}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bit := syscallDerived[uint32(vigil.IDSecurityFileOpen)].bit
+	bit := syscallDerived[uint32(catalog.IDSecurityFileOpen)].bit
 	if bit == 0 {
 		t.Fatal("security_file_open has no derivation bit")
 	}
@@ -29,14 +29,14 @@ func TestPlanDerived(t *testing.T) {
 		t.Errorf("security_file_open alone attaches %v, want sys_exit only", p.hooks)
 	}
 
-	p, err = planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityBprmCheck)}})
+	p, err = planFor(&Options{Events: []uint32{uint32(catalog.IDSecurityBprmCheck)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.exec != execEmitBprm || !slices.Equal(p.hooks, []hook{tracepointHooks["sched_process_exec"], tracepointHooks["task_rename"]}) {
 		t.Errorf("security_bprm_check alone: exec bits %#x, hooks %v", p.exec, p.hooks)
 	}
-	p, err = planFor(&Options{Events: []uint32{uint32(vigil.IDSecurityBprmCheck), uint32(vigil.IDSchedProcessExec)}})
+	p, err = planFor(&Options{Events: []uint32{uint32(catalog.IDSecurityBprmCheck), uint32(catalog.IDSchedProcessExec)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestPlanSysEnter(t *testing.T) {
 		{[]uint32{257, 59}, []hook{hookSysExit, hookSysEnter}}, // execve
 		{[]uint32{322}, []hook{hookSysExit, hookSysEnter}},     // execveat
 		{[]uint32{231}, []hook{hookSysExit, hookSysEnter}},     // exit_group
-		{[]uint32{uint32(vigil.IDSchedProcessExec)}, []hook{tracepointHooks["sched_process_exec"]}},
+		{[]uint32{uint32(catalog.IDSchedProcessExec)}, []hook{tracepointHooks["sched_process_exec"]}},
 	} {
 		p, err := planFor(&Options{Events: c.events})
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 	"github.com/cilium/ebpf/ringbuf"
 	"golang.org/x/sys/unix"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // btfPath is where the kernel publishes its BTF; CO-RE relocations and
@@ -125,7 +125,7 @@ func planFor(opts *Options) (*plan, error) {
 	// for it.
 	// commit_creds compares the credentials at exit with those its
 	// syscalls' entry saved.
-	creds := slices.Contains(opts.Events, uint32(vigil.IDCommitCreds))
+	creds := slices.Contains(opts.Events, uint32(catalog.IDCommitCreds))
 	for _, nr := range entrySyscalls {
 		if _, ok := p.syscalls[nr]; ok || creds {
 			p.hooks = append(p.hooks, hookSysEnter)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // TestRateLimit runs a process that opens a file far more often than its
@@ -29,14 +29,14 @@ func TestRateLimit(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := startCapture(t, Options{
-				Events:       []uint32{257, uint32(vigil.IDSchedProcessFork), uint32(vigil.IDSchedProcessExit)},
+				Events:       []uint32{257, uint32(catalog.IDSchedProcessFork), uint32(catalog.IDSchedProcessExit)},
 				ExcludeTGIDs: []uint32{self()},
 				RateLimit:    RateLimit{PerSecond: perSecond, Burst: burst},
 			}, mode)
 			start := time.Now()
 			pid := runHelperCmd(t, "openat-repeat", fmt.Sprintf("%d:%s", opens, file))
 			elapsed := time.Since(start)
-			c.await(t, "the noisy process's exit", from(pid, uint32(vigil.IDSchedProcessExit)))
+			c.await(t, "the noisy process's exit", from(pid, uint32(catalog.IDSchedProcessExit)))
 
 			var loopOpens, allOpens int
 			for _, e := range c.seen {

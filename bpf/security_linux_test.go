@@ -10,7 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // TestDerivedEventsBothModes checks derived events in both attach modes: the
@@ -42,17 +42,17 @@ func TestDerivedEventsBothModes(t *testing.T) {
 	for _, mode := range []string{modeTPBTF, modeRawTP} {
 		for _, withSyscalls := range []bool{false, true} {
 			name := mode + "/derived_only"
-			events := []uint32{uint32(vigil.IDSecurityFileOpen), uint32(vigil.IDSecurityBprmCheck)}
+			events := []uint32{uint32(catalog.IDSecurityFileOpen), uint32(catalog.IDSecurityBprmCheck)}
 			if withSyscalls {
 				name = mode + "/with_openat_and_exec"
-				events = append(events, 257, uint32(vigil.IDSchedProcessExec))
+				events = append(events, 257, uint32(catalog.IDSchedProcessExec))
 			}
 			t.Run(name, func(t *testing.T) {
 				// the comms keep a busy machine's opens out of the test's way
 				c := startCapture(t, Options{Events: events, ExcludeTGIDs: []uint32{self()}, Comms: []string{"bpf.test", "true"}}, mode)
 				pid := runHelperCmd(t, "openat", link)
 				ev := c.await(t, "security_file_open", func(e *Event) bool {
-					return from(pid, uint32(vigil.IDSecurityFileOpen))(e) && argStr(t, e, 5) == link
+					return from(pid, uint32(catalog.IDSecurityFileOpen))(e) && argStr(t, e, 5) == link
 				})
 				if got := argStr(t, ev, 0); got != file {
 					t.Errorf("pathname %q, want %q", got, file)
@@ -73,12 +73,12 @@ func TestDerivedEventsBothModes(t *testing.T) {
 				if err := cmd.Run(); err != nil {
 					t.Fatal(err)
 				}
-				bprm := c.await(t, "security_bprm_check", from(uint32(cmd.Process.Pid), uint32(vigil.IDSecurityBprmCheck)))
+				bprm := c.await(t, "security_bprm_check", from(uint32(cmd.Process.Pid), uint32(catalog.IDSecurityBprmCheck)))
 				if got, want := argStr(t, bprm, 0), realTrue; got != want {
 					t.Errorf("bprm pathname %q, want %q", got, want)
 				}
 				if withSyscalls {
-					c.await(t, "sched_process_exec", from(uint32(cmd.Process.Pid), uint32(vigil.IDSchedProcessExec)))
+					c.await(t, "sched_process_exec", from(uint32(cmd.Process.Pid), uint32(catalog.IDSchedProcessExec)))
 				}
 			})
 		}
@@ -94,20 +94,20 @@ func TestBprmCheckCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	events := []uint32{uint32(vigil.IDSecurityBprmCheck), uint32(vigil.IDSchedProcessExec)}
+	events := []uint32{uint32(catalog.IDSecurityBprmCheck), uint32(catalog.IDSchedProcessExec)}
 	for _, mode := range []string{modeTPBTF, modeRawTP} {
 		t.Run(mode, func(t *testing.T) {
 			c := startCapture(t, Options{Events: events, ExcludeTGIDs: []uint32{self()}}, mode)
 			pid := runHelperCmd(t, "exec-sh", "")
 			// the helper's own start is an exec too, of the test binary
-			ofShell := func(id vigil.EventID, pathArg int) func(*Event) bool {
+			ofShell := func(id catalog.EventID, pathArg int) func(*Event) bool {
 				return func(e *Event) bool { return from(pid, uint32(id))(e) && argStr(t, e, pathArg) == sh }
 			}
-			bprm := c.await(t, "security_bprm_check of sh", ofShell(vigil.IDSecurityBprmCheck, 0))
+			bprm := c.await(t, "security_bprm_check of sh", ofShell(catalog.IDSecurityBprmCheck, 0))
 			if bprm.Comm != "bpf.test" {
 				t.Errorf("security_bprm_check comm %q, want the caller's, bpf.test", bprm.Comm)
 			}
-			exec := c.await(t, "sched_process_exec of sh", ofShell(vigil.IDSchedProcessExec, 1))
+			exec := c.await(t, "sched_process_exec of sh", ofShell(catalog.IDSchedProcessExec, 1))
 			if exec.Comm != "sh" {
 				t.Errorf("sched_process_exec comm %q, want sh", exec.Comm)
 			}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // derivedSource says which syscalls produce a derived event, and the bit
@@ -40,7 +40,7 @@ func syscallNumbers(names ...string) []uint32 {
 
 // syscallNumber returns the x86_64 number of a syscall of the catalog.
 func syscallNumber(name string) (uint32, bool) {
-	d, ok := vigil.LookupEvent(name)
+	d, ok := catalog.LookupEvent(name)
 	if !ok || !d.Syscall {
 		return 0, false
 	}
@@ -54,16 +54,16 @@ const maxSyscall = 512
 // type, Tracee's or the kernel's (the rows of syscalls.yaml).
 var scalarSpecs = map[string]uint8{
 	// 32-bit signed: low 32 bits, sign-extended
-	vigil.TypeInt: specInt32, vigil.TypePidT: specInt32, "__s32": specInt32, "key_t": specInt32,
+	catalog.TypeInt: specInt32, catalog.TypePidT: specInt32, "__s32": specInt32, "key_t": specInt32,
 	"key_serial_t": specInt32, "clockid_t": specInt32, "timer_t": specInt32, "mqd_t": specInt32,
 	"rwf_t": specInt32, "enum landlock_rule_type": specInt32,
 	// 64-bit signed
-	vigil.TypeLong: specInt64, vigil.TypeOffT: specInt64, "loff_t": specInt64,
+	catalog.TypeLong: specInt64, catalog.TypeOffT: specInt64, "loff_t": specInt64,
 	// 32-bit unsigned
-	vigil.TypeUInt: specUint32, "unsigned": specUint32, vigil.TypeUIDT: specUint32, vigil.TypeGIDT: specUint32,
-	vigil.TypeModeT: specUint32, "u32": specUint32, "__u32": specUint32, "qid_t": specUint32, vigil.TypeDevT: specUint32,
+	catalog.TypeUInt: specUint32, "unsigned": specUint32, catalog.TypeUIDT: specUint32, catalog.TypeGIDT: specUint32,
+	catalog.TypeModeT: specUint32, "u32": specUint32, "__u32": specUint32, "qid_t": specUint32, catalog.TypeDevT: specUint32,
 	// 64-bit unsigned, and the typedefs that are pointers
-	vigil.TypeSizeT: specUint64, vigil.TypeULong: specUint64, vigil.TypeU64: specUint64, "__u64": specUint64,
+	catalog.TypeSizeT: specUint64, catalog.TypeULong: specUint64, catalog.TypeU64: specUint64, "__u64": specUint64,
 	"aio_context_t": specUint64, "cap_user_header_t": specUint64, "cap_user_data_t": specUint64,
 }
 
@@ -74,15 +74,15 @@ func specOfType(typ, next string) (uint8, error) {
 		return s, nil
 	}
 	switch typ {
-	case vigil.TypeStr:
+	case catalog.TypeStr:
 		return specStr, nil
-	case vigil.TypeStrArr, vigil.TypeStrArrC:
+	case catalog.TypeStrArr, catalog.TypeStrArrC:
 		return specStrs, nil
-	case vigil.TypeSockaddr:
+	case catalog.TypeSockaddr:
 		switch next {
-		case vigil.TypeInt:
+		case catalog.TypeInt:
 			return specSockaddr, nil
-		case vigil.TypeIntPtr:
+		case catalog.TypeIntPtr:
 			return specSockaddrLenP, nil
 		}
 		return 0, fmt.Errorf("struct sockaddr* followed by %q, not a length", next)
@@ -95,7 +95,7 @@ func specOfType(typ, next string) (uint8, error) {
 
 // syscallSpec returns the capture spec of a syscall event of the catalog.
 // argv and envp are left out unless asked for.
-func syscallSpec(d *vigil.EventDef, captureArgv, captureEnv bool) ([6]uint8, error) {
+func syscallSpec(d *catalog.EventDef, captureArgv, captureEnv bool) ([6]uint8, error) {
 	var spec [6]uint8
 	if !d.Syscall || d.ID < 0 || d.ID >= maxSyscall {
 		return spec, fmt.Errorf("%s (%d) is not a syscall the dispatcher can select", d.Name, d.ID)
@@ -121,8 +121,8 @@ func syscallSpec(d *vigil.EventDef, captureArgv, captureEnv bool) ([6]uint8, err
 }
 
 // supported reports whether the kernel side can capture an event id.
-func supported(id uint32) (*vigil.EventDef, bool) {
-	d, ok := vigil.LookupEventID(vigil.EventID(id))
+func supported(id uint32) (*catalog.EventDef, bool) {
+	d, ok := catalog.LookupEventID(catalog.EventID(id))
 	if !ok {
 		return nil, false
 	}
@@ -143,7 +143,7 @@ func supported(id uint32) (*vigil.EventDef, bool) {
 // increasing order.
 func SupportedEvents() []uint32 {
 	var ids []uint32
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		if _, ok := supported(uint32(d.ID)); ok {
 			ids = append(ids, uint32(d.ID))
 		}

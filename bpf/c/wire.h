@@ -9,7 +9,7 @@
  *   struct vigil_hdr             fixed header, 112 bytes, little endian
  *   argc times:
  *     u8 index                   position of the argument in the event's
- *                                catalog Args list (catalog_gen.go)
+ *                                catalog Args list (catalog/catalog_gen.go)
  *     u8 kind                    VIGIL_KIND_*
  *     payload:
  *       INT, UINT                8 bytes (s64 / u64)

@@ -1,10 +1,10 @@
 // Command eventgen writes, from the event table (events.yaml, and
 // syscalls.yaml with sets.yaml for the syscalls it does not list), everything that
-// describes an event elsewhere: the root package's catalog, the BPF
+// describes an event elsewhere: the event catalog (package catalog), the BPF
 // programs' header, the loader's tables, the parsed argument forms and the
 // receiver's table of the events it builds from others' records. Run
-// from the module root by `go generate` (see catalog.go); its argument is
-// the module root, "." by default. With -kernel it instead rewrites
+// by `go generate` (see catalog/catalog.go); its argument is the module
+// root, "." by default. With -kernel it instead rewrites
 // syscalls.yaml from the running kernel (see kernel.go).
 package main
 

@@ -62,11 +62,11 @@ func gofmt(file string, src string) ([]byte, error) {
 	return out, nil
 }
 
-// catalogGo renders the root package's catalog.
+// catalogGo renders the event catalog (package catalog).
 func (t *table) catalogGo() (string, []byte, error) {
-	const file = "catalog_gen.go"
+	const file = "catalog/catalog_gen.go"
 	var b strings.Builder
-	fmt.Fprintf(&b, "// %s\n\npackage vigil\n\n", header)
+	fmt.Fprintf(&b, "// %s\n\npackage catalog\n\n", header)
 	b.WriteString("// Ids of the events that are not syscalls, in Tracee v0.22.6's numbering.\nconst (\n")
 	for _, e := range t.Events {
 		if !e.syscall() {
@@ -197,9 +197,9 @@ func (t *table) loaderGo() (string, []byte, error) {
 func (t *table) receiverGo() (string, []byte, error) {
 	const file = "receiver/kerneleventsreceiver/fromrecords_gen.go"
 	var b strings.Builder
-	fmt.Fprintf(&b, "// %s\n\npackage kerneleventsreceiver\n\nimport vigil \"github.com/vigil-sec/vigil\"\n\n", header)
+	fmt.Fprintf(&b, "// %s\n\npackage kerneleventsreceiver\n\nimport \"github.com/vigil-sec/vigil/catalog\"\n\n", header)
 	b.WriteString("// fromRecords lists, by event, the events whose records the receiver builds\n" +
-		"// it from (see containerEvents); the kernel captures those instead.\nvar fromRecords = map[vigil.EventID][]vigil.EventID{\n")
+		"// it from (see containerEvents); the kernel captures those instead.\nvar fromRecords = map[catalog.EventID][]catalog.EventID{\n")
 	byName := map[string]*event{}
 	for _, e := range t.Events {
 		byName[e.Name] = e

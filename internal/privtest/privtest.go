@@ -3,6 +3,9 @@
 // They run when the process is root. When it is not, they are skipped unless
 // VIGIL_REQUIRE_EBPF is set (CI sets it), in which case they fail: a skip in
 // CI would hide that nothing was tested.
+//
+// It also runs the helper processes such tests watch (Helpers, Command): one
+// mechanism for every package's.
 package privtest
 
 import (

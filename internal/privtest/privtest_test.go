@@ -1,7 +1,10 @@
 package privtest
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -50,5 +53,41 @@ func TestRequireToolsPassesWhenInstalled(t *testing.T) {
 	RequireTools(r, map[string]string{"sh": "dash"})
 	if r.skipped != "" || r.failed != "" {
 		t.Errorf("sh is installed, yet skipped %q, failed %q", r.skipped, r.failed)
+	}
+}
+
+func init() {
+	Helpers(map[string]Action{
+		"echo": func(arg string) error { fmt.Println(arg); return nil },
+		"fail": func(arg string) error { return errors.New("failed: " + arg) },
+	})
+}
+
+func TestHelperRunsTheAction(t *testing.T) {
+	pid, out := Output(t, Command("echo", "hello"))
+	if out != "hello\n" || pid == os.Getpid() || pid <= 0 {
+		t.Errorf("echo helper: pid %d (the test's %d), output %q", pid, os.Getpid(), out)
+	}
+}
+
+func TestHelperFailures(t *testing.T) {
+	for _, tt := range []struct {
+		action string
+		code   int
+		says   string
+	}{
+		{"fail", 1, "helper fail: failed: why"},
+		{"no-such-action", 2, `helper: no such action "no-such-action"`},
+	} {
+		out, err := Command(tt.action, "why").CombinedOutput()
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) || exitErr.ExitCode() != tt.code || !strings.Contains(string(out), tt.says) {
+			t.Errorf("%s: %v, output %q; want status %d saying %q", tt.action, err, out, tt.code, tt.says)
+		}
+		r := &recorder{}
+		Output(r, Command(tt.action, "why"))
+		if !strings.Contains(r.failed, tt.action) || !strings.Contains(r.failed, tt.says) {
+			t.Errorf("%s: Output failed the test with %q; want the action and what it printed", tt.action, r.failed)
+		}
 	}
 }

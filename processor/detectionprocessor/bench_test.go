@@ -18,9 +18,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/procstat"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 const streamFile = "../../testdata/streams/mixed.jsonl.gz"
@@ -32,7 +34,7 @@ type record struct {
 	res    pcommon.Resource
 	name   string // event name without the prefix
 	origin string
-	tracee vigil.TraceeEvent // the event as Tracee would hold it
+	tracee tracee.Event // the event as Tracee would hold it
 }
 
 // loadStream reads the benchmark stream into one batch of records.
@@ -68,7 +70,7 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 			resources[k] = rl
 		}
 		lr := rl.ScopeLogs().At(0).LogRecords().AppendEmpty()
-		vigil.RecordFromTraceeEvent(ev, lr)
+		tracee.RecordFromEvent(ev, lr)
 		recs = append(recs, record{
 			lr: lr, res: rl.Resource(),
 			name:   strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
@@ -79,7 +81,7 @@ func loadStream(tb testing.TB) (plog.Logs, []record) {
 		tb.Fatal(err)
 	}
 	for i := range recs {
-		recs[i].tracee = vigil.TraceeEventFromRecord(recs[i].lr, recs[i].res)
+		recs[i].tracee = tracee.EventFromRecord(recs[i].lr, recs[i].res)
 	}
 	return ld, recs
 }
@@ -386,17 +388,17 @@ func benchProcessor(b *testing.B, cfg *Config, ld plog.Logs) {
 func syntheticSignatures(tb testing.TB, n int) string {
 	dir := tb.TempDir()
 	var names []string
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		if d.Name != "sched_process_fork" && d.Name != "sched_process_exit" {
 			names = append(names, d.Name)
 		}
 	}
 	for i := range n {
 		name := names[i%len(names)]
-		def, _ := vigil.LookupEvent(name)
+		def, _ := catalog.LookupEvent(name)
 		argName := def.Args[0].Name
 		for _, a := range def.Args {
-			if a.Type == vigil.TypeStr {
+			if a.Type == catalog.TypeStr {
 				argName = a.Name
 				break
 			}

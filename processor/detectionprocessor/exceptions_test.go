@@ -14,18 +14,19 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
-	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // shadowRead is a read of /etc/shadow, which VGL-1029 reports unless the
 // reader is one of the system's authentication tools.
-func shadowRead(exe string, uid int64, image string) *vigil.TraceeEvent {
-	ev := &vigil.TraceeEvent{EventName: "security_file_open", ProcessName: filepath.Base(exe), Executable: vigil.TraceeFile{Path: exe}, UserID: uid,
-		HostProcessID: 4000, Args: []vigil.TraceeArg{
-			{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/shadow"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
+func shadowRead(exe string, uid int64, image string) *tracee.Event {
+	ev := &tracee.Event{EventName: "security_file_open", ProcessName: filepath.Base(exe), Executable: tracee.File{Path: exe}, UserID: uid,
+		HostProcessID: 4000, Args: []tracee.Arg{
+			{Name: "pathname", Type: catalog.TypeStr, Value: "/etc/shadow"}, {Name: "flags", Type: catalog.TypeInt, Value: "O_RDONLY"}}}
 	if image != "" {
-		ev.ContainerID, ev.Container = "c0ffee", vigil.TraceeContainer{ID: "c0ffee", Image: image}
+		ev.ContainerID, ev.Container = "c0ffee", tracee.Container{ID: "c0ffee", Image: image}
 	}
 	return ev
 }
@@ -105,7 +106,7 @@ func TestExceptions(t *testing.T) {
 	defer p.Shutdown(context.Background())
 
 	cases := []struct {
-		ev      *vigil.TraceeEvent
+		ev      *tracee.Event
 		matched bool
 	}{
 		{shadowRead("/opt/backup/agent", 0, ""), false},

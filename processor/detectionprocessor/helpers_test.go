@@ -13,6 +13,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // startProcessor creates and starts a detection processor feeding a sink.
@@ -51,21 +52,21 @@ func startWith(t testing.TB, set processor.Settings, cfg *Config, sink *consumer
 
 // logsOf builds one batch holding the records of the events, one resource
 // per event.
-func logsOf(events ...*vigil.TraceeEvent) plog.Logs {
+func logsOf(events ...*tracee.Event) plog.Logs {
 	ld := plog.NewLogs()
 	for _, ev := range events {
 		rl := ld.ResourceLogs().AppendEmpty()
 		p := ev.Process()
 		vigil.WriteResource(rl.Resource().Attributes(), ev.HostName, &p, nil)
-		vigil.RecordFromTraceeEvent(ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+		tracee.RecordFromEvent(ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
 	}
 	return ld
 }
 
 // decodeEvent decodes a Tracee JSON event.
-func decodeEvent(t testing.TB, raw []byte) *vigil.TraceeEvent {
+func decodeEvent(t testing.TB, raw []byte) *tracee.Event {
 	t.Helper()
-	var ev vigil.TraceeEvent
+	var ev tracee.Event
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		t.Fatalf("event %s: %v", raw, err)
 	}

@@ -23,9 +23,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -166,9 +167,9 @@ func settings(t *testing.T, tel *componenttest.Telemetry) processor.Settings {
 	return metadatatest.NewSettings(tel)
 }
 
-func openEvent(path, comm string) *vigil.TraceeEvent {
-	return &vigil.TraceeEvent{EventName: "openat", EventID: 257, ProcessName: comm, Args: []vigil.TraceeArg{
-		{Name: "pathname", Type: vigil.TypeStr, Value: path}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
+func openEvent(path, comm string) *tracee.Event {
+	return &tracee.Event{EventName: "openat", EventID: 257, ProcessName: comm, Args: []tracee.Arg{
+		{Name: "pathname", Type: catalog.TypeStr, Value: path}, {Name: "flags", Type: catalog.TypeInt, Value: "O_RDONLY"}}}
 }
 
 // TestRuntimeError: a signature failing at run time is counted, the record
@@ -223,7 +224,7 @@ func TestDropUnmatched(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.DropUnmatched = true
 	p, sink := startProcessor(t, cfg)
-	ld := logsOf(openEvent("/etc/hosts", "cat"), &vigil.TraceeEvent{EventName: "ptrace", Args: []vigil.TraceeArg{{Name: "request", Type: vigil.TypeLong, Value: "PTRACE_TRACEME"}}}, openEvent("/etc/passwd", "cat"))
+	ld := logsOf(openEvent("/etc/hosts", "cat"), &tracee.Event{EventName: "ptrace", Args: []tracee.Arg{{Name: "request", Type: catalog.TypeLong, Value: "PTRACE_TRACEME"}}}, openEvent("/etc/passwd", "cat"))
 	if err := p.ConsumeLogs(context.Background(), ld); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +282,7 @@ func TestDefaultEventSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := vigil.EventsInSet("default"), eng.SelectedEvents(); !reflect.DeepEqual(got, want) {
+	if got, want := catalog.EventsInSet("default"), eng.SelectedEvents(); !reflect.DeepEqual(got, want) {
 		t.Errorf("catalog default set %v\nbuilt-in signatures select %v", got, want)
 	}
 }
@@ -310,11 +311,11 @@ func TestConcurrentBatches(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Workers = 2
 	p, sink := startProcessor(t, cfg)
-	ptrace := &vigil.TraceeEvent{EventName: "ptrace", Args: []vigil.TraceeArg{{Name: "request", Type: vigil.TypeLong, Value: "PTRACE_TRACEME"}}}
+	ptrace := &tracee.Event{EventName: "ptrace", Args: []tracee.Arg{{Name: "request", Type: catalog.TypeLong, Value: "PTRACE_TRACEME"}}}
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			events := make([]*vigil.TraceeEvent, 100)
+			events := make([]*tracee.Event, 100)
 			for i := range events {
 				events[i] = ptrace
 			}

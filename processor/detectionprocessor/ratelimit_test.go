@@ -14,6 +14,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // clock is a time tests move by hand.
@@ -114,7 +115,7 @@ func TestRateLimitShadowLoop(t *testing.T) {
 	var tagged []plog.LogRecord
 	consume := func(from, to int) {
 		t.Helper()
-		var evs []*vigil.TraceeEvent
+		var evs []*tracee.Event
 		for pid := from; pid < to; pid++ {
 			ev := shadowRead("/usr/bin/cat", 0, "")
 			ev.HostProcessID = int64(10_000 + pid)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // TestREADMESignatureExample loads the signature shown in the top-level
@@ -28,7 +29,7 @@ func TestREADMESignatureExample(t *testing.T) {
 	}
 	p, sink := startProcessor(t, pathsConfig(dir))
 
-	open := func(comm string) *vigil.TraceeEvent {
+	open := func(comm string) *tracee.Event {
 		return decodeEvent(t, []byte(`{"processName":"`+comm+`","hostProcessId":7,"eventName":"security_file_open",`+
 			`"args":[{"name":"pathname","type":"const char*","value":"/etc/shadow"},{"name":"flags","type":"string","value":"O_RDONLY"}]}`))
 	}

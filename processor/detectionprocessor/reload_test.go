@@ -19,6 +19,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // signatureFor is a signature id matching every openat by comm.
@@ -134,7 +135,7 @@ func TestReloadInFlight(t *testing.T) {
 					return
 				default:
 				}
-				evs := make([]*vigil.TraceeEvent, 100) // over parallelThreshold: split across workers
+				evs := make([]*tracee.Event, 100) // over parallelThreshold: split across workers
 				for i := range evs {
 					evs[i] = openEvent("/a", "x")
 				}

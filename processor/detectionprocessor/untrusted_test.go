@@ -19,13 +19,13 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // builtinCaseOf returns the first built-in case that expects signature id
 // to match: its event and every match expected on it.
-func builtinCaseOf(t *testing.T, id string) (*vigil.TraceeEvent, map[string]any) {
+func builtinCaseOf(t *testing.T, id string) (*tracee.Event, map[string]any) {
 	t.Helper()
 	for _, c := range readBuiltinCases(t) {
 		if _, ok := c.Matches[id]; ok {
@@ -115,7 +115,7 @@ func TestSlowSignature(t *testing.T) {
 			sink := new(consumertest.LogsSink)
 			p := startWith(t, set, cfg, sink)
 
-			events := make([]*vigil.TraceeEvent, tt.records)
+			events := make([]*tracee.Event, tt.records)
 			for i := range events {
 				events[i] = ev
 			}

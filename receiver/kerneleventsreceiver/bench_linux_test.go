@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,31 +97,30 @@ const (
 	loopComm   = "vigil-loop"
 )
 
-func openatLoop(arg string) int {
+func openatLoop(arg string) error {
 	n, err := strconv.Atoi(arg)
 	if err != nil {
-		return 2
+		return err
 	}
 	if err := unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&[]byte(loopComm + "\x00")[0])), 0, 0, 0); err != nil {
-		return 2
+		return err
 	}
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		fd, err := unix.Openat(unix.AT_FDCWD, "/etc/hostname", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return 1
+			return err
 		}
 		unix.Close(fd)
 	}
 	fmt.Println(time.Since(start).Nanoseconds() / int64(n))
-	return 0
+	return nil
 }
 
 // runLoop runs the workload process and returns its ns per iteration.
 func runLoop(b *testing.B, n int) float64 {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$", strconv.Itoa(n))
-	cmd.Env = append(os.Environ(), helperEnv+"="+loopAction)
+	cmd := privtest.Command(loopAction, strconv.Itoa(n))
 	out, err := cmd.Output()
 	if err != nil {
 		b.Fatalf("workload: %v", err)

@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	vigil "github.com/vigil-sec/vigil"
+
+	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
 // TestCaptureSetOfKernelSyscalls selects a set, proc_life, whose clone and
@@ -17,7 +19,7 @@ import (
 // which never returns, sent at entry.
 func TestCaptureSetOfKernelSyscalls(t *testing.T) {
 	sink := capture(t, "proc_life")
-	pid := runHelperProcess(t, "traceme", "")
+	pid := privtest.Run(t, "traceme", "")
 	// os/exec starts the helper with clone(CLONE_VM|CLONE_VFORK|...|SIGCHLD):
 	// the record of the child's return from it carries the helper's pid
 	rec := waitFor(t, sink, "the helper's clone", func(r record) bool {

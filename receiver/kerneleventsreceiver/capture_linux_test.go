@@ -27,60 +27,41 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
-// helperEnv makes the test binary act as a small program that performs one
-// kernel action, so tests can watch a process whose pid they know.
-const helperEnv = "VIGIL_RECEIVER_TEST_HELPER"
+// The test binary doubles as a small program that performs one kernel
+// action (see privtest.Helpers), so tests can watch a process whose pid they
+// know. The actions are here and in securityActions and hardeningActions.
+func init() { privtest.Helpers(captureActions, securityActions, hardeningActions) }
 
-// init runs before the generated TestMain, so a helper process never starts
-// the test framework.
-func init() {
-	if action := os.Getenv(helperEnv); action != "" {
-		os.Exit(runHelper(action, os.Args[len(os.Args)-1]))
-	}
-}
-
-func runHelper(action, arg string) int {
-	switch action {
-	case loopAction:
-		return openatLoop(arg)
-	case "traceme":
+var captureActions = map[string]privtest.Action{
+	loopAction: openatLoop,
+	"traceme": func(string) error {
 		if _, _, errno := unix.RawSyscall(unix.SYS_PTRACE, unix.PTRACE_TRACEME, 0, 0); errno != 0 {
-			return 1
+			return errno
 		}
-	case "connect":
+		return nil
+	},
+	"connect": func(arg string) error {
 		c, err := net.Dial("tcp4", arg)
 		if err != nil {
-			return 1
+			return err
 		}
-		c.Close()
-	case "memfd-exec":
+		return c.Close()
+	},
+	"memfd-exec": func(arg string) error {
 		fd, err := unix.MemfdCreate("vigil-test", unix.MFD_CLOEXEC)
 		if err != nil {
-			return 1
+			return err
 		}
 		exe, err := os.ReadFile(arg)
-		if err != nil || writeAll(fd, exe) != nil {
-			return 1
+		if err != nil {
+			return err
+		}
+		if err := writeAll(fd, exe); err != nil {
+			return err
 		}
 		// execveat(fd, "", AT_EMPTY_PATH) runs the memfd like fexecve(3).
-		err = unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"memfd-child"}, os.Environ())
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	default:
-		act, ok := securityActions[action]
-		if !ok {
-			act, ok = hardeningActions[action]
-		}
-		if !ok {
-			fmt.Fprintln(os.Stderr, "no such helper action:", action)
-			return 2
-		}
-		if err := act(arg); err != nil {
-			fmt.Fprintln(os.Stderr, action+":", err)
-			return 1
-		}
-	}
-	return 0
+		return unix.Exec(fmt.Sprintf("/proc/self/fd/%d", fd), []string{"memfd-child"}, os.Environ())
+	},
 }
 
 func writeAll(fd int, b []byte) error {
@@ -107,35 +88,6 @@ func capture(t *testing.T, events ...string) *consumertest.LogsSink {
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
 	return sink
-}
-
-func runHelperProcess(t *testing.T, action, arg string) int {
-	t.Helper()
-	pid, _ := runHelperOutput(t, action, arg)
-	return pid
-}
-
-// runHelperOutput runs the test binary as a helper performing action and
-// returns its pid and output; the helper must succeed.
-func runHelperOutput(t *testing.T, action, arg string) (int, string) {
-	t.Helper()
-	return runHelperCommand(t, helperCommand(action, arg))
-}
-
-// helperCommand is the command running the test binary as a helper.
-func helperCommand(action, arg string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^$", arg)
-	cmd.Env = append(os.Environ(), helperEnv+"="+action)
-	return cmd
-}
-
-// runHelperCommand runs a helper, which must succeed, and returns its pid
-// and output.
-func runHelperCommand(t *testing.T, cmd *exec.Cmd) (int, string) {
-	t.Helper()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "helper %s: %s", cmd.Env[len(cmd.Env)-1], out)
-	return cmd.Process.Pid, string(out)
 }
 
 // waitFor polls the sink until a record satisfies match.
@@ -226,7 +178,7 @@ func TestCaptureExcludesSelfAndUnselected(t *testing.T) {
 
 func TestCapturePtraceTraceme(t *testing.T) {
 	sink := capture(t, "ptrace")
-	pid := runHelperProcess(t, "traceme", "")
+	pid := privtest.Run(t, "traceme", "")
 	rec := waitFor(t, sink, "ptrace TRACEME", func(r record) bool { return isEventOf(r, "ptrace", pid) })
 	assert.Equal(t, "PTRACE_TRACEME", arg(rec, "request").Str())
 	assert.Equal(t, int64(0), attr(rec, vigil.AttrReturnValue).Int())
@@ -245,7 +197,7 @@ func TestCaptureConnect(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 
 	sink := capture(t, "connect", "socket")
-	pid := runHelperProcess(t, "connect", ln.Addr().String())
+	pid := privtest.Run(t, "connect", ln.Addr().String())
 	rec := waitFor(t, sink, "connect to the listener", func(r record) bool {
 		return isEventOf(r, "connect", pid) && arg(r, "addr").Type() == pcommon.ValueTypeMap &&
 			arg(r, "addr").Map().AsRaw()["sin_port"] == strconv.Itoa(port)
@@ -259,7 +211,7 @@ func TestCaptureMemfdExec(t *testing.T) {
 	sink := capture(t, "memfd_create", "sched_process_exec", "execve")
 	truePath, err := exec.LookPath("true")
 	require.NoError(t, err)
-	pid := runHelperProcess(t, "memfd-exec", truePath)
+	pid := privtest.Run(t, "memfd-exec", truePath)
 
 	mf := waitFor(t, sink, "memfd_create", func(r record) bool { return isEventOf(r, "memfd_create", pid) })
 	assert.Equal(t, "vigil-test", arg(mf, "name").Str())

@@ -19,6 +19,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // notInTracee are the resource attributes of a captured record that a
@@ -80,7 +81,7 @@ func traceeJSON(t *testing.T, records []record) string {
 	require.NoError(t, err)
 	enc := json.NewEncoder(f)
 	for _, r := range records {
-		ev := vigil.TraceeEventFromRecord(r.LogRecord, r.resource)
+		ev := tracee.EventFromRecord(r.LogRecord, r.resource)
 		require.NoError(t, enc.Encode(&ev))
 	}
 	require.NoError(t, f.Close())

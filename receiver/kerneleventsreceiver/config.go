@@ -11,8 +11,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // Sources of events.
@@ -262,31 +262,31 @@ func kernelIDs(ids []int64) []uint32 {
 
 // resolveEvents expands names and sets into the catalog definitions they
 // name, sorted by id. An unknown name is an error that lists what exists.
-func resolveEvents(names []string) ([]*vigil.EventDef, error) {
+func resolveEvents(names []string) ([]*catalog.EventDef, error) {
 	if len(names) == 0 {
 		return nil, errors.New("empty: name at least one event or set (e.g. default)")
 	}
-	seen := map[vigil.EventID]*vigil.EventDef{}
+	seen := map[catalog.EventID]*catalog.EventDef{}
 	var unknown []string
 	for _, n := range names {
-		if d, ok := vigil.LookupEvent(n); ok {
+		if d, ok := catalog.LookupEvent(n); ok {
 			seen[d.ID] = d
 			continue
 		}
-		members := vigil.EventsInSet(n)
+		members := catalog.EventsInSet(n)
 		if len(members) == 0 {
 			unknown = append(unknown, n)
 			continue
 		}
 		for _, m := range members {
-			d, _ := vigil.LookupEvent(m)
+			d, _ := catalog.LookupEvent(m)
 			seen[d.ID] = d
 		}
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("unknown event or set %s (see the event catalog in the receiver README)", strings.Join(quoteAll(unknown), ", "))
 	}
-	out := make([]*vigil.EventDef, 0, len(seen))
+	out := make([]*catalog.EventDef, 0, len(seen))
 	for _, d := range seen {
 		out = append(out, d)
 	}
@@ -297,10 +297,10 @@ func resolveEvents(names []string) ([]*vigil.EventDef, error) {
 // checkCapturable rejects events named one by one that the kernel side
 // cannot produce. Sets are not checked: they stand for "what there is", and
 // the eBPF source drops (and logs) their members it cannot capture.
-func checkCapturable(names []string, capturable map[vigil.EventID]bool) error {
+func checkCapturable(names []string, capturable map[catalog.EventID]bool) error {
 	var missing []string
 	for _, n := range names {
-		if d, ok := vigil.LookupEvent(n); ok && !capturable[d.ID] {
+		if d, ok := catalog.LookupEvent(n); ok && !capturable[d.ID] {
 			missing = append(missing, n)
 		}
 	}
@@ -312,11 +312,11 @@ func checkCapturable(names []string, capturable map[vigil.EventID]bool) error {
 
 // capturableEvents is the set of event ids the eBPF programs produce, and
 // those the receiver builds from their records.
-func capturableEvents() map[vigil.EventID]bool {
+func capturableEvents() map[catalog.EventID]bool {
 	ids := bpf.SupportedEvents()
-	out := make(map[vigil.EventID]bool, len(ids))
+	out := make(map[catalog.EventID]bool, len(ids))
 	for _, id := range ids {
-		out[vigil.EventID(id)] = true
+		out[catalog.EventID(id)] = true
 	}
 	for id := range fromRecords {
 		out[id] = true

@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
-	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
@@ -134,15 +134,15 @@ func TestResolveEventsExpandsSets(t *testing.T) {
 	for _, d := range defs {
 		names = append(names, d.Name)
 	}
-	assert.ElementsMatch(t, append(vigil.EventsInSet("proc_life"), "openat"), names)
+	assert.ElementsMatch(t, append(catalog.EventsInSet("proc_life"), "openat"), names)
 	for i := 1; i < len(defs); i++ {
 		assert.Less(t, defs[i-1].ID, defs[i].ID, "sorted by id, no duplicates")
 	}
 }
 
 func TestCheckCapturable(t *testing.T) {
-	openat, _ := vigil.LookupEvent("openat")
-	only := map[vigil.EventID]bool{openat.ID: true}
+	openat, _ := catalog.LookupEvent("openat")
+	only := map[catalog.EventID]bool{openat.ID: true}
 	assert.NoError(t, checkCapturable([]string{"openat"}, only))
 	err := checkCapturable([]string{"openat", "connect", "proc"}, only)
 	require.Error(t, err)
@@ -151,7 +151,7 @@ func TestCheckCapturable(t *testing.T) {
 
 	// Everything the catalog names can be captured by the kernel side today.
 	var all []string
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		all = append(all, d.Name)
 	}
 	assert.NoError(t, checkCapturable(all, capturableEvents()))

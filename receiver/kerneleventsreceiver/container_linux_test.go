@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
@@ -104,7 +105,7 @@ func TestContainerCreateAndRemove(t *testing.T) {
 			return r.EventName() == "kernel."+event && arg(r, "container_id").Str() == containerID
 		})
 		assert.Equal(t, "unknown", arg(rec, "runtime").Str(), "plain runc names no runtime in the path")
-		d, _ := vigil.LookupEvent(event)
+		d, _ := catalog.LookupEvent(event)
 		assert.Equal(t, int64(d.ID), attr(rec, vigil.AttrEventID).Int())
 	}
 	for _, r := range collected(sink) {

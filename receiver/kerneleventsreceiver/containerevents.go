@@ -1,8 +1,8 @@
 package kerneleventsreceiver
 
 import (
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 )
 
@@ -11,9 +11,9 @@ import (
 // derivation is here, not in the kernel, because the container id and the
 // runtime come from the cgroup path's layout (internal/containers), which
 // runtimes change and a kernel program would have to copy.
-var containerEvents = map[vigil.EventID]vigil.EventID{
-	vigil.IDCgroupMkdir: vigil.IDContainerCreate,
-	vigil.IDCgroupRmdir: vigil.IDContainerRemove,
+var containerEvents = map[catalog.EventID]catalog.EventID{
+	catalog.IDCgroupMkdir: catalog.IDContainerCreate,
+	catalog.IDCgroupRmdir: catalog.IDContainerRemove,
 }
 
 // containerEvent returns the container_create or container_remove that a
@@ -22,13 +22,13 @@ var containerEvents = map[vigil.EventID]vigil.EventID{
 // v1 ones) whose path names a container. It has the record's context and
 // the runtime and container id as arguments; Tracee's image, name and pod
 // arguments need the runtime's API and are not sent.
-func containerEvent(ev *bpf.Event) (*bpf.Event, *vigil.EventDef, bool) {
-	id, ok := containerEvents[vigil.EventID(ev.EventID)]
+func containerEvent(ev *bpf.Event) (*bpf.Event, *catalog.EventDef, bool) {
+	id, ok := containerEvents[catalog.EventID(ev.EventID)]
 	if !ok {
 		return nil, nil, false
 	}
 	name := "cgroup_mkdir"
-	if id == vigil.IDContainerRemove {
+	if id == catalog.IDContainerRemove {
 		name = "cgroup_rmdir"
 	}
 	if argUint(ev, name, "hierarchy_id") != 0 {
@@ -38,7 +38,7 @@ func containerEvent(ev *bpf.Event) (*bpf.Event, *vigil.EventDef, bool) {
 	if cid == "" {
 		return nil, nil, false
 	}
-	def, _ := vigil.LookupEventID(id)
+	def, _ := catalog.LookupEventID(id)
 	out := *ev
 	out.EventID = uint32(id)
 	out.Args = []bpf.Arg{

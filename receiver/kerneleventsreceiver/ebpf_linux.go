@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/hostpid"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/lossreport"
@@ -26,7 +26,7 @@ import (
 // exit, and the container resolver learns new cgroups from cgroup_mkdir
 // before their short-lived processes can vanish. Only selected events become
 // records.
-var trackingEvents = []vigil.EventID{vigil.IDSchedProcessFork, vigil.IDSchedProcessExec, vigil.IDSchedProcessExit, vigil.IDCgroupMkdir}
+var trackingEvents = []catalog.EventID{catalog.IDSchedProcessFork, catalog.IDSchedProcessExec, catalog.IDSchedProcessExit, catalog.IDCgroupMkdir}
 
 // maxTrackedProcesses bounds the process tree (see proctree.New).
 const maxTrackedProcesses = 1 << 20
@@ -34,7 +34,7 @@ const maxTrackedProcesses = 1 << 20
 // ebpfSource captures events from the running kernel.
 type ebpfSource struct {
 	cfg       *Config
-	selected  map[vigil.EventID]bool
+	selected  map[catalog.EventID]bool
 	telemetry *metadata.TelemetryBuilder
 	logger    *zap.Logger
 
@@ -51,9 +51,9 @@ type ebpfSource struct {
 	stop    chan struct{}
 }
 
-func newEBPFSource(cfg *Config, events []*vigil.EventDef, tb *metadata.TelemetryBuilder, logger *zap.Logger) source {
+func newEBPFSource(cfg *Config, events []*catalog.EventDef, tb *metadata.TelemetryBuilder, logger *zap.Logger) source {
 	capturable := capturableEvents()
-	selected := make(map[vigil.EventID]bool, len(events))
+	selected := make(map[catalog.EventID]bool, len(events))
 	var dropped []string
 	for _, d := range events {
 		if !capturable[d.ID] {
@@ -91,7 +91,7 @@ func (s *ebpfSource) options() (bpf.Options, error) {
 		}
 		opts.ExcludeTGIDs = []uint32{self}
 	}
-	ids := map[vigil.EventID]bool{}
+	ids := map[catalog.EventID]bool{}
 	for id := range s.selected {
 		// built from other events' records, which are captured instead
 		if srcs, ok := fromRecords[id]; ok {
@@ -262,7 +262,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 		if cev, def, ok := containerEvent(&ev); ok && s.selected[def.ID] {
 			s.builder.build(cev, def, out, observed)
 		}
-		def, ok := vigil.LookupEventID(vigil.EventID(ev.EventID))
+		def, ok := catalog.LookupEventID(catalog.EventID(ev.EventID))
 		if !ok || !s.selected[def.ID] {
 			continue
 		}
@@ -291,22 +291,22 @@ func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {
 // the container resolver about new cgroups.
 func (s *ebpfSource) track(ev *bpf.Event) {
 	tree := s.builder.tree
-	switch vigil.EventID(ev.EventID) {
-	case vigil.IDCgroupMkdir:
+	switch catalog.EventID(ev.EventID) {
+	case catalog.IDCgroupMkdir:
 		// Only the unified (v2) hierarchy, id 0: event cgroup ids are v2
 		// ids, and a v1 hierarchy's ids are another numbering.
 		if argUint(ev, "cgroup_mkdir", "hierarchy_id") == 0 {
 			s.builder.containers.Learn(argUint(ev, "cgroup_mkdir", "cgroup_id"), argString(ev, "cgroup_mkdir", "cgroup_path"))
 		}
-	case vigil.IDSchedProcessFork:
+	case catalog.IDSchedProcessFork:
 		childPID, childTID := argUint(ev, "sched_process_fork", "child_pid"), argUint(ev, "sched_process_fork", "child_tid")
 		if childPID != 0 && childPID == childTID { // a new process, not a new thread
 			tree.Fork(ev.HostPID, uint32(childPID))
 		}
-	case vigil.IDSchedProcessExec:
+	case catalog.IDSchedProcessExec:
 		path := argString(ev, "sched_process_exec", "pathname")
 		tree.Exec(ev.HostPID, ev.HostPPID, path, argStrings(ev, "sched_process_exec", "argv"))
-	case vigil.IDSchedProcessExit:
+	case catalog.IDSchedProcessExit:
 		if argUint(ev, "sched_process_exit", "process_group_exit") != 0 {
 			tree.Exit(ev.HostPID)
 		}

@@ -9,14 +9,14 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.uber.org/zap"
 
-	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
 // ebpfSource is unavailable off Linux; only the replay source works there.
 type ebpfSource struct{}
 
-func newEBPFSource(*Config, []*vigil.EventDef, *metadata.TelemetryBuilder, *zap.Logger) source {
+func newEBPFSource(*Config, []*catalog.EventDef, *metadata.TelemetryBuilder, *zap.Logger) source {
 	return ebpfSource{}
 }
 

@@ -1,13 +1,13 @@
 package kerneleventsreceiver
 
 import (
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // findArg returns the decoded argument of ev that the catalog names argName.
 func findArg(ev *bpf.Event, event, argName string) *bpf.Arg {
-	def, ok := vigil.LookupEvent(event)
+	def, ok := catalog.LookupEvent(event)
 	if !ok {
 		return nil
 	}

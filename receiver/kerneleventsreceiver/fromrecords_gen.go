@@ -2,11 +2,11 @@
 
 package kerneleventsreceiver
 
-import vigil "github.com/vigil-sec/vigil"
+import "github.com/vigil-sec/vigil/catalog"
 
 // fromRecords lists, by event, the events whose records the receiver builds
 // it from (see containerEvents); the kernel captures those instead.
-var fromRecords = map[vigil.EventID][]vigil.EventID{
+var fromRecords = map[catalog.EventID][]catalog.EventID{
 	2018: {729}, // container_create: cgroup_mkdir
 	2019: {730}, // container_remove: cgroup_rmdir
 }

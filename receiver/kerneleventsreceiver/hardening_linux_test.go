@@ -29,8 +29,8 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/privilege"
 )
 
-// hardeningActions are more actions of the test helper (see runHelper).
-var hardeningActions = map[string]func(arg string) error{
+// hardeningActions are more actions of the test helper (see privtest.Helpers).
+var hardeningActions = map[string]privtest.Action{
 	// print "<pid in its own namespace> <host pid>"
 	"hostpid": func(string) error {
 		self, err := hostpid.Self()
@@ -115,7 +115,7 @@ func inNewPIDNamespace(cmd *exec.Cmd) *exec.Cmd {
 
 func TestHostPIDInPIDNamespace(t *testing.T) {
 	privtest.Require(t)
-	hostPID, out := runHelperCommand(t, inNewPIDNamespace(helperCommand("hostpid", "")))
+	hostPID, out := privtest.Output(t, inNewPIDNamespace(privtest.Command("hostpid", "")))
 	fields := strings.Fields(out)
 	require.Len(t, fields, 2, "helper output %q", out)
 	assert.Equal(t, "1", fields[0], "the helper is pid 1 of its namespace")
@@ -126,7 +126,7 @@ func TestExcludeSelfInPIDNamespace(t *testing.T) {
 	privtest.Require(t)
 	dir := realTempDir(t)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "other"), nil, 0o600))
-	_, out := runHelperCommand(t, inNewPIDNamespace(helperCommand("capture-self-and-other", dir)))
+	_, out := privtest.Output(t, inNewPIDNamespace(privtest.Command("capture-self-and-other", dir)))
 	// with os.Getpid() (1 in the namespace) excluded instead, the helper's
 	// own open of dir/self would come first
 	assert.Equal(t, "captured "+filepath.Join(dir, "other"), strings.TrimSpace(lastLine(out)),
@@ -155,7 +155,7 @@ func lastLine(s string) string {
 
 func TestReceiverDropsCapabilitiesAfterLoad(t *testing.T) {
 	privtest.Require(t)
-	_, out := runHelperOutput(t, "drop-log", "true")
+	_, out := privtest.Output(t, privtest.Command("drop-log", "true"))
 	// This test binary links cgo (through net), so the drop is refused and
 	// the receiver runs on; a binary without cgo drops (internal/privilege's
 	// tests check what is left then).
@@ -163,6 +163,6 @@ func TestReceiverDropsCapabilitiesAfterLoad(t *testing.T) {
 		assert.Contains(t, out, "kept every capability (drop_capabilities)")
 		assert.Contains(t, out, privilege.ErrCgo.Error())
 	}
-	_, out = runHelperOutput(t, "drop-log", "false")
+	_, out = privtest.Output(t, privtest.Command("drop-log", "false"))
 	assert.NotContains(t, out, "capabilit", "drop_capabilities: false does not try")
 }

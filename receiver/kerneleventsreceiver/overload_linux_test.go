@@ -53,7 +53,7 @@ func TestOverloadIsCountedAndLogged(t *testing.T) {
 	src := rcv.src.(*ebpfSource)
 
 	const opens = 20000
-	runHelperProcess(t, loopAction, strconv.Itoa(opens))
+	privtest.Run(t, loopAction, strconv.Itoa(opens))
 	var st struct{ throttled, dropped uint64 }
 	require.Eventually(t, func() bool {
 		s, err := src.stats()

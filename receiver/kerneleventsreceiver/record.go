@@ -9,6 +9,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/argparse"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
@@ -38,7 +39,7 @@ func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuil
 }
 
 // build adds the record of ev to out. def is ev's catalog entry.
-func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, observed pcommon.Timestamp) {
+func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher, observed pcommon.Timestamp) {
 	key, argv := b.resourceOf(ev)
 	h := vigil.RecordHeader{
 		Def:             def,
@@ -59,7 +60,7 @@ func (b *recordBuilder) build(ev *bpf.Event, def *vigil.EventDef, out *batcher, 
 		// a syscall the catalog lacks has no name to give: the record is
 		// then outside a syscall, as its return value (0 for events other
 		// than syscalls) says nothing
-		if sc, ok := vigil.LookupEventID(vigil.EventID(ev.Syscall)); ok && sc.Syscall {
+		if sc, ok := catalog.LookupEventID(catalog.EventID(ev.Syscall)); ok && sc.Syscall {
 			h.Syscall = sc.Name
 		}
 	}
@@ -104,7 +105,7 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 
 // putArg writes one argument under kernel.args.<name> in its Tracee parsed
 // form.
-func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *vigil.ArgDef, arg *bpf.Arg) {
+func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.ArgDef, arg *bpf.Arg) {
 	key := ad.AttrKey()
 	switch arg.Kind {
 	case bpf.ArgInt, bpf.ArgUint:
@@ -122,7 +123,7 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *vigil.Ar
 	case bpf.ArgStrings:
 		w.Strings(key, arg.Strs)
 	case bpf.ArgBytes:
-		if ad.Type == vigil.TypeSockaddr {
+		if ad.Type == catalog.TypeSockaddr {
 			m := w.Map(key)
 			for k, v := range argparse.Sockaddr(arg.Bytes) {
 				m.PutStr(k, v)

@@ -11,8 +11,8 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/procstat"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
@@ -82,7 +82,7 @@ func BenchmarkRecordBuild(b *testing.B) {
 }
 
 func benchmarkRecordBuild(b *testing.B, procs int, sink *countingSink) {
-	def, _ := vigil.LookupEvent("openat")
+	def, _ := catalog.LookupEvent("openat")
 	tree := proctree.New(procs)
 	events := make([]bpf.Event, procs)
 	for i := range events {

@@ -14,6 +14,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
@@ -21,7 +22,7 @@ import (
 
 // openatBy returns a decoded openat of /etc/hostname by thread tid of pid.
 func openatBy(pid, tid uint32) bpf.Event {
-	def, _ := vigil.LookupEvent("openat")
+	def, _ := catalog.LookupEvent("openat")
 	return bpf.Event{
 		Timestamp: 1_000_000, ThreadStartTime: 500, CgroupID: 1, ReturnValue: 3,
 		EventID: uint32(def.ID), Syscall: int32(def.ID),
@@ -54,7 +55,7 @@ func newTestBuilder(t testing.TB, tree *proctree.Tree, next consumer.Logs, size 
 // processes first appear; the records keep only what is their own; an exec
 // starts a new resource; a full batch counts records of every resource.
 func TestRecordsOfAProcessShareItsResource(t *testing.T) {
-	def, _ := vigil.LookupEvent("openat")
+	def, _ := catalog.LookupEvent("openat")
 	tree := proctree.New(16)
 	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
 	tree.Exec(200, 1, "/usr/bin/head", []string{"head", "-1"})

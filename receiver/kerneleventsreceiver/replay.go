@@ -14,8 +14,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // replaySource reads Tracee v0.22.6 JSON events, one per line, and emits the
@@ -91,7 +91,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		case len(raw) == 0:
 			continue
 		}
-		var ev vigil.TraceeEvent
+		var ev tracee.Event
 		if err := json.Unmarshal(raw, &ev); err != nil || ev.EventName == "" {
 			if err == nil {
 				err = fmt.Errorf("no eventName")
@@ -99,7 +99,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			skip("skipping a line that is not a Tracee event", err)
 			continue
 		}
-		vigil.RecordFromTraceeEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
+		tracee.RecordFromEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
 		if out.full() {
 			out.flush()
 		}

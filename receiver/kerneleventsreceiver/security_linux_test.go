@@ -24,13 +24,14 @@ import (
 	"golang.org/x/sys/unix"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
-// securityActions are more actions of the test helper (see runHelper); each
+// securityActions are more actions of the test helper (see privtest.Helpers); each
 // takes the last command line argument.
-var securityActions = map[string]func(arg string) error{
+var securityActions = map[string]privtest.Action{
 	// listen on a loopback port (socket, setsockopt, bind, listen) and
 	// print it
 	"listen": func(string) error {
@@ -351,18 +352,18 @@ func TestSecurityFileOpen(t *testing.T) {
 	st := stat(t, file)
 
 	t.Run("dirfd", func(t *testing.T) {
-		pid := runHelperProcess(t, "openat-dirfd", dir)
+		pid := privtest.Run(t, "openat-dirfd", dir)
 		rec := waitFor(t, sink, "open of sub/file", fileOpenOf(sink, pid, "sub/file"))
 		assert.Equal(t, file, arg(rec, "pathname").Str(), "resolved from the dirfd")
 		// the kernel adds O_LARGEFILE to every 64-bit open
 		assert.Equal(t, "O_RDONLY|O_LARGEFILE", arg(rec, "flags").Str())
 		assertInodeArgs(t, rec, st)
 		assert.Equal(t, "openat", attr(rec, vigil.AttrSyscall).Str())
-		assert.Equal(t, int64(vigil.IDSecurityFileOpen), attr(rec, vigil.AttrEventID).Int())
+		assert.Equal(t, int64(catalog.IDSecurityFileOpen), attr(rec, vigil.AttrEventID).Int())
 	})
 
 	t.Run("openat2", func(t *testing.T) {
-		pid := runHelperProcess(t, "openat2-dirfd", dir)
+		pid := privtest.Run(t, "openat2-dirfd", dir)
 		rec := waitFor(t, sink, "openat2 of sub/file", fileOpenOf(sink, pid, "sub/file"))
 		assert.Equal(t, file, arg(rec, "pathname").Str())
 		assert.Equal(t, "openat2", attr(rec, vigil.AttrSyscall).Str())
@@ -371,7 +372,7 @@ func TestSecurityFileOpen(t *testing.T) {
 	t.Run("symlink", func(t *testing.T) {
 		link := filepath.Join(dir, "link")
 		require.NoError(t, os.Symlink(file, link))
-		pid := runHelperProcess(t, "open-append", link)
+		pid := privtest.Run(t, "open-append", link)
 		rec := waitFor(t, sink, "open through the symlink", fileOpenOf(sink, pid, link))
 		assert.Equal(t, file, arg(rec, "pathname").Str(), "the symlink's target")
 		assert.Equal(t, "O_WRONLY|O_APPEND|O_LARGEFILE", arg(rec, "flags").Str())
@@ -383,7 +384,7 @@ func TestSecurityFileOpen(t *testing.T) {
 		src := filepath.Join(dir, "bind", "src", "file")
 		writeFile(t, src)
 		require.NoError(t, os.MkdirAll(filepath.Join(dir, "bind", "dst"), 0o755))
-		pid := runHelperProcess(t, "bind-open", filepath.Join(dir, "bind"))
+		pid := privtest.Run(t, "bind-open", filepath.Join(dir, "bind"))
 		dst := filepath.Join(dir, "bind", "dst", "file")
 		rec := waitFor(t, sink, "open under the bind mount", fileOpenOf(sink, pid, dst))
 		assert.Equal(t, dst, arg(rec, "pathname").Str(), "the path in the opener's mount namespace")
@@ -398,7 +399,7 @@ func TestSecurityFileOpen(t *testing.T) {
 		}
 		deep := filepath.Join(append([]string{dir}, comps...)...)
 		writeFile(t, filepath.Join(deep, "sub", "file"))
-		pid := runHelperProcess(t, "openat-dirfd", deep)
+		pid := privtest.Run(t, "openat-dirfd", deep)
 		rec := waitFor(t, sink, "open of the deep file", fileOpenOf(sink, pid, "sub/file"))
 		all := strings.Split(filepath.Join(deep, "sub", "file"), "/")
 		want := "..." + "/" + strings.Join(all[len(all)-40:], "/")
@@ -408,7 +409,7 @@ func TestSecurityFileOpen(t *testing.T) {
 	t.Run("deleted after open", func(t *testing.T) {
 		gone := filepath.Join(dir, "gone")
 		writeFile(t, gone)
-		pid := runHelperProcess(t, "open-deleted", gone)
+		pid := privtest.Run(t, "open-deleted", gone)
 		first := waitFor(t, sink, "first open", fileOpenOf(sink, pid, gone))
 		assert.Equal(t, gone, arg(first, "pathname").Str())
 		again := waitFor(t, sink, "open of the unlinked file through /proc", func(r record) bool {
@@ -431,7 +432,7 @@ func TestSecurityFileOpenWithOpenat(t *testing.T) {
 	dir := realTempDir(t)
 	file := filepath.Join(dir, "sub", "file")
 	writeFile(t, file)
-	pid := runHelperProcess(t, "openat-dirfd", dir)
+	pid := privtest.Run(t, "openat-dirfd", dir)
 	rec := waitFor(t, sink, "security_file_open of sub/file", fileOpenOf(sink, pid, "sub/file"))
 	assert.Equal(t, file, arg(rec, "pathname").Str())
 	open := waitFor(t, sink, "openat of sub/file", func(r record) bool {
@@ -461,7 +462,7 @@ func TestSecurityBprmCheck(t *testing.T) {
 	assertInodeArgs(t, rec, stat(t, realTrue))
 	_, hasEnv := rec.Attributes().Get(vigil.AttrArgPrefix + "envp")
 	assert.False(t, hasEnv, "envp is sent only when the environment is captured")
-	assert.Equal(t, int64(vigil.IDSecurityBprmCheck), attr(rec, vigil.AttrEventID).Int())
+	assert.Equal(t, int64(catalog.IDSecurityBprmCheck), attr(rec, vigil.AttrEventID).Int())
 	for _, r := range collected(sink) {
 		assert.Equal(t, "kernel.security_bprm_check", r.EventName(), "sched_process_exec was not selected")
 	}
@@ -477,7 +478,7 @@ func TestSecurityBprmCheckCaller(t *testing.T) {
 	require.NoError(t, err)
 	self, err := os.Executable()
 	require.NoError(t, err)
-	cmd := helperCommand("exec-sh", "caller-arg")
+	cmd := privtest.Command("exec-sh", "caller-arg")
 	require.NoError(t, cmd.Run())
 	pid := cmd.Process.Pid
 
@@ -503,7 +504,7 @@ func TestSecurityBprmCheckCaller(t *testing.T) {
 // receiver shows them: parsed family and type, addresses as sockaddr maps.
 func TestSecuritySocketListen(t *testing.T) {
 	sink := capture(t, "security_socket_create", "security_socket_bind", "security_socket_listen")
-	pid, out := runHelperOutput(t, "listen", "")
+	pid, out := privtest.Output(t, privtest.Command("listen", ""))
 	port := strings.TrimSpace(out)
 	want := map[string]any{"sa_family": "AF_INET", "sin_addr": "127.0.0.1", "sin_port": port}
 
@@ -526,7 +527,7 @@ func TestSecuritySocketListen(t *testing.T) {
 // after as Tracee's SlimCred maps.
 func TestCommitCreds(t *testing.T) {
 	sink := capture(t, "commit_creds")
-	pid := runHelperProcess(t, "drop-euid", "")
+	pid := privtest.Run(t, "drop-euid", "")
 	rec := waitFor(t, sink, "commit_creds of setresuid", func(r record) bool { return isEventOf(r, "commit_creds", pid) })
 	old, now := arg(rec, "old_cred").Map().AsRaw(), arg(rec, "new_cred").Map().AsRaw()
 	assert.Equal(t, int64(0), old["Euid"])
@@ -590,7 +591,7 @@ func TestSecuritySocketConnect(t *testing.T) {
 			require.NoError(t, err)
 			defer ln.Close()
 			accept(ln)
-			pid := runHelperProcess(t, "dial", tt.network+" "+ln.Addr().String())
+			pid := privtest.Run(t, "dial", tt.network+" "+ln.Addr().String())
 			rec := waitFor(t, sink, "connect to the listener", func(r record) bool { return isEventOf(r, "security_socket_connect", pid) })
 			assert.Equal(t, tt.want(ln), arg(rec, "remote_addr").Map().AsRaw())
 			assert.Equal(t, tt.sockType, arg(rec, "type").Str())
@@ -603,7 +604,7 @@ func TestSecuritySocketConnect(t *testing.T) {
 func TestSecuritySbMount(t *testing.T) {
 	sink := capture(t, "security_sb_mount")
 	dir := realTempDir(t)
-	pid := runHelperProcess(t, "mount-tmpfs", dir)
+	pid := privtest.Run(t, "mount-tmpfs", dir)
 	rec := waitFor(t, sink, "the tmpfs mount", func(r record) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "type").Str() == "tmpfs"
 	})
@@ -617,7 +618,7 @@ func TestSecuritySbMount(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(bind, "src"), 0o755))
 	require.NoError(t, os.MkdirAll(filepath.Join(bind, "dst"), 0o755))
 	writeFile(t, filepath.Join(bind, "src", "file"))
-	pid = runHelperProcess(t, "bind-open", bind)
+	pid = privtest.Run(t, "bind-open", bind)
 	rec = waitFor(t, sink, "the bind mount", func(r record) bool {
 		return isEventOf(r, "security_sb_mount", pid) && arg(r, "flags").Int() == unix.MS_BIND
 	})
@@ -638,7 +639,7 @@ func TestSecurityKernelReadFile(t *testing.T) {
 	}
 	file := filepath.Join(realTempDir(t), "not-a-module.ko")
 	writeFile(t, file)
-	pid := runHelperProcess(t, "finit-module", file)
+	pid := privtest.Run(t, "finit-module", file)
 	rec := waitFor(t, sink, "finit_module of the file", func(r record) bool { return isEventOf(r, "security_kernel_read_file", pid) })
 	assert.Equal(t, file, arg(rec, "pathname").Str())
 	assert.Equal(t, "kernel-module", arg(rec, "type").Str())
@@ -652,7 +653,7 @@ func TestSecurityInodeRename(t *testing.T) {
 	for _, f := range []string{"a", "x", "p", "d/keep", "sub/keep"} {
 		writeFile(t, filepath.Join(dir, f))
 	}
-	pid := runHelperProcess(t, "renames", dir)
+	pid := privtest.Run(t, "renames", dir)
 	renameOf := func(syscall string) record {
 		return waitFor(t, sink, syscall, func(r record) bool {
 			return isEventOf(r, "security_inode_rename", pid) && attr(r, vigil.AttrSyscall).Str() == syscall
@@ -675,7 +676,7 @@ var elfHeader = []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 func TestMagicWrite(t *testing.T) {
 	sink := capture(t, "magic_write")
 	dir := realTempDir(t)
-	pid := runHelperProcess(t, "writes", dir)
+	pid := privtest.Run(t, "writes", dir)
 	writeTo := func(name string) record {
 		return waitFor(t, sink, "magic_write of "+name, func(r record) bool {
 			return isEventOf(r, "magic_write", pid) && arg(r, "pathname").Str() == filepath.Join(dir, name)
@@ -707,7 +708,7 @@ func TestMemProtAlert(t *testing.T) {
 	sink := capture(t, "mem_prot_alert")
 	file := filepath.Join(realTempDir(t), "mapped")
 	require.NoError(t, os.WriteFile(file, make([]byte, 4096), 0o644))
-	pid, out := runHelperOutput(t, "mprotects", file)
+	pid, out := privtest.Output(t, privtest.Command("mprotects", file))
 	addrs := map[string]int64{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		name, addr, _ := strings.Cut(line, " ")
@@ -780,7 +781,7 @@ func TestSocketDup(t *testing.T) {
 					c.Close()
 				}
 			}()
-			pid := runHelperProcess(t, "dup-socket", tt.network+" "+ln.Addr().String())
+			pid := privtest.Run(t, "dup-socket", tt.network+" "+ln.Addr().String())
 			rec := waitFor(t, sink, "dup of the socket", func(r record) bool { return isEventOf(r, "socket_dup", pid) })
 			assert.Equal(t, tt.newfd, arg(rec, "newfd").Int())
 			assert.GreaterOrEqual(t, arg(rec, "oldfd").Int(), int64(3))
@@ -829,7 +830,7 @@ func TestCgroupMkdir(t *testing.T) {
 		}
 		ran++
 		t.Run(tt.name, func(t *testing.T) {
-			pid, out := runHelperOutput(t, "cgroup-mkdir", filepath.Join(tt.root, name))
+			pid, out := privtest.Output(t, privtest.Command("cgroup-mkdir", filepath.Join(tt.root, name)))
 			ino, err := strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 			require.NoError(t, err, "helper output %q", out)
 			rec := waitFor(t, sink, "cgroup_mkdir", func(r record) bool { return isEventOf(r, "cgroup_mkdir", pid) })

@@ -19,7 +19,8 @@ import (
 	"os"
 	"strings"
 
-	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 const events = 10000
@@ -55,18 +56,18 @@ type gen struct {
 	ts int64
 }
 
-func (g *gen) emit(name string, args []vigil.TraceeArg, container bool, comm, exe string, pid int64) {
-	def, _ := vigil.LookupEvent(name)
-	ev := vigil.TraceeEvent{
+func (g *gen) emit(name string, args []tracee.Arg, container bool, comm, exe string, pid int64) {
+	def, _ := catalog.LookupEvent(name)
+	ev := tracee.Event{
 		Timestamp: g.ts, ThreadStartTime: g.ts - 1e9, ProcessorID: int64(rnd.IntN(2)), ProcessID: pid, ThreadID: pid,
 		ParentProcessID: 1, HostProcessID: pid, HostThreadID: pid, HostParentProcessID: 1, UserID: 1000,
-		MountNS: 4026531841, PIDNS: 4026531836, ProcessName: comm, Executable: vigil.TraceeFile{Path: exe},
+		MountNS: 4026531841, PIDNS: 4026531836, ProcessName: comm, Executable: tracee.File{Path: exe},
 		HostName: "node-1", CgroupID: 5678, EventID: int64(def.ID), EventName: name, ArgsNum: int64(len(args)),
 		Syscall: name, Args: args,
 	}
 	if container {
 		id := fmt.Sprintf("%012x", 0xabc000+rnd.IntN(8))
-		ev.ContainerID, ev.Container = id, vigil.TraceeContainer{ID: id, Name: "app", Image: "app:1.0"}
+		ev.ContainerID, ev.Container = id, tracee.Container{ID: id, Name: "app", Image: "app:1.0"}
 		ev.ContextFlags.ContainerStarted = true
 		ev.ProcessID, ev.ThreadID = pid%100+1, pid%100+1
 	}
@@ -80,23 +81,23 @@ func (g *gen) emit(name string, args []vigil.TraceeArg, container bool, comm, ex
 	g.n++
 }
 
-func arg(name string, v any) vigil.TraceeArg { return vigil.TraceeArg{Name: name, Value: v} }
+func arg(name string, v any) tracee.Arg { return tracee.Arg{Name: name, Value: v} }
 
 // typed fills in the catalog types of the args.
-func typed(event string, args ...vigil.TraceeArg) []vigil.TraceeArg {
-	def, _ := vigil.LookupEvent(event)
+func typed(event string, args ...tracee.Arg) []tracee.Arg {
+	def, _ := catalog.LookupEvent(event)
 	for i := range args {
 		args[i].Type = def.Args[def.ArgIndex(args[i].Name)].Type
 	}
 	return args
 }
 
-func fileOpen(path, flags string) []vigil.TraceeArg {
+func fileOpen(path, flags string) []tracee.Arg {
 	return typed("security_file_open", arg("pathname", path), arg("flags", flags), arg("dev", 2049),
 		arg("inode", 1000+rnd.IntN(100000)), arg("ctime", 1690000000000000000), arg("syscall_pathname", path))
 }
 
-func exec(path string, env []string) []vigil.TraceeArg {
+func exec(path string, env []string) []tracee.Arg {
 	return typed("sched_process_exec", arg("cmdpath", path), arg("pathname", path), arg("dev", 2049), arg("inode", 4242),
 		arg("ctime", 1690000000000000000), arg("inode_mode", 33261), arg("interpreter_pathname", "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"),
 		arg("interpreter_dev", 2049), arg("interpreter_inode", 99), arg("interpreter_ctime", 1690000000000000000),

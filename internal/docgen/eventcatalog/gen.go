@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"strings"
 
-	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/docgen"
 )
 
@@ -23,7 +23,7 @@ func main() { docgen.Main(sections) }
 func eventCatalog() (string, error) {
 	var b strings.Builder
 	b.WriteString("| event | id | sets | arguments (Tracee name: type) |\n|---|---|---|---|\n")
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		args := make([]string, len(d.Args))
 		for i, a := range d.Args {
 			args[i] = "`" + a.Name + "`: " + a.Type

@@ -18,6 +18,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // maxLine bounds one line of a recording (one event, or one OTLP batch).
@@ -89,7 +90,7 @@ func decodeLine(raw []byte) (plog.Logs, error) {
 	if bytes.Contains(raw, []byte(`"resourceLogs"`)) {
 		return (&plog.JSONUnmarshaler{}).UnmarshalLogs(raw)
 	}
-	var ev vigil.TraceeEvent
+	var ev tracee.Event
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		return plog.Logs{}, fmt.Errorf("neither OTLP JSON logs nor a Tracee JSON event: %w", err)
 	}
@@ -100,7 +101,7 @@ func decodeLine(raw []byte) (plog.Logs, error) {
 	rl := ld.ResourceLogs().AppendEmpty()
 	proc := ev.Process()
 	vigil.WriteResource(rl.Resource().Attributes(), ev.HostName, &proc, nil)
-	vigil.RecordFromTraceeEvent(&ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+	tracee.RecordFromEvent(&ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
 	return ld, nil
 }
 

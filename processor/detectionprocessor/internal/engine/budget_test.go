@@ -9,6 +9,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // budgetSig is a signature on openat whose tracee_match is body.
@@ -48,7 +49,7 @@ func TestBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close(context.Background())
-	lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", ProcessName: "cat"})
+	lr, res := recordOf(&tracee.Event{EventName: "openat", ProcessName: "cat"})
 	g := e.Candidates("openat", vigil.OriginHost)
 	for i, want := range []struct{ overrun, disabled bool }{{true, false}, {true, true}, {false, false}, {false, false}} {
 		start := time.Now()

@@ -16,7 +16,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // loadSet loads the built-in signatures and the compatibility suite's.
@@ -99,9 +101,9 @@ func single(lr plog.LogRecord, res pcommon.Resource) plog.Logs {
 	return ld
 }
 
-func recordOf(ev *vigil.TraceeEvent) (plog.LogRecord, pcommon.Resource) {
+func recordOf(ev *tracee.Event) (plog.LogRecord, pcommon.Resource) {
 	lr, res := plog.NewLogRecord(), pcommon.NewResource()
-	vigil.RecordFromTraceeEvent(ev, lr)
+	tracee.RecordFromEvent(ev, lr)
 	p := ev.Process()
 	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
 	return lr, res
@@ -124,7 +126,7 @@ func TestGuardsOnStream(t *testing.T) {
 	sc.Buffer(nil, 1<<20)
 	n, matched := 0, 0
 	for sc.Scan() {
-		var ev vigil.TraceeEvent
+		var ev tracee.Event
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatal(err)
 		}
@@ -179,23 +181,23 @@ func FuzzGuards(f *testing.F) {
 			p = newPair(t, set)
 		}
 		name := fuzzEvents[int(ev)%len(fuzzEvents)]
-		def, _ := vigil.LookupEvent(name)
-		e := vigil.TraceeEvent{EventName: name, ProcessName: comm, Executable: vigil.TraceeFile{Path: exe}, ProcessID: num % 5}
+		def, _ := catalog.LookupEvent(name)
+		e := tracee.Event{EventName: name, ProcessName: comm, Executable: tracee.File{Path: exe}, ProcessID: num % 5}
 		if container {
 			e.ContainerID, e.Container.ID, e.ContextFlags.ContainerStarted = "c1", "c1", started
 		}
 		for i, a := range def.Args {
 			var v any
 			switch {
-			case a.Type == vigil.TypeBytes:
+			case a.Type == catalog.TypeBytes:
 				v = data
-			case a.Type == vigil.TypeSockaddr:
+			case a.Type == catalog.TypeSockaddr:
 				v = map[string]string{"sa_family": family, "sin_addr": path, "sun_path": path, "sin6_addr": path}
-			case a.Type == vigil.TypeStrArr || a.Type == vigil.TypeStrArrC:
+			case a.Type == catalog.TypeStrArr || a.Type == catalog.TypeStrArrC:
 				v = []string{env, path}
 			case a.Name == "flags" || a.Name == "request" || a.Name == "alert" || a.Name == "type":
 				v = flags
-			case a.Type == vigil.TypeStr || a.Type == vigil.TypeCharPtr:
+			case a.Type == catalog.TypeStr || a.Type == catalog.TypeCharPtr:
 				v = path
 				if i%2 == 1 {
 					v = env
@@ -203,7 +205,7 @@ func FuzzGuards(f *testing.F) {
 			default:
 				v = num
 			}
-			e.Args = append(e.Args, vigil.TraceeArg{Name: a.Name, Type: a.Type, Value: v})
+			e.Args = append(e.Args, tracee.Arg{Name: a.Name, Type: a.Type, Value: v})
 		}
 		lr, res := recordOf(&e)
 		p.check(t, lr, res)
@@ -299,7 +301,7 @@ tracee_match {
 				t.Fatalf("Guard = %q, %q; want %q", form, why, tt.want)
 			}
 			for _, path := range []string{"/etc/passwd", "/tmp/x"} {
-				lr, res := recordOf(&vigil.TraceeEvent{EventName: "openat", Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: path}}})
+				lr, res := recordOf(&tracee.Event{EventName: "openat", Args: []tracee.Arg{{Name: "pathname", Type: catalog.TypeStr, Value: path}}})
 				p.check(t, lr, res)
 			}
 		})

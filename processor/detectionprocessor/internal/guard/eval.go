@@ -28,6 +28,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // A Guard is a necessary condition of a signature's match.
@@ -138,13 +139,13 @@ func (s *source) plain() bool { return !s.elem && !s.lower && !s.base64 }
 
 // contextFields are the string fields of the input a guard can read, by
 // their path in the input, with the attributes regoinput builds them from:
-// the string fields of vigil.TraceeFields.
+// the string fields of tracee.Fields.
 var contextFields = stringFields()
 
 func stringFields() map[string]string {
 	m := map[string]string{}
-	for _, f := range vigil.TraceeFields() {
-		if f.Kind == vigil.FieldStr {
+	for _, f := range tracee.Fields() {
+		if f.Kind == tracee.FieldStr {
 			m[f.Path()] = f.Key
 		}
 	}

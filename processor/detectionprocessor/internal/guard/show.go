@@ -6,6 +6,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // The forms guards print are Rego's: args.<name> stands for
@@ -79,8 +80,8 @@ func (s *source) String() string {
 // contextField is the input field read from attribute key: the first in
 // trace.Event's order, as two fields (containerId, container.id) carry one.
 func contextField(key string) string {
-	for _, f := range vigil.TraceeFields() {
-		if f.Kind == vigil.FieldStr && f.Key == key {
+	for _, f := range tracee.Fields() {
+		if f.Kind == tracee.FieldStr && f.Key == key {
 			return f.Path()
 		}
 	}

@@ -1,7 +1,7 @@
 // Package regoinput builds the Rego `input` of a record: the JSON shape of a
 // Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value,
-// its fields from the attributes vigil.TraceeFields maps them to.
-// Going through vigil.TraceeEventFromRecord and JSON gives the same value
+// its fields from the attributes tracee.Fields maps them to.
+// Going through tracee.EventFromRecord and JSON gives the same value
 // (the fuzz test holds the two together) at several times the cost.
 package regoinput
 
@@ -17,10 +17,12 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // Object keys, made once: every input shares them. The fields attributes
-// carry get theirs from vigil.TraceeFields.
+// carry get theirs from tracee.Fields.
 var (
 	kTimestamp  = ast.StringTerm("timestamp")
 	kEventID    = ast.StringTerm("eventId")
@@ -37,11 +39,11 @@ var (
 )
 
 // An item is one member of the input built from attributes: a field of
-// vigil.TraceeFields, or an object of them.
+// tracee.Fields, or an object of them.
 type item struct {
 	key    *ast.Term
-	field  *vigil.TraceeField // a top-level field
-	fields []objectField      // an object's fields
+	field  *tracee.Field // a top-level field
+	fields []objectField // an object's fields
 	// flags holds, for an object of booleans (contextFlags), its every
 	// value, indexed by the bits of its fields: many inputs share them.
 	flags []*ast.Term
@@ -49,7 +51,7 @@ type item struct {
 
 type objectField struct {
 	key   *ast.Term
-	field *vigil.TraceeField
+	field *tracee.Field
 }
 
 // items are the input's members from attributes, in trace.Event's order.
@@ -57,11 +59,11 @@ var items []item
 
 // catalogArgs holds, per catalog event, the name and type terms of its
 // arguments, made once instead of for every record.
-var catalogArgs = map[*vigil.EventDef][][2]*ast.Term{}
+var catalogArgs = map[*catalog.EventDef][][2]*ast.Term{}
 
 func init() {
 	objects := map[string]int{}
-	fields := vigil.TraceeFields()
+	fields := tracee.Fields()
 	for i := range fields {
 		f := &fields[i]
 		if f.Object == "" {
@@ -88,7 +90,7 @@ func init() {
 			}
 		}
 	}
-	for _, d := range vigil.Events() {
+	for _, d := range catalog.Events() {
 		terms := make([][2]*ast.Term, len(d.Args))
 		for i, a := range d.Args {
 			terms[i] = [2]*ast.Term{stringTerm(a.Name), stringTerm(a.Type)}
@@ -99,7 +101,7 @@ func init() {
 
 func allBool(fields []objectField) bool {
 	for _, of := range fields {
-		if of.field.Kind != vigil.FieldBool {
+		if of.field.Kind != tracee.FieldBool {
 			return false
 		}
 	}
@@ -113,7 +115,7 @@ const maxMembers = 32
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	at := vigil.AttrsOf(lr, res)
 	eventName := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-	def, known := vigil.LookupEvent(eventName)
+	def, known := catalog.LookupEvent(eventName)
 	eventID := ast.StringTerm("0")
 	if v, ok := at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
 		eventID = ast.StringTerm(strconv.FormatInt(v.Int(), 10))
@@ -143,20 +145,20 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 
 // fieldTerm is the value of f in the input: its attribute's, or the zero
 // value of its kind when the attribute is missing or of another kind.
-func fieldTerm(r *reader, f *vigil.TraceeField) *ast.Term {
+func fieldTerm(r *reader, f *tracee.Field) *ast.Term {
 	v, ok := r.get(f.Key)
 	switch f.Kind {
-	case vigil.FieldInt:
+	case tracee.FieldInt:
 		if ok && v.Type() == pcommon.ValueTypeInt {
 			return ast.IntNumberTerm(int(v.Int()))
 		}
 		return ast.IntNumberTerm(0)
-	case vigil.FieldUint:
+	case tracee.FieldUint:
 		if ok && v.Type() == pcommon.ValueTypeInt {
 			return ast.UIntNumberTerm(uint64(v.Int()))
 		}
 		return ast.IntNumberTerm(0)
-	case vigil.FieldBool:
+	case tracee.FieldBool:
 		return ast.BooleanTerm(isTrue(v, ok))
 	}
 	if ok {
@@ -248,7 +250,7 @@ func replaceInvalidUTF8(s string) string {
 // buildArgs lists the kernel.args.* attributes as Tracee's args array: in
 // catalog order with catalog types for a known event, then any others in
 // attribute order with types guessed from their values.
-func buildArgs(at pcommon.Map, def *vigil.EventDef, known bool) *ast.Array {
+func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 	args := ast.NewArrayWithCapacity(argCapacity(def, known))
 	if known {
 		terms := catalogArgs[def]
@@ -263,13 +265,13 @@ func buildArgs(at pcommon.Map, def *vigil.EventDef, known bool) *ast.Array {
 		if !isArg || (known && def.ArgIndex(name) >= 0) {
 			continue
 		}
-		typ := vigil.ArgTypeOf(v)
+		typ := tracee.ArgTypeOf(v)
 		args = args.Append(arg([2]*ast.Term{stringTerm(name), stringTerm(typ)}, typ, v))
 	}
 	return args
 }
 
-func argCapacity(def *vigil.EventDef, known bool) int {
+func argCapacity(def *catalog.EventDef, known bool) int {
 	if known {
 		return len(def.Args)
 	}
@@ -286,14 +288,14 @@ func arg(nameType [2]*ast.Term, typ string, v pcommon.Value) *ast.Term {
 }
 
 // Value converts an attribute value to its Tracee JSON value, as
-// vigil.ArgValueFromAttr does for encoding/json.
+// tracee.ArgValueFromAttr does for encoding/json.
 func Value(v pcommon.Value, typ string) *ast.Term {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		return stringTerm(v.Str())
 	case pcommon.ValueTypeInt:
 		i := v.Int()
-		if i < 0 && vigil.IsUnsignedArgType(typ) {
+		if i < 0 && tracee.IsUnsignedArgType(typ) {
 			return ast.UIntNumberTerm(uint64(i))
 		}
 		return ast.IntNumberTerm(int(i))

@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 const goldenRecords = "../../../../testdata/tracee/records.golden.json"
@@ -18,7 +20,7 @@ const goldenRecords = "../../../../testdata/tracee/records.golden.json"
 // encoded as JSON and decoded into a Rego value, as Tracee's engine does.
 func viaJSON(t *testing.T, lr plog.LogRecord, rl plog.ResourceLogs) (ast.Value, bool) {
 	t.Helper()
-	ev := vigil.TraceeEventFromRecord(lr, rl.Resource())
+	ev := tracee.EventFromRecord(lr, rl.Resource())
 	b, err := json.Marshal(&ev)
 	if err != nil {
 		return nil, false // a NaN or Inf double: no JSON form to compare with
@@ -72,9 +74,9 @@ func TestBuildMatchesJSONOnGoldenRecords(t *testing.T) {
 
 func TestBuildShape(t *testing.T) {
 	lr := plog.NewLogRecord()
-	ev := vigil.TraceeEvent{EventName: "security_file_open", EventID: 732, ContainerID: "c1", Container: vigil.TraceeContainer{ID: "c1"},
-		Args: []vigil.TraceeArg{{Name: "pathname", Type: vigil.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: vigil.TypeInt, Value: "O_RDONLY"}}}
-	vigil.RecordFromTraceeEvent(&ev, lr)
+	ev := tracee.Event{EventName: "security_file_open", EventID: 732, ContainerID: "c1", Container: tracee.Container{ID: "c1"},
+		Args: []tracee.Arg{{Name: "pathname", Type: catalog.TypeStr, Value: "/etc/passwd"}, {Name: "flags", Type: catalog.TypeInt, Value: "O_RDONLY"}}}
+	tracee.RecordFromEvent(&ev, lr)
 	res := plog.NewResourceLogs().Resource()
 	p := ev.Process()
 	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)

@@ -287,10 +287,6 @@ func rulesetPackage(ruleset string, pkg ast.Ref) ast.Ref {
 	return append(out, pkg[1:].Copy()...)
 }
 
-// HelpersRef returns the package of a ruleset's helpers (what its
-// signatures' data.tracee.helpers refers to once compiled).
-func HelpersRef(ruleset string) ast.Ref { return rulesetPackage(ruleset, helpersRef) }
-
 // HelperName returns the name of the function ref names when it is a
 // function of some ruleset's helpers package.
 func HelperName(ref ast.Ref) (string, bool) {

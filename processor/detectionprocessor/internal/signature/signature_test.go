@@ -91,7 +91,7 @@ func TestUserHelpers(t *testing.T) {
 
 // helperFile returns the file defining a helpers function, or "".
 func helperFile(set *Set, name string) string {
-	rules := set.Compiler.GetRulesExact(HelpersRef("test").Append(ast.StringTerm(name)))
+	rules := set.Compiler.GetRulesExact(rulesetPackage("test", helpersRef).Append(ast.StringTerm(name)))
 	if len(rules) == 0 {
 		return ""
 	}
@@ -140,7 +140,7 @@ func TestRulesetHelpers(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := func(ruleset string) string {
-		rules := set.Compiler.GetRulesExact(HelpersRef(ruleset).Append(ast.StringTerm("get_tracee_argument")))
+		rules := set.Compiler.GetRulesExact(rulesetPackage(ruleset, helpersRef).Append(ast.StringTerm("get_tracee_argument")))
 		if len(rules) != 1 {
 			t.Fatalf("ruleset %s: %d get_tracee_argument rules", ruleset, len(rules))
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,23 +17,17 @@ import (
 	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
-// Dropping capabilities cannot be undone, so it happens in helper
-// processes: with helperEnv set, the test binary runs one helper action and
-// exits, as the receiver's and bpf's tests do. The helpers live here rather
-// than with the receiver's because Drop needs a binary without cgo, and the
-// receiver's test binary links net, which brings cgo in; this one does not
-// (nor testify, whose assert package imports net/http).
-const helperEnv = "VIGIL_PRIVILEGE_TEST_HELPER"
-
-func TestMain(m *testing.M) {
-	if action := os.Getenv(helperEnv); action != "" {
-		if err := runHelper(action, os.Args[len(os.Args)-1]); err != nil {
-			fmt.Fprintln(os.Stderr, "helper:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
+// Dropping capabilities cannot be undone, so it happens in helper processes
+// (see privtest.Helpers), as the receiver's and bpf's tests do theirs. The
+// helpers live here rather than with the receiver's because Drop needs a
+// binary without cgo, and the receiver's test binary links net, which brings
+// cgo in; this one does not (nor testify, whose assert package imports
+// net/http).
+func init() {
+	privtest.Helpers(map[string]privtest.Action{
+		"drop":         func(arg string) error { return dropAndReport("drop", arg) },
+		"verify-fails": func(arg string) error { return dropAndReport("verify-fails", arg) },
+	})
 }
 
 // report is what the drop helper found, as JSON on its stdout.
@@ -54,7 +47,9 @@ type report struct {
 	UnchangedAfter bool // only for a failing verify: the status as before Drop
 }
 
-func runHelper(action, arg string) error {
+// dropAndReport drops to the capabilities arg (a number) keeps and prints a
+// report; action "verify-fails" has the verification refuse instead.
+func dropAndReport(action, arg string) error {
 	keep, err := strconv.ParseUint(arg, 0, 64)
 	if err != nil {
 		return err
@@ -191,8 +186,7 @@ func statusOf(path string) (map[string]string, error) {
 func runDropHelper(t *testing.T, action string, keep Set) report {
 	t.Helper()
 	privtest.Require(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^$", fmt.Sprintf("%#x", uint64(keep)))
-	cmd.Env = append(os.Environ(), helperEnv+"="+action)
+	cmd := privtest.Command(action, fmt.Sprintf("%#x", uint64(keep)))
 	cmd.Stderr = new(strings.Builder)
 	out, err := cmd.Output()
 	if err != nil {

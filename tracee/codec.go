@@ -1,9 +1,16 @@
-package vigil
+// Package tracee is the codec between Tracee v0.22.6 events (their JSON,
+// trace.Event) and Vigil's records: RecordFromEvent writes a record with the
+// schema's RecordWriter, EventFromRecord rebuilds the event, and Fields is
+// the one table of which attribute carries which trace.Event field, which
+// the detection processor's Rego input and guards read records through too.
+package tracee
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"maps"
 	"math"
 	"slices"
@@ -14,67 +21,67 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
-// TraceeEvent is the JSON shape of a Tracee v0.22.6 trace.Event, limited to
+// Event is the JSON shape of a Tracee v0.22.6 trace.Event, limited to
 // the fields a record carries. The json tags are Tracee's, so tracee-ebpf
 // output decodes into it and its encoding is what Tracee signatures see as
 // `input`.
-type TraceeEvent struct {
-	Timestamp           int64              `json:"timestamp"`
-	ThreadStartTime     int64              `json:"threadStartTime"`
-	ProcessorID         int64              `json:"processorId"`
-	ProcessID           int64              `json:"processId"`
-	CgroupID            uint64             `json:"cgroupId"`
-	ThreadID            int64              `json:"threadId"`
-	ParentProcessID     int64              `json:"parentProcessId"`
-	HostProcessID       int64              `json:"hostProcessId"`
-	HostThreadID        int64              `json:"hostThreadId"`
-	HostParentProcessID int64              `json:"hostParentProcessId"`
-	UserID              int64              `json:"userId"`
-	MountNS             int64              `json:"mountNamespace"`
-	PIDNS               int64              `json:"pidNamespace"`
-	ProcessName         string             `json:"processName"`
-	Executable          TraceeFile         `json:"executable"`
-	HostName            string             `json:"hostName"`
-	ContainerID         string             `json:"containerId"`
-	Container           TraceeContainer    `json:"container"`
-	Kubernetes          TraceeKubernetes   `json:"kubernetes"`
-	EventID             int64              `json:"eventId,string"`
-	EventName           string             `json:"eventName"`
-	MatchedPolicies     []string           `json:"matchedPolicies,omitempty"`
-	ArgsNum             int64              `json:"argsNum"`
-	ReturnValue         int64              `json:"returnValue"`
-	Syscall             string             `json:"syscall"`
-	ContextFlags        TraceeContextFlags `json:"contextFlags"`
-	Args                []TraceeArg        `json:"args"`
+type Event struct {
+	Timestamp           int64        `json:"timestamp"`
+	ThreadStartTime     int64        `json:"threadStartTime"`
+	ProcessorID         int64        `json:"processorId"`
+	ProcessID           int64        `json:"processId"`
+	CgroupID            uint64       `json:"cgroupId"`
+	ThreadID            int64        `json:"threadId"`
+	ParentProcessID     int64        `json:"parentProcessId"`
+	HostProcessID       int64        `json:"hostProcessId"`
+	HostThreadID        int64        `json:"hostThreadId"`
+	HostParentProcessID int64        `json:"hostParentProcessId"`
+	UserID              int64        `json:"userId"`
+	MountNS             int64        `json:"mountNamespace"`
+	PIDNS               int64        `json:"pidNamespace"`
+	ProcessName         string       `json:"processName"`
+	Executable          File         `json:"executable"`
+	HostName            string       `json:"hostName"`
+	ContainerID         string       `json:"containerId"`
+	Container           Container    `json:"container"`
+	Kubernetes          Kubernetes   `json:"kubernetes"`
+	EventID             int64        `json:"eventId,string"`
+	EventName           string       `json:"eventName"`
+	MatchedPolicies     []string     `json:"matchedPolicies,omitempty"`
+	ArgsNum             int64        `json:"argsNum"`
+	ReturnValue         int64        `json:"returnValue"`
+	Syscall             string       `json:"syscall"`
+	ContextFlags        ContextFlags `json:"contextFlags"`
+	Args                []Arg        `json:"args"`
 }
 
-// TraceeFile is Tracee's trace.File (the executable).
-type TraceeFile struct {
+// File is Tracee's trace.File (the executable).
+type File struct {
 	Path string `json:"path"`
 }
 
-// TraceeContainer is Tracee's trace.Container.
-type TraceeContainer struct {
+// Container is Tracee's trace.Container.
+type Container struct {
 	ID    string `json:"id,omitempty"`
 	Name  string `json:"name,omitempty"`
 	Image string `json:"image,omitempty"`
 }
 
-// TraceeKubernetes is Tracee's trace.Kubernetes.
-type TraceeKubernetes struct {
+// Kubernetes is Tracee's trace.Kubernetes.
+type Kubernetes struct {
 	PodName      string `json:"podName,omitempty"`
 	PodNamespace string `json:"podNamespace,omitempty"`
 	PodUID       string `json:"podUID,omitempty"`
 }
 
-// TraceeContextFlags is Tracee's trace.ContextFlags.
-type TraceeContextFlags struct {
+// ContextFlags is Tracee's trace.ContextFlags.
+type ContextFlags struct {
 	ContainerStarted bool `json:"containerStarted"`
 	IsCompat         bool `json:"isCompat"`
 }
 
-// TraceeArg is one element of a Tracee event's args.
-type TraceeArg struct {
+// Arg is one element of a Tracee event's args.
+type Arg struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	Value any    `json:"value"`
@@ -83,7 +90,7 @@ type TraceeArg struct {
 // UnmarshalJSON decodes numbers as json.Number so that 64-bit integers
 // (inodes, addresses, ctimes) survive the trip exactly instead of passing
 // through float64.
-func (a *TraceeArg) UnmarshalJSON(data []byte) error {
+func (a *Arg) UnmarshalJSON(data []byte) error {
 	var raw struct {
 		Name  string          `json:"name"`
 		Type  string          `json:"type"`
@@ -101,38 +108,16 @@ func (a *TraceeArg) UnmarshalJSON(data []byte) error {
 	return dec.Decode(&a.Value)
 }
 
-// Origin returns the Tracee selector origin of the event: "host" outside
-// containers, "container-init" in a container not yet started (its runtime
-// setting it up), "container" afterwards.
-func (ev *TraceeEvent) Origin() string {
-	return OriginOf(ev.containerID(), ev.ContextFlags.ContainerStarted)
-}
-
-func (ev *TraceeEvent) containerID() string {
+func (ev *Event) containerID() string {
 	if ev.ContainerID != "" {
 		return ev.ContainerID
 	}
 	return ev.Container.ID
 }
 
-// RecordOrigin returns the Tracee selector origin of a record: its
-// kernel.origin attribute, or, for records written without one, the origin
-// derived from container.id and kernel.container.started.
-func RecordOrigin(attrs Attrs) string {
-	if v, ok := attrs.Get(AttrOrigin); ok {
-		return v.Str()
-	}
-	var id string
-	if v, ok := attrs.Get(AttrContainerID); ok {
-		id = v.Str()
-	}
-	started, ok := attrs.Get(AttrContainerStarted)
-	return OriginOf(id, ok && started.Type() == pcommon.ValueTypeBool && started.Bool())
-}
-
 // Process returns what the resource of ev's record says of its process.
-func (ev *TraceeEvent) Process() Process {
-	return Process{
+func (ev *Event) Process() vigil.Process {
+	return vigil.Process{
 		PID:              ev.HostProcessID,
 		ParentPID:        ev.HostParentProcessID,
 		VPID:             ev.ProcessID,
@@ -153,16 +138,16 @@ func (ev *TraceeEvent) Process() Process {
 	}
 }
 
-// RecordFromTraceeEvent writes the record of ev into the empty lr with the
+// RecordFromEvent writes the record of ev into the empty lr with the
 // RecordWriter the eBPF source uses too (see the README's "The record"); its
 // resource is WriteResource's of ev.HostName and ev.Process(). The observed
 // time is the event's own: when Tracee saw it. Argument values keep Tracee's
 // parsed forms: strings and flag strings as strings, integers as ints,
 // string arrays as slices, sockaddrs as maps, and "bytes" arguments (base64
 // in JSON) as bytes.
-func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
+func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 	ts := pcommon.Timestamp(ev.Timestamp)
-	h := RecordHeader{
+	h := vigil.RecordHeader{
 		Name:            ev.EventName,
 		ID:              ev.EventID,
 		Timestamp:       ts,
@@ -175,14 +160,14 @@ func RecordFromTraceeEvent(ev *TraceeEvent, lr plog.LogRecord) {
 		Syscall:         ev.Syscall,
 		ReturnValue:     ev.ReturnValue,
 	}
-	if def, ok := LookupEvent(ev.EventName); ok {
+	if def, ok := catalog.LookupEvent(ev.EventName); ok {
 		h.Def = def
 	}
-	var w RecordWriter
+	var w vigil.RecordWriter
 	w.Begin(lr, &h, len(ev.Args))
 	for _, arg := range ev.Args {
-		key := AttrArgPrefix + arg.Name
-		if s, ok := arg.Value.(string); ok && arg.Type != TypeBytes {
+		key := vigil.AttrArgPrefix + arg.Name
+		if s, ok := arg.Value.(string); ok && arg.Type != catalog.TypeBytes {
 			w.Str(key, s)
 			continue
 		}
@@ -199,7 +184,7 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 	case nil:
 		// left empty: Tracee's null
 	case string:
-		if typ == TypeBytes {
+		if typ == catalog.TypeBytes {
 			if b, err := base64.StdEncoding.DecodeString(x); err == nil {
 				v.SetEmptyBytes().FromRaw(b)
 				return
@@ -240,7 +225,7 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 	case []byte:
 		v.SetEmptyBytes().FromRaw(x)
 	case []string:
-		PutStrings(v.SetEmptySlice(), x)
+		vigil.PutStrings(v.SetEmptySlice(), x)
 	case []any:
 		s := v.SetEmptySlice()
 		s.EnsureCapacity(len(x))
@@ -268,14 +253,14 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 // negative int64 in the record is a uint64 whose top bit is set.
 func IsUnsignedArgType(typ string) bool {
 	switch typ {
-	case TypeUInt, TypeULong, TypeSizeT, TypeU64, TypeDevT, TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
+	case catalog.TypeUInt, catalog.TypeULong, catalog.TypeSizeT, catalog.TypeU64, catalog.TypeDevT, catalog.TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
 		return true
 	}
 	return false
 }
 
 // ArgValueFromAttr returns the Tracee JSON value of an argument attribute:
-// the inverse of what RecordFromTraceeEvent stores. Bytes come back as
+// the inverse of what RecordFromEvent stores. Bytes come back as
 // []byte, which encoding/json writes as base64, as Tracee does.
 func ArgValueFromAttr(v pcommon.Value, typ string) any {
 	switch v.Type() {
@@ -315,39 +300,39 @@ func ArgValueFromAttr(v pcommon.Value, typ string) any {
 func ArgTypeOf(v pcommon.Value) string {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return TypeStr
+		return catalog.TypeStr
 	case pcommon.ValueTypeInt:
-		return TypeInt
+		return catalog.TypeInt
 	case pcommon.ValueTypeBool:
-		return TypeBool
+		return catalog.TypeBool
 	case pcommon.ValueTypeBytes:
-		return TypeBytes
+		return catalog.TypeBytes
 	case pcommon.ValueTypeSlice:
-		return TypeStrArr
+		return catalog.TypeStrArr
 	case pcommon.ValueTypeMap:
-		return TypeSockaddr
+		return catalog.TypeSockaddr
 	case pcommon.ValueTypeDouble:
 		return "float"
 	}
 	return ""
 }
 
-// TraceeEventFromRecord rebuilds the Tracee event of a record: the inverse of
-// RecordFromTraceeEvent and WriteResource. The fields are TraceeFields';
+// EventFromRecord rebuilds the Tracee event of a record: the inverse of
+// RecordFromEvent and WriteResource. The fields are Fields';
 // arguments follow the catalog's order and types when the event is known,
 // attribute order (types guessed from the values) for the rest.
-func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent {
-	at := AttrsOf(lr, res)
-	ev := TraceeEvent{
+func EventFromRecord(lr plog.LogRecord, res pcommon.Resource) Event {
+	at := vigil.AttrsOf(lr, res)
+	ev := Event{
 		Timestamp: int64(lr.Timestamp()),
-		EventName: strings.TrimPrefix(lr.EventName(), EventNamePrefix),
-		Args:      []TraceeArg{},
+		EventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
+		Args:      []Arg{},
 	}
 	for i := range traceeFields {
 		traceeFields[i].setFrom(&ev, at)
 	}
-	def, known := LookupEvent(ev.EventName)
-	if v, ok := at.Get(AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
+	def, known := catalog.LookupEvent(ev.EventName)
+	if v, ok := at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
 		ev.EventID = v.Int()
 	} else if known {
 		ev.EventID = int64(def.ID)
@@ -355,18 +340,18 @@ func TraceeEventFromRecord(lr plog.LogRecord, res pcommon.Resource) TraceeEvent 
 	args := lr.Attributes()
 	if known {
 		for _, ad := range def.Args {
-			if v, ok := args.Get(AttrArgPrefix + ad.Name); ok {
-				ev.Args = append(ev.Args, TraceeArg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})
+			if v, ok := args.Get(vigil.AttrArgPrefix + ad.Name); ok {
+				ev.Args = append(ev.Args, Arg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})
 			}
 		}
 	}
 	for k, v := range args.All() {
-		name, isArg := strings.CutPrefix(k, AttrArgPrefix)
+		name, isArg := strings.CutPrefix(k, vigil.AttrArgPrefix)
 		if !isArg || (known && def.ArgIndex(name) >= 0) {
 			continue
 		}
 		typ := ArgTypeOf(v)
-		ev.Args = append(ev.Args, TraceeArg{Name: name, Type: typ, Value: ArgValueFromAttr(v, typ)})
+		ev.Args = append(ev.Args, Arg{Name: name, Type: typ, Value: ArgValueFromAttr(v, typ)})
 	}
 	ev.ArgsNum = int64(len(ev.Args))
 	return ev

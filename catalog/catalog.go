@@ -1,10 +1,25 @@
-package vigil
+// Package catalog is the table of the events Vigil knows: their Tracee ids,
+// names, sets and arguments. It is data only, no pdata, so that the BPF
+// loader reads it without the record schema (the root package, which uses it).
+package catalog
 
 // The catalog (catalog_gen.go) is generated with the BPF side's header and
 // tables from one table, internal/eventgen/events.yaml.
-//go:generate go run ./internal/eventgen
+//go:generate go run ../internal/eventgen ..
 
 import "sort"
+
+// The names a record gives an event and its arguments. They are the record
+// schema's (vigil.EventNamePrefix, vigil.AttrArgPrefix, which are these),
+// defined here so that each definition builds them once.
+const (
+	// EventNamePrefix is prepended to the Tracee event name to form the
+	// LogRecord's EventName, e.g. "kernel.openat".
+	EventNamePrefix = "kernel."
+	// AttrArgPrefix prefixes each event argument's attribute, under its
+	// Tracee name.
+	AttrArgPrefix = "kernel.args."
+)
 
 // EventID is a Tracee v0.22.6 event id. For syscalls it is the x86_64 syscall
 // number; derived and scheduler events use Tracee's own numbering.
@@ -56,10 +71,10 @@ func init() {
 	for i := range catalog {
 		d := &catalog[i]
 		if _, dup := eventsByName[d.Name]; dup {
-			panic("vigil: duplicate event name in catalog: " + d.Name)
+			panic("catalog: duplicate event name in catalog: " + d.Name)
 		}
 		if _, dup := eventsByID[d.ID]; dup {
-			panic("vigil: duplicate event id in catalog: " + d.Name)
+			panic("catalog: duplicate event id in catalog: " + d.Name)
 		}
 		d.recordName = EventNamePrefix + d.Name
 		for j := range d.Args {

@@ -1,4 +1,4 @@
-package vigil
+package catalog
 
 // Frequently used Tracee argument types.
 const (

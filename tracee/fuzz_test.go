@@ -1,8 +1,9 @@
-package vigil
+package tracee
 
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/vigil-sec/vigil"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -19,7 +20,7 @@ func FuzzTraceeConversion(f *testing.F) {
 	}
 	f.Add([]byte(`{"eventName":"x","args":[{"name":"a","type":"u64","value":18446744073709551615},{"name":"b","value":[1,"s",{"k":null}]}]}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
-		var ev TraceeEvent
+		var ev Event
 		if json.Unmarshal(line, &ev) != nil {
 			return
 		}
@@ -33,20 +34,20 @@ func FuzzTraceeConversion(f *testing.F) {
 	})
 }
 
-func roundTrip(t *testing.T, ev *TraceeEvent) TraceeEvent {
+func roundTrip(t *testing.T, ev *Event) Event {
 	t.Helper()
 	res := pcommon.NewResource()
 	p := ev.Process()
-	WriteResource(res.Attributes(), ev.HostName, &p, nil)
+	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
 	lr := plog.NewLogRecord()
-	RecordFromTraceeEvent(ev, lr)
-	back := TraceeEventFromRecord(lr, res)
+	RecordFromEvent(ev, lr)
+	back := EventFromRecord(lr, res)
 	// Decode what we encode, as a consumer of the JSON would.
 	b, err := json.Marshal(&back)
 	if err != nil {
 		t.Fatalf("marshal: %v", err)
 	}
-	var out TraceeEvent
+	var out Event
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("unmarshal own output %s: %v", b, err)
 	}

@@ -1,4 +1,4 @@
-package vigil
+package catalog
 
 import (
 	"bufio"
@@ -84,7 +84,7 @@ func TestSyscallNumbers(t *testing.T) {
 // TestTraceeEventIDs checks every other event of the catalog against Tracee
 // v0.22.6's numbering.
 func TestTraceeEventIDs(t *testing.T) {
-	const ids = "testdata/tracee/event_ids_v0.22.6.txt"
+	const ids = "../testdata/tracee/event_ids_v0.22.6.txt"
 	checkIDs(t, false, readNumbers(t, ids, ""), ids)
 }
 

@@ -1,10 +1,12 @@
-package vigil
+package tracee
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
+	"github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/catalog"
 	"os"
 	"reflect"
 	"strings"
@@ -17,8 +19,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/tracee")
 
 const (
-	eventsFile  = "testdata/tracee/events.jsonl"
-	recordsFile = "testdata/tracee/records.golden.json"
+	eventsFile  = "../testdata/tracee/events.jsonl"
+	recordsFile = "../testdata/tracee/records.golden.json"
 )
 
 // readEventLines returns the raw JSON lines of the Tracee events file.
@@ -45,10 +47,10 @@ func readEventLines(t testing.TB) [][]byte {
 
 // logsFromEvents builds one ResourceLogs per host and process, as a replay
 // source would.
-func logsFromEvents(events []TraceeEvent) plog.Logs {
+func logsFromEvents(events []Event) plog.Logs {
 	type resourceKey struct {
 		host    string
-		process Process
+		process vigil.Process
 	}
 	ld := plog.NewLogs()
 	byResource := map[resourceKey]plog.LogRecordSlice{}
@@ -58,22 +60,22 @@ func logsFromEvents(events []TraceeEvent) plog.Logs {
 		lrs, ok := byResource[k]
 		if !ok {
 			rl := ld.ResourceLogs().AppendEmpty()
-			WriteResource(rl.Resource().Attributes(), k.host, &k.process, nil)
+			vigil.WriteResource(rl.Resource().Attributes(), k.host, &k.process, nil)
 			lrs = rl.ScopeLogs().AppendEmpty().LogRecords()
 			byResource[k] = lrs
 		}
-		RecordFromTraceeEvent(ev, lrs.AppendEmpty())
+		RecordFromEvent(ev, lrs.AppendEmpty())
 	}
 	return ld
 }
 
 // eventsFromLogs is the inverse of logsFromEvents, in record order.
-func eventsFromLogs(ld plog.Logs) []TraceeEvent {
-	var out []TraceeEvent
+func eventsFromLogs(ld plog.Logs) []Event {
+	var out []Event
 	for _, rl := range ld.ResourceLogs().All() {
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				out = append(out, TraceeEventFromRecord(lr, rl.Resource()))
+				out = append(out, EventFromRecord(lr, rl.Resource()))
 			}
 		}
 	}
@@ -93,9 +95,9 @@ func canonicalJSON(t testing.TB, b []byte) any {
 	return v
 }
 
-func decodeEvents(t testing.TB, lines [][]byte) []TraceeEvent {
+func decodeEvents(t testing.TB, lines [][]byte) []Event {
 	t.Helper()
-	events := make([]TraceeEvent, len(lines))
+	events := make([]Event, len(lines))
 	for i, l := range lines {
 		if err := json.Unmarshal(l, &events[i]); err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
@@ -106,7 +108,7 @@ func decodeEvents(t testing.TB, lines [][]byte) []TraceeEvent {
 
 // sortedByHost reorders the lines as logsFromEvents groups them: by first
 // appearance of each host, stable within a host.
-func sortedByHost(events []TraceeEvent, lines [][]byte) [][]byte {
+func sortedByHost(events []Event, lines [][]byte) [][]byte {
 	var hosts []string
 	groups := map[string][][]byte{}
 	for i, ev := range events {
@@ -197,17 +199,17 @@ func TestTraceeRecordsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestRecordFromTraceeEventForms(t *testing.T) {
+func TestRecordFromEventForms(t *testing.T) {
 	events := decodeEvents(t, readEventLines(t))
 	resources := map[string]pcommon.Resource{}
 	find := func(name string) plog.LogRecord {
 		for i := range events {
 			if events[i].EventName == name {
 				lr := plog.NewLogRecord()
-				RecordFromTraceeEvent(&events[i], lr)
+				RecordFromEvent(&events[i], lr)
 				res := pcommon.NewResource()
 				p := events[i].Process()
-				WriteResource(res.Attributes(), events[i].HostName, &p, nil)
+				vigil.WriteResource(res.Attributes(), events[i].HostName, &p, nil)
 				resources[name] = res
 				return lr
 			}
@@ -216,13 +218,13 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 		return plog.LogRecord{}
 	}
 	origin := func(lr plog.LogRecord) string {
-		if _, onRecord := lr.Attributes().Get(AttrOrigin); onRecord {
+		if _, onRecord := lr.Attributes().Get(vigil.AttrOrigin); onRecord {
 			t.Errorf("%s: origin on the record, want it on the resource", lr.EventName())
 		}
-		return RecordOrigin(AttrsOf(lr, resources[strings.TrimPrefix(lr.EventName(), EventNamePrefix)]))
+		return vigil.RecordOrigin(vigil.AttrsOf(lr, resources[strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)]))
 	}
 	arg := func(lr plog.LogRecord, name string) pcommon.Value {
-		v, ok := lr.Attributes().Get(AttrArgPrefix + name)
+		v, ok := lr.Attributes().Get(vigil.AttrArgPrefix + name)
 		if !ok {
 			t.Fatalf("%s: no argument %s", lr.EventName(), name)
 		}
@@ -239,7 +241,7 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 	if got := arg(open, "dirfd").Int(); got != -100 {
 		t.Errorf("dirfd = %d", got)
 	}
-	if o := origin(open); o != OriginHost {
+	if o := origin(open); o != vigil.OriginHost {
 		t.Errorf("origin = %q, want host", o)
 	}
 
@@ -255,7 +257,7 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 	if got := arg(exec, "env").Type(); got != pcommon.ValueTypeEmpty {
 		t.Errorf("null env stored as %v", got)
 	}
-	if o := origin(exec); o != OriginContainerInit {
+	if o := origin(exec); o != vigil.OriginContainerInit {
 		t.Errorf("origin of a not yet started container = %q", o)
 	}
 
@@ -266,21 +268,21 @@ func TestRecordFromTraceeEventForms(t *testing.T) {
 
 	sfo := find("security_file_open")
 	ctime := arg(sfo, "ctime")
-	if got := ArgValueFromAttr(ctime, TypeULong); got != uint64(18446744073709551000) {
+	if got := ArgValueFromAttr(ctime, catalog.TypeULong); got != uint64(18446744073709551000) {
 		t.Errorf("ctime back = %v", got)
 	}
 }
 
-func TestTraceeEventFromRecordDefaults(t *testing.T) {
+func TestEventFromRecordDefaults(t *testing.T) {
 	lr := plog.NewLogRecord()
 	lr.SetEventName("kernel.openat")
-	lr.Attributes().PutStr(AttrArgPrefix+"pathname", "/x")
-	lr.Attributes().PutInt(AttrArgPrefix+"dirfd", 3)
-	ev := TraceeEventFromRecord(lr, pcommon.NewResource())
+	lr.Attributes().PutStr(vigil.AttrArgPrefix+"pathname", "/x")
+	lr.Attributes().PutInt(vigil.AttrArgPrefix+"dirfd", 3)
+	ev := EventFromRecord(lr, pcommon.NewResource())
 	if ev.EventID != 257 {
 		t.Errorf("eventId from catalog = %d, want 257", ev.EventID)
 	}
-	want := []TraceeArg{{Name: "dirfd", Type: TypeInt, Value: int64(3)}, {Name: "pathname", Type: TypeStr, Value: "/x"}}
+	want := []Arg{{Name: "dirfd", Type: catalog.TypeInt, Value: int64(3)}, {Name: "pathname", Type: catalog.TypeStr, Value: "/x"}}
 	if !reflect.DeepEqual(ev.Args, want) || ev.ArgsNum != 2 {
 		t.Errorf("args = %#v (argsNum %d), want catalog order %#v", ev.Args, ev.ArgsNum, want)
 	}

@@ -1,7 +1,8 @@
-package vigil
+package tracee
 
 import (
 	"fmt"
+	"github.com/vigil-sec/vigil"
 	"strings"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // attribute the writer puts besides the arguments is in the table, but for
 // the ones derived from others.
 func TestTraceeFieldsMatchTheWriter(t *testing.T) {
-	ev := TraceeEvent{EventName: "vendor_event", EventID: 9999, Args: []TraceeArg{}}
+	ev := Event{EventName: "vendor_event", EventID: 9999, Args: []Arg{}}
 	byKey := map[string]any{} // fields sharing a key share a value
 	for i := range traceeFields {
 		f := &traceeFields[i]
@@ -49,9 +50,9 @@ func TestTraceeFieldsMatchTheWriter(t *testing.T) {
 	}
 
 	lr, res := plog.NewLogRecord(), pcommon.NewResource()
-	RecordFromTraceeEvent(&ev, lr)
+	RecordFromEvent(&ev, lr)
 	p := ev.Process()
-	WriteResource(res.Attributes(), ev.HostName, &p, nil)
+	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
 
 	for i := range traceeFields {
 		f := &traceeFields[i]
@@ -71,16 +72,16 @@ func TestTraceeFieldsMatchTheWriter(t *testing.T) {
 			t.Errorf("%s: %s is %s, the table says %s", f.Path(), f.Key, v.Type(), want)
 		}
 	}
-	derived := map[string]bool{AttrEventID: true, AttrOrigin: true}
+	derived := map[string]bool{vigil.AttrEventID: true, vigil.AttrOrigin: true}
 	for _, m := range []pcommon.Map{lr.Attributes(), res.Attributes()} {
 		for k := range m.All() {
-			if _, ok := byKey[k]; !ok && !derived[k] && !strings.HasPrefix(k, AttrArgPrefix) {
+			if _, ok := byKey[k]; !ok && !derived[k] && !strings.HasPrefix(k, vigil.AttrArgPrefix) {
 				t.Errorf("the writer puts %s, which no Tracee field of the table names", k)
 			}
 		}
 	}
 
-	back := TraceeEventFromRecord(lr, res)
+	back := EventFromRecord(lr, res)
 	for i := range traceeFields {
 		f := &traceeFields[i]
 		if got, want := deref(f.field(&back)), deref(f.field(&ev)); got != want {
@@ -89,10 +90,10 @@ func TestTraceeFieldsMatchTheWriter(t *testing.T) {
 	}
 }
 
-func assertKind(t *testing.T, f *TraceeField, want FieldKind) {
+func assertKind(t *testing.T, f *Field, want FieldKind) {
 	t.Helper()
 	if f.Kind != want {
-		t.Errorf("%s: kind %d, but its TraceeEvent field is of kind %d", f.Path(), f.Kind, want)
+		t.Errorf("%s: kind %d, but its Event field is of kind %d", f.Path(), f.Kind, want)
 	}
 }
 

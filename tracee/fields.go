@@ -1,0 +1,133 @@
+package tracee
+
+import (
+	"github.com/vigil-sec/vigil"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// FieldKind is the kind of a Tracee field's value, and so of its attribute.
+type FieldKind uint8
+
+// Field kinds.
+const (
+	FieldInt  FieldKind = iota // a JSON number, an int attribute
+	FieldUint                  // a JSON uint64, its bit pattern in an int attribute
+	FieldStr                   // a string
+	FieldBool                  // a boolean
+)
+
+// Field is one field of a Tracee trace.Event that a record attribute
+// carries. The table of them (Fields) is the one mapping between the
+// two: the record-to-Tracee conversion, the detection processor's Rego input
+// and its guards read records through it.
+type Field struct {
+	// Object is the trace.Event object holding the field ("executable",
+	// "container", "kubernetes", "contextFlags"), "" at the top level.
+	Object string
+	Name   string // the field's JSON name in its object
+	Key    string // the attribute
+	Kind   FieldKind
+	// Resource tells where writers put the attribute: on the resource (the
+	// host and the process), else on the record. Readers look in both
+	// (see Attrs).
+	Resource bool
+	// OmitEmpty leaves an empty string out of its object, as Tracee's
+	// omitempty tags do.
+	OmitEmpty bool
+
+	field func(*Event) any // a pointer to the field of a Event
+}
+
+// Path is the field's JSON path in the event, "executable.path".
+func (f *Field) Path() string {
+	if f.Object == "" {
+		return f.Name
+	}
+	return f.Object + "." + f.Name
+}
+
+// traceeFields is in trace.Event's order. What no attribute carries is left
+// out: timestamp (the record's Timestamp), eventName (its EventName),
+// eventId (kernel.event.id, written as a string, the catalog's when
+// missing), argsNum and args (the kernel.args.* attributes).
+var traceeFields = []Field{
+	{Name: "threadStartTime", Key: vigil.AttrThreadStartTime, Kind: FieldInt,
+		field: func(e *Event) any { return &e.ThreadStartTime }},
+	{Name: "processorId", Key: vigil.AttrCPU, Kind: FieldInt,
+		field: func(e *Event) any { return &e.ProcessorID }},
+	{Name: "processId", Key: vigil.AttrProcessVPID, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.ProcessID }},
+	{Name: "cgroupId", Key: vigil.AttrCgroupID, Kind: FieldUint, Resource: true,
+		field: func(e *Event) any { return &e.CgroupID }},
+	{Name: "threadId", Key: vigil.AttrThreadVTID, Kind: FieldInt,
+		field: func(e *Event) any { return &e.ThreadID }},
+	{Name: "parentProcessId", Key: vigil.AttrParentVPID, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.ParentProcessID }},
+	{Name: "hostProcessId", Key: vigil.AttrProcessPID, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.HostProcessID }},
+	{Name: "hostThreadId", Key: vigil.AttrThreadID, Kind: FieldInt,
+		field: func(e *Event) any { return &e.HostThreadID }},
+	{Name: "hostParentProcessId", Key: vigil.AttrProcessParentPID, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.HostParentProcessID }},
+	{Name: "userId", Key: vigil.AttrUserID, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.UserID }},
+	{Name: "mountNamespace", Key: vigil.AttrMountNamespace, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.MountNS }},
+	{Name: "pidNamespace", Key: vigil.AttrPIDNamespace, Kind: FieldInt, Resource: true,
+		field: func(e *Event) any { return &e.PIDNS }},
+	{Name: "processName", Key: vigil.AttrExecutableName, Kind: FieldStr, Resource: true,
+		field: func(e *Event) any { return &e.ProcessName }},
+	{Object: "executable", Name: "path", Key: vigil.AttrExecutablePath, Kind: FieldStr, Resource: true,
+		field: func(e *Event) any { return &e.Executable.Path }},
+	{Name: "hostName", Key: vigil.AttrHostName, Kind: FieldStr, Resource: true,
+		field: func(e *Event) any { return &e.HostName }},
+	{Name: "containerId", Key: vigil.AttrContainerID, Kind: FieldStr, Resource: true,
+		field: func(e *Event) any { return &e.ContainerID }},
+	{Object: "container", Name: "id", Key: vigil.AttrContainerID, Kind: FieldStr, Resource: true, OmitEmpty: true,
+		field: func(e *Event) any { return &e.Container.ID }},
+	{Object: "container", Name: "name", Key: vigil.AttrContainerName, Kind: FieldStr, Resource: true, OmitEmpty: true,
+		field: func(e *Event) any { return &e.Container.Name }},
+	{Object: "container", Name: "image", Key: vigil.AttrContainerImage, Kind: FieldStr, Resource: true, OmitEmpty: true,
+		field: func(e *Event) any { return &e.Container.Image }},
+	{Object: "kubernetes", Name: "podName", Key: vigil.AttrPodName, Kind: FieldStr, Resource: true, OmitEmpty: true,
+		field: func(e *Event) any { return &e.Kubernetes.PodName }},
+	{Object: "kubernetes", Name: "podNamespace", Key: vigil.AttrPodNamespace, Kind: FieldStr, Resource: true, OmitEmpty: true,
+		field: func(e *Event) any { return &e.Kubernetes.PodNamespace }},
+	{Object: "kubernetes", Name: "podUID", Key: vigil.AttrPodUID, Kind: FieldStr, Resource: true, OmitEmpty: true,
+		field: func(e *Event) any { return &e.Kubernetes.PodUID }},
+	{Name: "returnValue", Key: vigil.AttrReturnValue, Kind: FieldInt,
+		field: func(e *Event) any { return &e.ReturnValue }},
+	{Name: "syscall", Key: vigil.AttrSyscall, Kind: FieldStr,
+		field: func(e *Event) any { return &e.Syscall }},
+	{Object: "contextFlags", Name: "containerStarted", Key: vigil.AttrContainerStarted, Kind: FieldBool, Resource: true,
+		field: func(e *Event) any { return &e.ContextFlags.ContainerStarted }},
+	{Object: "contextFlags", Name: "isCompat", Key: vigil.AttrIsCompat, Kind: FieldBool,
+		field: func(e *Event) any { return &e.ContextFlags.IsCompat }},
+}
+
+// Fields returns the fields of a Tracee trace.Event that attributes
+// carry, in trace.Event's order. The slice is shared: do not modify it.
+func Fields() []Field { return traceeFields }
+
+// setFrom sets f's field of ev from the attribute value v; a value of the
+// wrong kind leaves the field zero, as a missing attribute does.
+func (f *Field) setFrom(ev *Event, at vigil.Attrs) {
+	x, ok := at.Get(f.Key)
+	if !ok {
+		return
+	}
+	switch p := f.field(ev).(type) {
+	case *int64:
+		if x.Type() == pcommon.ValueTypeInt {
+			*p = x.Int()
+		}
+	case *uint64:
+		if x.Type() == pcommon.ValueTypeInt {
+			*p = uint64(x.Int())
+		}
+	case *string:
+		*p = x.AsString()
+	case *bool:
+		*p = x.Type() == pcommon.ValueTypeBool && x.Bool()
+	}
+}
