@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,20 +27,17 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver"
 )
 
-// The test binary doubles as the program that performs an action: started
-// with liveActionEnv set, it runs that action instead of the tests, so that
-// the detection names a process the test started (the collector's own
-// process, the test's, is never traced).
-const (
-	liveActionEnv = "VIGIL_LIVE_ACTION" // the action's name
-	liveArgEnv    = "VIGIL_LIVE_ARG"    // its argument, a path or an address
-	liveMarkerEnv = "VIGIL_LIVE_MARKER" // a file read last: once its open is seen, so is the rest
-)
+// The test binary doubles as the program that performs an action
+// (privtest.Helpers), so that the detection names a process the test
+// started (the collector's own process, the test's, is never traced).
+// After its action a helper reads the file liveMarkerEnv names: once that
+// open is seen, so is the rest.
+const liveMarkerEnv = "VIGIL_LIVE_MARKER"
 
 // liveActions are what the child does. Each acts on files, mounts and
 // processes of its own: writes to the host's configuration go to a file
 // mounted over it in the child's private mount namespace.
-var liveActions = map[string]func(arg string) error{
+var liveActions = map[string]privtest.Action{
 	"ptrace-traceme":    ptraceTraceme,
 	"ptrace-poketext":   ptracePoketext,
 	"proc-mem-write":    procMemWrite,
@@ -64,28 +60,21 @@ var liveActions = map[string]func(arg string) error{
 	"mprotect-wx":       mprotectWX,
 }
 
+// init runs the action of a helper process, then reads the marker. Helpers
+// run during package initialisation, on the main thread: ptrace requests
+// must come from the thread that started the tracee, and PR_SET_NAME
+// renames only the thread that then execs.
 func init() {
-	name := os.Getenv(liveActionEnv)
-	if name == "" {
-		return
+	marked := make(map[string]privtest.Action, len(liveActions))
+	for name, act := range liveActions {
+		marked[name] = func(arg string) error {
+			if err := act(arg); err != nil {
+				return err
+			}
+			return readFile(os.Getenv(liveMarkerEnv))
+		}
 	}
-	// ptrace requests must come from the thread that started the tracee,
-	// and PR_SET_NAME renames only the thread that then execs: the action
-	// stays on this one.
-	runtime.LockOSThread()
-	action, ok := liveActions[name]
-	err := fmt.Errorf("no action %q", name)
-	if ok {
-		err = action(os.Getenv(liveArgEnv))
-	}
-	if err == nil {
-		err = readFile(os.Getenv(liveMarkerEnv))
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		os.Exit(1)
-	}
-	os.Exit(0)
+	privtest.Helpers(marked)
 }
 
 // tracedChild starts /bin/true traced by this thread (the child calls
@@ -661,10 +650,6 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 	}
 	checkLiveCoverage(t, covered)
 
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	sink := startLiveCapture(t, func(cfg *kerneleventsreceiver.Config) { cfg.Capture.Env = true }, "default")
 	for i, c := range cases {
 		t.Run(c.sig+"/"+c.name, func(t *testing.T) {
@@ -676,8 +661,8 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 			case c.container != "":
 				cmd = runcContainer(t, rootfs, containerID, c.container)
 			case c.action != "":
-				cmd = exec.Command(self)
-				cmd.Env = append(os.Environ(), liveActionEnv+"="+c.action, liveArgEnv+"="+c.arg, liveMarkerEnv+"="+marker)
+				cmd = privtest.Command(c.action, c.arg)
+				cmd.Env = append(cmd.Env, liveMarkerEnv+"="+marker)
 			default:
 				cmd = c.command()
 			}
