@@ -32,15 +32,8 @@ CONFIG=${CONFIG:-examples/default.yaml}
 VIGILCOL=${VIGILCOL:-_build/vigilcol}
 OUT=${OUT:-_build/overload}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "overload.sh: needs root (eBPF capture and reading /etc/shadow)" >&2
-	exit 2
-fi
-[ -x "$VIGILCOL" ] || make build
-rm -rf "$OUT"
-mkdir -p "$OUT"
-
 . scripts/lib/collector.sh
+prepare_run "eBPF capture and reading /etc/shadow"
 build_openat_loop "$OUT"
 METRICS="127.0.0.1:$(free_port)"
 write_override "$OUT/override.yaml" "$METRICS"

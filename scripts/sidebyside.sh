@@ -38,14 +38,8 @@ AUDITD=${AUDITD:-1}
 PROFILE=${PROFILE:-0}
 VARIANTS=${VARIANTS:-}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "sidebyside.sh: needs root (eBPF capture, auditd)" >&2
-	exit 2
-fi
-[ -x "$VIGILCOL" ] || make build
-rm -rf "$OUT"
-mkdir -p "$OUT"
 . scripts/lib/collector.sh
+prepare_run "eBPF capture, auditd"
 build_openat_loop "$OUT"
 
 # loop_median: run the loop RUNS times, print the median ns per iteration.

@@ -1,6 +1,18 @@
 # Sourced by scripts/overload.sh and scripts/sidebyside.sh: the openat loop
 # both run, and how they start vigilcol and read its own figures.
 
+# prepare_run WHY: stop unless root (WHY says what for), build VIGILCOL if
+# missing, start from an empty OUT.
+prepare_run() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "$(basename "$0"): needs root ($1)" >&2
+		exit 2
+	fi
+	[ -x "$VIGILCOL" ] || make build
+	rm -rf "$OUT"
+	mkdir -p "$OUT"
+}
+
 # build_openat_loop DIR: compile DIR/openat-loop, a C loop of open+close of
 # /dev/null (so that the syscalls, not an interpreter, are the cost).
 # `openat-loop N` runs N iterations, `openat-loop` until SIGTERM; either way
