@@ -105,6 +105,9 @@ median "$d" records/s/core Processor/workers=1
 if [ "$(id -u)" = 0 ]; then
 	echo "== overload: scripts/overload.sh (DURATION=${OVERLOAD_DURATION:-60})"
 	DURATION=${OVERLOAD_DURATION:-60} OUT="$OUT/overload" scripts/overload.sh | tee "$OUT/overload.txt" || true
+	# What users pay for the shipped pipeline, beside auditd (issue #14).
+	echo "== side by side: scripts/sidebyside.sh"
+	OUT="$OUT/sidebyside" scripts/sidebyside.sh | tee "$OUT/sidebyside.txt" || true
 else
-	echo "== overload: skipped (needs root)"
+	echo "== overload, side by side: skipped (need root)"
 fi

@@ -32,87 +32,22 @@ CONFIG=${CONFIG:-examples/default.yaml}
 VIGILCOL=${VIGILCOL:-_build/vigilcol}
 OUT=${OUT:-_build/overload}
 
-if [ "$(id -u)" != 0 ]; then
-	echo "overload.sh: needs root (eBPF capture and reading /etc/shadow)" >&2
-	exit 2
-fi
-[ -x "$VIGILCOL" ] || make build
-rm -rf "$OUT"
-mkdir -p "$OUT"
-
-# The load: a C loop, so that the syscalls, not an interpreter, are the cost.
-cat > "$OUT/openat-loop.c" <<'C'
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <unistd.h>
-
-static volatile sig_atomic_t stop;
-static void on_term(int sig) { (void)sig; stop = 1; }
-
-int main(void)
-{
-	unsigned long n = 0;
-
-	signal(SIGTERM, on_term);
-	while (!stop) {
-		int fd = open("/dev/null", O_RDONLY);
-
-		if (fd >= 0)
-			close(fd);
-		n++;
-	}
-	printf("%lu\n", n);
-	return 0;
-}
-C
-cc -O2 -o "$OUT/openat-loop" "$OUT/openat-loop.c"
-
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. scripts/lib/collector.sh
+prepare_run "eBPF capture and reading /etc/shadow"
+build_openat_loop "$OUT"
 METRICS="127.0.0.1:$(free_port)"
-cat > "$OUT/override.yaml" <<YAML
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:$(free_port)
-service:
-  telemetry:
-    logs:
-      encoding: json
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: ${METRICS%:*}
-                port: ${METRICS#*:}
-YAML
+write_override "$OUT/override.yaml" "$METRICS"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-VIGIL_EVENTS_FILE="$OUT/events.jsonl" "$VIGILCOL" --config "$CONFIG" --config "$OUT/override.yaml" \
-	> "$OUT/stdout.txt" 2> "$OUT/collector.log" &
-col=$!
+start_vigilcol "$OUT" "$CONFIG" "$OUT/override.yaml" || exit 2
+col=$COLLECTOR_PID
 pids+=("$col")
-for _ in $(seq 1 120); do
-	grep -q "Everything is ready" "$OUT/collector.log" && break
-	kill -0 "$col" 2>/dev/null || { tail -20 "$OUT/collector.log"; exit 2; }
-	sleep 0.5
-done
-grep -q "Everything is ready" "$OUT/collector.log" || { echo "vigilcol not ready after 60 s" >&2; exit 2; }
-
-# metric NAME [LABEL]: the collector's own counter, summed over its series.
-metric() {
-	curl -sf "http://$METRICS/metrics" | awk -v name="$1" -v label="${2:-}" '
-		$1 == name || index($1, name "{") == 1 { if (label == "" || index($1, label)) s += $NF }
-		END { printf "%.0f\n", s }'
-}
-# cpu_ticks PID: user + system time of a process, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 cpu0=$(cpu_ticks "$col")
-submitted0=$(metric otelcol_kernelevents_events_submitted)
+submitted0=$(metric "$METRICS" otelcol_kernelevents_events_submitted)
 
 echo "== load for ${DURATION}s: 2 openat loops, 1 fork/exec loop; $READS cat /etc/shadow spread over the run"
 loads=()
@@ -158,12 +93,12 @@ while [ "$still" -lt 10 ]; do
 done
 
 cpu1=$(cpu_ticks "$col")
-submitted=$(( $(metric otelcol_kernelevents_events_submitted) - submitted0 ))
-lost=$(metric otelcol_kernelevents_events_lost)
-throttled=$(metric otelcol_kernelevents_events_throttled)
-dropped=$(metric otelcol_kernelevents_records_dropped 'reason="queue_full"')
-refused=$(metric otelcol_kernelevents_records_refused)
-emitted=$(metric otelcol_kernelevents_events_emitted)
+submitted=$(( $(metric "$METRICS" otelcol_kernelevents_events_submitted) - submitted0 ))
+lost=$(metric "$METRICS" otelcol_kernelevents_events_lost)
+throttled=$(metric "$METRICS" otelcol_kernelevents_events_throttled)
+dropped=$(metric "$METRICS" otelcol_kernelevents_records_dropped 'reason="queue_full"')
+refused=$(metric "$METRICS" otelcol_kernelevents_records_refused)
+emitted=$(metric "$METRICS" otelcol_kernelevents_events_emitted)
 kill -TERM "$col"
 wait "$col" || true
 pids=()
