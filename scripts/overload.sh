@@ -118,5 +118,5 @@ echo "refused:            $refused (by the next consumer)"
 echo "records emitted:    $emitted"
 echo "collector CPU:      ${cpu_s}s ($(awk -v c="$cpu_s" -v e="$elapsed" 'BEGIN { printf "%.0f", 100 * c / e }')% of a core), $(awk -v c="$cpu_s" -v n="$submitted" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / n; else print "-" }') µs per submitted record"
 echo "loss log lines:"
-grep -o '"msg":"[^"]*\(dropped\|rate-limited\|refused\)[^"]*"' "$OUT/collector.log" | sed 's/^"msg":/  /' | tail -n 12 || echo "  none"
+grep -o '"msg":"[^"]*\(dropped [0-9]\|rate-limited\|refused [0-9]\)[^"]*"' "$OUT/collector.log" | sed 's/^"msg":/  /' | tail -n 12 || echo "  none"
 [ "$found" -ge "$READS" ]
