@@ -21,6 +21,9 @@ func Load(Options) (*Probe, error) {
 		runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
 }
 
+// Unavailable cannot tell here; Load reports why nothing can be captured.
+func Unavailable([]uint32) (map[uint32]string, error) { return nil, nil }
+
 func (p *Probe) AttachMode() string    { return "" }
 func (p *Probe) Read(*Event) error     { return ErrClosed }
 func (p *Probe) Flush()                {}

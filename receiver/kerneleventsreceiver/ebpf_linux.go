@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,6 +113,56 @@ func (s *ebpfSource) options() (bpf.Options, error) {
 	return opts, nil
 }
 
+// unavailableEvents is bpf.Unavailable; a test replaces it to play a kernel
+// that lacks a tracepoint.
+var unavailableEvents = bpf.Unavailable
+
+// leaveOutUnavailable checks the selected events against the running
+// kernel. One it cannot provide fails start-up, naming the event and what
+// the kernel lacks; with on_unavailable: warn it is left out, with a
+// warning, and the rest is captured.
+func (s *ebpfSource) leaveOutUnavailable() error {
+	// What each selected event needs captured: itself, or the events it is
+	// built from in the receiver.
+	needs := map[catalog.EventID][]uint32{}
+	var ids []uint32
+	for id := range s.selected {
+		srcs, built := fromRecords[id]
+		if !built {
+			srcs = []catalog.EventID{id}
+		}
+		for _, src := range srcs {
+			needs[id] = append(needs[id], uint32(src))
+			ids = append(ids, uint32(src))
+		}
+	}
+	missing, err := unavailableEvents(ids)
+	if err != nil {
+		return fmt.Errorf("kernelevents: %w", err)
+	}
+	var left []string
+	for id, srcs := range needs {
+		for _, src := range srcs {
+			if why, ok := missing[src]; ok {
+				d, _ := catalog.LookupEventID(id) // selected events are the catalog's
+				left = append(left, fmt.Sprintf("%s (%s)", d.Name, why))
+				delete(s.selected, id)
+				break
+			}
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	slices.Sort(left)
+	if s.cfg.OnUnavailable != OnUnavailableWarn {
+		return fmt.Errorf("kernelevents: events: this kernel cannot provide %s; select other events, or set on_unavailable: warn to capture the rest without them",
+			strings.Join(left, ", "))
+	}
+	s.logger.Warn("events this kernel cannot provide are left out (on_unavailable: warn)", zap.Strings("events", left))
+	return nil
+}
+
 func (s *ebpfSource) open() error {
 	if err := checkCapabilitiesKept(); err != nil {
 		return err
@@ -125,6 +177,9 @@ func (s *ebpfSource) open() error {
 	// The cgroup hierarchy is where this process sees it mounted.
 	s.builder = newRecordBuilder(tree, containers.NewResolver(procPath, containers.Cgroup2Mount("/proc/self/mountinfo")))
 
+	if err := s.leaveOutUnavailable(); err != nil {
+		return err
+	}
 	opts, err := s.options()
 	if err != nil {
 		return fmt.Errorf("kernelevents: %w", err)

@@ -1,0 +1,46 @@
+//go:build linux && amd64
+
+package bpf
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cilium/ebpf/btf"
+)
+
+// Unavailable returns, for each of the events this kernel cannot provide,
+// why: a tracepoint one of its programs attaches to is not in the kernel
+// (kernels add tracepoints over time, e.g. task_rename). Events it does not
+// list can be loaded as far as their tracepoints go.
+func Unavailable(events []uint32) (map[uint32]string, error) {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return nil, fmt.Errorf("bpf: reading the kernel's BTF: %w", err)
+	}
+	return unavailable(events, func(tp string) bool {
+		var fn *btf.Typedef
+		return spec.TypeByName("btf_trace_"+tp, &fn) == nil
+	})
+}
+
+// unavailable is Unavailable with the kernel's tracepoints given by has.
+func unavailable(events []uint32, has func(tracepoint string) bool) (map[uint32]string, error) {
+	out := map[uint32]string{}
+	for _, id := range events {
+		pl, err := planFor(&Options{Events: []uint32{id}})
+		if err != nil {
+			return nil, err
+		}
+		var missing []error
+		for _, h := range pl.hooks {
+			if !has(h.tracepoint) {
+				missing = append(missing, fmt.Errorf("this kernel has no %s tracepoint (no btf_trace_%s in its BTF)", h.tracepoint, h.tracepoint))
+			}
+		}
+		if len(missing) > 0 {
+			out[id] = errors.Join(missing...).Error()
+		}
+	}
+	return out, nil
+}
