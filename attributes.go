@@ -61,6 +61,16 @@ const (
 	AttrPodUID           = "k8s.pod.uid"              // kubernetes.podUID
 )
 
+// Resource attributes: the container's context from its runtime, which
+// Tracee's events do not carry. container.image.name above is the image
+// reference as the runtime gives it (with its tag, as Tracee's
+// container.image), and container.image.tags holds that tag.
+const (
+	AttrContainerImageTags = "container.image.tags"   // []string
+	AttrContainerRuntime   = "container.runtime.name" // containerd, docker, podman, crio
+	AttrK8sContainerName   = "k8s.container.name"
+)
+
 // Record attributes.
 const (
 	AttrThreadID        = "thread.id"                // hostThreadId

@@ -20,12 +20,20 @@ type Process struct {
 	PodNamespace     string
 	PodUID           string
 	ContainerStarted bool
+
+	// Container context from the runtime owning the container (package
+	// kerneleventsreceiver/internal/containermeta); Tracee's events have
+	// none of these.
+	ContainerImageTag string // the tag of ContainerImage, written as container.image.tags
+	ContainerRuntime  string
+	K8sContainerName  string
 }
 
 // AttrCount is how many attributes Put writes.
 func (p *Process) AttrCount() int {
 	n := 10 // the ids, container.started and origin
-	for _, s := range []string{p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage, p.PodName, p.PodNamespace, p.PodUID} {
+	for _, s := range []string{p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage, p.PodName, p.PodNamespace, p.PodUID,
+		p.ContainerImageTag, p.ContainerRuntime, p.K8sContainerName} {
 		if s != "" {
 			n++
 		}
@@ -51,6 +59,11 @@ func (p *Process) Put(m pcommon.Map) {
 	putNonEmpty(m, AttrPodName, p.PodName)
 	putNonEmpty(m, AttrPodNamespace, p.PodNamespace)
 	putNonEmpty(m, AttrPodUID, p.PodUID)
+	if p.ContainerImageTag != "" {
+		m.PutEmptySlice(AttrContainerImageTags).AppendEmpty().SetStr(p.ContainerImageTag)
+	}
+	putNonEmpty(m, AttrContainerRuntime, p.ContainerRuntime)
+	putNonEmpty(m, AttrK8sContainerName, p.K8sContainerName)
 	m.PutBool(AttrContainerStarted, p.ContainerStarted)
 	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
 }

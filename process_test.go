@@ -14,6 +14,7 @@ func TestProcessAttrCount(t *testing.T) {
 		Name: "nginx", ExecutablePath: "/usr/sbin/nginx",
 		ContainerID: "c0ffee", ContainerName: "web", ContainerImage: "nginx:1.27",
 		PodName: "web-0", PodNamespace: "default", PodUID: "4f2c", ContainerStarted: true,
+		ContainerImageTag: "1.27", ContainerRuntime: "containerd", K8sContainerName: "nginx",
 	}
 	for _, p := range []Process{{}, {PID: 1, Name: "init"}, full} {
 		m := pcommon.NewMap()
@@ -21,5 +22,23 @@ func TestProcessAttrCount(t *testing.T) {
 		if m.Len() != p.AttrCount() {
 			t.Errorf("%+v: Put wrote %d attributes, AttrCount says %d", p, m.Len(), p.AttrCount())
 		}
+	}
+}
+
+// TestProcessContainerContext: the runtime's context lands under the
+// semantic-convention keys, the image's tag as a one-element list.
+func TestProcessContainerContext(t *testing.T) {
+	p := Process{ContainerID: "c0ffee", ContainerImage: "nginx:1.27", ContainerImageTag: "1.27",
+		ContainerRuntime: "containerd", K8sContainerName: "nginx"}
+	m := pcommon.NewMap()
+	p.Put(m)
+	tags, _ := m.Get(AttrContainerImageTags)
+	runtime, _ := m.Get(AttrContainerRuntime)
+	name, _ := m.Get(AttrK8sContainerName)
+	if got := tags.AsRaw(); len(tags.Slice().AsRaw()) != 1 || tags.Slice().At(0).Str() != "1.27" {
+		t.Errorf("container.image.tags = %v, want [1.27]", got)
+	}
+	if runtime.Str() != "containerd" || name.Str() != "nginx" {
+		t.Errorf("container.runtime.name = %q, k8s.container.name = %q", runtime.Str(), name.Str())
 	}
 }

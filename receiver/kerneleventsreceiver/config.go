@@ -64,6 +64,9 @@ type Config struct {
 	// capability the running receiver does not need and sets no_new_privs
 	// (default true; see the README's Privileges section).
 	DropCapabilities bool `mapstructure:"drop_capabilities"`
+	// ContainerRuntimes describes containers (name, image, pod) from the
+	// runtimes that own them.
+	ContainerRuntimes ContainerRuntimesConfig `mapstructure:"container_runtimes"`
 
 	// Overload: what gives when capture outruns the pipeline.
 
@@ -151,6 +154,8 @@ func createDefaultConfig() component.Config {
 		ProcPath:         "/proc",
 		DropCapabilities: true,
 		QueueSize:        defaultQueueSize,
+
+		ContainerRuntimes: defaultContainerRuntimes(),
 	}
 }
 
@@ -200,6 +205,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("proc_path: %q must be an absolute path to a procfs mount", c.ProcPath))
 	}
 	errs = append(errs, c.Scope.validate()...)
+	errs = append(errs, c.ContainerRuntimes.validate()...)
 	errs = append(errs, c.validateOverload()...)
 	return errors.Join(errs...)
 }

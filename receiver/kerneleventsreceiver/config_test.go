@@ -50,6 +50,14 @@ func TestLoadConfig(t *testing.T) {
 		DropCapabilities: true,
 		QueueSize:        32,
 		RateLimit:        RateLimitConfig{EventsPerSecond: 5000, Burst: 20000},
+		ContainerRuntimes: ContainerRuntimesConfig{
+			Enabled:    true,
+			Containerd: RuntimeSocket{Socket: "/host/run/containerd/containerd.sock"},
+			Podman:     RuntimeSocket{Socket: "/run/podman/podman.sock"},
+			CRIO:       RuntimeSocket{Socket: "/var/run/crio/crio.sock"},
+			Timeout:    500 * time.Millisecond,
+			CacheSize:  1024,
+		},
 	}, custom)
 
 	replay := loadConfig(t, "replay")
@@ -91,6 +99,11 @@ func TestValidateNamesTheField(t *testing.T) {
 			"queue_size: 0 must be between 1 and 1024",
 			"rate_limit.events_per_second: 2000000000 is above 1000000000",
 			"rate_limit.burst: 2000000000 is above 1073741824",
+		},
+		"bad_container_runtimes": {
+			`container_runtimes.crio.socket: "var/run/crio/crio.sock" must be an absolute path`,
+			"container_runtimes.timeout: 0s must be between 10ms and 1m0s",
+			"container_runtimes.cache_size: 2 must be between 16 and 1048576 containers",
 		},
 		"burst_without_rate": {"rate_limit.burst: 100 is set but rate_limit.events_per_second is 0"},
 		"rate_limit_on_replay": {

@@ -176,6 +176,9 @@ func (s *ebpfSource) open() error {
 	}
 	// The cgroup hierarchy is where this process sees it mounted.
 	s.builder = newRecordBuilder(tree, containers.NewResolver(procPath, containers.Cgroup2Mount("/proc/self/mountinfo")))
+	if err := s.openRuntimes(); err != nil {
+		return err
+	}
 
 	if err := s.leaveOutUnavailable(); err != nil {
 		return err
@@ -382,6 +385,9 @@ func (s *ebpfSource) close() error {
 		s.mu.Unlock()
 		if s.probe != nil { // nil when open failed
 			err = s.probe.Close()
+		}
+		if s.builder != nil && s.builder.runtimes != nil {
+			err = errors.Join(err, s.builder.runtimes.Close())
 		}
 	})
 	return err

@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/argparse"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containermeta"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
@@ -20,6 +21,9 @@ import (
 type recordBuilder struct {
 	tree       *proctree.Tree
 	containers *containers.Resolver
+	// runtimes describes containers from their runtimes; nil when
+	// container_runtimes.enabled is false.
+	runtimes *containermeta.Resolver
 	// parsed memoises parsed integer arguments: flag values repeat, and
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
@@ -91,8 +95,8 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 		PIDNS:          int64(ev.PIDNS),
 		Name:           ev.Comm,
 		ExecutablePath: p.ExecutablePath,
-		ContainerID:    b.containers.ContainerID(ev.CgroupID, ev.HostPID),
 	}}
+	b.addContainer(&key.process, b.containers.Lookup(ev.CgroupID, ev.HostPID))
 	if len(p.Argv) > 0 {
 		key.argv = &p.Argv[0]
 	}

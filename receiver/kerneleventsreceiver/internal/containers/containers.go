@@ -1,6 +1,7 @@
 // Package containers derives a container id from a task's cgroup path, for
 // the runtimes' usual layouts (docker, containerd/CRI, cri-o, podman, plain
-// runc; cgroup v1 and v2), and caches it by cgroup id so the cost is paid
+// runc; cgroup v1 and v2), with the runtime the layout names and a
+// Kubernetes pod's uid, and caches them by cgroup id so the cost is paid
 // once per cgroup, not once per event.
 package containers
 
@@ -24,6 +25,9 @@ import (
 // libpod-<id>.scope), with the scope's prefix.
 var idPattern = regexp.MustCompile(`^(?:([a-z-]+)-)?([0-9a-f]{64})(?:\.scope)?$`)
 
+// UnknownRuntime is the runtime of a layout that names none.
+const UnknownRuntime = "unknown"
+
 // runtimes names the runtime behind a systemd scope prefix or, for a bare
 // id, the directory holding it, as Tracee does.
 var runtimes = map[string]string{
@@ -31,6 +35,43 @@ var runtimes = map[string]string{
 	"cri-containerd": "containerd",
 	"crio":           "crio",
 	"libpod":         "podman",
+	// ctr and the CRI plugin place a container under its containerd
+	// namespace when they manage cgroups themselves (cgroupfs driver).
+	"k8s.io": "containerd",
+}
+
+// podPattern finds a pod's uid in one component of a kubelet-made cgroup
+// path: kubepods-besteffort-pod<uid>.slice (systemd driver, the uid's dashes
+// written as underscores) or pod<uid> (cgroupfs driver). Static pods' uids
+// are 32 hex digits without dashes.
+var podPattern = regexp.MustCompile(`^(?:kubepods(?:-[a-z]+)*-)?pod([0-9a-f]{8}[-_]?[0-9a-f]{4}[-_]?[0-9a-f]{4}[-_]?[0-9a-f]{4}[-_]?[0-9a-f]{12})(?:\.slice)?$`)
+
+// Container is what a cgroup path says of the container its tasks run in.
+type Container struct {
+	ID string // "" outside containers
+	// Runtime is the runtime the layout names: docker, containerd, crio,
+	// podman, or "unknown" (plain runc and other layouts).
+	Runtime string
+	PodUID  string // the Kubernetes pod's uid, when the path is under kubepods
+}
+
+// Parse returns what a cgroup path says of its container.
+func Parse(path string) Container {
+	var c Container
+	c.ID, c.Runtime = ContainerOf(path)
+	if c.ID != "" && strings.Contains(path, "kubepods") {
+		c.PodUID = podUIDOf(path)
+	}
+	return c
+}
+
+func podUIDOf(path string) string {
+	for _, part := range strings.Split(path, "/") {
+		if m := podPattern.FindStringSubmatch(part); m != nil {
+			return strings.ReplaceAll(m[1], "_", "-")
+		}
+	}
+	return ""
 }
 
 // IDFromCgroupPath returns the container id in a cgroup path, or "" when the
@@ -58,7 +99,7 @@ func ContainerOf(path string) (id, runtime string) {
 		if r, ok := runtimes[by]; ok {
 			return m[2], r
 		}
-		return m[2], "unknown"
+		return m[2], UnknownRuntime
 	}
 	return "", ""
 }
@@ -107,7 +148,7 @@ func cgroupPathOf(procRoot string, pid uint32) (string, bool) {
 // that already exited must not cost a failed open each.
 const retryUnresolved = time.Second
 
-// Resolver maps cgroup ids to container ids.
+// Resolver maps cgroup ids to containers.
 type Resolver struct {
 	procRoot string
 	// cgroup2Root is where the unified hierarchy is mounted, "" if nowhere.
@@ -116,7 +157,7 @@ type Resolver struct {
 	// entrypoint) can still be found while the runtime keeps it.
 	cgroup2Root string
 	mu          sync.RWMutex
-	byCgroup    map[uint64]string
+	byCgroup    map[uint64]Container
 	// unresolved holds when each cgroup last failed to resolve.
 	unresolved map[uint64]time.Time
 }
@@ -128,7 +169,7 @@ func NewResolver(procRoot, cgroup2Root string) *Resolver {
 	return &Resolver{
 		procRoot:    procRoot,
 		cgroup2Root: cgroup2Root,
-		byCgroup:    make(map[uint64]string),
+		byCgroup:    make(map[uint64]Container),
 		unresolved:  make(map[uint64]time.Time),
 	}
 }
@@ -137,7 +178,7 @@ func NewResolver(procRoot, cgroup2Root string) *Resolver {
 // events of its processes resolve even when they exit before being read.
 func (r *Resolver) Learn(cgroupID uint64, path string) {
 	r.mu.Lock()
-	r.byCgroup[cgroupID] = IDFromCgroupPath(path)
+	r.byCgroup[cgroupID] = Parse(path)
 	delete(r.unresolved, cgroupID)
 	r.mu.Unlock()
 }
@@ -186,17 +227,17 @@ func (r *Resolver) cgroupPathByID(id uint64) (string, bool) {
 	return found, found != ""
 }
 
-// ContainerID returns the container id of the cgroup an event came from,
-// reading /proc/<pid>/cgroup the first time the cgroup is seen. A process that
-// is already gone cannot be read; its cgroup is not cached as containerless,
+// Lookup returns the container of the cgroup an event came from, reading
+// /proc/<pid>/cgroup the first time the cgroup is seen. A process that is
+// already gone cannot be read; its cgroup is not cached as containerless,
 // so an event from a live member can resolve it after retryUnresolved.
-func (r *Resolver) ContainerID(cgroupID uint64, pid uint32) string {
+func (r *Resolver) Lookup(cgroupID uint64, pid uint32) Container {
 	r.mu.RLock()
-	id, ok := r.byCgroup[cgroupID]
+	c, ok := r.byCgroup[cgroupID]
 	failedAt, failed := r.unresolved[cgroupID]
 	r.mu.RUnlock()
 	if ok || (failed && time.Since(failedAt) < retryUnresolved) {
-		return id
+		return c
 	}
 	path, ok := cgroupPathOf(r.procRoot, pid)
 	if !ok {
@@ -206,10 +247,10 @@ func (r *Resolver) ContainerID(cgroupID uint64, pid uint32) string {
 	defer r.mu.Unlock()
 	if !ok {
 		r.unresolved[cgroupID] = time.Now()
-		return ""
+		return Container{}
 	}
 	delete(r.unresolved, cgroupID)
-	id = IDFromCgroupPath(path)
-	r.byCgroup[cgroupID] = id
-	return id
+	c = Parse(path)
+	r.byCgroup[cgroupID] = c
+	return c
 }

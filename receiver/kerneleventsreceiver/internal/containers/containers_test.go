@@ -59,25 +59,25 @@ func TestResolverCachesByCgroup(t *testing.T) {
 		[]byte("12:memory:/docker/"+id+"\n0::/system.slice/docker-"+id+".scope\n"), 0o644))
 
 	r := NewResolver(root, "")
-	assert.Equal(t, id, r.ContainerID(9, 55))
+	assert.Equal(t, id, r.Lookup(9, 55).ID)
 	// The process is gone; the cgroup's answer is remembered.
 	require.NoError(t, os.RemoveAll(dir))
-	assert.Equal(t, id, r.ContainerID(9, 55))
+	assert.Equal(t, id, r.Lookup(9, 55).ID)
 	// An unknown cgroup of a vanished process resolves to nothing and is not
 	// cached as containerless: once its retry time has passed, a live member
 	// resolves it.
-	assert.Equal(t, "", r.ContainerID(10, 55))
+	assert.Equal(t, "", r.Lookup(10, 55).ID)
 	r.mu.RLock()
 	_, cached := r.byCgroup[10]
 	r.mu.RUnlock()
 	assert.False(t, cached)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"), []byte("0::/docker/"+id+"\n"), 0o644))
-	assert.Equal(t, "", r.ContainerID(10, 55), "within the retry time the failure is remembered")
+	assert.Equal(t, "", r.Lookup(10, 55).ID, "within the retry time the failure is remembered")
 	r.mu.Lock()
 	r.unresolved[10] = time.Now().Add(-2 * retryUnresolved)
 	r.mu.Unlock()
-	assert.Equal(t, id, r.ContainerID(10, 55))
+	assert.Equal(t, id, r.Lookup(10, 55).ID)
 }
 
 func TestCgroupV1Only(t *testing.T) {
@@ -86,11 +86,11 @@ func TestCgroupV1Only(t *testing.T) {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
 		[]byte("4:cpu,cpuacct:/\n3:pids:/kubepods/besteffort/podx/"+id+"\n"), 0o644))
-	assert.Equal(t, id, NewResolver(root, "").ContainerID(1, 77))
+	assert.Equal(t, id, NewResolver(root, "").Lookup(1, 77).ID)
 }
 
 func TestHostProcessHasNoContainer(t *testing.T) {
-	assert.Equal(t, "", NewResolver("/proc", "").ContainerID(1, uint32(os.Getpid())))
+	assert.Equal(t, "", NewResolver("/proc", "").Lookup(1, uint32(os.Getpid())).ID)
 }
 
 func TestHybridHostPrefersTheContainerPath(t *testing.T) {
@@ -100,7 +100,7 @@ func TestHybridHostPrefersTheContainerPath(t *testing.T) {
 	// The unified hierarchy says "/", the v1 controllers name the container.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup"),
 		[]byte("9:name=systemd:/\n4:memory:/vigil/"+id+"\n0::/\n"), 0o644))
-	assert.Equal(t, id, NewResolver(root, "").ContainerID(1, 88))
+	assert.Equal(t, id, NewResolver(root, "").Lookup(1, 88).ID)
 }
 
 func TestCgroup2Mount(t *testing.T) {
@@ -122,14 +122,32 @@ func TestResolveGoneProcessThroughCgroupInode(t *testing.T) {
 	ino := info.Sys().(*syscall.Stat_t).Ino
 
 	r := NewResolver(t.TempDir(), hier) // no /proc entry: the process is gone
-	assert.Equal(t, id, r.ContainerID(ino, 12345))
-	assert.Equal(t, "", NewResolver(t.TempDir(), "").ContainerID(ino, 12345), "without the hierarchy it cannot be found")
+	assert.Equal(t, id, r.Lookup(ino, 12345).ID)
+	assert.Equal(t, "", NewResolver(t.TempDir(), "").Lookup(ino, 12345).ID, "without the hierarchy it cannot be found")
 }
 
 func TestLearnFromCgroupMkdir(t *testing.T) {
 	r := NewResolver(t.TempDir(), "")
 	r.Learn(77, "/system.slice/docker-"+id+".scope")
 	r.Learn(78, "/user.slice")
-	assert.Equal(t, id, r.ContainerID(77, 1), "no /proc needed once learnt")
-	assert.Equal(t, "", r.ContainerID(78, 1))
+	assert.Equal(t, id, r.Lookup(77, 1).ID, "no /proc needed once learnt")
+	assert.Equal(t, "", r.Lookup(78, 1).ID)
+}
+
+func TestParsePodUID(t *testing.T) {
+	const uid = "0b2d4c1e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+	tests := map[string]Container{
+		"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod0b2d4c1e_5f6a_4b7c_8d9e_0f1a2b3c4d5e.slice/cri-containerd-" + id + ".scope": {ID: id, Runtime: "containerd", PodUID: uid},
+		"/kubepods.slice/kubepods-pod0b2d4c1e_5f6a_4b7c_8d9e_0f1a2b3c4d5e.slice/crio-" + id + ".scope":                                                {ID: id, Runtime: "crio", PodUID: uid},
+		"/kubepods/burstable/pod" + uid + "/" + id:            {ID: id, Runtime: "unknown", PodUID: uid},
+		"/kubepods/pod0123456789abcdef0123456789abcdef/" + id: {ID: id, Runtime: "unknown", PodUID: "0123456789abcdef0123456789abcdef"},
+		"/k8s.io/" + id:                                      {ID: id, Runtime: "containerd"},
+		"/system.slice/docker-" + id + ".scope":              {ID: id, Runtime: "docker"},
+		"/kubepods/burstable/pod" + uid:                      {}, // the pod's own cgroup: no container
+		"/kubepods/burstable/podnot-a-uid/" + id:             {ID: id, Runtime: "unknown"},
+		"/user.slice/pod" + uid + "/docker-" + id + ".scope": {ID: id, Runtime: "docker"}, // not a kubelet path
+	}
+	for path, want := range tests {
+		assert.Equal(t, want, Parse(path), path)
+	}
 }

@@ -25,16 +25,18 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                       metric.Meter
-	mu                          sync.Mutex
-	registrations               []metric.Registration
-	KerneleventsDecodeErrors    metric.Int64Counter
-	KerneleventsEventsEmitted   metric.Int64Counter
-	KerneleventsEventsLost      metric.Int64ObservableCounter
-	KerneleventsEventsSubmitted metric.Int64ObservableCounter
-	KerneleventsEventsThrottled metric.Int64ObservableCounter
-	KerneleventsRecordsDropped  metric.Int64Counter
-	KerneleventsRecordsRefused  metric.Int64Counter
+	meter                                metric.Meter
+	mu                                   sync.Mutex
+	registrations                        []metric.Registration
+	KerneleventsContainerCacheSize       metric.Int64ObservableGauge
+	KerneleventsContainerRuntimeFailures metric.Int64Counter
+	KerneleventsDecodeErrors             metric.Int64Counter
+	KerneleventsEventsEmitted            metric.Int64Counter
+	KerneleventsEventsLost               metric.Int64ObservableCounter
+	KerneleventsEventsSubmitted          metric.Int64ObservableCounter
+	KerneleventsEventsThrottled          metric.Int64ObservableCounter
+	KerneleventsRecordsDropped           metric.Int64Counter
+	KerneleventsRecordsRefused           metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -46,6 +48,21 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterKerneleventsContainerCacheSizeCallback sets callback for observable KerneleventsContainerCacheSize metric.
+func (builder *TelemetryBuilder) RegisterKerneleventsContainerCacheSizeCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.KerneleventsContainerCacheSize, obs: o})
+		return nil
+	}, builder.KerneleventsContainerCacheSize)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
 }
 
 // RegisterKerneleventsEventsLostCallback sets callback for observable KerneleventsEventsLost metric.
@@ -121,6 +138,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.KerneleventsContainerCacheSize, err = builder.meter.Int64ObservableGauge(
+		"otelcol_kernelevents_container_cache_size",
+		metric.WithDescription("Containers whose runtime context the receiver keeps, described or waiting for their runtime (at most container_runtimes.cache_size). [Alpha]"),
+		metric.WithUnit("{container}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsContainerRuntimeFailures, err = builder.meter.Int64Counter(
+		"otelcol_kernelevents_container_runtime_failures",
+		metric.WithDescription("Look-ups of a container at a runtime that failed; records go on without the runtime's context. [Alpha]"),
+		metric.WithUnit("{lookup}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.KerneleventsDecodeErrors, err = builder.meter.Int64Counter(
 		"otelcol_kernelevents_decode_errors",
 		metric.WithDescription("Raw kernel records or replayed lines that could not be decoded. [Alpha]"),

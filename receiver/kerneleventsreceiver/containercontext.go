@@ -1,0 +1,38 @@
+package kerneleventsreceiver
+
+import (
+	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+)
+
+// addContainer fills p's container context: what the cgroup path says (the
+// id, the runtime its layout names, a pod's uid), and what the runtime has
+// said of the container so far. The first records of a new container carry
+// only the former; its runtime is asked meanwhile.
+func (b *recordBuilder) addContainer(p *vigil.Process, c containers.Container) {
+	if c.ID == "" {
+		return
+	}
+	p.ContainerID = c.ID
+	p.PodUID = c.PodUID
+	if c.Runtime != containers.UnknownRuntime {
+		p.ContainerRuntime = c.Runtime
+	}
+	if b.runtimes == nil {
+		return
+	}
+	in := b.runtimes.Get(c.ID, c.Runtime)
+	if in.Runtime == "" {
+		return // not described (yet)
+	}
+	p.ContainerName = in.Name
+	p.ContainerImage = in.ImageName
+	p.ContainerImageTag = in.ImageTag
+	p.ContainerRuntime = in.Runtime
+	p.PodName = in.PodName
+	p.PodNamespace = in.PodNamespace
+	if in.PodUID != "" {
+		p.PodUID = in.PodUID
+	}
+	p.K8sContainerName = in.K8sContainerName
+}
