@@ -75,7 +75,7 @@ check-generated: generate
 # Programs the tests run: the container test runs busybox under runc. When
 # they cannot be installed, the tests that need them skip naming the package.
 test-deps:
-	@./scripts/need-packages.sh runc:runc busybox:busybox-static gcc:gcc git:git ssh-keygen:openssh-client dpkg-deb:dpkg python3:python3-venv
+	@./scripts/need-packages.sh runc:runc busybox:busybox-static containerd:containerd ctr:containerd gcc:gcc git:git ssh-keygen:openssh-client dpkg-deb:dpkg python3:python3-venv
 
 test: fmt vet test-deps
 	$(GO) test -count=1 -timeout 20m ./...

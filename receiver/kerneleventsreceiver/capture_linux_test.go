@@ -81,6 +81,14 @@ func capture(t *testing.T, events ...string) *consumertest.LogsSink {
 	privtest.Require(t)
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = events
+	return captureWith(t, cfg)
+}
+
+// captureWith starts a receiver on the real kernel with cfg, flushing
+// often.
+func captureWith(t *testing.T, cfg *Config) *consumertest.LogsSink {
+	t.Helper()
+	privtest.Require(t)
 	cfg.FlushInterval = 20 * time.Millisecond
 	sink := new(consumertest.LogsSink)
 	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
