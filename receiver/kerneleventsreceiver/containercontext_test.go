@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containermeta"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
@@ -22,7 +23,7 @@ import (
 
 // slowDocker serves the Docker API's container inspect on a unix socket,
 // every answer held until release is closed, and returns the socket.
-func slowDocker(t *testing.T, release <-chan struct{}) string {
+func slowDocker(t testing.TB, release <-chan struct{}) string {
 	t.Helper()
 	socket := filepath.Join(t.TempDir(), "docker.sock")
 	l, err := net.Listen("unix", socket)
@@ -121,4 +122,44 @@ func collectedEventually(t *testing.T, sink *consumertest.LogsSink, n int) []rec
 	recs := collected(sink)
 	require.Len(t, recs, n, "no record lost")
 	return recs
+}
+
+// BenchmarkRecordBuildInContainers is BenchmarkRecordBuild's 64 processes,
+// each in a container of its own: without the runtimes' context
+// (context=off, container_runtimes.enabled: false) and with it, the cache
+// warm (context=on). Compare the two with benchstat.
+func BenchmarkRecordBuildInContainers(b *testing.B) {
+	const procs = 64
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "context=off", true: "context=on"}[on], func(b *testing.B) {
+			def, _ := catalog.LookupEvent("openat")
+			tree := proctree.New(procs)
+			rb, out := newTestBuilder(b, tree, &countingSink{}, 1024)
+			events := make([]bpf.Event, procs)
+			ids := make([]string, procs)
+			for i := range events {
+				pid := uint32(1000 + i)
+				tree.Exec(pid, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
+				events[i] = openatBy(pid, pid)
+				events[i].CgroupID = uint64(pid)
+				ids[i] = fmt.Sprintf("%064x", pid)
+				rb.containers.Learn(uint64(pid), "/system.slice/docker-"+ids[i]+".scope")
+			}
+			if on {
+				answered := make(chan struct{})
+				close(answered)
+				cfg := defaultContainerRuntimes()
+				cfg.Docker.Socket = slowDocker(b, answered)
+				res, err := containermeta.New(cfg.resolverConfig(), zap.NewNop(), func(string, string) {})
+				require.NoError(b, err)
+				b.Cleanup(func() { require.NoError(b, res.Close()) })
+				rb.runtimes = res
+				for _, id := range ids {
+					res.Get(id, "docker")
+					require.Eventually(b, func() bool { return res.Get(id, "docker").Name != "" }, 10*time.Second, time.Millisecond)
+				}
+			}
+			measureRecordBuild(b, rb, out, def, events)
+		})
+	}
 }

@@ -91,7 +91,13 @@ func benchmarkRecordBuild(b *testing.B, procs int, sink *countingSink) {
 		events[i] = openatBy(pid, pid)
 	}
 	rb, out := newTestBuilder(b, tree, sink, 1024)
+	measureRecordBuild(b, rb, out, def, events)
+}
+
+// measureRecordBuild builds records of events, in turn, b.N times.
+func measureRecordBuild(b *testing.B, rb *recordBuilder, out *batcher, def *catalog.EventDef, events []bpf.Event) {
 	observed := observedNow()
+	procs := len(events)
 
 	b.ReportAllocs()
 	b.ResetTimer()
