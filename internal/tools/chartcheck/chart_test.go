@@ -283,6 +283,7 @@ func TestBadValuesNameTheValue(t *testing.T) {
 		{"node.seccompProfile=Localhost", "/node/seccompProfile"},
 		{"node.resources.limits.memory=lots", "/node/resources/limits/memory"},
 		{"serviceMonitor.port=4317", "/serviceMonitor/port"},
+		{"node.runtimeSockets[0]=/run/k3s/agent.sock", "/node/runtimeSockets/0"},
 		{"signatures.rule\\.txt=x", "'rule.txt'"},
 		{"gateway.enabled=false", "node.otlp.endpoint is required when gateway.enabled is false"},
 	} {

@@ -80,8 +80,7 @@ func TestBuildShape(t *testing.T) {
 	res := plog.NewResourceLogs().Resource()
 	p := ev.Process()
 	vigil.WriteResource(res.Attributes(), ev.HostName, &p, nil)
-	in := Build(lr, res)
-	for path, want := range map[string]ast.Value{
+	checkPaths(t, Build(lr, res), map[string]ast.Value{
 		`input.eventId`:               ast.String("732"),
 		`input.eventName`:             ast.String("security_file_open"),
 		`input.container`:             ast.NewObject([2]*ast.Term{ast.StringTerm("id"), ast.StringTerm("c1")}),
@@ -90,15 +89,21 @@ func TestBuildShape(t *testing.T) {
 		`input.args[1].name`:          ast.String("flags"),
 		`input.argsNum`:               ast.Number("2"),
 		`input.contextFlags.isCompat`: ast.Boolean(false),
-	} {
+	})
+}
+
+// checkPaths checks the values at Rego paths ("input.x.y") of an input.
+func checkPaths(t *testing.T, in ast.Value, want map[string]ast.Value) {
+	t.Helper()
+	for path, w := range want {
 		ref := ast.MustParseRef(path)
 		got, err := in.Find(ref[1:])
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			continue
 		}
-		if got.Compare(want) != 0 {
-			t.Errorf("%s = %v, want %v", path, got, want)
+		if got.Compare(w) != 0 {
+			t.Errorf("%s = %v, want %v", path, got, w)
 		}
 	}
 }
@@ -147,5 +152,32 @@ func BenchmarkBuild(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		r := recs[i%len(recs)]
 		Build(r.lr, r.rl.Resource())
+	}
+}
+
+// TestBuildContainerContext: a captured record whose resource carries the
+// runtime's context gives Tracee's input.container and input.kubernetes;
+// the attributes Tracee has no field for (tags, runtime, the pod's
+// container name) stay out of its shape.
+func TestBuildContainerContext(t *testing.T) {
+	lr := plog.NewLogRecord()
+	ev := tracee.Event{EventName: "security_file_open", EventID: 732}
+	tracee.RecordFromEvent(&ev, lr)
+	res := plog.NewResourceLogs().Resource()
+	p := vigil.Process{ContainerID: "c1", ContainerName: "box", ContainerImage: "docker.io/library/busybox:1.36",
+		ContainerImageTag: "1.36", ContainerRuntime: "containerd", K8sContainerName: "box",
+		PodName: "web-0", PodNamespace: "shop", PodUID: "0b2d", ContainerStarted: true}
+	vigil.WriteResource(res.Attributes(), "node-1", &p, nil)
+	str := func(k, v string) [2]*ast.Term { return [2]*ast.Term{ast.StringTerm(k), ast.StringTerm(v)} }
+	checkPaths(t, Build(lr, res), map[string]ast.Value{
+		`input.container`:  ast.NewObject(str("id", "c1"), str("name", "box"), str("image", "docker.io/library/busybox:1.36")),
+		`input.kubernetes`: ast.NewObject(str("podName", "web-0"), str("podNamespace", "shop"), str("podUID", "0b2d")),
+	})
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	res.CopyTo(rl.Resource())
+	lr.CopyTo(rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+	if checkSameAsJSON(t, ld) != 1 {
+		t.Fatal("not compared with the JSON path")
 	}
 }
