@@ -21,21 +21,27 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
-// slowDocker serves the Docker API's container inspect on a unix socket,
-// every answer held until release is closed, and returns the socket.
-func slowDocker(t testing.TB, release <-chan struct{}) string {
+// serveOnSocket serves h on a unix socket in a temporary directory, a
+// stand-in for a runtime's API, and returns the socket.
+func serveOnSocket(t testing.TB, h http.HandlerFunc) string {
 	t.Helper()
-	socket := filepath.Join(t.TempDir(), "docker.sock")
+	socket := filepath.Join(t.TempDir(), "runtime.sock")
 	l, err := net.Listen("unix", socket)
 	require.NoError(t, err)
-	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/containers/"), "/json")
-		fmt.Fprintf(w, `{"Name":"/app-%s","Config":{"Image":"registry.example/app:2.1","Labels":{"io.kubernetes.pod.name":"app-%s","io.kubernetes.pod.namespace":"prod"}}}`, id[:6], id[:6])
-	})}
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: h}
 	go srv.Serve(l) //nolint:errcheck // ends with Close
 	t.Cleanup(func() { srv.Close() })
 	return socket
+}
+
+// slowDocker serves the Docker API's container inspect, every answer held
+// until release is closed, and returns its socket.
+func slowDocker(t testing.TB, release <-chan struct{}) string {
+	return serveOnSocket(t, func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/containers/"), "/json")
+		fmt.Fprintf(w, `{"Name":"/app-%s","Config":{"Image":"registry.example/app:2.1","Labels":{"io.kubernetes.pod.name":"app-%s","io.kubernetes.pod.namespace":"prod"}}}`, id[:6], id[:6])
+	})
 }
 
 // TestBurstOfNewContainersNeverBlocksRecords: 1,000 containers appear at

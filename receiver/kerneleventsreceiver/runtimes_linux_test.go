@@ -4,7 +4,6 @@ package kerneleventsreceiver
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -35,14 +34,9 @@ func TestRuntimeFailuresCounted(t *testing.T) {
 	require.NoError(t, err)
 	core, logs := observer.New(zap.WarnLevel)
 
-	garbage := filepath.Join(t.TempDir(), "docker.sock")
-	l, err := net.Listen("unix", garbage)
-	require.NoError(t, err)
-	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	garbage := serveOnSocket(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("<html>not docker</html>")) //nolint:errcheck
-	})}
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	t.Cleanup(func() { srv.Close() })
+	})
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.ContainerRuntimes.Docker.Socket = garbage

@@ -72,8 +72,11 @@ type Resolver struct {
 	logged  map[string]bool // runtimes whose failure has been logged
 
 	queue chan lookupRequest
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	// stopping ends the workers and cancels the look-ups under way, so
+	// shutdown does not wait for a runtime.
+	stopping context.Context
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 type entry struct {
@@ -119,8 +122,8 @@ func newResolver(cfg Config, runtimes map[string]runtime, logger *zap.Logger, on
 		lru:       list.New(),
 		logged:    map[string]bool{},
 		queue:     make(chan lookupRequest, cfg.CacheSize),
-		stop:      make(chan struct{}),
 	}
+	r.stopping, r.stop = context.WithCancel(context.Background())
 	for range workers {
 		r.wg.Add(1)
 		go r.work()
@@ -130,7 +133,7 @@ func newResolver(cfg Config, runtimes map[string]runtime, logger *zap.Logger, on
 
 // Close stops the look-ups and waits for those running.
 func (r *Resolver) Close() error {
-	close(r.stop)
+	r.stop()
 	r.wg.Wait()
 	var errs []error
 	for _, rt := range r.runtimes {
@@ -187,7 +190,7 @@ func (r *Resolver) work() {
 	defer r.wg.Done()
 	for {
 		select {
-		case <-r.stop:
+		case <-r.stopping.Done():
 			return
 		case req := <-r.queue:
 			info, ok := r.lookup(req)
@@ -217,7 +220,10 @@ func (r *Resolver) lookup(req lookupRequest) (Info, bool) {
 		}
 	}
 	for _, name := range order {
-		ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+		if r.stopping.Err() != nil {
+			break
+		}
+		ctx, cancel := context.WithTimeout(r.stopping, r.timeout)
 		info, err := r.runtimes[name].lookup(ctx, req.id)
 		cancel()
 		if err == nil {
@@ -225,7 +231,7 @@ func (r *Resolver) lookup(req lookupRequest) (Info, bool) {
 			return info, true
 		}
 		var f *failure
-		if errors.As(err, &f) {
+		if errors.As(err, &f) && r.stopping.Err() == nil {
 			r.failed(name, f)
 		}
 	}

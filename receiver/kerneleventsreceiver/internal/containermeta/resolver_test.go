@@ -237,3 +237,15 @@ func TestCacheEvictsLeastRecentlySeen(t *testing.T) {
 	assert.Equal(t, Info{}, r.Get(fmt.Sprintf("%064x", 1), Docker), "forgotten, asked for again")
 	require.Eventually(t, func() bool { return rt.askedFor(fmt.Sprintf("%064x", 1)) == 2 }, 10*time.Second, time.Millisecond)
 }
+
+// TestCloseCancelsLookups: closing does not wait for a runtime that does
+// not answer, nor counts the cancelled look-up as its failure.
+func TestCloseCancelsLookups(t *testing.T) {
+	count := &failureCount{}
+	rt := &fakeRuntime{runtime: Containerd, gate: make(chan struct{})} // never answers
+	r := newResolver(Config{Timeout: time.Hour, CacheSize: 16}, map[string]runtime{Containerd: rt}, zap.NewNop(), count.add)
+	r.Get(cid, Containerd)
+	require.Eventually(t, func() bool { return rt.askedFor(cid) == 1 }, 10*time.Second, time.Millisecond)
+	require.NoError(t, r.Close()) // would take an hour if it waited
+	assert.Equal(t, 0, count.get("containerd/unavailable"))
+}
