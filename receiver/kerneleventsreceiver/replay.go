@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -80,12 +81,16 @@ type replayChunk struct {
 	decoded chan struct{}
 }
 
-// replayLine is a non-empty line of a chunk, or one read past.
+// replayLine is a non-empty line of a chunk, or one read past. A worker
+// decodes it and writes its record, which run only moves into its batch:
+// the batch's order is the file's.
 type replayLine struct {
 	number     int
 	start, end int   // its bytes in the chunk's data
 	err        error // errLineTooLong, or why it did not decode
-	ev         tracee.Event
+	name       string
+	resource   resourceKey
+	record     plog.LogRecord
 }
 
 var replayChunks = sync.Pool{New: func() any { return new(replayChunk) }}
@@ -133,7 +138,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			case l.err != nil:
 				skip(l.number, "skipping a line that is not a Tracee event", l.err)
 			default:
-				tracee.RecordFromEvent(&l.ev, out.add(l.ev.EventName, &resourceKey{host: l.ev.HostName, process: l.ev.Process()}, nil))
+				l.record.MoveTo(out.add(l.name, &l.resource, nil))
 				if out.full() {
 					out.flush()
 				}
@@ -200,24 +205,31 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 	}
 }
 
-// decodeChunk decodes the lines of c that were read whole.
+// decodeChunk writes the records of the lines of c that were read whole.
 func decodeChunk(d *tracee.Decoder, c *replayChunk) {
 	defer close(c.decoded)
+	var ev tracee.Event
 	for i := range c.lines {
 		l := &c.lines[i]
 		if l.err != nil {
 			continue
 		}
-		if err := d.Decode(c.data[l.start:l.end], &l.ev); err != nil {
+		if err := d.Decode(c.data[l.start:l.end], &ev); err != nil {
 			l.err = err
-		} else if l.ev.EventName == "" {
-			l.err = errors.New("no eventName")
+			continue
 		}
+		if ev.EventName == "" {
+			l.err = errors.New("no eventName")
+			continue
+		}
+		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
+		l.record = plog.NewLogRecord()
+		tracee.RecordFromEvent(&ev, l.record)
 	}
 }
 
-// release returns c to the pool once its records are written: they keep
-// only strings, which do not point into c.
+// release returns c to the pool once its records are in their batches:
+// they keep only strings, which do not point into c's data.
 func (c *replayChunk) release() {
 	c.data, c.lines, c.readErr = c.data[:0], c.lines[:0], nil
 	replayChunks.Put(c)

@@ -2,6 +2,7 @@ package kerneleventsreceiver
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -161,4 +162,53 @@ func TestReplaySkipLogIsRateLimited(t *testing.T) {
 	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: bad}}, metricdatatest.IgnoreTimestamp())
 	assert.Equal(t, skipLogFirst, logs.FilterMessage("skipping a line that is not a Tracee event").Len(), "logged the first few only")
 	assert.Equal(t, int64(bad), logs.FilterMessage("replay finished").All()[0].ContextMap()["skipped"], "the summary counts them all")
+}
+
+// TestReplayKeepsTheFileOrder: lines are decoded in parallel chunks, yet
+// the records come in the file's order, every bad line is counted with its
+// own line number, and the summary counts every line.
+func TestReplayKeepsTheFileOrder(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	good, err := os.ReadFile("testdata/replay.jsonl")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(good), "\n")
+	const events = 5*replayChunkLines + 7
+	var file strings.Builder
+	badLines := []int64{}
+	for i := range events {
+		// each event a timestamp of its own, so the order can be read back
+		file.WriteString(strings.Replace(first, `"timestamp":1700000000000000000`, fmt.Sprintf(`"timestamp":%d`, i+1), 1) + "\n")
+		if i%300 == 299 {
+			file.WriteString("not json\n")
+			badLines = append(badLines, int64(i+2+len(badLines)))
+		}
+	}
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(file.String()), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	sink := new(consumertest.LogsSink)
+	core, logs := observer.New(zap.InfoLevel)
+	set := metadatatest.NewSettings(tel)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+
+	recs := collected(sink)
+	require.Len(t, recs, events)
+	for i, r := range recs {
+		require.Equal(t, pcommon.Timestamp(i+1), r.Timestamp(), "record %d", i)
+	}
+	var skipped []int64
+	for _, e := range logs.FilterMessage("skipping a line that is not a Tracee event").All() {
+		skipped = append(skipped, e.ContextMap()["line"].(int64))
+	}
+	assert.Equal(t, badLines, skipped)
+	assert.Equal(t, int64(events+len(badLines)), logs.FilterMessage("replay finished").All()[0].ContextMap()["lines"])
 }
