@@ -396,7 +396,11 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	if !d.consume('"') {
 		return nil, false
 	}
-	start, ascii := d.pos, true
+	start := d.pos
+	for d.pos < len(d.data) && printableASCII[d.data[d.pos]] {
+		d.pos++
+	}
+	ascii := true
 	for ; d.pos < len(d.data); d.pos++ {
 		switch c := d.data[d.pos]; {
 		case c == '"':
@@ -411,6 +415,16 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// printableASCII holds the bytes a string holds as they are, bar '"' and
+// '\\': rawString skips them in a tight loop, as nearly every string is
+// made of nothing else.
+var printableASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // intern returns b as a string, the same one each time for short ones.
 func (d *Decoder) intern(b []byte) string {
