@@ -192,7 +192,9 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 		}
 		c.read = number
 		done := c.readErr != nil || len(c.lines) < replayChunkLines
-		for _, to := range []chan<- *replayChunk{inOrder, toDecode} {
+		// to the workers first: a chunk run waits for is always being
+		// decoded, even if ctx ends before it is queued for run
+		for _, to := range []chan<- *replayChunk{toDecode, inOrder} {
 			select {
 			case to <- c:
 			case <-ctx.Done():

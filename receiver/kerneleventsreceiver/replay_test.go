@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -211,4 +212,54 @@ func TestReplayKeepsTheFileOrder(t *testing.T) {
 	}
 	assert.Equal(t, badLines, skipped)
 	assert.Equal(t, int64(events+len(badLines)), logs.FilterMessage("replay finished").All()[0].ContextMap()["lines"])
+}
+
+// blockingSink holds its first batch until release is closed.
+type blockingSink struct {
+	consumertest.LogsSink
+	called  chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *blockingSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	s.once.Do(func() {
+		close(s.called)
+		<-s.release
+	})
+	return s.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+// TestReplayShutdownMidFile: a shutdown while the reader, the decoders and
+// the pipeline are all mid-file returns, with no goroutine left waiting.
+func TestReplayShutdownMidFile(t *testing.T) {
+	good, err := os.ReadFile("testdata/replay.jsonl")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(good), "\n")
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat(first+"\n", 20*replayChunkLines)), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	cfg.BatchSize, cfg.QueueSize = 16, 1
+	sink := &blockingSink{called: make(chan struct{}), release: make(chan struct{})}
+	rcv, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	<-sink.called // the pipeline holds a batch: everything upstream fills and waits
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- rcv.Shutdown(ctx)
+	}()
+	close(sink.release)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
 }
