@@ -65,9 +65,14 @@ func (s *replaySource) open() error {
 // resource is empty: each resource takes the host its events name.
 func (s *replaySource) resource(pcommon.Map) {}
 
-// Lines are decoded in chunks of replayChunkLines, by one worker per CPU,
-// and emitted in the file's order.
-const replayChunkLines = 256
+// Lines are decoded in chunks of replayChunkLines, or fewer lines of
+// replayChunkBytes and one more line, by one worker per CPU, and emitted in
+// the file's order. The bytes bound the memory in flight: about three
+// chunks per CPU, of 1 MiB and a line (file.max_line_bytes) each.
+const (
+	replayChunkLines = 256
+	replayChunkBytes = 1 << 20
+)
 
 // replayChunk is a run of consecutive lines of the file: read by the
 // reader goroutine, decoded by a worker, emitted by run.
@@ -169,9 +174,11 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 	for ctx.Err() == nil {
 		c := replayChunks.Get().(*replayChunk)
 		c.decoded = make(chan struct{})
-		for len(c.lines) < replayChunkLines {
+		eof := false
+		for len(c.lines) < replayChunkLines && len(c.data) < replayChunkBytes {
 			raw, err := lines.next()
 			if err == io.EOF {
+				eof = true
 				break
 			}
 			number++
@@ -191,7 +198,7 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 			break
 		}
 		c.read = number
-		done := c.readErr != nil || len(c.lines) < replayChunkLines
+		done := eof || c.readErr != nil
 		// to the workers first: a chunk run waits for is always being
 		// decoded, even if ctx ends before it is queued for run
 		for _, to := range []chan<- *replayChunk{toDecode, inOrder} {

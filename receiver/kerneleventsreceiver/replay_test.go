@@ -165,7 +165,8 @@ func TestReplaySkipLogIsRateLimited(t *testing.T) {
 	assert.Equal(t, int64(bad), logs.FilterMessage("replay finished").All()[0].ContextMap()["skipped"], "the summary counts them all")
 }
 
-// TestReplayKeepsTheFileOrder: lines are decoded in parallel chunks, yet
+// TestReplayKeepsTheFileOrder: lines are decoded in parallel chunks (ended
+// by their count of lines or of bytes), yet
 // the records come in the file's order, every bad line is counted with its
 // own line number, and the summary counts every line.
 func TestReplayKeepsTheFileOrder(t *testing.T) {
@@ -177,9 +178,15 @@ func TestReplayKeepsTheFileOrder(t *testing.T) {
 	const events = 5*replayChunkLines + 7
 	var file strings.Builder
 	badLines := []int64{}
+	// some lines long enough that a chunk ends on its bytes, not its lines
+	padded := strings.Replace(first, `"eventName":`, `"padding":"`+strings.Repeat("p", replayChunkBytes/4)+`","eventName":`, 1)
 	for i := range events {
+		line := first
+		if i%50 == 0 {
+			line = padded
+		}
 		// each event a timestamp of its own, so the order can be read back
-		file.WriteString(strings.Replace(first, `"timestamp":1700000000000000000`, fmt.Sprintf(`"timestamp":%d`, i+1), 1) + "\n")
+		file.WriteString(strings.Replace(line, `"timestamp":1700000000000000000`, fmt.Sprintf(`"timestamp":%d`, i+1), 1) + "\n")
 		if i%300 == 299 {
 			file.WriteString("not json\n")
 			badLines = append(badLines, int64(i+2+len(badLines)))
