@@ -1,39 +1,23 @@
 package tracee
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"os"
 	"reflect"
 	"testing"
-)
 
-const mixedStream = "../testdata/streams/mixed.jsonl.gz"
+	"github.com/vigil-sec/vigil/internal/streams"
+)
 
 // readMixedStream returns the lines of the detection benchmark's stream.
 func readMixedStream(t testing.TB) [][]byte {
 	t.Helper()
-	f, err := os.Open(mixedStream)
+	data, err := streams.Mixed()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var lines [][]byte
-	sc := bufio.NewScanner(z)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		lines = append(lines, bytes.Clone(sc.Bytes()))
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
 }
 
 // storedLines are the Tracee JSON streams kept in the repository.

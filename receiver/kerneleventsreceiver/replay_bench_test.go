@@ -2,9 +2,7 @@ package kerneleventsreceiver
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,20 +12,21 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/vigil-sec/vigil/internal/procstat"
+	"github.com/vigil-sec/vigil/internal/streams"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
-// mixedStream is the detection processor's benchmark stream: 10,000 Tracee
-// events of a busy container host, one JSON object a line.
-const mixedStream = "../../testdata/streams/mixed.jsonl.gz"
-
 // BenchmarkReplay measures the replay source (source: file) end to end: a
-// file of b.N Tracee JSON lines (the mixed stream, repeated) read, decoded
+// file of b.N Tracee JSON lines (the detection benchmark's mixed stream,
+// repeated) read, decoded
 // and built into batches of records for a downstream that holds a batch
 // processor's worth. lines/s is the source's throughput; lines/s/core
 // divides by all the CPU the process used.
 func BenchmarkReplay(b *testing.B) {
-	stream := readMixedStream(b)
+	stream, err := streams.Mixed()
+	if err != nil {
+		b.Fatal(err)
+	}
 	path := filepath.Join(b.TempDir(), "events.jsonl")
 	f, err := os.Create(path)
 	if err != nil {
@@ -75,24 +74,6 @@ func BenchmarkReplay(b *testing.B) {
 	if got := sink.records.Load(); got != int64(b.N) {
 		b.Fatalf("%d records from %d lines", got, b.N)
 	}
-}
-
-// readMixedStream returns the mixed stream's lines, decompressed.
-func readMixedStream(tb testing.TB) []byte {
-	f, err := os.Open(mixedStream)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	data, err := io.ReadAll(z)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
 }
 
 // nthNewline is the index of the n-th "\n" of data (n ≥ 1).

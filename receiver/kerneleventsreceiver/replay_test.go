@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -48,6 +49,21 @@ func collected(sink *consumertest.LogsSink) []record {
 		}
 	}
 	return out
+}
+
+// replayToEnd runs a receiver replaying cfg's file into sink until the
+// replay has finished, shuts it down, and returns what it logged.
+func replayToEnd(t *testing.T, tel *componenttest.Telemetry, cfg *Config, sink consumer.Logs) *observer.ObservedLogs {
+	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
+	set := metadatatest.NewSettings(tel)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+	return logs
 }
 
 func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
@@ -124,14 +140,7 @@ func TestReplaySkipsOverLongLineAndGoesOn(t *testing.T) {
 	cfg.File.MaxLineBytes = 64 << 10
 	require.NoError(t, cfg.Validate())
 	sink := new(consumertest.LogsSink)
-	core, logs := observer.New(zap.InfoLevel)
-	set := metadatatest.NewSettings(tel)
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	logs := replayToEnd(t, tel, cfg, sink)
 
 	assert.Equal(t, 2, sink.LogRecordCount(), "the lines around the long one")
 	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
@@ -151,14 +160,7 @@ func TestReplaySkipLogIsRateLimited(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Source = SourceFile
 	cfg.File.Path = path
-	core, logs := observer.New(zap.InfoLevel)
-	set := metadatatest.NewSettings(tel)
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, new(consumertest.LogsSink))
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	logs := replayToEnd(t, tel, cfg, new(consumertest.LogsSink))
 
 	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: bad}}, metricdatatest.IgnoreTimestamp())
 	assert.Equal(t, skipLogFirst, logs.FilterMessage("skipping a line that is not a Tracee event").Len(), "logged the first few only")
@@ -199,14 +201,7 @@ func TestReplayKeepsTheFileOrder(t *testing.T) {
 	cfg.Source = SourceFile
 	cfg.File.Path = path
 	sink := new(consumertest.LogsSink)
-	core, logs := observer.New(zap.InfoLevel)
-	set := metadatatest.NewSettings(tel)
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	logs := replayToEnd(t, tel, cfg, sink)
 
 	recs := collected(sink)
 	require.Len(t, recs, events)
