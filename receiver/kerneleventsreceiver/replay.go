@@ -67,8 +67,9 @@ func (s *replaySource) resource(pcommon.Map) {}
 
 // Lines are decoded in chunks of replayChunkLines, or fewer lines of
 // replayChunkBytes and one more line, by one worker per CPU, and emitted in
-// the file's order. The bytes bound the memory in flight: about three
-// chunks per CPU, of 1 MiB and a line (file.max_line_bytes) each.
+// the file's order. The bytes bound the memory in flight: two chunks per
+// CPU queued for run, one being read and one being emitted, each of 1 MiB
+// and a line (file.max_line_bytes) at most.
 const (
 	replayChunkLines = 256
 	replayChunkBytes = 1 << 20
