@@ -83,6 +83,18 @@ for p in 1 64 1024; do
 	done
 done
 
+# the replay source (source: file): Tracee JSON lines into batched records
+# (lines/s is wall time, lines/s/core all the CPU the process used), and
+# its decoder against encoding/json, the reference it must equal
+p=$OUT/replay.txt
+run replay ./receiver/kerneleventsreceiver/ 'BenchmarkReplay' -benchtime 200000x
+median "$p" lines/s Replay
+median "$p" lines/s/core Replay
+j=$OUT/tracee-decode.txt
+run tracee-decode ./tracee/ 'BenchmarkDecode' -benchtime 100000x
+ratio "$j" ns/op Decode/encoding-json Decode/decoder
+median "$j" lines/s Decode/decoder
+
 b=$OUT/bpf.txt
 run bpf ./bpf/ . -benchtime 1000000x
 ratio "$b" ns/op Getppid/probe_loaded_unselected Getppid/baseline

@@ -165,8 +165,8 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 	}
 	var w vigil.RecordWriter
 	w.Begin(lr, &h, len(ev.Args))
-	for _, arg := range ev.Args {
-		key := vigil.AttrArgPrefix + arg.Name
+	for i, arg := range ev.Args {
+		key := argKey(h.Def, i, arg.Name)
 		if s, ok := arg.Value.(string); ok && arg.Type != catalog.TypeBytes {
 			w.Str(key, s)
 			continue
@@ -174,6 +174,21 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 		setArgValue(w.Value(key), arg.Type, arg.Value)
 	}
 	w.End()
+}
+
+// argKey is the attribute key of argument i of an event named name: the
+// catalog's, built once, when it knows the argument (Tracee writes them in
+// the catalog's order), rather than a new string per record.
+func argKey(def *catalog.EventDef, i int, name string) string {
+	if def != nil {
+		if i < len(def.Args) && def.Args[i].Name == name {
+			return def.Args[i].AttrKey()
+		}
+		if j := def.ArgIndex(name); j >= 0 {
+			return def.Args[j].AttrKey()
+		}
+	}
+	return vigil.AttrArgPrefix + name
 }
 
 // setArgValue stores a decoded argument value. It accepts what encoding/json

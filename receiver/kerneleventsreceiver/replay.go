@@ -2,15 +2,16 @@ package kerneleventsreceiver
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -64,47 +65,184 @@ func (s *replaySource) open() error {
 // resource is empty: each resource takes the host its events name.
 func (s *replaySource) resource(pcommon.Map) {}
 
+// Lines are decoded in chunks of replayChunkLines, or fewer lines of
+// replayChunkBytes and one more line, by one worker per CPU, and emitted in
+// the file's order. The bytes bound the memory in flight: two chunks per
+// CPU queued for run, one being read and one being emitted, each of 1 MiB
+// and a line (file.max_line_bytes) at most.
+const (
+	replayChunkLines = 256
+	replayChunkBytes = 1 << 20
+)
+
+// replayChunk is a run of consecutive lines of the file: read by the
+// reader goroutine, decoded by a worker, emitted by run.
+type replayChunk struct {
+	data  []byte // the lines' bytes, one after another
+	lines []replayLine
+	// read is the number of the last line read, empty ones included;
+	// readErr stopped the reading there.
+	read    int
+	readErr error
+	decoded chan struct{}
+}
+
+// replayLine is a non-empty line of a chunk, or one read past. A worker
+// decodes it and writes its record, which run only moves into its batch:
+// the batch's order is the file's.
+type replayLine struct {
+	number     int
+	start, end int   // its bytes in the chunk's data
+	err        error // errLineTooLong, or why it did not decode
+	name       string
+	resource   resourceKey
+	record     plog.LogRecord
+}
+
+var replayChunks = sync.Pool{New: func() any { return new(replayChunk) }}
+
 func (s *replaySource) run(ctx context.Context, out *batcher) {
 	defer out.flush()
-	lines := newLineReader(s.file, s.maxLineBytes)
-	line, skipped := 0, 0
-	skip := func(msg string, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	var goroutines sync.WaitGroup
+	// run stops the reader and the workers before returning, whatever
+	// ends it
+	defer goroutines.Wait()
+	defer cancel()
+
+	workers := runtime.GOMAXPROCS(0)
+	toDecode := make(chan *replayChunk, workers)
+	inOrder := make(chan *replayChunk, 2*workers)
+	goroutines.Add(1 + workers)
+	go func() {
+		defer goroutines.Done()
+		s.read(ctx, toDecode, inOrder)
+	}()
+	for range workers {
+		go func() {
+			defer goroutines.Done()
+			var d tracee.Decoder
+			for c := range toDecode {
+				decodeChunk(&d, c)
+			}
+		}()
+	}
+
+	lines, skipped := 0, 0
+	skip := func(line int, msg string, err error) {
 		skipped++
 		s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
 		s.skipLogger.Warn(msg, zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
 	}
-	for ctx.Err() == nil {
-		raw, err := lines.next()
-		if err == io.EOF {
-			break
+	for c := range inOrder {
+		<-c.decoded
+		for i := range c.lines {
+			l := &c.lines[i]
+			switch {
+			case errors.Is(l.err, errLineTooLong):
+				skip(l.number, "skipping a line longer than file.max_line_bytes", l.err)
+			case l.err != nil:
+				skip(l.number, "skipping a line that is not a Tracee event", l.err)
+			default:
+				l.record.MoveTo(out.add(l.name, &l.resource, nil))
+				if out.full() {
+					out.flush()
+				}
+			}
 		}
-		line++
-		switch {
-		case errors.Is(err, errLineTooLong):
-			skip("skipping a line longer than file.max_line_bytes", err)
-			continue
-		case err != nil:
+		lines = c.read
+		if c.readErr != nil {
 			if ctx.Err() == nil {
-				s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
+				s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", lines), zap.Error(c.readErr))
 			}
 			return
-		case len(raw) == 0:
-			continue
 		}
-		var ev tracee.Event
-		if err := json.Unmarshal(raw, &ev); err != nil || ev.EventName == "" {
-			if err == nil {
-				err = fmt.Errorf("no eventName")
-			}
-			skip("skipping a line that is not a Tracee event", err)
-			continue
-		}
-		tracee.RecordFromEvent(&ev, out.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
-		if out.full() {
-			out.flush()
+		c.release()
+		if ctx.Err() != nil {
+			break
 		}
 	}
-	s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", line), zap.Int("skipped", skipped))
+	s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", lines), zap.Int("skipped", skipped))
+}
+
+// read reads the file in chunks, each sent to be decoded and, in the file's
+// order, to be emitted, until its end, an error, or ctx's end.
+func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *replayChunk) {
+	defer close(toDecode)
+	defer close(inOrder)
+	lines := newLineReader(s.file, s.maxLineBytes)
+	number := 0
+	for ctx.Err() == nil {
+		c := replayChunks.Get().(*replayChunk)
+		c.decoded = make(chan struct{})
+		eof := false
+		for len(c.lines) < replayChunkLines && len(c.data) < replayChunkBytes {
+			raw, err := lines.next()
+			if err == io.EOF {
+				eof = true
+				break
+			}
+			number++
+			switch {
+			case errors.Is(err, errLineTooLong):
+				c.lines = append(c.lines, replayLine{number: number, err: err})
+				continue
+			case err != nil:
+				c.readErr = err
+			case len(raw) > 0:
+				c.lines = append(c.lines, replayLine{number: number, start: len(c.data), end: len(c.data) + len(raw)})
+				c.data = append(c.data, raw...)
+				continue
+			default: // an empty line
+				continue
+			}
+			break
+		}
+		c.read = number
+		done := eof || c.readErr != nil
+		// to the workers first: a chunk run waits for is always being
+		// decoded, even if ctx ends before it is queued for run
+		for _, to := range []chan<- *replayChunk{toDecode, inOrder} {
+			select {
+			case to <- c:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if done {
+			return
+		}
+	}
+}
+
+// decodeChunk writes the records of the lines of c that were read whole.
+func decodeChunk(d *tracee.Decoder, c *replayChunk) {
+	defer close(c.decoded)
+	var ev tracee.Event
+	for i := range c.lines {
+		l := &c.lines[i]
+		if l.err != nil {
+			continue
+		}
+		if err := d.Decode(c.data[l.start:l.end], &ev); err != nil {
+			l.err = err
+			continue
+		}
+		if ev.EventName == "" {
+			l.err = errors.New("no eventName")
+			continue
+		}
+		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
+		l.record = plog.NewLogRecord()
+		tracee.RecordFromEvent(&ev, l.record)
+	}
+}
+
+// release returns c to the pool once its records are in their batches:
+// they keep only strings, which do not point into c's data.
+func (c *replayChunk) release() {
+	c.data, c.lines, c.readErr = c.data[:0], c.lines[:0], nil
+	replayChunks.Put(c)
 }
 
 func (s *replaySource) close() error {

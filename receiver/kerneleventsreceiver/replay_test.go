@@ -2,15 +2,18 @@ package kerneleventsreceiver
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -46,6 +49,21 @@ func collected(sink *consumertest.LogsSink) []record {
 		}
 	}
 	return out
+}
+
+// replayToEnd runs a receiver replaying cfg's file into sink until the
+// replay has finished, shuts it down, and returns what it logged.
+func replayToEnd(t *testing.T, tel *componenttest.Telemetry, cfg *Config, sink consumer.Logs) *observer.ObservedLogs {
+	t.Helper()
+	core, logs := observer.New(zap.InfoLevel)
+	set := metadatatest.NewSettings(tel)
+	set.Logger = zap.New(core)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.NoError(t, rcv.Shutdown(context.Background()))
+	return logs
 }
 
 func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
@@ -122,14 +140,7 @@ func TestReplaySkipsOverLongLineAndGoesOn(t *testing.T) {
 	cfg.File.MaxLineBytes = 64 << 10
 	require.NoError(t, cfg.Validate())
 	sink := new(consumertest.LogsSink)
-	core, logs := observer.New(zap.InfoLevel)
-	set := metadatatest.NewSettings(tel)
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	logs := replayToEnd(t, tel, cfg, sink)
 
 	assert.Equal(t, 2, sink.LogRecordCount(), "the lines around the long one")
 	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
@@ -149,16 +160,108 @@ func TestReplaySkipLogIsRateLimited(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Source = SourceFile
 	cfg.File.Path = path
-	core, logs := observer.New(zap.InfoLevel)
-	set := metadatatest.NewSettings(tel)
-	set.Logger = zap.New(core)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, new(consumertest.LogsSink))
-	require.NoError(t, err)
-	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
-	require.NoError(t, rcv.Shutdown(context.Background()))
+	logs := replayToEnd(t, tel, cfg, new(consumertest.LogsSink))
 
 	metadatatest.AssertEqualKerneleventsDecodeErrors(t, tel, []metricdata.DataPoint[int64]{{Value: bad}}, metricdatatest.IgnoreTimestamp())
 	assert.Equal(t, skipLogFirst, logs.FilterMessage("skipping a line that is not a Tracee event").Len(), "logged the first few only")
 	assert.Equal(t, int64(bad), logs.FilterMessage("replay finished").All()[0].ContextMap()["skipped"], "the summary counts them all")
+}
+
+// TestReplayKeepsTheFileOrder: lines are decoded in parallel chunks (ended
+// by their count of lines or of bytes), yet
+// the records come in the file's order, every bad line is counted with its
+// own line number, and the summary counts every line.
+func TestReplayKeepsTheFileOrder(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	good, err := os.ReadFile("testdata/replay.jsonl")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(good), "\n")
+	const events = 5*replayChunkLines + 7
+	var file strings.Builder
+	badLines := []int64{}
+	// some lines long enough that a chunk ends on its bytes, not its lines
+	padded := strings.Replace(first, `"eventName":`, `"padding":"`+strings.Repeat("p", replayChunkBytes/4)+`","eventName":`, 1)
+	for i := range events {
+		line := first
+		if i%50 == 0 {
+			line = padded
+		}
+		// each event a timestamp of its own, so the order can be read back
+		file.WriteString(strings.Replace(line, `"timestamp":1700000000000000000`, fmt.Sprintf(`"timestamp":%d`, i+1), 1) + "\n")
+		if i%300 == 299 {
+			file.WriteString("not json\n")
+			badLines = append(badLines, int64(i+2+len(badLines)))
+		}
+	}
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(file.String()), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	sink := new(consumertest.LogsSink)
+	logs := replayToEnd(t, tel, cfg, sink)
+
+	recs := collected(sink)
+	require.Len(t, recs, events)
+	for i, r := range recs {
+		require.Equal(t, pcommon.Timestamp(i+1), r.Timestamp(), "record %d", i)
+	}
+	var skipped []int64
+	for _, e := range logs.FilterMessage("skipping a line that is not a Tracee event").All() {
+		skipped = append(skipped, e.ContextMap()["line"].(int64))
+	}
+	assert.Equal(t, badLines, skipped)
+	assert.Equal(t, int64(events+len(badLines)), logs.FilterMessage("replay finished").All()[0].ContextMap()["lines"])
+}
+
+// blockingSink holds its first batch until release is closed.
+type blockingSink struct {
+	consumertest.LogsSink
+	called  chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *blockingSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	s.once.Do(func() {
+		close(s.called)
+		<-s.release
+	})
+	return s.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+// TestReplayShutdownMidFile: a shutdown while the reader, the decoders and
+// the pipeline are all mid-file returns, with no goroutine left waiting.
+func TestReplayShutdownMidFile(t *testing.T) {
+	good, err := os.ReadFile("testdata/replay.jsonl")
+	require.NoError(t, err)
+	first, _, _ := strings.Cut(string(good), "\n")
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(strings.Repeat(first+"\n", 20*replayChunkLines)), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	cfg.BatchSize, cfg.QueueSize = 16, 1
+	sink := &blockingSink{called: make(chan struct{}), release: make(chan struct{})}
+	rcv, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(componenttest.NewTelemetry()), cfg, sink)
+	require.NoError(t, err)
+	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
+	<-sink.called // the pipeline holds a batch: everything upstream fills and waits
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- rcv.Shutdown(ctx)
+	}()
+	close(sink.release)
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown did not return")
+	}
 }

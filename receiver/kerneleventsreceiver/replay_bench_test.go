@@ -1,0 +1,86 @@
+package kerneleventsreceiver
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.uber.org/zap"
+
+	"github.com/vigil-sec/vigil/internal/procstat"
+	"github.com/vigil-sec/vigil/internal/streams"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
+)
+
+// BenchmarkReplay measures the replay source (source: file) end to end: a
+// file of b.N Tracee JSON lines (the detection benchmark's mixed stream,
+// repeated) read, decoded
+// and built into batches of records for a downstream that holds a batch
+// processor's worth. lines/s is the source's throughput; lines/s/core
+// divides by all the CPU the process used.
+func BenchmarkReplay(b *testing.B) {
+	stream, err := streams.Mixed()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "events.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Count(stream, []byte("\n"))
+	for n := 0; n < b.N; n += lines {
+		chunk := stream
+		if rest := b.N - n; rest < lines {
+			chunk = stream[:nthNewline(stream, rest)+1]
+		}
+		if _, err := f.Write(chunk); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source, cfg.File.Path = SourceFile, path
+	src := newReplaySource(cfg, tb, zap.NewNop())
+	if err := src.open(); err != nil {
+		b.Fatal(err)
+	}
+	defer src.close()
+	sink := &countingSink{hold: pipelineHold}
+	q := newSendQueue(sink, tb, 4, nil)
+	go q.send()
+	out := newBatcher(q, cfg.BatchSize, src.resource)
+
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu := time.Now(), procstat.CPU()
+	src.run(context.Background(), out)
+	if err := q.drain(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lines/s")
+	b.ReportMetric(float64(b.N)/(float64(procstat.CPU()-cpu)/1e9), "lines/s/core")
+	if got := sink.records.Load(); got != int64(b.N) {
+		b.Fatalf("%d records from %d lines", got, b.N)
+	}
+}
+
+// nthNewline is the index of the n-th "\n" of data (n ≥ 1).
+func nthNewline(data []byte, n int) int {
+	at := -1
+	for ; n > 0; n-- {
+		at += 1 + bytes.IndexByte(data[at+1:], '\n')
+	}
+	return at
+}

@@ -1,0 +1,612 @@
+package tracee
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"unicode/utf8"
+)
+
+// A Decoder decodes lines of Tracee JSON into Events, giving what
+// json.Unmarshal gives. encoding/json spends most of a replay's time
+// (validating each line, then walking it by reflection, then once more per
+// argument for UseNumber); the Decoder reads Tracee's event shape in one pass
+// and hands whatever it does not expect to json.Unmarshal, which stays the
+// reference: a syntax error, a number with a fraction, a key in another case,
+// an escape in a key, a null argument. Its results are therefore
+// json.Unmarshal's by construction on those lines, and by test on the rest.
+//
+// A Decoder keeps the strings events repeat (names, types, paths) to hand
+// them out again instead of allocating each. It is owned by one goroutine.
+type Decoder struct {
+	data []byte
+	pos  int
+	// depth is the nesting of the value being read, bounded as
+	// encoding/json bounds it (the slow path then reports it).
+	depth int
+	known map[string]string
+}
+
+// errSlow stops the fast path: json.Unmarshal decodes the line instead.
+var errSlow = errors.New("tracee: line left to encoding/json")
+
+// maxDepth is below encoding/json's own limit of nesting (10,000), so a
+// line nested deeper is its to judge.
+const maxDepth = 1000
+
+// Strings up to maxKnownLen bytes are kept for reuse, up to maxKnown of
+// them: past that a stream of unique values (timestamps in strings, random
+// paths) would only grow the table.
+const (
+	maxKnownLen = 128
+	maxKnown    = 8192
+)
+
+// Decode decodes line into ev, replacing what ev held. Its error is
+// json.Unmarshal's for the line.
+func (d *Decoder) Decode(line []byte, ev *Event) error {
+	if d.decodeFast(line, ev) == nil {
+		return nil
+	}
+	*ev = Event{}
+	return json.Unmarshal(line, ev)
+}
+
+// decodeFast decodes line into ev, or returns errSlow.
+func (d *Decoder) decodeFast(line []byte, ev *Event) error {
+	*ev = Event{}
+	d.data, d.pos, d.depth = line, 0, 0
+	defer func() { d.data = nil }()
+	if err := d.event(ev); err != nil {
+		return err
+	}
+	d.space()
+	if d.pos != len(d.data) {
+		return errSlow
+	}
+	return nil
+}
+
+func (d *Decoder) event(ev *Event) error {
+	return d.object(func(key []byte) error {
+		switch string(key) {
+		case "timestamp":
+			return d.int(&ev.Timestamp)
+		case "threadStartTime":
+			return d.int(&ev.ThreadStartTime)
+		case "processorId":
+			return d.int(&ev.ProcessorID)
+		case "processId":
+			return d.int(&ev.ProcessID)
+		case "cgroupId":
+			return d.uint(&ev.CgroupID)
+		case "threadId":
+			return d.int(&ev.ThreadID)
+		case "parentProcessId":
+			return d.int(&ev.ParentProcessID)
+		case "hostProcessId":
+			return d.int(&ev.HostProcessID)
+		case "hostThreadId":
+			return d.int(&ev.HostThreadID)
+		case "hostParentProcessId":
+			return d.int(&ev.HostParentProcessID)
+		case "userId":
+			return d.int(&ev.UserID)
+		case "mountNamespace":
+			return d.int(&ev.MountNS)
+		case "pidNamespace":
+			return d.int(&ev.PIDNS)
+		case "processName":
+			return d.str(&ev.ProcessName)
+		case "executable":
+			return d.object(func(key []byte) error {
+				if string(key) == "path" {
+					return d.str(&ev.Executable.Path)
+				}
+				return d.skipField(key, "path")
+			})
+		case "hostName":
+			return d.str(&ev.HostName)
+		case "containerId":
+			return d.str(&ev.ContainerID)
+		case "container":
+			return d.object(func(key []byte) error {
+				switch string(key) {
+				case "id":
+					return d.str(&ev.Container.ID)
+				case "name":
+					return d.str(&ev.Container.Name)
+				case "image":
+					return d.str(&ev.Container.Image)
+				}
+				return d.skipField(key, "id", "name", "image")
+			})
+		case "kubernetes":
+			return d.object(func(key []byte) error {
+				switch string(key) {
+				case "podName":
+					return d.str(&ev.Kubernetes.PodName)
+				case "podNamespace":
+					return d.str(&ev.Kubernetes.PodNamespace)
+				case "podUID":
+					return d.str(&ev.Kubernetes.PodUID)
+				}
+				return d.skipField(key, "podName", "podNamespace", "podUID")
+			})
+		case "eventId":
+			return d.quotedInt(&ev.EventID)
+		case "eventName":
+			return d.str(&ev.EventName)
+		case "matchedPolicies":
+			return d.strings(&ev.MatchedPolicies)
+		case "argsNum":
+			return d.int(&ev.ArgsNum)
+		case "returnValue":
+			return d.int(&ev.ReturnValue)
+		case "syscall":
+			return d.str(&ev.Syscall)
+		case "contextFlags":
+			return d.object(func(key []byte) error {
+				switch string(key) {
+				case "containerStarted":
+					return d.bool(&ev.ContextFlags.ContainerStarted)
+				case "isCompat":
+					return d.bool(&ev.ContextFlags.IsCompat)
+				}
+				return d.skipField(key, "containerStarted", "isCompat")
+			})
+		case "args":
+			return d.args(&ev.Args, ev.ArgsNum)
+		}
+		return d.skipField(key, eventKeys...)
+	})
+}
+
+// eventKeys are the JSON keys of Event's fields.
+var eventKeys = []string{
+	"timestamp", "threadStartTime", "processorId", "processId", "cgroupId", "threadId", "parentProcessId",
+	"hostProcessId", "hostThreadId", "hostParentProcessId", "userId", "mountNamespace", "pidNamespace",
+	"processName", "executable", "hostName", "containerId", "container", "kubernetes", "eventId", "eventName",
+	"matchedPolicies", "argsNum", "returnValue", "syscall", "contextFlags", "args",
+}
+
+// maxArgsRoom bounds the room args makes from argsNum, which a line could
+// set to anything.
+const maxArgsRoom = 64
+
+// args reads Event.Args (argsNum of them, if argsNum says so): null empties
+// them, as encoding/json does.
+func (d *Decoder) args(args *[]Arg, argsNum int64) error {
+	if d.null() {
+		*args = nil
+		return nil
+	}
+	// Tracee writes argsNum before args: room for them at once
+	out := make([]Arg, 0, min(max(argsNum, 0), maxArgsRoom))
+	err := d.array(func() error {
+		if d.pos < len(d.data) && d.data[d.pos] != '{' {
+			return errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
+		}
+		var a Arg
+		err := d.object(func(key []byte) error {
+			switch string(key) {
+			case "name":
+				return d.str(&a.Name)
+			case "type":
+				return d.str(&a.Type)
+			case "value":
+				v, err := d.value()
+				a.Value = v
+				return err
+			}
+			return d.skipField(key, "name", "type", "value")
+		})
+		out = append(out, a)
+		return err
+	})
+	*args = out
+	return err
+}
+
+func (d *Decoder) strings(s *[]string) error {
+	if d.null() {
+		*s = nil
+		return nil
+	}
+	out := []string{}
+	err := d.array(func() error {
+		var e string
+		err := d.str(&e)
+		out = append(out, e)
+		return err
+	})
+	*s = out
+	return err
+}
+
+// object reads an object, calling field with each key (raw: an escaped or
+// non-ASCII key is left to the slow path) positioned at its value. null
+// leaves the fields as they are.
+func (d *Decoder) object(field func(key []byte) error) error {
+	if d.null() {
+		return nil
+	}
+	if !d.consume('{') {
+		return errSlow
+	}
+	if d.depth++; d.depth > maxDepth {
+		return errSlow
+	}
+	if d.consume('}') {
+		d.depth--
+		return nil
+	}
+	for {
+		d.space()
+		key, ok := d.rawString()
+		if !ok || !d.consume(':') {
+			return errSlow
+		}
+		d.space()
+		if err := field(key); err != nil {
+			return err
+		}
+		if d.consume(',') {
+			continue
+		}
+		if d.consume('}') {
+			d.depth--
+			return nil
+		}
+		return errSlow
+	}
+}
+
+// array reads an array, calling elem positioned at each element.
+func (d *Decoder) array(elem func() error) error {
+	if !d.consume('[') {
+		return errSlow
+	}
+	if d.depth++; d.depth > maxDepth {
+		return errSlow
+	}
+	if d.consume(']') {
+		d.depth--
+		return nil
+	}
+	for {
+		d.space()
+		if err := elem(); err != nil {
+			return err
+		}
+		if d.consume(',') {
+			continue
+		}
+		if d.consume(']') {
+			d.depth--
+			return nil
+		}
+		return errSlow
+	}
+}
+
+// skipField reads past the value of a key the event has no field for. A
+// key that matches one of names but for case is a field to encoding/json:
+// the slow path decodes it.
+func (d *Decoder) skipField(key []byte, names ...string) error {
+	for _, n := range names {
+		if bytes.EqualFold(key, []byte(n)) {
+			return errSlow
+		}
+	}
+	_, err := d.valueAs(false)
+	return err
+}
+
+// value reads any JSON value as encoding/json does into an `any` with
+// UseNumber.
+func (d *Decoder) value() (any, error) { return d.valueAs(true) }
+
+// valueAs reads a value, building it only if keep (otherwise checking it).
+func (d *Decoder) valueAs(keep bool) (any, error) {
+	d.space()
+	if d.pos >= len(d.data) {
+		return nil, errSlow
+	}
+	switch c := d.data[d.pos]; {
+	case c == '"':
+		var s string
+		if !keep {
+			_, ok := d.rawString()
+			return nil, okOrSlow(ok)
+		}
+		err := d.str(&s)
+		return s, err
+	case c == '-' || (c >= '0' && c <= '9'):
+		n, ok := d.number()
+		if !ok || !keep {
+			return nil, okOrSlow(ok)
+		}
+		return json.Number(n), nil
+	case c == '{':
+		var m map[string]any
+		if keep {
+			m = map[string]any{}
+		}
+		err := d.object(func(key []byte) error {
+			v, err := d.valueAs(keep)
+			if keep {
+				m[d.intern(key)] = v
+			}
+			return err
+		})
+		if !keep {
+			return nil, err
+		}
+		return m, err
+	case c == '[':
+		var s []any
+		if keep {
+			s = []any{}
+		}
+		err := d.array(func() error {
+			v, err := d.valueAs(keep)
+			if keep {
+				s = append(s, v)
+			}
+			return err
+		})
+		if !keep {
+			return nil, err
+		}
+		return s, err
+	case d.literal("true"):
+		return true, nil
+	case d.literal("false"):
+		return false, nil
+	case d.literal("null"):
+		return nil, nil
+	}
+	return nil, errSlow
+}
+
+func okOrSlow(ok bool) error {
+	if ok {
+		return nil
+	}
+	return errSlow
+}
+
+func (d *Decoder) str(s *string) error {
+	if d.null() {
+		return nil
+	}
+	raw, ok := d.rawString()
+	if !ok {
+		return errSlow
+	}
+	*s = d.intern(raw)
+	return nil
+}
+
+// rawString reads a string of printable, valid UTF-8 without escapes and
+// returns its content; anything else (an escape, which needs decoding; an
+// invalid byte, which encoding/json replaces) is the slow path's.
+func (d *Decoder) rawString() ([]byte, bool) {
+	if !d.consume('"') {
+		return nil, false
+	}
+	start := d.pos
+	for d.pos < len(d.data) && printableASCII[d.data[d.pos]] {
+		d.pos++
+	}
+	ascii := true
+	for ; d.pos < len(d.data); d.pos++ {
+		switch c := d.data[d.pos]; {
+		case c == '"':
+			s := d.data[start:d.pos]
+			d.pos++
+			return s, ascii || utf8.Valid(s)
+		case c == '\\' || c < 0x20:
+			return nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return nil, false
+}
+
+// printableASCII holds the bytes a string holds as they are, bar '"' and
+// '\\': rawString skips them in a tight loop, as nearly every string is
+// made of nothing else.
+var printableASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// intern returns b as a string, the same one each time for short ones.
+func (d *Decoder) intern(b []byte) string {
+	if len(b) > maxKnownLen {
+		return string(b)
+	}
+	if s, ok := d.known[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.known == nil {
+		d.known = map[string]string{}
+	}
+	if len(d.known) < maxKnown {
+		d.known[s] = s
+	}
+	return s
+}
+
+// number reads a JSON number and returns its text.
+func (d *Decoder) number() ([]byte, bool) {
+	start := d.pos
+	d.next('-')
+	switch {
+	case d.next('0'):
+	case d.digits() == 0:
+		return nil, false
+	}
+	if d.next('.') && d.digits() == 0 {
+		return nil, false
+	}
+	if d.next('e') || d.next('E') {
+		if !d.next('+') {
+			d.next('-')
+		}
+		if d.digits() == 0 {
+			return nil, false
+		}
+	}
+	return d.data[start:d.pos], true
+}
+
+func (d *Decoder) digits() int {
+	start := d.pos
+	for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+		d.pos++
+	}
+	return d.pos - start
+}
+
+// int reads an integer into i; null leaves it.
+func (d *Decoder) int(i *int64) error {
+	if d.null() {
+		return nil
+	}
+	n, ok := d.number()
+	if !ok {
+		return errSlow
+	}
+	return parseInt(n, i)
+}
+
+// parseInt parses the text of a JSON integer into i: a fraction, an
+// exponent or an overflow is the slow path's (and an error there).
+func parseInt(n []byte, i *int64) error {
+	neg := len(n) > 0 && n[0] == '-'
+	if neg {
+		n = n[1:]
+	}
+	u, ok := parseDigits(n)
+	switch {
+	case !ok:
+		return errSlow
+	case neg && u <= 1<<63:
+		*i = -int64(u)
+	case !neg && u < 1<<63:
+		*i = int64(u)
+	default:
+		return errSlow
+	}
+	return nil
+}
+
+// uint reads an unsigned integer into u; null leaves it.
+func (d *Decoder) uint(u *uint64) error {
+	if d.null() {
+		return nil
+	}
+	n, ok := d.number()
+	if !ok {
+		return errSlow
+	}
+	v, ok := parseDigits(n)
+	if !ok {
+		return errSlow
+	}
+	*u = v
+	return nil
+}
+
+// parseDigits parses decimal digits only, failing on anything else and on
+// overflow.
+func parseDigits(n []byte) (uint64, bool) {
+	if len(n) == 0 || len(n) > 20 {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		next := u*10 + uint64(c-'0')
+		if u > (1<<64-1)/10 || next < u*10 {
+			return 0, false
+		}
+		u = next
+	}
+	return u, true
+}
+
+// quotedInt reads an integer in a string (the `,string` option, Tracee's
+// eventId).
+func (d *Decoder) quotedInt(i *int64) error {
+	raw, ok := d.rawString()
+	if !ok {
+		return errSlow
+	}
+	inner := Decoder{data: raw}
+	n, ok := inner.number()
+	if !ok || inner.pos != len(raw) {
+		return errSlow
+	}
+	return parseInt(n, i)
+}
+
+// bool reads a boolean into b; null leaves it.
+func (d *Decoder) bool(b *bool) error {
+	switch {
+	case d.null():
+	case d.literal("true"):
+		*b = true
+	case d.literal("false"):
+		*b = false
+	default:
+		return errSlow
+	}
+	return nil
+}
+
+func (d *Decoder) null() bool { return d.literal("null") }
+
+// literal consumes lit if it comes next.
+func (d *Decoder) literal(lit string) bool {
+	if !bytes.HasPrefix(d.data[d.pos:], []byte(lit)) {
+		return false
+	}
+	d.pos += len(lit)
+	return true
+}
+
+// consume skips white space and c if c comes next.
+func (d *Decoder) consume(c byte) bool {
+	d.space()
+	return d.next(c)
+}
+
+// next skips c if it is the next byte.
+func (d *Decoder) next(c byte) bool {
+	if d.pos < len(d.data) && d.data[d.pos] == c {
+		d.pos++
+		return true
+	}
+	return false
+}
+
+func (d *Decoder) space() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package tracee
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/vigil-sec/vigil/internal/streams"
+)
+
+// readMixedStream returns the lines of the detection benchmark's stream.
+func readMixedStream(t testing.TB) [][]byte {
+	t.Helper()
+	data, err := streams.Mixed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+}
+
+// storedLines are the Tracee JSON streams kept in the repository.
+func storedLines(t testing.TB) [][]byte {
+	lines := append(readEventLines(t), readMixedStream(t)...)
+	replay, err := os.ReadFile("../receiver/kerneleventsreceiver/testdata/replay.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(lines, bytes.Split(replay, []byte("\n"))...)
+}
+
+// sameAsEncodingJSON fails t unless the Decoder gives for line what
+// json.Unmarshal gives: the same event, and an error exactly when it errs.
+func sameAsEncodingJSON(t *testing.T, d *Decoder, line []byte) {
+	t.Helper()
+	var want, got Event
+	wantErr := json.Unmarshal(line, &want)
+	gotErr := d.Decode(line, &got)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("%s\nencoding/json error %v, Decoder error %v", line, wantErr, gotErr)
+	}
+	if !reflect.DeepEqual(want, got) {
+		t.Fatalf("%s\nencoding/json: %#v\nDecoder:      %#v", line, want, got)
+	}
+}
+
+// TestDecoderMatchesEncodingJSON: on every stored stream the Decoder gives
+// json.Unmarshal's events, and does so on its own: no line of Tracee's
+// output needs the slow path.
+func TestDecoderMatchesEncodingJSON(t *testing.T) {
+	var d Decoder
+	fast := 0
+	for _, line := range storedLines(t) {
+		sameAsEncodingJSON(t, &d, line)
+		var ev Event
+		if json.Valid(line) && d.decodeFast(line, &ev) == nil {
+			fast++
+		} else if bytes.HasPrefix(line, []byte(`{"timestamp"`)) {
+			t.Errorf("a Tracee event left to encoding/json: %s", line)
+		}
+	}
+	if fast < 10000 {
+		t.Errorf("only %d lines decoded by the fast path", fast)
+	}
+}
+
+// TestDecoderEdgeCases: lines that take each of encoding/json's rules, fast
+// path or slow.
+func TestDecoderEdgeCases(t *testing.T) {
+	var d Decoder
+	for _, line := range []string{
+		`{"eventName":"x"}`,
+		` { "eventName" : "x" , "args" : [ ] } `,
+		`{"eventName":"x","args":null}`,
+		`{"eventName":"x","args":[null]}`,
+		`{"eventName":"x","args":[{"name":"a","value":null},{"Name":"b"}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":{"k":[1,-2.5e3,"s",true,false,null,{}],"k":0}}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":18446744073709551616}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":01}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":1 .5}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":-}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":"\u00e9\n"}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":"` + "\xff" + `"}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":"` + "\x01" + `"}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":tru}]}`,
+		`{"EventName":"x"}`,
+		`{"eventName":"x","eventname":"y"}`,
+		`{"eventName":"x","ſyscall":"y"}`,
+		`{"eventName":"x","event\u004eame":"y"}`,
+		`{"eventName":"x","eventName":null,"processName":"p","processName":null}`,
+		`{"eventName":"x","eventId":"42","cgroupId":18446744073709551615}`,
+		`{"eventName":"x","eventId":42}`,
+		`{"eventName":"x","eventId":" 42"}`,
+		`{"eventName":"x","eventId":"-0"}`,
+		`{"eventName":"x","cgroupId":-1}`,
+		`{"eventName":"x","timestamp":-9223372036854775808}`,
+		`{"eventName":"x","timestamp":9223372036854775808}`,
+		`{"eventName":"x","timestamp":1.0}`,
+		`{"eventName":"x","timestamp":1e3}`,
+		`{"eventName":"x","executable":{"path":"a"},"executable":{}}`,
+		`{"eventName":"x","executable":null,"container":{"id":"c","Name":"n"}}`,
+		`{"eventName":"x","matchedPolicies":["a",null],"contextFlags":{"isCompat":true,"containerStarted":null}}`,
+		`{"eventName":"x","matchedPolicies":null}`,
+		`{"eventName":"x","contextFlags":{"isCompat":1}}`,
+		`{"eventName":"x","unknown":{"a":[1,{"b":"\""}]},"stackAddresses":[1,2]}`,
+		`{"eventName":"x"} {}`,
+		`{"eventName":"x",}`,
+		`{"eventName":"x"`,
+		`null`,
+		`[]`,
+		``,
+		`{"eventName":"x","args":[` + string(bytes.Repeat([]byte("["), 2000)) + `]}`,
+	} {
+		sameAsEncodingJSON(t, &d, []byte(line))
+	}
+}
+
+// FuzzDecoder: on any input, the Decoder gives what json.Unmarshal gives.
+func FuzzDecoder(f *testing.F) {
+	for _, l := range readEventLines(f) {
+		f.Add(l)
+	}
+	f.Add([]byte(`{"eventName":"x","eventId":"7","args":[{"name":"a","type":"u64","value":[1,"s",{"k":null}]}]}`))
+	var d Decoder
+	f.Fuzz(func(t *testing.T, line []byte) {
+		sameAsEncodingJSON(t, &d, line)
+	})
+}
+
+// BenchmarkDecode compares the Decoder with encoding/json, the reference,
+// on the mixed stream: lines/s of one goroutine each.
+func BenchmarkDecode(b *testing.B) {
+	lines := readMixedStream(b)
+	for _, c := range []struct {
+		name   string
+		decode func(line []byte, ev *Event) error
+	}{
+		{"encoding-json", func(line []byte, ev *Event) error { *ev = Event{}; return json.Unmarshal(line, ev) }},
+		{"decoder", new(Decoder).Decode},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var ev Event
+			for i := 0; b.Loop(); i++ {
+				if err := c.decode(lines[i%len(lines)], &ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
