@@ -20,6 +20,10 @@ type Process struct {
 	PodNamespace     string
 	PodUID           string
 	ContainerStarted bool
+
+	// Ancestry is the parent's executable and argv and the ancestors above
+	// it, where the source knows them (nil otherwise, e.g. on replay).
+	Ancestry *Ancestry
 }
 
 // AttrCount is how many attributes Put writes.
@@ -30,7 +34,7 @@ func (p *Process) AttrCount() int {
 			n++
 		}
 	}
-	return n
+	return n + p.Ancestry.attrCount()
 }
 
 // Put writes p's attributes into a resource's attributes.
@@ -53,6 +57,7 @@ func (p *Process) Put(m pcommon.Map) {
 	putNonEmpty(m, AttrPodUID, p.PodUID)
 	m.PutBool(AttrContainerStarted, p.ContainerStarted)
 	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	p.Ancestry.put(m)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.

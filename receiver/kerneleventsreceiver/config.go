@@ -73,6 +73,12 @@ type Config struct {
 	QueueSize int `mapstructure:"queue_size"`
 	// RateLimit throttles noisy processes in the kernel.
 	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+
+	// Enrichment: what records of captured events carry besides the event.
+
+	// AncestryDepth is how many ancestors (parent first) a record's resource
+	// lists, from the process tree; 0 turns ancestry off. Default 5.
+	AncestryDepth int `mapstructure:"ancestry_depth"`
 }
 
 // RateLimitConfig limits the records each process may produce, in the
@@ -133,6 +139,8 @@ const (
 	maxUID       = math.MaxUint32 - 1
 	maxQueueSize = 1024
 	maxBurst     = 1 << 30
+	// Deeper chains than this are rare and would make every resource bigger.
+	maxAncestryDepth = 64
 )
 
 var _ component.Config = (*Config)(nil)
@@ -151,6 +159,7 @@ func createDefaultConfig() component.Config {
 		ProcPath:         "/proc",
 		DropCapabilities: true,
 		QueueSize:        defaultQueueSize,
+		AncestryDepth:    5,
 	}
 }
 
@@ -201,6 +210,7 @@ func (c *Config) Validate() error {
 	}
 	errs = append(errs, c.Scope.validate()...)
 	errs = append(errs, c.validateOverload()...)
+	errs = append(errs, c.validateEnrichment()...)
 	return errors.Join(errs...)
 }
 
@@ -221,6 +231,14 @@ func (c *Config) validateOverload() []error {
 	}
 	if r.EventsPerSecond != 0 && c.Source == SourceFile {
 		errs = append(errs, errors.New(`rate_limit.events_per_second: set, but source is "file"; the limit applies to kernel capture`))
+	}
+	return errs
+}
+
+func (c *Config) validateEnrichment() []error {
+	var errs []error
+	if c.AncestryDepth < 0 || c.AncestryDepth > maxAncestryDepth {
+		errs = append(errs, fmt.Errorf("ancestry_depth: %d must be between 0 (off) and %d", c.AncestryDepth, maxAncestryDepth))
 	}
 	return errs
 }

@@ -50,6 +50,7 @@ func TestLoadConfig(t *testing.T) {
 		DropCapabilities: true,
 		QueueSize:        32,
 		RateLimit:        RateLimitConfig{EventsPerSecond: 5000, Burst: 20000},
+		AncestryDepth:    3,
 	}, custom)
 
 	replay := loadConfig(t, "replay")

@@ -176,6 +176,7 @@ func (s *ebpfSource) open() error {
 	}
 	// The cgroup hierarchy is where this process sees it mounted.
 	s.builder = newRecordBuilder(tree, containers.NewResolver(procPath, containers.Cgroup2Mount("/proc/self/mountinfo")))
+	s.builder.ancestryDepth = s.cfg.AncestryDepth
 
 	if err := s.leaveOutUnavailable(); err != nil {
 		return err

@@ -24,6 +24,8 @@ type recordBuilder struct {
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
 	writer vigil.RecordWriter
+	// ancestryDepth is how many ancestors a resource lists; 0 for none.
+	ancestryDepth int
 }
 
 type parsedKey struct {
@@ -96,6 +98,9 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 	if len(p.Argv) > 0 {
 		key.argv = &p.Argv[0]
 	}
+	// from the event's parent, not the tree's: the kernel's is current
+	// when the tree missed a reparenting
+	key.process.Ancestry = b.tree.Ancestry(ev.HostPPID, b.ancestryDepth)
 	// A container has started once its init process runs the entrypoint;
 	// until then pid 1 of the container is still the runtime setting it up
 	// (Tracee's "container-init" origin).
