@@ -24,8 +24,10 @@ import (
 
 // notInTracee are the resource attributes of a captured record that a
 // Tracee trace.Event has no field for, so its JSON cannot carry them to a
-// replay: the host's other than its name, and the argv from the process tree.
-var notInTracee = []string{vigil.AttrHostID, vigil.AttrHostArch, vigil.AttrOSType, vigil.AttrOSVersion, vigil.AttrCommandArgs}
+// replay: the host's other than its name, and the argv and ancestry from
+// the process tree.
+var notInTracee = []string{vigil.AttrHostID, vigil.AttrHostArch, vigil.AttrOSType, vigil.AttrOSVersion, vigil.AttrCommandArgs,
+	vigil.AttrParentExecutablePath, vigil.AttrParentCommandArgs, vigil.AttrAncestorPIDs, vigil.AttrAncestorExecutables}
 
 // TestReplayReproducesCapturedRecords captures real events, writes them as
 // Tracee JSON and replays that file: the replayed records are the captured
