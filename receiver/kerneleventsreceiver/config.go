@@ -79,6 +79,23 @@ type Config struct {
 	// AncestryDepth is how many ancestors (parent first) a record's resource
 	// lists, from the process tree; 0 turns ancestry off. Default 5.
 	AncestryDepth int `mapstructure:"ancestry_depth"`
+	// ExecutableHash puts the SHA-256 of the executed file on exec records.
+	ExecutableHash ExecutableHashConfig `mapstructure:"executable_hash"`
+}
+
+// ExecutableHashConfig bounds the hashing of executed files, which runs off
+// the reader's path: a record whose file is not hashed yet says so rather
+// than wait.
+type ExecutableHashConfig struct {
+	// Enabled turns hashing on (default true; captured events only).
+	Enabled bool `mapstructure:"enabled"`
+	// MaxFileSize is the largest file hashed, in bytes; larger ones are
+	// marked too_large. Default 256 MiB.
+	MaxFileSize int64 `mapstructure:"max_file_size"`
+	// Workers is how many files are read at once. Default 2.
+	Workers int `mapstructure:"workers"`
+	// CacheSize is how many files' hashes are remembered. Default 16384.
+	CacheSize int `mapstructure:"cache_size"`
 }
 
 // RateLimitConfig limits the records each process may produce, in the
@@ -141,6 +158,12 @@ const (
 	maxBurst     = 1 << 30
 	// Deeper chains than this are rare and would make every resource bigger.
 	maxAncestryDepth = 64
+	// A hash of a larger file costs seconds of a worker's CPU.
+	minHashFileSize = 4 << 10
+	maxHashFileSize = 4 << 30
+	maxHashWorkers  = 64
+	minHashCache    = 16
+	maxHashCache    = 1 << 20
 )
 
 var _ component.Config = (*Config)(nil)
@@ -160,6 +183,7 @@ func createDefaultConfig() component.Config {
 		DropCapabilities: true,
 		QueueSize:        defaultQueueSize,
 		AncestryDepth:    5,
+		ExecutableHash:   ExecutableHashConfig{Enabled: true, MaxFileSize: 256 << 20, Workers: 2, CacheSize: 16384},
 	}
 }
 
@@ -239,6 +263,19 @@ func (c *Config) validateEnrichment() []error {
 	var errs []error
 	if c.AncestryDepth < 0 || c.AncestryDepth > maxAncestryDepth {
 		errs = append(errs, fmt.Errorf("ancestry_depth: %d must be between 0 (off) and %d", c.AncestryDepth, maxAncestryDepth))
+	}
+	h := c.ExecutableHash
+	if !h.Enabled {
+		return errs
+	}
+	if h.MaxFileSize < minHashFileSize || h.MaxFileSize > maxHashFileSize {
+		errs = append(errs, fmt.Errorf("executable_hash.max_file_size: %d must be between %d and %d bytes", h.MaxFileSize, minHashFileSize, int64(maxHashFileSize)))
+	}
+	if h.Workers < 1 || h.Workers > maxHashWorkers {
+		errs = append(errs, fmt.Errorf("executable_hash.workers: %d must be between 1 and %d", h.Workers, maxHashWorkers))
+	}
+	if h.CacheSize < minHashCache || h.CacheSize > maxHashCache {
+		errs = append(errs, fmt.Errorf("executable_hash.cache_size: %d must be between %d and %d files", h.CacheSize, minHashCache, maxHashCache))
 	}
 	return errs
 }

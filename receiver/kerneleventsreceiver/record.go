@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/argparse"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/exehash"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
@@ -26,6 +27,8 @@ type recordBuilder struct {
 	writer vigil.RecordWriter
 	// ancestryDepth is how many ancestors a resource lists; 0 for none.
 	ancestryDepth int
+	// hasher hashes the files of exec events; nil when hashing is off.
+	hasher *exehash.Hasher
 }
 
 type parsedKey struct {
@@ -66,8 +69,13 @@ func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher
 			h.Syscall = sc.Name
 		}
 	}
+	hashed := b.hasher != nil && (def.ID == catalog.IDSchedProcessExec || def.ID == catalog.IDSecurityBprmCheck)
+	attrs := len(ev.Args)
+	if hashed {
+		attrs += 2
+	}
 	w := &b.writer
-	w.Begin(out.add(def.Name, &key, argv), &h, len(ev.Args))
+	w.Begin(out.add(def.Name, &key, argv), &h, attrs)
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		if int(arg.Index) >= len(def.Args) {
@@ -75,7 +83,32 @@ func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher
 		}
 		b.putArg(w, def.Name, &def.Args[arg.Index], arg)
 	}
+	if hashed {
+		b.putHash(w, ev, def)
+	}
 	w.End()
+}
+
+// putHash writes the hash of the file an exec event ran, or the status
+// that says why there is none: the hasher answers at once.
+func (b *recordBuilder) putHash(w *vigil.RecordWriter, ev *bpf.Event, def *catalog.EventDef) {
+	req := exehash.Request{
+		Key:      exehash.Key{Dev: argUint(ev, def.Name, "dev"), Inode: argUint(ev, def.Name, "inode")},
+		PID:      ev.HostPID,
+		Path:     argString(ev, def.Name, "pathname"),
+		Executed: def.ID == catalog.IDSchedProcessExec,
+	}
+	if req.Executed { // security_bprm_check has no ctime
+		req.Key.Ctime = argUint(ev, def.Name, "ctime")
+	}
+	sum, status := "", exehash.StatusUnreadable
+	if req.Key.Inode != 0 { // 0: the event lost its file's arguments
+		sum, status = b.hasher.Lookup(req)
+	}
+	if sum != "" {
+		w.Value(vigil.AttrExecutableSHA256).SetStr(sum)
+	}
+	w.Value(vigil.AttrExecutableHashStatus).SetStr(status)
 }
 
 // resourceOf returns the resource key of ev's process, enriched from the

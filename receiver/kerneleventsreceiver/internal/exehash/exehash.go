@@ -84,6 +84,8 @@ type Hasher struct {
 
 	jobs chan job
 	wg   sync.WaitGroup
+	// closed is set, under mu, when jobs is closed.
+	closed bool
 
 	computed, tooLarge, unreadable, pending, queueFull atomic.Int64
 }
@@ -119,9 +121,13 @@ func New(cfg Config, open Opener) *Hasher {
 	return h
 }
 
-// Close stops the workers once the queued files are read.
+// Close stops the workers: the files being read are finished, the queued
+// ones left. Lookups afterwards answer from the cache, or pending.
 func (h *Hasher) Close() {
+	h.mu.Lock()
+	h.closed = true
 	close(h.jobs)
+	h.mu.Unlock()
 	h.wg.Wait()
 }
 
@@ -131,39 +137,34 @@ func (h *Hasher) Close() {
 func (h *Hasher) Lookup(req Request) (sum, status string) {
 	id := fileID{req.Key.Dev, req.Key.Inode}
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if e, ok := h.cache[id]; ok && e.serves(req.Key.Ctime) {
-		sum, status, pending := e.sum, e.status, e.pending
-		if status == StatusUnreadable {
+		if e.pending {
+			h.pending.Add(1)
+			return "", StatusPending
+		}
+		if e.status == StatusUnreadable {
 			// said once; the next exec tries again, as the file may be
 			// readable through its process then
 			delete(h.cache, id)
 		}
-		h.mu.Unlock()
-		if pending {
-			h.pending.Add(1)
-			return "", StatusPending
-		}
-		return sum, status
+		return e.sum, e.status
 	}
-	if len(h.cache) >= h.cfg.CacheSize {
-		h.evictOne()
+	h.pending.Add(1)
+	if h.closed {
+		return "", StatusPending
 	}
 	e := &entry{ctime: req.Key.Ctime, pending: true}
-	h.cache[id] = e
-	h.mu.Unlock()
-
-	h.pending.Add(1)
 	select {
 	case h.jobs <- job{req, e}:
-	default:
-		// every worker busy and the queue full: forget the file so that a
-		// later exec of it asks again
-		h.queueFull.Add(1)
-		h.mu.Lock()
-		if h.cache[id] == e {
-			delete(h.cache, id)
+		if _, known := h.cache[id]; !known && len(h.cache) >= h.cfg.CacheSize {
+			h.evictOne()
 		}
-		h.mu.Unlock()
+		h.cache[id] = e
+	default:
+		// every worker busy and the queue full: nothing is remembered,
+		// so a later exec of the file asks again
+		h.queueFull.Add(1)
 	}
 	return "", StatusPending
 }
@@ -187,6 +188,12 @@ func (h *Hasher) evictOne() {
 func (h *Hasher) work() {
 	defer h.wg.Done()
 	for j := range h.jobs {
+		h.mu.Lock()
+		closed := h.closed
+		h.mu.Unlock()
+		if closed {
+			continue
+		}
 		sum, status, ctime := h.hash(j.req)
 		h.mu.Lock()
 		// an evicted entry is no one's any more: the result is dropped

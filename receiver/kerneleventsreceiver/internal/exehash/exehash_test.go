@@ -167,7 +167,7 @@ func TestConcurrencyAndMemoryAreBounded(t *testing.T) {
 	assert.LessOrEqual(t, stats.Entries, int64(c.CacheSize))
 	assert.Equal(t, int64(100-c.Workers-c.QueueSize), stats.QueueFull, "the rest could not be queued")
 	close(fs.gate)
+	require.Eventually(t, func() bool { return h.Stats().Computed == int64(c.Workers+c.QueueSize) }, 10*time.Second, time.Millisecond)
 	h.Close()
 	assert.Equal(t, int64(c.Workers), fs.maxInner.Load())
-	assert.Equal(t, int64(c.Workers+c.QueueSize), h.Stats().Computed)
 }
