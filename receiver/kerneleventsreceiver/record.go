@@ -114,7 +114,10 @@ func (b *recordBuilder) putHash(w *vigil.RecordWriter, ev *bpf.Event, def *catal
 // resourceOf returns the resource key of ev's process, enriched from the
 // process tree and the container resolver, and its argv where known.
 func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
-	p, _ := b.tree.Get(ev.HostPID) // unknown: no path, no argv
+	// an unknown process has no path, no argv; the ancestry starts from
+	// the event's parent, not the tree's: the kernel's is current when the
+	// tree missed a reparenting
+	p, ancestry := b.tree.Lookup(ev.HostPID, ev.HostPPID, b.ancestryDepth)
 	key := resourceKey{process: vigil.Process{
 		PID:            int64(ev.HostPID),
 		ParentPID:      int64(ev.HostPPID),
@@ -131,9 +134,7 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 	if len(p.Argv) > 0 {
 		key.argv = &p.Argv[0]
 	}
-	// from the event's parent, not the tree's: the kernel's is current
-	// when the tree missed a reparenting
-	key.process.Ancestry = b.tree.Ancestry(ev.HostPPID, b.ancestryDepth)
+	key.process.Ancestry = ancestry
 	// A container has started once its init process runs the entrypoint;
 	// until then pid 1 of the container is still the runtime setting it up
 	// (Tracee's "container-init" origin).

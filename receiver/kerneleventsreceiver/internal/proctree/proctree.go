@@ -184,23 +184,52 @@ func (t *Tree) Len() int {
 // reuse). The value is built once per process and tree generation and must
 // not be modified; nil when depth is 0 or pid is 0.
 func (t *Tree) Ancestry(pid uint32, depth int) *vigil.Ancestry {
-	if depth <= 0 || pid == 0 {
-		return nil
-	}
 	t.mu.RLock()
-	p, ok := t.procs[pid]
-	if ok && p.chain != nil && p.chainGen == t.gen && p.chainDepth == depth {
-		a := p.chain
-		t.mu.RUnlock()
+	a, hit := t.cachedChain(pid, depth)
+	t.mu.RUnlock()
+	if hit {
 		return a
 	}
-	t.mu.RUnlock()
+	return t.buildChain(pid, depth)
+}
 
+// Lookup returns what Get does of pid and the Ancestry of parent: the
+// reader's call for every record, so it takes the lock once when the chain
+// is cached.
+func (t *Tree) Lookup(pid, parent uint32, depth int) (Process, *vigil.Ancestry) {
+	var p Process
+	t.mu.RLock()
+	if n, ok := t.procs[pid]; ok {
+		p = n.Process
+	}
+	a, hit := t.cachedChain(parent, depth)
+	t.mu.RUnlock()
+	if !hit {
+		a = t.buildChain(parent, depth)
+	}
+	return p, a
+}
+
+// cachedChain returns the Ancestry of pid if it needs none built; t.mu is
+// held.
+func (t *Tree) cachedChain(pid uint32, depth int) (*vigil.Ancestry, bool) {
+	if depth <= 0 || pid == 0 {
+		return nil, true
+	}
+	n, ok := t.procs[pid]
+	if ok && n.chain != nil && n.chainGen == t.gen && n.chainDepth == depth {
+		return n.chain, true
+	}
+	return nil, false
+}
+
+// buildChain builds the Ancestry of pid and caches it in pid's node.
+func (t *Tree) buildChain(pid uint32, depth int) *vigil.Ancestry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	a := t.chainFrom(pid, depth)
-	if p, ok := t.procs[pid]; ok {
-		p.chain, p.chainGen, p.chainDepth = a, t.gen, depth
+	if n, ok := t.procs[pid]; ok {
+		n.chain, n.chainGen, n.chainDepth = a, t.gen, depth
 	}
 	return a
 }

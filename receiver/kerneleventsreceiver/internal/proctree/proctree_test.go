@@ -109,6 +109,13 @@ func TestAncestryWalksParentsUpToTheDepth(t *testing.T) {
 	assert.Equal(t, []string{"/usr/bin/make", "/bin/bash"}, short.ExecutablePaths)
 
 	assert.Nil(t, tree.Ancestry(30, 0), "depth 0 turns ancestry off")
+	cached := tree.Ancestry(30, 5)
+	p, same := tree.Lookup(40, 30, 5)
+	assert.Equal(t, "/usr/bin/cc", p.ExecutablePath)
+	assert.Same(t, cached, same, "Lookup gives the cached chain")
+	assert.Equal(t, a, cached)
+	_, none := tree.Lookup(40, 30, 0)
+	assert.Nil(t, none)
 	assert.Nil(t, tree.Ancestry(0, 5), "pid 0 has no process")
 }
 
