@@ -92,14 +92,23 @@ func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher
 // putHash writes the hash of the file an exec event ran, or the status
 // that says why there is none: the hasher answers at once.
 func (b *recordBuilder) putHash(w *vigil.RecordWriter, ev *bpf.Event, def *catalog.EventDef) {
-	req := exehash.Request{
-		Key:      exehash.Key{Dev: argUint(ev, def.Name, "dev"), Inode: argUint(ev, def.Name, "inode")},
-		PID:      ev.HostPID,
-		Path:     argString(ev, def.Name, "pathname"),
-		Executed: def.ID == catalog.IDSchedProcessExec,
+	fa := &bprmFileArgs
+	if def.ID == catalog.IDSchedProcessExec {
+		fa = &execFileArgs
 	}
-	if req.Executed { // security_bprm_check has no ctime
-		req.Key.Ctime = argUint(ev, def.Name, "ctime")
+	req := exehash.Request{PID: ev.HostPID, Executed: def.ID == catalog.IDSchedProcessExec}
+	for i := range ev.Args {
+		a := &ev.Args[i]
+		switch int(a.Index) {
+		case fa.pathname:
+			req.Path = a.Str
+		case fa.dev:
+			req.Key.Dev = uintValue(a)
+		case fa.inode:
+			req.Key.Inode = uintValue(a)
+		case fa.ctime:
+			req.Key.Ctime = uintValue(a)
+		}
 	}
 	sum, status := "", exehash.StatusUnreadable
 	if req.Key.Inode != 0 { // 0: the event lost its file's arguments
@@ -109,6 +118,21 @@ func (b *recordBuilder) putHash(w *vigil.RecordWriter, ev *bpf.Event, def *catal
 		w.Value(vigil.AttrExecutableSHA256).SetStr(sum)
 	}
 	w.Value(vigil.AttrExecutableHashStatus).SetStr(status)
+}
+
+// fileArgs are the indices of an exec event's arguments that name its
+// file, looked up once rather than by name on every record; -1 for one the
+// event lacks (security_bprm_check has no ctime).
+type fileArgs struct{ pathname, dev, inode, ctime int }
+
+var (
+	execFileArgs = fileArgsOf("sched_process_exec")
+	bprmFileArgs = fileArgsOf("security_bprm_check")
+)
+
+func fileArgsOf(event string) fileArgs {
+	def, _ := catalog.LookupEvent(event)
+	return fileArgs{def.ArgIndex("pathname"), def.ArgIndex("dev"), def.ArgIndex("inode"), def.ArgIndex("ctime")}
 }
 
 // resourceOf returns the resource key of ev's process, enriched from the
