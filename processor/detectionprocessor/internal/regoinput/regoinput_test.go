@@ -125,6 +125,8 @@ func FuzzBuild(f *testing.F) {
 	}
 	f.Add(b)
 	f.Add([]byte(`{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"eventName":"kernel.openat","attributes":[{"key":"kernel.args.flags","value":{"doubleValue":1.5}},{"key":"kernel.cgroup.id","value":{"intValue":"-1"}},{"key":"kernel.args.x","value":{"kvlistValue":{"values":[{"key":"a","value":{"bytesValue":"AAE="}}]}}}]}]}]}]}`))
+	// ancestry of odd shapes: pids not ints, fewer paths than pids, args not a slice
+	f.Add([]byte(`{"resourceLogs":[{"resource":{"attributes":[{"key":"kernel.ancestors.pids","value":{"arrayValue":{"values":[{"stringValue":"x"},{"intValue":"7"}]}}},{"key":"kernel.ancestors.executable_paths","value":{"arrayValue":{"values":[{"intValue":"1"}]}}},{"key":"kernel.parent.command_args","value":{"stringValue":"sh"}}]},"scopeLogs":[{"logRecords":[{"eventName":"kernel.sched_process_exec"}]}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(data)
 		if err != nil {
