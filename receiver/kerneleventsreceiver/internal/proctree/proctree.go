@@ -223,15 +223,26 @@ func (t *Tree) cachedChain(pid uint32, depth int) (*vigil.Ancestry, bool) {
 	return nil, false
 }
 
-// buildChain builds the Ancestry of pid and caches it in pid's node.
+// buildChain builds the Ancestry of pid and caches it in pid's node. A
+// chain equal to the one cached keeps that value: an exec anywhere makes
+// every chain be built again, and records keep sharing a resource only if
+// the value they key it with stays the same.
 func (t *Tree) buildChain(pid uint32, depth int) *vigil.Ancestry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	a := t.chainFrom(pid, depth)
 	if n, ok := t.procs[pid]; ok {
+		if n.chain != nil && n.chainDepth == depth && sameChain(n.chain, a) {
+			a = n.chain
+		}
 		n.chain, n.chainGen, n.chainDepth = a, t.gen, depth
 	}
 	return a
+}
+
+func sameChain(a, b *vigil.Ancestry) bool {
+	return a.ParentExecutablePath == b.ParentExecutablePath && slices.Equal(a.ParentArgs, b.ParentArgs) &&
+		slices.Equal(a.PIDs, b.PIDs) && slices.Equal(a.ExecutablePaths, b.ExecutablePaths)
 }
 
 // chainFrom builds the chain of Ancestry; t.mu is held.

@@ -119,13 +119,15 @@ func TestAncestryWalksParentsUpToTheDepth(t *testing.T) {
 	assert.Nil(t, tree.Ancestry(0, 5), "pid 0 has no process")
 }
 
-func TestAncestryIsCachedUntilAnExec(t *testing.T) {
+func TestAncestryIsCachedUntilAnExecChangesIt(t *testing.T) {
 	tree := chainOf(t)
 	first := tree.Ancestry(30, 5)
 	assert.Same(t, first, tree.Ancestry(30, 5), "one value per process while nothing execs")
 	tree.Fork(30, 31)
 	tree.Exit(31)
 	assert.Same(t, first, tree.Ancestry(30, 5), "forks and exits leave chains true")
+	tree.Exec(40, 30, "/usr/bin/ld", []string{"ld"})
+	assert.Same(t, first, tree.Ancestry(30, 5), "an exec below leaves the value as it was")
 
 	tree.Exec(20, 10, "/usr/bin/zsh", []string{"zsh"})
 	again := tree.Ancestry(30, 5)
