@@ -3,6 +3,7 @@
 package kerneleventsreceiver
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,9 +15,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/exehash"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadatatest"
 )
 
 // TestLiveExecCarriesHashAndAncestry runs a copy of sleep (a file no cache
@@ -26,7 +30,9 @@ import (
 // it. The first exec of the file does not wait for that: it says pending
 // (or ok, if a worker was quicker than the reader).
 func TestLiveExecCarriesHashAndAncestry(t *testing.T) {
-	sink := capture(t, "sched_process_exec", "security_bprm_check")
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	sink := captureWith(t, metadatatest.NewSettings(tel), "sched_process_exec", "security_bprm_check")
 	sleepPath, err := exec.LookPath("sleep")
 	require.NoError(t, err)
 	target := filepath.Join(t.TempDir(), "vigil-hash-target")
@@ -91,6 +97,33 @@ func TestLiveExecCarriesHashAndAncestry(t *testing.T) {
 		assert.Equal(t, exehash.StatusOK, attr(r, vigil.AttrExecutableHashStatus).Str(), r.EventName())
 		assert.Equal(t, wantSum, attr(r, vigil.AttrExecutableSHA256).Str(), r.EventName())
 	}
+
+	// the hasher's telemetry saw at least this file and the records it
+	// sent pending (other processes on the machine exec too)
+	firstPending := int64(0)
+	if attr(first, vigil.AttrExecutableHashStatus).Str() == exehash.StatusPending {
+		firstPending = 1
+	}
+	for name, least := range map[string]int64{
+		"otelcol_kernelevents_executable_hashes_computed":    1,
+		"otelcol_kernelevents_executable_hash_cache_entries": 1,
+		"otelcol_kernelevents_executable_hashes_pending":     firstPending,
+	} {
+		m, err := tel.GetMetric(name)
+		require.NoError(t, err, name)
+		var points []metricdata.DataPoint[int64]
+		switch d := m.Data.(type) {
+		case metricdata.Sum[int64]:
+			points = d.DataPoints
+		case metricdata.Gauge[int64]:
+			points = d.DataPoints
+		}
+		require.Len(t, points, 1, name)
+		assert.GreaterOrEqual(t, points[0].Value, least, name)
+	}
+	skipped, err := tel.GetMetric("otelcol_kernelevents_executable_hashes_skipped")
+	require.NoError(t, err)
+	assert.Len(t, skipped.Data.(metricdata.Sum[int64]).DataPoints, 3, "one point per skip_reason")
 }
 
 func copyFile(t *testing.T, from, to string) {
