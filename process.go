@@ -27,6 +27,10 @@ type Process struct {
 	ContainerImageTag string // the tag of ContainerImage, written as container.image.tags
 	ContainerRuntime  string
 	K8sContainerName  string
+
+	// Ancestry is the parent's executable and argv and the ancestors above
+	// it, where the source knows them (nil otherwise, e.g. on replay).
+	Ancestry *Ancestry
 }
 
 // AttrCount is how many attributes Put writes.
@@ -38,7 +42,7 @@ func (p *Process) AttrCount() int {
 			n++
 		}
 	}
-	return n
+	return n + p.Ancestry.attrCount()
 }
 
 // Put writes p's attributes into a resource's attributes.
@@ -66,6 +70,7 @@ func (p *Process) Put(m pcommon.Map) {
 	putNonEmpty(m, AttrK8sContainerName, p.K8sContainerName)
 	m.PutBool(AttrContainerStarted, p.ContainerStarted)
 	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	p.Ancestry.put(m)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"golang.org/x/sys/unix"
 
@@ -78,20 +79,30 @@ func writeAll(fd int, b []byte) error {
 // capture starts a receiver on the real kernel with the given events.
 func capture(t *testing.T, events ...string) *consumertest.LogsSink {
 	t.Helper()
-	privtest.Require(t)
-	cfg := createDefaultConfig().(*Config)
-	cfg.Events = events
-	return captureWith(t, cfg)
+	return captureConfig(t, eventsConfig(events...))
 }
 
-// captureWith starts a receiver on the real kernel with cfg, flushing
-// often.
-func captureWith(t *testing.T, cfg *Config) *consumertest.LogsSink {
+// captureConfig starts a receiver on the real kernel with cfg.
+func captureConfig(t *testing.T, cfg *Config) *consumertest.LogsSink {
+	t.Helper()
+	return captureWith(t, receivertest.NewNopSettings(metadata.Type), cfg)
+}
+
+// eventsConfig is the default configuration selecting events.
+func eventsConfig(events ...string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Events = events
+	return cfg
+}
+
+// captureWith starts a receiver on the real kernel with the receiver's
+// settings (e.g. its telemetry) and cfg, flushing often.
+func captureWith(t *testing.T, set receiver.Settings, cfg *Config) *consumertest.LogsSink {
 	t.Helper()
 	privtest.Require(t)
 	cfg.FlushInterval = 20 * time.Millisecond
 	sink := new(consumertest.LogsSink)
-	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })

@@ -76,6 +76,29 @@ type Config struct {
 	QueueSize int `mapstructure:"queue_size"`
 	// RateLimit throttles noisy processes in the kernel.
 	RateLimit RateLimitConfig `mapstructure:"rate_limit"`
+
+	// Enrichment: what records of captured events carry besides the event.
+
+	// AncestryDepth is how many ancestors (parent first) a record's resource
+	// lists, from the process tree; 0 turns ancestry off. Default 5.
+	AncestryDepth int `mapstructure:"ancestry_depth"`
+	// ExecutableHash puts the SHA-256 of the executed file on exec records.
+	ExecutableHash ExecutableHashConfig `mapstructure:"executable_hash"`
+}
+
+// ExecutableHashConfig bounds the hashing of executed files, which runs off
+// the reader's path: a record whose file is not hashed yet says so rather
+// than wait.
+type ExecutableHashConfig struct {
+	// Enabled turns hashing on (default true; captured events only).
+	Enabled bool `mapstructure:"enabled"`
+	// MaxFileSize is the largest file hashed, in bytes; larger ones are
+	// marked too_large. Default 256 MiB.
+	MaxFileSize int64 `mapstructure:"max_file_size"`
+	// Workers is how many files are read at once. Default 2.
+	Workers int `mapstructure:"workers"`
+	// CacheSize is how many files' hashes are remembered. Default 16384.
+	CacheSize int `mapstructure:"cache_size"`
 }
 
 // RateLimitConfig limits the records each process may produce, in the
@@ -136,6 +159,14 @@ const (
 	maxUID       = math.MaxUint32 - 1
 	maxQueueSize = 1024
 	maxBurst     = 1 << 30
+	// Deeper chains than this are rare and would make every resource bigger.
+	maxAncestryDepth = 64
+	// A hash of a larger file costs seconds of a worker's CPU.
+	minHashFileSize = 4 << 10
+	maxHashFileSize = 4 << 30
+	maxHashWorkers  = 64
+	minHashCache    = 16
+	maxHashCache    = 1 << 20
 )
 
 var _ component.Config = (*Config)(nil)
@@ -156,6 +187,8 @@ func createDefaultConfig() component.Config {
 		QueueSize:        defaultQueueSize,
 
 		ContainerRuntimes: defaultContainerRuntimes(),
+		AncestryDepth:     5,
+		ExecutableHash:    ExecutableHashConfig{Enabled: true, MaxFileSize: 256 << 20, Workers: 2, CacheSize: 16384},
 	}
 }
 
@@ -207,6 +240,7 @@ func (c *Config) Validate() error {
 	errs = append(errs, c.Scope.validate()...)
 	errs = append(errs, c.ContainerRuntimes.validate()...)
 	errs = append(errs, c.validateOverload()...)
+	errs = append(errs, c.validateEnrichment()...)
 	return errors.Join(errs...)
 }
 
@@ -227,6 +261,27 @@ func (c *Config) validateOverload() []error {
 	}
 	if r.EventsPerSecond != 0 && c.Source == SourceFile {
 		errs = append(errs, errors.New(`rate_limit.events_per_second: set, but source is "file"; the limit applies to kernel capture`))
+	}
+	return errs
+}
+
+func (c *Config) validateEnrichment() []error {
+	var errs []error
+	if c.AncestryDepth < 0 || c.AncestryDepth > maxAncestryDepth {
+		errs = append(errs, fmt.Errorf("ancestry_depth: %d must be between 0 (off) and %d", c.AncestryDepth, maxAncestryDepth))
+	}
+	h := c.ExecutableHash
+	if !h.Enabled {
+		return errs
+	}
+	if h.MaxFileSize < minHashFileSize || h.MaxFileSize > maxHashFileSize {
+		errs = append(errs, fmt.Errorf("executable_hash.max_file_size: %d must be between %d and %d bytes", h.MaxFileSize, minHashFileSize, int64(maxHashFileSize)))
+	}
+	if h.Workers < 1 || h.Workers > maxHashWorkers {
+		errs = append(errs, fmt.Errorf("executable_hash.workers: %d must be between 1 and %d", h.Workers, maxHashWorkers))
+	}
+	if h.CacheSize < minHashCache || h.CacheSize > maxHashCache {
+		errs = append(errs, fmt.Errorf("executable_hash.cache_size: %d must be between %d and %d files", h.CacheSize, minHashCache, maxHashCache))
 	}
 	return errs
 }

@@ -58,6 +58,8 @@ func TestLoadConfig(t *testing.T) {
 			Timeout:    500 * time.Millisecond,
 			CacheSize:  1024,
 		},
+		AncestryDepth:  3,
+		ExecutableHash: ExecutableHashConfig{Enabled: true, MaxFileSize: 64 << 20, Workers: 4, CacheSize: 4096},
 	}, custom)
 
 	replay := loadConfig(t, "replay")
@@ -106,6 +108,13 @@ func TestValidateNamesTheField(t *testing.T) {
 			"container_runtimes.cache_size: 2 must be between 16 and 1048576 containers",
 		},
 		"burst_without_rate": {"rate_limit.burst: 100 is set but rate_limit.events_per_second is 0"},
+		"bad_enrichment": {
+			"ancestry_depth: 65 must be between 0 (off) and 64",
+			"executable_hash.max_file_size: 100 must be between 4096 and 4294967296 bytes",
+			"executable_hash.workers: 0 must be between 1 and 64",
+			"executable_hash.cache_size: 2000000 must be between 16 and 1048576 files",
+		},
+		"negative_depth": {"ancestry_depth: -1 must be between 0 (off) and 64"},
 		"rate_limit_on_replay": {
 			"queue_size: 1025 must be between 1 and 1024",
 			`rate_limit.events_per_second: set, but source is "file"`,
@@ -134,6 +143,15 @@ func TestValidateBounds(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 	cfg.File.MaxLineBytes = 256 << 20
 	cfg.BatchSize = 1
+	require.NoError(t, cfg.Validate())
+
+	cfg.AncestryDepth = 0
+	cfg.ExecutableHash = ExecutableHashConfig{Enabled: true, MaxFileSize: 4096, Workers: 64, CacheSize: 16}
+	require.NoError(t, cfg.Validate())
+	cfg.AncestryDepth = 64
+	cfg.ExecutableHash = ExecutableHashConfig{Enabled: true, MaxFileSize: 4 << 30, Workers: 1, CacheSize: 1 << 20}
+	require.NoError(t, cfg.Validate())
+	cfg.ExecutableHash = ExecutableHashConfig{Enabled: false} // off: the limits do not matter
 	require.NoError(t, cfg.Validate())
 
 	assert.Equal(t, []uint32{1, 4194304}, kernelIDs(cfg.Scope.PIDs))

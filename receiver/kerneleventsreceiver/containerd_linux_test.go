@@ -155,7 +155,7 @@ func TestContainerContextFromContainerd(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"openat"}
 	cfg.ContainerRuntimes.Containerd.Socket = ctrd.socket
-	sink := captureWith(t, cfg)
+	sink := captureConfig(t, cfg)
 
 	id := strings.Repeat("c7d0", 16) // the kubelet's containers have 64-hex ids
 	const podUID = "0b2d4c1e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"

@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/exehash"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/hostpid"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/lossreport"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
@@ -179,6 +181,7 @@ func (s *ebpfSource) open() error {
 	if err := s.openRuntimes(); err != nil {
 		return err
 	}
+	s.builder.ancestryDepth = s.cfg.AncestryDepth
 
 	if err := s.leaveOutUnavailable(); err != nil {
 		return err
@@ -196,6 +199,16 @@ func (s *ebpfSource) open() error {
 	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
 		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
 
+	if h := s.cfg.ExecutableHash; h.Enabled {
+		// close stops it, whether open succeeds or not
+		s.builder.hasher = exehash.New(exehash.Config{
+			MaxFileSize: h.MaxFileSize, Workers: h.Workers, CacheSize: h.CacheSize,
+			QueueSize: min(h.CacheSize, maxHashQueue),
+		}, exehash.ProcOpener(procPath))
+		if err := s.registerHashTelemetry(); err != nil {
+			return err
+		}
+	}
 	if err := s.telemetry.RegisterKerneleventsEventsLostCallback(s.observeStats(lostOf)); err != nil {
 		return err
 	}
@@ -203,6 +216,33 @@ func (s *ebpfSource) open() error {
 		return err
 	}
 	return s.telemetry.RegisterKerneleventsEventsSubmittedCallback(s.observeStats(func(st bpf.Stats) uint64 { return st.Submitted }))
+}
+
+// maxHashQueue bounds the files waiting for a hash worker.
+const maxHashQueue = 1024
+
+// registerHashTelemetry reports the executable hasher's counts.
+func (s *ebpfSource) registerHashTelemetry() error {
+	h, t := s.builder.hasher, s.telemetry
+	observe := func(field func(exehash.Stats) int64) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			o.Observe(field(h.Stats()))
+			return nil
+		}
+	}
+	skipped := func(_ context.Context, o metric.Int64Observer) error {
+		st := h.Stats()
+		for reason, n := range map[string]int64{"too_large": st.TooLarge, "unreadable": st.Unreadable, "queue_full": st.QueueFull} {
+			o.Observe(n, metric.WithAttributeSet(attribute.NewSet(attribute.String("skip_reason", reason))))
+		}
+		return nil
+	}
+	return errors.Join(
+		t.RegisterKerneleventsExecutableHashCacheEntriesCallback(observe(func(st exehash.Stats) int64 { return st.Entries })),
+		t.RegisterKerneleventsExecutableHashesComputedCallback(observe(func(st exehash.Stats) int64 { return st.Computed })),
+		t.RegisterKerneleventsExecutableHashesPendingCallback(observe(func(st exehash.Stats) int64 { return st.Pending })),
+		t.RegisterKerneleventsExecutableHashesSkippedCallback(skipped),
+	)
 }
 
 func lostOf(st bpf.Stats) uint64      { return st.Lost }
@@ -388,6 +428,9 @@ func (s *ebpfSource) close() error {
 		}
 		if s.builder != nil && s.builder.runtimes != nil {
 			err = errors.Join(err, s.builder.runtimes.Close())
+		}
+		if s.builder != nil && s.builder.hasher != nil {
+			s.builder.hasher.Close()
 		}
 	})
 	return err

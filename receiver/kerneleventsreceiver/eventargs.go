@@ -21,15 +21,18 @@ func findArg(ev *bpf.Event, event, argName string) *bpf.Arg {
 }
 
 func argUint(ev *bpf.Event, event, name string) uint64 {
-	a := findArg(ev, event, name)
-	switch {
-	case a == nil:
-		return 0
-	case a.Kind == bpf.ArgInt:
-		return uint64(a.Int)
-	default:
-		return a.Uint
+	if a := findArg(ev, event, name); a != nil {
+		return uintValue(a)
 	}
+	return 0
+}
+
+// uintValue is an integer argument's value, its bit pattern for a signed one.
+func uintValue(a *bpf.Arg) uint64 {
+	if a.Kind == bpf.ArgInt {
+		return uint64(a.Int)
+	}
+	return a.Uint
 }
 
 func argString(ev *bpf.Event, event, name string) string {

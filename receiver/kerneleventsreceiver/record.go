@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/argparse"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containermeta"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/exehash"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
@@ -28,6 +29,10 @@ type recordBuilder struct {
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
 	writer vigil.RecordWriter
+	// ancestryDepth is how many ancestors a resource lists; 0 for none.
+	ancestryDepth int
+	// hasher hashes the files of exec events; nil when hashing is off.
+	hasher *exehash.Hasher
 }
 
 type parsedKey struct {
@@ -68,8 +73,13 @@ func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher
 			h.Syscall = sc.Name
 		}
 	}
+	hashed := b.hasher != nil && (def.ID == catalog.IDSchedProcessExec || def.ID == catalog.IDSecurityBprmCheck)
+	attrs := len(ev.Args)
+	if hashed {
+		attrs += 2
+	}
 	w := &b.writer
-	w.Begin(out.add(def.Name, &key, argv), &h, len(ev.Args))
+	w.Begin(out.add(def.Name, &key, argv), &h, attrs)
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		if int(arg.Index) >= len(def.Args) {
@@ -77,13 +87,65 @@ func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher
 		}
 		b.putArg(w, def.Name, &def.Args[arg.Index], arg)
 	}
+	if hashed {
+		b.putHash(w, ev, def)
+	}
 	w.End()
+}
+
+// putHash writes the hash of the file an exec event ran, or the status
+// that says why there is none: the hasher answers at once.
+func (b *recordBuilder) putHash(w *vigil.RecordWriter, ev *bpf.Event, def *catalog.EventDef) {
+	fa := &bprmFileArgs
+	if def.ID == catalog.IDSchedProcessExec {
+		fa = &execFileArgs
+	}
+	req := exehash.Request{PID: ev.HostPID, Executed: def.ID == catalog.IDSchedProcessExec}
+	for i := range ev.Args {
+		a := &ev.Args[i]
+		switch int(a.Index) {
+		case fa.pathname:
+			req.Path = a.Str
+		case fa.dev:
+			req.Key.Dev = uintValue(a)
+		case fa.inode:
+			req.Key.Inode = uintValue(a)
+		case fa.ctime:
+			req.Key.Ctime = uintValue(a)
+		}
+	}
+	sum, status := "", exehash.StatusUnreadable
+	if req.Key.Inode != 0 { // 0: the event lost its file's arguments
+		sum, status = b.hasher.Lookup(req)
+	}
+	if sum != "" {
+		w.Value(vigil.AttrExecutableSHA256).SetStr(sum)
+	}
+	w.Value(vigil.AttrExecutableHashStatus).SetStr(status)
+}
+
+// fileArgs are the indices of an exec event's arguments that name its
+// file, looked up once rather than by name on every record; -1 for one the
+// event lacks (security_bprm_check has no ctime).
+type fileArgs struct{ pathname, dev, inode, ctime int }
+
+var (
+	execFileArgs = fileArgsOf("sched_process_exec")
+	bprmFileArgs = fileArgsOf("security_bprm_check")
+)
+
+func fileArgsOf(event string) fileArgs {
+	def, _ := catalog.LookupEvent(event)
+	return fileArgs{def.ArgIndex("pathname"), def.ArgIndex("dev"), def.ArgIndex("inode"), def.ArgIndex("ctime")}
 }
 
 // resourceOf returns the resource key of ev's process, enriched from the
 // process tree and the container resolver, and its argv where known.
 func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
-	p, _ := b.tree.Get(ev.HostPID) // unknown: no path, no argv
+	// an unknown process has no path, no argv; the ancestry starts from
+	// the event's parent, not the tree's: the kernel's is current when the
+	// tree missed a reparenting
+	p, ancestry := b.tree.Lookup(ev.HostPID, ev.HostPPID, b.ancestryDepth)
 	key := resourceKey{process: vigil.Process{
 		PID:            int64(ev.HostPID),
 		ParentPID:      int64(ev.HostPPID),
@@ -100,6 +162,7 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 	if len(p.Argv) > 0 {
 		key.argv = &p.Argv[0]
 	}
+	key.process.Ancestry = ancestry
 	// A container has started once its init process runs the entrypoint;
 	// until then pid 1 of the container is still the runtime setting it up
 	// (Tracee's "container-init" origin).

@@ -3,6 +3,7 @@ package kerneleventsreceiver
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/procstat"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/exehash"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
@@ -71,26 +73,53 @@ var sinkModes = []struct {
 // one resource per process, so one process is the best case (a loop of
 // calls, the benchmark of the issue), 64 a busy node, and 1024 the worst
 // case, every record of a batch with a resource of its own.
+//
+// enrich=on adds the ancestry (three ancestors above each process) with
+// the default depth; enrich=off is ancestry_depth: 0 and no hashing.
+// event=exec builds sched_process_exec records instead, whose files the
+// hasher knows already (warm cache): with enrich=on each looks its hash up.
 func BenchmarkRecordBuild(b *testing.B) {
-	for _, procs := range []int{1, 64, 1024} {
-		for _, m := range sinkModes {
-			b.Run(fmt.Sprintf("procs=%d/sink=%s", procs, m.name), func(b *testing.B) {
-				benchmarkRecordBuild(b, procs, &countingSink{hold: m.hold})
-			})
+	for _, event := range []string{"openat", "exec"} {
+		for _, procs := range []int{1, 64, 1024} {
+			for _, m := range sinkModes {
+				for _, enrich := range []bool{false, true} {
+					name := fmt.Sprintf("procs=%d/sink=%s/enrich=%s", procs, m.name, map[bool]string{false: "off", true: "on"}[enrich])
+					if event == "exec" {
+						name = "event=exec/" + name
+					}
+					b.Run(name, func(b *testing.B) {
+						benchmarkRecordBuild(b, event, procs, enrich, &countingSink{hold: m.hold})
+					})
+				}
+			}
 		}
 	}
 }
 
-func benchmarkRecordBuild(b *testing.B, procs int, sink *countingSink) {
+func benchmarkRecordBuild(b *testing.B, event string, procs int, enrich bool, sink *countingSink) {
+	tree := proctree.New(procs + 3)
+	tree.Exec(1, 0, "/sbin/init", []string{"/sbin/init"})
+	tree.Exec(500, 1, "/usr/sbin/sshd", []string{"sshd", "-D"})
+	tree.Exec(600, 500, "/bin/bash", []string{"-bash"})
 	def, _ := catalog.LookupEvent("openat")
-	tree := proctree.New(procs)
+	if event == "exec" {
+		def, _ = catalog.LookupEvent("sched_process_exec")
+	}
 	events := make([]bpf.Event, procs)
 	for i := range events {
 		pid := uint32(1000 + i)
-		tree.Exec(pid, 1, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
+		tree.Exec(pid, 600, "/usr/bin/cat", []string{"cat", "/etc/hostname"})
 		events[i] = openatBy(pid, pid)
+		if event == "exec" {
+			events[i] = execOf(pid, uint64(1+i%16)) // 16 distinct binaries
+		}
+		events[i].HostPPID = 600
 	}
 	rb, out := newTestBuilder(b, tree, sink, 1024)
+	if enrich {
+		rb.ancestryDepth = createDefaultConfig().(*Config).AncestryDepth
+		rb.hasher = warmHasher(b, events)
+	}
 	measureRecordBuild(b, rb, out, def, events)
 }
 
@@ -115,4 +144,21 @@ func measureRecordBuild(b *testing.B, rb *recordBuilder, out *batcher, def *cata
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "records/s")
 	// CPU time counts the garbage collector's work on the other core too
 	b.ReportMetric(float64(b.N)/(float64(procstat.CPU()-cpu)/1e9), "records/s/core")
+}
+
+// warmHasher returns a hasher that knows the files of the exec events.
+func warmHasher(b *testing.B, events []bpf.Event) *exehash.Hasher {
+	h := exehash.New(exehash.Config{MaxFileSize: 1 << 20, Workers: 2, CacheSize: 1024, QueueSize: 1024}, fileOpener("ELF", nil))
+	b.Cleanup(h.Close)
+	files := map[uint64]bool{}
+	for i := range events {
+		if inode := argUint(&events[i], "sched_process_exec", "inode"); inode != 0 && !files[inode] {
+			files[inode] = true
+			h.Lookup(exehash.Request{Key: exehash.Key{Dev: 8, Inode: inode, Ctime: 1}})
+		}
+	}
+	for h.Stats().Computed < int64(len(files)) {
+		runtime.Gosched()
+	}
+	return h
 }

@@ -140,6 +140,9 @@ func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 			members = append(members, [2]*ast.Term{it.key, it.object(&r)})
 		}
 	}
+	if v := vigilTerm(&r); v != nil {
+		members = append(members, [2]*ast.Term{kVigil, v})
+	}
 	return ast.NewObject(members...)
 }
 

@@ -25,18 +25,22 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                metric.Meter
-	mu                                   sync.Mutex
-	registrations                        []metric.Registration
-	KerneleventsContainerCacheSize       metric.Int64ObservableGauge
-	KerneleventsContainerRuntimeFailures metric.Int64Counter
-	KerneleventsDecodeErrors             metric.Int64Counter
-	KerneleventsEventsEmitted            metric.Int64Counter
-	KerneleventsEventsLost               metric.Int64ObservableCounter
-	KerneleventsEventsSubmitted          metric.Int64ObservableCounter
-	KerneleventsEventsThrottled          metric.Int64ObservableCounter
-	KerneleventsRecordsDropped           metric.Int64Counter
-	KerneleventsRecordsRefused           metric.Int64Counter
+	meter                                  metric.Meter
+	mu                                     sync.Mutex
+	registrations                          []metric.Registration
+	KerneleventsContainerCacheSize         metric.Int64ObservableGauge
+	KerneleventsContainerRuntimeFailures   metric.Int64Counter
+	KerneleventsDecodeErrors               metric.Int64Counter
+	KerneleventsEventsEmitted              metric.Int64Counter
+	KerneleventsEventsLost                 metric.Int64ObservableCounter
+	KerneleventsEventsSubmitted            metric.Int64ObservableCounter
+	KerneleventsEventsThrottled            metric.Int64ObservableCounter
+	KerneleventsExecutableHashCacheEntries metric.Int64ObservableGauge
+	KerneleventsExecutableHashesComputed   metric.Int64ObservableCounter
+	KerneleventsExecutableHashesPending    metric.Int64ObservableCounter
+	KerneleventsExecutableHashesSkipped    metric.Int64ObservableCounter
+	KerneleventsRecordsDropped             metric.Int64Counter
+	KerneleventsRecordsRefused             metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -101,6 +105,66 @@ func (builder *TelemetryBuilder) RegisterKerneleventsEventsThrottledCallback(cb 
 		cb(ctx, &observerInt64{inst: builder.KerneleventsEventsThrottled, obs: o})
 		return nil
 	}, builder.KerneleventsEventsThrottled)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterKerneleventsExecutableHashCacheEntriesCallback sets callback for observable KerneleventsExecutableHashCacheEntries metric.
+func (builder *TelemetryBuilder) RegisterKerneleventsExecutableHashCacheEntriesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.KerneleventsExecutableHashCacheEntries, obs: o})
+		return nil
+	}, builder.KerneleventsExecutableHashCacheEntries)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterKerneleventsExecutableHashesComputedCallback sets callback for observable KerneleventsExecutableHashesComputed metric.
+func (builder *TelemetryBuilder) RegisterKerneleventsExecutableHashesComputedCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.KerneleventsExecutableHashesComputed, obs: o})
+		return nil
+	}, builder.KerneleventsExecutableHashesComputed)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterKerneleventsExecutableHashesPendingCallback sets callback for observable KerneleventsExecutableHashesPending metric.
+func (builder *TelemetryBuilder) RegisterKerneleventsExecutableHashesPendingCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.KerneleventsExecutableHashesPending, obs: o})
+		return nil
+	}, builder.KerneleventsExecutableHashesPending)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterKerneleventsExecutableHashesSkippedCallback sets callback for observable KerneleventsExecutableHashesSkipped metric.
+func (builder *TelemetryBuilder) RegisterKerneleventsExecutableHashesSkippedCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.KerneleventsExecutableHashesSkipped, obs: o})
+		return nil
+	}, builder.KerneleventsExecutableHashesSkipped)
 	if err != nil {
 		return err
 	}
@@ -178,6 +242,30 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_kernelevents_events_throttled",
 		metric.WithDescription("Events the kernel dropped because their process exceeded rate_limit. [Alpha]"),
 		metric.WithUnit("{event}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsExecutableHashCacheEntries, err = builder.meter.Int64ObservableGauge(
+		"otelcol_kernelevents_executable_hash_cache_entries",
+		metric.WithDescription("Executables the hash cache holds (hashed, or being hashed); at most executable_hash.cache_size. [Alpha]"),
+		metric.WithUnit("{file}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsExecutableHashesComputed, err = builder.meter.Int64ObservableCounter(
+		"otelcol_kernelevents_executable_hashes_computed",
+		metric.WithDescription("Executables read and hashed. [Alpha]"),
+		metric.WithUnit("{file}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsExecutableHashesPending, err = builder.meter.Int64ObservableCounter(
+		"otelcol_kernelevents_executable_hashes_pending",
+		metric.WithDescription("Exec records sent with kernel.executable.hash.status pending, their hash not known yet. [Alpha]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.KerneleventsExecutableHashesSkipped, err = builder.meter.Int64ObservableCounter(
+		"otelcol_kernelevents_executable_hashes_skipped",
+		metric.WithDescription("Executables not hashed (too_large - above executable_hash.max_file_size; unreadable - gone, unreadable, or no longer the file executed; queue_full - every worker busy and the queue full, asked again at the next exec). [Alpha]"),
+		metric.WithUnit("{file}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.KerneleventsRecordsDropped, err = builder.meter.Int64Counter(

@@ -8,9 +8,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+
+	vigil "github.com/vigil-sec/vigil"
 )
 
 // Process is what the tree knows about one thread group.
@@ -20,19 +23,33 @@ type Process struct {
 	Argv           []string
 }
 
+// node is a process in the tree, with the ancestry that starts at it (see
+// Tree.Ancestry) cached to chainDepth, valid while the tree's generation is
+// chainGen.
+type node struct {
+	Process
+	chain      *vigil.Ancestry
+	chainGen   uint64
+	chainDepth int
+}
+
 // Tree maps host tgids to processes. It is safe for concurrent use; the
 // receiver's reader is its only writer.
 type Tree struct {
 	mu    sync.RWMutex
-	procs map[uint32]*Process
+	procs map[uint32]*node
 	// maxProcs bounds memory when exit events are lost: past it, new
 	// processes are not added (records then lack path/argv, nothing breaks).
 	maxProcs int
+	// gen changes whenever a process execs: every cached chain through it
+	// then names an executable it no longer runs. Forks and exits leave
+	// existing chains true (an exited ancestor did run what they say).
+	gen uint64
 }
 
 // New returns an empty tree holding at most maxProcs processes.
 func New(maxProcs int) *Tree {
-	return &Tree{procs: make(map[uint32]*Process), maxProcs: maxProcs}
+	return &Tree{procs: make(map[uint32]*node), maxProcs: maxProcs}
 }
 
 // SeedFromProc adds every process listed under procRoot (normally "/proc").
@@ -109,7 +126,7 @@ func (t *Tree) put(pid uint32, p *Process) {
 	if _, exists := t.procs[pid]; !exists && len(t.procs) >= t.maxProcs {
 		return
 	}
-	t.procs[pid] = p
+	t.procs[pid] = &node{Process: *p}
 }
 
 // Get returns a copy of what is known about pid.
@@ -120,7 +137,7 @@ func (t *Tree) Get(pid uint32) (Process, bool) {
 	if !ok {
 		return Process{}, false
 	}
-	return *p, true
+	return p.Process, true
 }
 
 // Fork records a new process: it inherits its parent's executable and argv
@@ -140,6 +157,9 @@ func (t *Tree) Fork(parentPID, childPID uint32) {
 // previous one unknown rather than stale.
 func (t *Tree) Exec(pid, ppid uint32, path string, argv []string) {
 	t.put(pid, &Process{PPID: ppid, ExecutablePath: path, Argv: argv})
+	t.mu.Lock()
+	t.gen++
+	t.mu.Unlock()
 }
 
 // Exit forgets pid.
@@ -154,4 +174,92 @@ func (t *Tree) Len() int {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return len(t.procs)
+}
+
+// Ancestry returns the chain of at most depth processes that starts at pid
+// (a record's parent) and goes up by parent pids: pid's executable and argv
+// as the parent's, and every member's pid and executable. The chain stops at
+// pid 0, at a pid the tree does not know (listed with an empty path: its
+// parent is unknown), and at a pid already in it (a loop left by pid
+// reuse). The value is built once per process and tree generation and must
+// not be modified; nil when depth is 0 or pid is 0.
+func (t *Tree) Ancestry(pid uint32, depth int) *vigil.Ancestry {
+	t.mu.RLock()
+	a, hit := t.cachedChain(pid, depth)
+	t.mu.RUnlock()
+	if hit {
+		return a
+	}
+	return t.buildChain(pid, depth)
+}
+
+// Lookup returns what Get does of pid and the Ancestry of parent: the
+// reader's call for every record, so it takes the lock once when the chain
+// is cached.
+func (t *Tree) Lookup(pid, parent uint32, depth int) (Process, *vigil.Ancestry) {
+	var p Process
+	t.mu.RLock()
+	if n, ok := t.procs[pid]; ok {
+		p = n.Process
+	}
+	a, hit := t.cachedChain(parent, depth)
+	t.mu.RUnlock()
+	if !hit {
+		a = t.buildChain(parent, depth)
+	}
+	return p, a
+}
+
+// cachedChain returns the Ancestry of pid if it needs none built; t.mu is
+// held.
+func (t *Tree) cachedChain(pid uint32, depth int) (*vigil.Ancestry, bool) {
+	if depth <= 0 || pid == 0 {
+		return nil, true
+	}
+	n, ok := t.procs[pid]
+	if ok && n.chain != nil && n.chainGen == t.gen && n.chainDepth == depth {
+		return n.chain, true
+	}
+	return nil, false
+}
+
+// buildChain builds the Ancestry of pid and caches it in pid's node. A
+// chain equal to the one cached keeps that value: an exec anywhere makes
+// every chain be built again, and records keep sharing a resource only if
+// the value they key it with stays the same.
+func (t *Tree) buildChain(pid uint32, depth int) *vigil.Ancestry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	a := t.chainFrom(pid, depth)
+	if n, ok := t.procs[pid]; ok {
+		if n.chain != nil && n.chainDepth == depth && sameChain(n.chain, a) {
+			a = n.chain
+		}
+		n.chain, n.chainGen, n.chainDepth = a, t.gen, depth
+	}
+	return a
+}
+
+func sameChain(a, b *vigil.Ancestry) bool {
+	return a.ParentExecutablePath == b.ParentExecutablePath && slices.Equal(a.ParentArgs, b.ParentArgs) &&
+		slices.Equal(a.PIDs, b.PIDs) && slices.Equal(a.ExecutablePaths, b.ExecutablePaths)
+}
+
+// chainFrom builds the chain of Ancestry; t.mu is held.
+func (t *Tree) chainFrom(pid uint32, depth int) *vigil.Ancestry {
+	a := &vigil.Ancestry{PIDs: make([]int64, 0, depth), ExecutablePaths: make([]string, 0, depth)}
+	for len(a.PIDs) < depth && pid != 0 && !slices.Contains(a.PIDs, int64(pid)) {
+		p, known := t.procs[pid]
+		a.PIDs = append(a.PIDs, int64(pid))
+		if !known {
+			a.ExecutablePaths = append(a.ExecutablePaths, "")
+			break
+		}
+		if len(a.PIDs) == 1 {
+			a.ParentExecutablePath, a.ParentArgs = p.ExecutablePath, p.Argv
+		}
+		a.ExecutablePaths = append(a.ExecutablePaths, p.ExecutablePath)
+		pid = p.PPID
+	}
+	return a
 }

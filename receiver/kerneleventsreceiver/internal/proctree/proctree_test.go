@@ -3,6 +3,7 @@ package proctree
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -80,4 +81,98 @@ func TestBoundedSize(t *testing.T) {
 	tree.Exec(2, 0, "/b2", nil) // updating a known process is always allowed
 	p, _ := tree.Get(2)
 	assert.Equal(t, "/b2", p.ExecutablePath)
+}
+
+// chainOf builds init(1) -> sshd(10) -> bash(20) -> make(30) -> cc(40).
+func chainOf(t *testing.T) *Tree {
+	t.Helper()
+	tree := New(100)
+	tree.Exec(1, 0, "/sbin/init", []string{"init"})
+	tree.Exec(10, 1, "/usr/sbin/sshd", []string{"sshd", "-D"})
+	tree.Exec(20, 10, "/bin/bash", []string{"-bash"})
+	tree.Exec(30, 20, "/usr/bin/make", []string{"make", "all"})
+	tree.Exec(40, 30, "/usr/bin/cc", []string{"cc", "-c", "x.c"})
+	return tree
+}
+
+func TestAncestryWalksParentsUpToTheDepth(t *testing.T) {
+	tree := chainOf(t)
+	a := tree.Ancestry(30, 5)
+	require.NotNil(t, a)
+	assert.Equal(t, "/usr/bin/make", a.ParentExecutablePath)
+	assert.Equal(t, []string{"make", "all"}, a.ParentArgs)
+	assert.Equal(t, []int64{30, 20, 10, 1}, a.PIDs, "stops at pid 0, above init")
+	assert.Equal(t, []string{"/usr/bin/make", "/bin/bash", "/usr/sbin/sshd", "/sbin/init"}, a.ExecutablePaths)
+
+	short := tree.Ancestry(30, 2)
+	assert.Equal(t, []int64{30, 20}, short.PIDs)
+	assert.Equal(t, []string{"/usr/bin/make", "/bin/bash"}, short.ExecutablePaths)
+
+	assert.Nil(t, tree.Ancestry(30, 0), "depth 0 turns ancestry off")
+	cached := tree.Ancestry(30, 5)
+	p, same := tree.Lookup(40, 30, 5)
+	assert.Equal(t, "/usr/bin/cc", p.ExecutablePath)
+	assert.Same(t, cached, same, "Lookup gives the cached chain")
+	assert.Equal(t, a, cached)
+	_, none := tree.Lookup(40, 30, 0)
+	assert.Nil(t, none)
+	assert.Nil(t, tree.Ancestry(0, 5), "pid 0 has no process")
+}
+
+func TestAncestryIsCachedUntilAnExecChangesIt(t *testing.T) {
+	tree := chainOf(t)
+	first := tree.Ancestry(30, 5)
+	assert.Same(t, first, tree.Ancestry(30, 5), "one value per process while nothing execs")
+	tree.Fork(30, 31)
+	tree.Exit(31)
+	assert.Same(t, first, tree.Ancestry(30, 5), "forks and exits leave chains true")
+	tree.Exec(40, 30, "/usr/bin/ld", []string{"ld"})
+	assert.Same(t, first, tree.Ancestry(30, 5), "an exec below leaves the value as it was")
+
+	tree.Exec(20, 10, "/usr/bin/zsh", []string{"zsh"})
+	again := tree.Ancestry(30, 5)
+	assert.NotSame(t, first, again)
+	assert.Equal(t, []string{"/usr/bin/make", "/usr/bin/zsh", "/usr/sbin/sshd", "/sbin/init"}, again.ExecutablePaths)
+	assert.Equal(t, "/bin/bash", first.ExecutablePaths[1], "a value handed out is never changed")
+}
+
+func TestAncestryStopsAtAnExitedAncestor(t *testing.T) {
+	tree := chainOf(t)
+	tree.Exit(20) // bash exits while make runs: make's parent pid is now unknown
+	tree.Exec(40, 30, "/usr/bin/cc", []string{"cc"})
+	a := tree.Ancestry(30, 5)
+	assert.Equal(t, []int64{30, 20}, a.PIDs)
+	assert.Equal(t, []string{"/usr/bin/make", ""}, a.ExecutablePaths, "the unknown one is listed without a path, and ends the chain")
+
+	gone := tree.Ancestry(20, 5)
+	assert.Equal(t, []int64{20}, gone.PIDs)
+	assert.Empty(t, gone.ParentExecutablePath)
+	assert.Nil(t, gone.ParentArgs)
+}
+
+func TestAncestryStopsAtALoop(t *testing.T) {
+	tree := New(10)
+	// pid reuse can leave parent pids that point in a circle
+	tree.Exec(5, 6, "/a", nil)
+	tree.Exec(6, 7, "/b", nil)
+	tree.Exec(7, 5, "/c", nil)
+	a := tree.Ancestry(5, 10)
+	assert.Equal(t, []int64{5, 6, 7}, a.PIDs)
+	assert.Equal(t, []string{"/a", "/b", "/c"}, a.ExecutablePaths)
+
+	tree.Exec(9, 9, "/self", nil)
+	assert.Equal(t, []int64{9}, tree.Ancestry(9, 10).PIDs)
+}
+
+func TestAncestryOfSeededProcesses(t *testing.T) {
+	tree := New(1 << 20)
+	require.NoError(t, tree.SeedFromProc("/proc"))
+	a := tree.Ancestry(uint32(os.Getppid()), 3)
+	require.NotNil(t, a)
+	require.NotEmpty(t, a.PIDs)
+	assert.Equal(t, int64(os.Getppid()), a.PIDs[0])
+	parentExe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(os.Getppid()), "exe"))
+	require.NoError(t, err)
+	assert.Equal(t, parentExe, a.ParentExecutablePath)
+	assert.Equal(t, parentExe, a.ExecutablePaths[0])
 }
