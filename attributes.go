@@ -118,17 +118,18 @@ const (
 	AttrMatches         = "detection.matches"  // every match on this record
 )
 
-// OriginOf returns the Tracee selector origin of an event: "host" outside
-// containers, "container-init" in a container whose entrypoint has not
-// started yet (its runtime still setting it up), "container" afterwards.
+// OriginOf returns the Tracee selector origin of an event, by Tracee's rule
+// (trace.Event.Origin): "container" once the container's entrypoint has
+// started, whether or not its id is known; "container-init" in a container
+// (its id set) still being set up; "host" otherwise.
 func OriginOf(containerID string, started bool) string {
 	switch {
-	case containerID == "":
-		return OriginHost
 	case started:
 		return OriginContainer
-	default:
+	case containerID != "":
 		return OriginContainerInit
+	default:
+		return OriginHost
 	}
 }
 

@@ -250,13 +250,16 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 }
 
 // IsUnsignedArgType reports whether a Tracee argument type is unsigned, so a
-// negative int64 in the record is a uint64 whose top bit is set.
+// negative int64 in the record is a uint64 whose top bit is set. The types
+// are those Tracee's trace.Argument decodes as unsigned: pointers (any type
+// ending in "*") and off_t among them.
 func IsUnsignedArgType(typ string) bool {
 	switch typ {
-	case catalog.TypeUInt, catalog.TypeULong, catalog.TypeSizeT, catalog.TypeU64, catalog.TypeDevT, catalog.TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
+	case catalog.TypeUInt, catalog.TypeULong, catalog.TypeSizeT, catalog.TypeOffT, catalog.TypeU64, catalog.TypeDevT,
+		"u32", "mode_t", "unsigned long long", "unsigned short", "old_uid_t", "old_gid_t", catalog.TypeModeT, "u16", "uint16", "u8", "uint8":
 		return true
 	}
-	return false
+	return strings.HasSuffix(typ, "*")
 }
 
 // ArgValueFromAttr returns the Tracee JSON value of an argument attribute:
@@ -293,6 +296,24 @@ func ArgValueFromAttr(v pcommon.Value, typ string) any {
 		return out
 	}
 	return nil
+}
+
+// StringType is the type Tracee gives an argument it parsed from a number
+// into text (open flags, a ptrace request, a socket type).
+const StringType = "string"
+
+// ArgType returns the Tracee type of a catalog argument of type typ holding
+// v: typ, or StringType when an argument of a non-string type holds text,
+// as Tracee's argument parsing retypes it.
+func ArgType(typ string, v pcommon.Value) string {
+	if v.Type() != pcommon.ValueTypeStr {
+		return typ
+	}
+	switch typ {
+	case catalog.TypeStr, catalog.TypeCharPtr, catalog.TypeBytes:
+		return typ
+	}
+	return StringType
 }
 
 // ArgTypeOf guesses the Tracee type of an argument that is not in the
@@ -341,7 +362,8 @@ func EventFromRecord(lr plog.LogRecord, res pcommon.Resource) Event {
 	if known {
 		for _, ad := range def.Args {
 			if v, ok := args.Get(vigil.AttrArgPrefix + ad.Name); ok {
-				ev.Args = append(ev.Args, Arg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})
+				typ := ArgType(ad.Type, v)
+				ev.Args = append(ev.Args, Arg{Name: ad.Name, Type: typ, Value: ArgValueFromAttr(v, typ)})
 			}
 		}
 	}

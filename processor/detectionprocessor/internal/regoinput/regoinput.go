@@ -32,6 +32,7 @@ var (
 	kName       = ast.StringTerm("name")
 	kType       = ast.StringTerm("type")
 	kValue      = ast.StringTerm("value")
+	kString     = ast.StringTerm(tracee.StringType)
 	emptyString = ast.StringTerm("")
 	// emptyObject is the object of a host event's container and
 	// kubernetes: topdown never modifies its input, so inputs share it.
@@ -248,7 +249,7 @@ func replaceInvalidUTF8(s string) string {
 }
 
 // buildArgs lists the kernel.args.* attributes as Tracee's args array: in
-// catalog order with catalog types for a known event, then any others in
+// catalog order with catalog types (tracee.ArgType's) for a known event, then any others in
 // attribute order with types guessed from their values.
 func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 	args := ast.NewArrayWithCapacity(argCapacity(def, known))
@@ -256,7 +257,11 @@ func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 		terms := catalogArgs[def]
 		for i, ad := range def.Args {
 			if v, ok := at.Get(vigil.AttrArgPrefix + ad.Name); ok {
-				args = args.Append(arg(terms[i], ad.Type, v))
+				nameType := terms[i]
+				if typ := tracee.ArgType(ad.Type, v); typ != ad.Type {
+					nameType[1] = kString
+				}
+				args = args.Append(arg(nameType, ad.Type, v))
 			}
 		}
 	}
