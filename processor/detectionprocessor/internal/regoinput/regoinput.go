@@ -91,6 +91,9 @@ func init() {
 			}
 		}
 	}
+	for i := range items {
+		itemAt[string(items[i].key.Value.(ast.String))] = i
+	}
 	for _, d := range catalog.Events() {
 		terms := make([][2]*ast.Term, len(d.Args))
 		for i, a := range d.Args {
@@ -114,34 +117,89 @@ const maxMembers = 32
 
 // Build returns the Rego input of a record whose resource is res.
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
-	at := vigil.AttrsOf(lr, res)
-	eventName := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-	def, known := catalog.LookupEvent(eventName)
-	eventID := ast.StringTerm("0")
-	if v, ok := at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
-		eventID = ast.StringTerm(strconv.FormatInt(v.Int(), 10))
-	} else if known {
-		eventID = ast.StringTerm(strconv.Itoa(int(def.ID)))
-	}
-	args := buildArgs(lr.Attributes(), def, known)
+	var r Record
+	r.Reset(lr, res)
+	return r.Input()
+}
 
+// Record builds the input of one record, whole or a member at a time: a
+// record whose signatures' results are all remembered needs only the
+// members they read. Members are the same terms either way.
+type Record struct {
+	lr        plog.LogRecord
+	reader    reader
+	eventName string
+	def       *catalog.EventDef
+	known     bool
+	args      *ast.Array // built once
+}
+
+// Reset makes r the builder of the input of lr, of resource res.
+func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource) {
+	*r = Record{lr: lr, reader: reader{at: vigil.AttrsOf(lr, res)}}
+	r.eventName = strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
+	r.def, r.known = catalog.LookupEvent(r.eventName)
+}
+
+// Input returns the whole input.
+func (r *Record) Input() ast.Value {
 	members := make([][2]*ast.Term, 0, maxMembers)
-	r := reader{at: at}
-	members = append(members,
-		[2]*ast.Term{kTimestamp, ast.IntNumberTerm(int(lr.Timestamp()))},
-		[2]*ast.Term{kEventID, eventID},
-		[2]*ast.Term{kEventName, stringTerm(eventName)},
-		[2]*ast.Term{kArgsNum, ast.IntNumberTerm(args.Len())},
-		[2]*ast.Term{kArgs, ast.NewTerm(args)})
+	for _, k := range fixedKeys {
+		members = append(members, [2]*ast.Term{k, r.Member(k)})
+	}
 	for i := range items {
-		it := &items[i]
-		if it.field != nil {
-			members = append(members, [2]*ast.Term{it.key, fieldTerm(&r, it.field)})
-		} else {
-			members = append(members, [2]*ast.Term{it.key, it.object(&r)})
-		}
+		members = append(members, [2]*ast.Term{items[i].key, r.item(&items[i])})
 	}
 	return ast.NewObject(members...)
+}
+
+// fixedKeys are the members not read from Fields, in trace.Event's order.
+var fixedKeys = []*ast.Term{kTimestamp, kEventID, kEventName, kArgsNum, kArgs}
+
+// itemAt indexes items by key.
+var itemAt = map[string]int{}
+
+// Member returns the input's member key, or nil when the input has none.
+func (r *Record) Member(key *ast.Term) *ast.Term {
+	k, ok := key.Value.(ast.String)
+	if !ok {
+		return nil
+	}
+	switch k {
+	case "timestamp":
+		return ast.IntNumberTerm(int(r.lr.Timestamp()))
+	case "eventId":
+		if v, ok := r.reader.at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
+			return ast.StringTerm(strconv.FormatInt(v.Int(), 10))
+		} else if r.known {
+			return ast.StringTerm(strconv.Itoa(int(r.def.ID)))
+		}
+		return ast.StringTerm("0")
+	case "eventName":
+		return stringTerm(r.eventName)
+	case "argsNum":
+		return ast.IntNumberTerm(r.argList().Len())
+	case "args":
+		return ast.NewTerm(r.argList())
+	}
+	if i, ok := itemAt[string(k)]; ok {
+		return r.item(&items[i])
+	}
+	return nil
+}
+
+func (r *Record) argList() *ast.Array {
+	if r.args == nil {
+		r.args = buildArgs(r.lr.Attributes(), r.def, r.known)
+	}
+	return r.args
+}
+
+func (r *Record) item(it *item) *ast.Term {
+	if it.field != nil {
+		return fieldTerm(&r.reader, it.field)
+	}
+	return it.object(&r.reader)
 }
 
 // fieldTerm is the value of f in the input: its attribute's, or the zero
