@@ -92,7 +92,13 @@ func init() {
 		}
 	}
 	for i := range items {
-		itemAt[string(items[i].key.Value.(ast.String))] = i
+		memberKeys = append(memberKeys, items[i].key)
+	}
+	if len(memberKeys) > maxMembers {
+		panic("regoinput: more input members than maxMembers")
+	}
+	for i, k := range memberKeys {
+		memberAt[string(k.Value.(ast.String))] = i
 	}
 	for _, d := range catalog.Events() {
 		terms := make([][2]*ast.Term, len(d.Args))
@@ -115,6 +121,9 @@ func allBool(fields []objectField) bool {
 // maxMembers bounds an input's members and an object's: room on the stack.
 const maxMembers = 32
 
+// fixedMembers is the number of members not read from Fields.
+const fixedMembers = 5
+
 // Build returns the Rego input of a record whose resource is res.
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	var r Record
@@ -132,6 +141,9 @@ type Record struct {
 	def       *catalog.EventDef
 	known     bool
 	args      *ast.Array // built once
+	// members are those built so far, by memberAt's index: signatures
+	// reading the same member share it.
+	members [maxMembers]*ast.Term
 }
 
 // Reset makes r the builder of the input of lr, of resource res.
@@ -143,21 +155,19 @@ func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource) {
 
 // Input returns the whole input.
 func (r *Record) Input() ast.Value {
-	members := make([][2]*ast.Term, 0, maxMembers)
-	for _, k := range fixedKeys {
-		members = append(members, [2]*ast.Term{k, r.Member(k)})
-	}
-	for i := range items {
-		members = append(members, [2]*ast.Term{items[i].key, r.item(&items[i])})
+	members := make([][2]*ast.Term, len(memberKeys))
+	for i, k := range memberKeys {
+		members[i] = [2]*ast.Term{k, r.member(i)}
 	}
 	return ast.NewObject(members...)
 }
 
-// fixedKeys are the members not read from Fields, in trace.Event's order.
-var fixedKeys = []*ast.Term{kTimestamp, kEventID, kEventName, kArgsNum, kArgs}
-
-// itemAt indexes items by key.
-var itemAt = map[string]int{}
+// memberKeys are the input's keys in trace.Event's order: those not read
+// from Fields, then items'; memberAt indexes them.
+var (
+	memberKeys = []*ast.Term{kTimestamp, kEventID, kEventName, kArgsNum, kArgs}
+	memberAt   = map[string]int{}
+)
 
 // Member returns the input's member key, or nil when the input has none.
 func (r *Record) Member(key *ast.Term) *ast.Term {
@@ -165,7 +175,25 @@ func (r *Record) Member(key *ast.Term) *ast.Term {
 	if !ok {
 		return nil
 	}
-	switch k {
+	i, ok := memberAt[string(k)]
+	if !ok {
+		return nil
+	}
+	return r.member(i)
+}
+
+func (r *Record) member(i int) *ast.Term {
+	if r.members[i] == nil {
+		r.members[i] = r.build(i)
+	}
+	return r.members[i]
+}
+
+func (r *Record) build(i int) *ast.Term {
+	if i >= fixedMembers {
+		return r.item(&items[i-fixedMembers])
+	}
+	switch memberKeys[i].Value.(ast.String) {
 	case "timestamp":
 		return ast.IntNumberTerm(int(r.lr.Timestamp()))
 	case "eventId":
@@ -179,13 +207,8 @@ func (r *Record) Member(key *ast.Term) *ast.Term {
 		return stringTerm(r.eventName)
 	case "argsNum":
 		return ast.IntNumberTerm(r.argList().Len())
-	case "args":
-		return ast.NewTerm(r.argList())
 	}
-	if i, ok := itemAt[string(k)]; ok {
-		return r.item(&items[i])
-	}
-	return nil
+	return ast.NewTerm(r.argList()) // args
 }
 
 func (r *Record) argList() *ast.Array {
