@@ -121,7 +121,8 @@ type Options struct {
 	MaxOverruns int
 	// Exceptions of signatures, by signature id.
 	Exceptions map[string]Exception
-	// NoMemo evaluates every record in Rego, remembering no results.
+	// NoMemo evaluates every record in Rego, remembering no results
+	// and no records' args.
 	// Tests and benchmarks compare against it.
 	NoMemo bool
 }
@@ -280,10 +281,11 @@ type Worker struct {
 	survivors []*compiled
 	excepted  []*signature.Signature // of the last Eval
 	memo      *memo
-	input     regoinput.Record // of the record being evaluated
-	members   []*ast.Term      // a key's members, reused
-	memoHits  int              // results taken from the memo, for tests
-	view      guard.Record     // what the guards read of the record being evaluated
+	input     regoinput.Record     // of the record being evaluated
+	args      *regoinput.ArgsCache // nil: NoMemo
+	members   []*ast.Term          // a key's members, reused
+	memoHits  int                  // results taken from the memo, for tests
+	view      guard.Record         // what the guards read of the record being evaluated
 }
 
 // NewWorker returns a worker. Close it when done.
@@ -296,6 +298,9 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 		return nil, err
 	}
 	w := &Worker{e: e, txn: txn, memo: &memo{}}
+	if !e.opts.NoMemo {
+		w.args = regoinput.NewArgsCache()
+	}
 	if e.opts.Budget > 0 {
 		w.watch = newWatch(e.opts.Budget)
 		w.cancel = w.watch
@@ -341,7 +346,7 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	if len(w.survivors) == 0 {
 		return dst, nil
 	}
-	w.input.Reset(lr, res)
+	w.input.Reset(lr, res, w.args)
 	// The whole input and the cache are made for the first evaluation in
 	// Rego: a record whose results are all in the memo needs neither.
 	var input *ast.Term

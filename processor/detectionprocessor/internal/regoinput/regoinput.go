@@ -127,7 +127,7 @@ const fixedMembers = 5
 // Build returns the Rego input of a record whose resource is res.
 func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
 	var r Record
-	r.Reset(lr, res)
+	r.Reset(lr, res, nil)
 	return r.Input()
 }
 
@@ -141,14 +141,17 @@ type Record struct {
 	def       *catalog.EventDef
 	known     bool
 	args      *ast.Array // built once
+	argsTerm  *ast.Term
+	cache     *ArgsCache // nil: none
 	// members are those built so far, by memberAt's index: signatures
 	// reading the same member share it.
 	members [maxMembers]*ast.Term
 }
 
 // Reset makes r the builder of the input of lr, of resource res.
-func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource) {
-	*r = Record{lr: lr, reader: reader{at: vigil.AttrsOf(lr, res)}}
+// Its args come from cache when it holds them (nil: no cache).
+func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource, cache *ArgsCache) {
+	*r = Record{lr: lr, reader: reader{at: vigil.AttrsOf(lr, res)}, cache: cache}
 	r.eventName = strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
 	r.def, r.known = catalog.LookupEvent(r.eventName)
 }
@@ -208,14 +211,25 @@ func (r *Record) build(i int) *ast.Term {
 	case "argsNum":
 		return ast.IntNumberTerm(r.argList().Len())
 	}
-	return ast.NewTerm(r.argList()) // args
+	return r.argsMember() // args
 }
 
 func (r *Record) argList() *ast.Array {
 	if r.args == nil {
-		r.args = buildArgs(r.lr.Attributes(), r.def, r.known)
+		r.args = r.argsMember().Value.(*ast.Array)
 	}
 	return r.args
+}
+
+func (r *Record) argsMember() *ast.Term {
+	if r.argsTerm == nil {
+		if r.cache != nil {
+			r.argsTerm = r.cache.get(r.lr.Attributes(), r.def, r.known)
+		} else {
+			r.argsTerm = ast.NewTerm(buildArgs(r.lr.Attributes(), r.def, r.known))
+		}
+	}
+	return r.argsTerm
 }
 
 func (r *Record) item(it *item) *ast.Term {
