@@ -71,6 +71,12 @@ const (
 	AttrEventID         = "kernel.event.id"          // eventId (string in Tracee JSON, int here)
 	AttrSyscall         = "kernel.syscall"           // syscall
 	AttrReturnValue     = "kernel.return_value"      // returnValue
+	// Tracee's entity ids and matched policies: written only where a record
+	// knows more than it derives (see tracee.RecordFromEvent).
+	AttrThreadEntityID  = "kernel.thread.entity_id"  // threadEntityId
+	AttrProcessEntityID = "kernel.process.entity_id" // processEntityId
+	AttrParentEntityID  = "kernel.parent.entity_id"  // parentEntityId
+	AttrMatchedPolicies = "kernel.matched_policies"  // matchedPolicies
 
 	// AttrArgPrefix prefixes each event argument, under its Tracee name.
 	AttrArgPrefix = catalog.AttrArgPrefix

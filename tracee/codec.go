@@ -52,6 +52,9 @@ type Event struct {
 	ReturnValue         int64        `json:"returnValue"`
 	Syscall             string       `json:"syscall"`
 	ContextFlags        ContextFlags `json:"contextFlags"`
+	ThreadEntityID      uint32       `json:"threadEntityId"`
+	ProcessEntityID     uint32       `json:"processEntityId"`
+	ParentEntityID      uint32       `json:"parentEntityId"`
 	Args                []Arg        `json:"args"`
 }
 
@@ -174,6 +177,29 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 		setArgValue(w.Value(key), arg.Type, arg.Value)
 	}
 	w.End()
+	putKnowledge(ev, lr.Attributes())
+}
+
+// putKnowledge writes what ev knows beyond what its record derives: the
+// entity ids that differ from those derived from the thread (see task),
+// and the matched policies.
+func putKnowledge(ev *Event, attrs pcommon.Map) {
+	t := task{tid: ev.HostThreadID, pid: ev.HostProcessID, startTime: ev.ThreadStartTime}
+	for _, id := range []struct {
+		key            string
+		given, derived uint32
+	}{
+		{vigil.AttrThreadEntityID, ev.ThreadEntityID, t.threadEntityID()},
+		{vigil.AttrProcessEntityID, ev.ProcessEntityID, t.processEntityID()},
+		{vigil.AttrParentEntityID, ev.ParentEntityID, 0},
+	} {
+		if id.given != id.derived {
+			attrs.PutInt(id.key, int64(id.given))
+		}
+	}
+	if len(ev.MatchedPolicies) > 0 {
+		vigil.PutStrings(attrs.PutEmptySlice(vigil.AttrMatchedPolicies), ev.MatchedPolicies)
+	}
 }
 
 // setArgValue stores a decoded argument value. It accepts what encoding/json

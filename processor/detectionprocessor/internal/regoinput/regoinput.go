@@ -158,9 +158,11 @@ func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource, cache *ArgsCache
 
 // Input returns the whole input.
 func (r *Record) Input() ast.Value {
-	members := make([][2]*ast.Term, len(memberKeys))
+	members := make([][2]*ast.Term, 0, len(memberKeys))
 	for i, k := range memberKeys {
-		members[i] = [2]*ast.Term{k, r.member(i)}
+		if m := r.member(i); m != nil {
+			members = append(members, [2]*ast.Term{k, m})
+		}
 	}
 	return ast.NewObject(members...)
 }
@@ -253,7 +255,15 @@ func fieldTerm(r *reader, f *tracee.Field) *ast.Term {
 		if ok && v.Type() == pcommon.ValueTypeInt {
 			return ast.UIntNumberTerm(uint64(v.Int()))
 		}
+		if d, derived := f.Derived(r.at); derived {
+			return ast.UIntNumberTerm(uint64(d))
+		}
 		return ast.IntNumberTerm(0)
+	case tracee.FieldStrs: // omitted when empty, as Tracee's omitempty does
+		if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() == 0 {
+			return nil
+		}
+		return Value(v, "")
 	case tracee.FieldBool:
 		return ast.BooleanTerm(isTrue(v, ok))
 	}
