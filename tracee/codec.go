@@ -182,7 +182,8 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 
 // putKnowledge writes what ev knows beyond what its record derives: the
 // entity ids that differ from those derived from the thread (see task),
-// and the matched policies.
+// and the matched policies. An id of 0 is not known (an event that left
+// it out): Tracee's ids are hashes, never 0 but by a 2^-32 chance.
 func putKnowledge(ev *Event, attrs pcommon.Map) {
 	t := task{tid: ev.HostThreadID, pid: ev.HostProcessID, startTime: ev.ThreadStartTime}
 	for _, id := range []struct {
@@ -193,7 +194,7 @@ func putKnowledge(ev *Event, attrs pcommon.Map) {
 		{vigil.AttrProcessEntityID, ev.ProcessEntityID, t.processEntityID()},
 		{vigil.AttrParentEntityID, ev.ParentEntityID, 0},
 	} {
-		if id.given != id.derived {
+		if id.given != 0 && id.given != id.derived {
 			attrs.PutInt(id.key, int64(id.given))
 		}
 	}

@@ -136,3 +136,39 @@ func TestBytesRoundTrip(t *testing.T) {
 		t.Errorf("JSON back = %s, want %s", b, want)
 	}
 }
+
+// TestEntityIDsAndPolicies: the entity ids are Tracee's where the record
+// can derive them (the thread's, and the process's for a thread group
+// leader), the ones a Tracee event gives otherwise, and matchedPolicies is
+// there only when given.
+func TestEntityIDsAndPolicies(t *testing.T) {
+	const start = 1699999999995000000
+	member := func(in ast.Value, key string) string {
+		m := in.(ast.Object).Get(ast.StringTerm(key))
+		if m == nil {
+			return "absent"
+		}
+		return m.String()
+	}
+	leader := `{"hostProcessId":1100,"hostThreadId":1100,"threadStartTime":1699999999995000000,"eventName":"openat","args":[]}`
+	lr, res, _ := recordOf(t, leader)
+	in := Build(lr, res)
+	id := ast.UIntNumberTerm(uint64(tracee.TaskEntityID(1100, start))).String()
+	if member(in, "threadEntityId") != id || member(in, "processEntityId") != id || member(in, "parentEntityId") != "0" {
+		t.Errorf("leader: ids %s %s %s, want %s %s 0", member(in, "threadEntityId"), member(in, "processEntityId"), member(in, "parentEntityId"), id, id)
+	}
+	if got := member(in, "matchedPolicies"); got != "absent" {
+		t.Errorf("matchedPolicies = %s, want it absent", got)
+	}
+
+	thread := `{"hostProcessId":1100,"hostThreadId":1101,"threadStartTime":1699999999995000000,"eventName":"openat",` +
+		`"matchedPolicies":["p1"],"processEntityId":77,"parentEntityId":4294967295,"args":[]}`
+	lr, res, _ = recordOf(t, thread)
+	in = Build(lr, res)
+	id = ast.UIntNumberTerm(uint64(tracee.TaskEntityID(1101, start))).String()
+	for key, want := range map[string]string{"threadEntityId": id, "processEntityId": "77", "parentEntityId": "4294967295", "matchedPolicies": `["p1"]`} {
+		if got := member(in, key); got != want {
+			t.Errorf("thread: %s = %s, want %s", key, got, want)
+		}
+	}
+}
