@@ -254,21 +254,28 @@ func (m meter) report(b *testing.B, records int) {
 	}
 }
 
-// BenchmarkDetection evaluates the built-in signatures on the mixed stream,
-// one record per op, three ways: the engine, Tracee's way (baseline a) and
-// hand-written Go (baseline b). ns/op and allocs/op are per record.
+// BenchmarkDetection evaluates every built-in signature on the mixed
+// stream, one record per op, three ways: the engine (with its memo and
+// without), Tracee's way (baseline a) and hand-written Go (baseline b).
+// ns/op and allocs/op are per record.
 func BenchmarkDetection(b *testing.B) {
 	ctx := context.Background()
 	_, recs := loadStream(b)
 	set, ew := builtinEngine(b)
-	b.Run("engine", func(b *testing.B) {
-		b.ReportAllocs()
-		m := startMeter(b)
-		for i := 0; i < b.N; i++ {
-			ew.match(ctx, &recs[i%len(recs)])
-		}
-		m.report(b, b.N)
-	})
+	_, noMemo := builtinEngineOpts(b, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns, NoMemo: true}, nil)
+	for _, v := range []struct {
+		name string
+		ew   *engineWay
+	}{{"engine", ew}, {"engine-no-memo", noMemo}} {
+		b.Run(v.name, func(b *testing.B) {
+			b.ReportAllocs()
+			m := startMeter(b)
+			for i := 0; i < b.N; i++ {
+				v.ew.match(ctx, &recs[i%len(recs)])
+			}
+			m.report(b, b.N)
+		})
+	}
 	b.Run("tracee-way", func(b *testing.B) {
 		tw := newTraceeWay(b, set)
 		b.ReportAllocs()
