@@ -263,19 +263,7 @@ func BenchmarkDetection(b *testing.B) {
 	_, recs := loadStream(b)
 	set, ew := builtinEngine(b)
 	_, noMemo := builtinEngineOpts(b, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns, NoMemo: true}, nil)
-	for _, v := range []struct {
-		name string
-		ew   *engineWay
-	}{{"engine", ew}, {"engine-no-memo", noMemo}} {
-		b.Run(v.name, func(b *testing.B) {
-			b.ReportAllocs()
-			m := startMeter(b)
-			for i := 0; i < b.N; i++ {
-				v.ew.match(ctx, &recs[i%len(recs)])
-			}
-			m.report(b, b.N)
-		})
-	}
+	benchEngines(b, recs, namedEngine{"engine", ew}, namedEngine{"engine-no-memo", noMemo})
 	b.Run("tracee-way", func(b *testing.B) {
 		tw := newTraceeWay(b, set)
 		b.ReportAllocs()
@@ -347,23 +335,10 @@ func TestWorstCaseExceptions(t *testing.T) {
 // rate limit that never suppresses (so the tagging work stays the same and
 // only the limiter's bookkeeping is added).
 func BenchmarkNoiseControl(b *testing.B) {
-	ctx := context.Background()
 	ld, recs := loadStream(b)
 	_, plain := builtinEngine(b)
 	_, excepting := builtinEngineWith(b, worstCaseExceptions, defaultEvaluationTimeout)
-	for _, v := range []struct {
-		name string
-		ew   *engineWay
-	}{{"engine/plain", plain}, {"engine/exceptions", excepting}} {
-		b.Run(v.name, func(b *testing.B) {
-			b.ReportAllocs()
-			m := startMeter(b)
-			for i := 0; i < b.N; i++ {
-				v.ew.match(ctx, &recs[i%len(recs)])
-			}
-			m.report(b, b.N)
-		})
-	}
+	benchEngines(b, recs, namedEngine{"engine/plain", plain}, namedEngine{"engine/exceptions", excepting})
 	for _, v := range []struct {
 		name              string
 		except, ratelimit bool
@@ -592,22 +567,34 @@ func recordsOf(events []*tracee.Event) []record {
 // BenchmarkHostile evaluates the built-ins on the hostile streams, with
 // the memo of results and without it (every record in Rego), per record.
 func BenchmarkHostile(b *testing.B) {
-	ctx := context.Background()
 	streams := hostileStreams(b)
 	for _, memo := range []bool{false, true} {
 		_, ew := builtinEngineOpts(b, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns, NoMemo: !memo}, nil)
 		for _, name := range []string{"flood", "builtin-cases"} {
-			recs := streams[name]
-			b.Run(fmt.Sprintf("%s/memo=%v", name, memo), func(b *testing.B) {
-				matched := 0
-				b.ReportAllocs()
-				m := startMeter(b)
-				for i := 0; i < b.N; i++ {
-					matched += len(ew.match(ctx, &recs[i%len(recs)]))
-				}
-				m.report(b, b.N)
-				b.ReportMetric(float64(matched)/float64(b.N), "matches/record")
-			})
+			benchEngines(b, streams[name], namedEngine{fmt.Sprintf("%s/memo=%v", name, memo), ew})
 		}
+	}
+}
+
+type namedEngine struct {
+	name string
+	ew   *engineWay
+}
+
+// benchEngines runs each engine on recs, cycled, one record per op, and
+// reports per record.
+func benchEngines(b *testing.B, recs []record, engines ...namedEngine) {
+	ctx := context.Background()
+	for _, v := range engines {
+		b.Run(v.name, func(b *testing.B) {
+			matched := 0
+			b.ReportAllocs()
+			m := startMeter(b)
+			for i := 0; i < b.N; i++ {
+				matched += len(v.ew.match(ctx, &recs[i%len(recs)]))
+			}
+			m.report(b, b.N)
+			b.ReportMetric(float64(matched)/float64(b.N), "matches/record")
+		})
 	}
 }
