@@ -172,3 +172,17 @@ func TestEntityIDsAndPolicies(t *testing.T) {
 		}
 	}
 }
+
+// TestArgsNumIsGiven: argsNum counts the arguments the event carries, not
+// those its catalog definition declares.
+func TestArgsNumIsGiven(t *testing.T) {
+	lr, res, _ := recordOf(t, `{"hostProcessId":7,"eventName":"security_file_open","argsNum":2,"args":[`+
+		`{"name":"pathname","type":"const char*","value":"/etc/shadow"},{"name":"flags","type":"string","value":"O_RDONLY"}]}`)
+	in := Build(lr, res)
+	if got := in.(ast.Object).Get(ast.StringTerm("argsNum")).String(); got != "2" {
+		t.Errorf("argsNum = %s, want 2", got)
+	}
+	if back := tracee.EventFromRecord(lr, res); back.ArgsNum != 2 {
+		t.Errorf("argsNum back in JSON = %d, want 2", back.ArgsNum)
+	}
+}
