@@ -11,6 +11,10 @@
 //     runs on it. The queries share one virtual cache per record, so
 //     get_tracee_argument("pathname") is computed once, not per signature.
 //
+// Before Rego, each candidate's result is looked up in the worker's memo
+// (memo.go), keyed on the input members the signature reads: a flood of
+// repeated records is answered there, without building the input.
+//
 // Evaluating the candidates of a route with one generated query (a partial
 // object over every candidate's tracee_match) was measured first; it cannot
 // skip candidates per record, and cost about 60 µs per file-open record with

@@ -1,6 +1,6 @@
 // Package regoinput builds the Rego `input` of a record: the JSON shape of a
 // Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value,
-// its fields from the attributes tracee.Fields maps them to.
+// its fields from the attributes tracee.Fields maps them to (a Record).
 // Going through tracee.EventFromRecord and JSON gives the same value
 // (the fuzz test holds the two together) at several times the cost.
 package regoinput
@@ -123,13 +123,6 @@ const maxMembers = 32
 
 // fixedMembers is the number of members not read from Fields.
 const fixedMembers = 5
-
-// Build returns the Rego input of a record whose resource is res.
-func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
-	var r Record
-	r.Reset(lr, res, nil)
-	return r.Input()
-}
 
 // Record builds the input of one record, whole or a member at a time: a
 // record whose signatures' results are all remembered needs only the
