@@ -81,6 +81,12 @@ const (
 	AttrEventID         = "kernel.event.id"          // eventId (string in Tracee JSON, int here)
 	AttrSyscall         = "kernel.syscall"           // syscall
 	AttrReturnValue     = "kernel.return_value"      // returnValue
+	// Tracee's entity ids and matched policies: written only where a record
+	// knows more than it derives (see tracee.RecordFromEvent).
+	AttrThreadEntityID  = "kernel.thread.entity_id"  // threadEntityId
+	AttrProcessEntityID = "kernel.process.entity_id" // processEntityId
+	AttrParentEntityID  = "kernel.parent.entity_id"  // parentEntityId
+	AttrMatchedPolicies = "kernel.matched_policies"  // matchedPolicies
 
 	// AttrArgPrefix prefixes each event argument, under its Tracee name.
 	AttrArgPrefix = catalog.AttrArgPrefix
@@ -128,17 +134,18 @@ const (
 	AttrMatches         = "detection.matches"  // every match on this record
 )
 
-// OriginOf returns the Tracee selector origin of an event: "host" outside
-// containers, "container-init" in a container whose entrypoint has not
-// started yet (its runtime still setting it up), "container" afterwards.
+// OriginOf returns the Tracee selector origin of an event, by Tracee's rule
+// (trace.Event.Origin): "container" once the container's entrypoint has
+// started, whether or not its id is known; "container-init" in a container
+// (its id set) still being set up; "host" otherwise.
 func OriginOf(containerID string, started bool) string {
 	switch {
-	case containerID == "":
-		return OriginHost
 	case started:
 		return OriginContainer
-	default:
+	case containerID != "":
 		return OriginContainerInit
+	default:
+		return OriginHost
 	}
 }
 

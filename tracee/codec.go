@@ -52,6 +52,9 @@ type Event struct {
 	ReturnValue         int64        `json:"returnValue"`
 	Syscall             string       `json:"syscall"`
 	ContextFlags        ContextFlags `json:"contextFlags"`
+	ThreadEntityID      uint32       `json:"threadEntityId"`
+	ProcessEntityID     uint32       `json:"processEntityId"`
+	ParentEntityID      uint32       `json:"parentEntityId"`
 	Args                []Arg        `json:"args"`
 }
 
@@ -174,6 +177,30 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 		setArgValue(w.Value(key), arg.Type, arg.Value)
 	}
 	w.End()
+	putKnowledge(ev, lr.Attributes())
+}
+
+// putKnowledge writes what ev knows beyond what its record derives: the
+// entity ids that differ from those derived from the thread (see task),
+// and the matched policies. An id of 0 is not known (an event that left
+// it out): Tracee's ids are hashes, never 0 but by a 2^-32 chance.
+func putKnowledge(ev *Event, attrs pcommon.Map) {
+	t := task{tid: ev.HostThreadID, pid: ev.HostProcessID, startTime: ev.ThreadStartTime}
+	for _, id := range []struct {
+		key            string
+		given, derived uint32
+	}{
+		{vigil.AttrThreadEntityID, ev.ThreadEntityID, t.threadEntityID()},
+		{vigil.AttrProcessEntityID, ev.ProcessEntityID, t.processEntityID()},
+		{vigil.AttrParentEntityID, ev.ParentEntityID, 0},
+	} {
+		if id.given != 0 && id.given != id.derived {
+			attrs.PutInt(id.key, int64(id.given))
+		}
+	}
+	if len(ev.MatchedPolicies) > 0 {
+		vigil.PutStrings(attrs.PutEmptySlice(vigil.AttrMatchedPolicies), ev.MatchedPolicies)
+	}
 }
 
 // argKey is the attribute key of argument i of an event named name: the
@@ -265,13 +292,16 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 }
 
 // IsUnsignedArgType reports whether a Tracee argument type is unsigned, so a
-// negative int64 in the record is a uint64 whose top bit is set.
+// negative int64 in the record is a uint64 whose top bit is set. The types
+// are those Tracee's trace.Argument decodes as unsigned: pointers (any type
+// ending in "*") and off_t among them.
 func IsUnsignedArgType(typ string) bool {
 	switch typ {
-	case catalog.TypeUInt, catalog.TypeULong, catalog.TypeSizeT, catalog.TypeU64, catalog.TypeDevT, catalog.TypePtr, "u32", "unsigned long long", "unsigned short", "u16", "u8":
+	case catalog.TypeUInt, catalog.TypeULong, catalog.TypeSizeT, catalog.TypeOffT, catalog.TypeU64, catalog.TypeDevT,
+		"u32", "mode_t", "unsigned long long", "unsigned short", "old_uid_t", "old_gid_t", catalog.TypeModeT, "u16", "uint16", "u8", "uint8":
 		return true
 	}
-	return false
+	return strings.HasSuffix(typ, "*")
 }
 
 // ArgValueFromAttr returns the Tracee JSON value of an argument attribute:
@@ -308,6 +338,24 @@ func ArgValueFromAttr(v pcommon.Value, typ string) any {
 		return out
 	}
 	return nil
+}
+
+// StringType is the type Tracee gives an argument it parsed from a number
+// into text (open flags, a ptrace request, a socket type).
+const StringType = "string"
+
+// ArgType returns the Tracee type of a catalog argument of type typ holding
+// v: typ, or StringType when an argument of a non-string type holds text,
+// as Tracee's argument parsing retypes it.
+func ArgType(typ string, v pcommon.Value) string {
+	if v.Type() != pcommon.ValueTypeStr {
+		return typ
+	}
+	switch typ {
+	case catalog.TypeStr, catalog.TypeCharPtr, catalog.TypeBytes:
+		return typ
+	}
+	return StringType
 }
 
 // ArgTypeOf guesses the Tracee type of an argument that is not in the
@@ -356,7 +404,8 @@ func EventFromRecord(lr plog.LogRecord, res pcommon.Resource) Event {
 	if known {
 		for _, ad := range def.Args {
 			if v, ok := args.Get(vigil.AttrArgPrefix + ad.Name); ok {
-				ev.Args = append(ev.Args, Arg{Name: ad.Name, Type: ad.Type, Value: ArgValueFromAttr(v, ad.Type)})
+				typ := ArgType(ad.Type, v)
+				ev.Args = append(ev.Args, Arg{Name: ad.Name, Type: typ, Value: ArgValueFromAttr(v, typ)})
 			}
 		}
 	}

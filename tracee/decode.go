@@ -139,6 +139,12 @@ func (d *Decoder) event(ev *Event) error {
 			return d.str(&ev.EventName)
 		case "matchedPolicies":
 			return d.strings(&ev.MatchedPolicies)
+		case "threadEntityId":
+			return d.uint32(&ev.ThreadEntityID)
+		case "processEntityId":
+			return d.uint32(&ev.ProcessEntityID)
+		case "parentEntityId":
+			return d.uint32(&ev.ParentEntityID)
 		case "argsNum":
 			return d.int(&ev.ArgsNum)
 		case "returnValue":
@@ -167,7 +173,8 @@ var eventKeys = []string{
 	"timestamp", "threadStartTime", "processorId", "processId", "cgroupId", "threadId", "parentProcessId",
 	"hostProcessId", "hostThreadId", "hostParentProcessId", "userId", "mountNamespace", "pidNamespace",
 	"processName", "executable", "hostName", "containerId", "container", "kubernetes", "eventId", "eventName",
-	"matchedPolicies", "argsNum", "returnValue", "syscall", "contextFlags", "args",
+	"matchedPolicies", "threadEntityId", "processEntityId", "parentEntityId", "argsNum", "returnValue", "syscall",
+	"contextFlags", "args",
 }
 
 // maxArgsRoom bounds the room args makes from argsNum, which a line could
@@ -522,6 +529,23 @@ func (d *Decoder) uint(u *uint64) error {
 		return errSlow
 	}
 	*u = v
+	return nil
+}
+
+// uint32 reads an unsigned 32-bit integer into u; null leaves it, and a
+// larger one is the slow path's (an error there).
+func (d *Decoder) uint32(u *uint32) error {
+	if d.null() {
+		return nil
+	}
+	var v uint64
+	if err := d.uint(&v); err != nil {
+		return err
+	}
+	if v > 1<<32-1 {
+		return errSlow
+	}
+	*u = uint32(v)
 	return nil
 }
 

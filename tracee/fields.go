@@ -14,6 +14,7 @@ const (
 	FieldUint                  // a JSON uint64, its bit pattern in an int attribute
 	FieldStr                   // a string
 	FieldBool                  // a boolean
+	FieldStrs                  // an array of strings, a slice attribute
 )
 
 // Field is one field of a Tracee trace.Event that a record attribute
@@ -36,6 +37,18 @@ type Field struct {
 	OmitEmpty bool
 
 	field func(*Event) any // a pointer to the field of a Event
+	// derive, when set, gives the value of a record without the
+	// attribute.
+	derive func(vigil.Attrs) int64
+}
+
+// Derived returns the value of f for a record without its attribute, from
+// the record's other attributes, and whether f has one.
+func (f *Field) Derived(at vigil.Attrs) (int64, bool) {
+	if f.derive == nil {
+		return 0, false
+	}
+	return f.derive(at), true
 }
 
 // Path is the field's JSON path in the event, "executable.path".
@@ -49,7 +62,8 @@ func (f *Field) Path() string {
 // traceeFields is in trace.Event's order. What no attribute carries is left
 // out: timestamp (the record's Timestamp), eventName (its EventName),
 // eventId (kernel.event.id, written as a string, the catalog's when
-// missing), argsNum and args (the kernel.args.* attributes).
+// missing), argsNum and args (the kernel.args.* attributes); and
+// stackAddresses, which no record carries.
 var traceeFields = []Field{
 	{Name: "threadStartTime", Key: vigil.AttrThreadStartTime, Kind: FieldInt,
 		field: func(e *Event) any { return &e.ThreadStartTime }},
@@ -95,6 +109,8 @@ var traceeFields = []Field{
 		field: func(e *Event) any { return &e.Kubernetes.PodNamespace }},
 	{Object: "kubernetes", Name: "podUID", Key: vigil.AttrPodUID, Kind: FieldStr, Resource: true, OmitEmpty: true,
 		field: func(e *Event) any { return &e.Kubernetes.PodUID }},
+	{Name: "matchedPolicies", Key: vigil.AttrMatchedPolicies, Kind: FieldStrs, OmitEmpty: true,
+		field: func(e *Event) any { return &e.MatchedPolicies }},
 	{Name: "returnValue", Key: vigil.AttrReturnValue, Kind: FieldInt,
 		field: func(e *Event) any { return &e.ReturnValue }},
 	{Name: "syscall", Key: vigil.AttrSyscall, Kind: FieldStr,
@@ -103,6 +119,14 @@ var traceeFields = []Field{
 		field: func(e *Event) any { return &e.ContextFlags.ContainerStarted }},
 	{Object: "contextFlags", Name: "isCompat", Key: vigil.AttrIsCompat, Kind: FieldBool,
 		field: func(e *Event) any { return &e.ContextFlags.IsCompat }},
+	{Name: "threadEntityId", Key: vigil.AttrThreadEntityID, Kind: FieldUint,
+		field:  func(e *Event) any { return &e.ThreadEntityID },
+		derive: func(at vigil.Attrs) int64 { return int64(taskOfAttrs(at).threadEntityID()) }},
+	{Name: "processEntityId", Key: vigil.AttrProcessEntityID, Kind: FieldUint,
+		field:  func(e *Event) any { return &e.ProcessEntityID },
+		derive: func(at vigil.Attrs) int64 { return int64(taskOfAttrs(at).processEntityID()) }},
+	{Name: "parentEntityId", Key: vigil.AttrParentEntityID, Kind: FieldUint,
+		field: func(e *Event) any { return &e.ParentEntityID }},
 }
 
 // Fields returns the fields of a Tracee trace.Event that attributes
@@ -114,7 +138,11 @@ func Fields() []Field { return traceeFields }
 func (f *Field) setFrom(ev *Event, at vigil.Attrs) {
 	x, ok := at.Get(f.Key)
 	if !ok {
-		return
+		if d, ok := f.Derived(at); ok {
+			x = pcommon.NewValueInt(d)
+		} else {
+			return
+		}
 	}
 	switch p := f.field(ev).(type) {
 	case *int64:
@@ -124,6 +152,16 @@ func (f *Field) setFrom(ev *Event, at vigil.Attrs) {
 	case *uint64:
 		if x.Type() == pcommon.ValueTypeInt {
 			*p = uint64(x.Int())
+		}
+	case *uint32:
+		if x.Type() == pcommon.ValueTypeInt {
+			*p = uint32(x.Int())
+		}
+	case *[]string:
+		if x.Type() == pcommon.ValueTypeSlice {
+			for _, e := range x.Slice().All() {
+				*p = append(*p, e.AsString())
+			}
 		}
 	case *string:
 		*p = x.AsString()

@@ -43,6 +43,14 @@ func TestTraceeFieldsMatchTheWriter(t *testing.T) {
 			v = true
 			*p = true
 			assertKind(t, f, FieldBool)
+		case *uint32:
+			v = uint32(1)<<31 + uint32(i) // never what a record derives
+			*p = v.(uint32)
+			assertKind(t, f, FieldUint)
+		case *[]string:
+			v = fmt.Sprintf("policy-%d", i)
+			*p = []string{v.(string)}
+			assertKind(t, f, FieldStrs)
 		default:
 			t.Fatalf("%s: a field of type %T", f.Path(), p)
 		}
@@ -103,6 +111,8 @@ func attrType(k FieldKind) pcommon.ValueType {
 		return pcommon.ValueTypeStr
 	case FieldBool:
 		return pcommon.ValueTypeBool
+	case FieldStrs:
+		return pcommon.ValueTypeSlice
 	}
 	return pcommon.ValueTypeInt
 }
@@ -117,6 +127,10 @@ func deref(p any) any {
 		return *p
 	case *bool:
 		return *p
+	case *uint32:
+		return *p
+	case *[]string:
+		return strings.Join(*p, ",")
 	}
 	return nil
 }

@@ -168,6 +168,13 @@ func builtinEngine(tb testing.TB) (*signature.Set, *engineWay) {
 // budget (0: none).
 func builtinEngineWith(tb testing.TB, entries []ExceptionConfig, budget time.Duration) (*signature.Set, *engineWay) {
 	tb.Helper()
+	return builtinEngineOpts(tb, engine.Options{Budget: budget, MaxOverruns: defaultMaxOverruns}, entries)
+}
+
+// builtinEngineOpts is the engine of every built-in signature with opts
+// and the exceptions of entries.
+func builtinEngineOpts(tb testing.TB, opts engine.Options, entries []ExceptionConfig) (*signature.Set, *engineWay) {
+	tb.Helper()
 	ctx := context.Background()
 	srcs, err := signatureSources(createDefaultConfig().(*Config))
 	if err != nil {
@@ -177,7 +184,8 @@ func builtinEngineWith(tb testing.TB, entries []ExceptionConfig, budget time.Dur
 	if err != nil {
 		tb.Fatal(err)
 	}
-	eng, err := engine.New(set, set.Signatures, engine.Options{Budget: budget, MaxOverruns: defaultMaxOverruns, Exceptions: engineExceptions(entries, set.Signatures)})
+	opts.Exceptions = engineExceptions(entries, set.Signatures)
+	eng, err := engine.New(set, set.Signatures, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -246,21 +254,16 @@ func (m meter) report(b *testing.B, records int) {
 	}
 }
 
-// BenchmarkDetection evaluates the built-in signatures on the mixed stream,
-// one record per op, three ways: the engine, Tracee's way (baseline a) and
-// hand-written Go (baseline b). ns/op and allocs/op are per record.
+// BenchmarkDetection evaluates every built-in signature on the mixed
+// stream, one record per op, three ways: the engine (with its memo and
+// without), Tracee's way (baseline a) and hand-written Go (baseline b).
+// ns/op and allocs/op are per record.
 func BenchmarkDetection(b *testing.B) {
 	ctx := context.Background()
 	_, recs := loadStream(b)
 	set, ew := builtinEngine(b)
-	b.Run("engine", func(b *testing.B) {
-		b.ReportAllocs()
-		m := startMeter(b)
-		for i := 0; i < b.N; i++ {
-			ew.match(ctx, &recs[i%len(recs)])
-		}
-		m.report(b, b.N)
-	})
+	_, noMemo := builtinEngineOpts(b, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns, NoMemo: true}, nil)
+	benchEngines(b, recs, namedEngine{"engine", ew}, namedEngine{"engine-no-memo", noMemo})
 	b.Run("tracee-way", func(b *testing.B) {
 		tw := newTraceeWay(b, set)
 		b.ReportAllocs()
@@ -332,23 +335,10 @@ func TestWorstCaseExceptions(t *testing.T) {
 // rate limit that never suppresses (so the tagging work stays the same and
 // only the limiter's bookkeeping is added).
 func BenchmarkNoiseControl(b *testing.B) {
-	ctx := context.Background()
 	ld, recs := loadStream(b)
 	_, plain := builtinEngine(b)
 	_, excepting := builtinEngineWith(b, worstCaseExceptions, defaultEvaluationTimeout)
-	for _, v := range []struct {
-		name string
-		ew   *engineWay
-	}{{"engine/plain", plain}, {"engine/exceptions", excepting}} {
-		b.Run(v.name, func(b *testing.B) {
-			b.ReportAllocs()
-			m := startMeter(b)
-			for i := 0; i < b.N; i++ {
-				v.ew.match(ctx, &recs[i%len(recs)])
-			}
-			m.report(b, b.N)
-		})
-	}
+	benchEngines(b, recs, namedEngine{"engine/plain", plain}, namedEngine{"engine/exceptions", excepting})
 	for _, v := range []struct {
 		name              string
 		except, ratelimit bool
@@ -384,12 +374,13 @@ func benchProcessor(b *testing.B, cfg *Config, ld plog.Logs) {
 
 // syntheticSignatures writes n signatures in Tracee's format, spread over
 // the catalog's events except the scheduler's fork and exit, which stay
-// unselected; each tests the path or first string argument of its event.
+// unselected; each tests the path or first string argument of its event
+// (events without arguments are left out).
 func syntheticSignatures(tb testing.TB, n int) string {
 	dir := tb.TempDir()
 	var names []string
 	for _, d := range catalog.Events() {
-		if d.Name != "sched_process_fork" && d.Name != "sched_process_exit" {
+		if d.Name != "sched_process_fork" && d.Name != "sched_process_exit" && len(d.Args) > 0 {
 			names = append(names, d.Name)
 		}
 	}
@@ -527,4 +518,83 @@ func BenchmarkNoiseControlUnits(b *testing.B) {
 		b.ReportMetric(float64(len(matched))/float64(len(recs)), "matches/record")
 		b.ReportMetric(perAdmit*float64(len(matched))/float64(len(recs)), "ns-added/record")
 	})
+}
+
+// hostileStreams are streams where every record is selected by some
+// built-in signature and many match: an attacker's flood of cheap selected
+// events (one process opening /etc/shadow and its own /proc/<pid>/mem in a
+// loop, each record with its own time), and every built-in case's event
+// in turn.
+func hostileStreams(b *testing.B) map[string][]record {
+	open := func(i int, path string) *tracee.Event {
+		return &tracee.Event{
+			Timestamp: 1700000000000000000 + int64(i), ThreadStartTime: 1699999999000000000, ProcessorID: int64(i % 2),
+			ProcessID: 4242, ThreadID: 4242, HostProcessID: 4242, HostThreadID: 4242, HostParentProcessID: 1,
+			ProcessName: "flood", Executable: tracee.File{Path: "/tmp/flood"}, HostName: "node-1",
+			EventName: "security_file_open", ArgsNum: 6, Syscall: "openat",
+			Args: []tracee.Arg{
+				{Name: "pathname", Type: "const char*", Value: path},
+				{Name: "flags", Type: "string", Value: "O_RDONLY"},
+				{Name: "dev", Type: "dev_t", Value: int64(2049)},
+				{Name: "inode", Type: "unsigned long", Value: int64(1234567)},
+				{Name: "ctime", Type: "unsigned long", Value: int64(1690000000000000000)},
+				{Name: "syscall_pathname", Type: "const char*", Value: path},
+			},
+		}
+	}
+	var flood, cases []*tracee.Event
+	for i := range 2000 {
+		flood = append(flood, open(i, []string{"/etc/shadow", "/proc/4242/mem"}[i%2]))
+	}
+	for _, c := range readBuiltinCases(b) {
+		cases = append(cases, decodeEvent(b, c.Event))
+	}
+	return map[string][]record{"flood": recordsOf(flood), "builtin-cases": recordsOf(cases)}
+}
+
+// recordsOf writes events as records, each with its resource.
+func recordsOf(events []*tracee.Event) []record {
+	var out []record
+	for _, rl := range logsOf(events...).ResourceLogs().All() {
+		for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+			out = append(out, record{lr: lr, res: rl.Resource(), name: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
+				origin: vigil.RecordOrigin(vigil.AttrsOf(lr, rl.Resource()))})
+		}
+	}
+	return out
+}
+
+// BenchmarkHostile evaluates the built-ins on the hostile streams, with
+// the memo of results and without it (every record in Rego), per record.
+func BenchmarkHostile(b *testing.B) {
+	streams := hostileStreams(b)
+	for _, memo := range []bool{false, true} {
+		_, ew := builtinEngineOpts(b, engine.Options{Budget: defaultEvaluationTimeout, MaxOverruns: defaultMaxOverruns, NoMemo: !memo}, nil)
+		for _, name := range []string{"flood", "builtin-cases"} {
+			benchEngines(b, streams[name], namedEngine{fmt.Sprintf("%s/memo=%v", name, memo), ew})
+		}
+	}
+}
+
+type namedEngine struct {
+	name string
+	ew   *engineWay
+}
+
+// benchEngines runs each engine on recs, cycled, one record per op, and
+// reports per record.
+func benchEngines(b *testing.B, recs []record, engines ...namedEngine) {
+	ctx := context.Background()
+	for _, v := range engines {
+		b.Run(v.name, func(b *testing.B) {
+			matched := 0
+			b.ReportAllocs()
+			m := startMeter(b)
+			for i := 0; i < b.N; i++ {
+				matched += len(v.ew.match(ctx, &recs[i%len(recs)]))
+			}
+			m.report(b, b.N)
+			b.ReportMetric(float64(matched)/float64(b.N), "matches/record")
+		})
+	}
 }

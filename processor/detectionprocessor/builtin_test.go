@@ -18,7 +18,7 @@ type builtinCase struct {
 	Matches   map[string]any  `json:"matches"` // every expected match: id -> data, or true
 }
 
-func readBuiltinCases(t *testing.T) []builtinCase {
+func readBuiltinCases(t testing.TB) []builtinCase {
 	t.Helper()
 	// one file per group of signatures, so that groups grow independently
 	files, err := filepath.Glob("testdata/builtin_cases*.json")

@@ -11,6 +11,10 @@
 //     runs on it. The queries share one virtual cache per record, so
 //     get_tracee_argument("pathname") is computed once, not per signature.
 //
+// Before Rego, each candidate's result is looked up in the worker's memo
+// (memo.go), keyed on the input members the signature reads: a flood of
+// repeated records is answered there, without building the input.
+//
 // Evaluating the candidates of a route with one generated query (a partial
 // object over every candidate's tracee_match) was measured first; it cannot
 // skip candidates per record, and cost about 60 µs per file-open record with
@@ -59,6 +63,11 @@ type compiled struct {
 	guard  guard.Guard // nil: always evaluate
 	except Exception   // nil: no exceptions
 	state  *state      // shared by the signature's copies in every route
+	// reads are the input's members the signature reads (see inputReads),
+	// which its memoised results are keyed on; readsAll: its results are
+	// not memoised.
+	reads    []*ast.Term
+	readsAll bool
 }
 
 // Exception tells which records are excepted from a signature. It is tested
@@ -70,6 +79,7 @@ type Exception interface {
 
 // state is what the engine learns of a signature while it runs.
 type state struct {
+	id       int          // the signature's index, distinguishing its memoised results
 	overruns atomic.Int32 // consecutive evaluations cancelled for exceeding the budget
 	disabled atomic.Bool
 }
@@ -115,6 +125,10 @@ type Options struct {
 	MaxOverruns int
 	// Exceptions of signatures, by signature id.
 	Exceptions map[string]Exception
+	// NoMemo evaluates every record in Rego, remembering no results
+	// and no records' args.
+	// Tests and benchmarks compare against it.
+	NoMemo bool
 }
 
 // New prepares the enabled signatures of set (compiled by set.Compiler).
@@ -123,12 +137,19 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 	x := guard.NewExtractor(set.Compiler)
 	qc := set.Compiler.QueryCompiler()
 	bySig := map[*signature.Signature]*compiled{}
-	for _, s := range enabled {
+	for i, s := range enabled {
 		q, err := qc.Compile(ast.NewBody(ast.Equality.Expr(ast.VarTerm(string(resultVar)), ast.RefTerm(s.MatchRef...))))
 		if err != nil {
 			return nil, err
 		}
-		c := &compiled{sig: s, query: q, except: opts.Exceptions[s.ID], state: &state{}}
+		c := &compiled{sig: s, query: q, except: opts.Exceptions[s.ID], state: &state{id: i}, readsAll: true}
+		if !opts.NoMemo {
+			var keys []string
+			keys, c.readsAll = inputReads(set.Compiler, s.MatchRef)
+			for _, k := range keys {
+				c.reads = append(c.reads, ast.StringTerm(k))
+			}
+		}
 		if !opts.NoGuards {
 			var why string
 			if c.guard, why = x.Of(s.MatchRef); c.guard != nil {
@@ -169,7 +190,9 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 					if g == nil && !holds {
 						continue
 					}
-					c = &compiled{sig: c.sig, query: c.query, guard: g, except: c.except, state: c.state}
+					specialized := *c
+					specialized.guard = g
+					c = &specialized
 				}
 				sigs = append(sigs, c)
 				ids = append(ids, s.ID)
@@ -261,7 +284,12 @@ type Worker struct {
 	cancel    topdown.Cancel // watch, or nil
 	survivors []*compiled
 	excepted  []*signature.Signature // of the last Eval
-	view      guard.Record           // what the guards read of the record being evaluated
+	memo      *memo
+	input     regoinput.Record     // of the record being evaluated
+	args      *regoinput.ArgsCache // nil: NoMemo
+	members   []*ast.Term          // a key's members, reused
+	memoHits  int                  // results taken from the memo, for tests
+	view      guard.Record         // what the guards read of the record being evaluated
 }
 
 // NewWorker returns a worker. Close it when done.
@@ -273,7 +301,10 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{e: e, txn: txn}
+	w := &Worker{e: e, txn: txn, memo: &memo{}}
+	if !e.opts.NoMemo {
+		w.args = regoinput.NewArgsCache()
+	}
 	if e.opts.Budget > 0 {
 		w.watch = newWatch(e.opts.Budget)
 		w.cancel = w.watch
@@ -319,10 +350,25 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	if len(w.survivors) == 0 {
 		return dst, nil
 	}
-	input := ast.NewTerm(regoinput.Build(lr, res))
-	cache := topdown.NewVirtualCache()
+	w.input.Reset(lr, res, w.args)
+	// The whole input and the cache are made for the first evaluation in
+	// Rego: a record whose results are all in the memo needs neither.
+	var input *ast.Term
+	var cache topdown.VirtualCache
 	var errs []EvalError
 	for _, c := range w.survivors {
+		k, memoised := keyOf(c, &w.input, w.members[:0])
+		if memoised {
+			w.members = k.members
+			if v, ok := w.memo.get(&k); ok {
+				w.memoHits++
+				dst = appendMatch(dst, c, v)
+				continue
+			}
+		}
+		if input == nil {
+			input, cache = ast.NewTerm(w.input.Input()), topdown.NewVirtualCache()
+		}
 		v, err := w.run(ctx, c.query, input, cache)
 		if err != nil {
 			if topdown.IsCancel(err) && ctx.Err() == nil {
@@ -338,16 +384,26 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 		if c.state.overruns.Load() != 0 {
 			c.state.overruns.Store(0)
 		}
-		switch v := v.(type) {
-		case ast.Boolean: // Tracee: true is a match, false is not
-			if v {
-				dst = append(dst, Match{Signature: c.sig})
-			}
-		case ast.Object: // a match carrying data
-			dst = append(dst, Match{Signature: c.sig, Data: v})
+		if memoised {
+			w.memo.put(&k, v)
 		}
+		dst = appendMatch(dst, c, v)
 	}
 	return dst, errs
+}
+
+// appendMatch appends to dst the match of c when v, its tracee_match's
+// value, is one.
+func appendMatch(dst []Match, c *compiled, v ast.Value) []Match {
+	switch v := v.(type) {
+	case ast.Boolean: // Tracee: true is a match, false is not
+		if v {
+			dst = append(dst, Match{Signature: c.sig})
+		}
+	case ast.Object: // a match carrying data
+		dst = append(dst, Match{Signature: c.sig, Data: v})
+	}
+	return dst
 }
 
 // Excepted returns the signatures the last Eval skipped because an exception

@@ -1,6 +1,6 @@
 // Package regoinput builds the Rego `input` of a record: the JSON shape of a
 // Tracee v0.22.6 trace.Event, built straight from pdata into an ast.Value,
-// its fields from the attributes tracee.Fields maps them to.
+// its fields from the attributes tracee.Fields maps them to (a Record).
 // Going through tracee.EventFromRecord and JSON gives the same value
 // (the fuzz test holds the two together) at several times the cost.
 package regoinput
@@ -32,6 +32,7 @@ var (
 	kName       = ast.StringTerm("name")
 	kType       = ast.StringTerm("type")
 	kValue      = ast.StringTerm("value")
+	kString     = ast.StringTerm(tracee.StringType)
 	emptyString = ast.StringTerm("")
 	// emptyObject is the object of a host event's container and
 	// kubernetes: topdown never modifies its input, so inputs share it.
@@ -90,6 +91,15 @@ func init() {
 			}
 		}
 	}
+	for i := range items {
+		memberKeys = append(memberKeys, items[i].key)
+	}
+	if len(memberKeys) > maxMembers {
+		panic("regoinput: more input members than maxMembers")
+	}
+	for i, k := range memberKeys {
+		memberAt[string(k.Value.(ast.String))] = i
+	}
 	for _, d := range catalog.Events() {
 		terms := make([][2]*ast.Term, len(d.Args))
 		for i, a := range d.Args {
@@ -111,39 +121,121 @@ func allBool(fields []objectField) bool {
 // maxMembers bounds an input's members and an object's: room on the stack.
 const maxMembers = 32
 
-// Build returns the Rego input of a record whose resource is res.
-func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
-	at := vigil.AttrsOf(lr, res)
-	eventName := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-	def, known := catalog.LookupEvent(eventName)
-	eventID := ast.StringTerm("0")
-	if v, ok := at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
-		eventID = ast.StringTerm(strconv.FormatInt(v.Int(), 10))
-	} else if known {
-		eventID = ast.StringTerm(strconv.Itoa(int(def.ID)))
-	}
-	args := buildArgs(lr.Attributes(), def, known)
+// fixedMembers is the number of members not read from Fields.
+const fixedMembers = 6
 
-	members := make([][2]*ast.Term, 0, maxMembers)
-	r := reader{at: at}
-	members = append(members,
-		[2]*ast.Term{kTimestamp, ast.IntNumberTerm(int(lr.Timestamp()))},
-		[2]*ast.Term{kEventID, eventID},
-		[2]*ast.Term{kEventName, stringTerm(eventName)},
-		[2]*ast.Term{kArgsNum, ast.IntNumberTerm(args.Len())},
-		[2]*ast.Term{kArgs, ast.NewTerm(args)})
-	for i := range items {
-		it := &items[i]
-		if it.field != nil {
-			members = append(members, [2]*ast.Term{it.key, fieldTerm(&r, it.field)})
-		} else {
-			members = append(members, [2]*ast.Term{it.key, it.object(&r)})
+// Record builds the input of one record, whole or a member at a time: a
+// record whose signatures' results are all remembered needs only the
+// members they read. Members are the same terms either way.
+type Record struct {
+	lr        plog.LogRecord
+	reader    reader
+	eventName string
+	def       *catalog.EventDef
+	known     bool
+	args      *ast.Array // built once
+	argsTerm  *ast.Term
+	cache     *ArgsCache // nil: none
+	// members are those built so far, by memberAt's index: signatures
+	// reading the same member share it.
+	members [maxMembers]*ast.Term
+}
+
+// Reset makes r the builder of the input of lr, of resource res.
+// Its args come from cache when it holds them (nil: no cache).
+func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource, cache *ArgsCache) {
+	*r = Record{lr: lr, reader: reader{at: vigil.AttrsOf(lr, res)}, cache: cache}
+	r.eventName = strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
+	r.def, r.known = catalog.LookupEvent(r.eventName)
+}
+
+// Input returns the whole input.
+func (r *Record) Input() ast.Value {
+	members := make([][2]*ast.Term, 0, len(memberKeys))
+	for i, k := range memberKeys {
+		if m := r.member(i); m != nil {
+			members = append(members, [2]*ast.Term{k, m})
 		}
 	}
-	if v := vigilTerm(&r); v != nil {
-		members = append(members, [2]*ast.Term{kVigil, v})
-	}
 	return ast.NewObject(members...)
+}
+
+// memberKeys are the input's keys in trace.Event's order: those not read
+// from Fields, then items'; memberAt indexes them.
+var (
+	memberKeys = []*ast.Term{kTimestamp, kEventID, kEventName, kArgsNum, kArgs, kVigil}
+	memberAt   = map[string]int{}
+)
+
+// Member returns the input's member key, or nil when the input has none.
+func (r *Record) Member(key *ast.Term) *ast.Term {
+	k, ok := key.Value.(ast.String)
+	if !ok {
+		return nil
+	}
+	i, ok := memberAt[string(k)]
+	if !ok {
+		return nil
+	}
+	return r.member(i)
+}
+
+func (r *Record) member(i int) *ast.Term {
+	if r.members[i] == nil {
+		r.members[i] = r.build(i)
+	}
+	return r.members[i]
+}
+
+func (r *Record) build(i int) *ast.Term {
+	if i >= fixedMembers {
+		return r.item(&items[i-fixedMembers])
+	}
+	switch memberKeys[i].Value.(ast.String) {
+	case "timestamp":
+		return ast.IntNumberTerm(int(r.lr.Timestamp()))
+	case "eventId":
+		if v, ok := r.reader.at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {
+			return ast.StringTerm(strconv.FormatInt(v.Int(), 10))
+		} else if r.known {
+			return ast.StringTerm(strconv.Itoa(int(r.def.ID)))
+		}
+		return ast.StringTerm("0")
+	case "eventName":
+		return stringTerm(r.eventName)
+	case "argsNum":
+		return ast.IntNumberTerm(r.argList().Len())
+	case "vigil":
+		// a member like the others, so that the memo keys a signature
+		// reading the ancestry on it
+		return vigilTerm(&r.reader)
+	}
+	return r.argsMember() // args
+}
+
+func (r *Record) argList() *ast.Array {
+	if r.args == nil {
+		r.args = r.argsMember().Value.(*ast.Array)
+	}
+	return r.args
+}
+
+func (r *Record) argsMember() *ast.Term {
+	if r.argsTerm == nil {
+		if r.cache != nil {
+			r.argsTerm = r.cache.get(r.lr.Attributes(), r.def, r.known)
+		} else {
+			r.argsTerm = ast.NewTerm(buildArgs(r.lr.Attributes(), r.def, r.known))
+		}
+	}
+	return r.argsTerm
+}
+
+func (r *Record) item(it *item) *ast.Term {
+	if it.field != nil {
+		return fieldTerm(&r.reader, it.field)
+	}
+	return it.object(&r.reader)
 }
 
 // fieldTerm is the value of f in the input: its attribute's, or the zero
@@ -160,7 +252,15 @@ func fieldTerm(r *reader, f *tracee.Field) *ast.Term {
 		if ok && v.Type() == pcommon.ValueTypeInt {
 			return ast.UIntNumberTerm(uint64(v.Int()))
 		}
+		if d, derived := f.Derived(r.at); derived {
+			return ast.UIntNumberTerm(uint64(d))
+		}
 		return ast.IntNumberTerm(0)
+	case tracee.FieldStrs: // omitted when empty, as Tracee's omitempty does
+		if !ok || v.Type() != pcommon.ValueTypeSlice || v.Slice().Len() == 0 {
+			return nil
+		}
+		return Value(v, "")
 	case tracee.FieldBool:
 		return ast.BooleanTerm(isTrue(v, ok))
 	}
@@ -251,7 +351,7 @@ func replaceInvalidUTF8(s string) string {
 }
 
 // buildArgs lists the kernel.args.* attributes as Tracee's args array: in
-// catalog order with catalog types for a known event, then any others in
+// catalog order with catalog types (tracee.ArgType's) for a known event, then any others in
 // attribute order with types guessed from their values.
 func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 	args := ast.NewArrayWithCapacity(argCapacity(def, known))
@@ -259,7 +359,11 @@ func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 		terms := catalogArgs[def]
 		for i, ad := range def.Args {
 			if v, ok := at.Get(vigil.AttrArgPrefix + ad.Name); ok {
-				args = args.Append(arg(terms[i], ad.Type, v))
+				nameType := terms[i]
+				if typ := tracee.ArgType(ad.Type, v); typ != ad.Type {
+					nameType[1] = kString
+				}
+				args = args.Append(arg(nameType, ad.Type, v))
 			}
 		}
 	}

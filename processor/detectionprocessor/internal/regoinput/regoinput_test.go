@@ -7,12 +7,20 @@ import (
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/tracee"
 )
+
+// Build returns the whole Rego input of a record whose resource is res.
+func Build(lr plog.LogRecord, res pcommon.Resource) ast.Value {
+	var r Record
+	r.Reset(lr, res, nil)
+	return r.Input()
+}
 
 const goldenRecords = "../../../../testdata/tracee/records.golden.json"
 

@@ -34,6 +34,8 @@ flag_set_contains(flags, flag) {
 	contains(lower(flags), flag)
 }
 
+default is_elf_file(b64) = false
+
 is_elf_file(b64) {
 	startswith(base64.decode(b64), "\u007fELF")
 }

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 const sig = `package tracee.X_1
@@ -181,5 +183,26 @@ func TestUnmatched(t *testing.T) {
 	sigs := []*Signature{{ID: "A", Tags: []string{"linux"}}, {ID: "B"}}
 	if got, want := Unmatched(sigs, []string{"A", "nope", "linux", "b"}), []int{1, 3}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Unmatched = %v, want %v", got, want)
+	}
+}
+
+// TestIsElfFileDefault: is_elf_file is false, not undefined, for bytes that
+// are not an ELF header, as Tracee's helper has `default ... = false`, so
+// `helpers.is_elf_file(b) == false` holds for them.
+func TestIsElfFileDefault(t *testing.T) {
+	set, err := load(t, map[string]string{"x.rego": sig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := rulesetPackage("test", helpersRef).Append(ast.StringTerm("is_elf_file"))
+	for b64, want := range map[string]string{"f0VMRgIBAQ==": "true", "bm90IGFuIGVsZg==": "false"} {
+		q := fmt.Sprintf("x := %s(%q)", fn, b64)
+		rs, err := rego.New(rego.Compiler(set.Compiler), rego.Query(q)).Eval(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rs) != 1 || fmt.Sprint(rs[0].Bindings["x"]) != want {
+			t.Errorf("is_elf_file(%q) = %v, want %s", b64, rs, want)
+		}
 	}
 }
