@@ -23,7 +23,9 @@ struct saved_args {
 
 #if defined(__TARGET_ARCH_x86)
 
-typedef struct pt_regs arch_regs;
+/* a macro, not a typedef: CO-RE relocations name the type they access, and
+ * the kernel has no typedef of that name */
+#define arch_regs struct pt_regs
 
 #define TS_COMPAT 0x0002 /* thread_info.status: in a 32-bit (ia32) syscall */
 
@@ -71,7 +73,7 @@ struct pt_regs___vigil_arm64 {
 	__s32 syscallno;
 } __attribute__((preserve_access_index));
 
-typedef struct pt_regs___vigil_arm64 arch_regs;
+#define arch_regs struct pt_regs___vigil_arm64
 
 #define TIF_32BIT 22 /* thread_info.flags: an AArch32 task */
 
