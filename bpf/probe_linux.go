@@ -173,6 +173,9 @@ func load(opts Options, modes []string) (*Probe, error) {
 		return nil, fmt.Errorf("bpf: kernel BTF not found at %s (%w); a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed: %w",
 			btfPath, err, errors.ErrUnsupported)
 	}
+	if err := runningKernel.check(); err != nil {
+		return nil, err
+	}
 
 	var errs []error
 	for _, mode := range modes {
