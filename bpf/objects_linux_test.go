@@ -3,6 +3,7 @@
 package bpf
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -29,36 +30,34 @@ func loadObject(t *testing.T, path string) *ebpf.CollectionSpec {
 // behind the maps differ, so the loader treats both alike.
 func TestObjectsMatch(t *testing.T) {
 	x86, arm64 := loadObject(t, objects[0]), loadObject(t, objects[1])
-	if a, b := slices.Sorted(maps.Keys(x86.Programs)), slices.Sorted(maps.Keys(arm64.Programs)); !slices.Equal(a, b) {
-		t.Errorf("programs differ:\nx86_64: %v\narm64:  %v", a, b)
-	}
-	for name, p := range x86.Programs {
-		q, ok := arm64.Programs[name]
-		if !ok {
-			continue
-		}
-		if p.Type != q.Type || p.AttachType != q.AttachType || p.SectionName != q.SectionName || p.AttachTo != q.AttachTo || p.License != q.License {
-			t.Errorf("program %s: x86_64 %v/%v %s (to %s), arm64 %v/%v %s (to %s)", name,
-				p.Type, p.AttachType, p.SectionName, p.AttachTo, q.Type, q.AttachType, q.SectionName, q.AttachTo)
-		}
-	}
-	if a, b := slices.Sorted(maps.Keys(x86.Maps)), slices.Sorted(maps.Keys(arm64.Maps)); !slices.Equal(a, b) {
-		t.Errorf("maps differ:\nx86_64: %v\narm64:  %v", a, b)
-	}
-	for name, m := range x86.Maps {
-		n, ok := arm64.Maps[name]
-		if !ok {
-			continue
-		}
-		if m.Type != n.Type || m.KeySize != n.KeySize || m.ValueSize != n.ValueSize || m.MaxEntries != n.MaxEntries || m.Flags != n.Flags {
-			t.Errorf("map %s: x86_64 %v key %d value %d max %d flags %#x, arm64 %v key %d value %d max %d flags %#x", name,
-				m.Type, m.KeySize, m.ValueSize, m.MaxEntries, m.Flags, n.Type, n.KeySize, n.ValueSize, n.MaxEntries, n.Flags)
-		}
-	}
-	if a, b := slices.Sorted(maps.Keys(x86.Variables)), slices.Sorted(maps.Keys(arm64.Variables)); !slices.Equal(a, b) {
-		t.Errorf("variables differ:\nx86_64: %v\narm64:  %v", a, b)
-	}
 	if len(x86.Programs) == 0 || len(x86.Maps) == 0 {
 		t.Fatal("the x86_64 object has no programs or maps")
+	}
+	sameByName(t, "program", x86.Programs, arm64.Programs, func(p *ebpf.ProgramSpec) string {
+		return fmt.Sprintf("%v/%v %s to %q, %s", p.Type, p.AttachType, p.SectionName, p.AttachTo, p.License)
+	})
+	sameByName(t, "map", x86.Maps, arm64.Maps, func(m *ebpf.MapSpec) string {
+		return fmt.Sprintf("%v key %d value %d max %d flags %#x", m.Type, m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+	})
+	sameByName(t, "variable", x86.Variables, arm64.Variables, func(v *ebpf.VariableSpec) string {
+		return fmt.Sprintf("%d bytes at %d in %s", v.Size(), v.Offset, v.SectionName)
+	})
+}
+
+// sameByName checks that both objects have the same items of a kind by
+// name, and that each is described alike in both.
+func sameByName[T any](t *testing.T, kind string, x86, arm64 map[string]T, describe func(T) string) {
+	t.Helper()
+	if a, b := slices.Sorted(maps.Keys(x86)), slices.Sorted(maps.Keys(arm64)); !slices.Equal(a, b) {
+		t.Errorf("%ss differ:\nx86_64: %v\narm64:  %v", kind, a, b)
+	}
+	for name, x := range x86 {
+		a, ok := arm64[name]
+		if !ok {
+			continue
+		}
+		if dx, da := describe(x), describe(a); dx != da {
+			t.Errorf("%s %s: x86_64 %s, arm64 %s", kind, name, dx, da)
+		}
 	}
 }

@@ -21,23 +21,23 @@ func (v kernelVersion) before(w kernelVersion) bool {
 	return v[0] < w[0] || v[0] == w[0] && v[1] < w[1]
 }
 
+// requirement is one kernel feature of a kind K (a program type, map type
+// or helper), its name in the kernel's terms and the first release with it.
+type requirement[K comparable] struct {
+	key   K
+	name  string
+	since kernelVersion
+}
+
 // The kernel features the programs use, each with the first Linux release
 // that has it. TestRequirementsCoverObjects checks that the objects use no
 // program type, map type or helper missing here. tp_btf programs (Tracing,
 // 5.5) are not required: Load falls back to raw_tracepoint without them.
 var (
-	requiredProgramTypes = []struct {
-		typ   ebpf.ProgramType
-		name  string
-		since kernelVersion
-	}{
+	requiredProgramTypes = []requirement[ebpf.ProgramType]{
 		{ebpf.RawTracepoint, "BPF_PROG_TYPE_RAW_TRACEPOINT", kernelVersion{4, 17}},
 	}
-	requiredMapTypes = []struct {
-		typ   ebpf.MapType
-		name  string
-		since kernelVersion
-	}{
+	requiredMapTypes = []requirement[ebpf.MapType]{
 		{ebpf.Array, "BPF_MAP_TYPE_ARRAY", kernelVersion{3, 19}},
 		{ebpf.Hash, "BPF_MAP_TYPE_HASH", kernelVersion{3, 19}},
 		{ebpf.ProgramArray, "BPF_MAP_TYPE_PROG_ARRAY", kernelVersion{4, 2}},
@@ -47,11 +47,7 @@ var (
 	}
 	// Helpers are probed for raw_tracepoint programs, the attach mode
 	// every kernel that runs Vigil has; tracing programs get them all too.
-	requiredHelpers = []struct {
-		fn    asm.BuiltinFunc
-		name  string
-		since kernelVersion
-	}{
+	requiredHelpers = []requirement[asm.BuiltinFunc]{
 		{asm.FnMapLookupElem, "bpf_map_lookup_elem", kernelVersion{3, 19}},
 		{asm.FnMapUpdateElem, "bpf_map_update_elem", kernelVersion{3, 19}},
 		{asm.FnMapDeleteElem, "bpf_map_delete_elem", kernelVersion{3, 19}},
@@ -84,23 +80,30 @@ var isaV3 = struct {
 // minimumKernel is the first Linux release with everything above.
 func minimumKernel() kernelVersion {
 	v := isaV3.since
-	for _, r := range requiredProgramTypes {
-		v = later(v, r.since)
-	}
-	for _, r := range requiredMapTypes {
-		v = later(v, r.since)
-	}
-	for _, r := range requiredHelpers {
-		v = later(v, r.since)
+	v = newest(v, requiredProgramTypes)
+	v = newest(v, requiredMapTypes)
+	return newest(v, requiredHelpers)
+}
+
+// newest returns the latest of v and the releases of rs.
+func newest[K comparable](v kernelVersion, rs []requirement[K]) kernelVersion {
+	for _, r := range rs {
+		if v.before(r.since) {
+			v = r.since
+		}
 	}
 	return v
 }
 
-func later(v, w kernelVersion) kernelVersion {
-	if v.before(w) {
-		return w
+// lacking probes each of rs and describes those the kernel does not have.
+func lacking[K comparable](kind string, rs []requirement[K], probe func(K) error) []string {
+	var out []string
+	for _, r := range rs {
+		if errors.Is(probe(r.key), ebpf.ErrNotSupported) {
+			out = append(out, fmt.Sprintf("%s %s (Linux %s)", kind, r.name, r.since))
+		}
 	}
-	return v
+	return out
 }
 
 // kernelProber asks the running kernel for one feature; a feature it lacks
@@ -125,21 +128,14 @@ var runningKernel = kernelProber{
 // programs, whose error says what is wrong.
 func (p kernelProber) check() error {
 	var lacks []string
-	lacking := func(err error, what string, since kernelVersion) {
-		if errors.Is(err, ebpf.ErrNotSupported) {
-			lacks = append(lacks, fmt.Sprintf("%s (Linux %s)", what, since))
-		}
+	if errors.Is(p.isaV3(), ebpf.ErrNotSupported) {
+		lacks = append(lacks, fmt.Sprintf("%s (Linux %s)", isaV3.name, isaV3.since))
 	}
-	lacking(p.isaV3(), isaV3.name, isaV3.since)
-	for _, r := range requiredProgramTypes {
-		lacking(p.programType(r.typ), "program type "+r.name, r.since)
-	}
-	for _, r := range requiredMapTypes {
-		lacking(p.mapType(r.typ), "map type "+r.name, r.since)
-	}
-	for _, r := range requiredHelpers {
-		lacking(p.helper(ebpf.RawTracepoint, r.fn), "helper "+r.name, r.since)
-	}
+	lacks = append(lacks, lacking("program type", requiredProgramTypes, p.programType)...)
+	lacks = append(lacks, lacking("map type", requiredMapTypes, p.mapType)...)
+	lacks = append(lacks, lacking("helper", requiredHelpers, func(fn asm.BuiltinFunc) error {
+		return p.helper(ebpf.RawTracepoint, fn)
+	})...)
 	if len(lacks) == 0 {
 		return nil
 	}

@@ -80,35 +80,23 @@ func TestRequirementsCoverObjects(t *testing.T) {
 			mapTypes = append(mapTypes, m.Type)
 		}
 	}
-	var probedProgs []ebpf.ProgramType
-	for _, r := range requiredProgramTypes {
-		probedProgs = append(probedProgs, r.typ)
-	}
-	var probedMaps []ebpf.MapType
-	for _, r := range requiredMapTypes {
-		probedMaps = append(probedMaps, r.typ)
-	}
-	var probedHelpers []asm.BuiltinFunc
-	for _, r := range requiredHelpers {
-		probedHelpers = append(probedHelpers, r.fn)
-	}
-	sameSet(t, "program types", progTypes, probedProgs)
-	sameSet(t, "map types", mapTypes, probedMaps)
-	sameSet(t, "helpers", helpers, probedHelpers)
+	sameSet(t, "program types", progTypes, requiredProgramTypes)
+	sameSet(t, "map types", mapTypes, requiredMapTypes)
+	sameSet(t, "helpers", helpers, requiredHelpers)
 }
 
 // sameSet reports what the objects use and is not probed, and what is
 // probed and not used.
-func sameSet[T comparable](t *testing.T, what string, used, probed []T) {
+func sameSet[K comparable](t *testing.T, what string, used []K, probed []requirement[K]) {
 	t.Helper()
 	for _, u := range used {
-		if !slices.Contains(probed, u) {
+		if !slices.ContainsFunc(probed, func(r requirement[K]) bool { return r.key == u }) {
 			t.Errorf("%s: the objects use %v, which start-up does not probe (add it to requirements_linux.go and the README)", what, u)
 		}
 	}
-	for _, p := range probed {
-		if !slices.Contains(used, p) {
-			t.Errorf("%s: %v is probed, but no object uses it", what, p)
+	for _, r := range probed {
+		if !slices.Contains(used, r.key) {
+			t.Errorf("%s: %v is probed, but no object uses it", what, r.key)
 		}
 	}
 }
