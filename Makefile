@@ -105,7 +105,8 @@ build-arm64: tools
 # numbers, the loader's plans on arm64, the kernel requirements' probe list,
 # the arm64 and x86_64 objects compared (bpf; its capture tests are
 # x86_64's), the event table, the Tracee formats, the Rego engine and
-# signatures, the receiver's parsers. qemu-aarch64 passes system calls to
+# signatures, the receiver's parsers; the arm64 object's CO-RE relocations
+# against an arm64 kernel's BTF. qemu-aarch64 passes system calls to
 # this host's kernel, so the feature probe runs against it.
 ARM64_TEST_PKGS := ./catalog ./bpf ./internal/eventgen ./tracee/... ./processor/detectionprocessor/internal/... \
 	$(addprefix ./receiver/kerneleventsreceiver/internal/,argparse containers proctree lossreport)
@@ -114,10 +115,18 @@ ARM64_TEST_PKGS := ./catalog ./bpf ./internal/eventgen ./tracee/... ./processor/
 qemu-arm64:
 	@./scripts/need-packages.sh --required qemu-aarch64-static:qemu-user-static
 
-test-arm64: qemu-arm64
+# An arm64 kernel image (Debian's cloud kernel, ~20 MB, from apt): its BTF
+# is what bpf's TestArm64Relocations resolves the arm64 object against.
+ARM64_KERNEL := _build/arm64/kernel/vmlinuz
+$(ARM64_KERNEL):
+	@./scripts/need-packages.sh --required dpkg-deb:dpkg
+	./scripts/arm64-kernel.sh $@
+
+test-arm64: qemu-arm64 $(ARM64_KERNEL)
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./...
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet -tags e2e ./test/e2e
-	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -count=1 -exec qemu-aarch64-static $(ARM64_TEST_PKGS)
+	VIGIL_ARM64_KERNEL=$(CURDIR)/$(ARM64_KERNEL) GOARCH=arm64 CGO_ENABLED=0 \
+		$(GO) test -count=1 -exec qemu-aarch64-static $(ARM64_TEST_PKGS)
 
 # The end-to-end tests that need no kernel events, on the arm64 build: its
 # capture needs an arm64 kernel, which qemu-user does not provide.
