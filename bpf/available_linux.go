@@ -29,7 +29,7 @@ func Unavailable(events []uint32) (map[uint32]string, error) {
 func unavailable(events []uint32, has func(tracepoint string) bool) (map[uint32]string, error) {
 	out := map[uint32]string{}
 	for _, id := range events {
-		if why := archLacks(id); why != "" {
+		if why := ArchLacks(id); why != "" {
 			out[id] = why
 			continue
 		}

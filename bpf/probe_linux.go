@@ -108,7 +108,7 @@ func planFor(opts *Options) (*plan, error) {
 			}
 			continue
 		}
-		if why := archLacks(id); why != "" {
+		if why := ArchLacks(id); why != "" {
 			return nil, fmt.Errorf("bpf: event %d: %s", id, why)
 		}
 		spec, err := syscallSpec(d, opts.CaptureArgv, opts.CaptureEnv)
@@ -329,7 +329,7 @@ func syscallEntries(pl *plan) (map[uint32]*vigilVigilSyscall, error) {
 	entry := func(id uint32) (*vigilVigilSyscall, error) {
 		nr, ok := kernelSyscall(id)
 		if !ok {
-			return nil, fmt.Errorf("bpf: event %d: %s", id, archLacks(id))
+			return nil, fmt.Errorf("bpf: event %d: %s", id, ArchLacks(id))
 		}
 		e := at(nr)
 		if arch != "amd64" {

@@ -58,9 +58,10 @@ func kernelSyscall(id uint32) (nr uint32, ok bool) {
 	return catalog.SyscallNumber(arch, catalog.EventID(id))
 }
 
-// archLacks says why this architecture cannot provide an event, or "" when
+// ArchLacks says why this architecture cannot provide an event, or "" when
 // it can: arm64 has no open, stat, fork, ... (the generic syscall table).
-func archLacks(id uint32) string {
+// Unavailable reports the same for the events it is given.
+func ArchLacks(id uint32) string {
 	d, ok := catalog.LookupEventID(catalog.EventID(id))
 	if !ok || !d.Syscall {
 		return ""
