@@ -1,4 +1,4 @@
-//go:build linux && amd64
+//go:build linux && (amd64 || arm64)
 
 package bpf
 
@@ -10,7 +10,8 @@ import (
 )
 
 // Unavailable returns, for each of the events this kernel cannot provide,
-// why: a tracepoint one of its programs attaches to is not in the kernel
+// why: the architecture has no such syscall (arm64 has no open, stat, ...),
+// or a tracepoint one of its programs attaches to is not in the kernel
 // (kernels add tracepoints over time, e.g. task_rename). Events it does not
 // list can be loaded as far as their tracepoints go.
 func Unavailable(events []uint32) (map[uint32]string, error) {
@@ -28,6 +29,10 @@ func Unavailable(events []uint32) (map[uint32]string, error) {
 func unavailable(events []uint32, has func(tracepoint string) bool) (map[uint32]string, error) {
 	out := map[uint32]string{}
 	for _, id := range events {
+		if why := ArchLacks(id); why != "" {
+			out[id] = why
+			continue
+		}
 		pl, err := planFor(&Options{Events: []uint32{id}})
 		if err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-//go:build linux && amd64
+//go:build linux && (amd64 || arm64)
 
 package bpf
 
@@ -71,9 +71,9 @@ type Probe struct {
 
 // plan is what Load derived from Options.
 type plan struct {
-	syscalls map[uint32][6]uint8
-	derived  map[uint32]uint32 // VIGIL_DERIVED_* bits by x86_64 syscall number
-	exec     uint32            // EXEC_EMIT_* bits
+	syscalls map[uint32][6]uint8 // argument specs by event id (x86_64 syscall number)
+	derived  map[uint32]uint32   // VIGIL_DERIVED_* bits by event id
+	exec     uint32              // EXEC_EMIT_* bits
 	hooks    []hook
 }
 
@@ -100,9 +100,16 @@ func planFor(opts *Options) (*plan, error) {
 		}
 		if src, ok := syscallDerived[id]; ok {
 			for _, nr := range src.syscalls {
-				p.derived[nr] |= src.bit
+				// a source this architecture lacks (arm64: open) is
+				// reached through the others (openat)
+				if _, ok := kernelSyscall(nr); ok {
+					p.derived[nr] |= src.bit
+				}
 			}
 			continue
+		}
+		if why := ArchLacks(id); why != "" {
+			return nil, fmt.Errorf("bpf: event %d: %s", id, why)
 		}
 		spec, err := syscallSpec(d, opts.CaptureArgv, opts.CaptureEnv)
 		if err != nil {
@@ -165,6 +172,9 @@ func load(opts Options, modes []string) (*Probe, error) {
 	if _, err := os.Stat(btfPath); err != nil {
 		return nil, fmt.Errorf("bpf: kernel BTF not found at %s (%w); a kernel built with CONFIG_DEBUG_INFO_BTF=y is needed: %w",
 			btfPath, err, errors.ErrUnsupported)
+	}
+	if err := runningKernel.check(); err != nil {
+		return nil, err
 	}
 
 	var errs []error
@@ -303,6 +313,56 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 	return nil
 }
 
+// syscallEntries returns the entries of the syscalls map (c/syscalls.c)
+// by the kernel's syscall number. On x86_64 that is the event id, and a
+// number can be selected both as an x86_64 syscall and as the ia32 twin of
+// another. On arm64 the numbers are the generic table's, and each entry
+// carries the event id its records report (native).
+func syscallEntries(pl *plan) (map[uint32]*vigilVigilSyscall, error) {
+	entries := map[uint32]*vigilVigilSyscall{}
+	at := func(nr uint32) *vigilVigilSyscall {
+		if entries[nr] == nil {
+			entries[nr] = &vigilVigilSyscall{}
+		}
+		return entries[nr]
+	}
+	entry := func(id uint32) (*vigilVigilSyscall, error) {
+		nr, ok := kernelSyscall(id)
+		if !ok {
+			return nil, fmt.Errorf("bpf: event %d: %s", id, ArchLacks(id))
+		}
+		e := at(nr)
+		if arch != "amd64" {
+			e.Native = uint16(id)
+			return e, nil
+		}
+		for _, compat := range ia32Syscalls[id] {
+			c := at(compat)
+			c.Selected |= selectedCompat
+			c.Native = uint16(id)
+		}
+		return e, nil
+	}
+	for id, spec := range pl.syscalls {
+		e, err := entry(id)
+		if err != nil {
+			return nil, err
+		}
+		e.Selected |= selectedNative
+		e.Args = spec
+	}
+	// A syscall that only feeds derived events keeps Selected clear, so its
+	// own record is not emitted.
+	for id, bits := range pl.derived {
+		e, err := entry(id)
+		if err != nil {
+			return nil, err
+		}
+		e.Derived |= bits
+	}
+	return entries, nil
+}
+
 // pacing turns the limit into the kernel side's terms (cfg_rate_* in
 // c/common.h): nanoseconds per record, and how far ahead of that pace a
 // burst may run. Zero interval: no limit.
@@ -323,32 +383,9 @@ func (r RateLimit) pacing() (interval, tolerance uint64, err error) {
 
 func fillMaps(coll *ebpf.Collection, opts *Options, pl *plan) error {
 	one := uint8(1)
-	// A number can be selected both as an x86_64 and as an ia32 syscall.
-	entries := map[uint32]*vigilVigilSyscall{}
-	entry := func(nr uint32) *vigilVigilSyscall {
-		if entries[nr] == nil {
-			entries[nr] = &vigilVigilSyscall{}
-		}
-		return entries[nr]
-	}
-	compatTwins := func(nr uint32) {
-		for _, compat := range ia32Syscalls[nr] {
-			e := entry(compat)
-			e.Selected |= selectedCompat
-			e.Native = uint16(nr)
-		}
-	}
-	for nr, spec := range pl.syscalls {
-		e := entry(nr)
-		e.Selected |= selectedNative
-		e.Args = spec
-		compatTwins(nr)
-	}
-	// A syscall that only feeds derived events keeps Selected clear, so its
-	// own record is not emitted.
-	for nr, bits := range pl.derived {
-		entry(nr).Derived |= bits
-		compatTwins(nr)
+	entries, err := syscallEntries(pl)
+	if err != nil {
+		return err
 	}
 	for nr, e := range entries {
 		if err := coll.Maps[vigilMapSyscalls].Put(nr, e); err != nil {

@@ -1,4 +1,4 @@
-//go:build !linux || !amd64
+//go:build !linux || !(amd64 || arm64)
 
 package bpf
 
@@ -8,16 +8,17 @@ import (
 	"runtime"
 )
 
-// The programs are built for x86_64 Linux (the syscall numbers are its own):
+// The programs are built for Linux on x86_64 and arm64 (the saved registers
+// and the syscall numbers are the architecture's):
 // elsewhere Load reports errors.ErrUnsupported and the rest of the module
 // still builds.
 
 // Probe is a loaded set of programs; it cannot be created on this platform.
 type Probe struct{}
 
-// Load fails: capturing needs Linux on x86_64.
+// Load fails: capturing needs Linux on x86_64 or arm64.
 func Load(Options) (*Probe, error) {
-	return nil, fmt.Errorf("bpf: capturing kernel events needs Linux on x86_64, not %s/%s: %w",
+	return nil, fmt.Errorf("bpf: capturing kernel events needs Linux on x86_64 or arm64, not %s/%s: %w",
 		runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
 }
 

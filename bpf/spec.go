@@ -2,6 +2,7 @@ package bpf
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/vigil-sec/vigil/catalog"
@@ -45,6 +46,30 @@ func syscallNumber(name string) (uint32, bool) {
 		return 0, false
 	}
 	return uint32(d.ID), true
+}
+
+// arch is the architecture whose kernel the programs run in (GOARCH
+// notation): it numbers the syscalls. A variable for tests.
+var arch = runtime.GOARCH
+
+// kernelSyscall returns the number this architecture's kernel gives the
+// syscall event id; ok is false when it has no such syscall.
+func kernelSyscall(id uint32) (nr uint32, ok bool) {
+	return catalog.SyscallNumber(arch, catalog.EventID(id))
+}
+
+// ArchLacks says why this architecture cannot provide an event, or "" when
+// it can: arm64 has no open, stat, fork, ... (the generic syscall table).
+// Unavailable reports the same for the events it is given.
+func ArchLacks(id uint32) string {
+	d, ok := catalog.LookupEventID(catalog.EventID(id))
+	if !ok || !d.Syscall {
+		return ""
+	}
+	if _, ok := kernelSyscall(id); ok {
+		return ""
+	}
+	return fmt.Sprintf("%s has no %s syscall", arch, d.Name)
 }
 
 // maxSyscall bounds syscall numbers: NR_SYSCALLS in c/syscalls.c.

@@ -26,8 +26,6 @@
  * kernel ABI). A task whose pid namespace differs runs in a container. */
 #define INIT_PID_NS_INUM 0xEFFFFFFCU
 
-#define TS_COMPAT 0x0002 /* x86 thread_info.status: in a 32-bit syscall */
-
 /* A record being built. data holds REC_MAX bytes of record plus STR_MAX of
  * slack, so that (masked offset < REC_MAX) + (one write <= STR_MAX) is always
  * inside the value; the logical size never exceeds REC_MAX. */

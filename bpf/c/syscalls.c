@@ -12,6 +12,7 @@
  */
 #include "common.h"
 #include "security.h"
+#include "arch.h"
 
 #define NR_SYSCALLS 512
 
@@ -23,10 +24,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vigil_syscall);
 } syscalls SEC(".maps");
-
-struct saved_args {
-	__u64 a[6];
-};
 
 /* The program that emits the derived events of a syscall exit
  * (sys_exit_derived), reached by tail call from the sys_exit program of the
@@ -60,38 +57,18 @@ static __always_inline bool never_returns(long id)
 	return id == VIGIL_NR_exit || id == VIGIL_NR_exit_group;
 }
 
-static __always_inline bool in_compat_syscall(struct task_struct *t)
-{
-	return t->thread_info.status & TS_COMPAT;
-}
-
 /* read_args copies the syscall arguments from the saved user registers:
  * with plain loads where regs is a BTF pointer (tp_btf), else with one read
- * of the whole struct instead of six. ia32 syscalls pass them in other
- * registers. */
-static __always_inline void read_args(struct pt_regs *regs, bool btf, bool compat, struct saved_args *s)
+ * of the whole struct instead of six. */
+static __always_inline void read_args(arch_regs *regs, bool btf, bool compat, struct saved_args *s)
 {
-	struct pt_regs r;
+	arch_regs r;
 
 	if (!btf) {
 		bpf_probe_read_kernel(&r, sizeof(r), regs);
 		regs = &r;
 	}
-	if (compat) {
-		s->a[0] = regs->bx;
-		s->a[1] = regs->cx;
-		s->a[2] = regs->dx;
-		s->a[3] = regs->si;
-		s->a[4] = regs->di;
-		s->a[5] = regs->bp;
-		return;
-	}
-	s->a[0] = regs->di;
-	s->a[1] = regs->si;
-	s->a[2] = regs->dx;
-	s->a[3] = regs->r10;
-	s->a[4] = regs->r8;
-	s->a[5] = regs->r9;
+	regs_args(regs, compat, s);
 }
 
 /* native_syscall checks the selection of the syscall entry sc (looked up by
@@ -100,12 +77,20 @@ static __always_inline void read_args(struct pt_regs *regs, bool btf, bool compa
  * number in *nr; NULL when not selected. */
 static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall *sc, __u32 *nr, bool compat)
 {
+#if defined(__TARGET_ARCH_arm64)
+	/* the array is indexed by arm64 numbers, the events by x86_64's (native) */
+	if (compat)
+		return NULL;
+	*nr = sc->native;
+	return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
+#else
 	if (!compat)
 		return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
 	if (!(sc->selected & VIGIL_SELECTED_COMPAT))
 		return NULL;
 	*nr = sc->native;
 	return bpf_map_lookup_elem(&syscalls, nr);
+#endif
 }
 
 /* put_args appends the arguments of one call as its spec says. */
@@ -182,7 +167,7 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
  * and saves the credentials of the calls that feed commit_creds: the
  * syscalls it is attached for; any other syscall leaves after the selection
  * lookup. */
-static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
+static __always_inline int on_sys_enter(arch_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
@@ -224,10 +209,11 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, bool btf, long id)
 }
 
 /* on_sys_exit takes the syscall number from the caller: the tracepoint does
- * not pass it, and each program flavor reads regs->orig_ax its cheapest way.
+ * not pass it, and each program flavor reads it from the saved registers its
+ * cheapest way.
  * The scope is checked here, after the call: a setuid() is judged by the
  * credentials it left. Derived events go on in sys_exit_derived. */
-static __always_inline int on_sys_exit(void *ctx, struct pt_regs *regs, bool btf, __u32 nr, long ret)
+static __always_inline int on_sys_exit(void *ctx, arch_regs *regs, bool btf, __u32 nr, long ret)
 {
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
@@ -274,7 +260,7 @@ static __always_inline int on_sys_exit(void *ctx, struct pt_regs *regs, bool btf
 
 /* on_sys_exit_derived emits the derived events of a syscall exit that
  * on_sys_exit found selected and in scope. */
-static __always_inline int on_sys_exit_derived(struct pt_regs *regs, bool btf, __u32 nr, long ret)
+static __always_inline int on_sys_exit_derived(arch_regs *regs, bool btf, __u32 nr, long ret)
 {
 	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
 
@@ -296,42 +282,42 @@ static __always_inline int on_sys_exit_derived(struct pt_regs *regs, bool btf, _
 }
 
 SEC("tp_btf/sys_enter")
-int BPF_PROG(tp_btf_sys_enter, struct pt_regs *regs, long id)
+int BPF_PROG(tp_btf_sys_enter, arch_regs *regs, long id)
 {
 	return on_sys_enter(regs, true, id);
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(tp_btf_sys_exit, struct pt_regs *regs, long ret)
+int BPF_PROG(tp_btf_sys_exit, arch_regs *regs, long ret)
 {
 	/* a BTF pointer: a plain load, no helper call, for every syscall */
-	return on_sys_exit(ctx, regs, true, regs->orig_ax, ret);
+	return on_sys_exit(ctx, regs, true, regs->ARCH_SYSCALL_NR, ret);
 }
 
 SEC("tp_btf/sys_exit")
-int BPF_PROG(tp_btf_sys_exit_derived, struct pt_regs *regs, long ret)
+int BPF_PROG(tp_btf_sys_exit_derived, arch_regs *regs, long ret)
 {
-	return on_sys_exit_derived(regs, true, regs->orig_ax, ret);
+	return on_sys_exit_derived(regs, true, regs->ARCH_SYSCALL_NR, ret);
 }
 
 SEC("raw_tracepoint/sys_enter")
 int raw_tp_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_sys_enter((struct pt_regs *)ctx->args[0], false, ctx->args[1]);
+	return on_sys_enter((arch_regs *)ctx->args[0], false, ctx->args[1]);
 }
 
 SEC("raw_tracepoint/sys_exit")
 int raw_tp_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	arch_regs *regs = (arch_regs *)ctx->args[0];
 
-	return on_sys_exit(ctx, regs, false, BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
+	return on_sys_exit(ctx, regs, false, BPF_CORE_READ(regs, ARCH_SYSCALL_NR), ctx->args[1]);
 }
 
 SEC("raw_tracepoint/sys_exit")
 int raw_tp_sys_exit_derived(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	arch_regs *regs = (arch_regs *)ctx->args[0];
 
-	return on_sys_exit_derived(regs, false, BPF_CORE_READ(regs, orig_ax), ctx->args[1]);
+	return on_sys_exit_derived(regs, false, BPF_CORE_READ(regs, ARCH_SYSCALL_NR), ctx->args[1]);
 }

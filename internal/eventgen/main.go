@@ -1,8 +1,9 @@
 // Command eventgen writes, from the event table (events.yaml, and
 // syscalls.yaml with sets.yaml for the syscalls it does not list), everything that
-// describes an event elsewhere: the event catalog (package catalog), the BPF
-// programs' header, the loader's tables, the parsed argument forms and the
-// receiver's table of the events it builds from others' records. Run
+// describes an event elsewhere: the event catalog (package catalog) and its
+// arm64 syscall numbers, the BPF programs' header, the loader's tables, the
+// parsed argument forms and the receiver's table of the events it builds from
+// others' records. Run
 // by `go generate` (see catalog/catalog.go); its argument is the module
 // root, "." by default. With -kernel it instead rewrites
 // syscalls.yaml from the running kernel (see kernel.go).
@@ -43,7 +44,10 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
-	for _, render := range []func() (string, []byte, error){t.catalogGo, t.eventsH, t.loaderGo, t.argparseGo, t.receiverGo} {
+	if t.arm64, err = arm64Numbers(root); err != nil {
+		return err
+	}
+	for _, render := range []func() (string, []byte, error){t.catalogGo, t.arm64Go, t.eventsH, t.loaderGo, t.argparseGo, t.receiverGo} {
 		file, out, err := render()
 		if err != nil {
 			return err

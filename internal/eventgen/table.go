@@ -25,6 +25,8 @@ const (
 type table struct {
 	Constants []constGroup `yaml:"constants"`
 	Events    []*event     `yaml:"events"`
+
+	arm64 map[string]uint32 // arm64 syscall numbers by name (arm64.go)
 }
 
 // constGroup is a set of constants shared by the C and Go sides.

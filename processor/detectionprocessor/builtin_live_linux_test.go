@@ -126,10 +126,10 @@ func ptracePoketext(string) error {
 		return err
 	}
 	word := make([]byte, 8)
-	if _, err := syscall.PtracePeekText(cmd.Process.Pid, uintptr(regs.Rip), word); err != nil {
+	if _, err := syscall.PtracePeekText(cmd.Process.Pid, uintptr(regs.PC()), word); err != nil {
 		return err
 	}
-	_, err = syscall.PtracePokeText(cmd.Process.Pid, uintptr(regs.Rip), word)
+	_, err = syscall.PtracePokeText(cmd.Process.Pid, uintptr(regs.PC()), word)
 	return err
 }
 

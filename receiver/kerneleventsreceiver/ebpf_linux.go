@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -55,19 +56,37 @@ type ebpfSource struct {
 	stop    chan struct{}
 }
 
+// archLacks is bpf.ArchLacks; a test replaces it to play another
+// architecture.
+var archLacks = bpf.ArchLacks
+
 func newEBPFSource(cfg *Config, events []*catalog.EventDef, tb *metadata.TelemetryBuilder, logger *zap.Logger) source {
 	capturable := capturableEvents()
+	named := make(map[string]bool, len(cfg.Events))
+	for _, n := range cfg.Events {
+		named[n] = true
+	}
 	selected := make(map[catalog.EventID]bool, len(events))
-	var dropped []string
+	var dropped, notHere []string
 	for _, d := range events {
-		if !capturable[d.ID] {
+		switch {
+		case !capturable[d.ID]:
 			dropped = append(dropped, d.Name)
-			continue
+		// A set stands for what there is: its members this architecture
+		// has no syscall for (arm64: open, stat, ...) are left out. An
+		// event named on its own is kept, and start-up reports it.
+		case !named[d.Name] && archLacks(uint32(d.ID)) != "":
+			notHere = append(notHere, d.Name)
+		default:
+			selected[d.ID] = true
 		}
-		selected[d.ID] = true
 	}
 	if len(dropped) > 0 {
 		logger.Warn("events of the configured sets that the kernel side cannot produce yet are left out", zap.Strings("events", dropped))
+	}
+	if len(notHere) > 0 {
+		logger.Info("events of the configured sets that this architecture has no syscall for are left out",
+			zap.String("arch", runtime.GOARCH), zap.Strings("events", notHere))
 	}
 	return &ebpfSource{cfg: cfg, selected: selected, telemetry: tb, logger: logger, stop: make(chan struct{})}
 }
