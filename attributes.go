@@ -75,7 +75,7 @@ const (
 const (
 	AttrThreadID        = "thread.id"                // hostThreadId
 	AttrThreadVTID      = "kernel.thread.vtid"       // threadId
-	AttrThreadStartTime = "kernel.thread.start_time" // threadStartTime (ns)
+	AttrThreadStartTime = "kernel.thread.start_time" // threadStartTime (ns since the epoch)
 	AttrCPU             = "kernel.cpu"               // processorId
 	AttrIsCompat        = "kernel.compat"            // contextFlags.isCompat
 	AttrEventID         = "kernel.event.id"          // eventId (string in Tracee JSON, int here)

@@ -149,6 +149,7 @@ func TestCaptureOpenatByCat(t *testing.T) {
 	require.NoError(t, err)
 
 	cmd := exec.Command(catPath, file)
+	started := time.Now()
 	require.NoError(t, cmd.Run())
 	pid := cmd.Process.Pid
 
@@ -171,6 +172,10 @@ func TestCaptureOpenatByCat(t *testing.T) {
 	assert.False(t, pidOnRecord, "process.pid repeated on the record")
 	tid, _ := rec.Attributes().Get(vigil.AttrThreadID)
 	assert.Equal(t, int64(pid), tid.Int(), "a single-threaded cat's tid is its pid")
+	// in ns since the epoch, as Tracee's (the boot-clock offset is measured
+	// once, to within microseconds)
+	threadStart := time.Unix(0, attr(rec, vigil.AttrThreadStartTime).Int())
+	assert.WithinRange(t, threadStart, started.Add(-time.Second), time.Now(), "thread start time")
 	assert.Equal(t, fmt.Sprintf("openat %s O_RDONLY = %d", file, attr(rec, vigil.AttrReturnValue).Int()), rec.Body().Str())
 
 	exe := waitFor(t, sink, "exec of cat", func(r record) bool { return isEventOf(r, "sched_process_exec", pid) })

@@ -51,14 +51,16 @@ func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuil
 func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher, observed pcommon.Timestamp) {
 	key, argv := b.resourceOf(ev)
 	h := vigil.RecordHeader{
-		Def:             def,
-		Name:            def.Name,
-		ID:              int64(def.ID),
-		Timestamp:       pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)),
-		Observed:        observed,
-		HostTID:         int64(ev.HostTID),
-		TID:             int64(ev.TID),
-		ThreadStartTime: int64(ev.ThreadStartTime),
+		Def:       def,
+		Name:      def.Name,
+		ID:        int64(def.ID),
+		Timestamp: pcommon.NewTimestampFromTime(bpf.BootTimeToWall(ev.Timestamp)),
+		Observed:  observed,
+		HostTID:   int64(ev.HostTID),
+		TID:       int64(ev.TID),
+		// in ns since the epoch, as Tracee's threadStartTime, from which the
+		// entity ids are derived
+		ThreadStartTime: bpf.BootTimeToWall(ev.ThreadStartTime).UnixNano(),
 		CPU:             int64(ev.CPU),
 		Compat:          ev.Flags&bpf.FlagCompat != 0,
 		ReturnValue:     ev.ReturnValue,
