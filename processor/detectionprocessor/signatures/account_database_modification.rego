@@ -48,9 +48,9 @@ account_tool {
 
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	account_databases[path]
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	not account_tool
 }
 

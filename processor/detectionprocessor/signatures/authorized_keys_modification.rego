@@ -32,9 +32,9 @@ authorized_keys(path) {
 
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	authorized_keys(path)
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 }
 
 tracee_match = {"path": path} {

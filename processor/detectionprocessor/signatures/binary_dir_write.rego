@@ -47,9 +47,9 @@ package_manager {
 
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	binary_dir(path)
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	not package_manager
 }
 

@@ -24,7 +24,8 @@ tracee_selected_events[eventSelector] {
 	eventSelector := eventSelectors[_]
 }
 
-tools := {"setenforce", "auditctl", "systemctl", "service"}
+# By the end of the path first, a form the engine pre-filters on.
+tool_paths := ["/setenforce", "/auditctl", "/systemctl", "/service"]
 
 security_services := {
 	"auditd", "rsyslog", "syslog", "syslog-ng", "systemd-journald", "apparmor", "falco",
@@ -71,9 +72,9 @@ disables(tool, argv) {
 tracee_match = {"command": concat(" ", argv)} {
 	input.eventName == "sched_process_exec"
 	path := helpers.get_tracee_argument("pathname")
+	endswith(path, tool_paths[_])
 	parts := split(path, "/")
 	tool := parts[count(parts) - 1]
-	tools[tool]
 	argv := helpers.get_tracee_argument("argv")
 	disables(tool, argv)
 }

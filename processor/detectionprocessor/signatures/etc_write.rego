@@ -73,9 +73,9 @@ expected_writer {
 
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	startswith(path, "/etc/")
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	not specific(path)
 	not expected_writer
 }

@@ -28,15 +28,17 @@ tracee_selected_events[eventSelector] {
 	eventSelector := eventSelectors[_]
 }
 
-history_files := {
+history_files := [
 	".bash_history", ".zsh_history", ".sh_history", ".ash_history", ".history", "fish_history",
 	".python_history", ".mysql_history", ".psql_history", ".sqlite_history", ".node_repl_history",
-}
+]
 
+# The name's end first, a form the engine pre-filters on; then the whole
+# file name (a relative path may be the name alone).
 history_file(path) {
-	contains(path, "history")
+	endswith(path, history_files[_])
 	parts := split(path, "/")
-	history_files[parts[count(parts) - 1]]
+	parts[count(parts) - 1] == history_files[_]
 }
 
 # The shells and REPLs write their own history files.
@@ -64,9 +66,9 @@ tracee_match = {"path": path, "operation": "truncate"} {
 
 tracee_match = {"path": path, "operation": "write"} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	history_file(path)
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	not history_writer
 }
 

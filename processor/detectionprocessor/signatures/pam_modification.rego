@@ -43,9 +43,9 @@ package_managers := {"/usr/bin/dpkg", "/bin/dpkg", "/usr/bin/rpm", "/bin/rpm", "
 
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	pam(path)
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	not package_managers[input.executable.path]
 }
 

@@ -31,15 +31,13 @@ watched(path) {
 	startswith(path, system_profile_prefixes[_])
 }
 
-home_profiles := {
-	".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
-	".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout",
-}
+home_profiles := [
+	"/.bashrc", "/.bash_profile", "/.bash_login", "/.bash_logout", "/.profile",
+	"/.zshrc", "/.zprofile", "/.zshenv", "/.zlogin", "/.zlogout",
+]
 
 watched(path) {
-	contains(path, "/.")
-	parts := split(path, "/")
-	home_profiles[parts[count(parts) - 1]]
+	endswith(path, home_profiles[_])
 }
 
 # Default exception: package managers, and useradd, which copies /etc/skel
@@ -56,9 +54,9 @@ expected_writer {
 
 tracee_match = {"path": path} {
 	input.eventName == "security_file_open"
+	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	path := helpers.get_tracee_argument("pathname")
 	watched(path)
-	helpers.is_file_write(helpers.get_tracee_argument("flags"))
 	not expected_writer
 }
 
