@@ -34,11 +34,6 @@ security_services := {
 
 stop_verbs := {"stop", "disable", "mask", "kill"}
 
-# the unit's name without its .service suffix
-service_name(arg) = name {
-	name := trim_suffix(arg, ".service")
-}
-
 disables(tool, argv) {
 	tool == "setenforce"
 	{"0", "permissive", "Permissive"}[argv[1]]
@@ -58,7 +53,7 @@ disables(tool, argv) {
 disables(tool, argv) {
 	tool == "systemctl"
 	stop_verbs[argv[i]]
-	security_services[service_name(argv[j])]
+	security_services[trim_suffix(argv[j], ".service")]
 	j > i
 }
 
