@@ -58,6 +58,12 @@ var liveActions = map[string]privtest.Action{
 	"read-sched-debug":  readSchedDebug,
 	"stdio-socket":      stdioSocket,
 	"mprotect-wx":       mprotectWX,
+	// files_accounts signatures
+	"unlink-private":   unlinkPrivate,
+	"truncate-private": truncatePrivate,
+	"symlink-devnull":  symlinkDevNull,
+	"chmod-setuid":     chmodMode(0o4755),
+	"chmod-755":        chmodMode(0o755),
 }
 
 // init runs the action of a helper process, then reads the marker. Helpers
@@ -643,6 +649,32 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 		{sig: "VGL-1029", name: "passwd reads /etc/shadow", command: run("passwd", "-S", "root"), seen: opened("/etc/shadow")},
 		{sig: "VGL-1030", name: "read an SSH private key", action: "read", arg: sshKey, fires: true},
 		{sig: "VGL-1030", name: "ssh-keygen reads an SSH private key", command: run("ssh-keygen", "-y", "-f", sshKey), seen: opened(sshKey)},
+		// files_accounts signatures
+		{sig: "VGL-1050", name: "write a new file in /etc", action: "write-private", arg: "/etc/vigil.conf", privateMounts: true, fires: true},
+		{sig: "VGL-1050", name: "read a file in /etc", action: "read", arg: "/etc/hostname", seen: opened("/etc/hostname")},
+		{sig: "VGL-1051", name: "write into /usr/local/bin", action: "write-private", arg: "/usr/local/bin/vigil-live", privateMounts: true, fires: true},
+		{sig: "VGL-1052", name: "write an sshd_config.d file", action: "write-private", arg: "/etc/ssh/sshd_config.d/vigil.conf", privateMounts: true, fires: true},
+		{sig: "VGL-1053", name: "delete a file in /var/log", action: "unlink-private", arg: "/var/log/vigil-live.log", privateMounts: true, fires: true},
+		{sig: "VGL-1053", name: "truncate(2) a file in /var/log", action: "truncate-private", arg: "/var/log/vigil-live.log", privateMounts: true, fires: true},
+		{sig: "VGL-1054", name: "link .zsh_history to /dev/null", action: "symlink-devnull", arg: filepath.Join(dir, "home", ".zsh_history"), fires: true},
+		{sig: "VGL-1054", name: "a program writes .bash_history", action: "write", arg: filepath.Join(dir, "home", ".bash_history"), fires: true},
+		{sig: "VGL-1054", name: "bash writes .bash_history", command: run("bash", "-c", "echo ls >> "+filepath.Join(dir, "home", ".bash_history")), seen: opened(filepath.Join(dir, "home", ".bash_history"))},
+		{sig: "VGL-1055", name: "write /etc/passwd", action: "write-private", arg: "/etc/passwd", privateMounts: true, fires: true},
+		{sig: "VGL-1055", name: "rename a file to /etc/shadow", action: "rename-private", arg: "/etc/shadow", privateMounts: true, fires: true},
+		{sig: "VGL-1056", name: "run useradd", command: run("useradd", "--help"), fires: true},
+		{sig: "VGL-1056", name: "run passwd", command: run("passwd", "-S", "root"), seen: event("sched_process_exec")},
+		{sig: "VGL-1057", name: "write authorized_keys", action: "write", arg: filepath.Join(dir, "home", ".ssh", "authorized_keys"), fires: true},
+		{sig: "VGL-1057", name: "read authorized_keys", action: "read", arg: emptyFile(t, filepath.Join(dir, "home", ".ssh", "authorized_keys2")), seen: opened(filepath.Join(dir, "home", ".ssh", "authorized_keys2"))},
+		{sig: "VGL-1058", name: "chmod 4755", action: "chmod-setuid", arg: filepath.Join(dir, "setuid"), fires: true},
+		{sig: "VGL-1058", name: "chmod 755", action: "chmod-755", arg: filepath.Join(dir, "plain"), seen: event("fchmodat")},
+		{sig: "VGL-1059", name: "write a pam.d file", action: "write-private", arg: "/etc/pam.d/vigil", privateMounts: true, fires: true},
+		{sig: "VGL-1060", name: "write a systemd unit", action: "write-private", arg: "/etc/systemd/system/vigil.service", privateMounts: true, fires: true},
+		{sig: "VGL-1061", name: "write .bashrc", action: "write", arg: filepath.Join(dir, "home", ".bashrc"), fires: true},
+		{sig: "VGL-1062", name: "write /etc/hosts", action: "write-private", arg: "/etc/hosts", privateMounts: true, fires: true},
+		{sig: "VGL-1063", name: "write a modprobe.d file", action: "write-private", arg: "/etc/modprobe.d/vigil.conf", privateMounts: true, fires: true},
+		{sig: "VGL-1064", name: "write an ld.so.conf.d file", action: "write-private", arg: "/etc/ld.so.conf.d/vigil.conf", privateMounts: true, fires: true},
+		{sig: "VGL-1065", name: "setenforce 0", command: run(copyOf(t, "/bin/true", filepath.Join(dir, "setenforce")), "0"), fires: true},
+		{sig: "VGL-1065", name: "setenforce 1", command: run(filepath.Join(dir, "setenforce"), "1"), seen: event("sched_process_exec")},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

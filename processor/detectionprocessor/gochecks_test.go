@@ -198,7 +198,7 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 		add(ok && pid != g.ctxInt(vigil.AttrProcessVPID), "VGL-1005")
 	case "sched_process_exec":
 		path := g.str("pathname")
-		add(hasAnyPrefix(path, "memfd:", "/dev/shm/", "/run/shm/"), "VGL-1006")
+		add(hasAnyPrefix(path, "memfd:", "/dev/shm/", "/run/shm/", "/dev/mqueue/"), "VGL-1006")
 		preload := false
 		if env := g.get(vigil.AttrArgPrefix + "env"); env.Type() == pcommon.ValueTypeSlice {
 			for _, v := range env.Slice().All() {
@@ -240,5 +240,7 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 	case "mem_prot_alert":
 		add(g.str("alert") == "Protection changed from W to E!", "VGL-1028")
 	}
+	// files_accounts signatures
+	dst = g.filesAccounts(name, exe, dst)
 	return dst
 }

@@ -7,7 +7,7 @@ __rego_metadoc__ := {
 	"version": "1.0.0",
 	"name": "Fileless execution",
 	"eventName": "fileless_execution",
-	"description": "A program ran from memory (a memfd) or from shared memory (/dev/shm), leaving no file on disk.",
+	"description": "A program ran from memory (a memfd) or from a shared memory file system (/dev/shm, /run/shm, /dev/mqueue), leaving no file on disk.",
 	"tags": ["linux", "container"],
 	"properties": {
 		"Severity": 3,
@@ -24,7 +24,7 @@ tracee_selected_events[eventSelector] {
 	eventSelector := eventSelectors[_]
 }
 
-memory_prefixes := ["memfd:", "/dev/shm/", "/run/shm/"]
+memory_prefixes := ["memfd:", "/dev/shm/", "/run/shm/", "/dev/mqueue/"]
 
 tracee_match = {"path": path} {
 	input.eventName == "sched_process_exec"

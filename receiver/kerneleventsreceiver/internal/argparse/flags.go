@@ -257,13 +257,22 @@ var permissionClasses = [][]flag{
 	{{0o7, "S_IRWXO"}, {0o4, "S_IROTH"}, {0o2, "S_IWOTH"}, {0o1, "S_IXOTH"}},
 }
 
+// specialModeBits are the set-user-ID, set-group-ID and sticky bits.
+var specialModeBits = []flag{{0o4000, "S_ISUID"}, {0o2000, "S_ISGID"}, {0o1000, "S_ISVTX"}}
+
 // InodeMode renders a file mode as Tracee does: the file type, then the
-// permission bits of each class, e.g. "S_IFREG|S_IRWXU|S_IRGRP|S_IXGRP";
-// the set-id and sticky bits are not shown.
+// permission bits of each class, e.g. "S_IFREG|S_IRWXU|S_IRGRP|S_IXGRP".
+// Unlike Tracee, which drops them, the set-id and sticky bits are named
+// after the type: a signature must tell a chmod that sets S_ISUID.
 func InodeMode(v uint64) string {
 	var parts []string
 	if t, ok := fileTypes[v&0o170000]; ok {
 		parts = append(parts, t)
+	}
+	for _, f := range specialModeBits {
+		if v&f.value != 0 {
+			parts = append(parts, f.name)
+		}
 	}
 	for _, class := range permissionClasses {
 		if s := joinFlags(v&class[0].value, class); s != "" {
