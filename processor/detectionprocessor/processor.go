@@ -216,12 +216,20 @@ func (rs *ruleset) retire(ctx context.Context) error {
 // (the evaluation budget bounds how long) unless ctx ends first.
 func (rs *ruleset) closeWorkers(ctx context.Context) error {
 	for ; rs.created > 0; rs.created-- {
+		// an idle worker first: select picks at random among ready cases,
+		// and an ended ctx must not leave idle workers (and their
+		// watchdogs) running
+		var w *worker
 		select {
-		case w := <-rs.workers:
-			w.ev.Close(ctx)
-		case <-ctx.Done():
-			return fmt.Errorf("closing the detection workers: %w", ctx.Err())
+		case w = <-rs.workers:
+		default:
+			select {
+			case w = <-rs.workers:
+			case <-ctx.Done():
+				return fmt.Errorf("closing the detection workers: %w", ctx.Err())
+			}
 		}
+		w.ev.Close(ctx)
 	}
 	return nil
 }

@@ -12,12 +12,14 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
 	"github.com/vigil-sec/vigil/tracee"
 )
@@ -163,4 +165,25 @@ func TestReloadInFlight(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestCloseWorkersAfterCancel: a ruleset closed with an ended context (a
+// reload stopped by shutdown) still closes its idle workers, and with them
+// their watchdogs, rather than returning at random before them.
+func TestCloseWorkersAfterCancel(t *testing.T) {
+	p, err := newDetectionProcessor(processortest.NewNopSettings(metadata.Type), createDefaultConfig().(*Config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		rs, err := p.load(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := rs.closeWorkers(ctx); err != nil || rs.created != 0 {
+			t.Fatalf("closeWorkers with idle workers and an ended context: %v, %d left open", err, rs.created)
+		}
+	}
 }
