@@ -58,6 +58,9 @@ var liveActions = map[string]privtest.Action{
 	"read-sched-debug":  readSchedDebug,
 	"stdio-socket":      stdioSocket,
 	"mprotect-wx":       mprotectWX,
+	// container_net signatures
+	"bpf-load":    loadBPFProgram,
+	"userfaultfd": openUserfaultfd,
 }
 
 // init runs the action of a helper process, then reads the marker. Helpers
@@ -643,6 +646,27 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 		{sig: "VGL-1029", name: "passwd reads /etc/shadow", command: run("passwd", "-S", "root"), seen: opened("/etc/shadow")},
 		{sig: "VGL-1030", name: "read an SSH private key", action: "read", arg: sshKey, fires: true},
 		{sig: "VGL-1030", name: "ssh-keygen reads an SSH private key", command: run("ssh-keygen", "-y", "-f", sshKey), seen: opened(sshKey)},
+		// container_net signatures
+		{sig: "VGL-1031", name: "shell in a container with a pty as stdin", container: "/bin/sh -c : </dev/ptmx", fires: true},
+		{sig: "VGL-1031", name: "shell in a container reading /dev/null", container: "/bin/sh -c : </dev/null", seen: event("sched_process_exec")},
+		{sig: "VGL-1032", name: "apt-get in a container", container: containerApplet("apt-get", "install -y nmap"), fires: true},
+		{sig: "VGL-1032", name: "dpkg on the host", command: run("dpkg", "--version"), seen: event("sched_process_exec")},
+		{sig: "VGL-1033", name: "connect to the kubernetes service from a container", container: containerApplet("nc", "10.96.0.1 443"), fires: true},
+		{sig: "VGL-1034", name: "connect to the metadata endpoint from a container", container: containerApplet("nc", "169.254.169.254 80"), fires: true},
+		{sig: "VGL-1035", name: "nc -e in a container", container: containerApplet("nc", "-e /bin/sh 127.0.0.1 1"), fires: true},
+		{sig: "VGL-1036", name: "a stratum URL in a command line", command: run("/bin/true", "-o", "stratum+tcp://pool.example:3333"), fires: true},
+		{sig: "VGL-1037", name: "connect to port 3333 from a container", container: containerApplet("nc", "127.0.0.1 3333"), fires: true},
+		{sig: "VGL-1038", name: "nsenter in a container", container: containerApplet("nsenter", "-t 1 -u /bin/sh -c :"), fires: true},
+		{sig: "VGL-1038", name: "unshare in a container", container: containerApplet("unshare", "-u /bin/sh -c :"), fires: true},
+		{sig: "VGL-1039", name: "nsenter -t 1 in a container", container: containerApplet("nsenter", "-t 1 -u /bin/sh -c :"), fires: true},
+		{sig: "VGL-1040", name: "load a BPF program", action: "bpf-load", fires: true},
+		{sig: "VGL-1041", name: "write an ELF dot file", action: "copy-elf", arg: filepath.Join(dir, ".vigil-hidden-elf"), fires: true},
+		{sig: "VGL-1042", name: "/dev/tcp in a shell's command line", command: run("/bin/sh", "-c", ": /dev/tcp/127.0.0.1/9"), fires: true},
+		{sig: "VGL-1043", name: "bash connects with /dev/tcp", command: run("bash", "-c", "exec 3<>/dev/tcp/"+strings.Replace(listener.Addr().String(), ":", "/", 1)), fires: true},
+		{sig: "VGL-1043", name: "curl-like connect by another program", action: "stdio-socket", arg: listener.Addr().String(), seen: event("security_socket_connect")},
+		{sig: "VGL-1044", name: "tcpdump in a container", container: containerApplet("tcpdump", "-i any"), fires: true},
+		{sig: "VGL-1045", name: "userfaultfd", action: "userfaultfd", fires: true},
+		{sig: "VGL-1046", name: "read /proc/kallsyms", action: "read", arg: "/proc/kallsyms", fires: true},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {
