@@ -240,5 +240,5 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 	case "mem_prot_alert":
 		add(g.str("alert") == "Protection changed from W to E!", "VGL-1028")
 	}
-	return dst
+	return g.matchContainerNet(name, origin, exe, dst)
 }
