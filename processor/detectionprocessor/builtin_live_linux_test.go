@@ -667,6 +667,11 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 		{sig: "VGL-1044", name: "tcpdump in a container", container: containerApplet("tcpdump", "-i any"), fires: true},
 		{sig: "VGL-1045", name: "userfaultfd", action: "userfaultfd", fires: true},
 		{sig: "VGL-1046", name: "read /proc/kallsyms", action: "read", arg: "/proc/kallsyms", fires: true},
+		{sig: "VGL-1047", name: "perl with socket and exec code", command: run("perl", "-e", "use Socket; my $unused = q(exec /bin/sh)"), fires: true},
+		{sig: "VGL-1047", name: "perl without a socket", command: run("perl", "-e", "my $unused = q(exec /bin/sh)"), seen: event("sched_process_exec")},
+		{sig: "VGL-1048", name: "connect to a kubelet's port from a container", container: containerApplet("nc", "10.0.0.12 10250"), fires: true},
+		{sig: "VGL-1049", name: "find looking for id_rsa", command: run("find", dir, "-name", "id_rsa*"), fires: true},
+		{sig: "VGL-1049", name: "find looking for notes", command: run("find", dir, "-name", "notes"), seen: event("sched_process_exec")},
 	}
 	covered := map[string]bool{}
 	for _, c := range cases {

@@ -9,13 +9,16 @@ import (
 	vigil "github.com/vigil-sec/vigil"
 )
 
-// The container_net built-ins (VGL-1031..VGL-1046) in baseline (b) of the
+// The container_net built-ins (VGL-1031..VGL-1049) in baseline (b) of the
 // benchmark, against the same attributes as goChecks.match.
 
 var (
 	goNetcatExec  = regexp.MustCompile(`^(-[a-zA-Z]*[ec][^-]*|--(sh-|lua-)?exec(=.*)?)$`)
 	goPool        = regexp.MustCompile(`(?i)(stratum[12]?\+(tcp|ssl|tls)://|(minexmr|supportxmr|2miners|xmrpool|c3pool|f2pool|herominers|unmineable|nicehash|dwarfpool|minergate)\.(com|eu)|moneroocean\.stream|nanopool\.org|hashvault\.pro)`)
 	goDevTCP      = regexp.MustCompile(`/dev/(tcp|udp)/`)
+	goSocketCode  = regexp.MustCompile(`(?i)(socket|fsockopen|tcpsocket|net\.connect)`)
+	goShellCode   = regexp.MustCompile(`(pty\.spawn|subprocess|dup2|exec|spawn|popen|/bin/(ba)?sh)`)
+	goSecret      = regexp.MustCompile(`(?i)(BEGIN [A-Z ]*PRIVATE KEY|id_(rsa|dsa|ecdsa|ed25519)|aws_access_key_id|aws_secret_access_key|\.aws/credentials|\.docker/config\.json|application_default_credentials|\.kube/config)`)
 	plainShells   = []string{"sh", "bash", "dash", "zsh", "ksh", "ash", "csh", "tcsh", "fish"}
 	pkgManagers   = []string{"apt", "apt-get", "aptitude", "dpkg", "yum", "dnf", "microdnf", "rpm", "apk", "zypper", "pacman", "tdnf", "emerge"}
 	k8sServiceIPs = []string{"10.96.0.1", "10.43.0.1", "10.100.0.1", "172.20.0.1", "10.0.0.1", "fd00:10:96::1"}
@@ -30,8 +33,12 @@ var (
 		"tracee", "tracee-ebpf", "falco", "tetragon", "pixie", "vigilcol", "ip", "tc"}
 	reconTools = []string{"nmap", "masscan", "zmap", "nping", "hping3", "rustscan", "naabu", "unicornscan",
 		"tcpdump", "tshark", "dumpcap", "ngrep", "tcpflow", "ettercap", "dsniff", "arpspoof", "bettercap"}
-	uffdUsers = []string{"qemu-system-x86", "qemu-kvm", "criu", "firecracker"}
-	tracers   = []string{"perf", "bpftrace", "bpftool", "crash", "systemtap", "stap", "tracee", "falco", "tetragon", "vigilcol", "kdump"}
+	uffdUsers    = []string{"qemu-system-x86", "qemu-kvm", "criu", "firecracker"}
+	tracers      = []string{"perf", "bpftrace", "bpftool", "crash", "systemtap", "stap", "tracee", "falco", "tetragon", "vigilcol", "kdump"}
+	interpreters = []string{"python", "python2", "python3", "python3.8", "python3.9", "python3.10", "python3.11", "python3.12", "python3.13",
+		"perl", "ruby", "php", "php7.4", "php8.1", "php8.2", "php8.3", "node", "nodejs", "lua", "lua5.3", "lua5.4"}
+	controlPlanePorts = []string{"10250", "10255", "2379", "2380"}
+	searchTools       = []string{"grep", "egrep", "fgrep", "rg", "ag", "ack", "find", "locate", "plocate", "mlocate", "fd", "fdfind"}
 )
 
 // argv returns the record's argv argument.
@@ -95,6 +102,8 @@ func (g goChecks) matchContainerNet(name, origin, exe string, dst []string) []st
 		add(inContainer && comm == "nsenter" && nsenterTargetsOne(argv), "VGL-1039")
 		add(anyArg(argv, goDevTCP.MatchString), "VGL-1042")
 		add(inContainer && inSet(comm, reconTools...), "VGL-1044")
+		add(inSet(comm, interpreters...) && anyArg(argv, func(a string) bool { return goSocketCode.MatchString(a) && goShellCode.MatchString(a) }), "VGL-1047")
+		add(inSet(comm, searchTools...) && anyArg(argv, goSecret.MatchString), "VGL-1049")
 	case "security_socket_connect":
 		addr := g.get(vigil.AttrArgPrefix + "remote_addr")
 		ip, port := mapStr(addr, "sin_addr"), mapStr(addr, "sin_port")
@@ -106,6 +115,7 @@ func (g goChecks) matchContainerNet(name, origin, exe string, dst []string) []st
 		add(inSet(ip, metadataIPs...) && !inSet(comm, guestAgents...), "VGL-1034")
 		add(inSet(port, stratumPorts...), "VGL-1037")
 		add(inet && inSet(comm, plainShells...), "VGL-1043")
+		add(inContainer && inSet(port, controlPlanePorts...), "VGL-1048")
 	case "switch_task_ns":
 		add(inContainer && !hasAnyPrefix(comm, "runc:", "crun:", "youki:"), "VGL-1038")
 	case "security_bpf":
