@@ -14,8 +14,7 @@ import (
 
 var (
 	goNetcatExec  = regexp.MustCompile(`^(-[a-zA-Z]*[ec][^-]*|--(sh-|lua-)?exec(=.*)?)$`)
-	goPool        = regexp.MustCompile(`(?i)(stratum[12]?\+(tcp|ssl|tls)://|(minexmr|supportxmr|2miners|xmrpool|c3pool|f2pool|herominers|unmineable|nicehash|dwarfpool|minergate)\.(com|eu)|moneroocean\.stream|nanopool\.org|hashvault\.pro)`)
-	goDevTCP      = regexp.MustCompile(`/dev/(tcp|udp)/`)
+	goStratum     = regexp.MustCompile(`stratum[12]?\+(tcp|ssl|tls)://`)
 	goSocketCode  = regexp.MustCompile(`(?i)(socket|fsockopen|tcpsocket|net\.connect)`)
 	goShellCode   = regexp.MustCompile(`(pty\.spawn|subprocess|dup2|exec|spawn|popen|/bin/(ba)?sh)`)
 	goSecret      = regexp.MustCompile(`(?i)(BEGIN [A-Z ]*PRIVATE KEY|id_(rsa|dsa|ecdsa|ed25519)|aws_access_key_id|aws_secret_access_key|\.aws/credentials|\.docker/config\.json|application_default_credentials|\.kube/config)`)
@@ -98,9 +97,9 @@ func (g goChecks) matchContainerNet(name, origin, exe string, dst []string) []st
 		add(!inSet(comm, guestAgents...) && anyArg(argv, func(a string) bool { return strings.Contains(a, "metadata.google.internal") }), "VGL-1034")
 		add(inSet(comm, netcats...) && anyArg(argv, goNetcatExec.MatchString) ||
 			comm == "socat" && anyArg(argv, func(a string) bool { return hasAnyPrefix(strings.ToUpper(a), "EXEC:", "SYSTEM:") }), "VGL-1035")
-		add(inSet(comm, miners...) || anyArg(argv, goPool.MatchString), "VGL-1036")
+		add(inSet(comm, miners...) || anyArg(argv, func(a string) bool { return strings.Contains(a, "stratum") && goStratum.MatchString(a) }), "VGL-1036")
 		add(inContainer && comm == "nsenter" && nsenterTargetsOne(argv), "VGL-1039")
-		add(anyArg(argv, goDevTCP.MatchString), "VGL-1042")
+		add(anyArg(argv, func(a string) bool { return strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") }), "VGL-1042")
 		add(inContainer && inSet(comm, reconTools...), "VGL-1044")
 		add(inSet(comm, interpreters...) && anyArg(argv, func(a string) bool { return goSocketCode.MatchString(a) && goShellCode.MatchString(a) }), "VGL-1047")
 		add(inSet(comm, searchTools...) && anyArg(argv, goSecret.MatchString), "VGL-1049")

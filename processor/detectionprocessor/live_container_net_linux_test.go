@@ -3,9 +3,13 @@
 package detectionprocessor
 
 import (
+	"slices"
+
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
+
+	vigil "github.com/vigil-sec/vigil"
 )
 
 // The actions of the container_net signatures' live cases (liveActions).
@@ -44,4 +48,24 @@ func openUserfaultfd(string) error {
 // refused) is expected and ignored: its exec is what counts.
 func containerApplet(name, args string) string {
 	return "busybox ln -sf busybox /bin/" + name + " && { /bin/" + name + " " + args + " || true; }"
+}
+
+// execOf holds for the sched_process_exec record of a program run with
+// argv: a negative case in a container waits for it, not for the
+// container's first exec, which is its init's.
+func execOf(argv ...string) func(captured) bool {
+	return func(r captured) bool {
+		if r.lr.EventName() != vigil.EventNamePrefix+"sched_process_exec" {
+			return false
+		}
+		v, ok := r.attrs.Get(vigil.AttrArgPrefix + "argv")
+		if !ok {
+			return false
+		}
+		var got []string
+		for _, e := range v.Slice().All() {
+			got = append(got, e.Str())
+		}
+		return slices.Equal(got, argv)
+	}
 }

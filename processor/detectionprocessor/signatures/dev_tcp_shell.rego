@@ -24,8 +24,15 @@ tracee_selected_events[eventSelector] {
 	eventSelector := eventSelectors[_]
 }
 
+# contains, not a regular expression: every exec's arguments are tested.
 tracee_match = {"argv": argv} {
 	input.eventName == "sched_process_exec"
 	argv := helpers.get_tracee_argument("argv")
-	regex.match(`/dev/(tcp|udp)/`, argv[_])
+	contains(argv[_], "/dev/tcp/")
+}
+
+tracee_match = {"argv": argv} {
+	input.eventName == "sched_process_exec"
+	argv := helpers.get_tracee_argument("argv")
+	contains(argv[_], "/dev/udp/")
 }
