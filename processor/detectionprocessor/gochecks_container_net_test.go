@@ -99,7 +99,8 @@ func (g goChecks) matchContainerNet(name, origin, exe string, dst []string) []st
 			comm == "socat" && anyArg(argv, func(a string) bool { return hasAnyPrefix(strings.ToUpper(a), "EXEC:", "SYSTEM:") }), "VGL-1035")
 		add(inSet(comm, miners...) || anyArg(argv, func(a string) bool { return strings.Contains(a, "stratum") && goStratum.MatchString(a) }), "VGL-1036")
 		add(inContainer && comm == "nsenter" && nsenterTargetsOne(argv), "VGL-1039")
-		add(anyArg(argv, func(a string) bool { return strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") }), "VGL-1042")
+		add(inSet(comm, "sh", "bash", "dash", "zsh", "ksh", "ash", "mksh") &&
+			anyArg(argv, func(a string) bool { return strings.Contains(a, "/dev/tcp/") || strings.Contains(a, "/dev/udp/") }), "VGL-1042")
 		add(inContainer && inSet(comm, reconTools...), "VGL-1044")
 		add(inSet(comm, interpreters...) && anyArg(argv, func(a string) bool { return goSocketCode.MatchString(a) && goShellCode.MatchString(a) }), "VGL-1047")
 		add(inSet(comm, searchTools...) && anyArg(argv, goSecret.MatchString), "VGL-1049")

@@ -26,17 +26,18 @@ tracee_selected_events[eventSelector] {
 
 shells := {"sh", "bash", "dash", "zsh", "ksh", "ash", "csh", "tcsh", "fish"}
 
-peer(addr) = {"ip": addr.sin_addr, "port": addr.sin_port} {
+# One rule per address family, each field read directly, so that the
+# guard pre-filters on the family as well as the comm.
+tracee_match = {"shell": input.processName, "ip": addr.sin_addr, "port": addr.sin_port} {
+	input.eventName == "security_socket_connect"
+	shells[input.processName]
+	addr := helpers.get_tracee_argument("remote_addr")
 	addr.sa_family == "AF_INET"
 }
 
-peer(addr) = {"ip": addr.sin6_addr, "port": addr.sin6_port} {
-	addr.sa_family == "AF_INET6"
-}
-
-tracee_match = found {
+tracee_match = {"shell": input.processName, "ip": addr.sin6_addr, "port": addr.sin6_port} {
 	input.eventName == "security_socket_connect"
 	shells[input.processName]
-	p := peer(helpers.get_tracee_argument("remote_addr"))
-	found := object.union(p, {"shell": input.processName})
+	addr := helpers.get_tracee_argument("remote_addr")
+	addr.sa_family == "AF_INET6"
 }
