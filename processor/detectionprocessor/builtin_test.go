@@ -97,7 +97,7 @@ func TestBuiltinSignaturesCovered(t *testing.T) {
 			t.Errorf("cases name %s, which is not a built-in signature", id)
 		}
 	}
-	if len(set.Signatures) != 46 {
-		t.Errorf("%d built-in signatures, want 46", len(set.Signatures))
+	if len(set.Signatures) != 65 {
+		t.Errorf("%d built-in signatures, want 65", len(set.Signatures))
 	}
 }

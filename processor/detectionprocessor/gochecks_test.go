@@ -240,7 +240,8 @@ func (g goChecks) match(lr plog.LogRecord, dst []string) []string {
 	case "mem_prot_alert":
 		add(g.str("alert") == "Protection changed from W to E!", "VGL-1028")
 	}
-	// files_accounts signatures
-	dst = g.filesAccounts(name, exe, dst)
-	return dst
+	// in id order: container_net's are VGL-1031..1049, files_accounts'
+	// VGL-1050..1065
+	dst = g.matchContainerNet(name, origin, exe, dst)
+	return g.filesAccounts(name, exe, dst)
 }

@@ -300,7 +300,7 @@ func TestIncludeExclude(t *testing.T) {
 	for _, s := range enabled {
 		ids = append(ids, s.ID)
 	}
-	if want := []string{"VGL-1001", "VGL-1020"}; !reflect.DeepEqual(ids, want) {
+	if want := []string{"VGL-1001", "VGL-1020", "VGL-1033", "VGL-1048"}; !reflect.DeepEqual(ids, want) {
 		t.Errorf("enabled %v, want %v", ids, want)
 	}
 }
