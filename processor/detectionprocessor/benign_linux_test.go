@@ -15,6 +15,7 @@ import (
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/internal/privtest"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver"
 )
 
 // benignWorkload is what a developer does all day. It runs in $WORK and
@@ -94,7 +95,13 @@ func TestBenignWorkload(t *testing.T) {
 	privtest.Require(t)
 	privtest.RequireTools(t, map[string]string{"bash": "bash", "gcc": "gcc", "go": "golang-go", "dpkg-deb": "dpkg", "dpkg": "dpkg",
 		"git": "git", "python3": "python3-venv", "ssh-keygen": "openssh-client"})
-	sink := startLiveCapture(t, nil, "default", "sched_process_fork")
+	// The room the Kubernetes example gives (a 64 MiB ring): the workload
+	// forks hundreds of processes while the machine may be busy with other
+	// tests, and a record lost would read as a tool never seen.
+	sink := startLiveCapture(t, func(c *kerneleventsreceiver.Config) {
+		c.RingBufferSize = 64 << 20
+		c.QueueSize = 256
+	}, "default", "sched_process_fork")
 
 	work := t.TempDir()
 	marker := filepath.Join(work, "vigil-benign-done")
