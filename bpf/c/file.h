@@ -26,15 +26,40 @@ struct {
 	__type(value, struct path_buf);
 } path_scratch SEC(".maps");
 
+/* What the walk reads of a mount, once per mount: where it is mounted
+ * (parent mount and dentry there) and its own root dentry. */
+struct mount_link {
+	struct mount *parent;
+	struct dentry *mountpoint;
+	struct dentry *root;
+};
+
 struct path_walk {
 	struct path_buf *b;
 	struct dentry *d;
-	struct dentry *root; /* of the mount being walked: read once per mount */
 	struct mount *mnt;
-	struct mount *mnt_parent;
+	struct mount_link m; /* of mnt */
 	__u32 pos;
 	bool complete; /* the walk reached a root, so the path is whole */
 };
+
+/* read_mount reads the mount_link of m: one read where the three fields
+ * sit side by side in struct mount, as they have so far. */
+static __always_inline struct mount_link read_mount(struct mount *m)
+{
+	struct mount_link l = {};
+	__u32 parent = bpf_core_field_offset(struct mount, mnt_parent);
+
+	if (bpf_core_field_offset(struct mount, mnt_mountpoint) == parent + sizeof(l.parent) &&
+	    bpf_core_field_offset(struct mount, mnt.mnt_root) == parent + sizeof(l.parent) + sizeof(l.mountpoint)) {
+		bpf_probe_read_kernel(&l, sizeof(l), (void *)m + parent);
+		return l;
+	}
+	l.parent = BPF_CORE_READ(m, mnt_parent);
+	l.mountpoint = BPF_CORE_READ(m, mnt_mountpoint);
+	l.root = BPF_CORE_READ(m, mnt.mnt_root);
+	return l;
+}
 
 /* What the walk reads of each dentry: its parent and its name. */
 struct dentry_link {
@@ -42,9 +67,9 @@ struct dentry_link {
 	struct qstr name;
 };
 
-/* read_link reads the parent and the name of d. They sit side by side in
- * every struct dentry so far, where one read fetches both: a helper call
- * per read is most of what a path costs. */
+/* read_link reads the parent and the name of d: one read where they sit
+ * side by side in struct dentry, as they have so far. A helper call per
+ * read is most of what a path costs. */
 static __always_inline struct dentry_link read_link(struct dentry *d)
 {
 	struct dentry_link l = {};
@@ -83,7 +108,7 @@ static long path_step(__u64 i, struct path_walk *w)
 {
 	/* copied out first: BPF_CORE_READ would relocate w's own fields too */
 	struct dentry *d = w->d;
-	struct dentry *root = w->root;
+	struct dentry *root = w->m.root;
 	struct mount *mnt = w->mnt;
 	struct dentry_link l = read_link(d);
 	struct dentry *parent = l.parent;
@@ -99,15 +124,14 @@ static long path_step(__u64 i, struct path_walk *w)
 	if (d == root) {
 		/* the top of a mount: go on from where it is mounted, unless
 		 * it is the top of the namespace */
-		if (mnt == w->mnt_parent) {
+		if (mnt == w->m.parent) {
 			w->complete = true;
 			return 1;
 		}
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		mnt = w->mnt_parent;
+		w->d = w->m.mountpoint;
+		mnt = w->m.parent;
 		w->mnt = mnt;
-		w->mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-		w->root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		w->m = read_mount(mnt);
 		return 0;
 	}
 	if (!path_prepend(w, l.name, true))
@@ -153,9 +177,8 @@ static __always_inline __u32 build_path(struct path_buf *b, struct dentry *d, st
 	struct path_walk w = {
 		.b = b,
 		.d = d,
-		.root = BPF_CORE_READ(vmnt, mnt_root),
 		.mnt = mnt,
-		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
+		.m = read_mount(mnt),
 		.pos = PATH_BUF,
 	};
 
