@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/link"
+
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"golang.org/x/sys/unix"
@@ -21,7 +25,13 @@ import (
 
 // benchProbe loads a probe and drains it in the background the way the
 // receiver does (Read in a loop, Flush on a timer), reporting the kernel
-// counters when the benchmark ends.
+// counters when the benchmark ends. With the kernel's BPF statistics on
+// (sysctl -w kernel.bpf_stats_enabled=1) it also reports the programs' run
+// time per invocation (bpf-ns/run): the kernel's own count, independent of
+// the machine's load, where ns/op is the loop's wall time. They stay off
+// otherwise: counting adds two clock reads to every invocation, which
+// ns/op would include. Every process's syscalls run the programs, so
+// bpf-ns/run is an average over all of them.
 func benchProbe(b *testing.B, opts Options) {
 	b.Helper()
 	privtest.Require(b)
@@ -59,6 +69,7 @@ func benchProbe(b *testing.B, opts Options) {
 		if err != nil {
 			b.Error(err)
 		}
+		reportRunTime(b, p)
 		close(stop)
 		p.Close()
 		wg.Wait()
@@ -68,6 +79,63 @@ func benchProbe(b *testing.B, opts Options) {
 		if st.Lost != 0 {
 			b.Errorf("%d of %d events lost", st.Lost, st.Lost+st.Submitted)
 		}
+	})
+}
+
+// reportRunTime reports the run time per invocation of the attached
+// programs together (a tail-called program counts in its caller's).
+func reportRunTime(b *testing.B, p *Probe) {
+	progs := make([]*ebpf.Program, 0, len(p.coll.Programs))
+	for _, prog := range p.coll.Programs {
+		progs = append(progs, prog)
+	}
+	reportPrograms(b, progs)
+}
+
+// reportPrograms reports the run time of programs per invocation
+// (bpf-ns/run) and per benchmark iteration (bpf-ns/op, which other
+// processes' invocations inflate on a busy machine).
+func reportPrograms(b *testing.B, progs []*ebpf.Program) {
+	var runs uint64
+	var total time.Duration
+	for _, prog := range progs {
+		st, err := prog.Stats()
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += st.Runtime
+		runs += st.RunCount
+	}
+	if runs > 0 { // 0: statistics off
+		b.ReportMetric(float64(total.Nanoseconds())/float64(runs), "bpf-ns/run")
+		b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "bpf-ns/op")
+	}
+}
+
+// emptySysExit attaches a program to sys_exit that returns at once: the
+// floor of any program there, what enabling the syscall tracepoints and
+// running a program costs every syscall before the program does anything.
+func emptySysExit(b *testing.B) {
+	privtest.Require(b)
+	prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.Tracing,
+		AttachType:   ebpf.AttachTraceRawTp,
+		AttachTo:     "sys_exit",
+		Instructions: asm.Instructions{asm.Mov.Imm(asm.R0, 0), asm.Return()},
+		License:      "GPL",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := link.AttachTracing(link.TracingOptions{Program: prog})
+	if err != nil {
+		prog.Close()
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		reportPrograms(b, []*ebpf.Program{prog})
+		l.Close()
+		prog.Close()
 	})
 }
 
@@ -96,6 +164,10 @@ func BenchmarkGetppid(b *testing.B) {
 	}
 	self := []uint32{uint32(os.Getpid())}
 	b.Run("baseline", run)
+	b.Run("empty_sys_exit_program", func(b *testing.B) {
+		emptySysExit(b)
+		run(b)
+	})
 	// Only this process: other processes' events would make the drain
 	// goroutine compete with the benchmark for the CPUs.
 	b.Run("probe_loaded_unselected", func(b *testing.B) {

@@ -12,7 +12,9 @@
 #                        plus one rule on openat (removed, and auditd
 #                        stopped, afterwards)
 #
-# For each: the median ns per iteration and its ratio to bare; for vigilcol,
+# For each: the median ns per iteration and its ratio to bare, and the same
+# for a loop of getppid (ITER_GETPPID iterations), which no setup selects:
+# what tracing costs every other syscall; for vigilcol,
 # its CPU per security_file_open record (utime+stime from /proc/<pid>/stat
 # over the records its otelcol_kernelevents_events_emitted counted, the
 # pipeline drained) and its peak RSS (VmHWM); for auditd, its CPU per loop
@@ -21,7 +23,7 @@
 #   sudo scripts/sidebyside.sh
 #   ITER=200000 RUNS=5 sudo scripts/sidebyside.sh
 #
-# Environment: ITER (200000), RUNS (3), VIGILCOL (_build/vigilcol, built
+# Environment: ITER (200000), ITER_GETPPID (2000000), RUNS (3), VIGILCOL (_build/vigilcol, built
 # with make build if missing), OUT (_build/sidebyside), AUDITD (1; 0 skips
 # the auditd row), PROFILE (0; N > 0 also writes a pprof CPU profile of N s
 # of default.yaml under the loop to OUT/default.pprof), VARIANTS (override
@@ -31,6 +33,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ITER=${ITER:-200000}
+ITER_GETPPID=${ITER_GETPPID:-2000000}
 RUNS=${RUNS:-3}
 VIGILCOL=${VIGILCOL:-_build/vigilcol}
 OUT=${OUT:-_build/sidebyside}
@@ -42,9 +45,12 @@ VARIANTS=${VARIANTS:-}
 prepare_run "eBPF capture, auditd"
 build_openat_loop "$OUT"
 
-# loop_median: run the loop RUNS times, print the median ns per iteration.
+# loop_median [getppid]: run the loop RUNS times, print the median ns per
+# iteration.
 loop_median() {
-	for _ in $(seq 1 "$RUNS"); do "$OUT/openat-loop" "$ITER"; done | awk '{ print $2 }' | sort -n |
+	local n=$ITER
+	[ "${1:-}" = getppid ] && n=$ITER_GETPPID
+	for _ in $(seq 1 "$RUNS"); do "$OUT/openat-loop" "$n" "$@"; done | awk '{ print $2 }' | sort -n |
 		awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
@@ -62,7 +68,7 @@ wait_idle() {
 
 hwm_mb() { awk '/^VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
-declare -A ns cpu rss recs note
+declare -A ns gp cpu rss recs note
 
 pids=()
 audit_rule=0 audit_enabled=""
@@ -89,6 +95,7 @@ vigilcol_row() {
 	e0=$(metric "$metrics" otelcol_kernelevents_events_emitted 'security_file_open')
 	ns[$name]=$(loop_median)
 	wait_idle "$col"
+	gp[$name]=$(loop_median getppid)
 	recs[$name]=$(($(metric "$metrics" otelcol_kernelevents_events_emitted 'security_file_open') - e0))
 	cpu[$name]=$(awk -v t=$(($(cpu_ticks "$col") - t0)) -v hz="$hz" -v n="${recs[$name]}" \
 		'BEGIN { if (n > 0) printf "%.1f µs/record", t / hz * 1e6 / n; else print "-" }')
@@ -100,6 +107,7 @@ vigilcol_row() {
 
 echo "== bare: $RUNS x $ITER open+close"
 ns[bare]=$(loop_median)
+gp[bare]=$(loop_median getppid)
 
 cat > "$OUT/capture.yaml" <<'YAML'
 receivers:
@@ -195,6 +203,7 @@ if [ "$AUDITD" = 1 ]; then
 		auditctl -a always,exit -F arch=b64 -S openat
 		t0=$(cpu_ticks "$ad")
 		ns[auditd]=$(loop_median)
+		gp[auditd]=$(loop_median getppid)
 		wait_idle "$ad"
 		cpu[auditd]=$(awk -v t=$(($(cpu_ticks "$ad") - t0)) -v hz="$hz" -v n=$((ITER * RUNS)) \
 			'BEGIN { printf "%.1f µs/open", t / hz * 1e6 / n }')
@@ -209,11 +218,11 @@ if [ "$AUDITD" = 1 ]; then
 	fi
 fi
 
-echo "== results: $RUNS x $ITER open+close of /dev/null, median per setup, $(nproc) CPUs"
-printf '%-20s %10s %8s %18s %9s  %s\n' setup ns/iter ratio "collector CPU" "peak RSS" notes
+ratio() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { if (a > 0) printf "%.2fx", a / b; else print "-" }'; }
+echo "== results: $RUNS x $ITER open+close of /dev/null and $RUNS x $ITER_GETPPID getppid, median per setup, $(nproc) CPUs"
+printf '%-20s %10s %8s %12s %8s %18s %9s  %s\n' setup ns/iter ratio getppid-ns ratio "collector CPU" "peak RSS" notes
 for s in "${rows[@]}" auditd; do
 	[ -n "${ns[$s]:-}${note[$s]:-}" ] || continue
-	ratio=$(awk -v a="${ns[$s]:-0}" -v b="${ns[bare]}" 'BEGIN { if (a > 0) printf "%.2fx", a / b; else print "-" }')
-	printf '%-20s %10s %8s %18s %9s  %s\n' "$s" "${ns[$s]:--}" "$ratio" "${cpu[$s]:--}" \
-		"${rss[$s]:+${rss[$s]} MB}" "${note[$s]:-}"
+	printf '%-20s %10s %8s %12s %8s %18s %9s  %s\n' "$s" "${ns[$s]:--}" "$(ratio "${ns[$s]:-}" "${ns[bare]}")" \
+		"${gp[$s]:--}" "$(ratio "${gp[$s]:-}" "${gp[bare]}")" "${cpu[$s]:--}" "${rss[$s]:+${rss[$s]} MB}" "${note[$s]:-}"
 done

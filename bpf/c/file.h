@@ -26,21 +26,68 @@ struct {
 	__type(value, struct path_buf);
 } path_scratch SEC(".maps");
 
+/* What the walk reads of a mount, once per mount: where it is mounted
+ * (parent mount and dentry there) and its own root dentry. */
+struct mount_link {
+	struct mount *parent;
+	struct dentry *mountpoint;
+	struct dentry *root;
+};
+
 struct path_walk {
 	struct path_buf *b;
 	struct dentry *d;
-	struct dentry *root; /* of the mount being walked: read once per mount */
 	struct mount *mnt;
-	struct mount *mnt_parent;
+	struct mount_link m; /* of mnt */
 	__u32 pos;
 	bool complete; /* the walk reached a root, so the path is whole */
 };
 
-/* path_prepend writes "/" (when slash) and the name of d before the path
- * built so far; false when it does not fit. */
-static __always_inline bool path_prepend(struct path_walk *w, struct dentry *d, bool slash)
+/* read_mount reads the mount_link of m: one read where the three fields
+ * sit side by side in struct mount, as they have so far. */
+static __always_inline struct mount_link read_mount(struct mount *m)
 {
-	struct qstr name = BPF_CORE_READ(d, d_name);
+	struct mount_link l = {};
+	__u32 parent = bpf_core_field_offset(struct mount, mnt_parent);
+
+	if (bpf_core_field_offset(struct mount, mnt_mountpoint) == parent + sizeof(l.parent) &&
+	    bpf_core_field_offset(struct mount, mnt.mnt_root) == parent + sizeof(l.parent) + sizeof(l.mountpoint)) {
+		bpf_probe_read_kernel(&l, sizeof(l), (void *)m + parent);
+		return l;
+	}
+	l.parent = BPF_CORE_READ(m, mnt_parent);
+	l.mountpoint = BPF_CORE_READ(m, mnt_mountpoint);
+	l.root = BPF_CORE_READ(m, mnt.mnt_root);
+	return l;
+}
+
+/* What the walk reads of each dentry: its parent and its name. */
+struct dentry_link {
+	struct dentry *parent;
+	struct qstr name;
+};
+
+/* read_link reads the parent and the name of d: one read where they sit
+ * side by side in struct dentry, as they have so far. A helper call per
+ * read is most of what a path costs. */
+static __always_inline struct dentry_link read_link(struct dentry *d)
+{
+	struct dentry_link l = {};
+	__u32 parent = bpf_core_field_offset(struct dentry, d_parent);
+
+	if (bpf_core_field_offset(struct dentry, d_name) == parent + sizeof(l.parent)) {
+		bpf_probe_read_kernel(&l, sizeof(l), (void *)d + parent);
+		return l;
+	}
+	l.parent = BPF_CORE_READ(d, d_parent);
+	l.name = BPF_CORE_READ(d, d_name);
+	return l;
+}
+
+/* path_prepend writes "/" (when slash) and the name before the path built
+ * so far; false when it does not fit. */
+static __always_inline bool path_prepend(struct path_walk *w, struct qstr name, bool slash)
+{
 	__u32 len = name.len & NAME_MASK;
 	__u32 pos = w->pos;
 
@@ -61,33 +108,33 @@ static long path_step(__u64 i, struct path_walk *w)
 {
 	/* copied out first: BPF_CORE_READ would relocate w's own fields too */
 	struct dentry *d = w->d;
-	struct dentry *root = w->root;
+	struct dentry *root = w->m.root;
 	struct mount *mnt = w->mnt;
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct dentry_link l = read_link(d);
+	struct dentry *parent = l.parent;
 
 	if (d != root && d == parent) {
 		/* the root of a tree attached nowhere, as the file of a memfd,
 		 * pipe or socket: its name is all there is, and Tracee shows it
 		 * bare ("memfd:x", no leading slash); below such a root the path
 		 * built so far stands as it is */
-		w->complete = w->pos != PATH_BUF || path_prepend(w, d, false);
+		w->complete = w->pos != PATH_BUF || path_prepend(w, l.name, false);
 		return 1;
 	}
 	if (d == root) {
 		/* the top of a mount: go on from where it is mounted, unless
 		 * it is the top of the namespace */
-		if (mnt == w->mnt_parent) {
+		if (mnt == w->m.parent) {
 			w->complete = true;
 			return 1;
 		}
-		w->d = BPF_CORE_READ(mnt, mnt_mountpoint);
-		mnt = w->mnt_parent;
+		w->d = w->m.mountpoint;
+		mnt = w->m.parent;
 		w->mnt = mnt;
-		w->mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-		w->root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		w->m = read_mount(mnt);
 		return 0;
 	}
-	if (!path_prepend(w, d, true))
+	if (!path_prepend(w, l.name, true))
 		return 1;
 	w->d = parent;
 	return 0;
@@ -130,9 +177,8 @@ static __always_inline __u32 build_path(struct path_buf *b, struct dentry *d, st
 	struct path_walk w = {
 		.b = b,
 		.d = d,
-		.root = BPF_CORE_READ(vmnt, mnt_root),
 		.mnt = mnt,
-		.mnt_parent = BPF_CORE_READ(mnt, mnt_parent),
+		.m = read_mount(mnt),
 		.pos = PATH_BUF,
 	};
 
@@ -159,8 +205,9 @@ static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx
 
 	if (!b || !f || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
+	struct path fp = BPF_CORE_READ(f, f_path);
 	__u32 end;
-	__u32 pos = build_path(b, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), &end);
+	__u32 pos = build_path(b, fp.dentry, fp.mnt, &end);
 	__u32 len = end - pos;
 	__u32 max = room(*off, STR_MAX);
 
@@ -215,16 +262,17 @@ static __always_inline void put_user_path_at(struct record *r, __u32 *off, __u8 
 }
 
 /* fd_file returns the struct file behind fd in t's descriptor table, or
- * NULL. */
+ * NULL. t is the current task's BTF pointer (current_task()): the table is
+ * reached by plain loads (a task without one reads as NULL, and max_fds as
+ * 0); only the slot, behind a pointer to pointers, takes a helper call. */
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct fdtable *fdt = t->files->fdt;
 	struct file *f = NULL;
 
-	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	return f;
 }
 

@@ -17,12 +17,15 @@ prepare_run() {
 # /dev/null (so that the syscalls, not an interpreter, are the cost).
 # `openat-loop N` runs N iterations, `openat-loop` until SIGTERM; either way
 # it prints the iterations done and the wall time per iteration in ns.
+# `openat-loop N getppid` calls getppid instead: a syscall no configuration
+# selects, what tracing costs every other syscall.
 build_openat_loop() {
 	cat > "$1/openat-loop.c" <<'C'
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,15 +35,20 @@ static void on_term(int sig) { (void)sig; stop = 1; }
 int main(int argc, char **argv)
 {
 	unsigned long want = argc > 1 ? strtoul(argv[1], NULL, 10) : 0, n = 0;
+	int ppid = argc > 2 && !strcmp(argv[2], "getppid");
 	struct timespec t0, t1;
 
 	signal(SIGTERM, on_term);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop && (want == 0 || n < want)) {
-		int fd = open("/dev/null", O_RDONLY);
+		if (ppid) {
+			getppid();
+		} else {
+			int fd = open("/dev/null", O_RDONLY);
 
-		if (fd >= 0)
-			close(fd);
+			if (fd >= 0)
+				close(fd);
+		}
 		n++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
