@@ -35,9 +35,12 @@ type recordBuilder struct {
 	hasher *exehash.Hasher
 }
 
+// parsedKey names an argument by its catalog entry, whose address is
+// stable: hashing a pointer costs less than hashing the event's and the
+// argument's names on every record.
 type parsedKey struct {
-	event, arg string
-	value      uint64
+	arg   *catalog.ArgDef
+	value uint64
 }
 
 // maxParsed bounds the memo; it is cleared when full.
@@ -183,7 +186,7 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 			raw = uint64(arg.Int)
 		}
 		if form, ok := argparse.ForInt(event, ad.Name); ok {
-			w.Str(key, b.parse(form, event, ad.Name, raw))
+			w.Str(key, b.parse(form, ad, raw))
 			return
 		}
 		w.Int(key, int64(raw))
@@ -211,8 +214,8 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 }
 
 // parse renders an integer argument in its parsed form, memoised.
-func (b *recordBuilder) parse(form argparse.IntForm, event, arg string, raw uint64) string {
-	k := parsedKey{event, arg, raw}
+func (b *recordBuilder) parse(form argparse.IntForm, ad *catalog.ArgDef, raw uint64) string {
+	k := parsedKey{ad, raw}
 	if s, ok := b.parsed[k]; ok {
 		return s
 	}
