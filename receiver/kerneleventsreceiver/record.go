@@ -28,6 +28,10 @@ type recordBuilder struct {
 	// parsed memoises parsed integer arguments: flag values repeat, and
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
+	// forms memoises argparse.ForInt per argument (nil for one Tracee does
+	// not parse): looking a form up by name hashes the event's and the
+	// argument's names on every integer argument of every record.
+	forms  map[*catalog.ArgDef]argparse.IntForm
 	writer vigil.RecordWriter
 	// ancestryDepth is how many ancestors a resource lists; 0 for none.
 	ancestryDepth int
@@ -47,7 +51,7 @@ type parsedKey struct {
 const maxParsed = 4096
 
 func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuilder {
-	return &recordBuilder{tree: tree, containers: res, parsed: make(map[parsedKey]string)}
+	return &recordBuilder{tree: tree, containers: res, parsed: map[parsedKey]string{}, forms: map[*catalog.ArgDef]argparse.IntForm{}}
 }
 
 // build adds the record of ev to out. def is ev's catalog entry.
@@ -185,7 +189,7 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 		if arg.Kind == bpf.ArgInt {
 			raw = uint64(arg.Int)
 		}
-		if form, ok := argparse.ForInt(event, ad.Name); ok {
+		if form := b.intForm(event, ad); form != nil {
 			w.Str(key, b.parse(form, ad, raw))
 			return
 		}
@@ -211,6 +215,17 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 		}
 		w.Bytes(key, arg.Bytes)
 	}
+}
+
+// intForm returns the parsed form of an integer argument of event, nil if
+// Tracee keeps it an integer.
+func (b *recordBuilder) intForm(event string, ad *catalog.ArgDef) argparse.IntForm {
+	form, ok := b.forms[ad]
+	if !ok {
+		form, _ = argparse.ForInt(event, ad.Name)
+		b.forms[ad] = form
+	}
+	return form
 }
 
 // parse renders an integer argument in its parsed form, memoised.
