@@ -50,7 +50,8 @@ const maxBodyChunk = 8 << 10
 // RecordWriter writes the records of one source: Begin, the arguments, End.
 // It is the one place that decides a record's event name, severity, body and
 // record attributes (see the README's "The record"); WriteResource writes
-// its resource. Owned by one goroutine.
+// its resource. Owned by one goroutine, and not to be copied once used: a
+// copy would write its bodies over the original's (see bodies).
 type RecordWriter struct {
 	lr    plog.LogRecord
 	attrs pcommon.Map
