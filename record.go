@@ -1,9 +1,10 @@
 package vigil
 
 import (
-	"github.com/vigil-sec/vigil/catalog"
 	"strconv"
-	"strings"
+	"unsafe"
+
+	"github.com/vigil-sec/vigil/catalog"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -38,18 +39,27 @@ type RecordHeader struct {
 // what describes its process is on its resource.
 const fixedRecordAttrs = 6 + 2
 
-// bodyCapacity is what a body's buffer starts with: most bodies fit, so
-// building one costs one allocation.
+// bodyCapacity is the room a body is started with: most bodies fit.
 const bodyCapacity = 96
+
+// maxBodyChunk bounds the chunks the bodies of a writer's records share.
+// A writer that writes many records allocates one per ~85 bodies instead of
+// one per body; a chunk lives as long as any record whose body is in it.
+const maxBodyChunk = 8 << 10
 
 // RecordWriter writes the records of one source: Begin, the arguments, End.
 // It is the one place that decides a record's event name, severity, body and
 // record attributes (see the README's "The record"); WriteResource writes
-// its resource. Owned by one goroutine.
+// its resource. Owned by one goroutine, and not to be copied once used: a
+// copy would write its bodies over the original's (see bodies).
 type RecordWriter struct {
 	lr    plog.LogRecord
 	attrs pcommon.Map
-	body  strings.Builder
+	// bodies holds the bodies of the records written so far, then the one
+	// being written, from bodyStart on. Bytes before bodyStart are never
+	// written again, so the bodies' strings can point into it.
+	bodies    []byte
+	bodyStart int
 	// ret is the return value that ends the body of a syscall event; the
 	// header is not kept, so that a source's stays on its stack.
 	ret       int64
@@ -87,9 +97,35 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 		w.attrs.PutInt(AttrReturnValue, h.ReturnValue)
 	}
 
-	w.body = strings.Builder{}
-	w.body.Grow(bodyCapacity)
-	w.body.WriteString(h.Name)
+	w.startBody()
+	w.writeBody(h.Name)
+}
+
+// startBody starts the body where the chunk has bodyCapacity left.
+func (w *RecordWriter) startBody() {
+	w.bodyStart = len(w.bodies)
+	w.grow(bodyCapacity)
+}
+
+// grow makes room for n more bytes of the body. A body outgrowing its chunk
+// moves to a new one, twice the size of the last up to maxBodyChunk, and
+// never smaller than the body: a writer made for one record allocates about
+// what its body needs, one that writes many allocates rarely. The chunk's
+// earlier bodies stay where their strings point.
+func (w *RecordWriter) grow(n int) {
+	body := w.bodies[w.bodyStart:]
+	if cap(body)-len(body) >= n {
+		return
+	}
+	w.bodies = make([]byte, len(body), max(len(body)+n, min(2*cap(w.bodies), maxBodyChunk)))
+	copy(w.bodies, body)
+	w.bodyStart = 0
+}
+
+// writeBody appends s to the body.
+func (w *RecordWriter) writeBody(s string) {
+	w.grow(len(s))
+	w.bodies = append(w.bodies, s...)
 }
 
 // Str writes a string argument (a path, or an integer in its parsed form,
@@ -98,8 +134,8 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 func (w *RecordWriter) Str(key, s string) {
 	w.attrs.PutStr(key, s)
 	if s != "" {
-		w.body.WriteByte(' ')
-		w.body.WriteString(s)
+		w.writeBody(" ")
+		w.writeBody(s)
 	}
 }
 
@@ -123,11 +159,14 @@ func (w *RecordWriter) Value(key string) pcommon.Value { return w.attrs.PutEmpty
 // End finishes the record: a syscall event's body ends with its return value.
 func (w *RecordWriter) End() {
 	if w.endsInRet {
-		w.body.WriteString(" = ")
-		w.body.WriteString(strconv.FormatInt(w.ret, 10))
+		w.writeBody(" = ")
+		w.grow(len("-9223372036854775808"))
+		w.bodies = strconv.AppendInt(w.bodies, w.ret, 10)
 	}
-	w.lr.Body().SetStr(w.body.String())
-	w.lr, w.attrs, w.body = plog.LogRecord{}, pcommon.Map{}, strings.Builder{}
+	body := w.bodies[w.bodyStart:]
+	// the bytes are never written again (see bodies), as a string's must not
+	w.lr.Body().SetStr(unsafe.String(unsafe.SliceData(body), len(body)))
+	w.lr, w.attrs = plog.LogRecord{}, pcommon.Map{}
 }
 
 // WriteResource writes the resource attributes of a process's records into

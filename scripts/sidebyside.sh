@@ -28,7 +28,8 @@
 # the auditd row), PROFILE (0; N > 0 also writes a pprof CPU profile of N s
 # of default.yaml under the loop to OUT/default.pprof), VARIANTS (override
 # files: each adds a row, default.yaml with rate_limit removed and that file
-# merged last, named after the file).
+# merged last, named after the file; a NAME=VALUE instead, such as
+# GOGC=50 or GOMEMLIMIT=100MiB, runs that row with the variable set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -144,9 +145,18 @@ echo "== examples/default.yaml, rate_limit removed"
 vigilcol_row default-unlimited examples/default.yaml "$OUT/no-rate-limit.yaml"
 rows=(bare capture default default-unlimited)
 for v in $VARIANTS; do
-	name=$(basename "$v" .yaml)
 	echo "== examples/default.yaml, rate_limit removed, $v"
-	vigilcol_row "$name" examples/default.yaml "$OUT/no-rate-limit.yaml" "$(realpath "$v")"
+	if [[ $v == *=* ]]; then
+		# a Go runtime setting (GOGC=50, GOMEMLIMIT=100MiB), in the
+		# collector's environment for this row only
+		name=$v
+		export "${v?}"
+		vigilcol_row "$name" examples/default.yaml "$OUT/no-rate-limit.yaml"
+		unset "${v%%=*}"
+	else
+		name=$(basename "$v" .yaml)
+		vigilcol_row "$name" examples/default.yaml "$OUT/no-rate-limit.yaml" "$(realpath "$v")"
+	fi
 	rows+=("$name")
 done
 

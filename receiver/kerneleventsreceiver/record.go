@@ -28,6 +28,10 @@ type recordBuilder struct {
 	// parsed memoises parsed integer arguments: flag values repeat, and
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
+	// forms memoises argparse.ForInt per argument (nil for one Tracee does
+	// not parse): looking a form up by name hashes the event's and the
+	// argument's names on every integer argument of every record.
+	forms  map[*catalog.ArgDef]argparse.IntForm
 	writer vigil.RecordWriter
 	// ancestryDepth is how many ancestors a resource lists; 0 for none.
 	ancestryDepth int
@@ -35,16 +39,19 @@ type recordBuilder struct {
 	hasher *exehash.Hasher
 }
 
+// parsedKey names an argument by its catalog entry, whose address is
+// stable: hashing a pointer costs less than hashing the event's and the
+// argument's names on every record.
 type parsedKey struct {
-	event, arg string
-	value      uint64
+	arg   *catalog.ArgDef
+	value uint64
 }
 
 // maxParsed bounds the memo; it is cleared when full.
 const maxParsed = 4096
 
 func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuilder {
-	return &recordBuilder{tree: tree, containers: res, parsed: make(map[parsedKey]string)}
+	return &recordBuilder{tree: tree, containers: res, parsed: map[parsedKey]string{}, forms: map[*catalog.ArgDef]argparse.IntForm{}}
 }
 
 // build adds the record of ev to out. def is ev's catalog entry.
@@ -182,8 +189,8 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 		if arg.Kind == bpf.ArgInt {
 			raw = uint64(arg.Int)
 		}
-		if form, ok := argparse.ForInt(event, ad.Name); ok {
-			w.Str(key, b.parse(form, event, ad.Name, raw))
+		if form := b.intForm(event, ad); form != nil {
+			w.Str(key, b.parse(form, ad, raw))
 			return
 		}
 		w.Int(key, int64(raw))
@@ -210,9 +217,20 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 	}
 }
 
+// intForm returns the parsed form of an integer argument of event, nil if
+// Tracee keeps it an integer.
+func (b *recordBuilder) intForm(event string, ad *catalog.ArgDef) argparse.IntForm {
+	form, ok := b.forms[ad]
+	if !ok {
+		form, _ = argparse.ForInt(event, ad.Name)
+		b.forms[ad] = form
+	}
+	return form
+}
+
 // parse renders an integer argument in its parsed form, memoised.
-func (b *recordBuilder) parse(form argparse.IntForm, event, arg string, raw uint64) string {
-	k := parsedKey{event, arg, raw}
+func (b *recordBuilder) parse(form argparse.IntForm, ad *catalog.ArgDef, raw uint64) string {
+	k := parsedKey{ad, raw}
 	if s, ok := b.parsed[k]; ok {
 		return s
 	}
