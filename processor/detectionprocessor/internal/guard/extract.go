@@ -28,6 +28,7 @@ type Extractor struct {
 	c         *ast.Compiler
 	argLookup map[string]bool // by get_tracee_argument ref (one per ruleset): whether it is the plain lookup
 	keys      map[string]string
+	preds     map[string]*pred // by identity (see share)
 }
 
 // NewExtractor returns an extractor of the rules c compiled.
@@ -170,6 +171,26 @@ func (x *Extractor) intern(k string) string {
 	}
 	x.keys[k] = k
 	return k
+}
+
+// share returns the one predicate of this extractor that tests what p
+// tests, numbering it on first sight: signatures repeat predicates (the
+// helpers' is_file_write, the same argument compared with the same
+// constants), and a record's view remembers each numbered predicate's
+// result, so a shared one is tested once per record. Two predicates are the
+// same when they read the same source and print the same test of it; the
+// printed test names the operation and every constant.
+func (x *Extractor) share(p *pred) *pred {
+	id := p.src.identity() + "\x00" + p.form("")
+	if q, ok := x.preds[id]; ok {
+		return q
+	}
+	if x.preds == nil {
+		x.preds = map[string]*pred{}
+	}
+	p.id = len(x.preds)
+	x.preds[id] = p
+	return p
 }
 
 // body returns the conjunction of the guards found in r's body, or nil and
@@ -413,13 +434,13 @@ func (x *Extractor) unify(a, b *ast.Term, env map[ast.Var]binding) (Guard, strin
 	case bb.val == nil:
 		return nil, "== of two values read from the record"
 	}
-	if g := equalsPred(*ba.src, bb.val); g != nil {
-		return g, ""
+	if p := equalsPred(*ba.src, bb.val); p != nil {
+		return x.share(p), ""
 	}
 	return nil, "== with a constant that is not a string or an integer"
 }
 
-func equalsPred(src source, c ast.Value) Guard {
+func equalsPred(src source, c ast.Value) *pred {
 	switch c := c.(type) {
 	case ast.String:
 		return &pred{src: src, str: func(s string) bool { return s == string(c) }, form: infix("==", c)}
@@ -468,7 +489,7 @@ func (x *Extractor) membership(t *ast.Term, env map[ast.Var]binding) (Guard, str
 	if mixed {
 		return nil, "membership in a set holding values other than strings and integers"
 	}
-	return &pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }, form: infix("in", s)}, ""
+	return x.share(&pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }, form: infix("in", s)}), ""
 }
 
 func (x *Extractor) stringTest(op ast.Ref, subject, arg *ast.Term, env map[ast.Var]binding) (Guard, string) {
@@ -515,14 +536,14 @@ func (x *Extractor) stringTest(op ast.Ref, subject, arg *ast.Term, env map[ast.V
 	default:
 		return nil, name + " with an argument that is not a constant"
 	}
-	return &pred{src: *b.src, str: func(s string) bool {
+	return x.share(&pred{src: *b.src, str: func(s string) bool {
 		for _, c := range consts {
 			if test(s, c) {
 				return true
 			}
 		}
 		return false
-	}, form: calls(name, consts)}, ""
+	}, form: calls(name, consts)}), ""
 }
 
 func (x *Extractor) regexTest(pattern, subject *ast.Term, env map[ast.Var]binding) (Guard, string) {
@@ -539,7 +560,7 @@ func (x *Extractor) regexTest(pattern, subject *ast.Term, env map[ast.Var]bindin
 	if err != nil {
 		return nil, "regex.match with a pattern Go's regexp does not accept: " + err.Error()
 	}
-	return &pred{src: *b.src, str: re.MatchString, form: regexForm(s)}, ""
+	return x.share(&pred{src: *b.src, str: re.MatchString, form: regexForm(s)}), ""
 }
 
 // inline handles a call of a user function used as a condition, f(x, "c"):
