@@ -62,6 +62,18 @@ func (g allOf) Holds(r *Record) bool {
 	return true
 }
 
+// operands returns the conjunction or disjunction gs, or its one operand
+// when it has one: that prints the same and saves a call per test.
+func operands[G interface {
+	~[]Guard
+	Guard
+}](gs G) Guard {
+	if len(gs) == 1 {
+		return gs[0]
+	}
+	return gs
+}
+
 // Record is what guards read of one record. It remembers the attributes
 // looked up, since many guards read the same few arguments and a lookup
 // scans the record's attributes (and its resource's), and the result of

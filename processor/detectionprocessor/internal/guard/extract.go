@@ -60,7 +60,7 @@ func (x *Extractor) Of(ref ast.Ref) (Guard, string) {
 	if len(alts) == 0 {
 		return nil, "no tracee_match rule that can match"
 	}
-	return alts, ""
+	return operands(alts), ""
 }
 
 // at prefixes a note with the line it is about.
@@ -220,7 +220,7 @@ func (x *Extractor) body(r *ast.Rule, env map[ast.Var]binding, depth int) (Guard
 		}
 		return nil, strings.Join(notes, "; ")
 	}
-	return all, ""
+	return operands(all), ""
 }
 
 // expr records the bindings e makes in env and returns the guard it
@@ -608,5 +608,5 @@ func (x *Extractor) inline(op ast.Ref, args []*ast.Term, env map[ast.Var]binding
 	if len(alts) == 0 {
 		return nil, "calls " + name + ", which has only a false default"
 	}
-	return alts, ""
+	return operands(alts), ""
 }
