@@ -10,6 +10,9 @@ import (
 	"testing/fstest"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/guard"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -280,6 +283,64 @@ func TestREADMEExamples(t *testing.T) {
 		}
 		if got != want[1]+": "+want[2] {
 			t.Errorf("example %d:\n%s\ngives %s\nREADME %s: %s", i+1, texts[i], got, want[1], want[2])
+		}
+	}
+}
+
+// TestSharedPredicates: signatures testing the same value the same way
+// share one predicate, tested once per record; the view remembers its result
+// for one record only, and argv's elements are tested as strings.
+func TestSharedPredicates(t *testing.T) {
+	x, sigs := load(t, []string{`tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc/")
+	input.processName == "cat"
+}`, `tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc/")
+	contains(lower(helpers.get_tracee_argument("flags")), "o_wronly")
+}`, `tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc")
+	endswith(helpers.get_tracee_argument("argv")[_], "-I")
+}`})
+	var guards []guard.Guard
+	for _, s := range sigs {
+		g, why := x.Of(s.MatchRef)
+		if g == nil {
+			t.Fatalf("%s: no guard: %s", s.ID, why)
+		}
+		guards = append(guards, g)
+	}
+	p0, p1, p2 := guard.Predicates(guards[0]), guard.Predicates(guards[1]), guard.Predicates(guards[2])
+	if p0[0] != p1[0] {
+		t.Errorf("%s and %s are not one predicate", p0[0], p1[0])
+	}
+	if p2[0] == p0[0] {
+		t.Errorf("%s and %s are one predicate", p2[0], p0[0])
+	}
+
+	var r guard.Record
+	for _, tt := range []struct {
+		pathname, processName, flags string
+		argv                         []any
+		want                         [3]bool
+	}{
+		{"/etc/passwd", "cat", "O_RDONLY", []any{"ls", "-I"}, [3]bool{true, false, true}},
+		{"/etc/passwd", "vi", "O_WRONLY|O_CREAT", []any{"ls"}, [3]bool{false, true, false}},
+		{"/tmp/x", "cat", "O_WRONLY", []any{"ls", "-I"}, [3]bool{false, false, false}},
+		{"/etcetera", "cat", "O_WRONLY", []any{"ls", "x-I"}, [3]bool{false, false, true}},
+		{"/etcetera", "cat", "O_WRONLY", []any{"ls", 3}, [3]bool{false, false, false}},
+	} {
+		attrs := vigil.Attrs{Record: pcommon.NewMap(), Resource: pcommon.NewMap()}
+		attrs.Record.PutStr(vigil.AttrArgPrefix+"pathname", tt.pathname)
+		attrs.Record.PutStr(vigil.AttrArgPrefix+"flags", tt.flags)
+		if err := attrs.Record.PutEmptySlice(vigil.AttrArgPrefix + "argv").FromRaw(tt.argv); err != nil {
+			t.Fatal(err)
+		}
+		attrs.Resource.PutStr(vigil.AttrExecutableName, tt.processName)
+		r.Reset(attrs, "security_file_open")
+		for i, g := range guards {
+			if got := g.Holds(&r); got != tt.want[i] {
+				t.Errorf("%s on %+v: %v, want %v", g, tt, got, tt.want[i])
+			}
 		}
 	}
 }
