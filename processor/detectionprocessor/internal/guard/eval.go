@@ -219,28 +219,78 @@ func stringFields() map[string]string {
 	return m
 }
 
+// indexable reports whether the source is a string read straight off an
+// attribute, which equalities can look up.
+func (s *source) indexable() bool {
+	return s.kind != srcEventName && len(s.fields) == 0 && !s.elem && !s.base64
+}
+
+// equalities are the predicates comparing one source with string constants
+// (== and set membership): one map lookup of the record's value decides
+// them all, where testing each in turn would compare it with every constant
+// (a file open's path is compared with a dozen by the built-ins).
+type equalities struct {
+	key     string
+	lower   bool
+	members []int            // the predicates' ids
+	holding map[string][]int // by value: the ids of the predicates it satisfies
+}
+
+// decide records the result of every member on r and returns true, or
+// returns false when the value is not a string: each member is then tested
+// on its own.
+func (g *equalities) decide(r *Record) bool {
+	l := r.get(g.key)
+	if !l.found || l.value.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	s := l.str()
+	if g.lower {
+		s = l.lowered()
+	}
+	for _, id := range g.members {
+		r.set(id, false)
+	}
+	for _, id := range g.holding[s] {
+		r.set(id, true)
+	}
+	return true
+}
+
 // pred tests one value.
 type pred struct {
-	id   int // its index in the record's results, shared by the signatures testing it
-	src  source
-	str  func(string) bool // nil: no string satisfies it
-	num  func(int64) bool  // nil: no number satisfies it
-	form func(subject string) string
+	id     int         // its index in the record's results, shared by the signatures testing it
+	group  *equalities // nil: not an equality of an indexable source
+	equals []string    // the string constants an equality accepts
+	src    source
+	str    func(string) bool // nil: no string satisfies it
+	num    func(int64) bool  // nil: no number satisfies it
+	form   func(subject string) string
 }
 
 func (p *pred) Holds(r *Record) bool {
-	if p.id >= len(r.results) {
-		r.results = append(r.results, make([]uint32, p.id+1-len(r.results))...)
+	if p.id < len(r.results) {
+		if known := r.results[p.id]; known>>1 == r.epoch {
+			return known&1 == 1
+		}
 	}
-	if known := r.results[p.id]; known>>1 == r.epoch {
-		return known&1 == 1
+	if p.group != nil && len(p.group.members) > 1 && p.group.decide(r) {
+		return r.results[p.id]&1 == 1
 	}
 	holds := p.test(r)
-	r.results[p.id] = r.epoch << 1
-	if holds {
-		r.results[p.id] |= 1
-	}
+	r.set(p.id, holds)
 	return holds
+}
+
+// set records the result of predicate id on the record.
+func (r *Record) set(id int, holds bool) {
+	if id >= len(r.results) {
+		r.results = append(r.results, make([]uint32, id+1-len(r.results))...)
+	}
+	r.results[id] = r.epoch << 1
+	if holds {
+		r.results[id] |= 1
+	}
 }
 
 // test tests the record, without its remembered results.

@@ -2,8 +2,10 @@ package guard
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -28,7 +30,8 @@ type Extractor struct {
 	c         *ast.Compiler
 	argLookup map[string]bool // by get_tracee_argument ref (one per ruleset): whether it is the plain lookup
 	keys      map[string]string
-	preds     map[string]*pred // by identity (see share)
+	preds     map[string]*pred       // by identity (see share)
+	equals    map[string]*equalities // by source identity
 }
 
 // NewExtractor returns an extractor of the rules c compiled.
@@ -190,6 +193,22 @@ func (x *Extractor) share(p *pred) *pred {
 	}
 	p.id = len(x.preds)
 	x.preds[id] = p
+	if p.equals != nil && p.src.indexable() {
+		k := p.src.identity()
+		g := x.equals[k]
+		if g == nil {
+			if x.equals == nil {
+				x.equals = map[string]*equalities{}
+			}
+			g = &equalities{key: p.src.key, lower: p.src.lower, holding: map[string][]int{}}
+			x.equals[k] = g
+		}
+		g.members = append(g.members, p.id)
+		for _, v := range p.equals {
+			g.holding[v] = append(g.holding[v], p.id)
+		}
+		p.group = g
+	}
 	return p
 }
 
@@ -443,7 +462,7 @@ func (x *Extractor) unify(a, b *ast.Term, env map[ast.Var]binding) (Guard, strin
 func equalsPred(src source, c ast.Value) *pred {
 	switch c := c.(type) {
 	case ast.String:
-		return &pred{src: src, str: func(s string) bool { return s == string(c) }, form: infix("==", c)}
+		return &pred{src: src, str: func(s string) bool { return s == string(c) }, equals: []string{string(c)}, form: infix("==", c)}
 	case ast.Number:
 		if n, ok := c.Int64(); ok {
 			return &pred{src: src, num: func(i int64) bool { return i == n }, form: infix("==", c)}
@@ -489,7 +508,7 @@ func (x *Extractor) membership(t *ast.Term, env map[ast.Var]binding) (Guard, str
 	if mixed {
 		return nil, "membership in a set holding values other than strings and integers"
 	}
-	return x.share(&pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }, form: infix("in", s)}), ""
+	return x.share(&pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }, equals: slices.Collect(maps.Keys(strs)), form: infix("in", s)}), ""
 }
 
 func (x *Extractor) stringTest(op ast.Ref, subject, arg *ast.Term, env map[ast.Var]binding) (Guard, string) {
