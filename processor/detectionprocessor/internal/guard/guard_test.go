@@ -301,14 +301,7 @@ func TestSharedPredicates(t *testing.T) {
 	startswith(helpers.get_tracee_argument("pathname"), "/etc")
 	endswith(helpers.get_tracee_argument("argv")[_], "-I")
 }`})
-	var guards []guard.Guard
-	for _, s := range sigs {
-		g, why := x.Of(s.MatchRef)
-		if g == nil {
-			t.Fatalf("%s: no guard: %s", s.ID, why)
-		}
-		guards = append(guards, g)
-	}
+	guards := guardsOf(t, x, sigs)
 	p0, p1, p2 := guard.Predicates(guards[0]), guard.Predicates(guards[1]), guard.Predicates(guards[2])
 	if p0[0] != p1[0] {
 		t.Errorf("%s and %s are not one predicate", p0[0], p1[0])
@@ -367,14 +360,7 @@ tracee_match {
 }`, `tracee_match {
 	helpers.get_tracee_argument("pathname") == 3
 }`})
-	var guards []guard.Guard
-	for _, s := range sigs {
-		g, why := x.Of(s.MatchRef)
-		if g == nil {
-			t.Fatalf("%s: no guard: %s", s.ID, why)
-		}
-		guards = append(guards, g)
-	}
+	guards := guardsOf(t, x, sigs)
 	var r guard.Record
 	for _, tt := range []struct {
 		args map[string]any
@@ -396,4 +382,18 @@ tracee_match {
 			}
 		}
 	}
+}
+
+// guardsOf returns the guard of each signature, failing for one without.
+func guardsOf(t *testing.T, x *guard.Extractor, sigs []*signature.Signature) []guard.Guard {
+	t.Helper()
+	var guards []guard.Guard
+	for _, s := range sigs {
+		g, why := x.Of(s.MatchRef)
+		if g == nil {
+			t.Fatalf("%s: no guard: %s", s.ID, why)
+		}
+		guards = append(guards, g)
+	}
+	return guards
 }
