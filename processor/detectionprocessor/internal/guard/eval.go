@@ -22,6 +22,7 @@
 package guard
 
 import (
+	"fmt"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -61,20 +62,43 @@ func (g allOf) Holds(r *Record) bool {
 	return true
 }
 
+// operands returns the conjunction or disjunction gs, or its one operand
+// when it has one: that prints the same and saves a call per test.
+func operands[G interface {
+	~[]Guard
+	Guard
+}](gs G) Guard {
+	if len(gs) == 1 {
+		return gs[0]
+	}
+	return gs
+}
+
 // Record is what guards read of one record. It remembers the attributes
 // looked up, since many guards read the same few arguments and a lookup
-// scans the record's attributes (and its resource's). Reset it for each
-// record; reusing one keeps its memory.
+// scans the record's attributes (and its resource's), and the result of
+// each predicate tested, since signatures share predicates (see
+// Extractor.share). Reset it for each record; reusing one keeps its memory.
 type Record struct {
 	attrs     vigil.Attrs
 	eventName string
 	memo      []lookup
+	// results[id] is epoch<<1 | result of predicate id when tested on this
+	// record: a new epoch per record forgets every result without
+	// clearing them.
+	results []uint32
+	epoch   uint32
 }
 
 // Reset makes r the view of a record with attributes attrs and event name
 // eventName (without the "kernel." prefix).
 func (r *Record) Reset(attrs vigil.Attrs, eventName string) {
 	r.attrs, r.eventName, r.memo = attrs, eventName, r.memo[:0]
+	r.epoch++
+	if r.epoch == 1<<31 { // epoch<<1 would overflow: start again from cleared results
+		clear(r.results)
+		r.epoch = 1
+	}
 }
 
 type lookup struct {
@@ -85,6 +109,12 @@ type lookup struct {
 	valid bool   // text is computed
 	lower string // lower(text), once computed
 	lowOK bool   // lower is computed
+	// The strings of the value's elements as the input carries them, and
+	// lowered, once computed, when the value is a slice of strings only
+	// (argv): every signature reading its elements tests the same strings.
+	elems, lowElems     []string
+	elemsOK, lowElemsOK bool
+	stringsOnly         bool // elems is meaningful: every element is a string
 }
 
 func (r *Record) get(key string) *lookup {
@@ -94,6 +124,13 @@ func (r *Record) get(key string) *lookup {
 		}
 	}
 	v, ok := r.attrs.Get(key)
+	if len(r.memo) < cap(r.memo) {
+		// Reuse the slot's element buffers.
+		r.memo = r.memo[:len(r.memo)+1]
+		l := &r.memo[len(r.memo)-1]
+		*l = lookup{key: key, value: v, found: ok, elems: l.elems[:0], lowElems: l.lowElems[:0]}
+		return l
+	}
 	r.memo = append(r.memo, lookup{key: key, value: v, found: ok})
 	return &r.memo[len(r.memo)-1]
 }
@@ -116,6 +153,31 @@ func (l *lookup) lowered() string {
 	return l.lower
 }
 
+// strings returns the elements of the looked-up slice as the input carries
+// them, lowered or not, or false when an element is not a string.
+func (l *lookup) strings(lower bool) ([]string, bool) {
+	if !l.elemsOK {
+		l.elemsOK, l.stringsOnly = true, true
+		for _, e := range l.value.Slice().All() {
+			if e.Type() != pcommon.ValueTypeStr {
+				l.stringsOnly = false
+				break
+			}
+			l.elems = append(l.elems, regoinput.ValidUTF8(e.Str()))
+		}
+	}
+	if !l.stringsOnly || !lower {
+		return l.elems, l.stringsOnly
+	}
+	if !l.lowElemsOK {
+		l.lowElemsOK = true
+		for _, e := range l.elems {
+			l.lowElems = append(l.lowElems, strings.ToLower(e))
+		}
+	}
+	return l.lowElems, true
+}
+
 type sourceKind uint8
 
 const (
@@ -132,6 +194,11 @@ type source struct {
 	elem   bool     // any element of the value
 	lower  bool     // lower() of the value
 	base64 bool     // base64.decode() of the value
+}
+
+// identity distinguishes sources that read different values.
+func (s *source) identity() string {
+	return fmt.Sprintf("%d\x00%s\x00%q\x00%t%t%t", s.kind, s.key, s.fields, s.elem, s.lower, s.base64)
 }
 
 // plain reports whether no transformation applies yet.
@@ -152,37 +219,112 @@ func stringFields() map[string]string {
 	return m
 }
 
+// indexable reports whether the source is a string read straight off an
+// attribute, which equalities can look up.
+func (s *source) indexable() bool {
+	return s.kind != srcEventName && len(s.fields) == 0 && !s.elem && !s.base64
+}
+
+// equalities are the predicates comparing one source with string constants
+// (== and set membership): one map lookup of the record's value decides
+// them all, where testing each in turn would compare it with every constant
+// (a file open's path is compared with a dozen by the built-ins).
+type equalities struct {
+	key     string
+	lower   bool
+	members []int            // the predicates' ids
+	holding map[string][]int // by value: the ids of the predicates it satisfies
+}
+
+// decide records the result of every member on r and returns true, or
+// returns false when the value is not a string: each member is then tested
+// on its own.
+func (g *equalities) decide(r *Record) bool {
+	l := r.get(g.key)
+	if !l.found || l.value.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	s := l.str()
+	if g.lower {
+		s = l.lowered()
+	}
+	for _, id := range g.members {
+		r.set(id, false)
+	}
+	for _, id := range g.holding[s] {
+		r.set(id, true)
+	}
+	return true
+}
+
 // pred tests one value.
 type pred struct {
-	src  source
-	str  func(string) bool // nil: no string satisfies it
-	num  func(int64) bool  // nil: no number satisfies it
-	form func(subject string) string
+	id     int         // its index in the record's results, shared by the signatures testing it
+	group  *equalities // nil: not an equality of an indexable source
+	equals []string    // the string constants an equality accepts
+	src    source
+	str    func(string) bool // nil: no string satisfies it
+	num    func(int64) bool  // nil: no number satisfies it
+	form   func(subject string) string
 }
 
 func (p *pred) Holds(r *Record) bool {
+	if p.id < len(r.results) {
+		if known := r.results[p.id]; known>>1 == r.epoch {
+			return known&1 == 1
+		}
+	}
+	if p.group != nil && len(p.group.members) > 1 && p.group.decide(r) {
+		return r.results[p.id]&1 == 1
+	}
+	holds := p.test(r)
+	r.set(p.id, holds)
+	return holds
+}
+
+// set records the result of predicate id on the record.
+func (r *Record) set(id int, holds bool) {
+	if id >= len(r.results) {
+		r.results = append(r.results, make([]uint32, id+1-len(r.results))...)
+	}
+	r.results[id] = r.epoch << 1
+	if holds {
+		r.results[id] |= 1
+	}
+}
+
+// test tests the record, without its remembered results.
+func (p *pred) test(r *Record) bool {
 	switch p.src.kind {
 	case srcEventName:
 		return p.testString(r.eventName)
 	case srcContext:
-		s := ""
-		if l := r.get(p.src.key); l.found {
-			s = l.value.AsString()
+		l := r.get(p.src.key)
+		switch {
+		case !l.found:
+			return p.testString("")
+		case l.value.Type() == pcommon.ValueTypeStr:
+			return p.testLookup(l)
 		}
-		return p.testString(s)
+		return p.testString(l.value.AsString())
 	}
 	l := r.get(p.src.key)
 	if !l.found {
 		return false // get_tracee_argument is undefined
 	}
-	if len(p.src.fields) == 0 && !p.src.elem && l.value.Type() == pcommon.ValueTypeStr && !p.src.base64 {
-		if p.str == nil {
+	plain := len(p.src.fields) == 0 && !p.src.base64
+	switch {
+	case plain && !p.src.elem && l.value.Type() == pcommon.ValueTypeStr:
+		return p.testLookup(l)
+	case plain && p.src.elem && l.value.Type() == pcommon.ValueTypeSlice && p.str != nil:
+		if elems, ok := l.strings(p.src.lower); ok {
+			for _, e := range elems {
+				if p.str(e) {
+					return true
+				}
+			}
 			return false
 		}
-		if p.src.lower {
-			return p.str(l.lowered())
-		}
-		return p.str(l.str())
 	}
 	v, ok := l.value, true
 	for _, f := range p.src.fields {
@@ -208,6 +350,18 @@ func (p *pred) Holds(r *Record) bool {
 		return true // iterating an object: not worth guarding
 	}
 	return false
+}
+
+// testLookup tests a looked-up string value, validated (and lowered) once
+// per record for all the predicates reading it.
+func (p *pred) testLookup(l *lookup) bool {
+	switch {
+	case p.str == nil:
+		return false
+	case p.src.lower:
+		return p.str(l.lowered())
+	}
+	return p.str(l.str())
 }
 
 func (p *pred) testValue(v pcommon.Value) bool {

@@ -2,8 +2,10 @@ package guard
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -28,6 +30,8 @@ type Extractor struct {
 	c         *ast.Compiler
 	argLookup map[string]bool // by get_tracee_argument ref (one per ruleset): whether it is the plain lookup
 	keys      map[string]string
+	preds     map[string]*pred       // by identity (see share)
+	equals    map[string]*equalities // by source identity
 }
 
 // NewExtractor returns an extractor of the rules c compiled.
@@ -59,7 +63,7 @@ func (x *Extractor) Of(ref ast.Ref) (Guard, string) {
 	if len(alts) == 0 {
 		return nil, "no tracee_match rule that can match"
 	}
-	return alts, ""
+	return operands(alts), ""
 }
 
 // at prefixes a note with the line it is about.
@@ -172,6 +176,42 @@ func (x *Extractor) intern(k string) string {
 	return k
 }
 
+// share returns the one predicate of this extractor that tests what p
+// tests, numbering it on first sight: signatures repeat predicates (the
+// helpers' is_file_write, the same argument compared with the same
+// constants), and a record's view remembers each numbered predicate's
+// result, so a shared one is tested once per record. Two predicates are the
+// same when they read the same source and print the same test of it; the
+// printed test names the operation and every constant.
+func (x *Extractor) share(p *pred) *pred {
+	id := p.src.identity() + "\x00" + p.form("")
+	if q, ok := x.preds[id]; ok {
+		return q
+	}
+	if x.preds == nil {
+		x.preds = map[string]*pred{}
+	}
+	p.id = len(x.preds)
+	x.preds[id] = p
+	if p.equals != nil && p.src.indexable() {
+		k := p.src.identity()
+		g := x.equals[k]
+		if g == nil {
+			if x.equals == nil {
+				x.equals = map[string]*equalities{}
+			}
+			g = &equalities{key: p.src.key, lower: p.src.lower, holding: map[string][]int{}}
+			x.equals[k] = g
+		}
+		g.members = append(g.members, p.id)
+		for _, v := range p.equals {
+			g.holding[v] = append(g.holding[v], p.id)
+		}
+		p.group = g
+	}
+	return p
+}
+
 // body returns the conjunction of the guards found in r's body, or nil and
 // the notes on the expressions that gave none.
 func (x *Extractor) body(r *ast.Rule, env map[ast.Var]binding, depth int) (Guard, string) {
@@ -199,7 +239,7 @@ func (x *Extractor) body(r *ast.Rule, env map[ast.Var]binding, depth int) (Guard
 		}
 		return nil, strings.Join(notes, "; ")
 	}
-	return all, ""
+	return operands(all), ""
 }
 
 // expr records the bindings e makes in env and returns the guard it
@@ -413,16 +453,16 @@ func (x *Extractor) unify(a, b *ast.Term, env map[ast.Var]binding) (Guard, strin
 	case bb.val == nil:
 		return nil, "== of two values read from the record"
 	}
-	if g := equalsPred(*ba.src, bb.val); g != nil {
-		return g, ""
+	if p := equalsPred(*ba.src, bb.val); p != nil {
+		return x.share(p), ""
 	}
 	return nil, "== with a constant that is not a string or an integer"
 }
 
-func equalsPred(src source, c ast.Value) Guard {
+func equalsPred(src source, c ast.Value) *pred {
 	switch c := c.(type) {
 	case ast.String:
-		return &pred{src: src, str: func(s string) bool { return s == string(c) }, form: infix("==", c)}
+		return &pred{src: src, str: func(s string) bool { return s == string(c) }, equals: []string{string(c)}, form: infix("==", c)}
 	case ast.Number:
 		if n, ok := c.Int64(); ok {
 			return &pred{src: src, num: func(i int64) bool { return i == n }, form: infix("==", c)}
@@ -468,7 +508,7 @@ func (x *Extractor) membership(t *ast.Term, env map[ast.Var]binding) (Guard, str
 	if mixed {
 		return nil, "membership in a set holding values other than strings and integers"
 	}
-	return &pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }, form: infix("in", s)}, ""
+	return x.share(&pred{src: *b.src, str: func(s string) bool { return strs[s] }, num: func(i int64) bool { return nums[i] }, equals: slices.Collect(maps.Keys(strs)), form: infix("in", s)}), ""
 }
 
 func (x *Extractor) stringTest(op ast.Ref, subject, arg *ast.Term, env map[ast.Var]binding) (Guard, string) {
@@ -515,14 +555,14 @@ func (x *Extractor) stringTest(op ast.Ref, subject, arg *ast.Term, env map[ast.V
 	default:
 		return nil, name + " with an argument that is not a constant"
 	}
-	return &pred{src: *b.src, str: func(s string) bool {
+	return x.share(&pred{src: *b.src, str: func(s string) bool {
 		for _, c := range consts {
 			if test(s, c) {
 				return true
 			}
 		}
 		return false
-	}, form: calls(name, consts)}, ""
+	}, form: calls(name, consts)}), ""
 }
 
 func (x *Extractor) regexTest(pattern, subject *ast.Term, env map[ast.Var]binding) (Guard, string) {
@@ -539,7 +579,7 @@ func (x *Extractor) regexTest(pattern, subject *ast.Term, env map[ast.Var]bindin
 	if err != nil {
 		return nil, "regex.match with a pattern Go's regexp does not accept: " + err.Error()
 	}
-	return &pred{src: *b.src, str: re.MatchString, form: regexForm(s)}, ""
+	return x.share(&pred{src: *b.src, str: re.MatchString, form: regexForm(s)}), ""
 }
 
 // inline handles a call of a user function used as a condition, f(x, "c"):
@@ -587,5 +627,5 @@ func (x *Extractor) inline(op ast.Ref, args []*ast.Term, env map[ast.Var]binding
 	if len(alts) == 0 {
 		return nil, "calls " + name + ", which has only a false default"
 	}
-	return alts, ""
+	return operands(alts), ""
 }

@@ -10,6 +10,9 @@ import (
 	"testing/fstest"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/guard"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 )
@@ -282,4 +285,115 @@ func TestREADMEExamples(t *testing.T) {
 			t.Errorf("example %d:\n%s\ngives %s\nREADME %s: %s", i+1, texts[i], got, want[1], want[2])
 		}
 	}
+}
+
+// TestSharedPredicates: signatures testing the same value the same way
+// share one predicate, tested once per record; the view remembers its result
+// for one record only, and argv's elements are tested as strings.
+func TestSharedPredicates(t *testing.T) {
+	x, sigs := load(t, []string{`tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc/")
+	input.processName == "cat"
+}`, `tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc/")
+	contains(lower(helpers.get_tracee_argument("flags")), "o_wronly")
+}`, `tracee_match {
+	startswith(helpers.get_tracee_argument("pathname"), "/etc")
+	endswith(helpers.get_tracee_argument("argv")[_], "-I")
+}`})
+	guards := guardsOf(t, x, sigs)
+	p0, p1, p2 := guard.Predicates(guards[0]), guard.Predicates(guards[1]), guard.Predicates(guards[2])
+	if p0[0] != p1[0] {
+		t.Errorf("%s and %s are not one predicate", p0[0], p1[0])
+	}
+	if p2[0] == p0[0] {
+		t.Errorf("%s and %s are one predicate", p2[0], p0[0])
+	}
+
+	var r guard.Record
+	for _, tt := range []struct {
+		pathname, processName, flags string
+		argv                         []any
+		want                         [3]bool
+	}{
+		{"/etc/passwd", "cat", "O_RDONLY", []any{"ls", "-I"}, [3]bool{true, false, true}},
+		{"/etc/passwd", "vi", "O_WRONLY|O_CREAT", []any{"ls"}, [3]bool{false, true, false}},
+		{"/tmp/x", "cat", "O_WRONLY", []any{"ls", "-I"}, [3]bool{false, false, false}},
+		{"/etcetera", "cat", "O_WRONLY", []any{"ls", "x-I"}, [3]bool{false, false, true}},
+		{"/etcetera", "cat", "O_WRONLY", []any{"ls", 3}, [3]bool{false, false, false}},
+	} {
+		reset(t, &r, map[string]any{"pathname": tt.pathname, "flags": tt.flags, "argv": tt.argv}, tt.processName)
+		for i, g := range guards {
+			if got := g.Holds(&r); got != tt.want[i] {
+				t.Errorf("%s on %+v: %v, want %v", g, tt, got, tt.want[i])
+			}
+		}
+	}
+}
+
+// reset makes r the view of a security_file_open record with arguments args
+// and process name processName.
+func reset(t *testing.T, r *guard.Record, args map[string]any, processName string) {
+	t.Helper()
+	attrs := vigil.Attrs{Record: pcommon.NewMap(), Resource: pcommon.NewMap()}
+	for k, v := range args {
+		if err := attrs.Record.PutEmpty(vigil.AttrArgPrefix + k).FromRaw(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attrs.Resource.PutStr(vigil.AttrExecutableName, processName)
+	r.Reset(attrs, "security_file_open")
+}
+
+// TestEqualities: the equalities and set memberships on one value, decided
+// together by looking the value up, give what testing each would; a value
+// that is not a string is tested by each.
+func TestEqualities(t *testing.T) {
+	x, sigs := load(t, []string{`tracee_match {
+	helpers.get_tracee_argument("pathname") == "/etc/shadow"
+}`, `files := {"/etc/shadow", "/etc/gshadow"}
+
+tracee_match {
+	files[helpers.get_tracee_argument("pathname")]
+}`, `tracee_match {
+	lower(helpers.get_tracee_argument("pathname")) == "/etc/shadow"
+}`, `tracee_match {
+	helpers.get_tracee_argument("pathname") == 3
+}`})
+	guards := guardsOf(t, x, sigs)
+	var r guard.Record
+	for _, tt := range []struct {
+		args map[string]any
+		want [4]bool
+	}{
+		{map[string]any{"pathname": "/etc/shadow"}, [4]bool{true, true, true, false}},
+		{map[string]any{"pathname": "/etc/gshadow"}, [4]bool{false, true, false, false}},
+		{map[string]any{"pathname": "/ETC/SHADOW"}, [4]bool{false, false, true, false}},
+		{map[string]any{"pathname": 3}, [4]bool{false, false, false, true}},
+		{map[string]any{}, [4]bool{false, false, false, false}},
+	} {
+		// In both orders: the first predicate tested decides the others.
+		for _, order := range [][]int{{0, 1, 2, 3}, {3, 2, 1, 0}} {
+			reset(t, &r, tt.args, "cat")
+			for _, i := range order {
+				if got := guards[i].Holds(&r); got != tt.want[i] {
+					t.Errorf("%s on %v: %v, want %v", guards[i], tt.args, got, tt.want[i])
+				}
+			}
+		}
+	}
+}
+
+// guardsOf returns the guard of each signature, failing for one without.
+func guardsOf(t *testing.T, x *guard.Extractor, sigs []*signature.Signature) []guard.Guard {
+	t.Helper()
+	var guards []guard.Guard
+	for _, s := range sigs {
+		g, why := x.Of(s.MatchRef)
+		if g == nil {
+			t.Fatalf("%s: no guard: %s", s.ID, why)
+		}
+		guards = append(guards, g)
+	}
+	return guards
 }

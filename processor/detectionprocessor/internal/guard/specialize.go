@@ -16,13 +16,13 @@ func Specialize(g Guard, eventName string) (Guard, bool) {
 		if decided || len(out) == 0 {
 			return nil, !decided
 		}
-		return allOf(out), true
+		return operands(allOf(out)), true
 	case anyOf:
 		out, decided := specializeEach(g, eventName, false)
 		if decided || len(out) == 0 {
 			return nil, decided
 		}
-		return anyOf(out), true
+		return operands(anyOf(out)), true
 	}
 	return g, true
 }
