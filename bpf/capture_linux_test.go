@@ -287,6 +287,40 @@ func TestCaptureLongArgv(t *testing.T) {
 	}
 }
 
+// TestCaptureEnvLoaderVariables checks that loader variables after the first
+// ARGV_MAX environment entries still arrive, after those entries, and that
+// other late variables do not: an LD_PRELOAD behind filler variables must
+// not escape the signatures that look for it.
+func TestCaptureEnvLoaderVariables(t *testing.T) {
+	c := startCapture(t, Options{
+		Events:       []uint32{715, 731 /* security_bprm_check */},
+		ExcludeTGIDs: []uint32{self()},
+		CaptureEnv:   true,
+	})
+	var env []string
+	for i := range 40 {
+		env = append(env, fmt.Sprintf("FILLER%d=%s", i, strings.Repeat("f", 6*i)))
+	}
+	preload := "LD_PRELOAD=libc.so.6"
+	audit := "LD_AUDIT=" + strings.Repeat("a", 300) // cut like any entry
+	env = append(env, "LD_LIBRARY_PATH=/nowhere", preload, "X=1", audit)
+	cmd := exec.Command("/bin/true")
+	cmd.Env = env
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := uint32(cmd.Process.Pid)
+	want := append(slices.Clone(env[:32]), preload, audit[:255])
+	ev := c.await(t, "sched_process_exec", from(pid, 715))
+	if got := argStrs(t, ev, 15); !slices.Equal(got, want) {
+		t.Errorf("sched_process_exec env %q, want %q", got, want)
+	}
+	ev = c.await(t, "security_bprm_check", from(pid, 731))
+	if got := argStrs(t, ev, 4); !slices.Equal(got, want) {
+		t.Errorf("security_bprm_check envp %q, want %q", got, want)
+	}
+}
+
 func TestCapturePtrace(t *testing.T) {
 	c := startCapture(t, Options{Events: []uint32{101}, ExcludeTGIDs: []uint32{self()}})
 	pid := runHelperCmd(t, "ptrace", "")
