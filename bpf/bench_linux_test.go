@@ -4,8 +4,12 @@ package bpf
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,5 +237,40 @@ func BenchmarkOpenatClose(b *testing.B) {
 	b.Run("security_file_open", func(b *testing.B) {
 		benchProbe(b, Options{Events: []uint32{uint32(catalog.IDSecurityFileOpen)}, PIDs: self})
 		run(b)
+	})
+}
+
+// BenchmarkExec measures what capturing an exec's environment costs the
+// exec, with a short environment and with one past the 32 entries kept
+// whole, whose rest the programs scan for loader variables. Every exec on
+// the machine runs the program, so compare bpf-ns/run (the kernel's own
+// count) more than ns/op, which a fork and exec dominate.
+func BenchmarkExec(b *testing.B) {
+	short := []string{"PATH=/usr/bin:/bin", "HOME=/root"}
+	long := slices.Clone(short)
+	for i := range 200 {
+		long = append(long, fmt.Sprintf("FILLER%d=%s", i, strings.Repeat("f", 40)))
+	}
+	long = append(long, "LD_PRELOAD=libc.so.6")
+	run := func(env []string) func(b *testing.B) {
+		return func(b *testing.B) {
+			for b.Loop() {
+				cmd := exec.Command("/bin/true")
+				cmd.Env = env
+				if err := cmd.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	opts := Options{Events: []uint32{715 /* sched_process_exec */}, CaptureArgv: true, CaptureEnv: true}
+	b.Run("baseline", run(short))
+	b.Run("probe_short_env", func(b *testing.B) {
+		benchProbe(b, opts)
+		run(short)(b)
+	})
+	b.Run("probe_long_env", func(b *testing.B) {
+		benchProbe(b, opts)
+		run(long)(b)
 	})
 }

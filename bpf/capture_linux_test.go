@@ -287,6 +287,55 @@ func TestCaptureLongArgv(t *testing.T) {
 	}
 }
 
+// TestCaptureEnvLoaderVariables checks that loader variables after the first
+// ARGV_MAX environment entries still arrive, after those entries, up to
+// ENV_LOADER_EACH of each name, and that other late variables do not: an
+// LD_PRELOAD behind filler variables must not escape the signatures that
+// look for it.
+func TestCaptureEnvLoaderVariables(t *testing.T) {
+	c := startCapture(t, Options{
+		Events:       []uint32{715, 731 /* security_bprm_check */},
+		ExcludeTGIDs: []uint32{self()},
+		CaptureEnv:   true,
+	})
+	var env []string
+	for i := range 40 {
+		env = append(env, fmt.Sprintf("FILLER%d=%s", i, strings.Repeat("f", 6*i)))
+	}
+	want := slices.Clone(env[:32])
+	env = append(env, "LD_LIBRARY_PATH=/nowhere")
+	// More LD_AUDIT entries than are kept of one name, the first cut like
+	// any entry: they must not use up the room of the LD_PRELOAD after them.
+	for i := range 5 {
+		audit := fmt.Sprintf("LD_AUDIT=%d%s", i, strings.Repeat("a", 300*max(0, 1-i)))
+		env = append(env, audit)
+		if i < 4 {
+			want = append(want, audit[:min(len(audit), 255)])
+		}
+	}
+	preload := "LD_PRELOAD=libc.so.6"
+	env = append(env, preload, "X=1")
+	want = append(want, preload)
+	// os/exec would keep only the last entry of a name; StartProcess
+	// passes the environment as it is.
+	proc, err := os.StartProcess("/bin/true", []string{"/bin/true"}, &os.ProcAttr{Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proc.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	pid := uint32(proc.Pid)
+	check := func(what string, got []string) {
+		t.Helper()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %d entries, the 32nd on %q; want %d, %q", what, len(got), got[min(31, len(got)):], len(want), want[31:])
+		}
+	}
+	check("sched_process_exec env", argStrs(t, c.await(t, "sched_process_exec", from(pid, 715)), 15))
+	check("security_bprm_check envp", argStrs(t, c.await(t, "security_bprm_check", from(pid, 731)), 4))
+}
+
 func TestCapturePtrace(t *testing.T) {
 	c := startCapture(t, Options{Events: []uint32{101}, ExcludeTGIDs: []uint32{self()}})
 	pid := runHelperCmd(t, "ptrace", "")

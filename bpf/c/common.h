@@ -20,6 +20,12 @@
 #define STR_MAX 4096       /* one path or string argument */
 #define ARGV_STR_MAX 256   /* one argv/envp entry */
 #define ARGV_MAX 32        /* argv/envp entries */
+/* Past the first ARGV_MAX environment entries, the scan goes on for at most
+ * ENV_SCAN_MAX more and keeps up to ENV_LOADER_EACH entries of each loader
+ * variable (see keep_loader_var()): an LD_PRELOAD must not hide behind filler
+ * variables, nor behind entries of the other loader variable. */
+#define ENV_SCAN_MAX 1024
+#define ENV_LOADER_EACH 4
 #define SOCKADDR_MAX 128   /* sizeof(struct sockaddr_storage) */
 
 /* Inode number of the initial pid namespace (PROC_PID_INIT_INO, fixed by the
@@ -356,6 +362,8 @@ struct strs_ctx {
 	__u64 end;   /* put_strs_area: end of the area */
 	__u32 psize; /* put_strs_user: pointer size */
 	bool tail;   /* put_strs_area: the next read is the rest of a cut entry */
+	bool loader; /* put_strs_area: past ARGV_MAX, keep loader variables */
+	__u8 preloads, audits; /* put_strs_area: loader variables kept */
 };
 
 static long strs_user_step(__u64 i, struct strs_ctx *c)
@@ -399,12 +407,48 @@ static __always_inline void put_strs_user(struct record *r, __u32 *off, __u8 idx
 	*off = c.off;
 }
 
+/* head_is: whether the 16 bytes h begin with the n (9 to 16) bytes of p.
+ * Word compares keep the verifier's work small where byte compares branch
+ * at every byte; the objects are little-endian, so the first bytes of a
+ * word are its low ones. */
+static __always_inline bool head_is(const __u64 h[2], const char *p, int n)
+{
+	__u64 w[2] = {};
+
+	__builtin_memcpy(w, p, n);
+	__u64 mask = n >= 16 ? ~0ULL : (1ULL << ((n - 8) * 8)) - 1;
+	return h[0] == w[0] && (h[1] & mask) == w[1];
+}
+
+/* keep_loader_var: whether the environment entry at s (NUL-terminated, in
+ * the record) sets a variable with which the dynamic loader runs code of the
+ * caller's choice in the new program, and fewer than ENV_LOADER_EACH of its
+ * name were kept. Only these two names: one that carried no code
+ * (LD_LIBRARY_PATH) would be filler kept for nothing. A shorter entry
+ * differs at its NUL. */
+static __always_inline bool keep_loader_var(struct strs_ctx *c, const void *s)
+{
+	__u64 h[2];
+
+	if (bpf_probe_read_kernel(h, sizeof(h), s))
+		return false;
+	if (head_is(h, "LD_PRELOAD=", 11) && c->preloads < ENV_LOADER_EACH) {
+		c->preloads++;
+		return true;
+	}
+	if (head_is(h, "LD_AUDIT=", 9) && c->audits < ENV_LOADER_EACH) {
+		c->audits++;
+		return true;
+	}
+	return false;
+}
+
 static long strs_area_step(__u64 i, struct strs_ctx *c)
 {
 	struct record *r = c->r;
 	__u32 off = c->off;
 
-	if (c->ptr >= c->end || c->count >= ARGV_MAX)
+	if (c->ptr >= c->end || c->count >= (c->loader ? ARGV_MAX + 2 * ENV_LOADER_EACH : ARGV_MAX))
 		return 1;
 	__u32 max = room(off, ARGV_STR_MAX);
 	if (!max)
@@ -427,6 +471,10 @@ static long strs_area_step(__u64 i, struct strs_ctx *c)
 	c->tail = cut;
 	if (was_tail)
 		return 0;
+	/* Past ARGV_MAX an entry is kept only if it is a loader variable; the
+	 * others were read where the next entry will be, and are overwritten. */
+	if (c->count >= ARGV_MAX && !keep_loader_var(c, &r->data[(off + 4) & REC_MASK]))
+		return 0;
 	put_u32_at(r, off, n - 1);
 	c->off = off + 4 + n - 1;
 	c->count++;
@@ -435,9 +483,12 @@ static long strs_area_step(__u64 i, struct strs_ctx *c)
 
 /* put_strs_area sends the NUL-separated strings of a user memory area
  * [start, end) (mm->arg_start..arg_end), as the kernel laid them out for the
- * new program. An entry longer than ARGV_STR_MAX is cut and the rest of it
+ * new program: its first ARGV_MAX entries and, for an environment (env),
+ * up to ENV_LOADER_EACH entries of each loader variable among the
+ * ENV_SCAN_MAX entries after them. An entry longer than ARGV_STR_MAX is cut and the rest of it
  * skipped: it is re-read into the same place without being counted. */
-static __always_inline void put_strs_area(struct record *r, __u32 *off, __u8 idx, __u64 start, __u64 end)
+static __always_inline void put_strs_area(struct record *r, __u32 *off, __u8 idx, __u64 start, __u64 end,
+					  bool env)
 {
 	if (!arg_begin(r, off, idx, VIGIL_KIND_STRS, 4))
 		return;
@@ -446,9 +497,12 @@ static __always_inline void put_strs_area(struct record *r, __u32 *off, __u8 idx
 		.off = *off + 4,
 		.ptr = start,
 		.end = end,
+		.loader = env,
 	};
 
-	bpf_loop(2 * ARGV_MAX, strs_area_step, &c, 0);
+	/* Two reads per kept entry at most before the limit (a cut entry's
+	 * head and tail); past it, one per entry in the common case. */
+	bpf_loop(env ? 2 * ARGV_MAX + ENV_SCAN_MAX : 2 * ARGV_MAX, strs_area_step, &c, 0);
 	put_u32_at(r, *off, c.count);
 	*off = c.off;
 }

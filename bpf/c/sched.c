@@ -81,10 +81,10 @@ static __noinline void emit_bprm_check(struct record *r, struct task_struct *t, 
 	put_uint(r, &off, VIGIL_ARG_security_bprm_check__dev, BPF_CORE_READ(ino, i_sb, s_dev));
 	put_uint(r, &off, VIGIL_ARG_security_bprm_check__inode, BPF_CORE_READ(ino, i_ino));
 	put_strs_area(r, &off, VIGIL_ARG_security_bprm_check__argv, BPF_CORE_READ(mm, arg_start),
-		      BPF_CORE_READ(mm, arg_end));
+		      BPF_CORE_READ(mm, arg_end), false);
 	if (cfg_capture & CAPTURE_ENV)
 		put_strs_area(r, &off, VIGIL_ARG_security_bprm_check__envp, BPF_CORE_READ(mm, env_start),
-			      BPF_CORE_READ(mm, env_end));
+			      BPF_CORE_READ(mm, env_end), true);
 	submit(r->data, off);
 }
 
@@ -118,13 +118,13 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__interpreter_pathname, BPF_CORE_READ(bprm, interp));
 	if (cfg_capture & CAPTURE_ARGV)
 		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__argv,
-			      BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end));
+			      BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), false);
 	put_str_kernel(r, &off, VIGIL_ARG_sched_process_exec__interp, BPF_CORE_READ(bprm, interp));
 	put_stdin(r, &off, VIGIL_ARG_sched_process_exec__stdin_type, VIGIL_ARG_sched_process_exec__stdin_path, t);
 	put_int(r, &off, VIGIL_ARG_sched_process_exec__invoked_from_kernel, 0);
 	if (cfg_capture & CAPTURE_ENV)
 		put_strs_area(r, &off, VIGIL_ARG_sched_process_exec__env,
-			      BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end));
+			      BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), true);
 	submit(r->data, off);
 	return 0;
 }

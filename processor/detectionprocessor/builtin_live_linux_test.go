@@ -614,11 +614,15 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 		{sig: "VGL-1005", name: "process_vm_writev into a child", action: "process-vm-writev", fires: true},
 		{sig: "VGL-1005", name: "process_vm_readv of a child", action: "process-vm-readv", seen: opened(marker)},
 		{sig: "VGL-1006", name: "exec of a memfd", action: "memfd-exec", fires: true},
-		{sig: "VGL-1007", name: "LD_PRELOAD in exec's environment", command: func() *exec.Cmd {
+		{sig: "VGL-1007", name: "LD_PRELOAD after 40 other environment variables", command: func() *exec.Cmd {
 			cmd := exec.Command("/bin/true")
-			// The receiver captures the first 32 entries of an
-			// environment: a short one, as a dropper's.
-			cmd.Env = []string{"PATH=/usr/bin:/bin", "LD_PRELOAD=libc.so.6"}
+			// The receiver keeps an environment's first 32 entries
+			// and the loader variables after them: an LD_PRELOAD
+			// behind filler variables is seen all the same.
+			for i := range 40 {
+				cmd.Env = append(cmd.Env, fmt.Sprintf("FILLER%d=x", i))
+			}
+			cmd.Env = append(cmd.Env, "LD_PRELOAD=libc.so.6")
 			return cmd
 		}, fires: true},
 		{sig: "VGL-1007", name: "exec without LD_PRELOAD", command: run("/bin/true"), seen: event("sched_process_exec")},
