@@ -123,6 +123,11 @@ func splitNul(b []byte) []string {
 func (t *Tree) put(pid uint32, p *Process) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.putLocked(pid, p)
+}
+
+// putLocked is put with t.mu held.
+func (t *Tree) putLocked(pid uint32, p *Process) {
 	if _, exists := t.procs[pid]; !exists && len(t.procs) >= t.maxProcs {
 		return
 	}
@@ -156,10 +161,12 @@ func (t *Tree) Fork(parentPID, childPID uint32) {
 // Exec records that pid now runs path with argv. An argv of nil keeps the
 // previous one unknown rather than stale.
 func (t *Tree) Exec(pid, ppid uint32, path string, argv []string) {
-	t.put(pid, &Process{PPID: ppid, ExecutablePath: path, Argv: argv})
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	// under the same lock: no chain is cached with the new executable at
+	// the old generation
+	t.putLocked(pid, &Process{PPID: ppid, ExecutablePath: path, Argv: argv})
 	t.gen++
-	t.mu.Unlock()
 }
 
 // Exit forgets pid.
