@@ -93,6 +93,21 @@ var helperActions = map[string]privtest.Action{
 		}
 		return nil
 	},
+	"openat-each": func(arg string) error {
+		// count:dir, opens of count names in dir, each its own, which
+		// need not exist: the openat records carry the name either way
+		count, dir, _ := strings.Cut(arg, ":")
+		n, err := strconv.Atoi(count)
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			if fd, err := unix.Openat(unix.AT_FDCWD, eachName(dir, i), unix.O_RDONLY, 0); err == nil {
+				unix.Close(fd)
+			}
+		}
+		return nil
+	},
 	"openat-then-memfd": func(arg string) error {
 		if fd, err := unix.Openat(unix.AT_FDCWD, arg, unix.O_RDONLY, 0); err == nil {
 			unix.Close(fd)

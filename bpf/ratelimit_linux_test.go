@@ -3,9 +3,11 @@
 package bpf
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +66,93 @@ func TestRateLimit(t *testing.T) {
 			if st.Throttled < uint64(opens-most) {
 				t.Errorf("throttled %d, want at least %d of the loop's %d opens", st.Throttled, opens-most, opens)
 			}
+		})
+	}
+}
+
+// eachName is the i-th name the openat-each helper opens in dir: all of one
+// length, so that a name found in memory is read whole.
+func eachName(dir string, i int) string {
+	return filepath.Join(dir, fmt.Sprintf("b%04d", i))
+}
+
+// scratchRecord is the value of the per-CPU scratch map, where records are
+// built (struct record of c/common.h: size, padding, REC_MAX + STR_MAX).
+type scratchRecord [8 + 16384 + 4096]byte
+
+// TestRateLimitDecidedBeforeBuilding checks that the rate limit drops an
+// event before its record is built, not after: a process opens names far
+// past its limit, and no CPU's scratch buffer, where every record is built,
+// holds a name whose record was not sent. Building throttled records left
+// the last of them there.
+func TestRateLimitDecidedBeforeBuilding(t *testing.T) {
+	const opens = 200
+	comm, err := os.ReadFile("/proc/self/comm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{modeTPBTF, modeRawTP} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			// only processes of this binary's name, so that only the
+			// helper's records go through the scratch buffers; openat
+			// alone, so that no other program uses them
+			c := startCapture(t, Options{
+				Events:       []uint32{257},
+				Comms:        []string{strings.TrimSpace(string(comm))},
+				ExcludeTGIDs: []uint32{self()},
+				RateLimit:    RateLimit{PerSecond: 1, Burst: 1},
+			}, mode)
+			runHelperCmd(t, "openat-each", fmt.Sprintf("%d:%s", opens, dir))
+
+			// every record sent is read before the buffers are looked at
+			deadline := time.Now().Add(awaitTimeout)
+			var st Stats
+			for {
+				if st, err = c.p.Stats(); err != nil {
+					t.Fatal(err)
+				}
+				if uint64(len(c.seen)) >= st.Submitted {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d of %d records read within %v", len(c.seen), st.Submitted, awaitTimeout)
+				}
+				select {
+				case ev := <-c.events:
+					c.seen = append(c.seen, ev)
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			sent := map[string]bool{}
+			for _, e := range c.seen {
+				if e.EventID == 257 {
+					sent[argStr(t, &e, 1)] = true
+				}
+			}
+			if st.Throttled < opens-2 {
+				t.Fatalf("throttled %d of the %d opens, want all but the burst and a paced one: %+v", st.Throttled, opens, st)
+			}
+
+			var bufs []scratchRecord
+			if err := c.p.coll.Maps[vigilMapScratch].Lookup(uint32(0), &bufs); err != nil {
+				t.Fatal(err)
+			}
+			prefix := []byte(dir + "/b")
+			n := len(eachName(dir, 0))
+			for cpu, b := range bufs {
+				for rest := b[:]; ; {
+					i := bytes.Index(rest, prefix)
+					if i < 0 || i+n > len(rest) {
+						break
+					}
+					if name := string(rest[i : i+n]); !sent[name] {
+						t.Errorf("CPU %d's scratch buffer holds the throttled open of %s: its record was built", cpu, name)
+					}
+					rest = rest[i+n:]
+				}
+			}
+			t.Logf("%d records sent, %+v", len(sent), st)
 		})
 	}
 }

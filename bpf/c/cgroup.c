@@ -21,7 +21,10 @@ static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, __u3
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, event, -1, false);
+	__u32 off;
+
+	if (!begin_record(r, t, event, -1, false, &off))
+		return 0;
 
 	/* the kernfs node id, which is also the cgroup directory's inode
 	 * number and what bpf_get_current_cgroup_id() returns for a task in it */

@@ -208,15 +208,16 @@ static __always_inline void fill_ns_ids(struct vigil_hdr *h, struct task_struct 
 	}
 }
 
-/* fill_hdr writes the context of the current task t into h. event_id,
- * syscall, retval and argc are the caller's. */
-static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t)
+/* fill_hdr writes the context of the current task t, at time ts (the
+ * boot-time clock), into h. event_id, syscall, retval and argc are the
+ * caller's. */
+static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t, __u64 ts)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 	__u32 lvl = task_level(t);
 
-	h->ts = bpf_ktime_get_boot_ns();
+	h->ts = ts;
 	h->start_time = t->start_boottime;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->host_pid = pid_tgid >> 32;
@@ -519,20 +520,24 @@ static __always_inline bool tracking_event(__u32 id)
 }
 
 /*
- * throttled applies the per-process rate limit to a finished record: a
- * generic cell rate algorithm, one timestamp per process instead of a token
- * count and a refill time, so no division runs here. A process may run up
- * to cfg_rate_tolerance ahead of one record per cfg_rate_interval; beyond
- * that its records are dropped until its pace falls back. Threads of one
+ * throttled applies the per-process rate limit to an event of the current
+ * process at time now, and counts it when it drops it: a generic cell rate
+ * algorithm, one timestamp per process instead of a token count and a
+ * refill time, so no division runs here. A process may run up to
+ * cfg_rate_tolerance ahead of one record per cfg_rate_interval; beyond
+ * that its events are dropped until its pace falls back. Threads of one
  * process on several CPUs update the time without a lock: a race lets a
  * record more through, never fewer.
+ * A function of its own, not inlined: the verifier then leaves its paths
+ * (first record of a process or not) behind at its return, where inlined
+ * they would reach the caller's argument loop as distinct states, and
+ * triple the work of verifying it.
  */
-static __always_inline bool throttled(const struct vigil_hdr *h)
+static __noinline bool throttled(__u32 event_id, __u64 now)
 {
-	if (!cfg_rate_interval || tracking_event(h->event_id))
+	if (!cfg_rate_interval || tracking_event(event_id))
 		return false;
-	__u32 tgid = h->host_pid;
-	__u64 now = h->ts;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	__u64 *due = bpf_map_lookup_elem(&rate_due, &tgid);
 
 	if (!due) {
@@ -543,17 +548,23 @@ static __always_inline bool throttled(const struct vigil_hdr *h)
 	}
 	__u64 t = *due > now ? *due : now;
 
-	if (t - now > cfg_rate_tolerance)
-		return true;
-	*due = t + cfg_rate_interval;
-	return false;
+	if (t - now <= cfg_rate_tolerance) {
+		*due = t + cfg_rate_interval;
+		return false;
+	}
+	__u32 zero = 0;
+	struct vigil_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c)
+		c->throttled++;
+	return true;
 }
 
-/* submit copies a finished record into the ring buffer, unless its process
- * is over the rate limit. Wake-ups are batched: the reader is woken after
- * cfg_wakeup_events records on this CPU or when cfg_wakeup_bytes wait,
- * otherwise not at all (the Go reader also flushes on a timer); a wake-up per
- * record triples the cost of tracing. */
+/* submit copies a finished record into the ring buffer (the rate limit was
+ * applied before it was built, see begin_record). Wake-ups are batched: the
+ * reader is woken after cfg_wakeup_events records on this CPU or when
+ * cfg_wakeup_bytes wait, otherwise not at all (the Go reader also flushes
+ * on a timer); a wake-up per record triples the cost of tracing. */
 static __always_inline void submit(const void *data, __u32 size)
 {
 	__u32 zero = 0;
@@ -562,10 +573,6 @@ static __always_inline void submit(const void *data, __u32 size)
 
 	if (!c)
 		return;
-	if (throttled(data)) {
-		c->throttled++;
-		return;
-	}
 	if (size > REC_MAX)
 		size = REC_MAX;
 	if (++c->since_wakeup >= cfg_wakeup_events ||
@@ -586,21 +593,31 @@ static __always_inline struct record *scratch_record(void)
 	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
-/* begin_record starts a record in the scratch buffer and returns the offset
- * where arguments go. */
-static __always_inline __u32 begin_record(struct record *r, struct task_struct *t, __u32 event_id, __s32 syscall,
-					  bool compat)
+/*
+ * begin_record starts the record of an event the caller has decided to
+ * emit, and sets *off to where its arguments go; false when the rate limit
+ * drops the event instead (counted as throttled). It is called once the
+ * event is known to be sent and before anything of it is read, so that a
+ * throttled event costs the check alone, not the building of a record
+ * nobody reads: every emitter submits what it begins.
+ */
+static __always_inline bool begin_record(struct record *r, struct task_struct *t, __u32 event_id, __s32 syscall,
+					 bool compat, __u32 *off)
 {
 	struct vigil_hdr *h = HDR(r);
+	__u64 now = bpf_ktime_get_boot_ns();
 
-	fill_hdr(h, t);
+	if (throttled(event_id, now))
+		return false;
+	fill_hdr(h, t, now);
 	if (compat)
 		h->flags |= VIGIL_FLAG_COMPAT;
 	h->event_id = event_id;
 	h->syscall = syscall;
 	h->retval = 0;
 	h->argc = 0;
-	return sizeof(struct vigil_hdr);
+	*off = sizeof(struct vigil_hdr);
+	return true;
 }
 
 #endif /* VIGIL_COMMON_H */

@@ -25,7 +25,10 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_fork, -1, false);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_sched_process_fork, -1, false, &off))
+		return 0;
 	__u32 tid, pid;
 
 	ns_ids(parent, &tid, &pid);
@@ -65,7 +68,10 @@ struct {
  */
 static __noinline void emit_bprm_check(struct record *r, struct task_struct *t, struct linux_binprm *bprm)
 {
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_bprm_check, -1, false);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_bprm_check, -1, false, &off))
+		return;
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct comm_key *old = bpf_map_lookup_elem(&exec_comm, &tid);
 
@@ -101,7 +107,10 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 		emit_bprm_check(r, t, bprm);
 	if (!(cfg_exec_events & EXEC_EMIT_SCHED))
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exec, -1, false);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_sched_process_exec, -1, false, &off))
+		return 0;
 	struct file *file = BPF_CORE_READ(bprm, file);
 	struct inode *ino = BPF_CORE_READ(file, f_inode);
 	struct mm_struct *mm = BPF_CORE_READ(t, mm);
@@ -138,7 +147,10 @@ static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_sched_process_exit, -1, false);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_sched_process_exit, -1, false, &off))
+		return 0;
 
 	put_int(r, &off, VIGIL_ARG_sched_process_exit__exit_code, BPF_CORE_READ(p, exit_code));
 	put_uint(r, &off, VIGIL_ARG_sched_process_exit__process_group_exit, group_dead);
@@ -167,7 +179,10 @@ static __always_inline int on_rename(struct task_struct *task, const char *comm)
 	struct record *r = scratch_record();
 	if (!r)
 		return 0;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_task_rename, -1, false);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_task_rename, -1, false, &off))
+		return 0;
 
 	put_str_kernel(r, &off, VIGIL_ARG_task_rename__old_name, &task->comm);
 	put_str_kernel(r, &off, VIGIL_ARG_task_rename__new_name, comm);

@@ -50,10 +50,13 @@ static __noinline void emit_file_open(struct task_struct *t, __u32 nr, long ret,
 
 	if (!f || !r)
 		return;
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_file_open, nr, compat, &off))
+		return;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	/* open and creat take the path first; openat and openat2 after dirfd */
 	const void *upath = (void *)(nr == VIGIL_NR_open || nr == VIGIL_NR_creat ? a[0] : a[1]);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_file_open, nr, compat);
 
 	put_file_path(r, &off, VIGIL_ARG_security_file_open__pathname, f);
 	put_int(r, &off, VIGIL_ARG_security_file_open__flags, BPF_CORE_READ(f, f_flags));
@@ -89,7 +92,10 @@ static __noinline void emit_socket_connect(struct task_struct *t, __u32 nr, long
 	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
 		return;
 	struct socket *sock = BPF_CORE_READ(f, private_data);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_socket_connect, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_socket_connect, nr, compat, &off))
+		return;
 
 	put_int(r, &off, VIGIL_ARG_security_socket_connect__sockfd, (int)a[0]);
 	put_int(r, &off, VIGIL_ARG_security_socket_connect__type, BPF_CORE_READ(sock, type));
@@ -109,7 +115,10 @@ static __noinline void emit_sb_mount(struct task_struct *t, __u32 nr, long ret, 
 
 	if (ret != 0 || !r)
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_sb_mount, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_sb_mount, nr, compat, &off))
+		return;
 
 	put_str_user(r, &off, VIGIL_ARG_security_sb_mount__dev_name, (void *)a[0]);
 	put_path_at(r, &off, VIGIL_ARG_security_sb_mount__path, t, AT_FDCWD, (void *)a[1]);
@@ -136,8 +145,11 @@ static __noinline void emit_kernel_read_module(struct task_struct *t, __u32 nr, 
 
 	if (!f || !r)
 		return;
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_kernel_read_file, nr, compat, &off))
+		return;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_kernel_read_file, nr, compat);
 
 	put_file_path(r, &off, VIGIL_ARG_security_kernel_read_file__pathname, f);
 	put_uint(r, &off, VIGIL_ARG_security_kernel_read_file__dev, BPF_CORE_READ(ino, i_sb, s_dev));
@@ -160,7 +172,10 @@ static __noinline void emit_inode_rename(struct task_struct *t, __u32 nr, long r
 	if (ret != 0 || !r)
 		return;
 	bool at = nr != 82;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_inode_rename, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_inode_rename, nr, compat, &off))
+		return;
 
 	put_path_at(r, &off, VIGIL_ARG_security_inode_rename__old_path, t, at ? (int)a[0] : AT_FDCWD,
 		    (void *)(at ? a[1] : a[0]));
@@ -209,7 +224,10 @@ static __noinline void emit_magic_write(struct task_struct *t, __u32 nr, long re
 		if (iov.iov_len < len)
 			len = iov.iov_len;
 	}
-	__u32 off = begin_record(r, t, VIGIL_EVENT_magic_write, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_magic_write, nr, compat, &off))
+		return;
 
 	put_file_path(r, &off, VIGIL_ARG_magic_write__pathname, f);
 	put_bytes_user(r, &off, VIGIL_ARG_magic_write__bytes, buf, len);
@@ -257,7 +275,10 @@ static __always_inline void emit_mem_prot(struct task_struct *t, __u32 nr, bool 
 
 	if (!r)
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_mem_prot_alert, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_mem_prot_alert, nr, compat, &off))
+		return;
 
 	put_uint(r, &off, VIGIL_ARG_mem_prot_alert__alert, alert);
 	put_uint(r, &off, VIGIL_ARG_mem_prot_alert__addr, addr);
@@ -425,7 +446,10 @@ static __noinline void emit_socket_dup(struct task_struct *t, __u32 nr, long ret
 
 	if (!sk || !r)
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_socket_dup, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_socket_dup, nr, compat, &off))
+		return;
 
 	put_int(r, &off, VIGIL_ARG_socket_dup__oldfd, (int)a[0]);
 	put_int(r, &off, VIGIL_ARG_socket_dup__newfd, newfd);
@@ -449,7 +473,10 @@ static __noinline void emit_inode_unlink(struct task_struct *t, __u32 nr, long r
 
 	if (ret != 0 || !r || (at && (a[2] & AT_REMOVEDIR)))
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_inode_unlink, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_inode_unlink, nr, compat, &off))
+		return;
 
 	put_path_at(r, &off, VIGIL_ARG_security_inode_unlink__pathname, t, at ? (int)a[0] : AT_FDCWD,
 		    (void *)(at ? a[1] : a[0]));
@@ -464,7 +491,10 @@ static __noinline void emit_socket_create(struct task_struct *t, __u32 nr, long 
 
 	if (ret < 0 || !r)
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_socket_create, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_socket_create, nr, compat, &off))
+		return;
 
 	put_int(r, &off, VIGIL_ARG_security_socket_create__family, (int)a[0]);
 	put_int(r, &off, VIGIL_ARG_security_socket_create__type, (int)a[1]);
@@ -495,25 +525,26 @@ static __noinline void emit_socket_call(struct task_struct *t, __u32 nr, long re
 
 	if (!sk || !r)
 		return;
+	__u32 id = nr == VIGIL_NR_bind ? VIGIL_EVENT_security_socket_bind :
+		   nr == VIGIL_NR_listen ? VIGIL_EVENT_security_socket_listen :
+		   setsockopt ? VIGIL_EVENT_security_socket_setsockopt : VIGIL_EVENT_security_socket_accept;
 	__u32 off;
 
+	if (!begin_record(r, t, id, nr, compat, &off))
+		return;
 	if (nr == VIGIL_NR_bind) {
-		off = begin_record(r, t, VIGIL_EVENT_security_socket_bind, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_bind__sockfd, (int)a[0]);
 		put_bytes_user(r, &off, VIGIL_ARG_security_socket_bind__local_addr, (void *)a[1], (__u32)a[2]);
 	} else if (nr == VIGIL_NR_listen) {
-		off = begin_record(r, t, VIGIL_EVENT_security_socket_listen, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_listen__sockfd, (int)a[0]);
 		put_sock_addr(r, &off, VIGIL_ARG_security_socket_listen__local_addr, sk, false);
 		put_int(r, &off, VIGIL_ARG_security_socket_listen__backlog, (int)a[1]);
 	} else if (setsockopt) {
-		off = begin_record(r, t, VIGIL_EVENT_security_socket_setsockopt, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_setsockopt__sockfd, (int)a[0]);
 		put_int(r, &off, VIGIL_ARG_security_socket_setsockopt__level, (int)a[1]);
 		put_int(r, &off, VIGIL_ARG_security_socket_setsockopt__optname, (int)a[2]);
 		put_sock_addr(r, &off, VIGIL_ARG_security_socket_setsockopt__local_addr, sk, false);
 	} else {
-		off = begin_record(r, t, VIGIL_EVENT_security_socket_accept, nr, compat);
 		put_int(r, &off, VIGIL_ARG_security_socket_accept__sockfd, (int)a[0]);
 		put_sock_addr(r, &off, VIGIL_ARG_security_socket_accept__local_addr, sk, false);
 	}
@@ -545,9 +576,12 @@ static __always_inline void emit_mmap_file(struct task_struct *t, __u32 nr, long
 
 	if (!f || !r)
 		return;
+	__u32 off;
+
+	if (!begin_record(r, t, so ? VIGIL_EVENT_shared_object_loaded : VIGIL_EVENT_security_mmap_file, nr, compat,
+			  &off))
+		return;
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
-	__u32 off = begin_record(r, t, so ? VIGIL_EVENT_shared_object_loaded : VIGIL_EVENT_security_mmap_file, nr,
-				 compat);
 
 	put_file_path(r, &off, VIGIL_ARG_security_mmap_file__pathname, f);
 	put_int(r, &off, VIGIL_ARG_security_mmap_file__flags, BPF_CORE_READ(f, f_flags));
@@ -573,10 +607,13 @@ static __noinline void emit_file_mprotect(struct task_struct *t, __u32 nr, long 
 
 	if (ret != 0 || !r)
 		return;
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_file_mprotect, nr, compat, &off))
+		return;
 	struct file *f = NULL;
 
 	bpf_find_vma(t, a[0], vma_file_cb, &f, 0);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_file_mprotect, nr, compat);
 
 	if (f) {
 		put_file_path(r, &off, VIGIL_ARG_security_file_mprotect__pathname, f);
@@ -601,7 +638,10 @@ static __noinline void emit_switch_task_ns(struct task_struct *t, __u32 nr, long
 	if (ret != 0 || !r)
 		return;
 	struct nsproxy *ns = BPF_CORE_READ(t, nsproxy);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_switch_task_ns, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_switch_task_ns, nr, compat, &off))
+		return;
 
 	put_int(r, &off, VIGIL_ARG_switch_task_ns__pid, BPF_CORE_READ(t, pid));
 	put_uint(r, &off, VIGIL_ARG_switch_task_ns__new_mnt, BPF_CORE_READ(ns, mnt_ns, ns.inum));
@@ -695,10 +735,9 @@ static __noinline void emit_commit_creds(struct task_struct *t, __u32 nr, long r
 		return;
 	read_cred(t, &now);
 	struct record *r = scratch_record();
+	__u32 off;
 
-	if (r && ret >= 0 && cred_changed(old, &now)) {
-		__u32 off = begin_record(r, t, VIGIL_EVENT_commit_creds, nr, compat);
-
+	if (r && ret >= 0 && cred_changed(old, &now) && begin_record(r, t, VIGIL_EVENT_commit_creds, nr, compat, &off)) {
 		put_bytes_kernel(r, &off, VIGIL_ARG_commit_creds__old_cred, old, sizeof(*old));
 		put_bytes_kernel(r, &off, VIGIL_ARG_commit_creds__new_cred, &now, sizeof(now));
 		submit(r->data, off);
@@ -720,7 +759,10 @@ static __noinline void emit_security_bpf(struct task_struct *t, __u32 nr, long r
 
 	if (!r)
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_bpf, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_bpf, nr, compat, &off))
+		return;
 
 	put_int(r, &off, VIGIL_ARG_security_bpf__cmd, (int)a[0]);
 	submit(r->data, off);
@@ -738,7 +780,10 @@ static __noinline void emit_bpf_map(struct task_struct *t, __u32 nr, long ret, c
 	if (!f || !r)
 		return;
 	struct bpf_map *m = BPF_CORE_READ(f, private_data);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_security_bpf_map, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_security_bpf_map, nr, compat, &off))
+		return;
 
 	put_uint(r, &off, VIGIL_ARG_security_bpf_map__map_id, BPF_CORE_READ(m, id));
 	put_str_kernel(r, &off, VIGIL_ARG_security_bpf_map__map_name, &m->name);
@@ -772,7 +817,10 @@ static __noinline void emit_bpf_attach(struct task_struct *t, __u32 nr, long ret
 		return;
 	struct bpf_prog *prog = BPF_CORE_READ(f, private_data);
 	struct bpf_prog_aux *aux = BPF_CORE_READ(prog, aux);
-	__u32 off = begin_record(r, t, VIGIL_EVENT_bpf_attach, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_bpf_attach, nr, compat, &off))
+		return;
 
 	put_int(r, &off, VIGIL_ARG_bpf_attach__prog_type, BPF_CORE_READ(prog, type));
 	put_str_kernel(r, &off, VIGIL_ARG_bpf_attach__prog_name, &aux->name);
@@ -811,7 +859,10 @@ static __noinline void emit_exec_failed(struct task_struct *t, __u32 nr, long re
 
 	if (!r)
 		return;
-	__u32 off = begin_record(r, t, VIGIL_EVENT_process_execute_failed, nr, compat);
+	__u32 off;
+
+	if (!begin_record(r, t, VIGIL_EVENT_process_execute_failed, nr, compat, &off))
+		return;
 
 	HDR(r)->retval = ret;
 	put_int(r, &off, VIGIL_ARG_process_execute_failed__dirfd, at ? (int)a[0] : AT_FDCWD);

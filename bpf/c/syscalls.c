@@ -74,7 +74,11 @@ static __always_inline void read_args(arch_regs *regs, bool btf, bool compat, st
 /* native_syscall checks the selection of the syscall entry sc (looked up by
  * the number the tracepoint gave) for the kind of syscall the task is in,
  * and returns the configuration of the x86_64 syscall reported, with its
- * number in *nr; NULL when not selected. */
+ * number in *nr; NULL when not selected. The number returned is below
+ * NR_SYSCALLS, and the check says so to the verifier: it then knows a
+ * syscall record is never one of the tracking events (ids 714 and up) that
+ * begin_record exempts from the rate limit, where a range it had to split
+ * on would multiply the states of the argument loop past its budget. */
 static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall *sc, __u32 *nr, bool compat)
 {
 #if defined(__TARGET_ARCH_arm64)
@@ -82,15 +86,20 @@ static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall
 	if (compat)
 		return NULL;
 	*nr = sc->native;
-	return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
-#else
-	if (!compat)
-		return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
-	if (!(sc->selected & VIGIL_SELECTED_COMPAT))
+	if (!(sc->selected & VIGIL_SELECTED) && !sc->derived)
 		return NULL;
-	*nr = sc->native;
-	return bpf_map_lookup_elem(&syscalls, nr);
+#else
+	if (!compat) {
+		if (!(sc->selected & VIGIL_SELECTED) && !sc->derived)
+			return NULL;
+	} else {
+		if (!(sc->selected & VIGIL_SELECTED_COMPAT))
+			return NULL;
+		*nr = sc->native;
+		sc = bpf_map_lookup_elem(&syscalls, nr);
+	}
 #endif
+	return sc;
 }
 
 /* put_args appends the arguments of one call as its spec says. */
@@ -155,7 +164,7 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
 	__u8 argc = HDR(r)->argc;
 	__u32 flags = HDR(r)->flags & VIGIL_FLAG_COMPAT;
 
-	fill_hdr(HDR(r), t);
+	fill_hdr(HDR(r), t, bpf_ktime_get_boot_ns());
 	HDR(r)->argc = argc;
 	HDR(r)->flags |= flags;
 	HDR(r)->retval = ret;
@@ -166,7 +175,8 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
 /* on_sys_enter builds the records of execve/execveat and exit/exit_group,
  * and saves the credentials of the calls that feed commit_creds: the
  * syscalls it is attached for; any other syscall leaves after the selection
- * lookup. */
+ * lookup. The rate limit judges an exec here, where its record is built:
+ * a throttled one is not parked, and its exit finds nothing to send. */
 static __always_inline int on_sys_enter(arch_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
@@ -193,11 +203,13 @@ static __always_inline int on_sys_enter(arch_regs *regs, bool btf, long id)
 	struct saved_args s;
 	struct record *r = scratch_record();
 
+	__u32 off;
+
 	if (!r)
 		return 0;
 	read_args(regs, btf, compat, &s);
-	__u32 off = begin_record(r, t, nr, nr, compat);
-
+	if (!begin_record(r, t, nr, nr, compat, &off))
+		return 0;
 	put_args(r, &off, sc, &s, compat);
 	if (never_returns(nr)) {
 		submit(r->data, off);
@@ -243,11 +255,10 @@ static __always_inline int on_sys_exit(void *ctx, arch_regs *regs, bool btf, __u
 	if (sc->selected & VIGIL_SELECTED) {
 		struct saved_args a;
 		struct record *r = scratch_record();
+		__u32 off;
 
 		read_args(regs, btf, compat, &a);
-		if (r) {
-			__u32 off = begin_record(r, t, nr, nr, compat);
-
+		if (r && begin_record(r, t, nr, nr, compat, &off)) {
 			HDR(r)->retval = ret;
 			put_args(r, &off, sc, &a, compat);
 			submit(r->data, off);
