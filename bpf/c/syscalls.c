@@ -74,11 +74,7 @@ static __always_inline void read_args(arch_regs *regs, bool btf, bool compat, st
 /* native_syscall checks the selection of the syscall entry sc (looked up by
  * the number the tracepoint gave) for the kind of syscall the task is in,
  * and returns the configuration of the x86_64 syscall reported, with its
- * number in *nr; NULL when not selected. The number returned is below
- * NR_SYSCALLS, and the check says so to the verifier: it then knows a
- * syscall record is never one of the tracking events (ids 714 and up) that
- * begin_record exempts from the rate limit, where a range it had to split
- * on would multiply the states of the argument loop past its budget. */
+ * number in *nr; NULL when not selected. */
 static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall *sc, __u32 *nr, bool compat)
 {
 #if defined(__TARGET_ARCH_arm64)
@@ -86,20 +82,15 @@ static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall
 	if (compat)
 		return NULL;
 	*nr = sc->native;
-	if (!(sc->selected & VIGIL_SELECTED) && !sc->derived)
-		return NULL;
+	return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
 #else
-	if (!compat) {
-		if (!(sc->selected & VIGIL_SELECTED) && !sc->derived)
-			return NULL;
-	} else {
-		if (!(sc->selected & VIGIL_SELECTED_COMPAT))
-			return NULL;
-		*nr = sc->native;
-		sc = bpf_map_lookup_elem(&syscalls, nr);
-	}
+	if (!compat)
+		return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
+	if (!(sc->selected & VIGIL_SELECTED_COMPAT))
+		return NULL;
+	*nr = sc->native;
+	return bpf_map_lookup_elem(&syscalls, nr);
 #endif
-	return sc;
 }
 
 /* put_args appends the arguments of one call as its spec says. */
@@ -202,7 +193,6 @@ static __always_inline int on_sys_enter(arch_regs *regs, bool btf, long id)
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct saved_args s;
 	struct record *r = scratch_record();
-
 	__u32 off;
 
 	if (!r)
