@@ -104,6 +104,7 @@ ratio "$b" ns/op OpenatClose/probe_selected_wakeup64 OpenatClose/baseline
 ratio "$b" ns/op OpenatClose/probe_selected_rate_limit OpenatClose/probe_selected
 ratio "$b" ns/op OpenatClose/probe_selected_throttled OpenatClose/probe_selected
 ratio "$b" ns/op OpenatClose/security_file_open OpenatClose/baseline
+ratio "$b" ns/op OpenatClose/security_file_open_throttled OpenatClose/security_file_open
 
 d=$OUT/detection.txt
 run detection ./processor/detectionprocessor/ 'BenchmarkDetection|BenchmarkProcessor|BenchmarkScaling' -benchtime 2s
