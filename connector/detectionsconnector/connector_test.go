@@ -31,19 +31,10 @@ var (
 func testLogs() plog.Logs {
 	ld := plog.NewLogs()
 	rl := ld.ResourceLogs().AppendEmpty()
-	rl.SetSchemaUrl("https://example.com/resource-schema")
-	rl.Resource().Attributes().PutInt("process.pid", 42)
-	sl := rl.ScopeLogs().AppendEmpty()
-	sl.Scope().SetName("kernelevents")
-	sl.SetSchemaUrl("https://example.com/scope-schema")
+	sl := putProcessAndScope(rl)
 	for i, event := range []string{"execve", "security_file_open", "openat"} {
 		lr := sl.LogRecords().AppendEmpty()
-		lr.SetEventName(event)
-		lr.Attributes().PutInt("seq", int64(i))
-		if event == "security_file_open" {
-			lr.Attributes().PutStr("security_rule.uuid", "VGL-1029")
-			lr.Attributes().PutStr("security_rule.name", "Sensitive file read")
-		}
+		putRecord(lr, event, i)
 	}
 	other := rl.ScopeLogs().AppendEmpty()
 	other.Scope().SetName("other")
@@ -54,21 +45,32 @@ func testLogs() plog.Logs {
 	return ld
 }
 
-// wantDetections is what testLogs' detections copy must be.
+// wantDetections is what testLogs' detections copy must be: the matched
+// record under its resource and scope, nothing else.
 func wantDetections() plog.Logs {
 	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
+	sl := putProcessAndScope(ld.ResourceLogs().AppendEmpty())
+	putRecord(sl.LogRecords().AppendEmpty(), "security_file_open", 1)
+	return ld
+}
+
+func putProcessAndScope(rl plog.ResourceLogs) plog.ScopeLogs {
 	rl.SetSchemaUrl("https://example.com/resource-schema")
 	rl.Resource().Attributes().PutInt("process.pid", 42)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName("kernelevents")
 	sl.SetSchemaUrl("https://example.com/scope-schema")
-	lr := sl.LogRecords().AppendEmpty()
-	lr.SetEventName("security_file_open")
-	lr.Attributes().PutInt("seq", 1)
-	lr.Attributes().PutStr("security_rule.uuid", "VGL-1029")
-	lr.Attributes().PutStr("security_rule.name", "Sensitive file read")
-	return ld
+	return sl
+}
+
+// putRecord sets a record; security_file_open is the one a signature matched.
+func putRecord(lr plog.LogRecord, event string, seq int) {
+	lr.SetEventName(event)
+	lr.Attributes().PutInt("seq", int64(seq))
+	if event == "security_file_open" {
+		lr.Attributes().PutStr("security_rule.uuid", "VGL-1029")
+		lr.Attributes().PutStr("security_rule.name", "Sensitive file read")
+	}
 }
 
 func newTestConnector(t *testing.T, cfg *Config, consumers map[pipeline.ID]consumer.Logs) (connector.Logs, *componenttest.Telemetry) {
@@ -122,7 +124,9 @@ type mutating struct {
 	mutate func(plog.Logs)
 }
 
-func (m *mutating) Capabilities() consumer.Capabilities { return consumer.Capabilities{MutatesData: true} }
+func (m *mutating) Capabilities() consumer.Capabilities {
+	return consumer.Capabilities{MutatesData: true}
+}
 
 func (m *mutating) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	m.mutate(ld)
