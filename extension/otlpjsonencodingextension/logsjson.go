@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/xpdata/entity"
 )
 
 // This file writes logs as OTLP JSON byte for byte as pdata's
@@ -61,7 +62,59 @@ func appendResource(b []byte, r pcommon.Resource) []byte {
 		b = appendAttributes(b, first, r.Attributes())
 		first = false
 	}
-	b = appendDroppedCount(b, first, r.DroppedAttributesCount())
+	if n := r.DroppedAttributesCount(); n != 0 {
+		b = appendDroppedCount(b, first, n)
+		first = false
+	}
+	if refs := entity.ResourceEntityRefs(r); refs.Len() > 0 {
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, `"entityRefs":[`...)
+		for i := 0; i < refs.Len(); i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendEntityRef(b, refs.At(i))
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
+}
+
+func appendEntityRef(b []byte, ref entity.EntityRef) []byte {
+	b = append(b, '{')
+	first := true
+	if ref.SchemaUrl() != "" {
+		b = appendStringField(b, first, "schemaUrl", ref.SchemaUrl())
+		first = false
+	}
+	if ref.Type() != "" {
+		b = appendStringField(b, first, "type", ref.Type())
+		first = false
+	}
+	for _, keys := range []struct {
+		name string
+		list pcommon.StringSlice
+	}{{"idKeys", ref.IdKeys()}, {"descriptionKeys", ref.DescriptionKeys()}} {
+		if keys.list.Len() == 0 {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, keys.name...)
+		b = append(b, `":[`...)
+		for i, k := range keys.list.All() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/xpdata/entity"
 )
 
 // awkwardStrings need every escaping path: quotes and backslashes, named
@@ -69,6 +70,14 @@ func everyField() plog.Logs {
 	rl.SetSchemaUrl("https://opentelemetry.io/schemas/1.26.0")
 	putEveryValue(rl.Resource().Attributes())
 	rl.Resource().SetDroppedAttributesCount(3)
+	refs := entity.ResourceEntityRefs(rl.Resource())
+	host := refs.AppendEmpty()
+	host.SetType("host")
+	host.SetSchemaUrl("https://opentelemetry.io/schemas/1.26.0")
+	host.IdKeys().FromRaw([]string{"host.id", "host.\"name\""})
+	host.DescriptionKeys().FromRaw([]string{"host.arch"})
+	refs.AppendEmpty().DescriptionKeys().FromRaw([]string{"only description"})
+	refs.AppendEmpty()
 
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.SetSchemaUrl("scope \"schema\"")
@@ -113,6 +122,7 @@ func everyField() plog.Logs {
 	onlyDropped := ld.ResourceLogs().AppendEmpty()
 	onlyDropped.Resource().SetDroppedAttributesCount(9)
 	onlyDropped.ScopeLogs().AppendEmpty().Scope().SetVersion("only version")
+	entity.ResourceEntityRefs(ld.ResourceLogs().AppendEmpty().Resource()).AppendEmpty().SetType("only entity refs")
 	return ld
 }
 
