@@ -3,6 +3,7 @@ package otlpjsonencodingextension
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"iter"
 	"math"
 	"strconv"
 
@@ -23,16 +24,8 @@ import (
 // appendLogs appends ld as one OTLP JSON object.
 func appendLogs(b []byte, ld plog.Logs) []byte {
 	b = append(b, '{')
-	rls := ld.ResourceLogs()
-	if rls.Len() > 0 {
-		b = append(b, `"resourceLogs":[`...)
-		for i := 0; i < rls.Len(); i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendResourceLogs(b, rls.At(i))
-		}
-		b = append(b, ']')
+	if rls := ld.ResourceLogs(); rls.Len() > 0 {
+		b = appendArray(appendField(b, true, "resourceLogs"), rls.All(), appendResourceLogs)
 	}
 	return append(b, '}')
 }
@@ -40,16 +33,8 @@ func appendLogs(b []byte, ld plog.Logs) []byte {
 func appendResourceLogs(b []byte, rl plog.ResourceLogs) []byte {
 	b = append(b, `{"resource":`...)
 	b = appendResource(b, rl.Resource())
-	sls := rl.ScopeLogs()
-	if sls.Len() > 0 {
-		b = append(b, `,"scopeLogs":[`...)
-		for i := 0; i < sls.Len(); i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendScopeLogs(b, sls.At(i))
-		}
-		b = append(b, ']')
+	if sls := rl.ScopeLogs(); sls.Len() > 0 {
+		b = appendArray(appendField(b, false, "scopeLogs"), sls.All(), appendScopeLogs)
 	}
 	b = appendSchemaURL(b, rl.SchemaUrl())
 	return append(b, '}')
@@ -67,17 +52,7 @@ func appendResource(b []byte, r pcommon.Resource) []byte {
 		first = false
 	}
 	if refs := entity.ResourceEntityRefs(r); refs.Len() > 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		b = append(b, `"entityRefs":[`...)
-		for i := 0; i < refs.Len(); i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendEntityRef(b, refs.At(i))
-		}
-		b = append(b, ']')
+		b = appendArray(appendField(b, first, "entityRefs"), refs.All(), appendEntityRef)
 	}
 	return append(b, '}')
 }
@@ -93,27 +68,12 @@ func appendEntityRef(b []byte, ref entity.EntityRef) []byte {
 		b = appendStringField(b, first, "type", ref.Type())
 		first = false
 	}
-	for _, keys := range []struct {
-		name string
-		list pcommon.StringSlice
-	}{{"idKeys", ref.IdKeys()}, {"descriptionKeys", ref.DescriptionKeys()}} {
-		if keys.list.Len() == 0 {
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
+	if keys := ref.IdKeys(); keys.Len() > 0 {
+		b = appendArray(appendField(b, first, "idKeys"), keys.All(), appendString)
 		first = false
-		b = append(b, '"')
-		b = append(b, keys.name...)
-		b = append(b, `":[`...)
-		for i, k := range keys.list.All() {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendString(b, k)
-		}
-		b = append(b, ']')
+	}
+	if keys := ref.DescriptionKeys(); keys.Len() > 0 {
+		b = appendArray(appendField(b, first, "descriptionKeys"), keys.All(), appendString)
 	}
 	return append(b, '}')
 }
@@ -121,19 +81,34 @@ func appendEntityRef(b []byte, ref entity.EntityRef) []byte {
 func appendScopeLogs(b []byte, sl plog.ScopeLogs) []byte {
 	b = append(b, `{"scope":`...)
 	b = appendScope(b, sl.Scope())
-	lrs := sl.LogRecords()
-	if lrs.Len() > 0 {
-		b = append(b, `,"logRecords":[`...)
-		for i := 0; i < lrs.Len(); i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendLogRecord(b, lrs.At(i))
-		}
-		b = append(b, ']')
+	if lrs := sl.LogRecords(); lrs.Len() > 0 {
+		b = appendArray(appendField(b, false, "logRecords"), lrs.All(), appendLogRecord)
 	}
 	b = appendSchemaURL(b, sl.SchemaUrl())
 	return append(b, '}')
+}
+
+// appendField appends "name": (name needs no escaping), after a comma
+// unless it is the object's first field.
+func appendField(b []byte, first bool, name string) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	return append(b, '"', ':')
+}
+
+// appendArray appends the elements of a pdata slice as a JSON array.
+func appendArray[T any](b []byte, all iter.Seq2[int, T], appendElement func([]byte, T) []byte) []byte {
+	b = append(b, '[')
+	for i, e := range all {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendElement(b, e)
+	}
+	return append(b, ']')
 }
 
 func appendScope(b []byte, s pcommon.InstrumentationScope) []byte {
@@ -206,11 +181,7 @@ func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 
 // appendAttributes appends the field "attributes" (m is not empty).
 func appendAttributes(b []byte, first bool, m pcommon.Map) []byte {
-	if !first {
-		b = append(b, ',')
-	}
-	b = append(b, `"attributes":`...)
-	return appendKeyValues(b, m)
+	return appendKeyValues(appendField(b, first, "attributes"), m)
 }
 
 // appendKeyValues appends m as an array of {"key":...,"value":...}.
@@ -260,14 +231,7 @@ func appendValue(b []byte, v pcommon.Value) []byte {
 	case pcommon.ValueTypeSlice:
 		b = append(b, `{"arrayValue":{`...)
 		if s := v.Slice(); s.Len() > 0 {
-			b = append(b, `"values":[`...)
-			for i := 0; i < s.Len(); i++ {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendValue(b, s.At(i))
-			}
-			b = append(b, ']')
+			b = appendArray(append(b, `"values":`...), s.All(), appendValue)
 		}
 		b = append(b, '}')
 	case pcommon.ValueTypeBytes:
@@ -303,11 +267,7 @@ func appendDroppedCount(b []byte, first bool, n uint32) []byte {
 	if n == 0 {
 		return b
 	}
-	if !first {
-		b = append(b, ',')
-	}
-	b = append(b, `"droppedAttributesCount":`...)
-	return strconv.AppendUint(b, uint64(n), 10)
+	return strconv.AppendUint(appendField(b, first, "droppedAttributesCount"), uint64(n), 10)
 }
 
 func appendSchemaURL(b []byte, url string) []byte {
@@ -319,13 +279,7 @@ func appendSchemaURL(b []byte, url string) []byte {
 
 // appendStringField appends "name":"value"; name needs no escaping.
 func appendStringField(b []byte, first bool, name, value string) []byte {
-	if !first {
-		b = append(b, ',')
-	}
-	b = append(b, '"')
-	b = append(b, name...)
-	b = append(b, `":`...)
-	return appendString(b, value)
+	return appendString(appendField(b, first, name), value)
 }
 
 func appendQuotedUint(b []byte, v uint64) []byte {
