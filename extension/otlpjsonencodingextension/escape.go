@@ -1,5 +1,10 @@
 package otlpjsonencodingextension
 
+import (
+	"encoding/binary"
+	"unsafe"
+)
+
 // appendString appends s as a JSON string the way pdata's JSON stream
 // (jsoniter without HTML escaping) writes it: '"' and '\\' backslashed,
 // \n \r \t by name, other bytes below 0x20 as \u00XX, everything else,
@@ -14,10 +19,15 @@ func appendString(b []byte, s string) []byte {
 		for i+8 <= len(s) && !needsEscape8(load8(s, i)) {
 			i += 8
 		}
+		// Fewer than eight bytes left: the last word of s covers them
+		// (and some already checked), one test for the usual clean tail.
+		if i+8 > len(s) && len(s) >= 8 && !needsEscape8(load8(s, len(s)-8)) {
+			break
+		}
 		// Byte by byte through the word that needs escaping (or the
-		// tail shorter than a word), then back to whole words.
+		// tail), then back to whole words.
 		for end := min(i+8, len(s)); i < end; i++ {
-			if needsEscape(s[i]) {
+			if escapes[s[i]] {
 				b = append(b, s[start:i]...)
 				b = appendEscaped(b, s[i])
 				start = i + 1
@@ -28,7 +38,14 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func needsEscape(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
+// escapes marks the bytes a JSON string cannot hold as they are.
+var escapes = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
 
 const hexDigits = "0123456789abcdef"
 
@@ -46,11 +63,11 @@ func appendEscaped(b []byte, c byte) []byte {
 	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }
 
-// load8 reads s[i:i+8] little-endian (the compiler merges the loads).
+// load8 reads s[i:i+8] as one little-endian word. Indexing a string byte
+// by byte is not merged into one load by the compiler, a byte slice's
+// binary.LittleEndian read is; the slice aliases s and is only read.
 func load8(s string, i int) uint64 {
-	_ = s[i+7]
-	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i : i+8])
 }
 
 const (
