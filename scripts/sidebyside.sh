@@ -169,7 +169,7 @@ extensions:
   pprof:
     endpoint: $pprof_addr
 service:
-  extensions: [health_check, pprof]
+  extensions: [health_check, otlpjson_encoding, pprof]
 YAML
 	write_override "$OUT/profile/override.yaml" "127.0.0.1:$(free_port)"
 	start_vigilcol "$OUT/profile" examples/default.yaml "$OUT/no-rate-limit.yaml" "$OUT/profile/pprof.yaml" "$OUT/profile/override.yaml" || exit 2

@@ -21,13 +21,13 @@ import (
 	"github.com/vigil-sec/vigil/internal/privtest"
 )
 
-// TestComponents checks that the distribution carries both Vigil components.
+// TestComponents checks that the distribution carries the Vigil components.
 func TestComponents(t *testing.T) {
 	out, err := exec.Command(vigilcol(t), "components").CombinedOutput()
 	if err != nil {
 		t.Fatalf("vigilcol components: %v\n%s", err, out)
 	}
-	for _, name := range []string{"kernelevents", "detection"} {
+	for _, name := range []string{"kernelevents", "detection", "detections", "otlpjson_encoding"} {
 		if !bytes.Contains(out, []byte("name: "+name+"\n")) {
 			t.Errorf("vigilcol components does not list %s:\n%s", name, out)
 		}
