@@ -2,8 +2,10 @@ package tracee
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -16,15 +18,18 @@ import (
 // an escape in a key, a null argument. Its results are therefore
 // json.Unmarshal's by construction on those lines, and by test on the rest.
 //
-// A Decoder keeps the strings events repeat (names, types, paths) to hand
-// them out again instead of allocating each. It is owned by one goroutine.
+// A Decoder keeps the strings and numbers events repeat (names, types,
+// paths, small integers) to hand them out again instead of allocating each,
+// already boxed as the `any` of an argument's value. It is owned by one
+// goroutine.
 type Decoder struct {
 	data []byte
 	pos  int
 	// depth is the nesting of the value being read, bounded as
 	// encoding/json bounds it (the slow path then reports it).
-	depth int
-	known map[string]string
+	depth   int
+	strs    known // string values
+	numbers known // json.Number values
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -43,7 +48,9 @@ const (
 )
 
 // Decode decodes line into ev, replacing what ev held. Its error is
-// json.Unmarshal's for the line.
+// json.Unmarshal's for the line. The array of ev.Args is reused, as
+// json.Unmarshal reuses a slice's: a copy of ev kept from an earlier line
+// sees its arguments overwritten.
 func (d *Decoder) Decode(line []byte, ev *Event) error {
 	if d.decodeFast(line, ev) == nil {
 		return nil
@@ -54,10 +61,11 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 
 // decodeFast decodes line into ev, or returns errSlow.
 func (d *Decoder) decodeFast(line []byte, ev *Event) error {
+	spare := ev.Args[:0]
 	*ev = Event{}
 	d.data, d.pos, d.depth = line, 0, 0
 	defer func() { d.data = nil }()
-	if err := d.event(ev); err != nil {
+	if err := d.event(ev, spare); err != nil {
 		return err
 	}
 	d.space()
@@ -67,7 +75,9 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 	return nil
 }
 
-func (d *Decoder) event(ev *Event) error {
+// event reads the event into ev; its arguments go into spare's array if
+// they fit.
+func (d *Decoder) event(ev *Event, spare []Arg) error {
 	return d.object(func(key []byte) error {
 		switch string(key) {
 		case "timestamp":
@@ -162,7 +172,7 @@ func (d *Decoder) event(ev *Event) error {
 				return d.skipField(key, "containerStarted", "isCompat")
 			})
 		case "args":
-			return d.args(&ev.Args, ev.ArgsNum)
+			return d.args(&ev.Args, spare, ev.ArgsNum)
 		}
 		return d.skipField(key, eventKeys...)
 	})
@@ -181,15 +191,19 @@ var eventKeys = []string{
 // set to anything.
 const maxArgsRoom = 64
 
-// args reads Event.Args (argsNum of them, if argsNum says so): null empties
-// them, as encoding/json does.
-func (d *Decoder) args(args *[]Arg, argsNum int64) error {
+// args reads Event.Args into spare's array, or into a new one with room
+// for argsNum of them if argsNum says more: null empties them, as
+// encoding/json does.
+func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64) error {
 	if d.null() {
 		*args = nil
 		return nil
 	}
+	out := spare
 	// Tracee writes argsNum before args: room for them at once
-	out := make([]Arg, 0, min(max(argsNum, 0), maxArgsRoom))
+	if room := min(max(argsNum, 0), maxArgsRoom); cap(out) < int(room) || out == nil {
+		out = make([]Arg, 0, room)
+	}
 	err := d.array(func() error {
 		if d.pos < len(d.data) && d.data[d.pos] != '{' {
 			return errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
@@ -322,19 +336,17 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 	}
 	switch c := d.data[d.pos]; {
 	case c == '"':
-		var s string
-		if !keep {
-			_, ok := d.rawString()
+		s, ok := d.rawString()
+		if !ok || !keep {
 			return nil, okOrSlow(ok)
 		}
-		err := d.str(&s)
-		return s, err
+		return d.strs.get(s, boxString), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		n, ok := d.number()
 		if !ok || !keep {
 			return nil, okOrSlow(ok)
 		}
-		return json.Number(n), nil
+		return d.numbers.get(n, boxNumber), nil
 	case c == '{':
 		var m map[string]any
 		if keep {
@@ -396,6 +408,9 @@ func (d *Decoder) str(s *string) error {
 	return nil
 }
 
+// intern returns b as a string, the same one each time for short ones.
+func (d *Decoder) intern(b []byte) string { return d.strs.get(b, boxString).(string) }
+
 // rawString reads a string of printable, valid UTF-8 without escapes and
 // returns its content; anything else (an escape, which needs decoding; an
 // invalid byte, which encoding/json replaces) is the slow path's.
@@ -404,6 +419,15 @@ func (d *Decoder) rawString() ([]byte, bool) {
 		return nil, false
 	}
 	start := d.pos
+	// eight bytes at a time to the word that holds the end of the plain
+	// run, then to that byte; one at a time near the end of the line
+	for d.pos+8 <= len(d.data) {
+		if stops := plainStops(binary.LittleEndian.Uint64(d.data[d.pos:])); stops != 0 {
+			d.pos += bits.TrailingZeros64(stops) / 8
+			break
+		}
+		d.pos += 8
+	}
 	for d.pos < len(d.data) && printableASCII[d.data[d.pos]] {
 		d.pos++
 	}
@@ -433,23 +457,45 @@ var printableASCII = func() (t [256]bool) {
 	return t
 }()
 
-// intern returns b as a string, the same one each time for short ones.
-func (d *Decoder) intern(b []byte) string {
+// plainStops marks the bytes of w (little-endian) that printableASCII
+// does not hold, by the top bit of each: a control byte, a non-ASCII byte,
+// '"' or '\\'. No sum carries from one byte into the next, so each mark is
+// exact.
+func plainStops(w uint64) uint64 {
+	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	// the top bit of each byte of w&lows + lows: whether the low 7 bits
+	// are not 0 (of w^c: whether the byte is not c)
+	isZero := func(x uint64) uint64 { return ^((x&lows + lows) | x) & highs }
+	control := ^(w&lows + (0x80-0x20)*(highs>>7)) & highs // low 7 bits below 0x20
+	return control | w&highs | isZero(w^'"'*(highs>>7)) | isZero(w^'\\'*(highs>>7))
+}
+
+// known holds values a Decoder hands out again, by their JSON text, boxed
+// in the `any` an argument's value is.
+type known map[string]any
+
+// get returns the value of text b, box's of it: the same one each time
+// for short ones.
+func (k *known) get(b []byte, box func(string) any) any {
 	if len(b) > maxKnownLen {
-		return string(b)
+		return box(string(b))
 	}
-	if s, ok := d.known[string(b)]; ok {
-		return s
+	if v, ok := (*k)[string(b)]; ok {
+		return v
 	}
 	s := string(b)
-	if d.known == nil {
-		d.known = map[string]string{}
+	v := box(s)
+	if *k == nil {
+		*k = known{}
 	}
-	if len(d.known) < maxKnown {
-		d.known[s] = s
+	if len(*k) < maxKnown {
+		(*k)[s] = v
 	}
-	return s
+	return v
 }
+
+func boxString(s string) any { return s }
+func boxNumber(s string) any { return json.Number(s) }
 
 // number reads a JSON number and returns its text.
 func (d *Decoder) number() ([]byte, bool) {
@@ -602,7 +648,9 @@ func (d *Decoder) null() bool { return d.literal("null") }
 
 // literal consumes lit if it comes next.
 func (d *Decoder) literal(lit string) bool {
-	if !bytes.HasPrefix(d.data[d.pos:], []byte(lit)) {
+	// the first byte alone rules out nearly every call (null() before each
+	// value)
+	if d.pos >= len(d.data) || d.data[d.pos] != lit[0] || !bytes.HasPrefix(d.data[d.pos:], []byte(lit)) {
 		return false
 	}
 	d.pos += len(lit)
@@ -625,6 +673,10 @@ func (d *Decoder) next(c byte) bool {
 }
 
 func (d *Decoder) space() {
+	// Tracee writes none: one comparison says so
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return
+	}
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':

@@ -2,7 +2,9 @@ package tracee
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"reflect"
 	"testing"
@@ -149,5 +151,53 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 		})
+	}
+}
+
+// TestPlainStops: the word test marks the bytes printableASCII does not
+// hold, for every byte value at every position among plain bytes and next
+// to a control byte, and in random words.
+func TestPlainStops(t *testing.T) {
+	want := func(b []byte) (marks uint64) {
+		for i, c := range b {
+			if !printableASCII[c] {
+				marks |= 0x80 << (8 * i)
+			}
+		}
+		return marks
+	}
+	check := func(b []byte) {
+		if got := plainStops(binary.LittleEndian.Uint64(b)); got != want(b) {
+			t.Fatalf("plainStops(%q) = %#x, want %#x", b, got, want(b))
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			check(b)
+			b[(pos+3)%8] = 0x1f // a control byte elsewhere: a borrow to carry
+			check(b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], rng.Uint64())
+		check(b[:])
+	}
+}
+
+// TestDecoderReusesArgs: decoding every stored line into one Event, as the
+// replay does, gives what decoding each into a new one gives.
+func TestDecoderReusesArgs(t *testing.T) {
+	var d Decoder
+	var reused Event
+	for _, line := range storedLines(t) {
+		var fresh Event
+		freshErr := new(Decoder).Decode(line, &fresh)
+		if err := d.Decode(line, &reused); (err == nil) != (freshErr == nil) || !reflect.DeepEqual(fresh, reused) {
+			t.Fatalf("%s\nnew Event: %#v (%v)\nreused:    %#v (%v)", line, fresh, freshErr, reused, err)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/tracee"
 )
@@ -122,8 +123,9 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		go func() {
 			defer goroutines.Done()
 			var d tracee.Decoder
+			var w vigil.RecordWriter
 			for c := range toDecode {
-				decodeChunk(&d, c)
+				decodeChunk(&d, &w, c)
 			}
 		}()
 	}
@@ -215,8 +217,9 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 	}
 }
 
-// decodeChunk writes the records of the lines of c that were read whole.
-func decodeChunk(d *tracee.Decoder, c *replayChunk) {
+// decodeChunk writes the records of the lines of c that were read whole,
+// with the worker's decoder and writer.
+func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 	defer close(c.decoded)
 	var ev tracee.Event
 	for i := range c.lines {
@@ -234,7 +237,7 @@ func decodeChunk(d *tracee.Decoder, c *replayChunk) {
 		}
 		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
 		l.record = plog.NewLogRecord()
-		tracee.RecordFromEvent(&ev, l.record)
+		tracee.WriteRecord(w, &ev, l.record)
 	}
 }
 
