@@ -419,18 +419,21 @@ func (d *Decoder) rawString() ([]byte, bool) {
 		return nil, false
 	}
 	start := d.pos
-	// eight bytes at a time to the word that holds the end of the plain
-	// run, then to that byte; one at a time near the end of the line
+	// eight bytes at a time to the first byte that is not plain ASCII: the
+	// closing quote, for nearly every string
 	for d.pos+8 <= len(d.data) {
 		if stops := plainStops(binary.LittleEndian.Uint64(d.data[d.pos:])); stops != 0 {
 			d.pos += bits.TrailingZeros64(stops) / 8
+			if d.data[d.pos] == '"' {
+				d.pos++
+				return d.data[start : d.pos-1], true
+			}
 			break
 		}
 		d.pos += 8
 	}
-	for d.pos < len(d.data) && printableASCII[d.data[d.pos]] {
-		d.pos++
-	}
+	// near the end of the line, or past a byte that is not plain: one at
+	// a time
 	ascii := true
 	for ; d.pos < len(d.data); d.pos++ {
 		switch c := d.data[d.pos]; {
@@ -447,20 +450,10 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	return nil, false
 }
 
-// printableASCII holds the bytes a string holds as they are, bar '"' and
-// '\\': rawString skips them in a tight loop, as nearly every string is
-// made of nothing else.
-var printableASCII = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// plainStops marks the bytes of w (little-endian) that printableASCII
-// does not hold, by the top bit of each: a control byte, a non-ASCII byte,
-// '"' or '\\'. No sum carries from one byte into the next, so each mark is
-// exact.
+// plainStops marks the bytes of w (little-endian) that are not plain
+// ASCII, which a string holds as they are, by the top bit of each: a
+// control byte, a non-ASCII byte, '"' or '\\'. No sum carries from one
+// byte into the next, so each mark is exact.
 func plainStops(w uint64) uint64 {
 	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 	// the top bit of each byte of w&lows + lows: whether the low 7 bits
@@ -533,24 +526,41 @@ func (d *Decoder) int(i *int64) error {
 	if d.null() {
 		return nil
 	}
-	n, ok := d.number()
+	neg, u, ok := d.integer()
 	if !ok {
 		return errSlow
 	}
-	return parseInt(n, i)
+	return signed(neg, u, i)
 }
 
-// parseInt parses the text of a JSON integer into i: a fraction, an
-// exponent or an overflow is the slow path's (and an error there).
-func parseInt(n []byte, i *int64) error {
-	neg := len(n) > 0 && n[0] == '-'
-	if neg {
-		n = n[1:]
+// integer reads a JSON integer, its sign and magnitude, in one pass. A
+// fraction, an exponent, a leading zero or a magnitude past uint64 is not
+// ok: the slow path's (an error there, or a number it refuses for an
+// integer).
+func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
+	neg = d.next('-')
+	start := d.pos
+	for d.pos < len(d.data) && d.data[d.pos]-'0' <= 9 {
+		u = u*10 + uint64(d.data[d.pos]-'0')
+		d.pos++
 	}
-	u, ok := parseDigits(n)
+	digits := d.data[start:d.pos]
 	switch {
-	case !ok:
-		return errSlow
+	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
+		return neg, 0, false
+	case d.pos < len(d.data) && (d.data[d.pos] == '.' || d.data[d.pos]|0x20 == 'e'):
+		return neg, 0, false
+	case len(digits) > 19: // u may have wrapped: parse again, checking
+		u, ok = parseDigits(digits)
+		return neg, u, ok
+	}
+	return neg, u, true
+}
+
+// signed stores the integer of sign neg and magnitude u into i: one out of
+// int64's range is the slow path's (an error there).
+func signed(neg bool, u uint64, i *int64) error {
+	switch {
 	case neg && u <= 1<<63:
 		*i = -int64(u)
 	case !neg && u < 1<<63:
@@ -566,12 +576,8 @@ func (d *Decoder) uint(u *uint64) error {
 	if d.null() {
 		return nil
 	}
-	n, ok := d.number()
-	if !ok {
-		return errSlow
-	}
-	v, ok := parseDigits(n)
-	if !ok {
+	neg, v, ok := d.integer()
+	if !ok || neg {
 		return errSlow
 	}
 	*u = v
@@ -623,11 +629,11 @@ func (d *Decoder) quotedInt(i *int64) error {
 		return errSlow
 	}
 	inner := Decoder{data: raw}
-	n, ok := inner.number()
+	neg, u, ok := inner.integer()
 	if !ok || inner.pos != len(raw) {
 		return errSlow
 	}
-	return parseInt(n, i)
+	return signed(neg, u, i)
 }
 
 // bool reads a boolean into b; null leaves it.

@@ -100,6 +100,16 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","timestamp":9223372036854775808}`,
 		`{"eventName":"x","timestamp":1.0}`,
 		`{"eventName":"x","timestamp":1e3}`,
+		`{"eventName":"x","timestamp":1E3,"userId":-1.5}`,
+		`{"eventName":"x","cgroupId":18446744073709551616}`,
+		`{"eventName":"x","cgroupId":-0,"userId":-0}`,
+		`{"eventName":"x","timestamp":99999999999999999999}`,
+		`{"eventName":"x","userId":12345678901234567890}`,
+		`{"eventName":"x","eventId":"-9223372036854775808"}`,
+		`{"eventName":"x","eventId":"1e3"}`,
+		`{"eventName":"x","processName":"abcdefgh` + "\u00e9" + `","syscall":"abcdefghij\"k"}`,
+		`{"eventName":"x","processName":"abcdefghijklmnopq` + "\xc3\xa9" + `rstuvwxyz"}`,
+		`{"eventName":"abcdefghijklmnopq` + "\x7f\x1f" + `"}`,
 		`{"eventName":"x","executable":{"path":"a"},"executable":{}}`,
 		`{"eventName":"x","executable":null,"container":{"id":"c","Name":"n"}}`,
 		`{"eventName":"x","matchedPolicies":["a",null],"contextFlags":{"isCompat":true,"containerStarted":null}}`,
@@ -154,13 +164,13 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// TestPlainStops: the word test marks the bytes printableASCII does not
-// hold, for every byte value at every position among plain bytes and next
-// to a control byte, and in random words.
+// TestPlainStops: the word test marks the bytes that are not plain ASCII,
+// for every byte value at every position among plain bytes and next to a
+// control byte, and in random words.
 func TestPlainStops(t *testing.T) {
 	want := func(b []byte) (marks uint64) {
 		for i, c := range b {
-			if !printableASCII[c] {
+			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
 				marks |= 0x80 << (8 * i)
 			}
 		}
