@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -39,12 +40,14 @@ var errSlow = errors.New("tracee: line left to encoding/json")
 // line nested deeper is its to judge.
 const maxDepth = 1000
 
-// Strings up to maxKnownLen bytes are kept for reuse, up to maxKnown of
-// them: past that a stream of unique values (timestamps in strings, random
-// paths) would only grow the table.
+// Values up to maxKnownLen bytes are kept for reuse, knownSlots of each
+// kind at most: a new value takes the slot of the one it hashes to, so a
+// stream of unique values (timestamps in strings, random paths) costs a
+// fixed table, and one whose values change over the hours keeps the recent
+// ones.
 const (
 	maxKnownLen = 128
-	maxKnown    = 8192
+	knownSlots  = 4096 // a power of two
 )
 
 // Decode decodes line into ev, replacing what ev held. Its error is
@@ -464,27 +467,34 @@ func plainStops(w uint64) uint64 {
 }
 
 // known holds values a Decoder hands out again, by their JSON text, boxed
-// in the `any` an argument's value is.
-type known map[string]any
+// in the `any` an argument's value is: a direct-mapped cache, one hash and
+// one comparison a look-up.
+type known struct {
+	seed  maphash.Seed
+	slots *[knownSlots]knownValue // allocated at the first value
+}
 
-// get returns the value of text b, box's of it: the same one each time
-// for short ones.
+type knownValue struct {
+	text string
+	v    any
+}
+
+// get returns the value of text b, box's of it: the same one while it
+// keeps its slot, for short ones.
 func (k *known) get(b []byte, box func(string) any) any {
 	if len(b) > maxKnownLen {
 		return box(string(b))
 	}
-	if v, ok := (*k)[string(b)]; ok {
-		return v
+	if k.slots == nil {
+		k.seed, k.slots = maphash.MakeSeed(), new([knownSlots]knownValue)
 	}
-	s := string(b)
-	v := box(s)
-	if *k == nil {
-		*k = known{}
+	slot := &k.slots[maphash.Bytes(k.seed, b)&(knownSlots-1)]
+	if slot.v != nil && slot.text == string(b) {
+		return slot.v
 	}
-	if len(*k) < maxKnown {
-		(*k)[s] = v
-	}
-	return v
+	text := string(b)
+	*slot = knownValue{text, box(text)}
+	return slot.v
 }
 
 func boxString(s string) any { return s }

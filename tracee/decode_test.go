@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"reflect"
+	"strconv"
 	"testing"
+	"unsafe"
 
 	"github.com/vigil-sec/vigil/internal/streams"
 )
@@ -209,5 +211,28 @@ func TestDecoderReusesArgs(t *testing.T) {
 		if err := d.Decode(line, &reused); (err == nil) != (freshErr == nil) || !reflect.DeepEqual(fresh, reused) {
 			t.Fatalf("%s\nnew Event: %#v (%v)\nreused:    %#v (%v)", line, fresh, freshErr, reused, err)
 		}
+	}
+}
+
+// TestKnownHandsOutValuesAgain: a value is built once while it keeps its
+// slot, and a table full of other values still gives equal ones.
+func TestKnownHandsOutValuesAgain(t *testing.T) {
+	var k known
+	first := k.get([]byte("/usr/bin/git"), boxString).(string)
+	again := k.get([]byte("/usr/bin/git"), boxString).(string)
+	if again != "/usr/bin/git" || unsafe.StringData(again) != unsafe.StringData(first) {
+		t.Errorf("the value was built again: %q at %p, then %p", again, unsafe.StringData(first), unsafe.StringData(again))
+	}
+	for i := range 4 * knownSlots {
+		if got := k.get([]byte(strconv.Itoa(i)), boxNumber); got != json.Number(strconv.Itoa(i)) {
+			t.Fatalf("value %d: %#v", i, got)
+		}
+	}
+	if got := k.get([]byte("/usr/bin/git"), boxString); got != "/usr/bin/git" {
+		t.Errorf("after the table filled: %#v", got)
+	}
+	long := bytes.Repeat([]byte("a"), maxKnownLen+1)
+	if a, b := k.get(long, boxString).(string), k.get(long, boxString).(string); a != string(long) || unsafe.StringData(a) == unsafe.StringData(b) {
+		t.Errorf("a value longer than maxKnownLen was kept")
 	}
 }
