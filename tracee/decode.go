@@ -416,9 +416,10 @@ func (d *Decoder) intern(b []byte) string { return d.strs.get(b, boxString).(str
 
 // rawString reads a string of printable, valid UTF-8 without escapes and
 // returns its content; anything else (an escape, which needs decoding; an
-// invalid byte, which encoding/json replaces) is the slow path's.
+// invalid byte, which encoding/json replaces) is the slow path's. Its
+// callers have skipped the white space before it.
 func (d *Decoder) rawString() ([]byte, bool) {
-	if !d.consume('"') {
+	if !d.next('"') {
 		return nil, false
 	}
 	start := d.pos
