@@ -86,6 +86,10 @@ type replayChunk struct {
 	read    int
 	readErr error
 	decoded chan struct{}
+	// records holds the record of lines[i] at i. run moves each out, which
+	// leaves it empty: the next lines the chunk carries are written into
+	// the same ones, allocated once.
+	records plog.LogRecordSlice
 }
 
 // replayLine is a non-empty line of a chunk, or one read past. A worker
@@ -97,10 +101,9 @@ type replayLine struct {
 	err        error // errLineTooLong, or why it did not decode
 	name       string
 	resource   resourceKey
-	record     plog.LogRecord
 }
 
-var replayChunks = sync.Pool{New: func() any { return new(replayChunk) }}
+var replayChunks = sync.Pool{New: func() any { return &replayChunk{records: plog.NewLogRecordSlice()} }}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
 	defer out.flush()
@@ -146,7 +149,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			case l.err != nil:
 				skip(l.number, "skipping a line that is not a Tracee event", l.err)
 			default:
-				l.record.MoveTo(out.add(l.name, &l.resource, nil))
+				c.records.At(i).MoveTo(out.add(l.name, &l.resource, nil))
 				if out.full() {
 					out.flush()
 				}
@@ -221,6 +224,9 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 // with the worker's decoder and writer.
 func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 	defer close(c.decoded)
+	for c.records.Len() < len(c.lines) {
+		c.records.AppendEmpty()
+	}
 	var ev tracee.Event
 	for i := range c.lines {
 		l := &c.lines[i]
@@ -236,13 +242,13 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 			continue
 		}
 		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
-		l.record = plog.NewLogRecord()
-		tracee.WriteRecord(w, &ev, l.record)
+		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
 }
 
-// release returns c to the pool once its records are in their batches:
-// they keep only strings, which do not point into c's data.
+// release returns c to the pool once its records are in their batches,
+// which leaves c's records empty: they keep only strings, which do not
+// point into c's data.
 func (c *replayChunk) release() {
 	c.data, c.lines, c.readErr = c.data[:0], c.lines[:0], nil
 	replayChunks.Put(c)
