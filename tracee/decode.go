@@ -278,7 +278,7 @@ func (d *Decoder) object(field func(key []byte) error) error {
 		if d.consume(',') {
 			continue
 		}
-		if d.consume('}') {
+		if d.next('}') { // consume skipped the white space
 			d.depth--
 			return nil
 		}
@@ -306,7 +306,7 @@ func (d *Decoder) array(elem func() error) error {
 		if d.consume(',') {
 			continue
 		}
-		if d.consume(']') {
+		if d.next(']') { // consume skipped the white space
 			d.depth--
 			return nil
 		}
