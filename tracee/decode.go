@@ -20,7 +20,7 @@ import (
 // json.Unmarshal's by construction on those lines, and by test on the rest.
 //
 // A Decoder keeps the strings and numbers events repeat (names, types,
-// paths, small integers) to hand them out again instead of allocating each,
+// paths, flags, ids) to hand them out again instead of allocating each,
 // already boxed as the `any` of an argument's value. It is owned by one
 // goroutine.
 type Decoder struct {
