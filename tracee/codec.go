@@ -149,6 +149,13 @@ func (ev *Event) Process() vigil.Process {
 // string arrays as slices, sockaddrs as maps, and "bytes" arguments (base64
 // in JSON) as bytes.
 func RecordFromEvent(ev *Event, lr plog.LogRecord) {
+	var w vigil.RecordWriter
+	WriteRecord(&w, ev, lr)
+}
+
+// WriteRecord is RecordFromEvent with the caller's writer: the records of
+// one writer share the chunks of their bodies, one allocation for many.
+func WriteRecord(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 	ts := pcommon.Timestamp(ev.Timestamp)
 	h := vigil.RecordHeader{
 		Name:            ev.EventName,
@@ -166,7 +173,6 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 	if def, ok := catalog.LookupEvent(ev.EventName); ok {
 		h.Def = def
 	}
-	var w vigil.RecordWriter
 	w.Begin(lr, &h, len(ev.Args))
 	for i, arg := range ev.Args {
 		key := argKey(h.Def, i, arg.Name)

@@ -2,8 +2,11 @@ package tracee
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -16,15 +19,18 @@ import (
 // an escape in a key, a null argument. Its results are therefore
 // json.Unmarshal's by construction on those lines, and by test on the rest.
 //
-// A Decoder keeps the strings events repeat (names, types, paths) to hand
-// them out again instead of allocating each. It is owned by one goroutine.
+// A Decoder keeps the strings and numbers events repeat (names, types,
+// paths, flags, ids) to hand them out again instead of allocating each,
+// already boxed as the `any` of an argument's value. It is owned by one
+// goroutine.
 type Decoder struct {
 	data []byte
 	pos  int
 	// depth is the nesting of the value being read, bounded as
 	// encoding/json bounds it (the slow path then reports it).
-	depth int
-	known map[string]string
+	depth   int
+	strs    known // string values
+	numbers known // json.Number values
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -34,16 +40,20 @@ var errSlow = errors.New("tracee: line left to encoding/json")
 // line nested deeper is its to judge.
 const maxDepth = 1000
 
-// Strings up to maxKnownLen bytes are kept for reuse, up to maxKnown of
-// them: past that a stream of unique values (timestamps in strings, random
-// paths) would only grow the table.
+// Values up to maxKnownLen bytes are kept for reuse, knownSlots of each
+// kind at most: a new value takes the slot of the one it hashes to, so a
+// stream of unique values (timestamps in strings, random paths) costs a
+// fixed table, and one whose values change over the hours keeps the recent
+// ones.
 const (
 	maxKnownLen = 128
-	maxKnown    = 8192
+	knownSlots  = 4096 // a power of two
 )
 
 // Decode decodes line into ev, replacing what ev held. Its error is
-// json.Unmarshal's for the line.
+// json.Unmarshal's for the line. The array of ev.Args is reused, as
+// json.Unmarshal reuses a slice's: a copy of ev kept from an earlier line
+// sees its arguments overwritten.
 func (d *Decoder) Decode(line []byte, ev *Event) error {
 	if d.decodeFast(line, ev) == nil {
 		return nil
@@ -54,10 +64,11 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 
 // decodeFast decodes line into ev, or returns errSlow.
 func (d *Decoder) decodeFast(line []byte, ev *Event) error {
+	spare := ev.Args[:0]
 	*ev = Event{}
 	d.data, d.pos, d.depth = line, 0, 0
 	defer func() { d.data = nil }()
-	if err := d.event(ev); err != nil {
+	if err := d.event(ev, spare); err != nil {
 		return err
 	}
 	d.space()
@@ -67,7 +78,9 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 	return nil
 }
 
-func (d *Decoder) event(ev *Event) error {
+// event reads the event into ev; its arguments go into spare's array if
+// they fit.
+func (d *Decoder) event(ev *Event, spare []Arg) error {
 	return d.object(func(key []byte) error {
 		switch string(key) {
 		case "timestamp":
@@ -162,7 +175,7 @@ func (d *Decoder) event(ev *Event) error {
 				return d.skipField(key, "containerStarted", "isCompat")
 			})
 		case "args":
-			return d.args(&ev.Args, ev.ArgsNum)
+			return d.args(&ev.Args, spare, ev.ArgsNum)
 		}
 		return d.skipField(key, eventKeys...)
 	})
@@ -181,15 +194,19 @@ var eventKeys = []string{
 // set to anything.
 const maxArgsRoom = 64
 
-// args reads Event.Args (argsNum of them, if argsNum says so): null empties
-// them, as encoding/json does.
-func (d *Decoder) args(args *[]Arg, argsNum int64) error {
+// args reads Event.Args into spare's array, or into a new one with room
+// for argsNum of them if argsNum says more: null empties them, as
+// encoding/json does.
+func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64) error {
 	if d.null() {
 		*args = nil
 		return nil
 	}
+	out := spare
 	// Tracee writes argsNum before args: room for them at once
-	out := make([]Arg, 0, min(max(argsNum, 0), maxArgsRoom))
+	if room := min(max(argsNum, 0), maxArgsRoom); cap(out) < int(room) || out == nil {
+		out = make([]Arg, 0, room)
+	}
 	err := d.array(func() error {
 		if d.pos < len(d.data) && d.data[d.pos] != '{' {
 			return errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
@@ -261,7 +278,7 @@ func (d *Decoder) object(field func(key []byte) error) error {
 		if d.consume(',') {
 			continue
 		}
-		if d.consume('}') {
+		if d.next('}') { // consume skipped the white space
 			d.depth--
 			return nil
 		}
@@ -289,7 +306,7 @@ func (d *Decoder) array(elem func() error) error {
 		if d.consume(',') {
 			continue
 		}
-		if d.consume(']') {
+		if d.next(']') { // consume skipped the white space
 			d.depth--
 			return nil
 		}
@@ -322,19 +339,17 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 	}
 	switch c := d.data[d.pos]; {
 	case c == '"':
-		var s string
-		if !keep {
-			_, ok := d.rawString()
+		s, ok := d.rawString()
+		if !ok || !keep {
 			return nil, okOrSlow(ok)
 		}
-		err := d.str(&s)
-		return s, err
+		return d.strs.get(s, boxString), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		n, ok := d.number()
 		if !ok || !keep {
 			return nil, okOrSlow(ok)
 		}
-		return json.Number(n), nil
+		return d.numbers.get(n, boxNumber), nil
 	case c == '{':
 		var m map[string]any
 		if keep {
@@ -396,17 +411,33 @@ func (d *Decoder) str(s *string) error {
 	return nil
 }
 
+// intern returns b as a string, the same one each time for short ones.
+func (d *Decoder) intern(b []byte) string { return d.strs.get(b, boxString).(string) }
+
 // rawString reads a string of printable, valid UTF-8 without escapes and
 // returns its content; anything else (an escape, which needs decoding; an
-// invalid byte, which encoding/json replaces) is the slow path's.
+// invalid byte, which encoding/json replaces) is the slow path's. Its
+// callers have skipped the white space before it.
 func (d *Decoder) rawString() ([]byte, bool) {
-	if !d.consume('"') {
+	if !d.next('"') {
 		return nil, false
 	}
 	start := d.pos
-	for d.pos < len(d.data) && printableASCII[d.data[d.pos]] {
-		d.pos++
+	// eight bytes at a time to the first byte that is not plain ASCII: the
+	// closing quote, for nearly every string
+	for d.pos+8 <= len(d.data) {
+		if stops := plainStops(binary.LittleEndian.Uint64(d.data[d.pos:])); stops != 0 {
+			d.pos += bits.TrailingZeros64(stops) / 8
+			if d.data[d.pos] == '"' {
+				d.pos++
+				return d.data[start : d.pos-1], true
+			}
+			break
+		}
+		d.pos += 8
 	}
+	// near the end of the line, or past a byte that is not plain: one at
+	// a time
 	ascii := true
 	for ; d.pos < len(d.data); d.pos++ {
 		switch c := d.data[d.pos]; {
@@ -423,33 +454,52 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	return nil, false
 }
 
-// printableASCII holds the bytes a string holds as they are, bar '"' and
-// '\\': rawString skips them in a tight loop, as nearly every string is
-// made of nothing else.
-var printableASCII = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// intern returns b as a string, the same one each time for short ones.
-func (d *Decoder) intern(b []byte) string {
-	if len(b) > maxKnownLen {
-		return string(b)
-	}
-	if s, ok := d.known[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	if d.known == nil {
-		d.known = map[string]string{}
-	}
-	if len(d.known) < maxKnown {
-		d.known[s] = s
-	}
-	return s
+// plainStops marks the bytes of w (little-endian) that are not plain
+// ASCII, which a string holds as they are, by the top bit of each: a
+// control byte, a non-ASCII byte, '"' or '\\'. No sum carries from one
+// byte into the next, so each mark is exact.
+func plainStops(w uint64) uint64 {
+	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	// the top bit of each byte of w&lows + lows: whether the low 7 bits
+	// are not 0 (of w^c: whether the byte is not c)
+	isZero := func(x uint64) uint64 { return ^((x&lows + lows) | x) & highs }
+	control := ^(w&lows + (0x80-0x20)*(highs>>7)) & highs // low 7 bits below 0x20
+	return control | w&highs | isZero(w^'"'*(highs>>7)) | isZero(w^'\\'*(highs>>7))
 }
+
+// known holds values a Decoder hands out again, by their JSON text, boxed
+// in the `any` an argument's value is: a direct-mapped cache, one hash and
+// one comparison a look-up.
+type known struct {
+	seed  maphash.Seed
+	slots *[knownSlots]knownValue // allocated at the first value
+}
+
+type knownValue struct {
+	text string
+	v    any
+}
+
+// get returns the value of text b, box's of it: the same one while it
+// keeps its slot, for short ones.
+func (k *known) get(b []byte, box func(string) any) any {
+	if len(b) > maxKnownLen {
+		return box(string(b))
+	}
+	if k.slots == nil {
+		k.seed, k.slots = maphash.MakeSeed(), new([knownSlots]knownValue)
+	}
+	slot := &k.slots[maphash.Bytes(k.seed, b)&(knownSlots-1)]
+	if slot.v != nil && slot.text == string(b) {
+		return slot.v
+	}
+	text := string(b)
+	*slot = knownValue{text, box(text)}
+	return slot.v
+}
+
+func boxString(s string) any { return s }
+func boxNumber(s string) any { return json.Number(s) }
 
 // number reads a JSON number and returns its text.
 func (d *Decoder) number() ([]byte, bool) {
@@ -487,24 +537,41 @@ func (d *Decoder) int(i *int64) error {
 	if d.null() {
 		return nil
 	}
-	n, ok := d.number()
+	neg, u, ok := d.integer()
 	if !ok {
 		return errSlow
 	}
-	return parseInt(n, i)
+	return signed(neg, u, i)
 }
 
-// parseInt parses the text of a JSON integer into i: a fraction, an
-// exponent or an overflow is the slow path's (and an error there).
-func parseInt(n []byte, i *int64) error {
-	neg := len(n) > 0 && n[0] == '-'
-	if neg {
-		n = n[1:]
+// integer reads a JSON integer, its sign and magnitude, in one pass. A
+// fraction, an exponent, a leading zero or a magnitude past uint64 is not
+// ok: the slow path's (an error there, or a number it refuses for an
+// integer).
+func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
+	neg = d.next('-')
+	start := d.pos
+	for d.pos < len(d.data) && d.data[d.pos]-'0' <= 9 {
+		u = u*10 + uint64(d.data[d.pos]-'0')
+		d.pos++
 	}
-	u, ok := parseDigits(n)
+	digits := d.data[start:d.pos]
 	switch {
-	case !ok:
-		return errSlow
+	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
+		return neg, 0, false
+	case d.pos < len(d.data) && (d.data[d.pos] == '.' || d.data[d.pos]|0x20 == 'e'):
+		return neg, 0, false
+	case len(digits) > 19: // u may have wrapped: parse again, checking
+		u, ok = parseDigits(digits)
+		return neg, u, ok
+	}
+	return neg, u, true
+}
+
+// signed stores the integer of sign neg and magnitude u into i: one out of
+// int64's range is the slow path's (an error there).
+func signed(neg bool, u uint64, i *int64) error {
+	switch {
 	case neg && u <= 1<<63:
 		*i = -int64(u)
 	case !neg && u < 1<<63:
@@ -520,12 +587,8 @@ func (d *Decoder) uint(u *uint64) error {
 	if d.null() {
 		return nil
 	}
-	n, ok := d.number()
-	if !ok {
-		return errSlow
-	}
-	v, ok := parseDigits(n)
-	if !ok {
+	neg, v, ok := d.integer()
+	if !ok || neg {
 		return errSlow
 	}
 	*u = v
@@ -577,11 +640,11 @@ func (d *Decoder) quotedInt(i *int64) error {
 		return errSlow
 	}
 	inner := Decoder{data: raw}
-	n, ok := inner.number()
+	neg, u, ok := inner.integer()
 	if !ok || inner.pos != len(raw) {
 		return errSlow
 	}
-	return parseInt(n, i)
+	return signed(neg, u, i)
 }
 
 // bool reads a boolean into b; null leaves it.
@@ -602,7 +665,9 @@ func (d *Decoder) null() bool { return d.literal("null") }
 
 // literal consumes lit if it comes next.
 func (d *Decoder) literal(lit string) bool {
-	if !bytes.HasPrefix(d.data[d.pos:], []byte(lit)) {
+	// the first byte alone rules out nearly every call (null() before each
+	// value)
+	if d.pos >= len(d.data) || d.data[d.pos] != lit[0] || !bytes.HasPrefix(d.data[d.pos:], []byte(lit)) {
 		return false
 	}
 	d.pos += len(lit)
@@ -625,6 +690,10 @@ func (d *Decoder) next(c byte) bool {
 }
 
 func (d *Decoder) space() {
+	// Tracee writes none: one comparison says so
+	if d.pos < len(d.data) && d.data[d.pos] > ' ' {
+		return
+	}
 	for d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ' ', '\t', '\n', '\r':

@@ -2,10 +2,14 @@ package tracee
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"reflect"
+	"strconv"
 	"testing"
+	"unsafe"
 
 	"github.com/vigil-sec/vigil/internal/streams"
 )
@@ -98,6 +102,16 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","timestamp":9223372036854775808}`,
 		`{"eventName":"x","timestamp":1.0}`,
 		`{"eventName":"x","timestamp":1e3}`,
+		`{"eventName":"x","timestamp":1E3,"userId":-1.5}`,
+		`{"eventName":"x","cgroupId":18446744073709551616}`,
+		`{"eventName":"x","cgroupId":-0,"userId":-0}`,
+		`{"eventName":"x","timestamp":99999999999999999999}`,
+		`{"eventName":"x","userId":12345678901234567890}`,
+		`{"eventName":"x","eventId":"-9223372036854775808"}`,
+		`{"eventName":"x","eventId":"1e3"}`,
+		`{"eventName":"x","processName":"abcdefgh` + "\u00e9" + `","syscall":"abcdefghij\"k"}`,
+		`{"eventName":"x","processName":"abcdefghijklmnopq` + "\xc3\xa9" + `rstuvwxyz"}`,
+		`{"eventName":"abcdefghijklmnopq` + "\x7f\x1f" + `"}`,
 		`{"eventName":"x","executable":{"path":"a"},"executable":{}}`,
 		`{"eventName":"x","executable":null,"container":{"id":"c","Name":"n"}}`,
 		`{"eventName":"x","matchedPolicies":["a",null],"contextFlags":{"isCompat":true,"containerStarted":null}}`,
@@ -149,5 +163,76 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 		})
+	}
+}
+
+// TestPlainStops: the word test marks the bytes that are not plain ASCII,
+// for every byte value at every position among plain bytes and next to a
+// control byte, and in random words.
+func TestPlainStops(t *testing.T) {
+	want := func(b []byte) (marks uint64) {
+		for i, c := range b {
+			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+				marks |= 0x80 << (8 * i)
+			}
+		}
+		return marks
+	}
+	check := func(b []byte) {
+		if got := plainStops(binary.LittleEndian.Uint64(b)); got != want(b) {
+			t.Fatalf("plainStops(%q) = %#x, want %#x", b, got, want(b))
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			b := []byte("abcdefgh")
+			b[pos] = byte(c)
+			check(b)
+			b[(pos+3)%8] = 0x1f // a control byte elsewhere: a borrow to carry
+			check(b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100000 {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], rng.Uint64())
+		check(b[:])
+	}
+}
+
+// TestDecoderReusesArgs: decoding every stored line into one Event, as the
+// replay does, gives what decoding each into a new one gives.
+func TestDecoderReusesArgs(t *testing.T) {
+	var d Decoder
+	var reused Event
+	for _, line := range storedLines(t) {
+		var fresh Event
+		freshErr := new(Decoder).Decode(line, &fresh)
+		if err := d.Decode(line, &reused); (err == nil) != (freshErr == nil) || !reflect.DeepEqual(fresh, reused) {
+			t.Fatalf("%s\nnew Event: %#v (%v)\nreused:    %#v (%v)", line, fresh, freshErr, reused, err)
+		}
+	}
+}
+
+// TestKnownHandsOutValuesAgain: a value is built once while it keeps its
+// slot, and a table full of other values still gives equal ones.
+func TestKnownHandsOutValuesAgain(t *testing.T) {
+	var k known
+	first := k.get([]byte("/usr/bin/git"), boxString).(string)
+	again := k.get([]byte("/usr/bin/git"), boxString).(string)
+	if again != "/usr/bin/git" || unsafe.StringData(again) != unsafe.StringData(first) {
+		t.Errorf("the value was built again: %q at %p, then %p", again, unsafe.StringData(first), unsafe.StringData(again))
+	}
+	for i := range 4 * knownSlots {
+		if got := k.get([]byte(strconv.Itoa(i)), boxNumber); got != json.Number(strconv.Itoa(i)) {
+			t.Fatalf("value %d: %#v", i, got)
+		}
+	}
+	if got := k.get([]byte("/usr/bin/git"), boxString); got != "/usr/bin/git" {
+		t.Errorf("after the table filled: %#v", got)
+	}
+	long := bytes.Repeat([]byte("a"), maxKnownLen+1)
+	if a, b := k.get(long, boxString).(string), k.get(long, boxString).(string); a != string(long) || unsafe.StringData(a) == unsafe.StringData(b) {
+		t.Errorf("a value longer than maxKnownLen was kept")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/tracee"
 )
@@ -85,6 +86,10 @@ type replayChunk struct {
 	read    int
 	readErr error
 	decoded chan struct{}
+	// records holds the record of lines[i] at i. run moves each out, which
+	// leaves it empty: the next lines the chunk carries are written into
+	// the same ones, allocated once.
+	records plog.LogRecordSlice
 }
 
 // replayLine is a non-empty line of a chunk, or one read past. A worker
@@ -96,10 +101,9 @@ type replayLine struct {
 	err        error // errLineTooLong, or why it did not decode
 	name       string
 	resource   resourceKey
-	record     plog.LogRecord
 }
 
-var replayChunks = sync.Pool{New: func() any { return new(replayChunk) }}
+var replayChunks = sync.Pool{New: func() any { return &replayChunk{records: plog.NewLogRecordSlice()} }}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
 	defer out.flush()
@@ -122,8 +126,9 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		go func() {
 			defer goroutines.Done()
 			var d tracee.Decoder
+			var w vigil.RecordWriter
 			for c := range toDecode {
-				decodeChunk(&d, c)
+				decodeChunk(&d, &w, c)
 			}
 		}()
 	}
@@ -144,7 +149,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			case l.err != nil:
 				skip(l.number, "skipping a line that is not a Tracee event", l.err)
 			default:
-				l.record.MoveTo(out.add(l.name, &l.resource, nil))
+				c.records.At(i).MoveTo(out.add(l.name, &l.resource, nil))
 				if out.full() {
 					out.flush()
 				}
@@ -215,9 +220,13 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 	}
 }
 
-// decodeChunk writes the records of the lines of c that were read whole.
-func decodeChunk(d *tracee.Decoder, c *replayChunk) {
+// decodeChunk writes the records of the lines of c that were read whole,
+// with the worker's decoder and writer.
+func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 	defer close(c.decoded)
+	for c.records.Len() < len(c.lines) {
+		c.records.AppendEmpty()
+	}
 	var ev tracee.Event
 	for i := range c.lines {
 		l := &c.lines[i]
@@ -233,13 +242,13 @@ func decodeChunk(d *tracee.Decoder, c *replayChunk) {
 			continue
 		}
 		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
-		l.record = plog.NewLogRecord()
-		tracee.RecordFromEvent(&ev, l.record)
+		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
 }
 
-// release returns c to the pool once its records are in their batches:
-// they keep only strings, which do not point into c's data.
+// release returns c to the pool once its records are in their batches,
+// which leaves c's records empty: they keep only strings, which do not
+// point into c's data.
 func (c *replayChunk) release() {
 	c.data, c.lines, c.readErr = c.data[:0], c.lines[:0], nil
 	replayChunks.Put(c)
