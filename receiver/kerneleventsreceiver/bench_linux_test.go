@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,29 +133,6 @@ func runLoop(b *testing.B, n int) float64 {
 	return ns
 }
 
-// runLoops runs procs workload processes at once (fewer when n is
-// smaller), n iterations between them, to their end.
-func runLoops(b *testing.B, n, procs int) {
-	b.Helper()
-	procs = min(procs, n)
-	cmds := make([]*exec.Cmd, procs)
-	for i := range cmds {
-		share := n / procs
-		if i < n%procs {
-			share++
-		}
-		cmds[i] = privtest.Command(loopAction, strconv.Itoa(share))
-		if err := cmds[i].Start(); err != nil {
-			b.Fatalf("workload: %v", err)
-		}
-	}
-	for _, cmd := range cmds {
-		if err := cmd.Wait(); err != nil {
-			b.Fatalf("workload: %v", err)
-		}
-	}
-}
-
 // BenchmarkOpenatCloseOtherProcess is the deployment's shape: the traced
 // workload is another process than the collector, as on a real node. Each
 // sub-benchmark times one workload run of b.N openat+close iterations
@@ -208,23 +184,19 @@ const maxBacklogRing = 1 << 30
 // divides by all the CPU the process used, the garbage collector's on the
 // other core included.
 //
-// procs is how many processes the records come from: one, the flood of
-// the issue, whose records all go to one builder; and 16, a busy node's.
 // builders is how many goroutines write the records (see builders): one,
 // and what the receiver runs on this machine.
 func BenchmarkReaderBacklog(b *testing.B) {
 	for _, m := range sinkModes {
-		for _, procs := range []int{1, 16} {
-			for _, n := range slices.Compact([]int{1, builderCount()}) {
-				b.Run(fmt.Sprintf("sink=%s/procs=%d/builders=%d", m.name, procs, n), func(b *testing.B) {
-					benchmarkReaderBacklog(b, m.hold, procs, n)
-				})
-			}
+		for _, n := range slices.Compact([]int{1, builderCount()}) {
+			b.Run(fmt.Sprintf("sink=%s/builders=%d", m.name, n), func(b *testing.B) {
+				benchmarkReaderBacklog(b, m.hold, n)
+			})
 		}
 	}
 }
 
-func benchmarkReaderBacklog(b *testing.B, hold, procs, builders int) {
+func benchmarkReaderBacklog(b *testing.B, hold, builders int) {
 	privtest.Require(b)
 	cfg := createDefaultConfig().(*Config)
 	cfg.Events = []string{"openat"}
@@ -245,7 +217,7 @@ func benchmarkReaderBacklog(b *testing.B, hold, procs, builders int) {
 		b.Fatal(err)
 	}
 	defer src.close()
-	runLoops(b, b.N, procs)
+	runLoop(b, b.N)
 
 	// a queue that waits for room: the figure is the reader's
 	// and the sink's pace, with nothing dropped

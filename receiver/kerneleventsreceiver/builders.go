@@ -15,35 +15,39 @@ import (
 // value); reading and decoding the ring, keeping the process tree and
 // resolving resources is the rest, and must stay in the ring's order: an
 // exec later in the ring must not rename an earlier record's process. So
-// the reader does that part and hands each event, with its resolved
-// resource, to a builder, which writes it into a batcher of its own. All
-// events of a process go to the same builder: its records keep their order
-// and share a resource within a batch. Records of different processes may
-// reach the next consumer in another order than the ring's.
+// the reader does that part, and collects the events of a batch, each with
+// its resolved resource, into a chunk; the builders take the chunks in
+// turn, each writing a whole batch into a batcher of its own, and queue the
+// batches in the order the reader made them. The batches are the ones one
+// goroutine would make: the same records, in the ring's order, grouped by
+// resource the same way; a flood from one process is spread as well as
+// events of many.
 type builders struct {
 	workers []builderWorker
-	// free holds the chunks no one is filling or writing: the reader waits
-	// for one when every builder is behind.
+	next    int    // the builder of the next chunk
+	cur     *chunk // the chunk being filled
+	size    int    // events per chunk: the batch size
+	// free holds the chunks no one is filling or writing; made counts
+	// those allocated, up to cap(free): the reader then waits for one.
 	free chan *chunk
+	made int
 	done sync.WaitGroup
 }
 
 // builderWorker is one builder goroutine's: its record writer and batcher,
-// the chunks sent to it, and the chunk the reader is filling for it.
+// the chunks sent to it, and its turn to queue a batch, which it passes to
+// the next builder after queueing.
 type builderWorker struct {
-	rb  *recordBuilder
-	out *batcher
-	in  chan *chunk
-	cur *chunk
+	rb   *recordBuilder
+	out  *batcher
+	in   chan *chunk
+	turn chan struct{}
 }
 
-// chunk is a run of events for one builder. The reader sends it when full,
-// or with flush set when the source flushes: the builder then queues its
-// batch once it has written the chunk's records.
+// chunk is the events of one batch.
 type chunk struct {
 	events   []pending
-	observed pcommon.Timestamp // when the reader began the chunk
-	flush    bool
+	observed pcommon.Timestamp // when the reader began the batch
 }
 
 // pending is an event on its way to a builder, with what the reader
@@ -55,17 +59,13 @@ type pending struct {
 	argv []string
 }
 
-// chunkEvents is the events per chunk: handing one over costs two channel
-// operations, shared by this many records. chunkDepth is how many full
-// chunks may wait for each builder.
-const (
-	chunkEvents = 128
-	chunkDepth  = 2
-)
+// chunkDepth is how many chunks may wait for each builder, besides the one
+// it writes.
+const chunkDepth = 1
 
 // maxBuilders bounds the builders whatever GOMAXPROCS says: with the
 // reader's share of the work at about a fifth of a record's, more builders
-// than four would wait for it, each holding a partial batch.
+// than four would wait for it, each holding a batch's events.
 const maxBuilders = 4
 
 // builderCount is how many builders a source runs on this machine.
@@ -74,57 +74,76 @@ func builderCount() int { return min(runtime.GOMAXPROCS(0), maxBuilders) }
 // startBuilders starts n builders writing records as rb does: the first
 // into out, the others into siblings of out.
 func startBuilders(rb *recordBuilder, out *batcher, n int) *builders {
-	bs := &builders{workers: make([]builderWorker, n), free: make(chan *chunk, n*(chunkDepth+2))}
-	for range cap(bs.free) {
-		bs.free <- &chunk{events: make([]pending, 0, chunkEvents)}
+	bs := &builders{
+		workers: make([]builderWorker, n),
+		size:    out.size,
+		// the reader's chunk, and each builder's, and those waiting
+		free: make(chan *chunk, 1+n*(1+chunkDepth)),
 	}
 	for i := range bs.workers {
 		w := &bs.workers[i]
-		w.rb, w.out, w.in = rb.fork(), out, make(chan *chunk, chunkDepth)
+		w.rb, w.out = rb.fork(), out
 		if i > 0 {
 			w.out = out.sibling()
 		}
+		w.in, w.turn = make(chan *chunk, chunkDepth), make(chan struct{}, 1)
+	}
+	bs.workers[0].turn <- struct{}{}
+	for i := range bs.workers {
 		bs.done.Add(1)
 		go func() {
 			defer bs.done.Done()
-			w.run(bs.free)
+			bs.workers[i].run(bs.free, bs.workers[(i+1)%n].turn)
 		}()
 	}
 	return bs
 }
 
-// add hands ev, whose resource the reader resolved as key and argv, to its
-// process's builder. ev is swapped with the slot's old event, not copied:
-// the decoder reuses that one's buffers for the next read.
+// add puts ev, whose resource the reader resolved as key and argv, into
+// the current batch, and hands the batch to the next builder when full. ev
+// is swapped with the slot's old event, not copied: the decoder reuses that
+// one's buffers for the next read.
 func (bs *builders) add(ev *bpf.Event, def *catalog.EventDef, key *resourceKey, argv []string) {
-	w := &bs.workers[ev.HostPID%uint32(len(bs.workers))]
-	if w.cur == nil {
-		w.cur = <-bs.free
-		w.cur.observed = observedNow()
+	if bs.cur == nil {
+		bs.cur = bs.chunk()
+		bs.cur.observed = observedNow()
 	}
-	c := w.cur
-	c.events = c.events[:len(c.events)+1]
+	c := bs.cur
+	if len(c.events) < cap(c.events) {
+		c.events = c.events[:len(c.events)+1]
+	} else {
+		c.events = append(c.events, pending{})
+	}
 	p := &c.events[len(c.events)-1]
 	p.ev, *ev = *ev, p.ev
 	p.def, p.key, p.argv = def, *key, argv
-	if len(c.events) == cap(c.events) {
-		w.in <- c
-		w.cur = nil
+	if len(c.events) >= bs.size {
+		bs.flush()
 	}
 }
 
-// flush sends every builder what the reader has for it, and has each queue
-// its batch after writing it.
-func (bs *builders) flush() {
-	for i := range bs.workers {
-		w := &bs.workers[i]
-		if w.cur == nil {
-			w.cur = <-bs.free
-		}
-		w.cur.flush = true
-		w.in <- w.cur
-		w.cur = nil
+// chunk returns a free chunk, a new one while fewer than cap(free) exist.
+func (bs *builders) chunk() *chunk {
+	select {
+	case c := <-bs.free:
+		return c
+	default:
 	}
+	if bs.made < cap(bs.free) {
+		bs.made++
+		return &chunk{}
+	}
+	return <-bs.free
+}
+
+// flush hands the current batch, if any, to the next builder.
+func (bs *builders) flush() {
+	if bs.cur == nil {
+		return
+	}
+	bs.workers[bs.next].in <- bs.cur
+	bs.next = (bs.next + 1) % len(bs.workers)
+	bs.cur = nil
 }
 
 // stop flushes, and returns once every builder has queued its last batch.
@@ -136,20 +155,18 @@ func (bs *builders) stop() {
 	bs.done.Wait()
 }
 
-// run writes the records of each chunk sent, then gives the chunk back.
-func (w *builderWorker) run(free chan<- *chunk) {
+// run writes each chunk sent into a batch, queues the batch in its turn,
+// passes the turn to next and gives the chunk back.
+func (w *builderWorker) run(free chan<- *chunk, next chan<- struct{}) {
 	for c := range w.in {
 		for i := range c.events {
 			p := &c.events[i]
 			w.rb.write(&p.ev, p.def, &p.key, p.argv, w.out, c.observed)
-			if w.out.full() {
-				w.out.flush()
-			}
 		}
-		if c.flush {
-			w.out.flush()
-		}
-		c.events, c.flush = c.events[:0], false
+		<-w.turn
+		w.out.flush()
+		next <- struct{}{}
+		c.events = c.events[:0]
 		free <- c
 	}
 }

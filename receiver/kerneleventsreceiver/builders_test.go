@@ -1,7 +1,9 @@
 package kerneleventsreceiver
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -35,55 +37,60 @@ func decodeOpenat(ev *bpf.Event, pid uint32, seq int64, path string) {
 // seen is a record as the sink received it.
 type seen struct {
 	seq  int64
+	pid  int64
 	path string
 	argv string
 }
 
-// TestBuildersKeepEachProcessInOrder: the reader resolves resources in the
-// ring's order and builders write them. Every record arrives once; a
-// process's records arrive in their order, with the argv the process had
-// when the reader met them (an exec later in the ring renames only later
-// records), and the event's own arguments, not a later event's; within a
-// batch a process's records share a resource. A flush delivers every
-// builder's partial batch, and stop what came after.
-func TestBuildersKeepEachProcessInOrder(t *testing.T) {
-	const procs, perProc, execAt, builderN = 7, 300, 150, 3
+// TestBuildersKeepTheRingsOrder: the reader resolves resources in the
+// ring's order and builders write the batches. Every record arrives once,
+// in the ring's order, with the argv its process had when the reader met
+// it (an exec later in the ring renames only later records) and its own
+// arguments, not a later event's; within a batch a process's records share
+// a resource. A flush delivers the partial batch, and stop what came after.
+func TestBuildersKeepTheRingsOrder(t *testing.T) {
+	const procs, rounds, execAt, builderN, batchSize = 7, 300, 150, 3, 64
 	tree := proctree.New(64)
 	for p := range procs {
 		tree.Exec(uint32(100+p), 1, "/usr/bin/cat", []string{"cat", "before"})
 	}
 	sink := new(consumertest.LogsSink)
-	rb, out := newTestBuilder(t, tree, sink, 64)
+	rb, out := newTestBuilder(t, tree, sink, batchSize)
 	bs := startBuilders(rb, out, builderN)
 	def, _ := catalog.LookupEvent("openat")
 
+	var want []seen
 	var ev bpf.Event
-	add := func(seq int) {
+	add := func(round int, wantArgv string) {
 		for p := range procs {
-			pid := uint32(100 + p)
-			decodeOpenat(&ev, pid, int64(seq), fmt.Sprintf("/f/%d/%d", pid, seq))
+			pid, seq := uint32(100+p), int64(len(want))
+			path := fmt.Sprintf("/f/%d/%d", pid, round)
+			decodeOpenat(&ev, pid, seq, path)
 			key, argv := rb.resourceOf(&ev)
 			bs.add(&ev, def, &key, argv)
+			want = append(want, seen{seq, int64(pid), path, wantArgv})
 		}
 	}
-	for seq := range execAt {
-		add(seq)
+	for round := range execAt {
+		add(round, "[cat before]")
 	}
 	for p := range procs {
 		tree.Exec(uint32(100+p), 1, "/usr/bin/cat", []string{"cat", "after"})
 	}
 	bs.flush()
 	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*execAt }, 10*time.Second, time.Millisecond,
-		"a flush delivers every builder's partial batch")
-	for seq := execAt; seq < perProc; seq++ {
-		add(seq)
+		"a flush delivers the partial batch")
+	for round := execAt; round < rounds; round++ {
+		add(round, "[cat after]")
 	}
 	bs.stop()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*perProc }, 10*time.Second, time.Millisecond,
-		"stop delivers what came after the flush")
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*rounds }, 10*time.Second, time.Millisecond,
+		"stop delivers the rest")
 
-	byPID := map[int64][]seen{}
+	var got []seen
 	for _, ld := range sink.AllLogs() {
+		assert.LessOrEqual(t, ld.LogRecordCount(), batchSize)
+		before := len(got)
 		resources := map[string]bool{}
 		for _, rl := range ld.ResourceLogs().All() {
 			res := rl.Resource().Attributes()
@@ -93,19 +100,13 @@ func TestBuildersKeepEachProcessInOrder(t *testing.T) {
 			assert.False(t, resources[id], "process %d (%s) has two resources in a batch", pid, argv)
 			resources[id] = true
 			for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
-				byPID[pid] = append(byPID[pid], seen{get(t, lr.Attributes(), vigil.AttrReturnValue).Int(), get(t, lr.Attributes(), vigil.AttrArgPrefix+"pathname").Str(), argv})
+				at := lr.Attributes()
+				got = append(got, seen{get(t, at, vigil.AttrReturnValue).Int(), pid, get(t, at, vigil.AttrArgPrefix+"pathname").Str(), argv})
 			}
 		}
+		// within a batch, records are grouped by resource: put them in the
+		// ring's order again, which batches keep between them
+		slices.SortFunc(got[before:], func(a, b seen) int { return cmp.Compare(a.seq, b.seq) })
 	}
-	require.Len(t, byPID, procs)
-	for pid, records := range byPID {
-		require.Len(t, records, perProc, "records of %d", pid)
-		for seq, r := range records {
-			want := seen{int64(seq), fmt.Sprintf("/f/%d/%d", pid, seq), "[cat before]"}
-			if seq >= execAt {
-				want.argv = "[cat after]"
-			}
-			require.Equal(t, want, r, "record %d of process %d", seq, pid)
-		}
-	}
+	require.Equal(t, want, got)
 }
