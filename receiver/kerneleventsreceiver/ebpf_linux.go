@@ -355,7 +355,7 @@ func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
 // run reads until the probe is closed. A flusher goroutine wakes the reader
 // every flush interval so a quiet system still delivers within it. The
 // reader keeps the process tree and resolves each record's resource in the
-// ring's order; builders write the records (see builders).
+// ring's order; builders write the records, a batch each (see builders).
 func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 	probe := s.probe
 	go s.flushEvery(probe, s.cfg.FlushInterval)
@@ -392,7 +392,7 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 }
 
 // dispatch resolves ev's resource now, before a later event changes the
-// process tree, and hands ev to its builder.
+// process tree, and adds ev to the batch the builders write next.
 func (s *ebpfSource) dispatch(bs *builders, ev *bpf.Event, def *catalog.EventDef) {
 	key, argv := s.builder.resourceOf(ev)
 	bs.add(ev, def, &key, argv)
