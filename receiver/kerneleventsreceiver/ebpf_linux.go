@@ -219,7 +219,7 @@ func (s *ebpfSource) open() error {
 	s.probe = probe
 	s.dropCapabilities()
 	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
-		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
+		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()), zap.Int("builders", s.builders))
 
 	if h := s.cfg.ExecutableHash; h.Enabled {
 		// close stops it, whether open succeeds or not
