@@ -63,9 +63,10 @@ type pending struct {
 // it writes.
 const chunkDepth = 1
 
-// maxBuilders bounds the builders whatever GOMAXPROCS says: with the
-// reader's share of the work at about a fifth of a record's, more builders
-// than four would wait for it, each holding a batch's events.
+// maxBuilders bounds the builders whatever GOMAXPROCS says: the reader's
+// share of a record's CPU is about a quarter (docs/performance.md), so
+// more builders than four would wait for it, each holding a batch's
+// events.
 const maxBuilders = 4
 
 // builderCount is how many builders a source runs on this machine.
