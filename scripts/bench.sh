@@ -70,11 +70,17 @@ for e in openat security_file_open; do
 done
 # the reader from a full ring: a million records, so the drain lasts seconds
 k=$OUT/receiver-backlog.txt
+# with one builder and with the receiver's count (a CPU's each, at most 4)
 run receiver-backlog ./receiver/kerneleventsreceiver/ 'BenchmarkReaderBacklog' -benchtime 1000000x
+nb=$(nproc)
+[ "$nb" -le 4 ] || nb=4
 for s in noop pipeline; do
-	median "$k" records/s "ReaderBacklog/sink=$s"
-	median "$k" records/s/core "ReaderBacklog/sink=$s"
-	median "$k" drops "ReaderBacklog/sink=$s"
+	for n in $(printf '%s\n' 1 "$nb" | uniq); do
+		median "$k" records/s "ReaderBacklog/sink=$s/builders=$n"
+		median "$k" records/s/core "ReaderBacklog/sink=$s/builders=$n"
+		median "$k" drops "ReaderBacklog/sink=$s/builders=$n"
+	done
+	ratio "$k" records/s "ReaderBacklog/sink=$s/builders=$nb" "ReaderBacklog/sink=$s/builders=1"
 done
 for p in 1 64 1024; do
 	for s in noop pipeline; do

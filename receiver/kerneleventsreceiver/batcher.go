@@ -11,8 +11,8 @@ import (
 
 // batcher collects records into plog.Logs batches, one resource per process
 // (see vigil.Attrs), and queues them for the next consumer when a batch is
-// full or when the source asks for a flush. It is owned by one goroutine,
-// the source's reader.
+// full or when the source asks for a flush. It is owned by one goroutine:
+// the source's reader, or one of its builders (see sibling).
 type batcher struct {
 	queue *sendQueue
 	size  int
@@ -53,6 +53,13 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 	fillResource(b.base)
 	b.reset()
 	return b
+}
+
+// sibling returns a batcher into the same queue, with batches of the same
+// size and resources starting with the same attributes, for another
+// goroutine to own.
+func (b *batcher) sibling() *batcher {
+	return newBatcher(b.queue, b.size, b.base.CopyTo)
 }
 
 func (b *batcher) reset() {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,49 +183,59 @@ const maxBacklogRing = 1 << 30
 // sink has every record. records/s is the reader's rate; records/s/core
 // divides by all the CPU the process used, the garbage collector's on the
 // other core included.
+//
+// builders is how many goroutines write the records (see builders): one,
+// and what the receiver runs on this machine.
 func BenchmarkReaderBacklog(b *testing.B) {
 	for _, m := range sinkModes {
-		b.Run("sink="+m.name, func(b *testing.B) {
-			privtest.Require(b)
-			cfg := createDefaultConfig().(*Config)
-			cfg.Events = []string{"openat"}
-			cfg.Scope.Comms = []string{loopComm}
-			// 512 bytes per record is room to spare for an openat of /etc/hostname
-			cfg.RingBufferSize = 8 << 20
-			for cfg.RingBufferSize < 512*b.N && cfg.RingBufferSize < maxBacklogRing {
-				cfg.RingBufferSize <<= 1
-			}
-			sink := &countingSink{hold: m.hold}
-			rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
-			if err != nil {
-				b.Fatal(err)
-			}
-			src := rcv.src.(*ebpfSource)
-			if err := src.open(); err != nil {
-				b.Fatal(err)
-			}
-			defer src.close()
-			runLoop(b, b.N)
-
-			// a queue that waits for room: the figure is the reader's
-			// and the sink's pace, with nothing dropped
-			q := newSendQueue(sink, rcv.telemetry, cfg.QueueSize, nil)
-			go q.send()
-			defer q.drain(context.Background())
-			out := newBatcher(q, cfg.BatchSize, src.resource)
-			done := make(chan struct{})
-			b.ResetTimer()
-			start, cpu := time.Now(), procstat.CPU()
-			go func() {
-				defer close(done)
-				src.run(context.Background(), out)
-			}()
-			drain(b, rcv, sink, start, int64(b.N))
-			b.ReportMetric(float64(b.N)/(float64(procstat.CPU()-cpu)/1e9), "records/s/core")
-			if err := src.close(); err != nil {
-				b.Error(err)
-			}
-			<-done
-		})
+		for _, n := range slices.Compact([]int{1, builderCount()}) {
+			b.Run(fmt.Sprintf("sink=%s/builders=%d", m.name, n), func(b *testing.B) {
+				benchmarkReaderBacklog(b, m.hold, n)
+			})
+		}
 	}
+}
+
+func benchmarkReaderBacklog(b *testing.B, hold, builders int) {
+	privtest.Require(b)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Events = []string{"openat"}
+	cfg.Scope.Comms = []string{loopComm}
+	// 512 bytes per record is room to spare for an openat of /etc/hostname
+	cfg.RingBufferSize = 8 << 20
+	for cfg.RingBufferSize < 512*b.N && cfg.RingBufferSize < maxBacklogRing {
+		cfg.RingBufferSize <<= 1
+	}
+	sink := &countingSink{hold: hold}
+	rcv, err := newReceiver(receivertest.NewNopSettings(metadata.Type), cfg, sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := rcv.src.(*ebpfSource)
+	src.builders = builders
+	if err := src.open(); err != nil {
+		b.Fatal(err)
+	}
+	defer src.close()
+	runLoop(b, b.N)
+
+	// a queue that waits for room: the figure is the reader's
+	// and the sink's pace, with nothing dropped
+	q := newSendQueue(sink, rcv.telemetry, cfg.QueueSize, nil)
+	go q.send()
+	defer q.drain(context.Background())
+	out := newBatcher(q, cfg.BatchSize, src.resource)
+	done := make(chan struct{})
+	b.ResetTimer()
+	start, cpu := time.Now(), procstat.CPU()
+	go func() {
+		defer close(done)
+		src.run(context.Background(), out)
+	}()
+	drain(b, rcv, sink, start, int64(b.N))
+	b.ReportMetric(float64(b.N)/(float64(procstat.CPU()-cpu)/1e9), "records/s/core")
+	if err := src.close(); err != nil {
+		b.Error(err)
+	}
+	<-done
 }

@@ -52,8 +52,11 @@ type ebpfSource struct {
 	lastStats bpf.Stats
 	closeOnce sync.Once
 
-	builder *recordBuilder
-	stop    chan struct{}
+	// builder resolves resources for the reader; builders is how many
+	// goroutines write records (builderCount, or a benchmark's choice).
+	builder  *recordBuilder
+	builders int
+	stop     chan struct{}
 }
 
 // archLacks is bpf.ArchLacks; a test replaces it to play another
@@ -88,7 +91,7 @@ func newEBPFSource(cfg *Config, events []*catalog.EventDef, tb *metadata.Telemet
 		logger.Info("events of the configured sets that this architecture has no syscall for are left out",
 			zap.String("arch", runtime.GOARCH), zap.Strings("events", notHere))
 	}
-	return &ebpfSource{cfg: cfg, selected: selected, telemetry: tb, logger: logger, stop: make(chan struct{})}
+	return &ebpfSource{cfg: cfg, selected: selected, telemetry: tb, logger: logger, builders: builderCount(), stop: make(chan struct{})}
 }
 
 func (s *ebpfSource) options() (bpf.Options, error) {
@@ -216,7 +219,7 @@ func (s *ebpfSource) open() error {
 	s.probe = probe
 	s.dropCapabilities()
 	s.logger.Info("kernelevents receiver capturing", zap.String("attach_mode", probe.AttachMode()),
-		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()))
+		zap.Int("selected_events", len(s.selected)), zap.Int("known_processes", tree.Len()), zap.Int("builders", s.builders))
 
 	if h := s.cfg.ExecutableHash; h.Enabled {
 		// close stops it, whether open succeeds or not
@@ -350,21 +353,22 @@ func formatBytes(n int) string {
 func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
 
 // run reads until the probe is closed. A flusher goroutine wakes the reader
-// every flush interval so a quiet system still delivers within it.
+// every flush interval so a quiet system still delivers within it. The
+// reader keeps the process tree and resolves each record's resource in the
+// ring's order; builders write the records, a batch each (see builders).
 func (s *ebpfSource) run(ctx context.Context, out *batcher) {
-	defer out.flush()
 	probe := s.probe
 	go s.flushEvery(probe, s.cfg.FlushInterval)
+	bs := startBuilders(s.builder, out, s.builders)
+	defer bs.stop()
 
 	var ev bpf.Event
-	observed := observedNow()
 	for {
 		err := probe.Read(&ev)
 		switch {
 		case err == nil:
 		case errors.Is(err, bpf.ErrFlushed):
-			out.flush()
-			observed = observedNow()
+			bs.flush()
 			continue
 		case errors.Is(err, bpf.ErrClosed):
 			return
@@ -377,18 +381,21 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 		}
 		s.track(&ev)
 		if cev, def, ok := containerEvent(&ev); ok && s.selected[def.ID] {
-			s.builder.build(cev, def, out, observed)
+			s.dispatch(bs, cev, def)
 		}
 		def, ok := catalog.LookupEventID(catalog.EventID(ev.EventID))
 		if !ok || !s.selected[def.ID] {
 			continue
 		}
-		s.builder.build(&ev, def, out, observed)
-		if out.full() {
-			out.flush()
-			observed = observedNow()
-		}
+		s.dispatch(bs, &ev, def)
 	}
+}
+
+// dispatch resolves ev's resource now, before a later event changes the
+// process tree, and adds ev to the batch the builders write next.
+func (s *ebpfSource) dispatch(bs *builders, ev *bpf.Event, def *catalog.EventDef) {
+	key, argv := s.builder.resourceOf(ev)
+	bs.add(ev, def, &key, argv)
 }
 
 func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {

@@ -21,8 +21,9 @@ type batch struct {
 	counts  map[string]int64 // records per event name, for events_emitted
 }
 
-// sendQueue decouples the reader from the pipeline: the reader puts batches,
-// a sender goroutine hands them to the next consumer.
+// sendQueue decouples the reader from the pipeline: the reader (for captured
+// events, its builders) puts batches, a sender goroutine hands them to the
+// next consumer.
 //
 // When the queue is full, the reader waits for room only until behind
 // reports that the source's own buffer (the kernel's ring buffer) is nearly
@@ -37,10 +38,9 @@ type sendQueue struct {
 	telemetry *metadata.TelemetryBuilder
 	behind    func() bool
 	batches   chan batch
-	wait      *time.Timer // the reader's, while it waits for room
 
 	// stopping makes puts wait for room whatever behind says: the
-	// reader's last batch at a clean stop is not lost to a full queue.
+	// reader's last batches at a clean stop is not lost to a full queue.
 	stopping     chan struct{}
 	stoppingOnce sync.Once
 	closeOnce    sync.Once // of batches
@@ -56,7 +56,7 @@ type sendQueue struct {
 	eventOpts map[string]metric.MeasurementOption
 }
 
-// behindCheck is how often a reader waiting for room asks behind again.
+// behindCheck is how often a put waiting for room asks behind again.
 const behindCheck = 2 * time.Millisecond
 
 var (
@@ -79,20 +79,19 @@ func newSendQueue(next consumer.Logs, tb *metadata.TelemetryBuilder, size int, b
 	}
 }
 
-// put queues b, or drops and counts it (see sendQueue). It is for one
-// goroutine, the reader.
+// put queues b, or drops and counts it (see sendQueue). Several
+// goroutines may put at once (the source's builders, each with its own
+// batcher).
 func (q *sendQueue) put(b batch) {
 	select {
 	case q.batches <- b:
 		return
 	default:
 	}
-	if q.wait == nil {
-		q.wait = time.NewTimer(behindCheck)
-	} else {
-		q.wait.Reset(behindCheck)
-	}
-	defer q.wait.Stop()
+	// a timer per wait, not per queue: a waiting put is one per batch
+	// at most, and builders wait at once
+	wait := time.NewTimer(behindCheck)
+	defer wait.Stop()
 	for {
 		if q.mustDrop() {
 			q.dropped.Add(uint64(b.records))
@@ -105,8 +104,8 @@ func (q *sendQueue) put(b batch) {
 		case <-q.sendCtx.Done():
 			q.telemetry.KerneleventsRecordsDropped.Add(context.Background(), int64(b.records), reasonShutdown)
 			return
-		case <-q.wait.C:
-			q.wait.Reset(behindCheck)
+		case <-wait.C:
+			wait.Reset(behindCheck)
 		}
 	}
 }

@@ -54,9 +54,18 @@ func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuil
 	return &recordBuilder{tree: tree, containers: res, parsed: map[parsedKey]string{}, forms: map[*catalog.ArgDef]argparse.IntForm{}}
 }
 
-// build adds the record of ev to out. def is ev's catalog entry.
-func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher, observed pcommon.Timestamp) {
-	key, argv := b.resourceOf(ev)
+// fork returns a builder that shares b's enrichment (the process tree, the
+// containers, the hasher) and has memos and a writer of its own: one per
+// goroutine that writes records.
+func (b *recordBuilder) fork() *recordBuilder {
+	f := newRecordBuilder(b.tree, b.containers)
+	f.runtimes, f.ancestryDepth, f.hasher = b.runtimes, b.ancestryDepth, b.hasher
+	return f
+}
+
+// write adds the record of ev to out, under the resource of key and argv
+// (see resourceOf). def is ev's catalog entry.
+func (b *recordBuilder) write(ev *bpf.Event, def *catalog.EventDef, key *resourceKey, argv []string, out *batcher, observed pcommon.Timestamp) {
 	h := vigil.RecordHeader{
 		Def:       def,
 		Name:      def.Name,
@@ -88,7 +97,7 @@ func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher
 		attrs += 2
 	}
 	w := &b.writer
-	w.Begin(out.add(def.Name, &key, argv), &h, attrs)
+	w.Begin(out.add(def.Name, key, argv), &h, attrs)
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		if int(arg.Index) >= len(def.Args) {

@@ -50,6 +50,13 @@ func newTestBuilder(t testing.TB, tree *proctree.Tree, next consumer.Logs, size 
 	return rb, newBatcher(q, size, putHostResource)
 }
 
+// build resolves ev's resource and writes its record, as the reader and a
+// builder do in turn for a captured event.
+func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher, observed pcommon.Timestamp) {
+	key, argv := b.resourceOf(ev)
+	b.write(ev, def, &key, argv, out, observed)
+}
+
 // TestRecordsOfAProcessShareItsResource: a batch has one resource per
 // process, with the host's and the process's attributes, in the order the
 // processes first appear; the records keep only what is their own; an exec
