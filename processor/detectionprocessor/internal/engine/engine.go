@@ -11,6 +11,11 @@
 //     runs on it. The queries share one virtual cache per record, so
 //     get_tracee_argument("pathname") is computed once, not per signature.
 //
+// The guards' verdicts on a record are remembered per worker (verdicts.go),
+// keyed on the values the group's guards read: the records of a flood
+// differ only in values no guard reads, and each costs one look-up there
+// instead of every candidate's guards.
+//
 // Before Rego, each candidate's result is looked up in the worker's memo
 // (memo.go), keyed on the input members the signature reads: a flood of
 // repeated records is answered there, without building the input.
@@ -23,6 +28,7 @@ package engine
 
 import (
 	"context"
+	"hash/maphash"
 	"maps"
 	"slices"
 	"strings"
@@ -86,7 +92,14 @@ type state struct {
 
 // Group is the set of signatures one route selects, in id order.
 type Group struct {
+	id   int // distinguishes its remembered verdicts
 	sigs []*compiled
+	// The attributes its guards read, and whether they read the event
+	// name: their verdicts on a record are remembered under these values
+	// (verdicts.go). remember is false without guards or memo.
+	reads     []string
+	readsName bool
+	remember  bool
 }
 
 // route maps an origin to its group (nil: no candidates).
@@ -202,7 +215,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 			}
 			key := strings.Join(ids, "\x00")
 			if groups[key] == nil {
-				groups[key] = &Group{sigs: sigs}
+				groups[key] = newGroup(len(groups), sigs, !opts.NoMemo)
 			}
 			r[oi], empty = groups[key], false
 		}
@@ -218,6 +231,22 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 	}
 	e.wildcard = build("") // no selector names "": only "*" ones select it
 	return e, nil
+}
+
+// newGroup returns the group of sigs, with what their guards read when
+// their verdicts are remembered.
+func newGroup(id int, sigs []*compiled, remember bool) *Group {
+	g := &Group{id: id, sigs: sigs}
+	for _, c := range sigs {
+		if c.guard == nil {
+			continue
+		}
+		var name bool
+		g.reads, name = guard.Reads(c.guard, g.reads)
+		g.readsName = g.readsName || name
+		g.remember = remember
+	}
+	return g
 }
 
 // Candidates returns the group of signatures that selected an event name
@@ -278,18 +307,21 @@ type EvalError struct {
 
 // Worker evaluates records; each goroutine needs its own.
 type Worker struct {
-	e         *Engine
-	txn       storage.Transaction
-	watch     *watch         // nil without a budget
-	cancel    topdown.Cancel // watch, or nil
-	survivors []*compiled
-	excepted  []*signature.Signature // of the last Eval
-	memo      *memo
-	input     regoinput.Record     // of the record being evaluated
-	args      *regoinput.ArgsCache // nil: NoMemo
-	members   []*ast.Term          // a key's members, reused
-	memoHits  int                  // results taken from the memo, for tests
-	view      guard.Record         // what the guards read of the record being evaluated
+	e           *Engine
+	txn         storage.Transaction
+	watch       *watch         // nil without a budget
+	cancel      topdown.Cancel // watch, or nil
+	survivors   []*compiled
+	verdicts    *verdicts              // nil: NoMemo
+	held        []int                  // candidates whose guards held, when not remembered
+	excepted    []*signature.Signature // of the last Eval
+	memo        *memo
+	input       regoinput.Record     // of the record being evaluated
+	args        *regoinput.ArgsCache // nil: NoMemo
+	members     []*ast.Term          // a key's members, reused
+	memoHits    int                  // results taken from the memo, for tests
+	verdictHits int                  // guard verdicts taken from verdicts, for tests
+	view        guard.Record         // what the guards read of the record being evaluated
 }
 
 // NewWorker returns a worker. Close it when done.
@@ -304,6 +336,7 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 	w := &Worker{e: e, txn: txn, memo: &memo{}}
 	if !e.opts.NoMemo {
 		w.args = regoinput.NewArgsCache()
+		w.verdicts = &verdicts{seed: maphash.MakeSeed()}
 	}
 	if e.opts.Budget > 0 {
 		w.watch = newWatch(e.opts.Budget)
@@ -336,11 +369,11 @@ func (w *Worker) Close(ctx context.Context) {
 // other signatures' matches are still returned.
 func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcommon.Resource, dst []Match) ([]Match, []EvalError) {
 	attrs := vigil.AttrsOf(lr, res)
-	w.view.Reset(attrs, strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix))
 	w.survivors, w.excepted = w.survivors[:0], w.excepted[:0]
-	for _, c := range g.sigs {
+	for _, i := range w.guardsHeld(g, attrs, strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)) {
+		c := g.sigs[i]
 		switch {
-		case c.state.disabled.Load() || (c.guard != nil && !c.guard.Holds(&w.view)):
+		case c.state.disabled.Load():
 		case c.except != nil && c.except.Excepts(attrs):
 			w.excepted = append(w.excepted, c.sig)
 		default:
@@ -390,6 +423,33 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 		dst = appendMatch(dst, c, v)
 	}
 	return dst, errs
+}
+
+// guardsHeld returns the indices in g.sigs of the candidates whose guards
+// hold on the record (all of the unguarded ones), from the worker's
+// verdicts when it has seen the values they read. Exceptions and disabled
+// signatures are decided afresh: they are not functions of those values.
+func (w *Worker) guardsHeld(g *Group, attrs vigil.Attrs, eventName string) []int {
+	var s *verdictSlot
+	if g.remember {
+		var known bool
+		if s, known = w.verdicts.slot(g, attrs, eventName); known {
+			w.verdictHits++
+			return s.held
+		}
+	}
+	w.view.Reset(attrs, eventName)
+	held := w.held[:0]
+	for i, c := range g.sigs {
+		if c.guard == nil || c.guard.Holds(&w.view) {
+			held = append(held, i)
+		}
+	}
+	w.held = held
+	if s != nil {
+		s.held = append(s.held, held...)
+	}
+	return held
 }
 
 // appendMatch appends to dst the match of c when v, its tracee_match's

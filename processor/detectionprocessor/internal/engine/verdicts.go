@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	vigil "github.com/vigil-sec/vigil"
+)
+
+// verdictSlots is the number of guard verdicts a worker remembers: a power
+// of two.
+const verdictSlots = 256
+
+// maxVerdictKey bounds the encoded values a verdict is remembered under; a
+// record whose guarded values encode longer has its guards tested every
+// time. With verdictSlots it bounds a worker's verdicts to 1 MiB.
+const maxVerdictKey = 4096
+
+// verdicts remember which candidates' guards held on a record, keyed on the
+// values the group's guards read (Group.reads). A flood repeats itself: the
+// same process opening the same file differs from one record to the next
+// only in attributes no guard reads (time, thread, cpu), so its records
+// find their verdict here in one look-up instead of testing every
+// candidate's guard on the same values again.
+//
+// It is exact: a slot is found by a hash of the group and the encoded
+// values, and used only when the encodings are equal byte for byte, so a
+// record differing in any value a guard reads is tested afresh. Slots are
+// overwritten, never grown.
+type verdicts struct {
+	seed  maphash.Seed
+	key   keyEncoder // the record being evaluated's, reused
+	slots [verdictSlots]verdictSlot
+}
+
+type verdictSlot struct {
+	group *Group
+	hash  uint64
+	key   []byte
+	held  []int // indices in group.sigs of the candidates whose guards held
+}
+
+// slot returns the slot of the record's verdict on group g and whether it
+// holds that verdict; nil when the record's values are too long to
+// remember.
+func (v *verdicts) slot(g *Group, attrs vigil.Attrs, eventName string) (*verdictSlot, bool) {
+	k := &v.key
+	k.reset()
+	if g.readsName {
+		k.string(eventName)
+	}
+	for _, key := range g.reads {
+		val, ok := attrs.Get(key)
+		if !ok {
+			k.byte(0)
+			continue
+		}
+		k.byte(1)
+		k.value(val)
+	}
+	if k.over {
+		return nil, false
+	}
+	h := maphash.Bytes(v.seed, k.b) ^ uint64(g.id)*0x9e3779b97f4a7c15
+	s := &v.slots[h&(verdictSlots-1)]
+	if s.group == g && s.hash == h && string(s.key) == string(k.b) {
+		return s, true
+	}
+	s.group, s.hash, s.key, s.held = g, h, append(s.key[:0], k.b...), s.held[:0]
+	return s, false
+}
+
+// keyEncoder encodes values unambiguously (each with its type, lengths
+// before contents), up to maxVerdictKey bytes.
+type keyEncoder struct {
+	b    []byte
+	over bool // the encoding exceeded maxVerdictKey and was abandoned
+}
+
+func (k *keyEncoder) reset() { k.b, k.over = k.b[:0], false }
+
+func (k *keyEncoder) byte(c byte) {
+	if !k.room(1) {
+		return
+	}
+	k.b = append(k.b, c)
+}
+
+func (k *keyEncoder) uint(n uint64) {
+	if !k.room(binary.MaxVarintLen64) {
+		return
+	}
+	k.b = binary.AppendUvarint(k.b, n)
+}
+
+func (k *keyEncoder) string(s string) {
+	k.uint(uint64(len(s)))
+	if !k.room(len(s)) {
+		return
+	}
+	k.b = append(k.b, s...)
+}
+
+func (k *keyEncoder) raw(p []byte) {
+	k.uint(uint64(len(p)))
+	if !k.room(len(p)) {
+		return
+	}
+	k.b = append(k.b, p...)
+}
+
+// room reports whether n more bytes fit, abandoning the encoding if not.
+func (k *keyEncoder) room(n int) bool {
+	if k.over || len(k.b)+n > maxVerdictKey {
+		k.over = true
+		return false
+	}
+	return true
+}
+
+func (k *keyEncoder) value(v pcommon.Value) {
+	t := v.Type()
+	k.byte(byte(t))
+	switch t {
+	case pcommon.ValueTypeStr:
+		k.string(v.Str())
+	case pcommon.ValueTypeInt:
+		k.uint(uint64(v.Int()))
+	case pcommon.ValueTypeDouble:
+		k.uint(math.Float64bits(v.Double()))
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			k.byte(1)
+		} else {
+			k.byte(0)
+		}
+	case pcommon.ValueTypeBytes:
+		k.raw(v.Bytes().AsRaw())
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		k.uint(uint64(s.Len()))
+		for _, e := range s.All() {
+			k.value(e)
+		}
+	case pcommon.ValueTypeMap:
+		m := v.Map()
+		k.uint(uint64(m.Len()))
+		for name, e := range m.All() {
+			k.string(name)
+			k.value(e)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package engine
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vigil-sec/vigil/tracee"
+)
+
+// verdictSig's guard reads a resource attribute (processName) and an
+// element of a slice argument (argv).
+const verdictSig = `package tracee.VERDICT
+
+import data.tracee.helpers
+
+__rego_metadoc__ := {"id": "VERDICT-1", "name": "verdict"}
+
+tracee_selected_events[{"source": "tracee", "name": "sched_process_exec"}]
+
+tracee_match {
+	input.processName == "cat"
+	argv := helpers.get_tracee_argument("argv")
+	argv[_] == "--evil"
+}
+`
+
+// TestVerdictsAreExact: a record differing from the previous one only in
+// attributes no guard reads takes its guards' verdict from the worker's
+// verdicts; one differing in any value a guard reads (a resource
+// attribute, one element of argv) is tested afresh. In each sequence, on a
+// fresh worker, a matching record follows one differing from it in that
+// value alone and whose guard failed: a key missing the value would carry
+// the failure over and lose the match.
+func TestVerdictsAreExact(t *testing.T) {
+	set := loadSigs(t, map[string]string{"verdict.rego": verdictSig})
+	if form, why := newPair(t, set).eng.Guard("VERDICT-1"); !strings.Contains(form, "processName") || !strings.Contains(form, "argv") {
+		t.Fatalf("VERDICT-1's guard is %q (%s); the test needs one reading processName and argv", form, why)
+	}
+	base := tracee.Event{Timestamp: 1, HostProcessID: 7, HostThreadID: 7, ProcessName: "cat", EventName: "sched_process_exec",
+		Args: []tracee.Arg{{Name: "argv", Type: "const char**", Value: []string{"cat", "--evil"}}}}
+	variant := func(f func(*tracee.Event)) *tracee.Event {
+		ev := base
+		ev.Args = []tracee.Arg{{Name: "argv", Type: "const char**", Value: slices.Clone(base.Args[0].Value.([]string))}}
+		f(&ev)
+		return &ev
+	}
+	type step struct {
+		name  string
+		ev    *tracee.Event
+		match bool
+		hit   bool // the verdict is remembered
+	}
+	evil := step{"argv with --evil", variant(func(*tracee.Event) {}), true, false}
+	again := step{"same, other timestamp and thread", variant(func(e *tracee.Event) { e.Timestamp, e.HostThreadID = 2, 8 }), true, true}
+	for _, seq := range [][]step{
+		{{"argv without --evil", variant(func(e *tracee.Event) { e.Args[0].Value.([]string)[1] = "--good" }), false, false}, evil, again},
+		{{"comm less", variant(func(e *tracee.Event) { e.ProcessName = "less" }), false, false}, evil, again},
+	} {
+		p := newPair(t, set)
+		for _, c := range seq {
+			before := p.guarded.verdictHits
+			lr, res := recordOf(c.ev)
+			if got := p.check(t, lr, res); got != c.match {
+				t.Errorf("%s: matched %v, want %v", c.name, got, c.match)
+			}
+			if hit := p.guarded.verdictHits > before; hit != c.hit {
+				t.Errorf("%s after %s: verdict remembered %v, want %v", c.name, seq[0].name, hit, c.hit)
+			}
+		}
+	}
+}
+
+// TestVerdictKeyBounded: a record whose guarded values encode longer than
+// maxVerdictKey is tested every time, and still gets Rego's answer.
+func TestVerdictKeyBounded(t *testing.T) {
+	set := loadSigs(t, map[string]string{"verdict.rego": verdictSig})
+	p := newPair(t, set)
+	ev := tracee.Event{Timestamp: 1, HostProcessID: 7, HostThreadID: 7, ProcessName: "cat", EventName: "sched_process_exec",
+		Args: []tracee.Arg{{Name: "argv", Type: "const char**", Value: []string{strings.Repeat("x", maxVerdictKey), "--evil"}}}}
+	for range 2 {
+		lr, res := recordOf(&ev)
+		if !p.check(t, lr, res) {
+			t.Error("the long record did not match")
+		}
+	}
+	if p.guarded.verdictHits != 0 {
+		t.Errorf("%d verdicts remembered for a key longer than maxVerdictKey", p.guarded.verdictHits)
+	}
+}
