@@ -543,30 +543,54 @@ func BenchmarkNoiseControlUnits(b *testing.B) {
 // loop, each record with its own time), and every built-in case's event
 // in turn.
 func hostileStreams(b *testing.B) map[string][]record {
-	open := func(i int, path string) *tracee.Event {
-		return &tracee.Event{
-			Timestamp: 1700000000000000000 + int64(i), ThreadStartTime: 1699999999000000000, ProcessorID: int64(i % 2),
-			ProcessID: 4242, ThreadID: 4242, HostProcessID: 4242, HostThreadID: 4242, HostParentProcessID: 1,
-			ProcessName: "flood", Executable: tracee.File{Path: "/tmp/flood"}, HostName: "node-1",
-			EventName: "security_file_open", ArgsNum: 6, Syscall: "openat",
-			Args: []tracee.Arg{
-				{Name: "pathname", Type: "const char*", Value: path},
-				{Name: "flags", Type: "string", Value: "O_RDONLY"},
-				{Name: "dev", Type: "dev_t", Value: int64(2049)},
-				{Name: "inode", Type: "unsigned long", Value: int64(1234567)},
-				{Name: "ctime", Type: "unsigned long", Value: int64(1690000000000000000)},
-				{Name: "syscall_pathname", Type: "const char*", Value: path},
-			},
-		}
-	}
 	var flood, cases []*tracee.Event
 	for i := range 2000 {
-		flood = append(flood, open(i, []string{"/etc/shadow", "/proc/4242/mem"}[i%2]))
+		flood = append(flood, fileOpen(i, 4242, []string{"/etc/shadow", "/proc/4242/mem"}[i%2]))
 	}
 	for _, c := range readBuiltinCases(b) {
 		cases = append(cases, decodeEvent(b, c.Event))
 	}
 	return map[string][]record{"flood": recordsOf(flood), "builtin-cases": recordsOf(cases)}
+}
+
+// fileOpen is the i-th record of a flood of opens of path by process pid,
+// each with its own time and cpu.
+func fileOpen(i int, pid int64, path string) *tracee.Event {
+	return &tracee.Event{
+		Timestamp: 1700000000000000000 + int64(i), ThreadStartTime: 1699999999000000000, ProcessorID: int64(i % 2),
+		ProcessID: pid, ThreadID: pid, HostProcessID: pid, HostThreadID: pid, HostParentProcessID: 1,
+		ProcessName: "flood", Executable: tracee.File{Path: "/tmp/flood"}, HostName: "node-1",
+		EventName: "security_file_open", ArgsNum: 6, Syscall: "openat",
+		Args: []tracee.Arg{
+			{Name: "pathname", Type: "const char*", Value: path},
+			{Name: "flags", Type: "string", Value: "O_RDONLY"},
+			{Name: "dev", Type: "dev_t", Value: int64(2049)},
+			{Name: "inode", Type: "unsigned long", Value: int64(1234567)},
+			{Name: "ctime", Type: "unsigned long", Value: int64(1690000000000000000)},
+			{Name: "syscall_pathname", Type: "const char*", Value: path},
+		},
+	}
+}
+
+// BenchmarkFlood evaluates the built-ins on floods of one record repeated
+// (but for its time and cpu), per record: an open of /dev/null, which no
+// guard lets through, by one process and by two interleaved ones, and an
+// open of /etc/shadow, which matches. The two processes differ in pid,
+// name and executable.
+func BenchmarkFlood(b *testing.B) {
+	streams := map[string]func(i int) *tracee.Event{
+		"devnull":         func(i int) *tracee.Event { return fileOpen(i, 4242, "/dev/null") },
+		"devnull-2-procs": func(i int) *tracee.Event { return fileOpen(i, 4242+int64(i%2), "/dev/null") },
+		"shadow":          func(i int) *tracee.Event { return fileOpen(i, 4242, "/etc/shadow") },
+	}
+	_, ew := builtinEngine(b)
+	for _, name := range []string{"devnull", "devnull-2-procs", "shadow"} {
+		var events []*tracee.Event
+		for i := range 2000 {
+			events = append(events, streams[name](i))
+		}
+		benchEngines(b, recordsOf(events), namedEngine{name, ew})
+	}
 }
 
 // recordsOf writes events as records, each with its resource.
