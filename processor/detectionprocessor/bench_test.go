@@ -576,15 +576,17 @@ func fileOpen(i int, pid int64, path string) *tracee.Event {
 // (but for its time and cpu), per record: an open of /dev/null, which no
 // guard lets through, by one process and by two interleaved ones, and an
 // open of /etc/shadow, which matches. The two processes differ in pid,
-// name and executable.
+// name and executable. unique-paths opens a new file each time: no record
+// repeats, the cost of remembering what is never seen again.
 func BenchmarkFlood(b *testing.B) {
 	streams := map[string]func(i int) *tracee.Event{
 		"devnull":         func(i int) *tracee.Event { return fileOpen(i, 4242, "/dev/null") },
 		"devnull-2-procs": func(i int) *tracee.Event { return fileOpen(i, 4242+int64(i%2), "/dev/null") },
 		"shadow":          func(i int) *tracee.Event { return fileOpen(i, 4242, "/etc/shadow") },
+		"unique-paths":    func(i int) *tracee.Event { return fileOpen(i, 4242, fmt.Sprintf("/tmp/f%d", i)) },
 	}
 	_, ew := builtinEngine(b)
-	for _, name := range []string{"devnull", "devnull-2-procs", "shadow"} {
+	for _, name := range []string{"devnull", "devnull-2-procs", "shadow", "unique-paths"} {
 		var events []*tracee.Event
 		for i := range 2000 {
 			events = append(events, streams[name](i))
