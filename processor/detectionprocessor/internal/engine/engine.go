@@ -16,9 +16,14 @@
 // differ only in values no guard reads, and each costs one look-up there
 // instead of every candidate's guards.
 //
-// Before Rego, each candidate's result is looked up in the worker's memo
-// (memo.go), keyed on the input members the signature reads: a flood of
-// repeated records is answered there, without building the input.
+// The candidates' results are remembered with them (results.go), keyed
+// also on the attributes feeding the input members the candidates read: a
+// repeated record is answered there without building any member. Groups
+// with a candidate reading a member not made of attributes alone
+// (timestamp), and records missing there, look each candidate's result
+// up in the worker's memo (memo.go), keyed on the members it reads: a
+// flood of repeated records is answered there, without building the whole
+// input.
 //
 // Evaluating the candidates of a route with one generated query (a partial
 // object over every candidate's tracee_match) was measured first; it cannot
@@ -100,6 +105,15 @@ type Group struct {
 	reads     []string
 	readsName bool
 	remember  bool
+	// The attributes feeding the members its candidates read, besides
+	// the guards' (whether every argument: resultArgs; the event name:
+	// always): their results on a record are remembered under these and
+	// the guards' values (results.go), so that a repeated record is
+	// answered without building any member. results is false when a
+	// candidate reads a member not made of attributes alone.
+	resultReads []string
+	resultArgs  bool
+	results     bool
 }
 
 // route maps an origin to its group (nil: no candidates).
@@ -246,7 +260,36 @@ func newGroup(id int, sigs []*compiled, remember bool) *Group {
 		g.readsName = g.readsName || name
 		g.remember = remember
 	}
+	if remember {
+		g.rememberResults()
+	}
 	return g
+}
+
+// rememberResults makes the group remember its candidates' results when
+// every member they read is made of attributes (regoinput.Sources).
+func (g *Group) rememberResults() {
+	var reads []string
+	var args bool
+	for _, c := range g.sigs {
+		if c.readsAll {
+			return
+		}
+		for _, t := range c.reads {
+			attrs, a, known := regoinput.Sources(string(t.Value.(ast.String)))
+			if !known {
+				return
+			}
+			args = args || a
+			for _, k := range attrs {
+				if !slices.Contains(g.reads, k) && !slices.Contains(reads, k) {
+					reads = append(reads, k)
+				}
+			}
+		}
+	}
+	g.resultReads, g.resultArgs, g.results = reads, args, true
+	g.remember = true // the results' key extends the verdicts'
 }
 
 // Candidates returns the group of signatures that selected an event name
@@ -309,9 +352,9 @@ type EvalError struct {
 type Worker struct {
 	e           *Engine
 	txn         storage.Transaction
-	watch       *watch         // nil without a budget
-	cancel      topdown.Cancel // watch, or nil
-	survivors   []*compiled
+	watch       *watch                 // nil without a budget
+	cancel      topdown.Cancel         // watch, or nil
+	survivors   []int                  // indices in the group's sigs
 	verdicts    *verdicts              // nil: NoMemo
 	held        []int                  // candidates whose guards held, when not remembered
 	excepted    []*signature.Signature // of the last Eval
@@ -370,18 +413,23 @@ func (w *Worker) Close(ctx context.Context) {
 func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcommon.Resource, dst []Match) ([]Match, []EvalError) {
 	attrs := vigil.AttrsOf(lr, res)
 	w.survivors, w.excepted = w.survivors[:0], w.excepted[:0]
-	for _, i := range w.guardsHeld(g, attrs, strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)) {
+	eventName := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
+	for _, i := range w.guardsHeld(g, attrs, eventName) {
 		c := g.sigs[i]
 		switch {
 		case c.state.disabled.Load():
 		case c.except != nil && c.except.Excepts(attrs):
 			w.excepted = append(w.excepted, c.sig)
 		default:
-			w.survivors = append(w.survivors, c)
+			w.survivors = append(w.survivors, i)
 		}
 	}
 	if len(w.survivors) == 0 {
 		return dst, nil
+	}
+	var s *resultSlot // the record's remembered results; nil: none
+	if g.results {
+		s = w.verdicts.resultsOf(g, attrs, eventName)
 	}
 	w.input.Reset(lr, res, w.args)
 	// The whole input and the cache are made for the first evaluation in
@@ -389,12 +437,19 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 	var input *ast.Term
 	var cache topdown.VirtualCache
 	var errs []EvalError
-	for _, c := range w.survivors {
+	for _, i := range w.survivors {
+		c := g.sigs[i]
+		if v, ok := s.result(i); ok {
+			w.memoHits++
+			dst = appendMatch(dst, c, v)
+			continue
+		}
 		k, memoised := keyOf(c, &w.input, w.members[:0])
 		if memoised {
 			w.members = k.members
 			if v, ok := w.memo.get(&k); ok {
 				w.memoHits++
+				s.remember(i, len(g.sigs), v)
 				dst = appendMatch(dst, c, v)
 				continue
 			}
@@ -420,6 +475,7 @@ func (w *Worker) Eval(ctx context.Context, g *Group, lr plog.LogRecord, res pcom
 		if memoised {
 			w.memo.put(&k, v)
 		}
+		s.remember(i, len(g.sigs), v)
 		dst = appendMatch(dst, c, v)
 	}
 	return dst, errs

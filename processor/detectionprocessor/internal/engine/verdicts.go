@@ -34,6 +34,8 @@ type verdicts struct {
 	seed  maphash.Seed
 	key   keyEncoder // the record being evaluated's, reused
 	slots [verdictSlots]verdictSlot
+	// results of the groups that remember them (results.go)
+	results [resultSlots]resultSlot
 }
 
 type verdictSlot struct {
@@ -53,13 +55,7 @@ func (v *verdicts) slot(g *Group, attrs vigil.Attrs, eventName string) (*verdict
 		k.string(eventName)
 	}
 	for _, key := range g.reads {
-		val, ok := attrs.Get(key)
-		if !ok {
-			k.byte(0)
-			continue
-		}
-		k.byte(1)
-		k.value(val)
+		k.attr(attrs, key)
 	}
 	if k.over {
 		return nil, false
@@ -81,6 +77,17 @@ type keyEncoder struct {
 }
 
 func (k *keyEncoder) reset() { k.b, k.over = k.b[:0], false }
+
+// attr encodes the attribute key of attrs, or that it is missing.
+func (k *keyEncoder) attr(attrs vigil.Attrs, key string) {
+	val, ok := attrs.Get(key)
+	if !ok {
+		k.byte(0)
+		return
+	}
+	k.byte(1)
+	k.value(val)
+}
 
 func (k *keyEncoder) byte(c byte) {
 	if !k.room(1) {
