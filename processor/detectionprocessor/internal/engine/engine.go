@@ -362,7 +362,7 @@ type Worker struct {
 	input       regoinput.Record     // of the record being evaluated
 	args        *regoinput.ArgsCache // nil: NoMemo
 	members     []*ast.Term          // a key's members, reused
-	memoHits    int                  // results taken from the memo, for tests
+	memoHits    int                  // results remembered (results.go or the memo), for tests
 	verdictHits int                  // guard verdicts taken from verdicts, for tests
 	view        guard.Record         // what the guards read of the record being evaluated
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -89,6 +90,27 @@ func TestResultsAreExact(t *testing.T) {
 		p.check(t, lr, res)
 		if hit := p.guarded.memoHits > before; hit != c.hit {
 			t.Errorf("%s changed: result remembered %v, want %v", c.name, hit, c.hit)
+		}
+	}
+}
+
+// TestResultKeyBounded: a record whose values encode longer than
+// maxResultKey gets Rego's answer and takes no slot of the results.
+func TestResultKeyBounded(t *testing.T) {
+	set := loadSigs(t, map[string]string{"result.rego": resultSig})
+	p := newPair(t, set)
+	ev := tracee.Event{Timestamp: 1, HostProcessID: 7, HostThreadID: 7, ProcessName: "cat", EventName: "security_file_open",
+		Args: []tracee.Arg{{Name: "pathname", Type: "const char*", Value: "/etc/shadow"}, {Name: "flags", Type: "string", Value: strings.Repeat("x", maxResultKey)}}}
+	lr, res := recordOf(&ev)
+	vigil.WriteResource(res.Attributes(), "", &vigil.Process{PID: 7, Name: "cat", Ancestry: &vigil.Ancestry{PIDs: []int64{1}}}, nil)
+	for range 2 {
+		if !p.check(t, lr, res) {
+			t.Fatal("the long record did not match")
+		}
+	}
+	for i := range p.guarded.verdicts.results {
+		if s := &p.guarded.verdicts.results[i]; s.group != nil {
+			t.Fatalf("results remembered under a key of %d bytes, over maxResultKey", len(s.key))
 		}
 	}
 }

@@ -78,7 +78,9 @@ func checkSameAsJSON(t *testing.T, ld plog.Logs) int {
 	return n
 }
 
-func TestBuildMatchesJSONOnGoldenRecords(t *testing.T) {
+// golden returns the golden records.
+func golden(t *testing.T) plog.Logs {
+	t.Helper()
 	b, err := os.ReadFile(goldenRecords)
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +89,11 @@ func TestBuildMatchesJSONOnGoldenRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ld
+}
+
+func TestBuildMatchesJSONOnGoldenRecords(t *testing.T) {
+	ld := golden(t)
 	if n := checkSameAsJSON(t, ld); n != ld.LogRecordCount() || n == 0 {
 		t.Fatalf("compared %d of %d records", n, ld.LogRecordCount())
 	}

@@ -1,7 +1,6 @@
 package regoinput
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -40,14 +39,7 @@ func perturb(v pcommon.Value) {
 // one that is changes at least one member somewhere, so that a key made of
 // the sources is exact and the perturbation is seen.
 func TestSourcesAreComplete(t *testing.T) {
-	b, err := os.ReadFile(goldenRecords)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ld, err := (&plog.JSONUnmarshaler{}).UnmarshalLogs(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ld := golden(t)
 	equalTerm := func(a, b *ast.Term) bool {
 		if a == nil || b == nil {
 			return a == b
