@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pipeline"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/connector/detectionsconnector/internal/metadatatest"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkSplit(b *testing.B) {
 		for _, rl := range ld.ResourceLogs().All() {
 			for _, sl := range rl.ScopeLogs().All() {
 				sl.LogRecords().RemoveIf(func(lr plog.LogRecord) bool {
-					_, ok := lr.Attributes().Get(detectionKey)
+					_, ok := lr.Attributes().Get(vigil.AttrRuleUUID)
 					return !ok
 				})
 			}
@@ -87,7 +88,7 @@ func benchBatch() plog.Logs {
 				lr.Attributes().PutInt(string(rune('a'+a))+".attribute", int64(n*a))
 			}
 			if n == 500 {
-				lr.Attributes().PutStr(detectionKey, "VGL-1029")
+				lr.Attributes().PutStr(vigil.AttrRuleUUID, "VGL-1029")
 			}
 			n++
 		}

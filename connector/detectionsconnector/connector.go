@@ -14,12 +14,9 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/connector/detectionsconnector/internal/metadata"
 )
-
-// detectionKey is the attribute the detection processor sets on every
-// record a signature matched (processor/detectionprocessor README).
-const detectionKey = "security_rule.uuid"
 
 type detectionsConnector struct {
 	component.StartFunc
@@ -98,6 +95,9 @@ func (c *detectionsConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) err
 		c.telemetry.ConnectorDetectionsRecordsRouted.Add(ctx, int64(ld.LogRecordCount()), c.allAttr)
 		errs = append(errs, c.all.ConsumeLogs(ctx, ld))
 	}
+	if c.detections == nil {
+		return errors.Join(errs...)
+	}
 	if n := detected.LogRecordCount(); n > 0 {
 		c.telemetry.ConnectorDetectionsRecordsRouted.Add(ctx, int64(n), c.detectionsAttr)
 		errs = append(errs, c.detections.ConsumeLogs(ctx, detected))
@@ -105,7 +105,8 @@ func (c *detectionsConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) err
 	return errors.Join(errs...)
 }
 
-// copyDetections copies the records that carry detectionKey, each under a
+// copyDetections copies the records that carry vigil.AttrRuleUUID (set by
+// the detection processor on every record a signature matched), each under a
 // copy of its resource and scope; resources and scopes without one are not
 // copied.
 func copyDetections(ld plog.Logs) plog.Logs {
@@ -123,7 +124,7 @@ func copyDetections(ld plog.Logs) plog.Logs {
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				if _, ok := lr.Attributes().Get(detectionKey); !ok {
+				if _, ok := lr.Attributes().Get(vigil.AttrRuleUUID); !ok {
 					continue
 				}
 				if !haveRL {

@@ -204,3 +204,19 @@ func TestCreateChecksPipelinesAgainstTheRouter(t *testing.T) {
 	assert.Contains(t, err.Error(), "detections: ")
 	assert.Contains(t, err.Error(), "logs/stdout")
 }
+
+// A connector with one list only, which Validate allows, hands every batch
+// to it (and, with detections only, just the detections).
+func TestOneListOnly(t *testing.T) {
+	var file consumertest.LogsSink
+	c, _ := newTestConnector(t, &Config{All: []pipeline.ID{filePipeline}}, map[pipeline.ID]consumer.Logs{filePipeline: &file})
+	require.NoError(t, c.ConsumeLogs(context.Background(), testLogs()))
+	require.Len(t, file.AllLogs(), 1)
+	assert.Equal(t, testLogs(), file.AllLogs()[0])
+
+	var stdout consumertest.LogsSink
+	c, _ = newTestConnector(t, &Config{Detections: []pipeline.ID{stdoutPipeline}}, map[pipeline.ID]consumer.Logs{stdoutPipeline: &stdout})
+	require.NoError(t, c.ConsumeLogs(context.Background(), testLogs()))
+	require.Len(t, stdout.AllLogs(), 1)
+	assert.Equal(t, wantDetections(), stdout.AllLogs()[0])
+}
