@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"hash/maphash"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -65,7 +64,7 @@ func (v *verdicts) resultsOf(g *Group, attrs vigil.Attrs, eventName string) *res
 	if k.over || len(k.b) > maxResultKey {
 		return nil
 	}
-	h := maphash.Bytes(v.seed, k.b) ^ uint64(g.id)*0x9e3779b97f4a7c15
+	h := v.hash(g)
 	s := &v.results[h&(resultSlots-1)]
 	if s.group != g || s.hash != h || string(s.key) != string(k.b) {
 		s.group, s.hash, s.key, s.results = g, h, append(s.key[:0], k.b...), s.results[:0]

@@ -60,13 +60,19 @@ func (v *verdicts) slot(g *Group, attrs vigil.Attrs, eventName string) (*verdict
 	if k.over {
 		return nil, false
 	}
-	h := maphash.Bytes(v.seed, k.b) ^ uint64(g.id)*0x9e3779b97f4a7c15
+	h := v.hash(g)
 	s := &v.slots[h&(verdictSlots-1)]
 	if s.group == g && s.hash == h && string(s.key) == string(k.b) {
 		return s, true
 	}
 	s.group, s.hash, s.key, s.held = g, h, append(s.key[:0], k.b...), s.held[:0]
 	return s, false
+}
+
+// hash is the hash of group g and the encoded values, which its verdicts
+// and results are found by.
+func (v *verdicts) hash(g *Group) uint64 {
+	return maphash.Bytes(v.seed, v.key.b) ^ uint64(g.id)*0x9e3779b97f4a7c15
 }
 
 // keyEncoder encodes values unambiguously (each with its type, lengths
