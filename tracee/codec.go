@@ -409,7 +409,7 @@ func EventFromRecord(lr plog.LogRecord, res pcommon.Resource) Event {
 	args := lr.Attributes()
 	if known {
 		for _, ad := range def.Args {
-			if v, ok := args.Get(vigil.AttrArgPrefix + ad.Name); ok {
+			if v, ok := args.Get(ad.AttrKey()); ok {
 				typ := ArgType(ad.Type, v)
 				ev.Args = append(ev.Args, Arg{Name: ad.Name, Type: typ, Value: ArgValueFromAttr(v, typ)})
 			}

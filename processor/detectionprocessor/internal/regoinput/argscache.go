@@ -39,6 +39,9 @@ func NewArgsCache() *ArgsCache { return &ArgsCache{seed: maphash.MakeSeed()} }
 // get returns the args of a record of attributes at, from the cache or
 // built and remembered.
 func (c *ArgsCache) get(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Term {
+	if !known {
+		return ast.NewTerm(buildArgs(at, def, known))
+	}
 	var h maphash.Hash
 	h.SetSeed(c.seed)
 	cacheable := true
@@ -52,7 +55,7 @@ func (c *ArgsCache) get(at pcommon.Map, def *catalog.EventDef, known bool) *ast.
 			break
 		}
 	}
-	if !cacheable || !known {
+	if !cacheable {
 		return ast.NewTerm(buildArgs(at, def, known))
 	}
 	sum := h.Sum64()

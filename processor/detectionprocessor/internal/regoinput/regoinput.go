@@ -358,7 +358,7 @@ func buildArgs(at pcommon.Map, def *catalog.EventDef, known bool) *ast.Array {
 	if known {
 		terms := catalogArgs[def]
 		for i, ad := range def.Args {
-			if v, ok := at.Get(vigil.AttrArgPrefix + ad.Name); ok {
+			if v, ok := at.Get(ad.AttrKey()); ok {
 				nameType := terms[i]
 				if typ := tracee.ArgType(ad.Type, v); typ != ad.Type {
 					nameType[1] = kString
