@@ -194,10 +194,7 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 	key := ad.AttrKey()
 	switch arg.Kind {
 	case bpf.ArgInt, bpf.ArgUint:
-		raw := arg.Uint
-		if arg.Kind == bpf.ArgInt {
-			raw = uint64(arg.Int)
-		}
+		raw := uintValue(arg)
 		if form := b.intForm(event, ad); form != nil {
 			w.Str(key, b.parse(form, ad, raw))
 			return

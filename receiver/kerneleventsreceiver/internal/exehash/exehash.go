@@ -8,7 +8,6 @@ package exehash
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -52,9 +51,6 @@ type Opened struct {
 // An Opener opens the file of a request, or fails when it cannot find it,
 // or finds another file (the process and its file are gone).
 type Opener func(Request) (Opened, error)
-
-// ErrTooLarge is returned (wrapped) for files above the size limit.
-var ErrTooLarge = errors.New("file larger than the hash size limit")
 
 // Config bounds the hasher.
 type Config struct {

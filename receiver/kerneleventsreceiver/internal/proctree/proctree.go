@@ -191,13 +191,8 @@ func (t *Tree) Len() int {
 // reuse). The value is built once per process and tree generation and must
 // not be modified; nil when depth is 0 or pid is 0.
 func (t *Tree) Ancestry(pid uint32, depth int) *vigil.Ancestry {
-	t.mu.RLock()
-	a, hit := t.cachedChain(pid, depth)
-	t.mu.RUnlock()
-	if hit {
-		return a
-	}
-	return t.buildChain(pid, depth)
+	_, a := t.Lookup(0, pid, depth) // no process has pid 0
+	return a
 }
 
 // Lookup returns what Get does of pid and the Ancestry of parent: the
