@@ -40,7 +40,7 @@ type sendQueue struct {
 	batches   chan batch
 
 	// stopping makes puts wait for room whatever behind says: the
-	// reader's last batches at a clean stop is not lost to a full queue.
+	// reader's last batches at a clean stop are not lost to a full queue.
 	stopping     chan struct{}
 	stoppingOnce sync.Once
 	closeOnce    sync.Once // of batches
