@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -89,7 +90,7 @@ func dropAndReport(action, arg string) error {
 		if err != nil {
 			return err
 		}
-		rep.UnchangedAfter = fmt.Sprint(after) == fmt.Sprint(before)
+		rep.UnchangedAfter = maps.Equal(distinctStatuses(after), distinctStatuses(before))
 		rep.DroppedAfter = Dropped()
 		return json.NewEncoder(os.Stdout).Encode(rep)
 	case err != nil:
@@ -166,6 +167,18 @@ func threadStatus() (map[string]map[string]string, error) {
 		out[filepath.Base(filepath.Dir(path))] = st
 	}
 	return out, nil
+}
+
+// distinctStatuses is the set of the threads' statuses, whatever their
+// ids: the Go runtime may start a thread between two looks (it inherits
+// its creator's capabilities), and a thread whose capabilities changed
+// adds a status of its own.
+func distinctStatuses(threads map[string]map[string]string) map[string]bool {
+	out := map[string]bool{}
+	for _, st := range threads {
+		out[fmt.Sprint(st)] = true
+	}
+	return out
 }
 
 func statusOf(path string) (map[string]string, error) {
