@@ -399,7 +399,9 @@ func readSchedDebug(string) error {
 	if err := privateMountNamespace(); err != nil {
 		return err
 	}
-	if err := unix.Mount("debugfs", "/sys/kernel/debug", "debugfs", 0, ""); err != nil {
+	// EBUSY: debugfs is mounted there already (as on many hosts), and a
+	// second mount of it on the same point is refused; the first serves
+	if err := unix.Mount("debugfs", "/sys/kernel/debug", "debugfs", 0, ""); err != nil && !errors.Is(err, unix.EBUSY) {
 		return err
 	}
 	return readFile("/sys/kernel/debug/sched/debug")
