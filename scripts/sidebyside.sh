@@ -29,7 +29,10 @@
 # of default.yaml under the loop to OUT/default.pprof), VARIANTS (override
 # files: each adds a row, default.yaml with rate_limit removed and that file
 # merged last, named after the file; a NAME=VALUE instead, such as
-# GOGC=50 or GOMEMLIMIT=100MiB, runs that row with the variable set).
+# GOGC=50 or GOMEMLIMIT=100MiB, runs that row with the variable set),
+# VARIANTS_LIMITED (0; 1 keeps the rate_limit in the VARIANTS rows, to
+# compare settings of default.yaml as shipped: an override restoring an
+# earlier setting against the default.yaml row).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +44,7 @@ OUT=${OUT:-_build/sidebyside}
 AUDITD=${AUDITD:-1}
 PROFILE=${PROFILE:-0}
 VARIANTS=${VARIANTS:-}
+VARIANTS_LIMITED=${VARIANTS_LIMITED:-0}
 
 . scripts/lib/collector.sh
 prepare_run "eBPF capture, auditd"
@@ -144,18 +148,24 @@ vigilcol_row default examples/default.yaml
 echo "== examples/default.yaml, rate_limit removed"
 vigilcol_row default-unlimited examples/default.yaml "$OUT/no-rate-limit.yaml"
 rows=(bare capture default default-unlimited)
+variant_base=(examples/default.yaml "$OUT/no-rate-limit.yaml")
+variant_what="rate_limit removed"
+if [ "$VARIANTS_LIMITED" = 1 ]; then
+	variant_base=(examples/default.yaml)
+	variant_what="as shipped"
+fi
 for v in $VARIANTS; do
-	echo "== examples/default.yaml, rate_limit removed, $v"
+	echo "== examples/default.yaml, $variant_what, $v"
 	if [[ $v == *=* ]]; then
 		# a Go runtime setting (GOGC=50, GOMEMLIMIT=100MiB), in the
 		# collector's environment for this row only
 		name=$v
 		export "${v?}"
-		vigilcol_row "$name" examples/default.yaml "$OUT/no-rate-limit.yaml"
+		vigilcol_row "$name" "${variant_base[@]}"
 		unset "${v%%=*}"
 	else
 		name=$(basename "$v" .yaml)
-		vigilcol_row "$name" examples/default.yaml "$OUT/no-rate-limit.yaml" "$(realpath "$v")"
+		vigilcol_row "$name" "${variant_base[@]}" "$(realpath "$v")"
 	fi
 	rows+=("$name")
 done

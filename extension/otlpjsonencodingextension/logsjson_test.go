@@ -164,15 +164,36 @@ func TestReadsBack(t *testing.T) {
 	assert.Equal(t, ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).TraceID(), tid)
 }
 
-func TestSizeHintFollowsTheLastOutput(t *testing.T) {
+func TestBufferSizedPerRecord(t *testing.T) {
 	e := &jsonEncoding{}
 	first, err := e.MarshalLogs(everyField())
 	require.NoError(t, err)
-	assert.Equal(t, int64(len(first)), e.sizeHint.Load())
 	second, err := e.MarshalLogs(everyField())
 	require.NoError(t, err)
 	assert.Equal(t, string(first), string(second), "a second call must not see the first's bytes")
-	assert.GreaterOrEqual(t, cap(second), len(second)+len(second)/8, "allocated from the hint at once")
+	assert.GreaterOrEqual(t, cap(second), len(second), "allocated from the hint at once")
+
+	// Full batches after small ones: each buffer is sized from the
+	// records' length, not the last batch's, so it is allocated once
+	// rather than grown (and copied) from the small batch's size up.
+	small := kernelBatch()
+	kept := 0
+	small.ResourceLogs().RemoveIf(func(plog.ResourceLogs) bool { kept++; return kept > 1 }) // 128 of 1,024 records
+	full := kernelBatch()
+	allocs := testing.AllocsPerRun(10, func() {
+		_, err = e.MarshalLogs(small)
+		require.NoError(t, err)
+		_, err = e.MarshalLogs(full)
+		require.NoError(t, err)
+	})
+	assert.Equal(t, 2.0, allocs, "one buffer per batch")
+
+	// Logs without records (resources only) still marshal.
+	empty := plog.NewLogs()
+	empty.ResourceLogs().AppendEmpty().Resource().Attributes().PutStr("k", "v")
+	got, err := e.MarshalLogs(empty)
+	require.NoError(t, err)
+	assert.Equal(t, string(pdataJSON(t, empty)), string(got))
 }
 
 // randomLogs builds n records of random shape: what a kernel stream has

@@ -376,10 +376,10 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{e: e, txn: txn, memo: &memo{}}
+	w := &Worker{e: e, txn: txn, memo: newMemo()}
 	if !e.opts.NoMemo {
 		w.args = regoinput.NewArgsCache()
-		w.verdicts = &verdicts{seed: maphash.MakeSeed()}
+		w.verdicts = &verdicts{seed: maphash.MakeSeed(), results: newSlotTable[resultSlot](resultSlots)}
 	}
 	if e.opts.Budget > 0 {
 		w.watch = newWatch(e.opts.Budget)

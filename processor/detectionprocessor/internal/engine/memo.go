@@ -6,12 +6,13 @@ import (
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
 )
 
-// memoSlots is the number of results a worker remembers: a power of two.
-// Each slot holds references into one record's input (the members its
+// memoSlots is the most results a worker remembers: a power of two. Each
+// slot holds references into one record's input (the members its
 // signature reads), so a worker's memo is bounded by memoSlots inputs.
 // 1,024 slots thrashed on a stream of the 256 built-in cases repeated
 // (each record has several candidate signatures, and slots are mapped
-// directly): 4,096 halved its cost (BenchmarkHostile/builtin-cases).
+// directly): 4,096 halved its cost (BenchmarkHostile/builtin-cases). The
+// memo starts smaller and grows to it as it thrashes (slots.go).
 const memoSlots = 4096
 
 // A memo remembers signatures' results on the inputs they were evaluated
@@ -23,10 +24,13 @@ const memoSlots = 4096
 // It is exact: a slot is found by a hash of the signature and the members
 // it reads, and used only when those members are equal to the remembered
 // ones, so a record differing in any member its signature reads is
-// evaluated afresh. Slots are overwritten, never grown.
+// evaluated afresh. Slots are overwritten; the table grows when they
+// are overwritten often (slots.go).
 type memo struct {
-	slots [memoSlots]memoSlot
+	table slotTable[memoSlot]
 }
+
+func newMemo() *memo { return &memo{table: newSlotTable[memoSlot](memoSlots)} }
 
 type memoSlot struct {
 	sig     *state
@@ -61,13 +65,9 @@ func keyOf(c *compiled, input *regoinput.Record, buf []*ast.Term) (key, bool) {
 	return key{sig: c.state, hash: h, members: buf}, true
 }
 
-func (m *memo) slot(k *key) *memoSlot {
-	return &m.slots[k.hash&(memoSlots-1)]
-}
-
 // get returns the remembered result of k, and whether there is one.
 func (m *memo) get(k *key) (ast.Value, bool) {
-	s := m.slot(k)
+	s := m.table.slot(k.hash)
 	if s.sig != k.sig || s.hash != k.hash || len(s.members) != len(k.members) {
 		return nil, false
 	}
@@ -81,7 +81,10 @@ func (m *memo) get(k *key) (ast.Value, bool) {
 
 // put remembers the result of k, which keeps k's members.
 func (m *memo) put(k *key, result ast.Value) {
-	s := m.slot(k)
+	s := m.table.slot(k.hash)
+	if s.sig != nil && (s.sig != k.sig || s.hash != k.hash) && m.table.overwriting() {
+		s = m.table.slot(k.hash)
+	}
 	s.sig, s.hash, s.result = k.sig, k.hash, result
 	s.members = append(s.members[:0], k.members...)
 }

@@ -8,9 +8,10 @@ import (
 	vigil "github.com/vigil-sec/vigil"
 )
 
-// resultSlots is the number of records' results a worker remembers: a
-// power of two. The memo's size (memo.go), for the same stream of the 256
-// built-in cases repeated.
+// resultSlots is the most records' results a worker remembers: a power
+// of two. The memo's size (memo.go), for the same stream of the 256
+// built-in cases repeated; the results start smaller and grow to it as
+// they thrash (slots.go).
 const resultSlots = 4096
 
 // maxResultKey bounds the encoded values results are remembered under; a
@@ -65,8 +66,11 @@ func (v *verdicts) resultsOf(g *Group, attrs vigil.Attrs, eventName string) *res
 		return nil
 	}
 	h := v.hash(g)
-	s := &v.results[h&(resultSlots-1)]
+	s := v.results.slot(h)
 	if s.group != g || s.hash != h || string(s.key) != string(k.b) {
+		if s.group != nil && v.results.overwriting() {
+			s = v.results.slot(h)
+		}
 		s.group, s.hash, s.key, s.results = g, h, append(s.key[:0], k.b...), s.results[:0]
 	}
 	return s

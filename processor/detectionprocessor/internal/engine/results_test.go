@@ -108,8 +108,8 @@ func TestResultKeyBounded(t *testing.T) {
 			t.Fatal("the long record did not match")
 		}
 	}
-	for i := range p.guarded.verdicts.results {
-		if s := &p.guarded.verdicts.results[i]; s.group != nil {
+	for i := range p.guarded.verdicts.results.slots {
+		if s := &p.guarded.verdicts.results.slots[i]; s.group != nil {
 			t.Fatalf("results remembered under a key of %d bytes, over maxResultKey", len(s.key))
 		}
 	}

@@ -35,7 +35,7 @@ type verdicts struct {
 	key   keyEncoder // the record being evaluated's, reused
 	slots [verdictSlots]verdictSlot
 	// results of the groups that remember them (results.go)
-	results [resultSlots]resultSlot
+	results slotTable[resultSlot]
 }
 
 type verdictSlot struct {
