@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/catalog"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -282,12 +281,16 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 		}
 	case map[string]string:
 		m := v.SetEmptyMap()
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		m.EnsureCapacity(len(x))
+		var room [sortedKeysRoom]string
+		for _, k := range sortedKeys(x, room[:0]) {
 			m.PutStr(k, x[k])
 		}
 	case map[string]any:
 		m := v.SetEmptyMap()
-		for _, k := range slices.Sorted(maps.Keys(x)) { // Go maps have no order; records should
+		m.EnsureCapacity(len(x))
+		var room [sortedKeysRoom]string
+		for _, k := range sortedKeys(x, room[:0]) { // Go maps have no order; records should
 			setArgValue(m.PutEmpty(k), "", x[k])
 		}
 	default:
@@ -295,6 +298,20 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 		b, _ := json.Marshal(x)
 		v.SetStr(string(b))
 	}
+}
+
+// sortedKeysRoom is room for the keys of a sockaddr (family, address,
+// port, flow info, scope id) on the caller's stack.
+const sortedKeysRoom = 8
+
+// sortedKeys appends the keys of m to keys and sorts them: given room on
+// the caller's stack, a small map's keys cost no allocation.
+func sortedKeys[V any](m map[string]V, keys []string) []string {
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // IsUnsignedArgType reports whether a Tracee argument type is unsigned, so a

@@ -287,3 +287,27 @@ func TestEventFromRecordDefaults(t *testing.T) {
 		t.Errorf("args = %#v (argsNum %d), want catalog order %#v", ev.Args, ev.ArgsNum, want)
 	}
 }
+
+// TestMapArgKeysSorted: a map argument's keys are in the record sorted,
+// whatever the map's order, with fewer keys than sortedKeysRoom and more.
+func TestMapArgKeysSorted(t *testing.T) {
+	for _, n := range []int{0, 1, sortedKeysRoom, 3 * sortedKeysRoom} {
+		want := make([]string, n)
+		inner, flat := map[string]any{}, map[string]string{}
+		for i := range want {
+			want[i] = string(rune('a'+i%26)) + strings.Repeat("z", i/26)
+			inner[want[i]], flat[want[i]] = int64(i), "v"
+		}
+		for _, x := range []any{inner, flat} {
+			v := pcommon.NewValueEmpty()
+			setArgValue(v, catalog.TypeSockaddr, x)
+			var got []string
+			for k := range v.Map().All() {
+				got = append(got, k)
+			}
+			if !reflect.DeepEqual(got, want) && (n > 0 || len(got) != 0) {
+				t.Errorf("%d keys of a %T: %v, want %v", n, x, got, want)
+			}
+		}
+	}
+}

@@ -419,38 +419,44 @@ func (d *Decoder) intern(b []byte) string { return d.strs.get(b, boxString).(str
 // invalid byte, which encoding/json replaces) is the slow path's. Its
 // callers have skipped the white space before it.
 func (d *Decoder) rawString() ([]byte, bool) {
-	if !d.next('"') {
+	// data and pos in locals, d.pos written once: through d, every step
+	// would store it
+	data, pos := d.data, d.pos
+	if pos >= len(data) || data[pos] != '"' {
 		return nil, false
 	}
-	start := d.pos
+	pos++
+	start := pos
 	// eight bytes at a time to the first byte that is not plain ASCII: the
 	// closing quote, for nearly every string
-	for d.pos+8 <= len(d.data) {
-		if stops := plainStops(binary.LittleEndian.Uint64(d.data[d.pos:])); stops != 0 {
-			d.pos += bits.TrailingZeros64(stops) / 8
-			if d.data[d.pos] == '"' {
-				d.pos++
-				return d.data[start : d.pos-1], true
+	for pos+8 <= len(data) {
+		if stops := plainStops(binary.LittleEndian.Uint64(data[pos:])); stops != 0 {
+			pos += bits.TrailingZeros64(stops) / 8
+			if data[pos] == '"' {
+				d.pos = pos + 1
+				return data[start:pos], true
 			}
 			break
 		}
-		d.pos += 8
+		pos += 8
 	}
 	// near the end of the line, or past a byte that is not plain: one at
 	// a time
 	ascii := true
-	for ; d.pos < len(d.data); d.pos++ {
-		switch c := d.data[d.pos]; {
+	for ; pos < len(data); pos++ {
+		switch c := data[pos]; {
 		case c == '"':
-			s := d.data[start:d.pos]
-			d.pos++
+			d.pos = pos + 1
+			s := data[start:pos]
 			return s, ascii || utf8.Valid(s)
 		case c == '\\' || c < 0x20:
+			d.pos = pos
 			return nil, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
+	d.pos = pos
 	return nil, false
 }
 
@@ -550,16 +556,18 @@ func (d *Decoder) int(i *int64) error {
 // integer).
 func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 	neg = d.next('-')
-	start := d.pos
-	for d.pos < len(d.data) && d.data[d.pos]-'0' <= 9 {
-		u = u*10 + uint64(d.data[d.pos]-'0')
-		d.pos++
+	data, pos := d.data, d.pos // locals, as in rawString
+	start := pos
+	for pos < len(data) && data[pos]-'0' <= 9 {
+		u = u*10 + uint64(data[pos]-'0')
+		pos++
 	}
-	digits := d.data[start:d.pos]
+	d.pos = pos
+	digits := data[start:pos]
 	switch {
 	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
 		return neg, 0, false
-	case d.pos < len(d.data) && (d.data[d.pos] == '.' || d.data[d.pos]|0x20 == 'e'):
+	case pos < len(data) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
 		return neg, 0, false
 	case len(digits) > 19: // u may have wrapped: parse again, checking
 		u, ok = parseDigits(digits)

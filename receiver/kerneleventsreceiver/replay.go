@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -68,33 +69,38 @@ func (s *replaySource) resource(pcommon.Map) {}
 
 // Lines are decoded in chunks of replayChunkLines, or fewer lines of
 // replayChunkBytes and one more line, by one worker per CPU, and emitted in
-// the file's order. The bytes bound the memory in flight: two chunks per
-// CPU queued for run, one being read and one being emitted, each of 1 MiB
-// and a line (file.max_line_bytes) at most.
+// the file's order. The bytes bound the memory in flight: a chunk's bytes
+// are held from its reading to its decoding only, which two chunks per CPU
+// and one being read may be at once, each of 1 MiB and a line
+// (file.max_line_bytes) at most.
 const (
 	replayChunkLines = 256
 	replayChunkBytes = 1 << 20
 )
 
 // replayChunk is a run of consecutive lines of the file: read by the
-// reader goroutine, decoded by a worker, emitted by run.
+// reader goroutine, decoded by a worker, cut into batches by run, and its
+// records moved into them by the builders.
 type replayChunk struct {
-	data  []byte // the lines' bytes, one after another
+	data  *[]byte // the lines' bytes, one after another, until decoded
 	lines []replayLine
 	// read is the number of the last line read, empty ones included;
 	// readErr stopped the reading there.
 	read    int
 	readErr error
 	decoded chan struct{}
-	// records holds the record of lines[i] at i. run moves each out, which
-	// leaves it empty: the next lines the chunk carries are written into
-	// the same ones, allocated once.
+	// records holds the record of lines[i] at i. A builder moves each out,
+	// which leaves it empty: the next lines the chunk carries are written
+	// into the same ones, allocated once.
 	records plog.LogRecordSlice
+	// users are run and the batches holding lines of the chunk: the last
+	// one done with it returns it to the pool.
+	users atomic.Int32
 }
 
 // replayLine is a non-empty line of a chunk, or one read past. A worker
-// decodes it and writes its record, which run only moves into its batch:
-// the batch's order is the file's.
+// decodes it and writes its record, which a builder only moves into its
+// batch: the batch's order is the file's.
 type replayLine struct {
 	number     int
 	start, end int   // its bytes in the chunk's data
@@ -103,12 +109,63 @@ type replayLine struct {
 	resource   resourceKey
 }
 
-var replayChunks = sync.Pool{New: func() any { return &replayChunk{records: plog.NewLogRecordSlice()} }}
+var (
+	replayChunks = sync.Pool{New: func() any { return &replayChunk{records: plog.NewLogRecordSlice()} }}
+	replayData   = sync.Pool{New: func() any { return new([]byte) }}
+)
+
+// replayBatch is the lines of one batch, in the file's order: run cuts
+// them where the batcher would (batch_size records, bad lines left out), a
+// builder moves their records into a batcher of its own, so that batches
+// are built in parallel, and queues the batch once the one before it is
+// queued.
+type replayBatch struct {
+	spans   []replaySpan
+	records int
+	prev    <-chan struct{} // closed once the batch before is queued
+	queued  chan struct{}
+}
+
+// replaySpan is lines[from:to] of c, whose good ones are in the batch.
+type replaySpan struct {
+	c        *replayChunk
+	from, to int
+}
+
+func newReplayBatch(prev <-chan struct{}) *replayBatch {
+	return &replayBatch{prev: prev, queued: make(chan struct{})}
+}
+
+// add puts line i of c into the batch.
+func (j *replayBatch) add(c *replayChunk, i int) {
+	j.records++
+	if n := len(j.spans); n > 0 && j.spans[n-1].c == c {
+		j.spans[n-1].to = i + 1
+		return
+	}
+	c.users.Add(1)
+	j.spans = append(j.spans, replaySpan{c: c, from: i, to: i + 1})
+}
+
+// build moves the batch's records into b, in order, and queues the batch
+// after the one before it.
+func (j *replayBatch) build(b *batcher) {
+	for _, sp := range j.spans {
+		for i := sp.from; i < sp.to; i++ {
+			if l := &sp.c.lines[i]; l.err == nil {
+				sp.c.records.At(i).MoveTo(b.add(l.name, &l.resource, nil))
+			}
+		}
+		sp.c.done()
+	}
+	<-j.prev
+	b.flush()
+	close(j.queued)
+}
 
 func (s *replaySource) run(ctx context.Context, out *batcher) {
-	defer out.flush()
 	ctx, cancel := context.WithCancel(ctx)
-	var goroutines sync.WaitGroup
+	var goroutines, builders sync.WaitGroup
 	// run stops the reader and the workers before returning, whatever
 	// ends it
 	defer goroutines.Wait()
@@ -117,6 +174,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 	workers := runtime.GOMAXPROCS(0)
 	toDecode := make(chan *replayChunk, workers)
 	inOrder := make(chan *replayChunk, 2*workers)
+	toBuild := make(chan *replayBatch)
 	goroutines.Add(1 + workers)
 	go func() {
 		defer goroutines.Done()
@@ -132,15 +190,31 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			}
 		}()
 	}
+	// the builders' batchers are out's siblings; out itself stays empty
+	builders.Add(workers)
+	for range workers {
+		go func() {
+			defer builders.Done()
+			b := out.sibling()
+			for j := range toBuild {
+				j.build(b)
+			}
+		}()
+	}
 
+	first := make(chan struct{})
+	close(first)
+	batch := newReplayBatch(first)
 	lines, skipped := 0, 0
 	skip := func(line int, msg string, err error) {
 		skipped++
 		s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
 		s.skipLogger.Warn(msg, zap.String("file", s.path), zap.Int("line", line), zap.Error(err))
 	}
+	var readErr error
 	for c := range inOrder {
 		<-c.decoded
+		c.users.Store(1) // run's, while it cuts the chunk
 		for i := range c.lines {
 			l := &c.lines[i]
 			switch {
@@ -149,25 +223,30 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			case l.err != nil:
 				skip(l.number, "skipping a line that is not a Tracee event", l.err)
 			default:
-				c.records.At(i).MoveTo(out.add(l.name, &l.resource, nil))
-				if out.full() {
-					out.flush()
+				batch.add(c, i)
+				if batch.records >= out.size {
+					toBuild <- batch
+					batch = newReplayBatch(batch.queued)
 				}
 			}
 		}
-		lines = c.read
-		if c.readErr != nil {
-			if ctx.Err() == nil {
-				s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", lines), zap.Error(c.readErr))
-			}
-			return
-		}
-		c.release()
-		if ctx.Err() != nil {
+		lines, readErr = c.read, c.readErr
+		c.done()
+		if readErr != nil || ctx.Err() != nil {
 			break
 		}
 	}
-	s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", lines), zap.Int("skipped", skipped))
+	if batch.records > 0 {
+		toBuild <- batch
+	}
+	close(toBuild)
+	builders.Wait()
+	switch {
+	case readErr != nil && ctx.Err() == nil:
+		s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", lines), zap.Error(readErr))
+	case readErr == nil:
+		s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", lines), zap.Int("skipped", skipped))
+	}
 }
 
 // read reads the file in chunks, each sent to be decoded and, in the file's
@@ -180,8 +259,10 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 	for ctx.Err() == nil {
 		c := replayChunks.Get().(*replayChunk)
 		c.decoded = make(chan struct{})
+		c.data = replayData.Get().(*[]byte)
+		data := (*c.data)[:0]
 		eof := false
-		for len(c.lines) < replayChunkLines && len(c.data) < replayChunkBytes {
+		for len(c.lines) < replayChunkLines && len(data) < replayChunkBytes {
 			raw, err := lines.next()
 			if err == io.EOF {
 				eof = true
@@ -195,14 +276,15 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 			case err != nil:
 				c.readErr = err
 			case len(raw) > 0:
-				c.lines = append(c.lines, replayLine{number: number, start: len(c.data), end: len(c.data) + len(raw)})
-				c.data = append(c.data, raw...)
+				c.lines = append(c.lines, replayLine{number: number, start: len(data), end: len(data) + len(raw)})
+				data = append(data, raw...)
 				continue
 			default: // an empty line
 				continue
 			}
 			break
 		}
+		*c.data = data
 		c.read = number
 		done := eof || c.readErr != nil
 		// to the workers first: a chunk run waits for is always being
@@ -221,19 +303,21 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 }
 
 // decodeChunk writes the records of the lines of c that were read whole,
-// with the worker's decoder and writer.
+// with the worker's decoder and writer, and gives its bytes back for
+// another chunk to be read into: the records do not point into them.
 func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 	defer close(c.decoded)
 	for c.records.Len() < len(c.lines) {
 		c.records.AppendEmpty()
 	}
+	data := *c.data
 	var ev tracee.Event
 	for i := range c.lines {
 		l := &c.lines[i]
 		if l.err != nil {
 			continue
 		}
-		if err := d.Decode(c.data[l.start:l.end], &ev); err != nil {
+		if err := d.Decode(data[l.start:l.end], &ev); err != nil {
 			l.err = err
 			continue
 		}
@@ -244,14 +328,18 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
 		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
+	replayData.Put(c.data)
+	c.data = nil
 }
 
-// release returns c to the pool once its records are in their batches,
-// which leaves c's records empty: they keep only strings, which do not
-// point into c's data.
-func (c *replayChunk) release() {
-	c.data, c.lines, c.readErr = c.data[:0], c.lines[:0], nil
-	replayChunks.Put(c)
+// done is called by each user of c once it is done with it: the last
+// returns c to the pool, its records moved into their batches, which
+// leaves them empty.
+func (c *replayChunk) done() {
+	if c.users.Add(-1) == 0 {
+		c.lines, c.readErr = c.lines[:0], nil
+		replayChunks.Put(c)
+	}
 }
 
 func (s *replaySource) close() error {

@@ -1,6 +1,7 @@
 package kerneleventsreceiver
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -23,7 +24,10 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/streams"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadatatest"
+	"github.com/vigil-sec/vigil/tracee"
 )
 
 // collected flattens the records a sink received.
@@ -263,5 +267,63 @@ func TestReplayShutdownMidFile(t *testing.T) {
 		require.NoError(t, err)
 	case <-time.After(30 * time.Second):
 		t.Fatal("Shutdown did not return")
+	}
+}
+
+// TestReplayBatchesAsOneBatcherWould: batches are built in parallel, yet
+// each holds what one batcher fed the lines in order gives: the same
+// records, cut into batches at the same lines (bad ones left out), under
+// the same resources, in the same order.
+func TestReplayBatchesAsOneBatcherWould(t *testing.T) {
+	stream, err := streams.Mixed()
+	require.NoError(t, err)
+	// lines of the recorded stream, enough for several chunks and batches,
+	// with bad lines among them
+	var file bytes.Buffer
+	for i, line := range bytes.SplitAfter(stream, []byte("\n"))[:3*replayChunkLines+41] {
+		file.Write(line)
+		if i%97 == 5 {
+			file.WriteString("not json\n")
+		}
+	}
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, file.Bytes(), 0o600))
+
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source = SourceFile
+	cfg.File.Path = path
+	cfg.BatchSize = 37
+	got := new(consumertest.LogsSink)
+	replayToEnd(t, componenttest.NewTelemetry(), cfg, got)
+
+	// the same lines through one batcher, one at a time
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	want := new(consumertest.LogsSink)
+	q := newSendQueue(want, tb, 1024, nil)
+	go q.send()
+	b := newBatcher(q, cfg.BatchSize, func(pcommon.Map) {})
+	var d tracee.Decoder
+	for _, line := range bytes.Split(bytes.TrimSuffix(file.Bytes(), []byte("\n")), []byte("\n")) {
+		var ev tracee.Event
+		if d.Decode(line, &ev) != nil {
+			continue
+		}
+		tracee.RecordFromEvent(&ev, b.add(ev.EventName, &resourceKey{host: ev.HostName, process: ev.Process()}, nil))
+		if b.full() {
+			b.flush()
+		}
+	}
+	b.flush()
+	require.NoError(t, q.drain(context.Background()))
+
+	require.Len(t, got.AllLogs(), len(want.AllLogs()))
+	var m plog.ProtoMarshaler
+	for i, w := range want.AllLogs() {
+		wb, err := m.MarshalLogs(w)
+		require.NoError(t, err)
+		gb, err := m.MarshalLogs(got.AllLogs()[i])
+		require.NoError(t, err)
+		require.Equal(t, wb, gb, "batch %d", i)
 	}
 }
