@@ -150,7 +150,9 @@ func (w *RecordWriter) Int(key string, i int64) { w.values.PutInt(w.attrs, key, 
 func (w *RecordWriter) Bytes(key string, b []byte) { w.attrs.PutEmptyBytes(key).FromRaw(b) }
 
 // Strings writes a string-array argument (argv, envp) under key.
-func (w *RecordWriter) Strings(key string, s []string) { PutStrings(w.attrs.PutEmptySlice(key), s) }
+func (w *RecordWriter) Strings(key string, s []string) {
+	putStrings(&w.values, w.attrs.PutEmptySlice(key), s)
+}
 
 // Map writes a structured argument (a sockaddr) under key: the caller fills
 // the returned map.
@@ -177,11 +179,17 @@ func (w *RecordWriter) End() {
 // m: the host name the events carry ("" for none: the source's own host
 // attributes are already in m), the process, and its argv where known.
 func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
+	WriteResourceFrom(nil, m, host, p, argv)
+}
+
+// WriteResourceFrom is WriteResource with the values from values' arrays
+// (see pdataslab), for a writer of many resources; nil allocates each.
+func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string) {
 	if host != "" {
-		m.PutStr(AttrHostName, host)
+		values.PutStr(m, AttrHostName, host)
 	}
-	p.Put(m)
+	p.put(values, m)
 	if len(argv) > 0 {
-		PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
+		putStrings(values, m.PutEmptySlice(AttrCommandArgs), argv)
 	}
 }

@@ -24,8 +24,11 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// Slab writes values into pdata maps and values. Owned by one goroutine.
-// The zero value is ready to use.
+// Slab writes values into pdata maps, slices and values. Owned by one
+// goroutine, and not to be copied once used (the copy would hand out the
+// same elements). The zero value is ready to use; a nil Slab writes
+// through pdata's setters, a value at a time, for callers that write too
+// few values to fill an array.
 type Slab struct {
 	ints  block[int64]
 	strs  block[string]
@@ -41,10 +44,16 @@ func (s *Slab) PutStr(m pcommon.Map, key, v string) { s.SetStr(m.PutEmpty(key), 
 // PutBool sets key to the boolean v in m, as m.PutBool does.
 func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty(key), v) }
 
+// AppendInt appends the integer v to sl.
+func (s *Slab) AppendInt(sl pcommon.Slice, v int64) { s.SetInt(sl.AppendEmpty(), v) }
+
+// AppendStr appends the string v to sl.
+func (s *Slab) AppendStr(sl pcommon.Slice, v string) { s.SetStr(sl.AppendEmpty(), v) }
+
 // SetInt makes dst, a value that is not shared (just put, or new), the
 // integer v.
 func (s *Slab) SetInt(dst pcommon.Value, v int64) {
-	if !wrappers.ok {
+	if s == nil || !wrappers.ok {
 		dst.SetInt(v)
 		return
 	}
@@ -53,7 +62,7 @@ func (s *Slab) SetInt(dst pcommon.Value, v int64) {
 
 // SetStr makes dst, a value that is not shared, the string v.
 func (s *Slab) SetStr(dst pcommon.Value, v string) {
-	if !wrappers.ok {
+	if s == nil || !wrappers.ok {
 		dst.SetStr(v)
 		return
 	}
@@ -62,7 +71,7 @@ func (s *Slab) SetStr(dst pcommon.Value, v string) {
 
 // SetBool makes dst, a value that is not shared, the boolean v.
 func (s *Slab) SetBool(dst pcommon.Value, v bool) {
-	if !wrappers.ok {
+	if s == nil || !wrappers.ok {
 		dst.SetBool(v)
 		return
 	}
