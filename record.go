@@ -89,7 +89,7 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	// the room needed (two spare at most, for events without a syscall):
 	// the attribute array is most of a record's memory, and every byte of
 	// it is garbage to collect later
-	w.attrs.EnsureCapacity(fixedRecordAttrs + args)
+	w.values.EnsureCapacity(w.attrs, fixedRecordAttrs+args)
 	w.values.PutInt(w.attrs, AttrThreadID, h.HostTID)
 	w.values.PutInt(w.attrs, AttrThreadVTID, h.TID)
 	w.values.PutInt(w.attrs, AttrThreadStartTime, h.ThreadStartTime)

@@ -33,6 +33,44 @@ type Slab struct {
 	ints  block[int64]
 	strs  block[string]
 	bools block[bool]
+	// attrs is an array of pdata's key-value pairs, of which attribute
+	// maps get their room: free is where the next map's starts, left how
+	// many pairs remain, size how many the last array held (they double,
+	// as blocks do).
+	attrs struct {
+		free       unsafe.Pointer
+		left, size int
+	}
+}
+
+// maxMapArray is how many key-value pairs the maps' arrays hold at most
+// (about 8 KiB): the room of some twenty records.
+const maxMapArray = 200
+
+// EnsureCapacity gives m, an empty map, room for n attributes, as
+// m.EnsureCapacity does. The room is a part of an array several maps
+// share, capped at n: a map that outgrows it moves to an array of its own,
+// as pdata's do.
+func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
+	if s == nil || !wrappers.ok || n > maxMapArray || m.Len() > 0 {
+		m.EnsureCapacity(n)
+		return
+	}
+	if s.attrs.left < n {
+		s.attrs.size = min(max(2*s.attrs.size, n), maxMapArray)
+		s.attrs.free = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
+		s.attrs.left = s.attrs.size
+	}
+	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
+	*orig = sliceLayout{data: s.attrs.free, len: 0, cap: n}
+	s.attrs.left -= n
+	if s.attrs.left == 0 {
+		// never past the array's end: the collector would take that for
+		// a pointer into whatever follows
+		s.attrs.free = nil
+		return
+	}
+	s.attrs.free = unsafe.Add(s.attrs.free, uintptr(n)*wrappers.pairSize)
 }
 
 // PutInt sets key to the integer v in m, as m.PutInt does.
@@ -114,6 +152,19 @@ type valueLayout struct {
 	state unsafe.Pointer
 }
 
+// mapLayout is pcommon.Map's: a pointer to the slice of key-value pairs it
+// wraps, and its state.
+type mapLayout struct {
+	orig  *sliceLayout
+	state unsafe.Pointer
+}
+
+// sliceLayout is how Go lays out a slice.
+type sliceLayout struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
 // anyValueLayout is pdata's internal AnyValue: one interface holding a
 // pointer to the wrapper of its type.
 type anyValueLayout struct {
@@ -141,7 +192,11 @@ var wrappers = findWrappers()
 
 type wrapperTypes struct {
 	int, str, bool unsafe.Pointer
-	ok             bool
+	// pairs is the type of a map's slice of key-value pairs, pairSize
+	// the size of one.
+	pairs    reflect.Type
+	pairSize uintptr
+	ok       bool
 }
 
 func findWrappers() wrapperTypes {
@@ -157,7 +212,16 @@ func findWrappers() wrapperTypes {
 	if av.Kind() != reflect.Struct || av.NumField() != 1 || av.Field(0).Type != reflect.TypeFor[any]() {
 		return wrapperTypes{}
 	}
-	var w wrapperTypes
+	mt := reflect.TypeFor[pcommon.Map]()
+	if mt.Kind() != reflect.Struct || mt.Size() != unsafe.Sizeof(mapLayout{}) || mt.NumField() != 2 {
+		return wrapperTypes{}
+	}
+	pairs := mt.Field(0)
+	if pairs.Offset != 0 || pairs.Type.Kind() != reflect.Pointer || pairs.Type.Elem().Kind() != reflect.Slice ||
+		pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
+		return wrapperTypes{}
+	}
+	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairs.Type.Elem().Elem().Size()}
 	var intOK, strOK, boolOK bool
 	w.int, intOK = wrapperOf[int64](pcommon.NewValueInt(1))
 	w.str, strOK = wrapperOf[string](pcommon.NewValueStr("s"))

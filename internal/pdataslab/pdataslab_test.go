@@ -1,6 +1,7 @@
 package pdataslab
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -110,4 +111,67 @@ func TestValuesShareArrays(t *testing.T) {
 	})
 	// the map's array, and a share of three arrays of 256
 	assert.Less(t, allocs, 1.1)
+}
+
+// TestMapsShareArrays: maps given their room from a shared array hold
+// what pdata's would, grow past their room without touching the next map's,
+// and take one allocation per array, not per map.
+func TestMapsShareArrays(t *testing.T) {
+	var s Slab
+	maps := make([]pcommon.Map, 3)
+	for i := range maps {
+		maps[i] = pcommon.NewMap()
+		s.EnsureCapacity(maps[i], 2)
+		s.PutInt(maps[i], "a", int64(i))
+		s.PutStr(maps[i], "b", "x")
+	}
+	maps[0].PutStr("c", "past its room")
+	maps[0].PutInt("d", 4)
+	maps[1].Remove("a")
+	assert.Equal(t, map[string]any{"a": int64(0), "b": "x", "c": "past its room", "d": int64(4)}, maps[0].AsRaw())
+	assert.Equal(t, map[string]any{"b": "x"}, maps[1].AsRaw())
+	assert.Equal(t, map[string]any{"a": int64(2), "b": "x"}, maps[2].AsRaw())
+
+	want := pcommon.NewMap()
+	want.PutInt("a", 2)
+	want.PutStr("b", "x")
+	assert.True(t, want.Equal(maps[2]))
+
+	allocs := testing.AllocsPerRun(maxMapArray, func() {
+		m := pcommon.NewMap()
+		s.EnsureCapacity(m, 2)
+		s.PutInt(m, "a", 1)
+		s.PutStr(m, "b", "x")
+	})
+	// NewMap's own two, and shares of the arrays
+	assert.Less(t, allocs, 2.1)
+}
+
+// TestArraysUnderCollection fills arrays to their last element many times
+// while the garbage collector runs and keeps some of the maps: a pointer
+// left past an array's end, or a value written outside its array, shows as
+// a runtime fatal error or a changed value.
+func TestArraysUnderCollection(t *testing.T) {
+	var s Slab
+	var kept []pcommon.Map
+	for i := range 20000 {
+		m := pcommon.NewMap()
+		s.EnsureCapacity(m, 8) // divides every array's size: each is filled exactly
+		for k := range 8 {
+			s.PutInt(m, string(rune('a'+k)), int64(i))
+		}
+		s.PutStr(m, "s", "x") // one past the room
+		if i%97 == 0 {
+			kept = append(kept, m)
+		}
+		if i%1000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	for j, m := range kept {
+		v, _ := m.Get("h")
+		require.Equal(t, int64(j*97), v.Int())
+		require.Equal(t, 9, m.Len())
+	}
 }

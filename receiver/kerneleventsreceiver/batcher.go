@@ -97,7 +97,7 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	attrs := rl.Resource().Attributes()
 	// sized once, for the base, a replay's host.name, the process and its
 	// argv: the attribute array is most of a resource's memory
-	attrs.EnsureCapacity(b.base.Len() + 1 + key.process.AttrCount() + 1)
+	b.values.EnsureCapacity(attrs, b.base.Len()+1+key.process.AttrCount()+1)
 	for k, v := range b.base.All() {
 		if v.Type() == pcommon.ValueTypeStr { // the host's are
 			b.values.PutStr(attrs, k, v.Str())
