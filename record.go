@@ -56,8 +56,9 @@ const maxBodyChunk = 8 << 10
 type RecordWriter struct {
 	lr    plog.LogRecord
 	attrs pcommon.Map
-	// values holds the integers, strings and booleans of the records'
-	// attributes and bodies: pdata would allocate each one on its own.
+	// values holds the records' attribute arrays, and the integers,
+	// strings and booleans of their attributes and bodies, in arrays
+	// shared by many records: pdata would allocate each one on its own.
 	values pdataslab.Slab
 	// bodies holds the bodies of the records written so far, then the one
 	// being written, from bodyStart on. Bytes before bodyStart are never

@@ -1,14 +1,18 @@
-// Package pdataslab writes pdata attribute values whose storage is shared
-// by many values, instead of allocated one by one.
+// Package pdataslab writes pdata attribute values, and attribute maps'
+// arrays, into storage shared by many of them, instead of allocated one by
+// one.
 //
 // pdata keeps every value behind an interface holding a pointer to a
-// one-field wrapper (an int64, a string, a bool), each allocated on its own:
-// most of a kernel record's allocations, and most of the objects the
-// garbage collector marks. A Slab hands the wrappers out of arrays with the
-// wrapper's layout, so a writer of many records allocates one array per
-// few hundred values. The values are pdata's own afterwards: read, set,
-// copied, moved and marshalled by pdata like any other. An array stays
-// alive as long as any of its values (at most a few KiB).
+// one-field wrapper (an int64, a string, a bool), each allocated on its own,
+// and each map's key-value pairs in an array of their own: most of a kernel
+// record's allocations, and most of the objects the garbage collector
+// marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
+// and maps their room out of arrays of pairs, so a writer of many records
+// allocates one array per few hundred values or some twenty maps. The
+// values and maps are pdata's own afterwards: read, set, grown, copied,
+// moved and marshalled by pdata like any other (a map outgrowing its room
+// moves to an array of its own). An array stays alive as long as anything
+// in it does (at most 8 KiB).
 //
 // This relies on the layout of pdata's internal types, which the package
 // checks once against what reflect says of them. Where they differ (a
