@@ -47,21 +47,22 @@ type Slab struct {
 	}
 }
 
-// maxMapArray is how many key-value pairs the maps' arrays hold at most
-// (about 8 KiB): the room of some twenty records.
-const maxMapArray = 200
+// mapArrayBytes bounds the maps' arrays: 8 KiB is a size class of Go's
+// allocator, so an array of as many pairs as fit wastes less than a pair,
+// and holds the room of some twenty records.
+const mapArrayBytes = 8 << 10
 
 // EnsureCapacity gives m, an empty map, room for n attributes, as
 // m.EnsureCapacity does. The room is a part of an array several maps
 // share, capped at n: a map that outgrows it moves to an array of its own,
 // as pdata's do.
 func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
-	if s == nil || !wrappers.ok || n > maxMapArray || m.Len() > 0 {
+	if s == nil || !wrappers.ok || n > wrappers.maxPairs || m.Len() > 0 {
 		m.EnsureCapacity(n)
 		return
 	}
 	if s.attrs.left < n {
-		s.attrs.size = min(max(2*s.attrs.size, n), maxMapArray)
+		s.attrs.size = min(max(2*s.attrs.size, n), wrappers.maxPairs)
 		s.attrs.free = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
 		s.attrs.left = s.attrs.size
 	}
@@ -197,9 +198,10 @@ var wrappers = findWrappers()
 type wrapperTypes struct {
 	int, str, bool unsafe.Pointer
 	// pairs is the type of a map's slice of key-value pairs, pairSize
-	// the size of one.
+	// the size of one, maxPairs how many fit in mapArrayBytes.
 	pairs    reflect.Type
 	pairSize uintptr
+	maxPairs int
 	ok       bool
 }
 
@@ -225,7 +227,8 @@ func findWrappers() wrapperTypes {
 		pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
 		return wrapperTypes{}
 	}
-	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairs.Type.Elem().Elem().Size()}
+	pairSize := pairs.Type.Elem().Elem().Size()
+	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairSize, maxPairs: int(mapArrayBytes / pairSize)}
 	var intOK, strOK, boolOK bool
 	w.int, intOK = wrapperOf[int64](pcommon.NewValueInt(1))
 	w.str, strOK = wrapperOf[string](pcommon.NewValueStr("s"))
