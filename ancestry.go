@@ -1,6 +1,10 @@
 package vigil
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/vigil-sec/vigil/internal/pdataslab"
+)
 
 // Resource attributes: the process's ancestry. The semantic conventions name
 // only the parent's pid (process.parent_pid), so the rest is under kernel.*,
@@ -42,19 +46,20 @@ func (a *Ancestry) attrCount() int {
 	return n
 }
 
-// put writes a's attributes; a nil or empty ancestry writes none.
-func (a *Ancestry) put(m pcommon.Map) {
+// put writes a's attributes, with the values from values' arrays; a nil or
+// empty ancestry writes none.
+func (a *Ancestry) put(values *pdataslab.Slab, m pcommon.Map) {
 	if a.attrCount() == 0 {
 		return
 	}
-	putNonEmpty(m, AttrParentExecutablePath, a.ParentExecutablePath)
+	putNonEmpty(values, m, AttrParentExecutablePath, a.ParentExecutablePath)
 	if len(a.ParentArgs) > 0 {
-		PutStrings(m.PutEmptySlice(AttrParentCommandArgs), a.ParentArgs)
+		putStrings(values, m.PutEmptySlice(AttrParentCommandArgs), a.ParentArgs)
 	}
 	pids := m.PutEmptySlice(AttrAncestorPIDs)
 	pids.EnsureCapacity(len(a.PIDs))
 	for _, pid := range a.PIDs {
-		pids.AppendEmpty().SetInt(pid)
+		values.AppendInt(pids, pid)
 	}
-	PutStrings(m.PutEmptySlice(AttrAncestorExecutables), a.ExecutablePaths)
+	putStrings(values, m.PutEmptySlice(AttrAncestorExecutables), a.ExecutablePaths)
 }

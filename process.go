@@ -1,6 +1,10 @@
 package vigil
 
-import "go.opentelemetry.io/collector/pdata/pcommon"
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/vigil-sec/vigil/internal/pdataslab"
+)
 
 // Process is what a record's resource says of its process. Events with equal
 // Process values (and host) share a resource, so it is comparable: it keys
@@ -46,43 +50,49 @@ func (p *Process) AttrCount() int {
 }
 
 // Put writes p's attributes into a resource's attributes.
-func (p *Process) Put(m pcommon.Map) {
-	m.PutInt(AttrProcessPID, p.PID)
-	m.PutInt(AttrProcessParentPID, p.ParentPID)
-	m.PutInt(AttrProcessVPID, p.VPID)
-	m.PutInt(AttrParentVPID, p.ParentVPID)
-	m.PutInt(AttrUserID, p.UserID)
-	m.PutInt(AttrCgroupID, int64(p.CgroupID))
-	m.PutInt(AttrMountNamespace, p.MountNS)
-	m.PutInt(AttrPIDNamespace, p.PIDNS)
-	putNonEmpty(m, AttrExecutableName, p.Name)
-	putNonEmpty(m, AttrExecutablePath, p.ExecutablePath)
-	putNonEmpty(m, AttrContainerID, p.ContainerID)
-	putNonEmpty(m, AttrContainerName, p.ContainerName)
-	putNonEmpty(m, AttrContainerImage, p.ContainerImage)
-	putNonEmpty(m, AttrPodName, p.PodName)
-	putNonEmpty(m, AttrPodNamespace, p.PodNamespace)
-	putNonEmpty(m, AttrPodUID, p.PodUID)
+func (p *Process) Put(m pcommon.Map) { p.put(nil, m) }
+
+// put is Put with the values from values' arrays (see pdataslab).
+func (p *Process) put(values *pdataslab.Slab, m pcommon.Map) {
+	values.PutInt(m, AttrProcessPID, p.PID)
+	values.PutInt(m, AttrProcessParentPID, p.ParentPID)
+	values.PutInt(m, AttrProcessVPID, p.VPID)
+	values.PutInt(m, AttrParentVPID, p.ParentVPID)
+	values.PutInt(m, AttrUserID, p.UserID)
+	values.PutInt(m, AttrCgroupID, int64(p.CgroupID))
+	values.PutInt(m, AttrMountNamespace, p.MountNS)
+	values.PutInt(m, AttrPIDNamespace, p.PIDNS)
+	putNonEmpty(values, m, AttrExecutableName, p.Name)
+	putNonEmpty(values, m, AttrExecutablePath, p.ExecutablePath)
+	putNonEmpty(values, m, AttrContainerID, p.ContainerID)
+	putNonEmpty(values, m, AttrContainerName, p.ContainerName)
+	putNonEmpty(values, m, AttrContainerImage, p.ContainerImage)
+	putNonEmpty(values, m, AttrPodName, p.PodName)
+	putNonEmpty(values, m, AttrPodNamespace, p.PodNamespace)
+	putNonEmpty(values, m, AttrPodUID, p.PodUID)
 	if p.ContainerImageTag != "" {
-		m.PutEmptySlice(AttrContainerImageTags).AppendEmpty().SetStr(p.ContainerImageTag)
+		values.AppendStr(m.PutEmptySlice(AttrContainerImageTags), p.ContainerImageTag)
 	}
-	putNonEmpty(m, AttrContainerRuntime, p.ContainerRuntime)
-	putNonEmpty(m, AttrK8sContainerName, p.K8sContainerName)
-	m.PutBool(AttrContainerStarted, p.ContainerStarted)
-	m.PutStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
-	p.Ancestry.put(m)
+	putNonEmpty(values, m, AttrContainerRuntime, p.ContainerRuntime)
+	putNonEmpty(values, m, AttrK8sContainerName, p.K8sContainerName)
+	values.PutBool(m, AttrContainerStarted, p.ContainerStarted)
+	values.PutStr(m, AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	p.Ancestry.put(values, m)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.
-func PutStrings(s pcommon.Slice, values []string) {
+func PutStrings(s pcommon.Slice, values []string) { putStrings(nil, s, values) }
+
+// putStrings is PutStrings with the values from into's arrays.
+func putStrings(into *pdataslab.Slab, s pcommon.Slice, values []string) {
 	s.EnsureCapacity(len(values))
 	for _, v := range values {
-		s.AppendEmpty().SetStr(v)
+		into.AppendStr(s, v)
 	}
 }
 
-func putNonEmpty(m pcommon.Map, k, v string) {
+func putNonEmpty(values *pdataslab.Slab, m pcommon.Map, k, v string) {
 	if v != "" {
-		m.PutStr(k, v)
+		values.PutStr(m, k, v)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/vigil-sec/vigil/internal/pdataslab"
 )
 
 // TestProcessAttrCount: AttrCount says how many attributes Put writes, with
@@ -40,5 +42,37 @@ func TestProcessContainerContext(t *testing.T) {
 	}
 	if runtime.Str() != "containerd" || name.Str() != "nginx" {
 		t.Errorf("container.runtime.name = %q, k8s.container.name = %q", runtime.Str(), name.Str())
+	}
+}
+
+// TestResourcesFromSharedArrays: a resource written with its values from a
+// writer's arrays is the one written value by value, and resources sharing
+// the arrays stay apart: one changed later leaves the next as written.
+func TestResourcesFromSharedArrays(t *testing.T) {
+	p := Process{
+		PID: 7, ParentPID: 1, VPID: 1, UserID: 1000, CgroupID: 42, Name: "nginx",
+		ContainerID: "c0ffee", ContainerImage: "nginx:1.27", ContainerImageTag: "1.27", ContainerStarted: true,
+		Ancestry: &Ancestry{ParentExecutablePath: "/usr/bin/containerd-shim", ParentArgs: []string{"shim", "-id", "c0ffee"},
+			PIDs: []int64{1, 0}, ExecutablePaths: []string{"/usr/bin/containerd-shim", ""}},
+	}
+	argv := []string{"nginx", "-g", "daemon off;"}
+	want := pcommon.NewMap()
+	WriteResource(want, "node-1", &p, argv)
+
+	var values pdataslab.Slab
+	first, second := pcommon.NewMap(), pcommon.NewMap()
+	WriteResourceFrom(&values, first, "node-1", &p, argv)
+	WriteResourceFrom(&values, second, "node-1", &p, argv)
+	if !first.Equal(want) || !second.Equal(want) {
+		t.Fatalf("from shared arrays: %v, want %v", first.AsRaw(), want.AsRaw())
+	}
+	pid, _ := first.Get(AttrProcessPID)
+	pid.SetInt(8)
+	pids, _ := first.Get(AttrAncestorPIDs)
+	pids.Slice().At(0).SetInt(9)
+	args, _ := first.Get(AttrCommandArgs)
+	args.Slice().At(0).SetStr("changed")
+	if !second.Equal(want) {
+		t.Errorf("changing one resource changed the next: %v", second.AsRaw())
 	}
 }

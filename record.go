@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/internal/pdataslab"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -55,6 +56,10 @@ const maxBodyChunk = 8 << 10
 type RecordWriter struct {
 	lr    plog.LogRecord
 	attrs pcommon.Map
+	// values holds the records' attribute arrays, and the integers,
+	// strings and booleans of their attributes and bodies, in arrays
+	// shared by many records: pdata would allocate each one on its own.
+	values pdataslab.Slab
 	// bodies holds the bodies of the records written so far, then the one
 	// being written, from bodyStart on. Bytes before bodyStart are never
 	// written again, so the bodies' strings can point into it.
@@ -85,16 +90,16 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	// the room needed (two spare at most, for events without a syscall):
 	// the attribute array is most of a record's memory, and every byte of
 	// it is garbage to collect later
-	w.attrs.EnsureCapacity(fixedRecordAttrs + args)
-	w.attrs.PutInt(AttrThreadID, h.HostTID)
-	w.attrs.PutInt(AttrThreadVTID, h.TID)
-	w.attrs.PutInt(AttrThreadStartTime, h.ThreadStartTime)
-	w.attrs.PutInt(AttrCPU, h.CPU)
-	w.attrs.PutBool(AttrIsCompat, h.Compat)
-	w.attrs.PutInt(AttrEventID, h.ID)
+	w.values.EnsureCapacity(w.attrs, fixedRecordAttrs+args)
+	w.values.PutInt(w.attrs, AttrThreadID, h.HostTID)
+	w.values.PutInt(w.attrs, AttrThreadVTID, h.TID)
+	w.values.PutInt(w.attrs, AttrThreadStartTime, h.ThreadStartTime)
+	w.values.PutInt(w.attrs, AttrCPU, h.CPU)
+	w.values.PutBool(w.attrs, AttrIsCompat, h.Compat)
+	w.values.PutInt(w.attrs, AttrEventID, h.ID)
 	if h.Syscall != "" {
-		w.attrs.PutStr(AttrSyscall, h.Syscall)
-		w.attrs.PutInt(AttrReturnValue, h.ReturnValue)
+		w.values.PutStr(w.attrs, AttrSyscall, h.Syscall)
+		w.values.PutInt(w.attrs, AttrReturnValue, h.ReturnValue)
 	}
 
 	w.startBody()
@@ -132,7 +137,7 @@ func (w *RecordWriter) writeBody(s string) {
 // such as flag names) under key; a non-empty one joins the body, which is
 // what a reader scans for.
 func (w *RecordWriter) Str(key, s string) {
-	w.attrs.PutStr(key, s)
+	w.values.PutStr(w.attrs, key, s)
 	if s != "" {
 		w.writeBody(" ")
 		w.writeBody(s)
@@ -140,13 +145,15 @@ func (w *RecordWriter) Str(key, s string) {
 }
 
 // Int writes an integer argument under key.
-func (w *RecordWriter) Int(key string, i int64) { w.attrs.PutInt(key, i) }
+func (w *RecordWriter) Int(key string, i int64) { w.values.PutInt(w.attrs, key, i) }
 
 // Bytes writes a byte-buffer argument under key.
 func (w *RecordWriter) Bytes(key string, b []byte) { w.attrs.PutEmptyBytes(key).FromRaw(b) }
 
 // Strings writes a string-array argument (argv, envp) under key.
-func (w *RecordWriter) Strings(key string, s []string) { PutStrings(w.attrs.PutEmptySlice(key), s) }
+func (w *RecordWriter) Strings(key string, s []string) {
+	putStrings(&w.values, w.attrs.PutEmptySlice(key), s)
+}
 
 // Map writes a structured argument (a sockaddr) under key: the caller fills
 // the returned map.
@@ -165,7 +172,7 @@ func (w *RecordWriter) End() {
 	}
 	body := w.bodies[w.bodyStart:]
 	// the bytes are never written again (see bodies), as a string's must not
-	w.lr.Body().SetStr(unsafe.String(unsafe.SliceData(body), len(body)))
+	w.values.SetStr(w.lr.Body(), unsafe.String(unsafe.SliceData(body), len(body)))
 	w.lr, w.attrs = plog.LogRecord{}, pcommon.Map{}
 }
 
@@ -173,11 +180,17 @@ func (w *RecordWriter) End() {
 // m: the host name the events carry ("" for none: the source's own host
 // attributes are already in m), the process, and its argv where known.
 func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
+	WriteResourceFrom(nil, m, host, p, argv)
+}
+
+// WriteResourceFrom is WriteResource with the values from values' arrays
+// (see pdataslab), for a writer of many resources; nil allocates each.
+func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string) {
 	if host != "" {
-		m.PutStr(AttrHostName, host)
+		values.PutStr(m, AttrHostName, host)
 	}
-	p.Put(m)
+	p.put(values, m)
 	if len(argv) > 0 {
-		PutStrings(m.PutEmptySlice(AttrCommandArgs), argv)
+		putStrings(values, m.PutEmptySlice(AttrCommandArgs), argv)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/pdataslab"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
@@ -29,6 +30,9 @@ type batcher struct {
 	hasLast   bool
 	// counts per event name of the current batch, for events_emitted.
 	counts map[string]int64
+	// values holds the resources' attribute values, which pdata would
+	// allocate one by one.
+	values pdataslab.Slab
 }
 
 // resourceKey tells the resources of a batch apart: records with equal keys
@@ -93,11 +97,15 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	attrs := rl.Resource().Attributes()
 	// sized once, for the base, a replay's host.name, the process and its
 	// argv: the attribute array is most of a resource's memory
-	attrs.EnsureCapacity(b.base.Len() + 1 + key.process.AttrCount() + 1)
+	b.values.EnsureCapacity(attrs, b.base.Len()+1+key.process.AttrCount()+1)
 	for k, v := range b.base.All() {
-		v.CopyTo(attrs.PutEmpty(k))
+		if v.Type() == pcommon.ValueTypeStr { // the host's are
+			b.values.PutStr(attrs, k, v.Str())
+		} else {
+			v.CopyTo(attrs.PutEmpty(k))
+		}
 	}
-	vigil.WriteResource(attrs, key.host, &key.process, argv)
+	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = sl.LogRecords()

@@ -225,43 +225,84 @@ func (t *Tree) cachedChain(pid uint32, depth int) (*vigil.Ancestry, bool) {
 	return nil, false
 }
 
-// buildChain builds the Ancestry of pid and caches it in pid's node. A
-// chain equal to the one cached keeps that value: an exec anywhere makes
-// every chain be built again, and records keep sharing a resource only if
-// the value they key it with stays the same.
+// buildChain returns the Ancestry of pid and caches it in pid's node. A
+// cached chain the tree still describes is kept, checked without building
+// another: an exec anywhere on the host makes every chain be checked again,
+// and records keep sharing a resource only if the value they key it with
+// stays the same.
 func (t *Tree) buildChain(pid uint32, depth int) *vigil.Ancestry {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	n, ok := t.procs[pid]
+	if ok && n.chain != nil && n.chainDepth == depth && t.describes(n.chain, pid, depth) {
+		n.chainGen = t.gen
+		return n.chain
+	}
 	a := t.chainFrom(pid, depth)
-	if n, ok := t.procs[pid]; ok {
-		if n.chain != nil && n.chainDepth == depth && sameChain(n.chain, a) {
-			a = n.chain
-		}
+	if ok {
 		n.chain, n.chainGen, n.chainDepth = a, t.gen, depth
 	}
 	return a
 }
 
-func sameChain(a, b *vigil.Ancestry) bool {
-	return a.ParentExecutablePath == b.ParentExecutablePath && slices.Equal(a.ParentArgs, b.ParentArgs) &&
-		slices.Equal(a.PIDs, b.PIDs) && slices.Equal(a.ExecutablePaths, b.ExecutablePaths)
+// walkChain visits the members of pid's chain in order, as Ancestry lists
+// them: at most depth, stopping at pid 0, at a pid already visited (a loop
+// left by pid reuse), and after a pid the tree does not know (n nil). It
+// stops early when visit returns false. t.mu is held.
+func (t *Tree) walkChain(pid uint32, depth int, visit func(i int, pid uint32, n *node) bool) {
+	// on the stack for chains of up to 8, which is most configurations
+	seen := make([]uint32, 0, 8)
+	for len(seen) < depth && pid != 0 && !slices.Contains(seen, pid) {
+		seen = append(seen, pid)
+		n, known := t.procs[pid]
+		if !known {
+			visit(len(seen)-1, pid, nil)
+			return
+		}
+		if !visit(len(seen)-1, pid, n) {
+			return
+		}
+		pid = n.PPID
+	}
 }
 
 // chainFrom builds the chain of Ancestry; t.mu is held.
 func (t *Tree) chainFrom(pid uint32, depth int) *vigil.Ancestry {
 	a := &vigil.Ancestry{PIDs: make([]int64, 0, depth), ExecutablePaths: make([]string, 0, depth)}
-	for len(a.PIDs) < depth && pid != 0 && !slices.Contains(a.PIDs, int64(pid)) {
-		p, known := t.procs[pid]
+	t.walkChain(pid, depth, func(i int, pid uint32, n *node) bool {
 		a.PIDs = append(a.PIDs, int64(pid))
-		if !known {
+		if n == nil {
 			a.ExecutablePaths = append(a.ExecutablePaths, "")
-			break
+			return false
 		}
-		if len(a.PIDs) == 1 {
-			a.ParentExecutablePath, a.ParentArgs = p.ExecutablePath, p.Argv
+		if i == 0 {
+			a.ParentExecutablePath, a.ParentArgs = n.ExecutablePath, n.Argv
 		}
-		a.ExecutablePaths = append(a.ExecutablePaths, p.ExecutablePath)
-		pid = p.PPID
-	}
+		a.ExecutablePaths = append(a.ExecutablePaths, n.ExecutablePath)
+		return true
+	})
 	return a
+}
+
+// describes reports whether a equals the chain chainFrom would build for
+// pid now, without building it; t.mu is held.
+func (t *Tree) describes(a *vigil.Ancestry, pid uint32, depth int) bool {
+	same, members := true, 0
+	t.walkChain(pid, depth, func(i int, pid uint32, n *node) bool {
+		members++
+		path := ""
+		if n != nil {
+			path = n.ExecutablePath
+		}
+		same = i < len(a.PIDs) && a.PIDs[i] == int64(pid) && a.ExecutablePaths[i] == path
+		if same && i == 0 {
+			var argv []string
+			if n != nil {
+				argv = n.Argv
+			}
+			same = a.ParentExecutablePath == path && slices.Equal(a.ParentArgs, argv)
+		}
+		return same
+	})
+	return same && members == len(a.PIDs)
 }

@@ -176,3 +176,38 @@ func TestAncestryOfSeededProcesses(t *testing.T) {
 	assert.Equal(t, parentExe, a.ParentExecutablePath)
 	assert.Equal(t, parentExe, a.ExecutablePaths[0])
 }
+
+// TestAncestryCheckedAgainWithoutBuilding: after an exec elsewhere, a
+// cached chain the tree still describes is kept without building another
+// (the reader does this for the next record of every process); one that
+// changed in any member, its parent's argv or its length is built anew.
+func TestAncestryCheckedAgainWithoutBuilding(t *testing.T) {
+	tree := chainOf(t)
+	first := tree.Ancestry(30, 5)
+	execElsewhere := func() { tree.Exec(40, 30, "/usr/bin/ld", nil) }
+	execOnly := testing.AllocsPerRun(50, execElsewhere)
+	execAndCheck := testing.AllocsPerRun(50, func() {
+		execElsewhere()
+		assert.Same(t, first, tree.Ancestry(30, 5))
+	})
+	assert.Equal(t, execOnly, execAndCheck, "checking the cached chain allocates nothing")
+
+	tree.Exec(30, 20, "/usr/bin/make", []string{"make", "install"})
+	argv := tree.Ancestry(30, 5)
+	assert.NotSame(t, first, argv)
+	assert.Equal(t, []string{"make", "install"}, argv.ParentArgs, "the parent's new argv, same executable")
+	assert.Equal(t, first.PIDs, argv.PIDs)
+
+	tree.Exit(20)
+	execElsewhere()
+	shorter := tree.Ancestry(30, 5)
+	assert.Equal(t, []int64{30, 20}, shorter.PIDs, "an ancestor gone shortens the chain")
+	assert.Equal(t, []string{"/usr/bin/make", ""}, shorter.ExecutablePaths)
+
+	tree.Exec(20, 10, "/bin/bash", nil)
+	execElsewhere()
+	longer := tree.Ancestry(30, 5)
+	assert.Equal(t, []int64{30, 20, 10, 1}, longer.PIDs, "and one back lengthens it")
+	execElsewhere()
+	assert.Same(t, longer, tree.Ancestry(30, 5))
+}

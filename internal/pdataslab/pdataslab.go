@@ -1,0 +1,254 @@
+// Package pdataslab writes pdata attribute values, and attribute maps'
+// arrays, into storage shared by many of them, instead of allocated one by
+// one.
+//
+// pdata keeps every value behind an interface holding a pointer to a
+// one-field wrapper (an int64, a string, a bool), each allocated on its own,
+// and each map's key-value pairs in an array of their own: most of a kernel
+// record's allocations, and most of the objects the garbage collector
+// marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
+// and maps their room out of arrays of pairs, so a writer of many records
+// allocates one array per few hundred values or some twenty maps. The
+// values and maps are pdata's own afterwards: read, set, grown, copied,
+// moved and marshalled by pdata like any other (a map outgrowing its room
+// moves to an array of its own). An array stays alive as long as anything
+// in it does (at most 8 KiB).
+//
+// This relies on the layout of pdata's internal types, which the package
+// checks once against what reflect says of them. Where they differ (a
+// pdata version it was not written for), a Slab writes through pdata's own
+// setters, as before, and Supported reports false: a test asserts that it
+// is true for the pdata that go.mod pins.
+package pdataslab
+
+import (
+	"reflect"
+	"unsafe"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Slab writes values into pdata maps, slices and values. Owned by one
+// goroutine, and not to be copied once used (the copy would hand out the
+// same elements). The zero value is ready to use; a nil Slab writes
+// through pdata's setters, a value at a time, for callers that write too
+// few values to fill an array.
+type Slab struct {
+	ints  block[int64]
+	strs  block[string]
+	bools block[bool]
+	// attrs is an array of pdata's key-value pairs, of which attribute
+	// maps get their room: free is where the next map's starts, left how
+	// many pairs remain, size how many the last array held (they double,
+	// as blocks do).
+	attrs struct {
+		free       unsafe.Pointer
+		left, size int
+	}
+}
+
+// mapArrayBytes bounds the maps' arrays: 8 KiB is a size class of Go's
+// allocator, so an array of as many pairs as fit wastes less than a pair,
+// and holds the room of some twenty records.
+const mapArrayBytes = 8 << 10
+
+// EnsureCapacity gives m, an empty map, room for n attributes, as
+// m.EnsureCapacity does. The room is a part of an array several maps
+// share, capped at n: a map that outgrows it moves to an array of its own,
+// as pdata's do.
+func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
+	if s == nil || !wrappers.ok || n > wrappers.maxPairs || m.Len() > 0 {
+		m.EnsureCapacity(n)
+		return
+	}
+	if s.attrs.left < n {
+		s.attrs.size = min(max(2*s.attrs.size, n), wrappers.maxPairs)
+		s.attrs.free = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
+		s.attrs.left = s.attrs.size
+	}
+	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
+	*orig = sliceLayout{data: s.attrs.free, len: 0, cap: n}
+	s.attrs.left -= n
+	if s.attrs.left == 0 {
+		// never past the array's end: the collector would take that for
+		// a pointer into whatever follows
+		s.attrs.free = nil
+		return
+	}
+	s.attrs.free = unsafe.Add(s.attrs.free, uintptr(n)*wrappers.pairSize)
+}
+
+// PutInt sets key to the integer v in m, as m.PutInt does.
+func (s *Slab) PutInt(m pcommon.Map, key string, v int64) { s.SetInt(m.PutEmpty(key), v) }
+
+// PutStr sets key to the string v in m, as m.PutStr does.
+func (s *Slab) PutStr(m pcommon.Map, key, v string) { s.SetStr(m.PutEmpty(key), v) }
+
+// PutBool sets key to the boolean v in m, as m.PutBool does.
+func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty(key), v) }
+
+// AppendInt appends the integer v to sl.
+func (s *Slab) AppendInt(sl pcommon.Slice, v int64) { s.SetInt(sl.AppendEmpty(), v) }
+
+// AppendStr appends the string v to sl.
+func (s *Slab) AppendStr(sl pcommon.Slice, v string) { s.SetStr(sl.AppendEmpty(), v) }
+
+// SetInt makes dst, a value that is not shared (just put, or new), the
+// integer v.
+func (s *Slab) SetInt(dst pcommon.Value, v int64) {
+	if s == nil || !wrappers.ok {
+		dst.SetInt(v)
+		return
+	}
+	setWrapper(dst, wrappers.int, s.ints.take(v))
+}
+
+// SetStr makes dst, a value that is not shared, the string v.
+func (s *Slab) SetStr(dst pcommon.Value, v string) {
+	if s == nil || !wrappers.ok {
+		dst.SetStr(v)
+		return
+	}
+	setWrapper(dst, wrappers.str, s.strs.take(v))
+}
+
+// SetBool makes dst, a value that is not shared, the boolean v.
+func (s *Slab) SetBool(dst pcommon.Value, v bool) {
+	if s == nil || !wrappers.ok {
+		dst.SetBool(v)
+		return
+	}
+	setWrapper(dst, wrappers.bool, s.bools.take(v))
+}
+
+// Supported reports whether values are written into shared arrays, that
+// is, whether the pdata this is built with has the layout expected.
+func Supported() bool { return wrappers.ok }
+
+// block hands out the elements of an array, each once. Arrays start small,
+// so that a writer of one record allocates about what it needs, and double
+// up to maxBlock elements.
+type block[T any] struct {
+	free []T
+	size int
+}
+
+const (
+	firstBlock = 8
+	maxBlock   = 256
+)
+
+// take stores v in a new element and returns its address.
+func (b *block[T]) take(v T) unsafe.Pointer {
+	if len(b.free) == 0 {
+		b.size = min(max(2*b.size, firstBlock), maxBlock)
+		b.free = make([]T, b.size)
+	}
+	p := &b.free[0]
+	*p = v
+	b.free = b.free[1:]
+	return unsafe.Pointer(p)
+}
+
+// valueLayout is pcommon.Value's: a pointer to the AnyValue it wraps, and
+// its state.
+type valueLayout struct {
+	orig  *anyValueLayout
+	state unsafe.Pointer
+}
+
+// mapLayout is pcommon.Map's: a pointer to the slice of key-value pairs it
+// wraps, and its state.
+type mapLayout struct {
+	orig  *sliceLayout
+	state unsafe.Pointer
+}
+
+// sliceLayout is how Go lays out a slice.
+type sliceLayout struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+// anyValueLayout is pdata's internal AnyValue: one interface holding a
+// pointer to the wrapper of its type.
+type anyValueLayout struct {
+	value any
+}
+
+// eface is how Go lays out an interface{}.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// setWrapper points dst's interface at data, a wrapper whose pointer type
+// is typ.
+func setWrapper(dst pcommon.Value, typ, data unsafe.Pointer) {
+	orig := (*valueLayout)(unsafe.Pointer(&dst)).orig
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: typ, data: data}
+	orig.value = v
+}
+
+// wrappers holds the type of pdata's wrapper of each value type, as an
+// interface's type word; ok is false when the layout is not the expected
+// one.
+var wrappers = findWrappers()
+
+type wrapperTypes struct {
+	int, str, bool unsafe.Pointer
+	// pairs is the type of a map's slice of key-value pairs, pairSize
+	// the size of one, maxPairs how many fit in mapArrayBytes.
+	pairs    reflect.Type
+	pairSize uintptr
+	maxPairs int
+	ok       bool
+}
+
+func findWrappers() wrapperTypes {
+	vt := reflect.TypeFor[pcommon.Value]()
+	if vt.Kind() != reflect.Struct || vt.Size() != unsafe.Sizeof(valueLayout{}) || vt.NumField() != 2 {
+		return wrapperTypes{}
+	}
+	orig := vt.Field(0)
+	if orig.Offset != 0 || orig.Type.Kind() != reflect.Pointer {
+		return wrapperTypes{}
+	}
+	av := orig.Type.Elem()
+	if av.Kind() != reflect.Struct || av.NumField() != 1 || av.Field(0).Type != reflect.TypeFor[any]() {
+		return wrapperTypes{}
+	}
+	mt := reflect.TypeFor[pcommon.Map]()
+	if mt.Kind() != reflect.Struct || mt.Size() != unsafe.Sizeof(mapLayout{}) || mt.NumField() != 2 {
+		return wrapperTypes{}
+	}
+	pairs := mt.Field(0)
+	if pairs.Offset != 0 || pairs.Type.Kind() != reflect.Pointer || pairs.Type.Elem().Kind() != reflect.Slice ||
+		pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
+		return wrapperTypes{}
+	}
+	pairSize := pairs.Type.Elem().Elem().Size()
+	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairSize, maxPairs: int(mapArrayBytes / pairSize)}
+	var intOK, strOK, boolOK bool
+	w.int, intOK = wrapperOf[int64](pcommon.NewValueInt(1))
+	w.str, strOK = wrapperOf[string](pcommon.NewValueStr("s"))
+	w.bool, boolOK = wrapperOf[bool](pcommon.NewValueBool(true))
+	w.ok = intOK && strOK && boolOK
+	return w
+}
+
+// wrapperOf returns the type word of the wrapper sample holds, if that
+// wrapper is a pointer to a struct of one field of type T.
+func wrapperOf[T any](sample pcommon.Value) (unsafe.Pointer, bool) {
+	v := (*valueLayout)(unsafe.Pointer(&sample)).orig.value
+	t := reflect.TypeOf(v)
+	field := reflect.TypeFor[T]()
+	if t == nil || t.Kind() != reflect.Pointer {
+		return nil, false
+	}
+	e := t.Elem()
+	if e.Kind() != reflect.Struct || e.NumField() != 1 || e.Field(0).Type != field || e.Size() != field.Size() {
+		return nil, false
+	}
+	return (*eface)(unsafe.Pointer(&v)).typ, true
+}

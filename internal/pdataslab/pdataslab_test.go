@@ -1,0 +1,177 @@
+package pdataslab
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// TestLayoutOfPinnedPdata fails when a pdata upgrade changes the layout
+// this package relies on: the slab would then allocate per value again,
+// silently.
+func TestLayoutOfPinnedPdata(t *testing.T) {
+	require.True(t, Supported(), "pdata's internal layout is not the one expected: update this package for the new version")
+}
+
+// logsOf writes the same attributes and body with the slab or with pdata's
+// setters.
+func logsOf(s *Slab, records int) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for i := range records {
+		lr := lrs.AppendEmpty()
+		m := lr.Attributes()
+		if s == nil {
+			m.PutInt("i", int64(i))
+			m.PutStr("s", "v")
+			m.PutBool("b", i%2 == 0)
+			m.PutInt("i", -int64(i)) // put again: replaced, not added
+			lr.Body().SetStr("body")
+			continue
+		}
+		s.PutInt(m, "i", int64(i))
+		s.PutStr(m, "s", "v")
+		s.PutBool(m, "b", i%2 == 0)
+		s.PutInt(m, "i", -int64(i))
+		s.SetStr(lr.Body(), "body")
+	}
+	return ld
+}
+
+// TestValuesAreThoseOfPdata: what the slab writes reads, compares and
+// marshals as what pdata's own setters write.
+func TestValuesAreThoseOfPdata(t *testing.T) {
+	const records = 600 // past several arrays of each type
+	want, got := logsOf(nil, records), logsOf(&Slab{}, records)
+	lr := got.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(7)
+	assert.Equal(t, map[string]any{"i": int64(-7), "s": "v", "b": false}, lr.Attributes().AsRaw())
+	v, _ := lr.Attributes().Get("i")
+	assert.Equal(t, pcommon.ValueTypeInt, v.Type())
+	assert.Equal(t, "body", lr.Body().Str())
+
+	wantPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(want)
+	require.NoError(t, err)
+	gotPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
+	require.NoError(t, err)
+	assert.Equal(t, wantPB, gotPB)
+	wantJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(want)
+	require.NoError(t, err)
+	gotJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(got)
+	require.NoError(t, err)
+	assert.Equal(t, string(wantJSON), string(gotJSON))
+}
+
+// TestValuesAreIndependent: values sharing an array are still separate
+// values; setting, copying or removing one leaves the others as they were.
+func TestValuesAreIndependent(t *testing.T) {
+	var s Slab
+	a, b := pcommon.NewMap(), pcommon.NewMap()
+	s.PutInt(a, "n", 1)
+	s.PutInt(b, "n", 2)
+	s.PutStr(a, "s", "x")
+	s.PutStr(b, "s", "y")
+	s.PutBool(a, "f", true)
+	s.PutBool(b, "f", false)
+
+	va, _ := a.Get("n")
+	va.SetInt(10)
+	vs, _ := a.Get("s")
+	vs.SetStr("changed")
+	vf, _ := a.Get("f")
+	vf.SetBool(false)
+	a.PutStr("n", "now a string") // the type changes
+	assert.Equal(t, map[string]any{"n": int64(2), "s": "y", "f": false}, b.AsRaw())
+
+	c := pcommon.NewMap()
+	b.CopyTo(c)
+	vc, _ := c.Get("n")
+	vc.SetInt(3)
+	assert.Equal(t, map[string]any{"n": int64(2), "s": "y", "f": false}, b.AsRaw())
+	assert.Equal(t, map[string]any{"n": int64(3), "s": "y", "f": false}, c.AsRaw())
+	b.Remove("s")
+	assert.Equal(t, map[string]any{"n": int64(3), "s": "y", "f": false}, c.AsRaw())
+}
+
+// TestValuesShareArrays: a writer of many values allocates per array, not
+// per value.
+func TestValuesShareArrays(t *testing.T) {
+	var s Slab
+	m := pcommon.NewMap()
+	m.EnsureCapacity(3)
+	allocs := testing.AllocsPerRun(1000, func() {
+		m.Clear()
+		m.EnsureCapacity(3)
+		s.PutInt(m, "i", 1)
+		s.PutStr(m, "s", "v")
+		s.PutBool(m, "b", true)
+	})
+	// the map's array, and a share of three arrays of 256
+	assert.Less(t, allocs, 1.1)
+}
+
+// TestMapsShareArrays: maps given their room from a shared array hold
+// what pdata's would, grow past their room without touching the next map's,
+// and take one allocation per array, not per map.
+func TestMapsShareArrays(t *testing.T) {
+	var s Slab
+	maps := make([]pcommon.Map, 3)
+	for i := range maps {
+		maps[i] = pcommon.NewMap()
+		s.EnsureCapacity(maps[i], 2)
+		s.PutInt(maps[i], "a", int64(i))
+		s.PutStr(maps[i], "b", "x")
+	}
+	maps[0].PutStr("c", "past its room")
+	maps[0].PutInt("d", 4)
+	maps[1].Remove("a")
+	assert.Equal(t, map[string]any{"a": int64(0), "b": "x", "c": "past its room", "d": int64(4)}, maps[0].AsRaw())
+	assert.Equal(t, map[string]any{"b": "x"}, maps[1].AsRaw())
+	assert.Equal(t, map[string]any{"a": int64(2), "b": "x"}, maps[2].AsRaw())
+
+	want := pcommon.NewMap()
+	want.PutInt("a", 2)
+	want.PutStr("b", "x")
+	assert.True(t, want.Equal(maps[2]))
+
+	allocs := testing.AllocsPerRun(wrappers.maxPairs, func() {
+		m := pcommon.NewMap()
+		s.EnsureCapacity(m, 2)
+		s.PutInt(m, "a", 1)
+		s.PutStr(m, "b", "x")
+	})
+	// NewMap's own two, and shares of the arrays
+	assert.Less(t, allocs, 2.1)
+}
+
+// TestArraysUnderCollection fills arrays to their last element many times
+// while the garbage collector runs and keeps some of the maps: a pointer
+// left past an array's end, or a value written outside its array, shows as
+// a runtime fatal error or a changed value.
+func TestArraysUnderCollection(t *testing.T) {
+	var s Slab
+	var kept []pcommon.Map
+	for i := range 20000 {
+		m := pcommon.NewMap()
+		s.EnsureCapacity(m, 8) // divides every array's size: each is filled exactly
+		for k := range 8 {
+			s.PutInt(m, string(rune('a'+k)), int64(i))
+		}
+		s.PutStr(m, "s", "x") // one past the room
+		if i%97 == 0 {
+			kept = append(kept, m)
+		}
+		if i%1000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
+	for j, m := range kept {
+		v, _ := m.Get("h")
+		require.Equal(t, int64(j*97), v.Int())
+		require.Equal(t, 9, m.Len())
+	}
+}
