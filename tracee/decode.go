@@ -7,6 +7,8 @@ import (
 	"errors"
 	"hash/maphash"
 	"math/bits"
+	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -116,7 +118,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 				if string(key) == "path" {
 					return d.str(&ev.Executable.Path)
 				}
-				return d.skipField(key, "path")
+				return d.skipField(key, fileKeys...)
 			})
 		case "hostName":
 			return d.str(&ev.HostName)
@@ -132,7 +134,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 				case "image":
 					return d.str(&ev.Container.Image)
 				}
-				return d.skipField(key, "id", "name", "image")
+				return d.skipField(key, containerKeys...)
 			})
 		case "kubernetes":
 			return d.object(func(key []byte) error {
@@ -144,7 +146,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 				case "podUID":
 					return d.str(&ev.Kubernetes.PodUID)
 				}
-				return d.skipField(key, "podName", "podNamespace", "podUID")
+				return d.skipField(key, kubernetesKeys...)
 			})
 		case "eventId":
 			return d.quotedInt(&ev.EventID)
@@ -172,7 +174,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 				case "isCompat":
 					return d.bool(&ev.ContextFlags.IsCompat)
 				}
-				return d.skipField(key, "containerStarted", "isCompat")
+				return d.skipField(key, contextFlagsKeys...)
 			})
 		case "args":
 			return d.args(&ev.Args, spare, ev.ArgsNum)
@@ -181,13 +183,31 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 	})
 }
 
-// eventKeys are the JSON keys of Event's fields.
-var eventKeys = []string{
-	"timestamp", "threadStartTime", "processorId", "processId", "cgroupId", "threadId", "parentProcessId",
-	"hostProcessId", "hostThreadId", "hostParentProcessId", "userId", "mountNamespace", "pidNamespace",
-	"processName", "executable", "hostName", "containerId", "container", "kubernetes", "eventId", "eventName",
-	"matchedPolicies", "threadEntityId", "processEntityId", "parentEntityId", "argsNum", "returnValue", "syscall",
-	"contextFlags", "args",
+// The JSON keys of Event and of the structs in it, read from their tags
+// as encoding/json reads them: a field added to one of them is a key here
+// at once, and TestDecoderReadsEveryField fails until the switch above
+// (or the one for its struct) has a case for it.
+var (
+	eventKeys        = jsonKeys(reflect.TypeFor[Event]())
+	fileKeys         = jsonKeys(reflect.TypeFor[File]())
+	containerKeys    = jsonKeys(reflect.TypeFor[Container]())
+	kubernetesKeys   = jsonKeys(reflect.TypeFor[Kubernetes]())
+	contextFlagsKeys = jsonKeys(reflect.TypeFor[ContextFlags]())
+	argKeys          = jsonKeys(reflect.TypeFor[Arg]())
+)
+
+// jsonKeys returns the JSON keys of struct type t's fields: each tag's
+// name, or the field's own name if the tag gives none.
+func jsonKeys(t reflect.Type) []string {
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		f := t.Field(i)
+		keys[i], _, _ = strings.Cut(f.Tag.Get("json"), ",")
+		if keys[i] == "" {
+			keys[i] = f.Name
+		}
+	}
+	return keys
 }
 
 // maxArgsRoom bounds the room args makes from argsNum, which a line could
@@ -223,7 +243,7 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64) error {
 				a.Value = v
 				return err
 			}
-			return d.skipField(key, "name", "type", "value")
+			return d.skipField(key, argKeys...)
 		})
 		out = append(out, a)
 		return err

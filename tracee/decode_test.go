@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -234,5 +235,77 @@ func TestKnownHandsOutValuesAgain(t *testing.T) {
 	long := bytes.Repeat([]byte("a"), maxKnownLen+1)
 	if a, b := k.get(long, boxString).(string), k.get(long, boxString).(string); a != string(long) || unsafe.StringData(a) == unsafe.StringData(b) {
 		t.Errorf("a value longer than maxKnownLen was kept")
+	}
+}
+
+// TestDecoderReadsEveryField: each key of Event, and each key of the
+// structs in it, alone in a line, is decoded by the fast path as
+// json.Unmarshal decodes it. A field added to Event (or File, Container...)
+// without a case in the Decoder's switch fails here: its key is among the
+// names skipField leaves to the slow path.
+func TestDecoderReadsEveryField(t *testing.T) {
+	var full Event
+	fillEvery(reflect.ValueOf(&full).Elem())
+	encoded, err := json.Marshal(&full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(encoded, &top); err != nil {
+		t.Fatal(err)
+	}
+	if n := reflect.TypeFor[Event]().NumField(); len(top) != n || len(eventKeys) != n {
+		t.Fatalf("Event has %d fields; %d keys encoded, %d in eventKeys", n, len(top), len(eventKeys))
+	}
+	var lines []string
+	for key, value := range top {
+		lines = append(lines, fmt.Sprintf(`{%q:%s}`, key, value))
+		// each key inside an object, or inside the objects of an array, alone
+		var inner map[string]json.RawMessage
+		var elems []map[string]json.RawMessage
+		switch {
+		case json.Unmarshal(value, &inner) == nil:
+			for k, v := range inner {
+				lines = append(lines, fmt.Sprintf(`{%q:{%q:%s}}`, key, k, v))
+			}
+		case json.Unmarshal(value, &elems) == nil && len(elems) == 1:
+			for k, v := range elems[0] {
+				lines = append(lines, fmt.Sprintf(`{%q:[{%q:%s}]}`, key, k, v))
+			}
+		}
+	}
+	var d Decoder
+	for _, line := range lines {
+		sameAsEncodingJSON(t, &d, []byte(line))
+		var ev Event
+		if err := d.decodeFast([]byte(line), &ev); err != nil {
+			t.Errorf("%s left to encoding/json: the Decoder has no case for a key", line)
+		}
+	}
+}
+
+// fillEvery sets every field reachable from v to a value other than its
+// zero, so that json.Marshal writes each key, omitempty or not.
+func fillEvery(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			fillEvery(v.Field(i))
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fillEvery(v.Index(0))
+	case reflect.String:
+		v.SetString("s")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(1)
+	case reflect.Interface:
+		v.Set(reflect.ValueOf("s"))
+	default:
+		panic("fillEvery: no value for a " + v.Kind().String())
 	}
 }
