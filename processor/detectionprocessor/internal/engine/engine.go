@@ -75,9 +75,9 @@ type compiled struct {
 	except Exception   // nil: no exceptions
 	state  *state      // shared by the signature's copies in every route
 	// reads are the input's members the signature reads (see inputReads),
-	// which its memoised results are keyed on; readsAll: its results are
-	// not memoised.
-	reads    []*ast.Term
+	// which its memoised results are keyed on, resolved here once rather
+	// than by key on every record; readsAll: its results are not memoised.
+	reads    []regoinput.Member
 	readsAll bool
 }
 
@@ -174,7 +174,7 @@ func New(set *signature.Set, enabled []*signature.Signature, opts Options) (*Eng
 			var keys []string
 			keys, c.readsAll = inputReads(set.Compiler, s.MatchRef)
 			for _, k := range keys {
-				c.reads = append(c.reads, ast.StringTerm(k))
+				c.reads = append(c.reads, regoinput.MemberOf(k))
 			}
 		}
 		if !opts.NoGuards {
@@ -275,8 +275,8 @@ func (g *Group) rememberResults() {
 		if c.readsAll {
 			return
 		}
-		for _, t := range c.reads {
-			attrs, a, known := regoinput.Sources(string(t.Value.(ast.String)))
+		for _, m := range c.reads {
+			attrs, a, known := regoinput.Sources(m)
 			if !known {
 				return
 			}

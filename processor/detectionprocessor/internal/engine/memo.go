@@ -53,8 +53,8 @@ func keyOf(c *compiled, input *regoinput.Record, buf []*ast.Term) (key, bool) {
 		return key{}, false
 	}
 	h := (14695981039346656037 ^ uint64(c.state.id)) * 1099511628211
-	for _, k := range c.reads {
-		t := input.Member(k)
+	for _, m := range c.reads {
+		t := input.Member(m)
 		buf = append(buf, t)
 		var th uint64
 		if t != nil {

@@ -17,7 +17,7 @@ func TestArgsCache(t *testing.T) {
 	withCache := func() (ast.Value, *ast.Term) {
 		var r Record
 		r.Reset(lr, res, cache)
-		return r.Input(), r.Member(kArgs)
+		return r.Input(), r.Member(MemberOf("args"))
 	}
 	first, firstArgs := withCache()
 	again, againArgs := withCache()

@@ -167,17 +167,28 @@ var (
 	memberAt   = map[string]int{}
 )
 
-// Member returns the input's member key, or nil when the input has none.
-func (r *Record) Member(key *ast.Term) *ast.Term {
-	k, ok := key.Value.(ast.String)
-	if !ok {
+// A Member is one of the input's members, resolved from its key once
+// (MemberOf), when a signature is compiled: a record's member is then
+// found by its index rather than by its name.
+type Member int
+
+// NoMember is the Member of a key the input has no member for.
+const NoMember Member = -1
+
+// MemberOf returns the member of key, NoMember when the input has none.
+func MemberOf(key string) Member {
+	if i, ok := memberAt[key]; ok {
+		return Member(i)
+	}
+	return NoMember
+}
+
+// Member returns the input's member m, or nil when the input has none.
+func (r *Record) Member(m Member) *ast.Term {
+	if m == NoMember {
 		return nil
 	}
-	i, ok := memberAt[string(k)]
-	if !ok {
-		return nil
-	}
-	return r.member(i)
+	return r.member(int(m))
 }
 
 func (r *Record) member(i int) *ast.Term {

@@ -1,13 +1,14 @@
 package regoinput
 
 import (
+	"github.com/open-policy-agent/opa/v1/ast"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/tracee"
 )
 
-// Sources tells what the input's member key is built from, besides the
+// Sources tells what the input's member m is built from, besides the
 // record's event name (which every member may depend on): the attributes
 // it reads (looked up with vigil.Attrs.Get), and whether it reads every
 // kernel.args.* attribute of the record, in the record's order. known is
@@ -17,11 +18,11 @@ import (
 //
 // Two records with the same event name and the same values of a member's
 // sources get equal members; the engine keys remembered results on them.
-func Sources(key string) (attrs []string, args, known bool) {
-	i, ok := memberAt[key]
-	if !ok {
+func Sources(m Member) (attrs []string, args, known bool) {
+	if m == NoMember {
 		return nil, false, false
 	}
+	i := int(m)
 	if i >= fixedMembers {
 		it := &items[i-fixedMembers]
 		if it.field != nil {
@@ -36,7 +37,7 @@ func Sources(key string) (attrs []string, args, known bool) {
 		}
 		return attrs, false, true
 	}
-	switch key {
+	switch memberKeys[i].Value.(ast.String) {
 	case "eventId":
 		return []string{vigil.AttrEventID}, false, true
 	case "eventName":

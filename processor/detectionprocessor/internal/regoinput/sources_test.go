@@ -75,12 +75,12 @@ func TestSourcesAreComplete(t *testing.T) {
 					r.Reset(cl, cres, nil)
 					for _, mk := range memberKeys {
 						name := string(mk.Value.(ast.String))
-						attrs, args, known := Sources(name)
+						attrs, args, known := Sources(MemberOf(name))
 						if !known {
 							continue
 						}
 						read := slices.Contains(attrs, key) || (args && side.name == "record" && strings.HasPrefix(key, vigil.AttrArgPrefix))
-						eq := equalTerm(orig.Member(mk), r.Member(mk))
+						eq := equalTerm(orig.Member(MemberOf(name)), r.Member(MemberOf(name)))
 						switch {
 						case !read && !eq:
 							t.Errorf("%s: changing %s attribute %s changes member %s, whose sources are %v (args: %v)", lr.EventName(), side.name, key, name, attrs, args)
@@ -97,10 +97,10 @@ func TestSourcesAreComplete(t *testing.T) {
 	if unchanged == 0 || changed == 0 {
 		t.Fatalf("%d members unchanged by attributes not their sources, %d changed by their sources: the test saw nothing", unchanged, changed)
 	}
-	if _, _, known := Sources("timestamp"); known {
+	if _, _, known := Sources(MemberOf("timestamp")); known {
 		t.Error("timestamp is not an attribute, but has sources")
 	}
-	if _, _, known := Sources("threadEntityId"); known {
+	if _, _, known := Sources(MemberOf("threadEntityId")); known {
 		t.Error("threadEntityId may be derived from other attributes, but has sources")
 	}
 }
