@@ -32,18 +32,21 @@ func vigilTerm(r *reader) *ast.Term {
 	if !ok || pids.Len() == 0 {
 		return nil
 	}
-	var paths []string
-	if s, ok := sliceAttr(r, vigil.AttrAncestorExecutables); ok {
-		paths = make([]string, s.Len())
-		for i := range paths {
-			paths[i] = s.At(i).AsString()
-		}
+	// The paths are read in place, not copied out first: the record's
+	// attributes are read-only while its input is built and evaluated (the
+	// engine never writes a record), pcommon.Slice is a handle that the
+	// reader's next look-up does not disturb, and the terms keep the
+	// paths' strings, which are immutable, not the slice.
+	paths, ok := sliceAttr(r, vigil.AttrAncestorExecutables)
+	known := 0 // paths given
+	if ok {
+		known = paths.Len()
 	}
 	ancestors := make([]*ast.Term, pids.Len())
 	for i := range ancestors {
 		path := emptyString
-		if i < len(paths) {
-			path = stringTerm(paths[i])
+		if i < known {
+			path = stringTerm(paths.At(i).AsString())
 		}
 		ancestors[i] = ast.ObjectTerm([2]*ast.Term{kPID, ast.IntNumberTerm(int(pids.At(i).Int()))}, [2]*ast.Term{kExecutablePath, path})
 	}

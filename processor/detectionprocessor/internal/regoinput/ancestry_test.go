@@ -43,4 +43,12 @@ func TestInputVigilCarriesAncestry(t *testing.T) {
 	if checkSameAsJSON(t, ld) != n {
 		t.Error("the record with ancestry was not compared")
 	}
+
+	// without the paths attribute, every ancestor's path is empty
+	rl.Resource().Attributes().Remove(vigil.AttrAncestorExecutables)
+	want = ast.MustParseTerm(`{"parent": {"pid": 60, "executablePath": "/bin/bash", "args": ["-bash"]},
+		"ancestors": [{"pid": 60, "executablePath": ""}, {"pid": 50, "executablePath": ""}]}`)
+	if v := Build(lr, rl.Resource()).(ast.Object).Get(kVigil); v == nil || v.Value.Compare(want.Value) != 0 {
+		t.Fatalf("input.vigil without ancestor paths = %v, want %v", v, want)
+	}
 }
