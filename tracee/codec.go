@@ -191,12 +191,13 @@ func WriteRecord(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 // it out): Tracee's ids are hashes, never 0 but by a 2^-32 chance.
 func putKnowledge(ev *Event, attrs pcommon.Map) {
 	t := task{tid: ev.HostThreadID, pid: ev.HostProcessID, startTime: ev.ThreadStartTime}
+	thread, process := t.entityIDs()
 	for _, id := range []struct {
 		key            string
 		given, derived uint32
 	}{
-		{vigil.AttrThreadEntityID, ev.ThreadEntityID, t.threadEntityID()},
-		{vigil.AttrProcessEntityID, ev.ProcessEntityID, t.processEntityID()},
+		{vigil.AttrThreadEntityID, ev.ThreadEntityID, thread},
+		{vigil.AttrProcessEntityID, ev.ProcessEntityID, process},
 		{vigil.AttrParentEntityID, ev.ParentEntityID, 0},
 	} {
 		if id.given != 0 && id.given != id.derived {
@@ -414,8 +415,10 @@ func EventFromRecord(lr plog.LogRecord, res pcommon.Resource) Event {
 		EventName: strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix),
 		Args:      []Arg{},
 	}
+	var d Derivation
+	d.Reset(at)
 	for i := range traceeFields {
-		traceeFields[i].setFrom(&ev, at)
+		traceeFields[i].setFrom(&ev, &d)
 	}
 	def, known := catalog.LookupEvent(ev.EventName)
 	if v, ok := at.Get(vigil.AttrEventID); ok && v.Type() == pcommon.ValueTypeInt {

@@ -60,22 +60,39 @@ type task struct {
 	startTime int64 // the thread's; 0: unknown
 }
 
-// threadEntityID derives threadEntityId, or 0 when the start time is not
-// known.
-func (t task) threadEntityID() uint32 {
+// entityIDs derives threadEntityId, 0 when the start time is not known,
+// and processEntityId where a record can: for the thread group leader,
+// whose start time is the process's, the same id. The task is hashed once
+// for both.
+func (t task) entityIDs() (thread, process uint32) {
 	if t.startTime == 0 {
-		return 0
+		return 0, 0
 	}
-	return TaskEntityID(uint32(t.tid), uint64(t.startTime))
+	thread = TaskEntityID(uint32(t.tid), uint64(t.startTime))
+	if t.tid == t.pid {
+		process = thread
+	}
+	return thread, process
 }
 
-// processEntityID derives processEntityId where a record can: for the
-// thread group leader, whose start time is the process's.
-func (t task) processEntityID() uint32 {
-	if t.tid != t.pid {
-		return 0
+// A Derivation derives the fields one record's attributes lack
+// (Field.Derived): it reads the record's task and hashes it once, on the
+// first field it derives, for the thread's entity id and the process's.
+type Derivation struct {
+	at              vigil.Attrs
+	done            bool
+	thread, process uint32
+}
+
+// Reset makes d the derivation of the record of attributes at.
+func (d *Derivation) Reset(at vigil.Attrs) { *d = Derivation{at: at} }
+
+func (d *Derivation) entityIDs() (thread, process uint32) {
+	if !d.done {
+		d.thread, d.process = taskOfAttrs(d.at).entityIDs()
+		d.done = true
 	}
-	return t.threadEntityID()
+	return d.thread, d.process
 }
 
 func taskOfAttrs(at vigil.Attrs) task {

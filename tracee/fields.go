@@ -37,19 +37,37 @@ type Field struct {
 	OmitEmpty bool
 
 	field func(*Event) any // a pointer to the field of a Event
-	// derive, when set, gives the value of a record without the
-	// attribute.
-	derive func(vigil.Attrs) int64
+	// derive, when set, is the value of a record without the attribute.
+	derive derivedField
 }
 
+// derivedField names the value of a field that a record without its
+// attribute gets from its other attributes.
+type derivedField uint8
+
+const (
+	notDerived    derivedField = iota
+	threadEntity               // the thread's entity id
+	processEntity              // the process's entity id
+)
+
 // Derived returns the value of f for a record without its attribute, from
-// the record's other attributes, and whether f has one.
-func (f *Field) Derived(at vigil.Attrs) (int64, bool) {
-	if f.derive == nil {
-		return 0, false
+// the record's other attributes (d's), and whether f has one.
+func (f *Field) Derived(d *Derivation) (int64, bool) {
+	switch f.derive {
+	case threadEntity:
+		thread, _ := d.entityIDs()
+		return int64(thread), true
+	case processEntity:
+		_, process := d.entityIDs()
+		return int64(process), true
 	}
-	return f.derive(at), true
+	return 0, false
 }
+
+// Derives tells whether f has a value for a record without its
+// attribute (Derived).
+func (f *Field) Derives() bool { return f.derive != notDerived }
 
 // Path is the field's JSON path in the event, "executable.path".
 func (f *Field) Path() string {
@@ -121,10 +139,10 @@ var traceeFields = []Field{
 		field: func(e *Event) any { return &e.ContextFlags.IsCompat }},
 	{Name: "threadEntityId", Key: vigil.AttrThreadEntityID, Kind: FieldUint,
 		field:  func(e *Event) any { return &e.ThreadEntityID },
-		derive: func(at vigil.Attrs) int64 { return int64(taskOfAttrs(at).threadEntityID()) }},
+		derive: threadEntity},
 	{Name: "processEntityId", Key: vigil.AttrProcessEntityID, Kind: FieldUint,
 		field:  func(e *Event) any { return &e.ProcessEntityID },
-		derive: func(at vigil.Attrs) int64 { return int64(taskOfAttrs(at).processEntityID()) }},
+		derive: processEntity},
 	{Name: "parentEntityId", Key: vigil.AttrParentEntityID, Kind: FieldUint,
 		field: func(e *Event) any { return &e.ParentEntityID }},
 }
@@ -133,12 +151,13 @@ var traceeFields = []Field{
 // carry, in trace.Event's order. The slice is shared: do not modify it.
 func Fields() []Field { return traceeFields }
 
-// setFrom sets f's field of ev from the attribute value v; a value of the
-// wrong kind leaves the field zero, as a missing attribute does.
-func (f *Field) setFrom(ev *Event, at vigil.Attrs) {
-	x, ok := at.Get(f.Key)
+// setFrom sets f's field of ev from its attribute among the record's
+// (d's); a value of the wrong kind leaves the field zero, as a missing
+// attribute does.
+func (f *Field) setFrom(ev *Event, d *Derivation) {
+	x, ok := d.at.Get(f.Key)
 	if !ok {
-		if d, ok := f.Derived(at); ok {
+		if d, ok := f.Derived(d); ok {
 			x = pcommon.NewValueInt(d)
 		} else {
 			return

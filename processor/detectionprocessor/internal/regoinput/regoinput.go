@@ -145,6 +145,7 @@ type Record struct {
 // Its args come from cache when it holds them (nil: no cache).
 func (r *Record) Reset(lr plog.LogRecord, res pcommon.Resource, cache *ArgsCache) {
 	*r = Record{lr: lr, reader: reader{at: vigil.AttrsOf(lr, res)}, cache: cache}
+	r.reader.derivation.Reset(r.reader.at)
 	r.eventName = strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
 	r.def, r.known = catalog.LookupEvent(r.eventName)
 }
@@ -263,7 +264,7 @@ func fieldTerm(r *reader, f *tracee.Field) *ast.Term {
 		if ok && v.Type() == pcommon.ValueTypeInt {
 			return ast.UIntNumberTerm(uint64(v.Int()))
 		}
-		if d, derived := f.Derived(r.at); derived {
+		if d, derived := f.Derived(&r.derivation); derived {
 			return ast.UIntNumberTerm(uint64(d))
 		}
 		return ast.IntNumberTerm(0)
@@ -282,12 +283,14 @@ func fieldTerm(r *reader, f *tracee.Field) *ast.Term {
 }
 
 // reader looks attributes up, remembering the last one: two fields in a
-// row (containerId, container.id) read the same attribute.
+// row (containerId, container.id) read the same attribute. Its derivation
+// hashes the record's task once for the two entity ids derived from it.
 type reader struct {
-	at  vigil.Attrs
-	key string
-	v   pcommon.Value
-	ok  bool
+	at         vigil.Attrs
+	key        string
+	v          pcommon.Value
+	ok         bool
+	derivation tracee.Derivation
 }
 
 func (r *reader) get(key string) (pcommon.Value, bool) {

@@ -2,7 +2,6 @@ package regoinput
 
 import (
 	"github.com/open-policy-agent/opa/v1/ast"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/tracee"
@@ -54,10 +53,8 @@ func Sources(m Member) (attrs []string, args, known bool) {
 // fieldSources is Sources of a field: its attribute, unless its value may
 // be derived from others.
 func fieldSources(f *tracee.Field) ([]string, bool, bool) {
-	if _, derived := f.Derived(noAttrs); derived {
+	if f.Derives() {
 		return nil, false, false
 	}
 	return []string{f.Key}, false, true
 }
-
-var noAttrs = vigil.Attrs{Record: pcommon.NewMap(), Resource: pcommon.NewMap()}
