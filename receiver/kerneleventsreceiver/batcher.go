@@ -31,8 +31,10 @@ type batcher struct {
 	found  []foundResource
 	byHash map[uint64]int32
 	last   int32
-	// hash is hashResource but in tests that force collisions.
-	hash func(*resourceKey) uint64
+	// hashMask keeps the bits of hashResource that find uses: all of them
+	// but in tests that force collisions. (A hash function in a field
+	// would make every key passed to add escape to the heap.)
+	hashMask uint64
 	// counts per event name of the current batch, for events_emitted.
 	counts map[string]int64
 	// values holds the resources' attribute values, which pdata would
@@ -63,11 +65,11 @@ type resourceKey struct {
 // fillResource puts (the host's for captured events).
 func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *batcher {
 	b := &batcher{
-		queue:  queue,
-		size:   size,
-		base:   pcommon.NewMap(),
-		byHash: map[uint64]int32{},
-		hash:   hashResource,
+		queue:    queue,
+		size:     size,
+		base:     pcommon.NewMap(),
+		byHash:   map[uint64]int32{},
+		hashMask: ^uint64(0),
 	}
 	fillResource(b.base)
 	b.reset()
@@ -107,7 +109,7 @@ func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogReco
 // found by their hash and told apart by comparing them whole: two
 // resources whose keys collide stay two.
 func (b *batcher) find(key *resourceKey, argv []string) {
-	h := b.hash(key)
+	h := hashResource(key) & b.hashMask
 	same, ok := b.byHash[h]
 	if !ok {
 		same = -1

@@ -18,7 +18,7 @@ import (
 func TestCollidingResourcesStayApart(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 	_, out := newTestBuilder(t, nil, sink, 6)
-	out.hash = func(*resourceKey) uint64 { return 42 } // every key collides
+	out.hashMask = 0 // every key hashes to 0
 	cat := resourceKey{host: "a", process: vigil.Process{PID: 100, Name: "cat"}}
 	head := resourceKey{host: "a", process: vigil.Process{PID: 200, Name: "head"}}
 	argv := "ls"
