@@ -1,6 +1,8 @@
 package kerneleventsreceiver
 
 import (
+	"hash/maphash"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
@@ -21,18 +23,32 @@ type batcher struct {
 
 	logs    plog.Logs
 	records int
-	// resources finds the records of each resource of the current batch;
-	// last is the most recent one, which a burst from one process hits
-	// without hashing the key.
-	resources map[resourceKey]plog.LogRecordSlice
-	lastKey   resourceKey
-	last      plog.LogRecordSlice
-	hasLast   bool
+	// found holds the resources of the current batch, in their order;
+	// byHash finds the latest of those whose keys hash to a value, the
+	// others of that hash being linked from it. last is the index of the
+	// most recent one, which a burst from one process hits without
+	// hashing the key; -1 for none.
+	found  []foundResource
+	byHash map[uint64]int32
+	last   int32
+	// hashMask keeps the bits of hashResource that find uses: all of them
+	// but in tests that force collisions. (A hash function in a field
+	// would make every key passed to add escape to the heap.)
+	hashMask uint64
 	// counts per event name of the current batch, for events_emitted.
 	counts map[string]int64
 	// values holds the resources' attribute values, which pdata would
 	// allocate one by one.
 	values pdataslab.Slab
+}
+
+// foundResource is a resource of the current batch: its key, its
+// records, and the index in found of the one before it whose key has the
+// same hash (-1 for none).
+type foundResource struct {
+	key     resourceKey
+	records plog.LogRecordSlice
+	next    int32
 }
 
 // resourceKey tells the resources of a batch apart: records with equal keys
@@ -49,10 +65,11 @@ type resourceKey struct {
 // fillResource puts (the host's for captured events).
 func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *batcher {
 	b := &batcher{
-		queue:     queue,
-		size:      size,
-		base:      pcommon.NewMap(),
-		resources: map[resourceKey]plog.LogRecordSlice{},
+		queue:    queue,
+		size:     size,
+		base:     pcommon.NewMap(),
+		byHash:   map[uint64]int32{},
+		hashMask: ^uint64(0),
 	}
 	fillResource(b.base)
 	b.reset()
@@ -70,8 +87,10 @@ func (b *batcher) reset() {
 	b.logs = plog.NewLogs()
 	b.records = 0
 	b.counts = map[string]int64{}
-	clear(b.resources)
-	b.hasLast = false
+	clear(b.byHash)
+	// the keys' strings and ancestries are not kept past their batch
+	clear(b.found)
+	b.found, b.last = b.found[:0], -1
 }
 
 // add appends an empty record for event name to the resource of key, and
@@ -80,18 +99,26 @@ func (b *batcher) reset() {
 func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
 	b.counts[name]++
 	b.records++
-	if !b.hasLast || *key != b.lastKey {
+	if b.last < 0 || *key != b.found[b.last].key {
 		b.find(key, argv)
 	}
-	return b.last.AppendEmpty()
+	return b.found[b.last].records.AppendEmpty()
 }
 
-// find makes key's records the last ones, adding its resource if new.
+// find makes key's resource the last one, adding it if new. Keys are
+// found by their hash and told apart by comparing them whole: two
+// resources whose keys collide stay two.
 func (b *batcher) find(key *resourceKey, argv []string) {
-	b.lastKey, b.hasLast = *key, true
-	if lrs, ok := b.resources[*key]; ok {
-		b.last = lrs
-		return
+	h := hashResource(key) & b.hashMask
+	same, ok := b.byHash[h]
+	if !ok {
+		same = -1
+	}
+	for i := same; i >= 0; i = b.found[i].next {
+		if b.found[i].key == *key {
+			b.last = i
+			return
+		}
 	}
 	rl := b.logs.ResourceLogs().AppendEmpty()
 	attrs := rl.Resource().Attributes()
@@ -108,8 +135,36 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
-	b.last = sl.LogRecords()
-	b.resources[*key] = b.last
+	b.last = int32(len(b.found))
+	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})
+	b.byHash[h] = b.last
+}
+
+// resourceSeed seeds the hashes of the resource keys of all batchers.
+var resourceSeed = maphash.MakeSeed()
+
+// hashResource hashes key for the batcher, cheaper than the map's hash of
+// the whole key: the integers at once, and only the strings that are set,
+// which most of a process's are not. The pointers (argv, the ancestry)
+// are left out: keys that differ only there collide, and find tells them
+// apart.
+func hashResource(key *resourceKey) uint64 {
+	p := &key.process
+	started := int64(0)
+	if p.ContainerStarted {
+		started = 1
+	}
+	h := maphash.Comparable(resourceSeed, [...]int64{p.PID, p.ParentPID, p.VPID, p.ParentVPID, p.UserID, int64(p.CgroupID), p.MountNS, p.PIDNS, started})
+	for _, s := range [...]string{key.host, p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage,
+		p.PodName, p.PodNamespace, p.PodUID, p.ContainerImageTag, p.ContainerRuntime, p.K8sContainerName} {
+		// by position, so that a value in one field does not hash as
+		// in another
+		h *= 0x9e3779b97f4a7c15
+		if s != "" {
+			h ^= maphash.String(resourceSeed, s)
+		}
+	}
+	return h
 }
 
 func (b *batcher) full() bool { return b.records >= b.size }

@@ -46,15 +46,26 @@ type builderWorker struct {
 
 // chunk is the events of one batch.
 type chunk struct {
-	events   []pending
-	observed pcommon.Timestamp // when the reader began the batch
+	events []pending
+	// resources holds what the reader resolved for the events, once for
+	// each run of events of one resource: a resource key is most of an
+	// event's bytes, and a burst from one process would copy it for each.
+	resources []resolved
+	observed  pcommon.Timestamp // when the reader began the batch
 }
 
-// pending is an event on its way to a builder, with what the reader
-// resolved for it in the ring's order.
+// pending is an event on its way to a builder, and the index in its
+// chunk's resources of what the reader resolved for it in the ring's
+// order.
 type pending struct {
-	ev   bpf.Event
-	def  *catalog.EventDef
+	ev       bpf.Event
+	def      *catalog.EventDef
+	resource int
+}
+
+// resolved is an event's resource key and argv, as resourceOf returns
+// them.
+type resolved struct {
 	key  resourceKey
 	argv []string
 }
@@ -115,9 +126,13 @@ func (bs *builders) add(ev *bpf.Event, def *catalog.EventDef, key *resourceKey, 
 	} else {
 		c.events = append(c.events, pending{})
 	}
+	// equal keys carry the same argv: the key holds its first element
+	if n := len(c.resources); n == 0 || c.resources[n-1].key != *key {
+		c.resources = append(c.resources, resolved{*key, argv})
+	}
 	p := &c.events[len(c.events)-1]
 	p.ev, *ev = *ev, p.ev
-	p.def, p.key, p.argv = def, *key, argv
+	p.def, p.resource = def, len(c.resources)-1
 	if len(c.events) >= bs.size {
 		bs.flush()
 	}
@@ -162,12 +177,16 @@ func (w *builderWorker) run(free chan<- *chunk, next chan<- struct{}) {
 	for c := range w.in {
 		for i := range c.events {
 			p := &c.events[i]
-			w.rb.write(&p.ev, p.def, &p.key, p.argv, w.out, c.observed)
+			r := &c.resources[p.resource]
+			w.rb.write(&p.ev, p.def, &r.key, r.argv, w.out, c.observed)
 		}
 		<-w.turn
 		w.out.flush()
 		next <- struct{}{}
 		c.events = c.events[:0]
+		// the keys' strings and ancestries are not kept past their batch
+		clear(c.resources)
+		c.resources = c.resources[:0]
 		free <- c
 	}
 }

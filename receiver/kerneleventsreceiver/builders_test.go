@@ -110,3 +110,47 @@ func TestBuildersKeepTheRingsOrder(t *testing.T) {
 	}
 	require.Equal(t, want, got)
 }
+
+// TestBuildersSplitARunAtAnExec: the reader resolves a run of events of
+// one process once, but an exec within the run starts another resource,
+// and the process's records after an event of another process join its
+// resource again.
+func TestBuildersSplitARunAtAnExec(t *testing.T) {
+	tree := proctree.New(16)
+	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "before"})
+	tree.Exec(200, 1, "/usr/bin/cat", []string{"cat", "other"})
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, tree, sink, 64)
+	bs := startBuilders(rb, out, 2)
+	def, _ := catalog.LookupEvent("openat")
+
+	var ev bpf.Event
+	add := func(pid uint32, seq int64) {
+		decodeOpenat(&ev, pid, seq, "/f")
+		key, argv := rb.resourceOf(&ev)
+		bs.add(&ev, def, &key, argv)
+	}
+	add(100, 0)
+	add(100, 1)
+	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "after"})
+	add(100, 2)
+	add(200, 3)
+	add(100, 4)
+	bs.stop()
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 5 }, 10*time.Second, time.Millisecond)
+
+	require.Len(t, sink.AllLogs(), 1, "one chunk, one batch")
+	type resource struct {
+		argv    string
+		records []int64
+	}
+	var got []resource
+	for _, rl := range sink.AllLogs()[0].ResourceLogs().All() {
+		r := resource{argv: fmt.Sprint(get(t, rl.Resource().Attributes(), vigil.AttrCommandArgs).Slice().AsRaw())}
+		for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+			r.records = append(r.records, get(t, lr.Attributes(), vigil.AttrReturnValue).Int())
+		}
+		got = append(got, r)
+	}
+	assert.Equal(t, []resource{{"[cat before]", []int64{0, 1}}, {"[cat after]", []int64{2, 4}}, {"[cat other]", []int64{3}}}, got)
+}

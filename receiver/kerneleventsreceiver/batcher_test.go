@@ -1,0 +1,68 @@
+package kerneleventsreceiver
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+
+	vigil "github.com/vigil-sec/vigil"
+)
+
+// TestCollidingResourcesStayApart: keys that hash alike are still told
+// apart whole, so resources whose hashes collide are never merged, and
+// each keeps its own records, whether found as the last resource, through
+// the hash, or behind another of the same hash.
+func TestCollidingResourcesStayApart(t *testing.T) {
+	sink := new(consumertest.LogsSink)
+	_, out := newTestBuilder(t, nil, sink, 6)
+	out.hashMask = 0 // every key hashes to 0
+	cat := resourceKey{host: "a", process: vigil.Process{PID: 100, Name: "cat"}}
+	head := resourceKey{host: "a", process: vigil.Process{PID: 200, Name: "head"}}
+	argv := "ls"
+	ls := resourceKey{host: "a", process: vigil.Process{PID: 200, Name: "head"}, argv: &argv} // head but for its argv
+
+	for i, key := range []*resourceKey{&cat, &head, &cat, &ls, &head, &cat} {
+		out.add("openat", key, nil).Attributes().PutInt("n", int64(i))
+	}
+	require.True(t, out.full())
+	out.flush()
+
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	rls := sink.AllLogs()[0].ResourceLogs()
+	require.Equal(t, 3, rls.Len(), "one resource per distinct key")
+	for i, want := range []struct {
+		pid     int64
+		records []int64
+	}{{100, []int64{0, 2, 5}}, {200, []int64{1, 4}}, {200, []int64{3}}} {
+		assert.Equal(t, want.pid, get(t, rls.At(i).Resource().Attributes(), vigil.AttrProcessPID).Int(), "resource %d", i)
+		lrs := rls.At(i).ScopeLogs().At(0).LogRecords()
+		var got []int64
+		for j := range lrs.Len() {
+			got = append(got, get(t, lrs.At(j).Attributes(), "n").Int())
+		}
+		assert.Equal(t, want.records, got, "records of resource %d", i)
+	}
+}
+
+// TestResourceHashFollowsTheKey: equal keys hash alike, and a change of any
+// field hashed changes the hash (with this seed, as a good hash would).
+func TestResourceHashFollowsTheKey(t *testing.T) {
+	base := resourceKey{host: "a", process: vigil.Process{PID: 100, VPID: 1, Name: "cat", ContainerID: "c1"}}
+	same := base
+	assert.Equal(t, hashResource(&base), hashResource(&same))
+	for name, change := range map[string]func(*resourceKey){
+		"host":              func(k *resourceKey) { k.host = "b" },
+		"pid":               func(k *resourceKey) { k.process.PID = 101 },
+		"name":              func(k *resourceKey) { k.process.Name = "dog" },
+		"name moved":        func(k *resourceKey) { k.process.Name, k.process.ExecutablePath = "", "cat" },
+		"container started": func(k *resourceKey) { k.process.ContainerStarted = true },
+		"pod":               func(k *resourceKey) { k.process.PodUID = "u" },
+	} {
+		k := base
+		change(&k)
+		assert.NotEqual(t, hashResource(&base), hashResource(&k), name)
+	}
+}
