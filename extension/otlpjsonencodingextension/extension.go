@@ -35,8 +35,15 @@ func (e *jsonEncoding) MarshalLogs(ld plog.Logs) ([]byte, error) {
 	records := int64(ld.LogRecordCount())
 	hint := records * e.bytesPerRecord.Load()
 	b := appendLogs(make([]byte, 0, hint+hint/8), ld)
-	if records > 0 {
+	if records >= minLearnRecords {
 		e.bytesPerRecord.Store((int64(len(b)) + records - 1) / records)
 	}
 	return b, nil
 }
+
+// minLearnRecords is the smallest batch whose length per record is
+// learnt. A batch of a few records (a timeout's flush) is mostly its
+// resources' bytes: one execve record with its argv, environment and
+// ancestry is tens of KB, which taken per record would size the next full
+// batch's buffer at tens of MB for a line of 2-3 MB.
+const minLearnRecords = 32

@@ -188,6 +188,22 @@ func TestBufferSizedPerRecord(t *testing.T) {
 	})
 	assert.Equal(t, 2.0, allocs, "one buffer per batch")
 
+	// A batch of one large record does not teach its length per record:
+	// the next full batch would be allocated many times its size.
+	large := kernelBatch()
+	kept = 0
+	large.ResourceLogs().RemoveIf(func(plog.ResourceLogs) bool { kept++; return kept > 1 })
+	records := large.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	seen := 0
+	records.RemoveIf(func(plog.LogRecord) bool { seen++; return seen > 1 })
+	large.ResourceLogs().At(0).Resource().Attributes().PutStr("process.env", strings.Repeat("x", 64<<10))
+	require.Equal(t, 1, large.LogRecordCount())
+	_, err = e.MarshalLogs(large)
+	require.NoError(t, err)
+	out, err := e.MarshalLogs(full)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, cap(out), 2*len(out), "a full batch sized from a one-record batch")
+
 	// Logs without records (resources only) still marshal.
 	empty := plog.NewLogs()
 	empty.ResourceLogs().AppendEmpty().Resource().Attributes().PutStr("k", "v")
