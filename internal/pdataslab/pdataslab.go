@@ -61,6 +61,8 @@ func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
 		m.EnsureCapacity(n)
 		return
 	}
+	// pdata's own check: a read-only map panics here, as it would there
+	m.EnsureCapacity(0)
 	if s.attrs.left < n {
 		s.attrs.size = min(max(2*s.attrs.size, n), wrappers.maxPairs)
 		s.attrs.free = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()

@@ -175,3 +175,12 @@ func TestArraysUnderCollection(t *testing.T) {
 		require.Equal(t, 9, m.Len())
 	}
 }
+
+func TestReadOnlyMapStillPanics(t *testing.T) {
+	logs := plog.NewLogs()
+	attrs := logs.ResourceLogs().AppendEmpty().Resource().Attributes()
+	logs.MarkReadOnly()
+	var s Slab
+	assert.Panics(t, func() { s.EnsureCapacity(attrs, 4) }, "a read-only map given room out of the slab")
+	assert.Equal(t, 0, attrs.Len())
+}

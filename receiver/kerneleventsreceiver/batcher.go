@@ -80,7 +80,9 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 // size and resources starting with the same attributes, for another
 // goroutine to own.
 func (b *batcher) sibling() *batcher {
-	return newBatcher(b.queue, b.size, b.base.CopyTo)
+	s := newBatcher(b.queue, b.size, b.base.CopyTo)
+	s.hashMask = b.hashMask
+	return s
 }
 
 func (b *batcher) reset() {

@@ -244,7 +244,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 	switch {
 	case readErr != nil && ctx.Err() == nil:
 		s.logger.Error("stopped replaying", zap.String("file", s.path), zap.Int("line", lines), zap.Error(readErr))
-	case readErr == nil:
+	case readErr == nil && ctx.Err() == nil:
 		s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", lines), zap.Int("skipped", skipped))
 	}
 }
