@@ -82,8 +82,8 @@ func (m *memo) get(k *key) (ast.Value, bool) {
 // put remembers the result of k, which keeps k's members.
 func (m *memo) put(k *key, result ast.Value) {
 	s := m.table.slot(k.hash)
-	if s.sig != nil && (s.sig != k.sig || s.hash != k.hash) && m.table.overwriting() {
-		s = m.table.slot(k.hash)
+	if s.sig != nil && (s.sig != k.sig || s.hash != k.hash) {
+		s = m.table.evict(k.hash)
 	}
 	s.sig, s.hash, s.result = k.sig, k.hash, result
 	s.members = append(s.members[:0], k.members...)

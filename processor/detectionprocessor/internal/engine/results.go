@@ -68,8 +68,8 @@ func (v *verdicts) resultsOf(g *Group, attrs vigil.Attrs, eventName string) *res
 	h := v.hash(g)
 	s := v.results.slot(h)
 	if s.group != g || s.hash != h || string(s.key) != string(k.b) {
-		if s.group != nil && v.results.overwriting() {
-			s = v.results.slot(h)
+		if s.group != nil {
+			s = v.results.evict(h)
 		}
 		s.group, s.hash, s.key, s.results = g, h, append(s.key[:0], k.b...), s.results[:0]
 	}

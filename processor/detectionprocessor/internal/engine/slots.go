@@ -32,14 +32,14 @@ func (t *slotTable[S]) slot(hash uint64) *S {
 	return &t.slots[hash&uint64(len(t.slots)-1)]
 }
 
-// overwriting counts a slot about to be overwritten while it holds another
-// key, and reports whether the table grew (empty) instead: the caller then
-// takes the key's slot again.
-func (t *slotTable[S]) overwriting() bool {
+// evict is for a key about to take its slot while the slot holds another
+// key: it counts the overwrite, growing the table when enough have been
+// counted, and returns the key's slot, which is in the new (empty) table
+// after a growth.
+func (t *slotTable[S]) evict(hash uint64) *S {
 	t.overwrites++
-	if t.overwrites < len(t.slots) || len(t.slots) >= t.max {
-		return false
+	if t.overwrites >= len(t.slots) && len(t.slots) < t.max {
+		t.slots, t.overwrites = make([]S, 2*len(t.slots)), 0
 	}
-	t.slots, t.overwrites = make([]S, 2*len(t.slots)), 0
-	return true
+	return t.slot(hash)
 }

@@ -18,8 +18,8 @@ type testSlot struct {
 // remember puts hash in its slot as the memo and the results do.
 func remember(tab *slotTable[testSlot], hash uint64) {
 	s := tab.slot(hash)
-	if s.used && s.hash != hash && tab.overwriting() {
-		s = tab.slot(hash)
+	if s.used && s.hash != hash {
+		s = tab.evict(hash)
 	}
 	*s = testSlot{hash: hash, used: true}
 }
