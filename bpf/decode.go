@@ -13,6 +13,38 @@ const hdrSize = 112
 // and never panics; on error ev is partly filled and the error wraps
 // ErrDecode.
 func Decode(raw []byte, ev *Event) error {
+	if err := DecodeHeader(raw, ev); err != nil {
+		return err
+	}
+	argc := int(raw[104])
+
+	d := decoder{buf: raw[hdrSize:]}
+	args := ev.Args[:0]
+	for i := 0; i < argc; i++ {
+		if len(args) < cap(args) {
+			args = args[:len(args)+1]
+		} else {
+			args = append(args, Arg{})
+		}
+		a := &args[len(args)-1]
+		if err := d.arg(a); err != nil {
+			ev.Args = args[:len(args)-1]
+			return fmt.Errorf("%w: argument %d of %d (event %d): %v", ErrDecode, i, argc, ev.EventID, err)
+		}
+	}
+	ev.Args = args
+	if len(d.buf) != 0 {
+		return fmt.Errorf("%w: %d bytes after the last argument (event %d)", ErrDecode, len(d.buf), ev.EventID)
+	}
+	return nil
+}
+
+// DecodeHeader decodes the header of a record into ev: every field but
+// Args, which it leaves as they were. It is what a reader needs to order
+// and route a record (its event, process and thread) before Decode reads
+// its arguments, possibly on another goroutine. On error it wraps
+// ErrDecode.
+func DecodeHeader(raw []byte, ev *Event) error {
 	if len(raw) < hdrSize {
 		return fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrDecode, len(raw), hdrSize)
 	}
@@ -43,27 +75,50 @@ func Decode(raw []byte, ev *Event) error {
 		}
 	}
 	ev.Comm = reuse(ev.Comm, comm)
-	argc := int(raw[104])
-
-	d := decoder{buf: raw[hdrSize:]}
-	args := ev.Args[:0]
-	for i := 0; i < argc; i++ {
-		if len(args) < cap(args) {
-			args = args[:len(args)+1]
-		} else {
-			args = append(args, Arg{})
-		}
-		a := &args[len(args)-1]
-		if err := d.arg(a); err != nil {
-			ev.Args = args[:len(args)-1]
-			return fmt.Errorf("%w: argument %d of %d (event %d): %v", ErrDecode, i, argc, ev.EventID, err)
-		}
-	}
-	ev.Args = args
-	if len(d.buf) != 0 {
-		return fmt.Errorf("%w: %d bytes after the last argument (event %d)", ErrDecode, len(d.buf), ev.EventID)
-	}
 	return nil
+}
+
+// Encode writes ev in the wire format of c/wire.h, as the programs do: the
+// record Decode reads back as ev. Tests of readers that take records as
+// bytes (ReadRaw) make them with it.
+func Encode(ev *Event) []byte {
+	le := binary.LittleEndian
+	b := make([]byte, hdrSize)
+	le.PutUint64(b[0:], ev.Timestamp)
+	le.PutUint64(b[8:], ev.ThreadStartTime)
+	le.PutUint64(b[16:], ev.CgroupID)
+	le.PutUint64(b[24:], uint64(ev.ReturnValue))
+	le.PutUint32(b[32:], ev.EventID)
+	le.PutUint32(b[36:], uint32(ev.Syscall))
+	for i, v := range []uint32{ev.HostPID, ev.HostTID, ev.HostPPID, ev.PID, ev.TID, ev.PPID,
+		ev.UID, ev.GID, ev.MountNS, ev.PIDNS, ev.CPU, ev.Flags} {
+		le.PutUint32(b[40+4*i:], v)
+	}
+	copy(b[88:103], ev.Comm)
+	b[104] = byte(len(ev.Args))
+	str := func(s []byte) {
+		b = le.AppendUint32(b, uint32(len(s)))
+		b = append(b, s...)
+	}
+	for _, a := range ev.Args {
+		b = append(b, a.Index, byte(a.Kind))
+		switch a.Kind {
+		case ArgInt:
+			b = le.AppendUint64(b, uint64(a.Int))
+		case ArgUint:
+			b = le.AppendUint64(b, a.Uint)
+		case ArgString:
+			str([]byte(a.Str))
+		case ArgStrings:
+			b = le.AppendUint32(b, uint32(len(a.Strs)))
+			for _, s := range a.Strs {
+				str([]byte(s))
+			}
+		case ArgBytes:
+			str(a.Bytes)
+		}
+	}
+	return b
 }
 
 // decoder consumes the argument part of a record.

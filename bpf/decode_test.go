@@ -1,53 +1,11 @@
 package bpf
 
 import (
-	"encoding/binary"
 	"errors"
 	"reflect"
 	"slices"
 	"testing"
 )
-
-// encode writes ev in the wire format of c/wire.h, as the programs do.
-func encode(ev *Event) []byte {
-	le := binary.LittleEndian
-	b := make([]byte, hdrSize)
-	le.PutUint64(b[0:], ev.Timestamp)
-	le.PutUint64(b[8:], ev.ThreadStartTime)
-	le.PutUint64(b[16:], ev.CgroupID)
-	le.PutUint64(b[24:], uint64(ev.ReturnValue))
-	le.PutUint32(b[32:], ev.EventID)
-	le.PutUint32(b[36:], uint32(ev.Syscall))
-	for i, v := range []uint32{ev.HostPID, ev.HostTID, ev.HostPPID, ev.PID, ev.TID, ev.PPID,
-		ev.UID, ev.GID, ev.MountNS, ev.PIDNS, ev.CPU, ev.Flags} {
-		le.PutUint32(b[40+4*i:], v)
-	}
-	copy(b[88:103], ev.Comm)
-	b[104] = byte(len(ev.Args))
-	str := func(s []byte) {
-		b = le.AppendUint32(b, uint32(len(s)))
-		b = append(b, s...)
-	}
-	for _, a := range ev.Args {
-		b = append(b, a.Index, byte(a.Kind))
-		switch a.Kind {
-		case ArgInt:
-			b = le.AppendUint64(b, uint64(a.Int))
-		case ArgUint:
-			b = le.AppendUint64(b, a.Uint)
-		case ArgString:
-			str([]byte(a.Str))
-		case ArgStrings:
-			b = le.AppendUint32(b, uint32(len(a.Strs)))
-			for _, s := range a.Strs {
-				str([]byte(s))
-			}
-		case ArgBytes:
-			str(a.Bytes)
-		}
-	}
-	return b
-}
 
 // sampleEvents are realistic events of each argument kind.
 func sampleEvents() []Event {
@@ -99,7 +57,7 @@ func normalize(ev *Event) {
 func TestDecodeRoundTrip(t *testing.T) {
 	for _, want := range sampleEvents() {
 		var got Event
-		if err := Decode(encode(&want), &got); err != nil {
+		if err := Decode(Encode(&want), &got); err != nil {
 			t.Fatalf("event %d: %v", want.EventID, err)
 		}
 		normalize(&got)
@@ -113,11 +71,11 @@ func TestDecodeRoundTrip(t *testing.T) {
 func TestDecodeReuses(t *testing.T) {
 	evs := sampleEvents()
 	var ev Event
-	if err := Decode(encode(&evs[0]), &ev); err != nil {
+	if err := Decode(Encode(&evs[0]), &ev); err != nil {
 		t.Fatal(err)
 	}
 	argv := ev.Args[1].Strs
-	raw := encode(&evs[0])
+	raw := Encode(&evs[0])
 	allocs := testing.AllocsPerRun(100, func() {
 		if err := Decode(raw, &ev); err != nil {
 			t.Fatal(err)
@@ -133,14 +91,14 @@ func TestDecodeReuses(t *testing.T) {
 	// changed strings are new strings
 	other := evs[0]
 	other.Args = []Arg{{Index: 0, Kind: ArgString, Str: "/usr/bin/dog"}, {Index: 1, Kind: ArgStrings, Strs: []string{"cat", "/etc/passwd", "-n"}}}
-	if err := Decode(encode(&other), &ev); err != nil {
+	if err := Decode(Encode(&other), &ev); err != nil {
 		t.Fatal(err)
 	}
 	if ev.Args[0].Str != "/usr/bin/dog" || !slices.Equal(ev.Args[1].Strs, other.Args[1].Strs) {
 		t.Errorf("after reuse: %+v", ev.Args)
 	}
 	// a shorter event leaves no stale arguments behind
-	if err := Decode(encode(&evs[3]), &ev); err != nil {
+	if err := Decode(Encode(&evs[3]), &ev); err != nil {
 		t.Fatal(err)
 	}
 	if len(ev.Args) != 2 || ev.Args[0].Int != 768 || ev.Args[0].Str != "" || len(ev.Args[0].Strs) != 0 {
@@ -148,8 +106,37 @@ func TestDecodeReuses(t *testing.T) {
 	}
 }
 
+// TestDecodeHeaderAlone: the header alone decodes as Decode decodes it, and the
+// arguments an earlier Decode left are left as they were; a record shorter
+// than the header is an ErrDecode.
+func TestDecodeHeaderAlone(t *testing.T) {
+	evs := sampleEvents()
+	var ev Event
+	if err := Decode(Encode(&evs[0]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	args := ev.Args
+	for _, want := range evs {
+		raw := Encode(&want)
+		if err := DecodeHeader(raw, &ev); err != nil {
+			t.Fatalf("event %d: %v", want.EventID, err)
+		}
+		if &ev.Args[0] != &args[0] || len(ev.Args) != len(args) {
+			t.Errorf("event %d: DecodeHeader changed the arguments", want.EventID)
+		}
+		got := ev
+		got.Args, want.Args = nil, nil
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("event %d:\n got %+v\nwant %+v", want.EventID, got, want)
+		}
+		if err := DecodeHeader(raw[:hdrSize-1], &ev); !errors.Is(err, ErrDecode) {
+			t.Errorf("event %d cut short: %v, want ErrDecode", want.EventID, err)
+		}
+	}
+}
+
 func TestDecodeErrors(t *testing.T) {
-	good := encode(&sampleEvents()[0])
+	good := Encode(&sampleEvents()[0])
 	withArgc := func(b []byte, n byte) []byte {
 		b = append([]byte(nil), b...)
 		b[104] = n
@@ -189,7 +176,7 @@ func TestDecodeHeader(t *testing.T) {
 		MountNS: 15, PIDNS: 16, CPU: 17, Flags: FlagCompat | FlagContainer, Comm: "123456789012345",
 	}
 	var got Event
-	if err := Decode(encode(&ev), &got); err != nil {
+	if err := Decode(Encode(&ev), &got); err != nil {
 		t.Fatal(err)
 	}
 	if got.Args == nil {
@@ -204,7 +191,7 @@ func TestDecodeHeader(t *testing.T) {
 // records the programs wrote for a real sh/cat/connect run.
 func FuzzDecode(f *testing.F) {
 	for _, ev := range sampleEvents() {
-		f.Add(encode(&ev))
+		f.Add(Encode(&ev))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var ev Event
@@ -218,7 +205,7 @@ func FuzzDecode(f *testing.F) {
 		// what decodes re-encodes to the same bytes, but for the comm,
 		// which is cut at its NUL, and the header padding
 		normalize(&ev)
-		again := encode(&ev)
+		again := Encode(&ev)
 		if len(again) != len(raw) {
 			t.Fatalf("re-encoded %d bytes, decoded %d", len(again), len(raw))
 		}

@@ -431,16 +431,28 @@ func (p *Probe) AttachMode() string { return p.mode }
 // Records written without a wake-up (see Options.WakeupEvents) reach Read
 // only at the next wake-up or Flush: call Flush periodically.
 func (p *Probe) Read(ev *Event) error {
+	raw, err := p.ReadRaw()
+	if err != nil {
+		return err
+	}
+	return Decode(raw, ev)
+}
+
+// ReadRaw is Read without the decoding: it returns the record's bytes
+// (c/wire.h), which DecodeHeader and Decode read. They are valid until the
+// next Read or ReadRaw; a reader that hands records to other goroutines
+// copies them, and can leave their arguments to be decoded there.
+func (p *Probe) ReadRaw() ([]byte, error) {
 	err := p.rd.ReadInto(&p.rec)
 	switch {
 	case err == nil:
-		return Decode(p.rec.RawSample, ev)
+		return p.rec.RawSample, nil
 	case errors.Is(err, ringbuf.ErrFlushed):
-		return ErrFlushed
+		return nil, ErrFlushed
 	case errors.Is(err, ringbuf.ErrClosed), errors.Is(err, os.ErrClosed):
-		return ErrClosed
+		return nil, ErrClosed
 	default:
-		return fmt.Errorf("bpf: reading the ring buffer: %w", err)
+		return nil, fmt.Errorf("bpf: reading the ring buffer: %w", err)
 	}
 }
 

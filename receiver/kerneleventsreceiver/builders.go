@@ -12,21 +12,28 @@ import (
 
 // builders spread the writing of records over goroutines. Writing a record
 // into pdata is most of the reader's work (an allocation per attribute
-// value); reading and decoding the ring, keeping the process tree and
-// resolving resources is the rest, and must stay in the ring's order: an
-// exec later in the ring must not rename an earlier record's process. So
-// the reader does that part, and collects the events of a batch, each with
-// its resolved resource, into a chunk; the builders take the chunks in
-// turn, each writing a whole batch into a batcher of its own, and queue the
-// batches in the order the reader made them. The batches are the ones one
+// value); reading the ring, keeping the process tree and resolving
+// resources is the rest, and must stay in the ring's order: an exec later
+// in the ring must not rename an earlier record's process. So the reader
+// does that part, from the records' headers (and the arguments of the
+// events that change the tree), and collects the records of a batch, their
+// bytes as read and each one's resolved resource, into a chunk; the
+// builders take the chunks in turn, each decoding the arguments and
+// writing a whole batch into a batcher of its own, and queue the batches
+// in the order the reader made them. The batches are the ones one
 // goroutine would make: the same records, in the ring's order, grouped by
 // resource the same way; a flood from one process is spread as well as
 // events of many.
 type builders struct {
 	workers []builderWorker
-	next    int    // the builder of the next chunk
-	cur     *chunk // the chunk being filled
-	size    int    // events per chunk: the batch size
+	// the resource key passed last to add, and its argv: a run of records
+	// whose resource cannot have changed is added without resolving it
+	// again (see ebpfSource.dispatch)
+	lastKey  resourceKey
+	lastArgv []string
+	next     int    // the builder of the next chunk
+	cur      *chunk // the chunk being filled
+	size     int    // events per chunk: the batch size
 	// free holds the chunks no one is filling or writing; made counts
 	// those allocated, up to cap(free): the reader then waits for one.
 	free chan *chunk
@@ -36,16 +43,22 @@ type builders struct {
 
 // builderWorker is one builder goroutine's: its record writer and batcher,
 // the chunks sent to it, and its turn to queue a batch, which it passes to
-// the next builder after queueing.
+// the next builder after queueing. malformed counts a record whose
+// arguments do not decode, which it leaves out.
 type builderWorker struct {
-	rb   *recordBuilder
-	out  *batcher
-	in   chan *chunk
-	turn chan struct{}
+	rb        *recordBuilder
+	out       *batcher
+	in        chan *chunk
+	turn      chan struct{}
+	malformed func()
 }
 
 // chunk is the events of one batch.
 type chunk struct {
+	// raw holds the bytes of the records read from the ring, one after
+	// another: copying them is cheaper for the reader than decoding their
+	// arguments, which the builder does.
+	raw    []byte
 	events []pending
 	// resources holds what the reader resolved for the events, once for
 	// each run of events of one resource: a resource key is most of an
@@ -54,13 +67,15 @@ type chunk struct {
 	observed  pcommon.Timestamp // when the reader began the batch
 }
 
-// pending is an event on its way to a builder, and the index in its
-// chunk's resources of what the reader resolved for it in the ring's
-// order.
+// pending is an event on its way to a builder: a record in its chunk's
+// raw bytes, from start to end, or an event the reader made (built, as
+// container_create), and the index in its chunk's resources of what the
+// reader resolved for it in the ring's order.
 type pending struct {
-	ev       bpf.Event
-	def      *catalog.EventDef
-	resource int
+	start, end int
+	built      *bpf.Event
+	def        *catalog.EventDef
+	resource   int
 }
 
 // resolved is an event's resource key and argv, as resourceOf returns
@@ -69,6 +84,10 @@ type resolved struct {
 	key  resourceKey
 	argv []string
 }
+
+// maxChunkBytes bounds the records' bytes a chunk keeps room for
+// between batches: 1024 records of a few hundred bytes, the usual batch.
+const maxChunkBytes = 1 << 20
 
 // chunkDepth is how many chunks may wait for each builder, besides the one
 // it writes.
@@ -84,8 +103,10 @@ const maxBuilders = 4
 func builderCount() int { return min(runtime.GOMAXPROCS(0), maxBuilders) }
 
 // startBuilders starts n builders writing records as rb does: the first
-// into out, the others into siblings of out.
-func startBuilders(rb *recordBuilder, out *batcher, n int) *builders {
+// into out, the others into siblings of out. malformed is called, from
+// the builders, for each record left out because its arguments do not
+// decode.
+func startBuilders(rb *recordBuilder, out *batcher, n int, malformed func()) *builders {
 	bs := &builders{
 		workers: make([]builderWorker, n),
 		size:    out.size,
@@ -98,7 +119,7 @@ func startBuilders(rb *recordBuilder, out *batcher, n int) *builders {
 		if i > 0 {
 			w.out = out.sibling()
 		}
-		w.in, w.turn = make(chan *chunk, chunkDepth), make(chan struct{}, 1)
+		w.in, w.turn, w.malformed = make(chan *chunk, chunkDepth), make(chan struct{}, 1), malformed
 	}
 	bs.workers[0].turn <- struct{}{}
 	for i := range bs.workers {
@@ -111,11 +132,31 @@ func startBuilders(rb *recordBuilder, out *batcher, n int) *builders {
 	return bs
 }
 
-// add puts ev, whose resource the reader resolved as key and argv, into
-// the current batch, and hands the batch to the next builder when full. ev
-// is swapped with the slot's old event, not copied: the decoder reuses that
-// one's buffers for the next read.
-func (bs *builders) add(ev *bpf.Event, def *catalog.EventDef, key *resourceKey, argv []string) {
+// add puts a record read from the ring, raw, whose resource the reader
+// resolved as key and argv, into the current batch, and hands the batch to
+// the next builder when full. raw is copied; its arguments are decoded by
+// the builder. A nil key is the previous add's key and argv, which the
+// record then joins without comparing keys.
+func (bs *builders) add(raw []byte, def *catalog.EventDef, key *resourceKey, argv []string) {
+	c := bs.slot(def, key, argv)
+	p := &c.events[len(c.events)-1]
+	p.start = len(c.raw)
+	c.raw = append(c.raw, raw...)
+	p.end = len(c.raw)
+	bs.flushIfFull()
+}
+
+// addEvent is add for an event the reader made rather than read; ev is
+// kept, not copied.
+func (bs *builders) addEvent(ev *bpf.Event, def *catalog.EventDef, key *resourceKey, argv []string) {
+	c := bs.slot(def, key, argv)
+	c.events[len(c.events)-1].built = ev
+	bs.flushIfFull()
+}
+
+// slot appends an event of def to the current batch, under key's
+// resource (nil: the previous one's), and returns the batch.
+func (bs *builders) slot(def *catalog.EventDef, key *resourceKey, argv []string) *chunk {
 	if bs.cur == nil {
 		bs.cur = bs.chunk()
 		bs.cur.observed = observedNow()
@@ -126,14 +167,25 @@ func (bs *builders) add(ev *bpf.Event, def *catalog.EventDef, key *resourceKey, 
 	} else {
 		c.events = append(c.events, pending{})
 	}
-	// equal keys carry the same argv: the key holds its first element
-	if n := len(c.resources); n == 0 || c.resources[n-1].key != *key {
+	// equal keys carry the same argv: the key holds its first element.
+	// (The batch's last resource is the previous add's, if in this batch.)
+	n := len(c.resources)
+	switch {
+	case key == nil:
+		if n == 0 {
+			c.resources = append(c.resources, resolved{bs.lastKey, bs.lastArgv})
+		}
+	case n == 0 || c.resources[n-1].key != *key:
 		c.resources = append(c.resources, resolved{*key, argv})
+		bs.lastKey, bs.lastArgv = *key, argv
 	}
 	p := &c.events[len(c.events)-1]
-	p.ev, *ev = *ev, p.ev
 	p.def, p.resource = def, len(c.resources)-1
-	if len(c.events) >= bs.size {
+	return c
+}
+
+func (bs *builders) flushIfFull() {
+	if len(bs.cur.events) >= bs.size {
 		bs.flush()
 	}
 }
@@ -151,6 +203,9 @@ func (bs *builders) chunk() *chunk {
 	}
 	return <-bs.free
 }
+
+// filling reports whether a batch is being filled: the next add joins it.
+func (bs *builders) filling() bool { return bs.cur != nil }
 
 // flush hands the current batch, if any, to the next builder.
 func (bs *builders) flush() {
@@ -174,15 +229,29 @@ func (bs *builders) stop() {
 // run writes each chunk sent into a batch, queues the batch in its turn,
 // passes the turn to next and gives the chunk back.
 func (w *builderWorker) run(free chan<- *chunk, next chan<- struct{}) {
+	var decoded bpf.Event // reused: the decoder keeps its buffers
 	for c := range w.in {
 		for i := range c.events {
 			p := &c.events[i]
+			ev := p.built
+			if ev == nil {
+				if err := bpf.Decode(c.raw[p.start:p.end], &decoded); err != nil {
+					w.malformed()
+					continue
+				}
+				ev = &decoded
+			}
 			r := &c.resources[p.resource]
-			w.rb.write(&p.ev, p.def, &r.key, r.argv, w.out, c.observed)
+			w.rb.write(ev, p.def, &r.key, r.argv, w.out, c.observed)
 		}
 		<-w.turn
 		w.out.flush()
 		next <- struct{}{}
+		c.raw = c.raw[:0]
+		if cap(c.raw) > maxChunkBytes {
+			c.raw = nil // a batch of large records (argv, env) is not kept for the next
+		}
+		clear(c.events) // the events the reader made
 		c.events = c.events[:0]
 		// the keys' strings and ancestries are not kept past their batch
 		clear(c.resources)

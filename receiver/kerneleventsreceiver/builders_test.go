@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,21 +18,35 @@ import (
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
-// decodeOpenat fills ev as the decoder does, reusing its argument slice and
-// so overwriting what an earlier event left there: an event handed to a
-// builder must not share it.
-func decodeOpenat(ev *bpf.Event, pid uint32, seq int64, path string) {
+// readOpenat returns the record of an openat as the ring holds it, and
+// fills ev with its header as the reader decodes it.
+func readOpenat(t *testing.T, ev *bpf.Event, pid uint32, seq int64, path string) []byte {
 	def, _ := catalog.LookupEvent("openat")
-	*ev = bpf.Event{
+	raw := bpf.Encode(&bpf.Event{
 		EventID: uint32(def.ID), Syscall: int32(def.ID), Timestamp: 1_000_000,
 		HostPID: pid, HostTID: pid, HostPPID: 1, PID: pid, TID: pid, PPID: 1,
-		ReturnValue: seq, Comm: "cat", Args: ev.Args[:0],
-	}
-	ev.Args = append(ev.Args,
-		bpf.Arg{Index: 0, Kind: bpf.ArgInt, Int: -100},
-		bpf.Arg{Index: 1, Kind: bpf.ArgString, Str: path},
-		bpf.Arg{Index: 2, Kind: bpf.ArgInt, Int: 0},
-		bpf.Arg{Index: 3, Kind: bpf.ArgUint, Uint: 0})
+		ReturnValue: seq, Comm: "cat",
+		Args: []bpf.Arg{
+			{Index: 0, Kind: bpf.ArgInt, Int: -100},
+			{Index: 1, Kind: bpf.ArgString, Str: path},
+			{Index: 2, Kind: bpf.ArgInt, Int: 0},
+			{Index: 3, Kind: bpf.ArgUint, Uint: 0},
+		},
+	})
+	require.NoError(t, bpf.DecodeHeader(raw, ev))
+	return raw
+}
+
+// addRead adds raw as the reader does, then overwrites it as the next read
+// would: a builder must have its own copy.
+func addRead(bs *builders, raw []byte, def *catalog.EventDef, key *resourceKey, argv []string) {
+	bs.add(raw, def, key, argv)
+	clear(raw)
+}
+
+// noMalformed fails the test if a builder finds a malformed record.
+func noMalformed(t *testing.T) func() {
+	return func() { t.Error("a record did not decode") }
 }
 
 // seen is a record as the sink received it.
@@ -56,7 +71,7 @@ func TestBuildersKeepTheRingsOrder(t *testing.T) {
 	}
 	sink := new(consumertest.LogsSink)
 	rb, out := newTestBuilder(t, tree, sink, batchSize)
-	bs := startBuilders(rb, out, builderN)
+	bs := startBuilders(rb, out, builderN, noMalformed(t))
 	def, _ := catalog.LookupEvent("openat")
 
 	var want []seen
@@ -65,9 +80,9 @@ func TestBuildersKeepTheRingsOrder(t *testing.T) {
 		for p := range procs {
 			pid, seq := uint32(100+p), int64(len(want))
 			path := fmt.Sprintf("/f/%d/%d", pid, round)
-			decodeOpenat(&ev, pid, seq, path)
+			raw := readOpenat(t, &ev, pid, seq, path)
 			key, argv := rb.resourceOf(&ev)
-			bs.add(&ev, def, &key, argv)
+			addRead(bs, raw, def, &key, argv)
 			want = append(want, seen{seq, int64(pid), path, wantArgv})
 		}
 	}
@@ -121,14 +136,14 @@ func TestBuildersSplitARunAtAnExec(t *testing.T) {
 	tree.Exec(200, 1, "/usr/bin/cat", []string{"cat", "other"})
 	sink := new(consumertest.LogsSink)
 	rb, out := newTestBuilder(t, tree, sink, 64)
-	bs := startBuilders(rb, out, 2)
+	bs := startBuilders(rb, out, 2, noMalformed(t))
 	def, _ := catalog.LookupEvent("openat")
 
 	var ev bpf.Event
 	add := func(pid uint32, seq int64) {
-		decodeOpenat(&ev, pid, seq, "/f")
+		raw := readOpenat(t, &ev, pid, seq, "/f")
 		key, argv := rb.resourceOf(&ev)
-		bs.add(&ev, def, &key, argv)
+		addRead(bs, raw, def, &key, argv)
 	}
 	add(100, 0)
 	add(100, 1)
@@ -153,4 +168,52 @@ func TestBuildersSplitARunAtAnExec(t *testing.T) {
 		got = append(got, r)
 	}
 	assert.Equal(t, []resource{{"[cat before]", []int64{0, 1}}, {"[cat after]", []int64{2, 4}}, {"[cat other]", []int64{3}}}, got)
+}
+
+// TestBuildersJoinTheLastResource: an add without a key joins the previous
+// add's resource, in the next batch too; an event the reader made is
+// written as it is; a record whose arguments do not decode is counted and
+// left out, and the others go on.
+func TestBuildersJoinTheLastResource(t *testing.T) {
+	tree := proctree.New(16)
+	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "first"})
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, tree, sink, 2)
+	var malformed atomic.Int64
+	bs := startBuilders(rb, out, 2, func() { malformed.Add(1) })
+	def, _ := catalog.LookupEvent("openat")
+
+	var ev bpf.Event
+	raw := readOpenat(t, &ev, 100, 0, "/f")
+	key, argv := rb.resourceOf(&ev)
+	addRead(bs, raw, def, &key, argv)
+	// what resolving would now give is not what the run keeps
+	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "second"})
+	addRead(bs, readOpenat(t, &ev, 100, 1, "/f"), def, nil, nil)
+	addRead(bs, readOpenat(t, &ev, 100, 2, "/f"), def, nil, nil)
+	cut := readOpenat(t, &ev, 100, 3, "/f")
+	addRead(bs, cut[:len(cut)-1], def, nil, nil)
+	made := bpf.Event{HostPID: 100, ReturnValue: 4, Args: []bpf.Arg{{Index: 1, Kind: bpf.ArgString, Str: "/made"}}}
+	key, argv = rb.resourceOf(&made)
+	bs.addEvent(&made, def, &key, argv)
+	bs.stop()
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 4 }, 10*time.Second, time.Millisecond)
+	assert.Equal(t, int64(1), malformed.Load())
+
+	assert.Equal(t, map[int64]string{0: "[cat first]", 1: "[cat first]", 2: "[cat first]", 4: "[cat second]"}, argvOfRecords(t, sink))
+}
+
+// argvOfRecords returns the argv of each record's resource, by the
+// record's return value.
+func argvOfRecords(t *testing.T, sink *consumertest.LogsSink) map[int64]string {
+	got := map[int64]string{}
+	for _, ld := range sink.AllLogs() {
+		for _, rl := range ld.ResourceLogs().All() {
+			argv := fmt.Sprint(get(t, rl.Resource().Attributes(), vigil.AttrCommandArgs).Slice().AsRaw())
+			for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+				got[get(t, lr.Attributes(), vigil.AttrReturnValue).Int()] = argv
+			}
+		}
+	}
+	return got
 }

@@ -57,6 +57,35 @@ type ebpfSource struct {
 	builder  *recordBuilder
 	builders int
 	stop     chan struct{}
+
+	// routes says, by event id, what the reader does with a record (see
+	// route); made by run.
+	routes []route
+	// run is the header of the last record dispatched, as far as its
+	// resource depends on it; inRun is false when the next record must
+	// resolve its resource whatever its header (see dispatch).
+	lastRun runKey
+	inRun   bool
+}
+
+// route is what the reader does with the records of one event: decode
+// their arguments to keep the process tree and the containers (tracks),
+// and dispatch them as records of def (nil when not selected).
+type route struct {
+	def    *catalog.EventDef
+	tracks bool
+}
+
+// runKey is what of a record's header its resource depends on; the rest
+// comes from the process tree and the containers.
+type runKey struct {
+	hostPID, hostPPID, pid, ppid, uid, mountNS, pidNS uint32
+	cgroupID                                          uint64
+	comm                                              string
+}
+
+func runKeyOf(ev *bpf.Event) runKey {
+	return runKey{ev.HostPID, ev.HostPPID, ev.PID, ev.PPID, ev.UID, ev.MountNS, ev.PIDNS, ev.CgroupID, ev.Comm}
 }
 
 // archLacks is bpf.ArchLacks; a test replaces it to play another
@@ -355,16 +384,20 @@ func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
 // run reads until the probe is closed. A flusher goroutine wakes the reader
 // every flush interval so a quiet system still delivers within it. The
 // reader keeps the process tree and resolves each record's resource in the
-// ring's order; builders write the records, a batch each (see builders).
+// ring's order, from the records' headers and the arguments of the events
+// that change the tree; builders decode the other arguments and write the
+// records, a batch each (see builders).
 func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 	probe := s.probe
 	go s.flushEvery(probe, s.cfg.FlushInterval)
-	bs := startBuilders(s.builder, out, s.builders)
+	malformed := func() { s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1) }
+	bs := startBuilders(s.builder, out, s.builders, malformed)
 	defer bs.stop()
+	s.routes = s.makeRoutes()
 
 	var ev bpf.Event
 	for {
-		err := probe.Read(&ev)
+		raw, err := probe.ReadRaw()
 		switch {
 		case err == nil:
 		case errors.Is(err, bpf.ErrFlushed):
@@ -372,30 +405,86 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 			continue
 		case errors.Is(err, bpf.ErrClosed):
 			return
-		case errors.Is(err, bpf.ErrDecode):
-			s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
-			continue
 		default:
 			s.logger.Error("reading kernel events failed; capture stopped", zap.Error(err))
 			return
 		}
-		s.track(&ev)
-		if cev, def, ok := containerEvent(&ev); ok && s.selected[def.ID] {
-			s.dispatch(bs, cev, def)
+		if !s.handle(bs, raw, &ev) {
+			malformed()
 		}
-		def, ok := catalog.LookupEventID(catalog.EventID(ev.EventID))
-		if !ok || !s.selected[def.ID] {
-			continue
-		}
-		s.dispatch(bs, &ev, def)
 	}
 }
 
-// dispatch resolves ev's resource now, before a later event changes the
-// process tree, and adds ev to the batch the builders write next.
-func (s *ebpfSource) dispatch(bs *builders, ev *bpf.Event, def *catalog.EventDef) {
+// handle does the reader's part for one record, raw, with ev to decode
+// it into: keeps the tree and the containers, and hands the record (and
+// any event made from it) to the builders if selected. It returns false,
+// and hands on nothing, if raw does not decode.
+func (s *ebpfSource) handle(bs *builders, raw []byte, ev *bpf.Event) bool {
+	if bpf.DecodeHeader(raw, ev) != nil {
+		return false
+	}
+	var r route
+	if int(ev.EventID) < len(s.routes) {
+		r = s.routes[ev.EventID]
+	}
+	if r.tracks {
+		// the tree or the containers may change: the next record
+		// resolves its resource again
+		s.inRun = false
+		if bpf.Decode(raw, ev) != nil {
+			return false
+		}
+		s.track(ev)
+		if cev, def, ok := containerEvent(ev); ok && s.selected[def.ID] {
+			key, argv := s.builder.resourceOf(cev)
+			bs.addEvent(cev, def, &key, argv)
+		}
+	}
+	if r.def != nil {
+		s.dispatch(bs, raw, ev, r.def)
+	}
+	return true
+}
+
+// makeRoutes returns the routes by event id: the events the tree and the
+// containers follow are tracked, the selected ones dispatched.
+func (s *ebpfSource) makeRoutes() []route {
+	var routes []route
+	at := func(id catalog.EventID) *route {
+		if int(id) >= len(routes) {
+			routes = append(routes, make([]route, int(id)+1-len(routes))...)
+		}
+		return &routes[id]
+	}
+	for _, id := range trackingEvents {
+		at(id).tracks = true
+	}
+	for id := range containerEvents {
+		at(id).tracks = true
+	}
+	for id := range s.selected {
+		if def, ok := catalog.LookupEventID(id); ok {
+			at(id).def = def
+		}
+	}
+	return routes
+}
+
+// dispatch resolves the resource of ev, the header of raw, now, before a
+// later event changes the process tree, and adds raw to the batch the
+// builders write next. A record whose header says what the previous one's
+// did joins that one's resource without resolving it again, within a
+// batch, while no tracked event came between: the tree is as it was, and
+// the containers were resolved for the batch.
+func (s *ebpfSource) dispatch(bs *builders, raw []byte, ev *bpf.Event, def *catalog.EventDef) {
+	k := runKeyOf(ev)
+	if s.inRun && bs.filling() && k == s.lastRun {
+		bs.add(raw, def, nil, nil)
+		return
+	}
 	key, argv := s.builder.resourceOf(ev)
-	bs.add(ev, def, &key, argv)
+	bs.add(raw, def, &key, argv)
+	s.lastRun, s.inRun = k, true
 }
 
 func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {
