@@ -234,7 +234,11 @@ func (r *Resolver) cgroupPathByID(id uint64) (string, bool) {
 func (r *Resolver) Lookup(cgroupID uint64, pid uint32) Container {
 	r.mu.RLock()
 	c, ok := r.byCgroup[cgroupID]
-	failedAt, failed := r.unresolved[cgroupID]
+	var failedAt time.Time
+	failed := false
+	if !ok { // a resolved cgroup, every record's case, looks once
+		failedAt, failed = r.unresolved[cgroupID]
+	}
 	r.mu.RUnlock()
 	if ok || (failed && time.Since(failedAt) < retryUnresolved) {
 		return c
