@@ -126,19 +126,26 @@ type decoder struct {
 	buf []byte
 }
 
-func (d *decoder) take(n int) ([]byte, error) {
-	if n < 0 || n > len(d.buf) {
-		return nil, fmt.Errorf("needs %d bytes, %d left", n, len(d.buf))
+// take returns the next n bytes, or false if fewer are left (or n < 0).
+// (Without an error to build it is inlined.)
+func (d *decoder) take(n int) ([]byte, bool) {
+	if uint(n) > uint(len(d.buf)) {
+		return nil, false
 	}
 	b := d.buf[:n]
 	d.buf = d.buf[n:]
-	return b, nil
+	return b, true
+}
+
+// short is the error of a take of n bytes that failed.
+func (d *decoder) short(n int) error {
+	return fmt.Errorf("needs %d bytes, %d left", n, len(d.buf))
 }
 
 func (d *decoder) u32() (int, error) {
-	b, err := d.take(4)
-	if err != nil {
-		return 0, err
+	b, ok := d.take(4)
+	if !ok {
+		return 0, d.short(4)
 	}
 	return int(binary.LittleEndian.Uint32(b)), nil
 }
@@ -149,23 +156,30 @@ func (d *decoder) bytes() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.take(n)
+	b, ok := d.take(n)
+	if !ok {
+		return nil, d.short(n)
+	}
+	return b, nil
 }
 
 func (d *decoder) arg(a *Arg) error {
-	h, err := d.take(2)
-	if err != nil {
-		return err
+	h, ok := d.take(2)
+	if !ok {
+		return d.short(2)
 	}
 	a.Index, a.Kind = h[0], ArgKind(h[1])
 	prevStr, prevStrs := a.Str, a.Strs
-	a.Int, a.Uint, a.Str = 0, 0, ""
+	a.Int, a.Uint = 0, 0
+	if a.Str != "" { // most slots hold the same kind record after record
+		a.Str = ""
+	}
 	a.Strs, a.Bytes = a.Strs[:0], a.Bytes[:0]
 	switch a.Kind {
 	case ArgInt, ArgUint:
-		b, err := d.take(8)
-		if err != nil {
-			return err
+		b, ok := d.take(8)
+		if !ok {
+			return d.short(8)
 		}
 		v := binary.LittleEndian.Uint64(b)
 		if a.Kind == ArgInt {

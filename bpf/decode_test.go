@@ -211,3 +211,16 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecode decodes an openat record again and again into one event,
+// as a builder does: the cost per record of the arguments' decoding.
+func BenchmarkDecode(b *testing.B) {
+	raw := Encode(&sampleEvents()[1])
+	var ev Event
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Decode(raw, &ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
