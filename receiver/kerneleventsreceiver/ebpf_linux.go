@@ -61,7 +61,7 @@ type ebpfSource struct {
 	// routes says, by event id, what the reader does with a record (see
 	// route); made by run.
 	routes []route
-	// run is the header of the last record dispatched, as far as its
+	// lastRun is the header of the last record dispatched, as far as its
 	// resource depends on it; inRun is false when the next record must
 	// resolve its resource whatever its header (see dispatch).
 	lastRun runKey
