@@ -89,6 +89,73 @@ func (s *Slab) PutStr(m pcommon.Map, key, v string) { s.SetStr(m.PutEmpty(key), 
 // PutBool sets key to the boolean v in m, as m.PutBool does.
 func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty(key), v) }
 
+// AddInt adds key, which m does not hold, with the integer v: m.PutInt
+// without its search of m's keys (a linear scan per key, so quadratic over
+// a record's attributes). The caller must know key is new to m: pdata
+// would then hold key twice, and OTLP would carry both.
+func (s *Slab) AddInt(m pcommon.Map, key string, v int64) {
+	if p := s.next(m); p != nil {
+		*p = pairLayout{value: eface{typ: wrappers.int, data: s.ints.take(v)}, key: key}
+		return
+	}
+	s.PutInt(m, key, v)
+}
+
+// AddStr adds key, which m does not hold, with the string v (see AddInt).
+func (s *Slab) AddStr(m pcommon.Map, key, v string) {
+	if p := s.next(m); p != nil {
+		*p = pairLayout{value: eface{typ: wrappers.str, data: s.strs.take(v)}, key: key}
+		return
+	}
+	s.PutStr(m, key, v)
+}
+
+// AddBool adds key, which m does not hold, with the boolean v (see AddInt).
+func (s *Slab) AddBool(m pcommon.Map, key string, v bool) {
+	if p := s.next(m); p != nil {
+		*p = pairLayout{value: eface{typ: wrappers.bool, data: s.bools.take(v)}, key: key}
+		return
+	}
+	s.PutBool(m, key, v)
+}
+
+// AddEmpty adds key, which m does not hold, with an empty value for the
+// caller to set (see AddInt).
+func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value {
+	p := s.next(m)
+	if p == nil {
+		return m.PutEmpty(key)
+	}
+	*p = pairLayout{key: key}
+	var v pcommon.Value
+	*(*valueLayout)(unsafe.Pointer(&v)) = valueLayout{
+		orig:  (*anyValueLayout)(unsafe.Pointer(&p.value)),
+		state: (*mapLayout)(unsafe.Pointer(&m)).state,
+	}
+	return v
+}
+
+// next extends m by one pair within its room and returns it for the
+// caller to write whole, in one store: pdata's setters write the pair,
+// then its value again, each pointer behind a write barrier. (The room
+// past a map's length may hold what a removal left there.) nil when pdata's setters
+// are to be used: a nil slab, an unexpected layout, or no room left (they
+// then grow the map as pdata does).
+func (s *Slab) next(m pcommon.Map) *pairLayout {
+	if s == nil || !wrappers.ok {
+		return nil
+	}
+	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
+	if orig.len == orig.cap {
+		return nil
+	}
+	// pdata's own check: a read-only map panics here, as it would there
+	m.EnsureCapacity(0)
+	p := (*pairLayout)(unsafe.Add(orig.data, uintptr(orig.len)*wrappers.pairSize))
+	orig.len++
+	return p
+}
+
 // AppendInt appends the integer v to sl.
 func (s *Slab) AppendInt(sl pcommon.Slice, v int64) { s.SetInt(sl.AppendEmpty(), v) }
 
@@ -178,6 +245,14 @@ type anyValueLayout struct {
 	value any
 }
 
+// pairLayout is pdata's internal KeyValue: the value, its key, and the
+// index of the key in a profile's string table (0 elsewhere).
+type pairLayout struct {
+	value    eface
+	key      string
+	strindex int32
+}
+
 // eface is how Go lays out an interface{}.
 type eface struct {
 	typ, data unsafe.Pointer
@@ -229,6 +304,9 @@ func findWrappers() wrapperTypes {
 		pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
 		return wrapperTypes{}
 	}
+	if !isPairLayout(pairs.Type.Elem().Elem(), av) {
+		return wrapperTypes{}
+	}
 	pairSize := pairs.Type.Elem().Elem().Size()
 	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairSize, maxPairs: int(mapArrayBytes / pairSize)}
 	var intOK, strOK, boolOK bool
@@ -253,4 +331,20 @@ func wrapperOf[T any](sample pcommon.Value) (unsafe.Pointer, bool) {
 		return nil, false
 	}
 	return (*eface)(unsafe.Pointer(&v)).typ, true
+}
+
+// isPairLayout reports whether pair, the element of a map's slice, is laid
+// out as pairLayout, its value being an anyValue.
+func isPairLayout(pair, anyValue reflect.Type) bool {
+	want := reflect.TypeFor[pairLayout]()
+	if pair.Kind() != reflect.Struct || pair.Size() != want.Size() || pair.NumField() != want.NumField() {
+		return false
+	}
+	types := []reflect.Type{anyValue, reflect.TypeFor[string](), reflect.TypeFor[int32]()}
+	for i, typ := range types {
+		if f := pair.Field(i); f.Type != typ || f.Offset != want.Field(i).Offset {
+			return false
+		}
+	}
+	return true
 }
