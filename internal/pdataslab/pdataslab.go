@@ -38,12 +38,13 @@ type Slab struct {
 	strs  block[string]
 	bools block[bool]
 	// attrs is an array of pdata's key-value pairs, of which attribute
-	// maps get their room: free is where the next map's starts, left how
-	// many pairs remain, size how many the last array held (they double,
-	// as blocks do).
+	// maps get their room: size pairs (sizes double, as blocks' do), of
+	// which used are handed out. (An index rather than a pointer to the
+	// next one: a pointer written per map is a write barrier per map
+	// while the collector marks.)
 	attrs struct {
-		free       unsafe.Pointer
-		left, size int
+		array      unsafe.Pointer
+		used, size int
 	}
 }
 
@@ -57,27 +58,22 @@ const mapArrayBytes = 8 << 10
 // share, capped at n: a map that outgrows it moves to an array of its own,
 // as pdata's do.
 func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
-	if s == nil || !wrappers.ok || n > wrappers.maxPairs || m.Len() > 0 {
+	if s == nil || !wrappers.ok || n <= 0 || n > wrappers.maxPairs || m.Len() > 0 {
+		// (no room at all: a map of cap 0 pointing at the end of a full
+		// array would hold a pointer to whatever follows it)
 		m.EnsureCapacity(n)
 		return
 	}
 	// pdata's own check: a read-only map panics here, as it would there
 	m.EnsureCapacity(0)
-	if s.attrs.left < n {
+	if s.attrs.size-s.attrs.used < n {
 		s.attrs.size = min(max(2*s.attrs.size, n), wrappers.maxPairs)
-		s.attrs.free = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
-		s.attrs.left = s.attrs.size
+		s.attrs.array = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
+		s.attrs.used = 0
 	}
 	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
-	*orig = sliceLayout{data: s.attrs.free, len: 0, cap: n}
-	s.attrs.left -= n
-	if s.attrs.left == 0 {
-		// never past the array's end: the collector would take that for
-		// a pointer into whatever follows
-		s.attrs.free = nil
-		return
-	}
-	s.attrs.free = unsafe.Add(s.attrs.free, uintptr(n)*wrappers.pairSize)
+	*orig = sliceLayout{data: unsafe.Add(s.attrs.array, uintptr(s.attrs.used)*wrappers.pairSize), len: 0, cap: n}
+	s.attrs.used += n
 }
 
 // PutInt sets key to the integer v in m, as m.PutInt does.
@@ -95,7 +91,7 @@ func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty
 // would then hold key twice, and OTLP would carry both.
 func (s *Slab) AddInt(m pcommon.Map, key string, v int64) {
 	if p := s.next(m); p != nil {
-		*p = pairLayout{value: eface{typ: wrappers.int, data: s.ints.take(v)}, key: key}
+		p.set(key, wrappers.int, s.ints.take(v))
 		return
 	}
 	s.PutInt(m, key, v)
@@ -104,7 +100,7 @@ func (s *Slab) AddInt(m pcommon.Map, key string, v int64) {
 // AddStr adds key, which m does not hold, with the string v (see AddInt).
 func (s *Slab) AddStr(m pcommon.Map, key, v string) {
 	if p := s.next(m); p != nil {
-		*p = pairLayout{value: eface{typ: wrappers.str, data: s.strs.take(v)}, key: key}
+		p.set(key, wrappers.str, s.strs.take(v))
 		return
 	}
 	s.PutStr(m, key, v)
@@ -113,7 +109,7 @@ func (s *Slab) AddStr(m pcommon.Map, key, v string) {
 // AddBool adds key, which m does not hold, with the boolean v (see AddInt).
 func (s *Slab) AddBool(m pcommon.Map, key string, v bool) {
 	if p := s.next(m); p != nil {
-		*p = pairLayout{value: eface{typ: wrappers.bool, data: s.bools.take(v)}, key: key}
+		p.set(key, wrappers.bool, s.bools.take(v))
 		return
 	}
 	s.PutBool(m, key, v)
@@ -126,7 +122,7 @@ func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value {
 	if p == nil {
 		return m.PutEmpty(key)
 	}
-	*p = pairLayout{key: key}
+	p.set(key, nil, nil)
 	var v pcommon.Value
 	*(*valueLayout)(unsafe.Pointer(&v)) = valueLayout{
 		orig:  (*anyValueLayout)(unsafe.Pointer(&p.value)),
@@ -198,8 +194,8 @@ func Supported() bool { return wrappers.ok }
 // so that a writer of one record allocates about what it needs, and double
 // up to maxBlock elements.
 type block[T any] struct {
-	free []T
-	size int
+	array []T
+	used  int // the elements handed out; an index, as Slab.attrs's
 }
 
 const (
@@ -209,13 +205,13 @@ const (
 
 // take stores v in a new element and returns its address.
 func (b *block[T]) take(v T) unsafe.Pointer {
-	if len(b.free) == 0 {
-		b.size = min(max(2*b.size, firstBlock), maxBlock)
-		b.free = make([]T, b.size)
+	if b.used == len(b.array) {
+		b.array = make([]T, min(max(2*len(b.array), firstBlock), maxBlock))
+		b.used = 0
 	}
-	p := &b.free[0]
+	p := &b.array[b.used]
+	b.used++
 	*p = v
-	b.free = b.free[1:]
 	return unsafe.Pointer(p)
 }
 
@@ -251,6 +247,15 @@ type pairLayout struct {
 	value    eface
 	key      string
 	strindex int32
+}
+
+// set writes the whole pair: key, and a value of the wrapper type typ at
+// data (nil for an empty value). Field by field: a composite literal of
+// the pair is zeroed first, each pointer behind a write barrier again.
+func (p *pairLayout) set(key string, typ, data unsafe.Pointer) {
+	p.value = eface{typ: typ, data: data}
+	p.key = key
+	p.strindex = 0
 }
 
 // eface is how Go lays out an interface{}.
