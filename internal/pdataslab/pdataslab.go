@@ -37,28 +37,60 @@ type Slab struct {
 	ints  block[int64]
 	strs  block[string]
 	bools block[bool]
-	// attrs is an array of pdata's key-value pairs, of which attribute
-	// maps get their room: size pairs (sizes double, as blocks' do), of
-	// which used are handed out. (An index rather than a pointer to the
-	// next one: a pointer written per map is a write barrier per map
-	// while the collector marks.)
-	attrs struct {
-		array      unsafe.Pointer
-		used, size int
-	}
+	// attrs holds pdata's key-value pairs, of which attribute maps get
+	// their room; records holds log records (see AppendRecord).
+	attrs, records arrays
 }
 
-// mapArrayBytes bounds the maps' arrays: 8 KiB is a size class of Go's
-// allocator, so an array of as many pairs as fit wastes less than a pair,
-// and holds the room of some twenty records.
-const mapArrayBytes = 8 << 10
+// arrays hands out runs of the elements of arrays of a type of pdata's,
+// made by reflect (the type is not this package's to name). An array
+// holds size elements, of which used are handed out; sizes double, up to
+// the type's maximum. (An index rather than a pointer to the next element:
+// a pointer written per run is a write barrier per run while the
+// collector marks.)
+type arrays struct {
+	array      unsafe.Pointer
+	used, size int
+}
+
+// arrayType is what arrays needs of a type: the slice type, the size of
+// an element, and how many elements fit in maxArrayBytes.
+type arrayType struct {
+	slice reflect.Type
+	size  uintptr
+	max   int
+}
+
+func arrayTypeOf(slice reflect.Type) arrayType {
+	size := slice.Elem().Size()
+	return arrayType{slice: slice, size: size, max: int(maxArrayBytes / size)}
+}
+
+// take returns the first of n elements of type t, n at most t.max; an
+// array's elements are zero.
+func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
+	if a.size-a.used < n {
+		a.size = min(max(2*a.size, n), t.max)
+		a.array = reflect.MakeSlice(t.slice, a.size, a.size).UnsafePointer()
+		a.used = 0
+	}
+	p := unsafe.Add(a.array, uintptr(a.used)*t.size)
+	a.used += n
+	return p
+}
+
+// maxArrayBytes bounds the arrays of pairs and of records: 8 KiB is a
+// size class of Go's allocator, so an array of as many as fit wastes less
+// than one, and holds the room of some twenty records' attributes, or 64
+// records.
+const maxArrayBytes = 8 << 10
 
 // EnsureCapacity gives m, an empty map, room for n attributes, as
 // m.EnsureCapacity does. The room is a part of an array several maps
 // share, capped at n: a map that outgrows it moves to an array of its own,
 // as pdata's do.
 func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
-	if s == nil || !wrappers.ok || n <= 0 || n > wrappers.maxPairs || m.Len() > 0 {
+	if s == nil || !wrappers.ok || n <= 0 || n > wrappers.pairs.max || m.Len() > 0 {
 		// (no room at all: a map of cap 0 pointing at the end of a full
 		// array would hold a pointer to whatever follows it)
 		m.EnsureCapacity(n)
@@ -66,14 +98,8 @@ func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
 	}
 	// pdata's own check: a read-only map panics here, as it would there
 	m.EnsureCapacity(0)
-	if s.attrs.size-s.attrs.used < n {
-		s.attrs.size = min(max(2*s.attrs.size, n), wrappers.maxPairs)
-		s.attrs.array = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
-		s.attrs.used = 0
-	}
 	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
-	*orig = sliceLayout{data: unsafe.Add(s.attrs.array, uintptr(s.attrs.used)*wrappers.pairSize), len: 0, cap: n}
-	s.attrs.used += n
+	*orig = sliceLayout{data: s.attrs.take(&wrappers.pairs, n), len: 0, cap: n}
 }
 
 // PutInt sets key to the integer v in m, as m.PutInt does.
@@ -147,7 +173,7 @@ func (s *Slab) next(m pcommon.Map) *pairLayout {
 	}
 	// pdata's own check: a read-only map panics here, as it would there
 	m.EnsureCapacity(0)
-	p := (*pairLayout)(unsafe.Add(orig.data, uintptr(orig.len)*wrappers.pairSize))
+	p := (*pairLayout)(unsafe.Add(orig.data, uintptr(orig.len)*wrappers.pairs.size))
 	orig.len++
 	return p
 }
@@ -279,12 +305,9 @@ var wrappers = findWrappers()
 
 type wrapperTypes struct {
 	int, str, bool unsafe.Pointer
-	// pairs is the type of a map's slice of key-value pairs, pairSize
-	// the size of one, maxPairs how many fit in mapArrayBytes.
-	pairs    reflect.Type
-	pairSize uintptr
-	maxPairs int
-	ok       bool
+	// pairs is the type of a map's slice of key-value pairs.
+	pairs arrayType
+	ok    bool
 }
 
 func findWrappers() wrapperTypes {
@@ -312,8 +335,7 @@ func findWrappers() wrapperTypes {
 	if !isPairLayout(pairs.Type.Elem().Elem(), av) {
 		return wrapperTypes{}
 	}
-	pairSize := pairs.Type.Elem().Elem().Size()
-	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairSize, maxPairs: int(mapArrayBytes / pairSize)}
+	w := wrapperTypes{pairs: arrayTypeOf(pairs.Type.Elem())}
 	var intOK, strOK, boolOK bool
 	w.int, intOK = wrapperOf[int64](pcommon.NewValueInt(1))
 	w.str, strOK = wrapperOf[string](pcommon.NewValueStr("s"))

@@ -137,7 +137,7 @@ func TestMapsShareArrays(t *testing.T) {
 	want.PutStr("b", "x")
 	assert.True(t, want.Equal(maps[2]))
 
-	allocs := testing.AllocsPerRun(wrappers.maxPairs, func() {
+	allocs := testing.AllocsPerRun(wrappers.pairs.max, func() {
 		m := pcommon.NewMap()
 		s.EnsureCapacity(m, 2)
 		s.PutInt(m, "a", 1)

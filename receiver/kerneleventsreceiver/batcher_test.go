@@ -6,9 +6,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
 // TestCollidingResourcesStayApart: keys that hash alike are still told
@@ -65,4 +67,25 @@ func TestResourceHashFollowsTheKey(t *testing.T) {
 		change(&k)
 		assert.NotEqual(t, hashResource(&base), hashResource(&k), name)
 	}
+}
+
+// TestBatchCountsEveryEvent: a batch counts the records of each event
+// name, names coming in runs or interleaved, and the next batch starts
+// from zero.
+func TestBatchCountsEveryEvent(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	q := newSendQueue(consumertest.NewNop(), tb, 4, nil) // read here, not sent
+	out := newBatcher(q, 100, putHostResource)
+	key := resourceKey{process: vigil.Process{PID: 1}}
+	for _, name := range []string{"openat", "openat", "close", "openat", "execve", "execve", "close"} {
+		out.add(name, &key, nil)
+	}
+	out.flush()
+	got := <-q.batches
+	assert.Equal(t, map[string]int64{"openat": 3, "close": 2, "execve": 2}, got.counts)
+	assert.Equal(t, 7, got.records)
+	out.add("close", &key, nil)
+	out.flush()
+	assert.Equal(t, map[string]int64{"close": 1}, (<-q.batches).counts)
 }
