@@ -54,7 +54,9 @@ type arrays struct {
 }
 
 // arrayType is what arrays needs of a type: the slice type, the size of
-// an element, and how many elements fit in maxArrayBytes.
+// an element, and how many elements fit in maxArrayBytes, with the 8-byte
+// header Go's allocator puts before an object with pointers of more than
+// 512 bytes (64 records of 128 bytes take the next size class, 9 KiB).
 type arrayType struct {
 	slice reflect.Type
 	size  uintptr
@@ -63,7 +65,7 @@ type arrayType struct {
 
 func arrayTypeOf(slice reflect.Type) arrayType {
 	size := slice.Elem().Size()
-	return arrayType{slice: slice, size: size, max: int(maxArrayBytes / size)}
+	return arrayType{slice: slice, size: size, max: int((maxArrayBytes - mallocHeader) / size)}
 }
 
 // take returns the first of n elements of type t, n at most t.max; an
@@ -81,9 +83,12 @@ func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
 
 // maxArrayBytes bounds the arrays of pairs and of records: 8 KiB is a
 // size class of Go's allocator, so an array of as many as fit wastes less
-// than one, and holds the room of some twenty records' attributes, or 64
+// than one, and holds the room of some twenty records' attributes, or 63
 // records.
 const maxArrayBytes = 8 << 10
+
+// mallocHeader is the size of the header of a large object with pointers.
+const mallocHeader = 8
 
 // EnsureCapacity gives m, an empty map, room for n attributes, as
 // m.EnsureCapacity does. The room is a part of an array several maps
@@ -226,7 +231,9 @@ type block[T any] struct {
 
 const (
 	firstBlock = 8
-	maxBlock   = 256
+	// 255, not 256: 256 strings are 4 KiB, and with the malloc header
+	// (see mallocHeader) took the next size class, 4.75 KiB
+	maxBlock = 255
 )
 
 // take stores v in a new element and returns its address.
