@@ -277,7 +277,7 @@ type anyValueLayout struct {
 // pairLayout is pdata's internal KeyValue: the value, its key, and the
 // index of the key in a profile's string table (0 elsewhere).
 type pairLayout struct {
-	value    eface
+	value    any // pdata's AnyValue, a struct of one interface
 	key      string
 	strindex int32
 }
@@ -286,7 +286,12 @@ type pairLayout struct {
 // data (nil for an empty value). Field by field: a composite literal of
 // the pair is zeroed first, each pointer behind a write barrier again.
 func (p *pairLayout) set(key string, typ, data unsafe.Pointer) {
-	p.value = eface{typ: typ, data: data}
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: typ, data: data}
+	// stored as an interface, whose type word the compiler writes without
+	// a write barrier (it never points into the heap): written as an
+	// eface's pointer, it took one per value
+	p.value = v
 	p.key = key
 	p.strindex = 0
 }
