@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/internal/encodingtest"
 )
 
 // TestRecordWriterBodies writes many records with one writer, whose bodies
@@ -217,14 +218,5 @@ func TestRecordWriterWritesWhatPdataWould(t *testing.T) {
 		w.End()
 	}
 
-	wantPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, wantPB, gotPB)
-	wantJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, string(wantJSON), string(gotJSON))
+	encodingtest.AssertSame(t, want, got)
 }

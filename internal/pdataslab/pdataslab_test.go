@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/vigil-sec/vigil/internal/encodingtest"
 )
 
 // TestLayoutOfPinnedPdata fails when a pdata upgrade changes the layout
@@ -53,16 +55,7 @@ func TestValuesAreThoseOfPdata(t *testing.T) {
 	assert.Equal(t, pcommon.ValueTypeInt, v.Type())
 	assert.Equal(t, "body", lr.Body().Str())
 
-	wantPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, wantPB, gotPB)
-	wantJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, string(wantJSON), string(gotJSON))
+	encodingtest.AssertSame(t, want, got)
 }
 
 // TestValuesAreIndependent: values sharing an array are still separate
@@ -154,7 +147,7 @@ func TestMapsShareArrays(t *testing.T) {
 func TestArraysUnderCollection(t *testing.T) {
 	var s Slab
 	var kept []pcommon.Map
-	for i := range 20000 {
+	underCollection(func(i int) {
 		m := pcommon.NewMap()
 		s.EnsureCapacity(m, 8) // divides every array's size: each is filled exactly
 		for k := range 8 {
@@ -168,16 +161,24 @@ func TestArraysUnderCollection(t *testing.T) {
 		if i%97 == 0 {
 			kept = append(kept, m)
 		}
-		if i%1000 == 0 {
-			runtime.GC()
-		}
-	}
-	runtime.GC()
+	})
 	for j, m := range kept {
 		v, _ := m.Get("h")
 		require.Equal(t, int64(j*97), v.Int())
 		require.Equal(t, 9, m.Len())
 	}
+}
+
+// underCollection runs step 20,000 times, the collector running every
+// 1,000 steps and once at the end.
+func underCollection(step func(i int)) {
+	for i := range 20000 {
+		step(i)
+		if i%1000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
 }
 
 func TestReadOnlyMapStillPanics(t *testing.T) {
@@ -244,26 +245,12 @@ func TestAddedAreThoseOfPdata(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := &Slab{}
 			got := addedLogs(records, func(m pcommon.Map, i int) { add(s, m, i) })
-			assertSameEncoding(t, want, got)
+			encodingtest.AssertSame(t, want, got)
 			s = nil
 			got = addedLogs(records, func(m pcommon.Map, i int) { add(s, m, i) })
-			assertSameEncoding(t, want, got)
+			encodingtest.AssertSame(t, want, got)
 		})
 	}
-}
-
-func assertSameEncoding(t *testing.T, want, got plog.Logs) {
-	t.Helper()
-	wantPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, wantPB, gotPB)
-	wantJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, string(wantJSON), string(gotJSON))
 }
 
 // TestAddsWithoutSearching: an added key is appended, not looked up, so

@@ -1,12 +1,13 @@
 package pdataslab
 
 import (
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/vigil-sec/vigil/internal/encodingtest"
 )
 
 func TestRecordLayoutOfPinnedPdata(t *testing.T) {
@@ -33,9 +34,9 @@ func TestRecordsAreThoseOfPdata(t *testing.T) {
 	const records = 300 // past several arrays
 	want := recordsOf(records, plog.LogRecordSlice.AppendEmpty)
 	var s Slab
-	assertSameEncoding(t, want, recordsOf(records, s.AppendRecord))
+	encodingtest.AssertSame(t, want, recordsOf(records, s.AppendRecord))
 	var none *Slab
-	assertSameEncoding(t, want, recordsOf(records, none.AppendRecord))
+	encodingtest.AssertSame(t, want, recordsOf(records, none.AppendRecord))
 }
 
 // TestRecordsAreIndependent: records sharing an array are still separate:
@@ -73,7 +74,7 @@ func TestRecordsAreIndependent(t *testing.T) {
 func TestRecordsUnderCollection(t *testing.T) {
 	var s Slab
 	var kept []plog.LogRecordSlice
-	for i := range 20000 {
+	underCollection(func(i int) {
 		lrs := plog.NewLogRecordSlice()
 		s.AppendRecord(lrs).SetTimestamp(1)
 		s.AppendRecord(lrs).SetObservedTimestamp(2)
@@ -82,11 +83,7 @@ func TestRecordsUnderCollection(t *testing.T) {
 		if i%97 == 0 {
 			kept = append(kept, lrs)
 		}
-		if i%1000 == 0 {
-			runtime.GC()
-		}
-	}
-	runtime.GC()
+	})
 	for j, lrs := range kept {
 		v, _ := lrs.At(0).Attributes().Get("i")
 		require.Equal(t, int64(j*97), v.Int())
