@@ -7,12 +7,17 @@
 // and each map's key-value pairs in an array of their own: most of a kernel
 // record's allocations, and most of the objects the garbage collector
 // marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
-// and maps their room out of arrays of pairs, so a writer of many records
-// allocates one array per few hundred values or some twenty maps. The
-// values and maps are pdata's own afterwards: read, set, grown, copied,
-// moved and marshalled by pdata like any other (a map outgrowing its room
-// moves to an array of its own). An array stays alive as long as anything
-// in it does (at most 8 KiB).
+// maps their room out of arrays of pairs, and log records out of arrays
+// of records, so a writer of many records allocates one array per few
+// hundred values, some twenty maps or 63 records. The values, maps and
+// records are pdata's own afterwards: read, set, grown, copied, moved and
+// marshalled by pdata like any other (a map outgrowing its room moves to
+// an array of its own). An array stays alive as long as anything in it
+// does (at most 8 KiB).
+//
+// A writer that knows a key is new to a map (a record's, whose keys are
+// distinct by construction) adds it without pdata's search of the keys
+// already there (Add*), writing the pair once.
 //
 // This relies on the layout of pdata's internal types, which the package
 // checks once against what reflect says of them. Where they differ (a
