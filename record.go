@@ -112,20 +112,16 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	// the room needed, exactly: the attribute array is most of a record's
 	// memory, and every byte of it is garbage to collect later
 	w.values.EnsureCapacity(w.attrs, headerAttrs(h)+args)
-	fresh := !w.searched
-	w.putInt(AttrThreadID, fresh, h.HostTID)
-	w.putInt(AttrThreadVTID, fresh, h.TID)
-	w.putInt(AttrThreadStartTime, fresh, h.ThreadStartTime)
-	w.putInt(AttrCPU, fresh, h.CPU)
-	if fresh {
-		w.values.AddBool(w.attrs, AttrIsCompat, h.Compat)
-	} else {
-		w.values.PutBool(w.attrs, AttrIsCompat, h.Compat)
-	}
-	w.putInt(AttrEventID, fresh, h.ID)
+	a := w.to(!w.searched)
+	a.int(AttrThreadID, h.HostTID)
+	a.int(AttrThreadVTID, h.TID)
+	a.int(AttrThreadStartTime, h.ThreadStartTime)
+	a.int(AttrCPU, h.CPU)
+	a.bool(AttrIsCompat, h.Compat)
+	a.int(AttrEventID, h.ID)
 	if h.Syscall != "" {
-		w.putStr(AttrSyscall, fresh, h.Syscall)
-		w.putInt(AttrReturnValue, fresh, h.ReturnValue)
+		a.str(AttrSyscall, h.Syscall)
+		a.int(AttrReturnValue, h.ReturnValue)
 	}
 
 	w.startBody()
@@ -159,80 +155,62 @@ func (w *RecordWriter) writeBody(s string) {
 	w.bodies = append(w.bodies, s...)
 }
 
-// putInt writes key, appended when fresh (new to the record), else put.
-func (w *RecordWriter) putInt(key string, fresh bool, i int64) {
-	if fresh {
-		w.values.AddInt(w.attrs, key, i)
-	} else {
-		w.values.PutInt(w.attrs, key, i)
-	}
+// to returns the writer of the record's attributes, appending when fresh
+// (the key known new to the record).
+func (w *RecordWriter) to(fresh bool) attrWriter {
+	return attrWriter{values: &w.values, m: w.attrs, added: fresh}
 }
 
-// putStr writes key as putInt does.
-func (w *RecordWriter) putStr(key string, fresh bool, s string) {
-	if fresh {
-		w.values.AddStr(w.attrs, key, s)
-	} else {
-		w.values.PutStr(w.attrs, key, s)
-	}
-}
-
-// strArg writes a string argument, which joins the body if not empty: the
-// body is what a reader scans for.
-func (w *RecordWriter) strArg(key string, fresh bool, s string) {
-	w.putStr(key, fresh, s)
+// strArg writes a string argument with a, which joins the body if not
+// empty: the body is what a reader scans for.
+func (w *RecordWriter) strArg(a attrWriter, key, s string) {
+	a.str(key, s)
 	if s != "" {
 		w.writeBody(" ")
 		w.writeBody(s)
 	}
 }
 
-// putEmpty writes key as putInt does, for the caller to set.
-func (w *RecordWriter) putEmpty(key string, fresh bool) pcommon.Value {
-	if fresh {
-		return w.values.AddEmpty(w.attrs, key)
-	}
-	return w.attrs.PutEmpty(key)
-}
-
 // arg returns the key of argument i of the record's catalog entry, and
-// whether it is new to the record.
-func (w *RecordWriter) arg(i int) (string, bool) {
-	key := w.def.Args[i].AttrKey()
+// the writer for it: appending if the key is new to the record.
+func (w *RecordWriter) arg(i int) (attrWriter, string) {
 	bit := uint64(1) << i // 0 past 63: such an argument is searched for
 	fresh := !w.searched && w.args&bit == 0 && bit != 0
 	w.args |= bit
-	return key, fresh
+	return w.to(fresh), w.def.Args[i].AttrKey()
 }
 
 // ArgStr writes argument i of the event's catalog entry (RecordHeader.Def,
 // which the caller checked i against), a string (a path, or an integer in
 // its parsed form, such as flag names); a non-empty one joins the body.
 func (w *RecordWriter) ArgStr(i int, s string) {
-	key, fresh := w.arg(i)
-	w.strArg(key, fresh, s)
+	a, key := w.arg(i)
+	w.strArg(a, key, s)
 }
 
 // ArgInt writes argument i, an integer (see ArgStr).
 func (w *RecordWriter) ArgInt(i int, v int64) {
-	key, fresh := w.arg(i)
-	w.putInt(key, fresh, v)
+	a, key := w.arg(i)
+	a.int(key, v)
 }
 
 // ArgBytes writes argument i, a byte buffer (see ArgStr).
 func (w *RecordWriter) ArgBytes(i int, b []byte) {
-	w.putEmpty(w.arg(i)).SetEmptyBytes().FromRaw(b)
+	a, key := w.arg(i)
+	a.empty(key).SetEmptyBytes().FromRaw(b)
 }
 
 // ArgStrings writes argument i, a string array such as argv (see ArgStr).
 func (w *RecordWriter) ArgStrings(i int, s []string) {
-	putStrings(&w.values, w.putEmpty(w.arg(i)).SetEmptySlice(), s)
+	a, key := w.arg(i)
+	putStrings(&w.values, a.empty(key).SetEmptySlice(), s)
 }
 
 // ArgMap writes argument i, a structured one such as a sockaddr (see
 // ArgStr): the caller fills the returned map.
 func (w *RecordWriter) ArgMap(i int) pcommon.Map {
-	return w.putEmpty(w.arg(i)).SetEmptyMap()
+	a, key := w.arg(i)
+	return a.empty(key).SetEmptyMap()
 }
 
 // Str writes a string attribute under key, which may be one already
@@ -240,7 +218,7 @@ func (w *RecordWriter) ArgMap(i int) pcommon.Map {
 // the body. For arguments a source names by key, not by catalog entry.
 func (w *RecordWriter) Str(key, s string) {
 	w.searched = true
-	w.strArg(key, false, s)
+	w.strArg(w.to(false), key, s)
 }
 
 // Value writes an attribute of any other form under key, as Str does: the
@@ -268,17 +246,21 @@ func (w *RecordWriter) End() {
 // m: the host name the events carry ("" for none: the source's own host
 // attributes are already in m), the process, and its argv where known.
 func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
-	WriteResourceFrom(nil, m, host, p, argv)
+	WriteResourceFrom(nil, m, host, p, argv, false)
 }
 
 // WriteResourceFrom is WriteResource with the values from values' arrays
 // (see pdataslab), for a writer of many resources; nil allocates each.
-func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string) {
+// distinct says m holds none of ProcessKeys (a writer whose resources
+// start alike checks once): the process's attributes are then appended
+// without searching m's keys. The host name is put, m may have one.
+func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct bool) {
 	if host != "" {
 		values.PutStr(m, AttrHostName, host)
 	}
-	p.put(values, m)
+	a := attrWriter{values: values, m: m, added: distinct}
+	p.put(a)
 	if len(argv) > 0 {
-		putStrings(values, m.PutEmptySlice(AttrCommandArgs), argv)
+		putStrings(values, a.empty(AttrCommandArgs).SetEmptySlice(), argv)
 	}
 }

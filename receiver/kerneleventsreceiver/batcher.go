@@ -20,6 +20,9 @@ type batcher struct {
 	queue *sendQueue
 	size  int
 	base  pcommon.Map // the host's attributes, copied into every resource
+	// distinct is true when base holds none of vigil.ProcessKeys: the
+	// process's attributes are then appended to a resource unsearched.
+	distinct bool
 
 	logs    plog.Logs
 	records int
@@ -77,6 +80,7 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 		hashMask: ^uint64(0),
 	}
 	fillResource(b.base)
+	b.distinct = !holdsAny(b.base, vigil.ProcessKeys())
 	b.reset()
 	return b
 }
@@ -151,12 +155,22 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 			v.CopyTo(attrs.PutEmpty(k))
 		}
 	}
-	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv)
+	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = int32(len(b.found))
 	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})
 	b.byHash[h] = b.last
+}
+
+// holdsAny reports whether m holds any of keys.
+func holdsAny(m pcommon.Map, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := m.Get(k); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // resourceSeed seeds the hashes of the resource keys of all batchers.

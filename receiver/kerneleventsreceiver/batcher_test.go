@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
@@ -88,4 +89,26 @@ func TestBatchCountsEveryEvent(t *testing.T) {
 	out.add("close", &key, nil)
 	out.flush()
 	assert.Equal(t, map[string]int64{"close": 1}, (<-q.batches).counts)
+}
+
+// TestResourceBaseWithAProcessKey: resources whose base attributes hold a
+// key of the process's (a source's own, say) still hold it once, the
+// process's value: such a base turns the appending of process attributes
+// into puts.
+func TestResourceBaseWithAProcessKey(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	q := newSendQueue(consumertest.NewNop(), tb, 4, nil) // read here, not sent
+	for _, base := range []func(m pcommon.Map){putHostResource, func(m pcommon.Map) { m.PutStr(vigil.AttrProcessPID, "the base's") }} {
+		out := newBatcher(q, 100, base)
+		out.add("openat", &resourceKey{process: vigil.Process{PID: 7, Name: "cat"}}, []string{"cat"})
+		out.flush()
+		res := (<-q.batches).logs.ResourceLogs().At(0).Resource().Attributes()
+		seen := map[string]bool{}
+		for k := range res.All() {
+			assert.False(t, seen[k], "key %s twice", k)
+			seen[k] = true
+		}
+		assert.Equal(t, int64(7), get(t, res, vigil.AttrProcessPID).Int())
+	}
 }
