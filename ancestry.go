@@ -1,11 +1,5 @@
 package vigil
 
-import (
-	"go.opentelemetry.io/collector/pdata/pcommon"
-
-	"github.com/vigil-sec/vigil/internal/pdataslab"
-)
-
 // Resource attributes: the process's ancestry. The semantic conventions name
 // only the parent's pid (process.parent_pid), so the rest is under kernel.*,
 // like the other attributes Tracee's events have no field for.
@@ -46,20 +40,19 @@ func (a *Ancestry) attrCount() int {
 	return n
 }
 
-// put writes a's attributes, with the values from values' arrays; a nil or
-// empty ancestry writes none.
-func (a *Ancestry) put(values *pdataslab.Slab, m pcommon.Map) {
+// put writes a's attributes with w; a nil or empty ancestry writes none.
+func (a *Ancestry) put(w attrWriter) {
 	if a.attrCount() == 0 {
 		return
 	}
-	putNonEmpty(values, m, AttrParentExecutablePath, a.ParentExecutablePath)
+	w.nonEmpty(AttrParentExecutablePath, a.ParentExecutablePath)
 	if len(a.ParentArgs) > 0 {
-		putStrings(values, m.PutEmptySlice(AttrParentCommandArgs), a.ParentArgs)
+		putStrings(w.values, w.empty(AttrParentCommandArgs).SetEmptySlice(), a.ParentArgs)
 	}
-	pids := m.PutEmptySlice(AttrAncestorPIDs)
+	pids := w.empty(AttrAncestorPIDs).SetEmptySlice()
 	pids.EnsureCapacity(len(a.PIDs))
 	for _, pid := range a.PIDs {
-		values.AppendInt(pids, pid)
+		w.values.AppendInt(pids, pid)
 	}
-	putStrings(values, m.PutEmptySlice(AttrAncestorExecutables), a.ExecutablePaths)
+	putStrings(w.values, w.empty(AttrAncestorExecutables).SetEmptySlice(), a.ExecutablePaths)
 }

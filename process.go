@@ -50,34 +50,94 @@ func (p *Process) AttrCount() int {
 }
 
 // Put writes p's attributes into a resource's attributes.
-func (p *Process) Put(m pcommon.Map) { p.put(nil, m) }
+func (p *Process) Put(m pcommon.Map) { p.put(attrWriter{m: m}) }
 
-// put is Put with the values from values' arrays (see pdataslab).
-func (p *Process) put(values *pdataslab.Slab, m pcommon.Map) {
-	values.PutInt(m, AttrProcessPID, p.PID)
-	values.PutInt(m, AttrProcessParentPID, p.ParentPID)
-	values.PutInt(m, AttrProcessVPID, p.VPID)
-	values.PutInt(m, AttrParentVPID, p.ParentVPID)
-	values.PutInt(m, AttrUserID, p.UserID)
-	values.PutInt(m, AttrCgroupID, int64(p.CgroupID))
-	values.PutInt(m, AttrMountNamespace, p.MountNS)
-	values.PutInt(m, AttrPIDNamespace, p.PIDNS)
-	putNonEmpty(values, m, AttrExecutableName, p.Name)
-	putNonEmpty(values, m, AttrExecutablePath, p.ExecutablePath)
-	putNonEmpty(values, m, AttrContainerID, p.ContainerID)
-	putNonEmpty(values, m, AttrContainerName, p.ContainerName)
-	putNonEmpty(values, m, AttrContainerImage, p.ContainerImage)
-	putNonEmpty(values, m, AttrPodName, p.PodName)
-	putNonEmpty(values, m, AttrPodNamespace, p.PodNamespace)
-	putNonEmpty(values, m, AttrPodUID, p.PodUID)
+// ProcessKeys returns every key a resource's process attributes can have:
+// Put's, the ancestry's and the command line's. A map holding none of
+// them can take them appended (see WriteResourceFrom).
+func ProcessKeys() []string {
+	return []string{AttrProcessPID, AttrProcessParentPID, AttrProcessVPID, AttrParentVPID, AttrUserID, AttrCgroupID,
+		AttrMountNamespace, AttrPIDNamespace, AttrExecutableName, AttrExecutablePath, AttrContainerID, AttrContainerName,
+		AttrContainerImage, AttrPodName, AttrPodNamespace, AttrPodUID, AttrContainerImageTags, AttrContainerRuntime,
+		AttrK8sContainerName, AttrContainerStarted, AttrOrigin, AttrParentExecutablePath, AttrParentCommandArgs,
+		AttrAncestorPIDs, AttrAncestorExecutables, AttrCommandArgs}
+}
+
+// put writes p's attributes with a.
+func (p *Process) put(a attrWriter) {
+	a.int(AttrProcessPID, p.PID)
+	a.int(AttrProcessParentPID, p.ParentPID)
+	a.int(AttrProcessVPID, p.VPID)
+	a.int(AttrParentVPID, p.ParentVPID)
+	a.int(AttrUserID, p.UserID)
+	a.int(AttrCgroupID, int64(p.CgroupID))
+	a.int(AttrMountNamespace, p.MountNS)
+	a.int(AttrPIDNamespace, p.PIDNS)
+	a.nonEmpty(AttrExecutableName, p.Name)
+	a.nonEmpty(AttrExecutablePath, p.ExecutablePath)
+	a.nonEmpty(AttrContainerID, p.ContainerID)
+	a.nonEmpty(AttrContainerName, p.ContainerName)
+	a.nonEmpty(AttrContainerImage, p.ContainerImage)
+	a.nonEmpty(AttrPodName, p.PodName)
+	a.nonEmpty(AttrPodNamespace, p.PodNamespace)
+	a.nonEmpty(AttrPodUID, p.PodUID)
 	if p.ContainerImageTag != "" {
-		values.AppendStr(m.PutEmptySlice(AttrContainerImageTags), p.ContainerImageTag)
+		a.values.AppendStr(a.empty(AttrContainerImageTags).SetEmptySlice(), p.ContainerImageTag)
 	}
-	putNonEmpty(values, m, AttrContainerRuntime, p.ContainerRuntime)
-	putNonEmpty(values, m, AttrK8sContainerName, p.K8sContainerName)
-	values.PutBool(m, AttrContainerStarted, p.ContainerStarted)
-	values.PutStr(m, AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
-	p.Ancestry.put(values, m)
+	a.nonEmpty(AttrContainerRuntime, p.ContainerRuntime)
+	a.nonEmpty(AttrK8sContainerName, p.K8sContainerName)
+	a.bool(AttrContainerStarted, p.ContainerStarted)
+	a.str(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	p.Ancestry.put(a)
+}
+
+// attrWriter writes attributes into m, with the values from values' arrays
+// (see pdataslab; nil allocates each): appended when added, which the
+// caller sets only when it knows each key new to m, else put, replacing
+// the key's value if m has one.
+type attrWriter struct {
+	values *pdataslab.Slab
+	m      pcommon.Map
+	added  bool
+}
+
+func (a attrWriter) int(k string, v int64) {
+	if a.added {
+		a.values.AddInt(a.m, k, v)
+	} else {
+		a.values.PutInt(a.m, k, v)
+	}
+}
+
+func (a attrWriter) str(k, v string) {
+	if a.added {
+		a.values.AddStr(a.m, k, v)
+	} else {
+		a.values.PutStr(a.m, k, v)
+	}
+}
+
+func (a attrWriter) bool(k string, v bool) {
+	if a.added {
+		a.values.AddBool(a.m, k, v)
+	} else {
+		a.values.PutBool(a.m, k, v)
+	}
+}
+
+// nonEmpty writes a string attribute that is not empty.
+func (a attrWriter) nonEmpty(k, v string) {
+	if v != "" {
+		a.str(k, v)
+	}
+}
+
+// empty writes k with an empty value, for the caller to set.
+func (a attrWriter) empty(k string) pcommon.Value {
+	if a.added {
+		return a.values.AddEmpty(a.m, k)
+	}
+	return a.m.PutEmpty(k)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.
@@ -88,11 +148,5 @@ func putStrings(into *pdataslab.Slab, s pcommon.Slice, values []string) {
 	s.EnsureCapacity(len(values))
 	for _, v := range values {
 		into.AppendStr(s, v)
-	}
-}
-
-func putNonEmpty(values *pdataslab.Slab, m pcommon.Map, k, v string) {
-	if v != "" {
-		values.PutStr(m, k, v)
 	}
 }

@@ -3,8 +3,11 @@ package vigil
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/vigil-sec/vigil/internal/encodingtest"
 	"github.com/vigil-sec/vigil/internal/pdataslab"
 )
 
@@ -61,8 +64,8 @@ func TestResourcesFromSharedArrays(t *testing.T) {
 
 	var values pdataslab.Slab
 	first, second := pcommon.NewMap(), pcommon.NewMap()
-	WriteResourceFrom(&values, first, "node-1", &p, argv)
-	WriteResourceFrom(&values, second, "node-1", &p, argv)
+	WriteResourceFrom(&values, first, "node-1", &p, argv, true)
+	WriteResourceFrom(&values, second, "node-1", &p, argv, false)
 	if !first.Equal(want) || !second.Equal(want) {
 		t.Fatalf("from shared arrays: %v, want %v", first.AsRaw(), want.AsRaw())
 	}
@@ -75,4 +78,34 @@ func TestResourcesFromSharedArrays(t *testing.T) {
 	if !second.Equal(want) {
 		t.Errorf("changing one resource changed the next: %v", second.AsRaw())
 	}
+}
+
+// TestProcessKeys: a resource of a process with every attribute set, its
+// ancestry and its command line holds each of ProcessKeys once, appended
+// (distinct) or put, byte for byte as pdata's setters write it: what lets
+// a writer whose maps hold none of them append them unsearched.
+func TestProcessKeys(t *testing.T) {
+	p := Process{
+		PID: 7, ParentPID: 1, VPID: 1, ParentVPID: 1, UserID: 1000, CgroupID: 42, MountNS: 3, PIDNS: 4,
+		Name: "nginx", ExecutablePath: "/usr/sbin/nginx",
+		ContainerID: "c0ffee", ContainerName: "web", ContainerImage: "nginx:1.27",
+		PodName: "web-0", PodNamespace: "default", PodUID: "4f2c", ContainerStarted: true,
+		ContainerImageTag: "1.27", ContainerRuntime: "containerd", K8sContainerName: "nginx",
+		Ancestry: &Ancestry{ParentExecutablePath: "/usr/bin/containerd-shim", ParentArgs: []string{"shim"},
+			PIDs: []int64{1}, ExecutablePaths: []string{"/usr/bin/containerd-shim"}},
+	}
+	argv := []string{"nginx"}
+	want, got := plog.NewLogs(), plog.NewLogs()
+	WriteResource(want.ResourceLogs().AppendEmpty().Resource().Attributes(), "", &p, argv)
+	m := got.ResourceLogs().AppendEmpty().Resource().Attributes()
+	var values pdataslab.Slab
+	values.EnsureCapacity(m, len(ProcessKeys()))
+	WriteResourceFrom(&values, m, "", &p, argv, true)
+	encodingtest.AssertSame(t, want, got)
+
+	var keys []string
+	for k := range m.All() {
+		keys = append(keys, k)
+	}
+	assert.ElementsMatch(t, ProcessKeys(), keys, "each key once, and every key ProcessKeys names")
 }

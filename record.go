@@ -34,11 +34,16 @@ type RecordHeader struct {
 	ReturnValue int64
 }
 
-// fixedRecordAttrs counts the attributes a record has whatever its event:
-// the thread, the event id and flags, and the syscall and return value (an
-// event raised outside a syscall has neither). The rest are its arguments;
-// what describes its process is on its resource.
-const fixedRecordAttrs = 6 + 2
+// headerAttrs counts the attributes Begin writes: the thread, the event id
+// and flags, and, for an event raised in a syscall, the syscall and return
+// value. The rest are its arguments; what describes its process is on its
+// resource.
+func headerAttrs(h *RecordHeader) int {
+	if h.Syscall != "" {
+		return 8
+	}
+	return 6
+}
 
 // bodyCapacity is the room a body is started with: most bodies fit.
 const bodyCapacity = 96
@@ -53,9 +58,25 @@ const maxBodyChunk = 8 << 10
 // record attributes (see the README's "The record"); WriteResource writes
 // its resource. Owned by one goroutine, and not to be copied once used: a
 // copy would write its bodies over the original's (see bodies).
+//
+// Its attributes are appended without pdata's search of the keys already
+// written (linear, so quadratic over a record) wherever they are new by
+// construction: the header's keys are distinct constants, and a catalog
+// event's arguments have distinct keys none of which is a header's (both
+// tested over the whole catalog), each written once (args). An attribute
+// written under a caller's key (Str, Value) is searched for, and so are
+// all that follow it.
 type RecordWriter struct {
 	lr    plog.LogRecord
 	attrs pcommon.Map
+	// def is the record's catalog entry; args has bit i set once argument
+	// i is written, so that an argument the source gives twice replaces
+	// its first value rather than being appended again.
+	def  *catalog.EventDef
+	args uint64
+	// searched is set once the record may hold a key that appending would
+	// repeat: Begin was given attributes, or a caller's key was written.
+	searched bool
 	// values holds the records' attribute arrays, and the integers,
 	// strings and booleans of their attributes and bodies, in arrays
 	// shared by many records: pdata would allocate each one on its own.
@@ -87,19 +108,20 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	lr.SetSeverityText("INFO")
 
 	w.attrs = lr.Attributes()
-	// the room needed (two spare at most, for events without a syscall):
-	// the attribute array is most of a record's memory, and every byte of
-	// it is garbage to collect later
-	w.values.EnsureCapacity(w.attrs, fixedRecordAttrs+args)
-	w.values.PutInt(w.attrs, AttrThreadID, h.HostTID)
-	w.values.PutInt(w.attrs, AttrThreadVTID, h.TID)
-	w.values.PutInt(w.attrs, AttrThreadStartTime, h.ThreadStartTime)
-	w.values.PutInt(w.attrs, AttrCPU, h.CPU)
-	w.values.PutBool(w.attrs, AttrIsCompat, h.Compat)
-	w.values.PutInt(w.attrs, AttrEventID, h.ID)
+	w.def, w.args, w.searched = h.Def, 0, w.attrs.Len() > 0
+	// the room needed, exactly: the attribute array is most of a record's
+	// memory, and every byte of it is garbage to collect later
+	w.values.EnsureCapacity(w.attrs, headerAttrs(h)+args)
+	a := w.to(!w.searched)
+	a.int(AttrThreadID, h.HostTID)
+	a.int(AttrThreadVTID, h.TID)
+	a.int(AttrThreadStartTime, h.ThreadStartTime)
+	a.int(AttrCPU, h.CPU)
+	a.bool(AttrIsCompat, h.Compat)
+	a.int(AttrEventID, h.ID)
 	if h.Syscall != "" {
-		w.values.PutStr(w.attrs, AttrSyscall, h.Syscall)
-		w.values.PutInt(w.attrs, AttrReturnValue, h.ReturnValue)
+		a.str(AttrSyscall, h.Syscall)
+		a.int(AttrReturnValue, h.ReturnValue)
 	}
 
 	w.startBody()
@@ -133,35 +155,79 @@ func (w *RecordWriter) writeBody(s string) {
 	w.bodies = append(w.bodies, s...)
 }
 
-// Str writes a string argument (a path, or an integer in its parsed form,
-// such as flag names) under key; a non-empty one joins the body, which is
-// what a reader scans for.
-func (w *RecordWriter) Str(key, s string) {
-	w.values.PutStr(w.attrs, key, s)
+// to returns the writer of the record's attributes, appending when fresh
+// (the key known new to the record).
+func (w *RecordWriter) to(fresh bool) attrWriter {
+	return attrWriter{values: &w.values, m: w.attrs, added: fresh}
+}
+
+// strArg writes a string argument with a, which joins the body if not
+// empty: the body is what a reader scans for.
+func (w *RecordWriter) strArg(a attrWriter, key, s string) {
+	a.str(key, s)
 	if s != "" {
 		w.writeBody(" ")
 		w.writeBody(s)
 	}
 }
 
-// Int writes an integer argument under key.
-func (w *RecordWriter) Int(key string, i int64) { w.values.PutInt(w.attrs, key, i) }
-
-// Bytes writes a byte-buffer argument under key.
-func (w *RecordWriter) Bytes(key string, b []byte) { w.attrs.PutEmptyBytes(key).FromRaw(b) }
-
-// Strings writes a string-array argument (argv, envp) under key.
-func (w *RecordWriter) Strings(key string, s []string) {
-	putStrings(&w.values, w.attrs.PutEmptySlice(key), s)
+// arg returns the key of argument i of the record's catalog entry, and
+// the writer for it: appending if the key is new to the record.
+func (w *RecordWriter) arg(i int) (attrWriter, string) {
+	bit := uint64(1) << i // 0 past 63: such an argument is searched for
+	fresh := !w.searched && w.args&bit == 0 && bit != 0
+	w.args |= bit
+	return w.to(fresh), w.def.Args[i].AttrKey()
 }
 
-// Map writes a structured argument (a sockaddr) under key: the caller fills
-// the returned map.
-func (w *RecordWriter) Map(key string) pcommon.Map { return w.attrs.PutEmptyMap(key) }
+// ArgStr writes argument i of the event's catalog entry (RecordHeader.Def,
+// which the caller checked i against), a string (a path, or an integer in
+// its parsed form, such as flag names); a non-empty one joins the body.
+func (w *RecordWriter) ArgStr(i int, s string) {
+	a, key := w.arg(i)
+	w.strArg(a, key, s)
+}
 
-// Value writes an argument of any other form under key: the caller sets the
-// returned value. It stays out of the body, as structured values do.
-func (w *RecordWriter) Value(key string) pcommon.Value { return w.attrs.PutEmpty(key) }
+// ArgInt writes argument i, an integer (see ArgStr).
+func (w *RecordWriter) ArgInt(i int, v int64) {
+	a, key := w.arg(i)
+	a.int(key, v)
+}
+
+// ArgBytes writes argument i, a byte buffer (see ArgStr).
+func (w *RecordWriter) ArgBytes(i int, b []byte) {
+	a, key := w.arg(i)
+	a.empty(key).SetEmptyBytes().FromRaw(b)
+}
+
+// ArgStrings writes argument i, a string array such as argv (see ArgStr).
+func (w *RecordWriter) ArgStrings(i int, s []string) {
+	a, key := w.arg(i)
+	putStrings(&w.values, a.empty(key).SetEmptySlice(), s)
+}
+
+// ArgMap writes argument i, a structured one such as a sockaddr (see
+// ArgStr): the caller fills the returned map.
+func (w *RecordWriter) ArgMap(i int) pcommon.Map {
+	a, key := w.arg(i)
+	return a.empty(key).SetEmptyMap()
+}
+
+// Str writes a string attribute under key, which may be one already
+// written (the record then keeps the last value); a non-empty one joins
+// the body. For arguments a source names by key, not by catalog entry.
+func (w *RecordWriter) Str(key, s string) {
+	w.searched = true
+	w.strArg(w.to(false), key, s)
+}
+
+// Value writes an attribute of any other form under key, as Str does: the
+// caller sets the returned value. It stays out of the body, as structured
+// values do.
+func (w *RecordWriter) Value(key string) pcommon.Value {
+	w.searched = true
+	return w.attrs.PutEmpty(key)
+}
 
 // End finishes the record: a syscall event's body ends with its return value.
 func (w *RecordWriter) End() {
@@ -173,24 +239,28 @@ func (w *RecordWriter) End() {
 	body := w.bodies[w.bodyStart:]
 	// the bytes are never written again (see bodies), as a string's must not
 	w.values.SetStr(w.lr.Body(), unsafe.String(unsafe.SliceData(body), len(body)))
-	w.lr, w.attrs = plog.LogRecord{}, pcommon.Map{}
+	w.lr, w.attrs, w.def = plog.LogRecord{}, pcommon.Map{}, nil
 }
 
 // WriteResource writes the resource attributes of a process's records into
 // m: the host name the events carry ("" for none: the source's own host
 // attributes are already in m), the process, and its argv where known.
 func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
-	WriteResourceFrom(nil, m, host, p, argv)
+	WriteResourceFrom(nil, m, host, p, argv, false)
 }
 
 // WriteResourceFrom is WriteResource with the values from values' arrays
 // (see pdataslab), for a writer of many resources; nil allocates each.
-func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string) {
+// distinct says m holds none of ProcessKeys (a writer whose resources
+// start alike checks once): the process's attributes are then appended
+// without searching m's keys. The host name is put, m may have one.
+func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct bool) {
 	if host != "" {
 		values.PutStr(m, AttrHostName, host)
 	}
-	p.put(values, m)
+	a := attrWriter{values: values, m: m, added: distinct}
+	p.put(a)
 	if len(argv) > 0 {
-		putStrings(values, m.PutEmptySlice(AttrCommandArgs), argv)
+		putStrings(values, a.empty(AttrCommandArgs).SetEmptySlice(), argv)
 	}
 }

@@ -7,12 +7,17 @@
 // and each map's key-value pairs in an array of their own: most of a kernel
 // record's allocations, and most of the objects the garbage collector
 // marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
-// and maps their room out of arrays of pairs, so a writer of many records
-// allocates one array per few hundred values or some twenty maps. The
-// values and maps are pdata's own afterwards: read, set, grown, copied,
-// moved and marshalled by pdata like any other (a map outgrowing its room
-// moves to an array of its own). An array stays alive as long as anything
-// in it does (at most 8 KiB).
+// maps their room out of arrays of pairs, and log records out of arrays
+// of records, so a writer of many records allocates one array per few
+// hundred values, some twenty maps or 63 records. The values, maps and
+// records are pdata's own afterwards: read, set, grown, copied, moved and
+// marshalled by pdata like any other (a map outgrowing its room moves to
+// an array of its own). An array stays alive as long as anything in it
+// does (at most 8 KiB).
+//
+// A writer that knows a key is new to a map (a record's, whose keys are
+// distinct by construction) adds it without pdata's search of the keys
+// already there (Add*), writing the pair once.
 //
 // This relies on the layout of pdata's internal types, which the package
 // checks once against what reflect says of them. Where they differ (a
@@ -37,47 +42,74 @@ type Slab struct {
 	ints  block[int64]
 	strs  block[string]
 	bools block[bool]
-	// attrs is an array of pdata's key-value pairs, of which attribute
-	// maps get their room: free is where the next map's starts, left how
-	// many pairs remain, size how many the last array held (they double,
-	// as blocks do).
-	attrs struct {
-		free       unsafe.Pointer
-		left, size int
-	}
+	// attrs holds pdata's key-value pairs, of which attribute maps get
+	// their room; records holds log records (see AppendRecord).
+	attrs, records arrays
 }
 
-// mapArrayBytes bounds the maps' arrays: 8 KiB is a size class of Go's
-// allocator, so an array of as many pairs as fit wastes less than a pair,
-// and holds the room of some twenty records.
-const mapArrayBytes = 8 << 10
+// arrays hands out runs of the elements of arrays of a type of pdata's,
+// made by reflect (the type is not this package's to name). An array
+// holds size elements, of which used are handed out; sizes double, up to
+// the type's maximum. (An index rather than a pointer to the next element:
+// a pointer written per run is a write barrier per run while the
+// collector marks.)
+type arrays struct {
+	array      unsafe.Pointer
+	used, size int
+}
+
+// arrayType is what arrays needs of a type: the slice type, the size of
+// an element, and how many elements fit in maxArrayBytes, with the 8-byte
+// header Go's allocator puts before an object with pointers of more than
+// 512 bytes (64 records of 128 bytes take the next size class, 9 KiB).
+type arrayType struct {
+	slice reflect.Type
+	size  uintptr
+	max   int
+}
+
+func arrayTypeOf(slice reflect.Type) arrayType {
+	size := slice.Elem().Size()
+	return arrayType{slice: slice, size: size, max: int((maxArrayBytes - mallocHeader) / size)}
+}
+
+// take returns the first of n elements of type t, n at most t.max; an
+// array's elements are zero.
+func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
+	if a.size-a.used < n {
+		a.size = min(max(2*a.size, n), t.max)
+		a.array = reflect.MakeSlice(t.slice, a.size, a.size).UnsafePointer()
+		a.used = 0
+	}
+	p := unsafe.Add(a.array, uintptr(a.used)*t.size)
+	a.used += n
+	return p
+}
+
+// maxArrayBytes bounds the arrays of pairs and of records: 8 KiB is a
+// size class of Go's allocator, so an array of as many as fit wastes less
+// than one, and holds the room of some twenty records' attributes, or 63
+// records.
+const maxArrayBytes = 8 << 10
+
+// mallocHeader is the size of the header of a large object with pointers.
+const mallocHeader = 8
 
 // EnsureCapacity gives m, an empty map, room for n attributes, as
 // m.EnsureCapacity does. The room is a part of an array several maps
 // share, capped at n: a map that outgrows it moves to an array of its own,
 // as pdata's do.
 func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
-	if s == nil || !wrappers.ok || n > wrappers.maxPairs || m.Len() > 0 {
+	if s == nil || !wrappers.ok || n <= 0 || n > wrappers.pairs.max || m.Len() > 0 {
+		// (no room at all: a map of cap 0 pointing at the end of a full
+		// array would hold a pointer to whatever follows it)
 		m.EnsureCapacity(n)
 		return
 	}
 	// pdata's own check: a read-only map panics here, as it would there
 	m.EnsureCapacity(0)
-	if s.attrs.left < n {
-		s.attrs.size = min(max(2*s.attrs.size, n), wrappers.maxPairs)
-		s.attrs.free = reflect.MakeSlice(wrappers.pairs, s.attrs.size, s.attrs.size).UnsafePointer()
-		s.attrs.left = s.attrs.size
-	}
 	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
-	*orig = sliceLayout{data: s.attrs.free, len: 0, cap: n}
-	s.attrs.left -= n
-	if s.attrs.left == 0 {
-		// never past the array's end: the collector would take that for
-		// a pointer into whatever follows
-		s.attrs.free = nil
-		return
-	}
-	s.attrs.free = unsafe.Add(s.attrs.free, uintptr(n)*wrappers.pairSize)
+	*orig = sliceLayout{data: s.attrs.take(&wrappers.pairs, n), len: 0, cap: n}
 }
 
 // PutInt sets key to the integer v in m, as m.PutInt does.
@@ -88,6 +120,73 @@ func (s *Slab) PutStr(m pcommon.Map, key, v string) { s.SetStr(m.PutEmpty(key), 
 
 // PutBool sets key to the boolean v in m, as m.PutBool does.
 func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty(key), v) }
+
+// AddInt adds key, which m does not hold, with the integer v: m.PutInt
+// without its search of m's keys (a linear scan per key, so quadratic over
+// a record's attributes). The caller must know key is new to m: pdata
+// would then hold key twice, and OTLP would carry both.
+func (s *Slab) AddInt(m pcommon.Map, key string, v int64) {
+	if p := s.next(m); p != nil {
+		p.set(key, wrappers.int, s.ints.take(v))
+		return
+	}
+	s.PutInt(m, key, v)
+}
+
+// AddStr adds key, which m does not hold, with the string v (see AddInt).
+func (s *Slab) AddStr(m pcommon.Map, key, v string) {
+	if p := s.next(m); p != nil {
+		p.set(key, wrappers.str, s.strs.take(v))
+		return
+	}
+	s.PutStr(m, key, v)
+}
+
+// AddBool adds key, which m does not hold, with the boolean v (see AddInt).
+func (s *Slab) AddBool(m pcommon.Map, key string, v bool) {
+	if p := s.next(m); p != nil {
+		p.set(key, wrappers.bool, s.bools.take(v))
+		return
+	}
+	s.PutBool(m, key, v)
+}
+
+// AddEmpty adds key, which m does not hold, with an empty value for the
+// caller to set (see AddInt).
+func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value {
+	p := s.next(m)
+	if p == nil {
+		return m.PutEmpty(key)
+	}
+	p.set(key, nil, nil)
+	var v pcommon.Value
+	*(*valueLayout)(unsafe.Pointer(&v)) = valueLayout{
+		orig:  (*anyValueLayout)(unsafe.Pointer(&p.value)),
+		state: (*mapLayout)(unsafe.Pointer(&m)).state,
+	}
+	return v
+}
+
+// next extends m by one pair within its room and returns it for the
+// caller to write whole, in one store: pdata's setters write the pair,
+// then its value again, each pointer behind a write barrier. (The room
+// past a map's length may hold what a removal left there.) nil when pdata's setters
+// are to be used: a nil slab, an unexpected layout, or no room left (they
+// then grow the map as pdata does).
+func (s *Slab) next(m pcommon.Map) *pairLayout {
+	if s == nil || !wrappers.ok {
+		return nil
+	}
+	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
+	if orig.len == orig.cap {
+		return nil
+	}
+	// pdata's own check: a read-only map panics here, as it would there
+	m.EnsureCapacity(0)
+	p := (*pairLayout)(unsafe.Add(orig.data, uintptr(orig.len)*wrappers.pairs.size))
+	orig.len++
+	return p
+}
 
 // AppendInt appends the integer v to sl.
 func (s *Slab) AppendInt(sl pcommon.Slice, v int64) { s.SetInt(sl.AppendEmpty(), v) }
@@ -131,24 +230,26 @@ func Supported() bool { return wrappers.ok }
 // so that a writer of one record allocates about what it needs, and double
 // up to maxBlock elements.
 type block[T any] struct {
-	free []T
-	size int
+	array []T
+	used  int // the elements handed out; an index, as Slab.attrs's
 }
 
 const (
 	firstBlock = 8
-	maxBlock   = 256
+	// 255, not 256: 256 strings are 4 KiB, and with the malloc header
+	// (see mallocHeader) took the next size class, 4.75 KiB
+	maxBlock = 255
 )
 
 // take stores v in a new element and returns its address.
 func (b *block[T]) take(v T) unsafe.Pointer {
-	if len(b.free) == 0 {
-		b.size = min(max(2*b.size, firstBlock), maxBlock)
-		b.free = make([]T, b.size)
+	if b.used == len(b.array) {
+		b.array = make([]T, min(max(2*len(b.array), firstBlock), maxBlock))
+		b.used = 0
 	}
-	p := &b.free[0]
+	p := &b.array[b.used]
+	b.used++
 	*p = v
-	b.free = b.free[1:]
 	return unsafe.Pointer(p)
 }
 
@@ -178,6 +279,28 @@ type anyValueLayout struct {
 	value any
 }
 
+// pairLayout is pdata's internal KeyValue: the value, its key, and the
+// index of the key in a profile's string table (0 elsewhere).
+type pairLayout struct {
+	value    any // pdata's AnyValue, a struct of one interface
+	key      string
+	strindex int32
+}
+
+// set writes the whole pair: key, and a value of the wrapper type typ at
+// data (nil for an empty value). Field by field: a composite literal of
+// the pair is zeroed first, each pointer behind a write barrier again.
+func (p *pairLayout) set(key string, typ, data unsafe.Pointer) {
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: typ, data: data}
+	// stored as an interface, whose type word the compiler writes without
+	// a write barrier (it never points into the heap): written as an
+	// eface's pointer, it took one per value
+	p.value = v
+	p.key = key
+	p.strindex = 0
+}
+
 // eface is how Go lays out an interface{}.
 type eface struct {
 	typ, data unsafe.Pointer
@@ -199,12 +322,9 @@ var wrappers = findWrappers()
 
 type wrapperTypes struct {
 	int, str, bool unsafe.Pointer
-	// pairs is the type of a map's slice of key-value pairs, pairSize
-	// the size of one, maxPairs how many fit in mapArrayBytes.
-	pairs    reflect.Type
-	pairSize uintptr
-	maxPairs int
-	ok       bool
+	// pairs is the type of a map's slice of key-value pairs.
+	pairs arrayType
+	ok    bool
 }
 
 func findWrappers() wrapperTypes {
@@ -229,8 +349,10 @@ func findWrappers() wrapperTypes {
 		pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
 		return wrapperTypes{}
 	}
-	pairSize := pairs.Type.Elem().Elem().Size()
-	w := wrapperTypes{pairs: pairs.Type.Elem(), pairSize: pairSize, maxPairs: int(mapArrayBytes / pairSize)}
+	if !isPairLayout(pairs.Type.Elem().Elem(), av) {
+		return wrapperTypes{}
+	}
+	w := wrapperTypes{pairs: arrayTypeOf(pairs.Type.Elem())}
 	var intOK, strOK, boolOK bool
 	w.int, intOK = wrapperOf[int64](pcommon.NewValueInt(1))
 	w.str, strOK = wrapperOf[string](pcommon.NewValueStr("s"))
@@ -253,4 +375,20 @@ func wrapperOf[T any](sample pcommon.Value) (unsafe.Pointer, bool) {
 		return nil, false
 	}
 	return (*eface)(unsafe.Pointer(&v)).typ, true
+}
+
+// isPairLayout reports whether pair, the element of a map's slice, is laid
+// out as pairLayout, its value being an anyValue.
+func isPairLayout(pair, anyValue reflect.Type) bool {
+	want := reflect.TypeFor[pairLayout]()
+	if pair.Kind() != reflect.Struct || pair.Size() != want.Size() || pair.NumField() != want.NumField() {
+		return false
+	}
+	types := []reflect.Type{anyValue, reflect.TypeFor[string](), reflect.TypeFor[int32]()}
+	for i, typ := range types {
+		if f := pair.Field(i); f.Type != typ || f.Offset != want.Field(i).Offset {
+			return false
+		}
+	}
+	return true
 }

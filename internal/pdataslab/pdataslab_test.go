@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/vigil-sec/vigil/internal/encodingtest"
 )
 
 // TestLayoutOfPinnedPdata fails when a pdata upgrade changes the layout
@@ -53,16 +55,7 @@ func TestValuesAreThoseOfPdata(t *testing.T) {
 	assert.Equal(t, pcommon.ValueTypeInt, v.Type())
 	assert.Equal(t, "body", lr.Body().Str())
 
-	wantPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotPB, err := (&plog.ProtoMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, wantPB, gotPB)
-	wantJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(want)
-	require.NoError(t, err)
-	gotJSON, err := (&plog.JSONMarshaler{}).MarshalLogs(got)
-	require.NoError(t, err)
-	assert.Equal(t, string(wantJSON), string(gotJSON))
+	encodingtest.AssertSame(t, want, got)
 }
 
 // TestValuesAreIndependent: values sharing an array are still separate
@@ -137,7 +130,7 @@ func TestMapsShareArrays(t *testing.T) {
 	want.PutStr("b", "x")
 	assert.True(t, want.Equal(maps[2]))
 
-	allocs := testing.AllocsPerRun(wrappers.maxPairs, func() {
+	allocs := testing.AllocsPerRun(wrappers.pairs.max, func() {
 		m := pcommon.NewMap()
 		s.EnsureCapacity(m, 2)
 		s.PutInt(m, "a", 1)
@@ -154,26 +147,38 @@ func TestMapsShareArrays(t *testing.T) {
 func TestArraysUnderCollection(t *testing.T) {
 	var s Slab
 	var kept []pcommon.Map
-	for i := range 20000 {
+	underCollection(func(i int) {
 		m := pcommon.NewMap()
 		s.EnsureCapacity(m, 8) // divides every array's size: each is filled exactly
 		for k := range 8 {
-			s.PutInt(m, string(rune('a'+k)), int64(i))
+			if k%2 == 0 {
+				s.PutInt(m, string(rune('a'+k)), int64(i))
+			} else {
+				s.AddInt(m, string(rune('a'+k)), int64(i))
+			}
 		}
-		s.PutStr(m, "s", "x") // one past the room
+		s.AddStr(m, "s", "x") // one past the room
 		if i%97 == 0 {
 			kept = append(kept, m)
 		}
-		if i%1000 == 0 {
-			runtime.GC()
-		}
-	}
-	runtime.GC()
+	})
 	for j, m := range kept {
 		v, _ := m.Get("h")
 		require.Equal(t, int64(j*97), v.Int())
 		require.Equal(t, 9, m.Len())
 	}
+}
+
+// underCollection runs step 20,000 times, the collector running every
+// 1,000 steps and once at the end.
+func underCollection(step func(i int)) {
+	for i := range 20000 {
+		step(i)
+		if i%1000 == 0 {
+			runtime.GC()
+		}
+	}
+	runtime.GC()
 }
 
 func TestReadOnlyMapStillPanics(t *testing.T) {
@@ -182,5 +187,91 @@ func TestReadOnlyMapStillPanics(t *testing.T) {
 	logs.MarkReadOnly()
 	var s Slab
 	assert.Panics(t, func() { s.EnsureCapacity(attrs, 4) }, "a read-only map given room out of the slab")
+	assert.Equal(t, 0, attrs.Len())
+}
+
+// addedLogs writes records of the same attributes with pdata's setters
+// (add nil) or with add, which adds the attributes with a Slab.
+func addedLogs(records int, add func(m pcommon.Map, i int)) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for i := range records {
+		m := lrs.AppendEmpty().Attributes()
+		if add != nil {
+			add(m, i)
+			continue
+		}
+		m.PutInt("i", int64(i))
+		m.PutStr("s", "v")
+		m.PutBool("b", i%2 == 0)
+		m.PutEmptySlice("l").AppendEmpty().SetStr("x")
+	}
+	return ld
+}
+
+// TestAddedAreThoseOfPdata: attributes added without the key search
+// marshal, in proto and JSON, byte for byte as pdata's setters write them,
+// whatever room the map has: the slab's, pdata's own with what a removal
+// left past its length, none (pdata's setters then grow it), or a nil
+// slab's.
+func TestAddedAreThoseOfPdata(t *testing.T) {
+	const records = 600 // past several arrays of each type
+	addAll := func(s *Slab, m pcommon.Map, i int) {
+		s.AddInt(m, "i", int64(i))
+		s.AddStr(m, "s", "v")
+		s.AddBool(m, "b", i%2 == 0)
+		s.AddEmpty(m, "l").SetEmptySlice().AppendEmpty().SetStr("x")
+	}
+	want := addedLogs(records, nil)
+	for name, add := range map[string]func(s *Slab, m pcommon.Map, i int){
+		"slab's room": func(s *Slab, m pcommon.Map, i int) {
+			s.EnsureCapacity(m, 4)
+			addAll(s, m, i)
+		},
+		"room left by a removal": func(s *Slab, m pcommon.Map, i int) {
+			m.EnsureCapacity(5)
+			m.PutStr("gone", "stale")
+			m.PutInt("i", 99)
+			require.True(t, m.Remove("gone")) // the last pair stays past the length
+			require.True(t, m.Remove("i"))
+			addAll(s, m, i)
+		},
+		"past the room": func(s *Slab, m pcommon.Map, i int) {
+			s.EnsureCapacity(m, 2)
+			addAll(s, m, i)
+		},
+		"no room": addAll,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := &Slab{}
+			got := addedLogs(records, func(m pcommon.Map, i int) { add(s, m, i) })
+			encodingtest.AssertSame(t, want, got)
+			s = nil
+			got = addedLogs(records, func(m pcommon.Map, i int) { add(s, m, i) })
+			encodingtest.AssertSame(t, want, got)
+		})
+	}
+}
+
+// TestAddsWithoutSearching: an added key is appended, not looked up, so
+// adding one twice holds it twice (what callers must never do): the proof
+// that the search is gone, and why keys must be distinct by construction.
+func TestAddsWithoutSearching(t *testing.T) {
+	var s Slab
+	m := pcommon.NewMap()
+	s.EnsureCapacity(m, 2)
+	s.AddInt(m, "k", 1)
+	s.AddInt(m, "k", 2)
+	assert.Equal(t, 2, m.Len())
+}
+
+func TestReadOnlyMapPanicsOnAdd(t *testing.T) {
+	logs := plog.NewLogs()
+	attrs := logs.ResourceLogs().AppendEmpty().Resource().Attributes()
+	attrs.EnsureCapacity(4)
+	logs.MarkReadOnly()
+	var s Slab
+	assert.Panics(t, func() { s.AddInt(attrs, "k", 1) })
+	assert.Panics(t, func() { s.AddEmpty(attrs, "k") })
 	assert.Equal(t, 0, attrs.Len())
 }

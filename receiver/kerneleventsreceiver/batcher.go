@@ -20,6 +20,9 @@ type batcher struct {
 	queue *sendQueue
 	size  int
 	base  pcommon.Map // the host's attributes, copied into every resource
+	// distinct is true when base holds none of vigil.ProcessKeys: the
+	// process's attributes are then appended to a resource unsearched.
+	distinct bool
 
 	logs    plog.Logs
 	records int
@@ -35,10 +38,15 @@ type batcher struct {
 	// but in tests that force collisions. (A hash function in a field
 	// would make every key passed to add escape to the heap.)
 	hashMask uint64
-	// counts per event name of the current batch, for events_emitted.
-	counts map[string]int64
-	// values holds the resources' attribute values, which pdata would
-	// allocate one by one.
+	// counts per event name of the current batch, for events_emitted,
+	// but for the latest name's, which lastCount holds until another name
+	// comes: a burst of one event is counted without hashing its name on
+	// every record.
+	counts    map[string]int64
+	lastName  string
+	lastCount int64
+	// values holds the records, and the resources' attribute values,
+	// which pdata would allocate one by one.
 	values pdataslab.Slab
 }
 
@@ -72,6 +80,7 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 		hashMask: ^uint64(0),
 	}
 	fillResource(b.base)
+	b.distinct = !holdsAny(b.base, vigil.ProcessKeys())
 	b.reset()
 	return b
 }
@@ -99,12 +108,24 @@ func (b *batcher) reset() {
 // returns it. A resource new to the batch gets the base attributes, key's
 // host and process, and argv, the process's command line where known.
 func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
-	b.counts[name]++
+	if name != b.lastName {
+		b.foldCount()
+		b.lastName = name
+	}
+	b.lastCount++
 	b.records++
 	if b.last < 0 || *key != b.found[b.last].key {
 		b.find(key, argv)
 	}
-	return b.found[b.last].records.AppendEmpty()
+	return b.values.AppendRecord(b.found[b.last].records)
+}
+
+// foldCount adds lastCount to counts.
+func (b *batcher) foldCount() {
+	if b.lastCount > 0 {
+		b.counts[b.lastName] += b.lastCount
+		b.lastCount = 0
+	}
 }
 
 // find makes key's resource the last one, adding it if new. Keys are
@@ -134,12 +155,22 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 			v.CopyTo(attrs.PutEmpty(k))
 		}
 	}
-	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv)
+	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct)
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = int32(len(b.found))
 	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})
 	b.byHash[h] = b.last
+}
+
+// holdsAny reports whether m holds any of keys.
+func holdsAny(m pcommon.Map, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := m.Get(k); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // resourceSeed seeds the hashes of the resource keys of all batchers.
@@ -176,6 +207,7 @@ func (b *batcher) flush() {
 	if b.records == 0 {
 		return
 	}
+	b.foldCount()
 	b.queue.put(batch{logs: b.logs, records: b.records, counts: b.counts})
 	b.reset()
 }

@@ -6,9 +6,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
 
 // TestCollidingResourcesStayApart: keys that hash alike are still told
@@ -64,5 +67,48 @@ func TestResourceHashFollowsTheKey(t *testing.T) {
 		k := base
 		change(&k)
 		assert.NotEqual(t, hashResource(&base), hashResource(&k), name)
+	}
+}
+
+// TestBatchCountsEveryEvent: a batch counts the records of each event
+// name, names coming in runs or interleaved, and the next batch starts
+// from zero.
+func TestBatchCountsEveryEvent(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	q := newSendQueue(consumertest.NewNop(), tb, 4, nil) // read here, not sent
+	out := newBatcher(q, 100, putHostResource)
+	key := resourceKey{process: vigil.Process{PID: 1}}
+	for _, name := range []string{"openat", "openat", "close", "openat", "execve", "execve", "close"} {
+		out.add(name, &key, nil)
+	}
+	out.flush()
+	got := <-q.batches
+	assert.Equal(t, map[string]int64{"openat": 3, "close": 2, "execve": 2}, got.counts)
+	assert.Equal(t, 7, got.records)
+	out.add("close", &key, nil)
+	out.flush()
+	assert.Equal(t, map[string]int64{"close": 1}, (<-q.batches).counts)
+}
+
+// TestResourceBaseWithAProcessKey: resources whose base attributes hold a
+// key of the process's (a source's own, say) still hold it once, the
+// process's value: such a base turns the appending of process attributes
+// into puts.
+func TestResourceBaseWithAProcessKey(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	q := newSendQueue(consumertest.NewNop(), tb, 4, nil) // read here, not sent
+	for _, base := range []func(m pcommon.Map){putHostResource, func(m pcommon.Map) { m.PutStr(vigil.AttrProcessPID, "the base's") }} {
+		out := newBatcher(q, 100, base)
+		out.add("openat", &resourceKey{process: vigil.Process{PID: 7, Name: "cat"}}, []string{"cat"})
+		out.flush()
+		res := (<-q.batches).logs.ResourceLogs().At(0).Resource().Attributes()
+		seen := map[string]bool{}
+		for k := range res.All() {
+			assert.False(t, seen[k], "key %s twice", k)
+			seen[k] = true
+		}
+		assert.Equal(t, int64(7), get(t, res, vigil.AttrProcessPID).Int())
 	}
 }

@@ -189,37 +189,37 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 }
 
 // putArg writes one argument under kernel.args.<name> in its Tracee parsed
-// form.
+// form. ad is argument arg.Index of event's catalog entry.
 func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.ArgDef, arg *bpf.Arg) {
-	key := ad.AttrKey()
+	i := int(arg.Index)
 	switch arg.Kind {
 	case bpf.ArgInt, bpf.ArgUint:
 		raw := uintValue(arg)
 		if form := b.intForm(event, ad); form != nil {
-			w.Str(key, b.parse(form, ad, raw))
+			w.ArgStr(i, b.parse(form, ad, raw))
 			return
 		}
-		w.Int(key, int64(raw))
+		w.ArgInt(i, int64(raw))
 	case bpf.ArgString:
-		w.Str(key, arg.Str)
+		w.ArgStr(i, arg.Str)
 	case bpf.ArgStrings:
-		w.Strings(key, arg.Strs)
+		w.ArgStrings(i, arg.Strs)
 	case bpf.ArgBytes:
 		if ad.Type == catalog.TypeSockaddr {
-			m := w.Map(key)
+			m := w.ArgMap(i)
 			for k, v := range argparse.Sockaddr(arg.Bytes) {
 				m.PutStr(k, v)
 			}
 			return
 		}
 		if ad.Type == argparse.SlimCredType {
-			m := w.Map(key)
+			m := w.ArgMap(i)
 			for _, f := range argparse.SlimCred(arg.Bytes) {
 				m.PutInt(f.Name, f.Value)
 			}
 			return
 		}
-		w.Bytes(key, arg.Bytes)
+		w.ArgBytes(i, arg.Bytes)
 	}
 }
 

@@ -133,3 +133,28 @@ func get(t *testing.T, m interface {
 	}
 	return v
 }
+
+// TestArgumentGivenTwiceIsWrittenOnce: the wire may repeat an argument's
+// index (the decoder checks bounds, not order); the record still holds its
+// key once, with the last value, as the writer appends only arguments it
+// has not written.
+func TestArgumentGivenTwiceIsWrittenOnce(t *testing.T) {
+	def, _ := catalog.LookupEvent("openat")
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, proctree.New(16), sink, 1)
+	ev := openatBy(100, 100)
+	ev.Args = append(ev.Args, bpf.Arg{Index: 1, Kind: bpf.ArgString, Str: "/etc/shadow"})
+	rb.build(&ev, def, out, observedNow())
+	out.flush()
+
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	lr := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	seen := map[string]int{}
+	for k := range lr.Attributes().All() {
+		seen[k]++
+	}
+	for k, n := range seen {
+		assert.Equal(t, 1, n, "key %s", k)
+	}
+	assert.Equal(t, "/etc/shadow", get(t, lr.Attributes(), vigil.AttrArgPrefix+"pathname").Str())
+}

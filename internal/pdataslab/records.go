@@ -1,0 +1,67 @@
+package pdataslab
+
+import (
+	"reflect"
+	"unsafe"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// AppendRecord appends an empty log record to sl, as sl.AppendEmpty does,
+// the record itself an element of an array shared by many: pdata
+// allocates each on its own (128 bytes, one object more for the collector
+// to mark per record).
+func (s *Slab) AppendRecord(sl plog.LogRecordSlice) plog.LogRecord {
+	if s == nil || !recordTypes.ok {
+		return sl.AppendEmpty()
+	}
+	// pdata's own check: a read-only slice panics here, as it would there
+	sl.EnsureCapacity(0)
+	layout := (*recordSliceLayout)(unsafe.Pointer(&sl))
+	p := s.records.take(&recordTypes.records, 1)
+	*layout.orig = append(*layout.orig, p)
+	var lr plog.LogRecord
+	*(*recordLayout)(unsafe.Pointer(&lr)) = recordLayout{orig: p, state: layout.state}
+	return lr
+}
+
+// recordSliceLayout is plog.LogRecordSlice's: a pointer to the slice of
+// pointers to records it wraps, and its state.
+type recordSliceLayout struct {
+	orig  *[]unsafe.Pointer
+	state unsafe.Pointer
+}
+
+// recordLayout is plog.LogRecord's: a pointer to the record, and its state.
+type recordLayout struct {
+	orig, state unsafe.Pointer
+}
+
+// recordTypes holds the type of pdata's internal log record; ok is false
+// when plog's layout is not the expected one.
+var recordTypes = findRecordTypes()
+
+type recordTypeInfo struct {
+	records arrayType
+	ok      bool
+}
+
+func findRecordTypes() recordTypeInfo {
+	st, rt := reflect.TypeFor[plog.LogRecordSlice](), reflect.TypeFor[plog.LogRecord]()
+	if !isWrapper(st, unsafe.Sizeof(recordSliceLayout{})) || !isWrapper(rt, unsafe.Sizeof(recordLayout{})) {
+		return recordTypeInfo{}
+	}
+	slice, record := st.Field(0).Type.Elem(), rt.Field(0).Type
+	if slice.Kind() != reflect.Slice || slice.Elem() != record || record.Elem().Kind() != reflect.Struct ||
+		st.Field(1).Type != rt.Field(1).Type {
+		return recordTypeInfo{}
+	}
+	return recordTypeInfo{records: arrayTypeOf(reflect.SliceOf(record.Elem())), ok: true}
+}
+
+// isWrapper reports whether t is laid out as pdata's wrappers of their
+// internal types: a pointer to what it wraps, and one to its state.
+func isWrapper(t reflect.Type, size uintptr) bool {
+	return t.Kind() == reflect.Struct && t.Size() == size && t.NumField() == 2 &&
+		t.Field(0).Offset == 0 && t.Field(0).Type.Kind() == reflect.Pointer && t.Field(1).Type.Kind() == reflect.Pointer
+}
