@@ -145,7 +145,7 @@ func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 	}
 	if n := lr.SeverityNumber(); n != 0 {
 		b = append(b, `"severityNumber":`...)
-		b = strconv.AppendInt(b, int64(n), 10)
+		b = appendInt(b, int64(n))
 		b = append(b, ',')
 	}
 	if s := lr.SeverityText(); s != "" {
@@ -161,7 +161,7 @@ func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 	b = appendDroppedCount(b, false, lr.DroppedAttributesCount())
 	if f := uint32(lr.Flags()); f != 0 {
 		b = append(b, `,"flags":`...)
-		b = strconv.AppendUint(b, uint64(f), 10)
+		b = appendUint(b, uint64(f))
 	}
 	if id := lr.TraceID(); !id.IsEmpty() {
 		b = append(b, `,"traceId":"`...)
@@ -216,7 +216,7 @@ func appendValue(b []byte, v pcommon.Value) []byte {
 		b = strconv.AppendBool(b, v.Bool())
 	case pcommon.ValueTypeInt:
 		b = append(b, `{"intValue":"`...)
-		b = strconv.AppendInt(b, v.Int(), 10)
+		b = appendInt(b, v.Int())
 		b = append(b, '"')
 	case pcommon.ValueTypeDouble:
 		b = append(b, `{"doubleValue":`...)
@@ -267,7 +267,7 @@ func appendDroppedCount(b []byte, first bool, n uint32) []byte {
 	if n == 0 {
 		return b
 	}
-	return strconv.AppendUint(appendField(b, first, "droppedAttributesCount"), uint64(n), 10)
+	return appendUint(appendField(b, first, "droppedAttributesCount"), uint64(n))
 }
 
 func appendSchemaURL(b []byte, url string) []byte {
@@ -284,6 +284,6 @@ func appendStringField(b []byte, first bool, name, value string) []byte {
 
 func appendQuotedUint(b []byte, v uint64) []byte {
 	b = append(b, '"')
-	b = strconv.AppendUint(b, v, 10)
+	b = appendUint(b, v)
 	return append(b, '"')
 }
