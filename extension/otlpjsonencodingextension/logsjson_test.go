@@ -1,6 +1,7 @@
 package otlpjsonencodingextension
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -280,4 +281,33 @@ func randomString(r *rand.Rand) string {
 		}
 	}
 	return string(b)
+}
+
+// The key openings are cached by the key's address and length: keys that
+// share an address but not a length (prefixes of one string), equal keys at
+// different addresses, keys needing escapes, the empty key, and more keys
+// than the cache has slots (so they evict each other and come back) must
+// all come out as pdata writes them, record after record.
+func TestRepeatedKeysByteIdenticalToPdata(t *testing.T) {
+	long := `process."quoted"\key` + "\n\x01" + strings.Repeat("k", 20)
+	var many []string
+	for i := range 3 * keySlots {
+		many = append(many, fmt.Sprintf("key.%d", i))
+	}
+	ld := plog.NewLogs()
+	records := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for r := range 40 {
+		a := records.AppendEmpty().Attributes()
+		for n := len(long); n > 0; n -= 3 {
+			a.PutInt(long[:n], int64(n)) // one address, many lengths
+		}
+		a.PutStr(strings.Clone("file.path"), "a") // same bytes, a new address each record
+		a.PutStr("file.path", "b")
+		a.PutStr("", "empty key")
+		for i := range many {
+			a.PutBool(many[(i+r*7)%len(many)], i%2 == 0)
+		}
+		a.PutEmptyMap("nested").PutStr(long[:5], "inner") // the cache spans nesting levels
+	}
+	assert.Equal(t, string(pdataJSON(t, ld)), string(ourJSON(t, ld)))
 }
