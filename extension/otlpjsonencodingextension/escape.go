@@ -13,7 +13,11 @@ import (
 // Most strings (paths, names, argv) need no escaping at all, so the scan
 // tests eight bytes at a time and copies each run that needs none whole.
 func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
+	return append(appendStringContent(append(b, '"'), s), '"')
+}
+
+// appendStringContent appends s escaped, without the quotes.
+func appendStringContent(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		for i+8 <= len(s) && !needsEscape8(load8(s, i)) {
@@ -34,8 +38,7 @@ func appendString(b []byte, s string) []byte {
 			}
 		}
 	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return append(b, s[start:]...)
 }
 
 // escapes marks the bytes a JSON string cannot hold as they are.

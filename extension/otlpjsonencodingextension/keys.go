@@ -1,13 +1,17 @@
 package otlpjsonencodingextension
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
 
 // encoder holds what one MarshalLogs call learns while it writes: where in
 // the output each attribute key's opening was written, so that the next
 // record with the same key copies those bytes instead of scanning the key
-// for escapes again. Attribute keys are a small fixed vocabulary (the
-// receiver's constants), and a kernel record is mostly keys: thirteen
-// attributes, about 250 of its 950 bytes.
+// for escapes again and appending its parts one by one. Attribute keys are
+// a small fixed vocabulary (the receiver's constants), and a kernel record
+// is mostly keys: thirteen attributes, about 250 of its 950 bytes.
 //
 // Keys are recognised by their string's address and length, not their
 // bytes: comparing the bytes would cost what scanning them does. Within one
@@ -18,11 +22,13 @@ type encoder struct {
 	keys [keySlots]keySpan
 }
 
-// keySpan is where a key's opening {"key":"K","value": was written in the
-// output: b[start:end].
+// keySpan is where the opening of a key with a value of type t,
+// {"key":"K","value": and valueOpen(t), was written in the output:
+// b[start:end].
 type keySpan struct {
 	data       *byte
 	len        int
+	t          pcommon.ValueType
 	start, end int
 }
 
@@ -35,21 +41,22 @@ const (
 )
 
 // appendKeyOpen appends {"key":"k","value": ("key" left out when empty,
-// as pdata does).
-func (e *encoder) appendKeyOpen(b []byte, k string) []byte {
+// as pdata does) and the opening of a value of type t.
+func (e *encoder) appendKeyOpen(b []byte, k string, t pcommon.ValueType) []byte {
 	if k == "" {
-		return append(b, `{"value":`...)
+		return append(append(b, `{"value":`...), valueOpen(t)...)
 	}
 	data := unsafe.StringData(k)
 	// Fibonacci hashing: the address's bits mixed into the top ones.
 	span := &e.keys[uint64(uintptr(unsafe.Pointer(data)))*0x9e3779b97f4a7c15>>(64-keySlotBits)]
-	if span.data == data && span.len == len(k) {
+	if span.data == data && span.len == len(k) && span.t == t {
 		return append(b, b[span.start:span.end]...)
 	}
 	start := len(b)
 	b = append(b, `{"key":`...)
 	b = appendString(b, k)
 	b = append(b, `,"value":`...)
-	*span = keySpan{data: data, len: len(k), start: start, end: len(b)}
+	b = append(b, valueOpen(t)...)
+	*span = keySpan{data: data, len: len(k), t: t, start: start, end: len(b)}
 	return b
 }

@@ -195,24 +195,53 @@ func (e *encoder) appendKeyValues(b []byte, m pcommon.Map) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = e.appendKeyOpen(b, k)
-		b = e.appendValue(b, v)
-		b = append(b, '}')
+		// Strings and integers, most of a record, have their value's
+		// opening written with the key's (see appendKeyOpen).
+		switch t := v.Type(); t {
+		case pcommon.ValueTypeStr:
+			b = appendStringContent(e.appendKeyOpen(b, k, t), v.Str())
+			b = append(b, `"}}`...)
+		case pcommon.ValueTypeInt:
+			b = appendInt(e.appendKeyOpen(b, k, t), v.Int())
+			b = append(b, `"}}`...)
+		default:
+			b = e.appendValue(e.appendKeyOpen(b, k, t), v)
+			b = append(b, '}')
+		}
 	}
 	return append(b, ']')
+}
+
+// The openings of a string and an integer value, up to their first digit
+// or character.
+const (
+	stringValueOpen = `{"stringValue":"`
+	intValueOpen    = `{"intValue":"`
+)
+
+// valueOpen is the opening that appendKeyOpen writes for a value of type t:
+// the value's own for strings and integers, none for the others, which
+// appendValue writes whole.
+func valueOpen(t pcommon.ValueType) string {
+	switch t {
+	case pcommon.ValueTypeStr:
+		return stringValueOpen
+	case pcommon.ValueTypeInt:
+		return intValueOpen
+	}
+	return ""
 }
 
 func (e *encoder) appendValue(b []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		b = append(b, `{"stringValue":`...)
-		b = appendString(b, v.Str())
+		b = appendStringContent(append(b, stringValueOpen...), v.Str())
+		b = append(b, '"')
 	case pcommon.ValueTypeBool:
 		b = append(b, `{"boolValue":`...)
 		b = strconv.AppendBool(b, v.Bool())
 	case pcommon.ValueTypeInt:
-		b = append(b, `{"intValue":"`...)
-		b = appendInt(b, v.Int())
+		b = appendInt(append(b, intValueOpen...), v.Int())
 		b = append(b, '"')
 	case pcommon.ValueTypeDouble:
 		b = append(b, `{"doubleValue":`...)

@@ -283,9 +283,10 @@ func randomString(r *rand.Rand) string {
 	return string(b)
 }
 
-// The key openings are cached by the key's address and length: keys that
-// share an address but not a length (prefixes of one string), equal keys at
-// different addresses, keys needing escapes, the empty key, and more keys
+// The key openings are cached by the key's address and length and the
+// value's type: keys that share an address but not a length (prefixes of
+// one string), equal keys at different addresses, a key whose value changes
+// type, keys needing escapes, the empty key, and more keys
 // than the cache has slots (so they evict each other and come back) must
 // all come out as pdata writes them, record after record.
 func TestRepeatedKeysByteIdenticalToPdata(t *testing.T) {
@@ -304,8 +305,19 @@ func TestRepeatedKeysByteIdenticalToPdata(t *testing.T) {
 		a.PutStr(strings.Clone("file.path"), "a") // same bytes, a new address each record
 		a.PutStr("file.path", "b")
 		a.PutStr("", "empty key")
-		for i := range many {
-			a.PutBool(many[(i+r*7)%len(many)], i%2 == 0)
+		a.PutInt("", -7)
+		switch r % 3 { // one key, its value's type changing
+		case 0:
+			a.PutStr("changing", "s")
+		case 1:
+			a.PutInt("changing", 1)
+		default:
+			a.PutDouble("changing", 1.5)
+		}
+		if r%10 == 9 { // every slot taken over, now and then
+			for i := range many {
+				a.PutBool(many[(i+r*7)%len(many)], i%2 == 0)
+			}
 		}
 		a.PutEmptyMap("nested").PutStr(long[:5], "inner") // the cache spans nesting levels
 	}
