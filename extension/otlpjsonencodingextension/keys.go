@@ -19,7 +19,8 @@ import (
 // bytes; a key with the same bytes at another address (decoded, or built
 // at run time) only misses and is written the long way.
 type encoder struct {
-	keys [keySlots]keySpan
+	keys   [keySlots]keySpan
+	cached int // keys in keys
 }
 
 // keySpan is where the opening of a key with a value of type t,
@@ -32,12 +33,16 @@ type keySpan struct {
 	start, end int
 }
 
-// keySlots is the cache's size: direct-mapped, so a power of two well
-// above the twenty or so keys of a kernel batch keeps them from evicting
-// each other.
+// keySlots is the cache's size: an open-addressed table, filled to half
+// at most (so a probe for a key not in it ends at an empty slot soon), and
+// a power of two well above twice the twenty or so keys of a kernel batch.
+// A direct-mapped table of this size let two of those keys share a slot in
+// most builds (where the constants land in the binary decides it), and
+// each then evicted the other on every record.
 const (
 	keySlotBits = 7
 	keySlots    = 1 << keySlotBits
+	maxKeys     = keySlots / 2
 )
 
 // appendKeyOpen appends {"key":"k","value": ("key" left out when empty,
@@ -48,15 +53,20 @@ func (e *encoder) appendKeyOpen(b []byte, k string, t pcommon.ValueType) []byte 
 	}
 	data := unsafe.StringData(k)
 	// Fibonacci hashing: the address's bits mixed into the top ones.
-	span := &e.keys[uint64(uintptr(unsafe.Pointer(data)))*0x9e3779b97f4a7c15>>(64-keySlotBits)]
-	if span.data == data && span.len == len(k) && span.t == t {
-		return append(b, b[span.start:span.end]...)
+	i := uint64(uintptr(unsafe.Pointer(data))) * 0x9e3779b97f4a7c15 >> (64 - keySlotBits)
+	for ; e.keys[i].data != nil; i = (i + 1) % keySlots {
+		if span := &e.keys[i]; span.data == data && span.len == len(k) && span.t == t {
+			return append(b, b[span.start:span.end]...)
+		}
 	}
 	start := len(b)
 	b = append(b, `{"key":`...)
 	b = appendString(b, k)
 	b = append(b, `,"value":`...)
 	b = append(b, valueOpen(t)...)
-	*span = keySpan{data: data, len: len(k), t: t, start: start, end: len(b)}
+	if e.cached < maxKeys { // beyond, keys are written the long way
+		e.keys[i] = keySpan{data: data, len: len(k), t: t, start: start, end: len(b)}
+		e.cached++
+	}
 	return b
 }
