@@ -323,3 +323,31 @@ func TestRepeatedKeysByteIdenticalToPdata(t *testing.T) {
 	}
 	assert.Equal(t, string(pdataJSON(t, ld)), string(ourJSON(t, ld)))
 }
+
+// Strings are tested for escapes a word at a time, with the last word
+// overlapping the one before: a byte to escape (or one that must not be,
+// such as DEL and bytes of invalid UTF-8) at every position of strings of
+// every length up to five words, as key, attribute value and body. Each
+// string is a key of two records, the second's from the cache.
+func TestEscapeAtEveryPosition(t *testing.T) {
+	ld := plog.NewLogs()
+	records := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for n := range 41 {
+		for pos := range n {
+			var strs []string
+			for _, c := range []byte{0x00, 0x08, '\t', '\n', '\r', 0x1f, ' ', '"', '/', '\\', 0x7f, 0x80, 0xc3, 0xff} {
+				s := []byte(strings.Repeat("a", n))
+				s[pos] = c
+				strs = append(strs, string(s))
+			}
+			for range 2 {
+				lr := records.AppendEmpty()
+				for _, s := range strs {
+					lr.Attributes().PutStr(s, s)
+					lr.Body().SetStr(s)
+				}
+			}
+		}
+	}
+	assert.Equal(t, string(pdataJSON(t, ld)), string(ourJSON(t, ld)))
+}
