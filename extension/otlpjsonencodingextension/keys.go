@@ -20,7 +20,13 @@ import (
 // at run time) only misses and is written the long way.
 type encoder struct {
 	keys   [keySlots]keySpan
-	cached int // keys in keys
+	cached int // spans in keys
+	hits   int
+	// off is set when the table filled before it served as many keys as
+	// it holds: keys that are not shared strings (logs decoded from a
+	// queue, each key its own allocation) would only ever miss, and each
+	// miss costs a probe on top of writing the key.
+	off bool
 }
 
 // keySpan is where the opening of a key with a value of type t,
@@ -48,25 +54,35 @@ const (
 // appendKeyOpen appends {"key":"k","value": ("key" left out when empty,
 // as pdata does) and the opening of a value of type t.
 func (e *encoder) appendKeyOpen(b []byte, k string, t pcommon.ValueType) []byte {
-	if k == "" {
-		return append(append(b, `{"value":`...), valueOpen(t)...)
+	if k == "" || e.off {
+		return appendKeyOpenUncached(b, k, t)
 	}
 	data := unsafe.StringData(k)
 	// Fibonacci hashing: the address's bits mixed into the top ones.
 	i := uint64(uintptr(unsafe.Pointer(data))) * 0x9e3779b97f4a7c15 >> (64 - keySlotBits)
 	for ; e.keys[i].data != nil; i = (i + 1) % keySlots {
 		if span := &e.keys[i]; span.data == data && span.len == len(k) && span.t == t {
+			e.hits++
 			return append(b, b[span.start:span.end]...)
 		}
 	}
 	start := len(b)
-	b = append(b, `{"key":`...)
-	b = appendString(b, k)
-	b = append(b, `,"value":`...)
-	b = append(b, valueOpen(t)...)
+	b = appendKeyOpenUncached(b, k, t)
 	if e.cached < maxKeys { // beyond, keys are written the long way
 		e.keys[i] = keySpan{data: data, len: len(k), t: t, start: start, end: len(b)}
 		e.cached++
+		e.off = e.cached == maxKeys && e.hits < maxKeys
 	}
 	return b
+}
+
+func appendKeyOpenUncached(b []byte, k string, t pcommon.ValueType) []byte {
+	if k != "" {
+		b = append(b, `{"key":`...)
+		b = appendString(b, k)
+		b = append(b, `,"value":`...)
+	} else {
+		b = append(b, `{"value":`...)
+	}
+	return append(b, valueOpen(t)...)
 }

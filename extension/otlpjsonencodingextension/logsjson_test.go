@@ -351,3 +351,28 @@ func TestEscapeAtEveryPosition(t *testing.T) {
 	}
 	assert.Equal(t, string(pdataJSON(t, ld)), string(ourJSON(t, ld)))
 }
+
+// Keys decoded from protobuf are strings of their own, record by record:
+// the cache fills without serving and turns itself off, and the output
+// stays pdata's either way. The receiver's constant keys keep it on.
+func TestKeyCacheOffForUnsharedKeys(t *testing.T) {
+	shared := kernelBatch()
+	buf, err := (&plog.ProtoMarshaler{}).MarshalLogs(shared)
+	require.NoError(t, err)
+	decoded, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(buf)
+	require.NoError(t, err)
+	for name, c := range map[string]struct {
+		ld  plog.Logs
+		off bool
+	}{"shared keys": {shared, false}, "decoded keys": {decoded, true}} {
+		t.Run(name, func(t *testing.T) {
+			var e encoder
+			got := e.appendLogs(nil, c.ld)
+			assert.Equal(t, string(pdataJSON(t, c.ld)), string(got))
+			assert.Equal(t, c.off, e.off)
+			if !c.off {
+				assert.Greater(t, e.hits, 1000*12, "about every record's keys from the cache")
+			}
+		})
+	}
+}
