@@ -2,6 +2,7 @@ package otlpjsonencodingextension
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -90,5 +91,16 @@ func benchmarkMarshalers(b *testing.B, ld plog.Logs) {
 			}
 			b.SetBytes(int64(n))
 		})
+	}
+}
+
+// BenchmarkAppendStringOneEscape writes a long command line with one
+// quote in it: the scan must step over the clean words around it.
+func BenchmarkAppendStringOneEscape(b *testing.B) {
+	s := strings.Repeat("/usr/bin/python3 -c import-sys ", 64) + `"` + strings.Repeat("x", 100)
+	buf := make([]byte, 0, 2*len(s))
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = appendString(buf[:0], s)
 	}
 }

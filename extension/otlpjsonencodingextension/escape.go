@@ -19,43 +19,56 @@ func appendString(b []byte, s string) []byte {
 
 // appendStringContent appends s escaped, without the quotes.
 func appendStringContent(b []byte, s string) []byte {
-	if needsEscape(s) {
-		return appendEscapedRuns(b, s)
+	clean := cleanPrefix(s)
+	if clean == len(s) {
+		return append(b, s...)
 	}
-	return append(b, s...)
+	return appendEscapedRuns(b, s, clean)
 }
 
-// needsEscape reports whether any byte of s needs escaping. From eight
-// bytes on, it tests whole words, the last one being s's last eight bytes
-// (overlapping the one before).
-func needsEscape(s string) bool {
+// cleanPrefix returns a length n such that s[:n] needs no escaping, and
+// n == len(s) only if none of s does. From eight bytes on, it tests whole
+// words, the last one being s's last eight bytes (overlapping the one
+// before), and stops at the first word that needs escaping.
+func cleanPrefix(s string) int {
 	if len(s) < 8 {
 		for i := range len(s) {
 			if escapes[s[i]] {
-				return true
+				return i
 			}
 		}
-		return false
+		return len(s)
 	}
 	bs := unsafe.Slice(unsafe.StringData(s), len(s)) // only read
 	for i := 0; i < len(bs)-8; i += 8 {
 		if escapeBits(binary.LittleEndian.Uint64(bs[i:])) != 0 {
-			return true
+			return i
 		}
 	}
-	return escapeBits(binary.LittleEndian.Uint64(bs[len(bs)-8:])) != 0
+	if escapeBits(binary.LittleEndian.Uint64(bs[len(bs)-8:])) != 0 {
+		return len(bs) - 8
+	}
+	return len(bs)
 }
 
 // appendEscapedRuns appends s escaped, copying the runs between the bytes
-// that need escaping whole.
-func appendEscapedRuns(b []byte, s string) []byte {
+// that need escaping whole; s[:from] needs none. Clean words are stepped
+// over eight bytes at a time: a long argv or body with one quote is mostly
+// clean.
+func appendEscapedRuns(b []byte, s string, from int) []byte {
+	bs := unsafe.Slice(unsafe.StringData(s), len(s)) // only read
 	start := 0
-	for i := range len(s) {
-		if escapes[s[i]] {
+	for i := from; i < len(bs); {
+		if i+8 <= len(bs) && escapeBits(binary.LittleEndian.Uint64(bs[i:])) == 0 {
+			i += 8
+			continue
+		}
+		if escapes[bs[i]] {
 			b = append(b, s[start:i]...)
-			b = appendEscaped(b, s[i])
+			b = appendEscaped(b, bs[i])
 			start = i + 1
 		}
+		i++
 	}
 	return append(b, s[start:]...)
 }
