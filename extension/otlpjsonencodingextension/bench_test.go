@@ -2,6 +2,7 @@ package otlpjsonencodingextension
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -55,7 +56,25 @@ func kernelBatch() plog.Logs {
 //
 //	go test -run '^$' -bench MarshalLogs -count 6 ./extension/otlpjsonencodingextension | .tools/benchstat -col /marshaler -
 func BenchmarkMarshalLogs(b *testing.B) {
-	ld := kernelBatch()
+	benchmarkMarshalers(b, kernelBatch())
+}
+
+// BenchmarkMarshalLogsDecodedKeys runs them on the same batch read back
+// from protobuf (as from a persistent queue): every key is a string of its
+// own, so none is recognised by the key cache.
+func BenchmarkMarshalLogsDecodedKeys(b *testing.B) {
+	buf, err := (&plog.ProtoMarshaler{}).MarshalLogs(kernelBatch())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ld, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(buf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkMarshalers(b, ld)
+}
+
+func benchmarkMarshalers(b *testing.B, ld plog.Logs) {
 	for _, m := range []struct {
 		name string
 		m    plog.Marshaler
@@ -72,5 +91,16 @@ func BenchmarkMarshalLogs(b *testing.B) {
 			}
 			b.SetBytes(int64(n))
 		})
+	}
+}
+
+// BenchmarkAppendStringOneEscape writes a long command line with one
+// quote in it: the scan must step over the clean words around it.
+func BenchmarkAppendStringOneEscape(b *testing.B) {
+	s := strings.Repeat("/usr/bin/python3 -c import-sys ", 64) + `"` + strings.Repeat("x", 100)
+	buf := make([]byte, 0, 2*len(s))
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		buf = appendString(buf[:0], s)
 	}
 }

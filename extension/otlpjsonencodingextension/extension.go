@@ -34,7 +34,8 @@ var _ plog.Marshaler = (*jsonEncoding)(nil)
 func (e *jsonEncoding) MarshalLogs(ld plog.Logs) ([]byte, error) {
 	records := int64(ld.LogRecordCount())
 	hint := records * e.bytesPerRecord.Load()
-	b := appendLogs(make([]byte, 0, hint+hint/8), ld)
+	var enc encoder
+	b := enc.appendLogs(make([]byte, 0, hint+hint/8), ld)
 	if records >= minLearnRecords {
 		e.bytesPerRecord.Store((int64(len(b)) + records - 1) / records)
 	}

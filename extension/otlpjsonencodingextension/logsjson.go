@@ -22,29 +22,29 @@ import (
 // string that need no escaping whole.
 
 // appendLogs appends ld as one OTLP JSON object.
-func appendLogs(b []byte, ld plog.Logs) []byte {
+func (e *encoder) appendLogs(b []byte, ld plog.Logs) []byte {
 	b = append(b, '{')
 	if rls := ld.ResourceLogs(); rls.Len() > 0 {
-		b = appendArray(appendField(b, true, "resourceLogs"), rls.All(), appendResourceLogs)
+		b = appendArray(e, appendField(b, true, "resourceLogs"), rls.All(), (*encoder).appendResourceLogs)
 	}
 	return append(b, '}')
 }
 
-func appendResourceLogs(b []byte, rl plog.ResourceLogs) []byte {
+func (e *encoder) appendResourceLogs(b []byte, rl plog.ResourceLogs) []byte {
 	b = append(b, `{"resource":`...)
-	b = appendResource(b, rl.Resource())
+	b = e.appendResource(b, rl.Resource())
 	if sls := rl.ScopeLogs(); sls.Len() > 0 {
-		b = appendArray(appendField(b, false, "scopeLogs"), sls.All(), appendScopeLogs)
+		b = appendArray(e, appendField(b, false, "scopeLogs"), sls.All(), (*encoder).appendScopeLogs)
 	}
 	b = appendSchemaURL(b, rl.SchemaUrl())
 	return append(b, '}')
 }
 
-func appendResource(b []byte, r pcommon.Resource) []byte {
+func (e *encoder) appendResource(b []byte, r pcommon.Resource) []byte {
 	b = append(b, '{')
 	first := true
 	if r.Attributes().Len() > 0 {
-		b = appendAttributes(b, first, r.Attributes())
+		b = e.appendAttributes(b, first, r.Attributes())
 		first = false
 	}
 	if n := r.DroppedAttributesCount(); n != 0 {
@@ -52,12 +52,12 @@ func appendResource(b []byte, r pcommon.Resource) []byte {
 		first = false
 	}
 	if refs := entity.ResourceEntityRefs(r); refs.Len() > 0 {
-		b = appendArray(appendField(b, first, "entityRefs"), refs.All(), appendEntityRef)
+		b = appendArray(e, appendField(b, first, "entityRefs"), refs.All(), (*encoder).appendEntityRef)
 	}
 	return append(b, '}')
 }
 
-func appendEntityRef(b []byte, ref entity.EntityRef) []byte {
+func (e *encoder) appendEntityRef(b []byte, ref entity.EntityRef) []byte {
 	b = append(b, '{')
 	first := true
 	if ref.SchemaUrl() != "" {
@@ -69,20 +69,20 @@ func appendEntityRef(b []byte, ref entity.EntityRef) []byte {
 		first = false
 	}
 	if keys := ref.IdKeys(); keys.Len() > 0 {
-		b = appendArray(appendField(b, first, "idKeys"), keys.All(), appendString)
+		b = appendArray(e, appendField(b, first, "idKeys"), keys.All(), appendStringElement)
 		first = false
 	}
 	if keys := ref.DescriptionKeys(); keys.Len() > 0 {
-		b = appendArray(appendField(b, first, "descriptionKeys"), keys.All(), appendString)
+		b = appendArray(e, appendField(b, first, "descriptionKeys"), keys.All(), appendStringElement)
 	}
 	return append(b, '}')
 }
 
-func appendScopeLogs(b []byte, sl plog.ScopeLogs) []byte {
+func (e *encoder) appendScopeLogs(b []byte, sl plog.ScopeLogs) []byte {
 	b = append(b, `{"scope":`...)
-	b = appendScope(b, sl.Scope())
+	b = e.appendScope(b, sl.Scope())
 	if lrs := sl.LogRecords(); lrs.Len() > 0 {
-		b = appendArray(appendField(b, false, "logRecords"), lrs.All(), appendLogRecord)
+		b = appendArray(e, appendField(b, false, "logRecords"), lrs.All(), (*encoder).appendLogRecord)
 	}
 	b = appendSchemaURL(b, sl.SchemaUrl())
 	return append(b, '}')
@@ -100,18 +100,20 @@ func appendField(b []byte, first bool, name string) []byte {
 }
 
 // appendArray appends the elements of a pdata slice as a JSON array.
-func appendArray[T any](b []byte, all iter.Seq2[int, T], appendElement func([]byte, T) []byte) []byte {
+// appendElement is a method expression (not a method value, which would
+// move e to the heap).
+func appendArray[T any](e *encoder, b []byte, all iter.Seq2[int, T], appendElement func(*encoder, []byte, T) []byte) []byte {
 	b = append(b, '[')
-	for i, e := range all {
+	for i, el := range all {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendElement(b, e)
+		b = appendElement(e, b, el)
 	}
 	return append(b, ']')
 }
 
-func appendScope(b []byte, s pcommon.InstrumentationScope) []byte {
+func (e *encoder) appendScope(b []byte, s pcommon.InstrumentationScope) []byte {
 	b = append(b, '{')
 	first := true
 	if s.Name() != "" {
@@ -123,14 +125,14 @@ func appendScope(b []byte, s pcommon.InstrumentationScope) []byte {
 		first = false
 	}
 	if s.Attributes().Len() > 0 {
-		b = appendAttributes(b, first, s.Attributes())
+		b = e.appendAttributes(b, first, s.Attributes())
 		first = false
 	}
 	b = appendDroppedCount(b, first, s.DroppedAttributesCount())
 	return append(b, '}')
 }
 
-func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
+func (e *encoder) appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 	b = append(b, '{')
 	// body is always written, so every field after it takes a comma.
 	if t := uint64(lr.Timestamp()); t != 0 {
@@ -145,7 +147,7 @@ func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 	}
 	if n := lr.SeverityNumber(); n != 0 {
 		b = append(b, `"severityNumber":`...)
-		b = strconv.AppendInt(b, int64(n), 10)
+		b = appendInt(b, int64(n))
 		b = append(b, ',')
 	}
 	if s := lr.SeverityText(); s != "" {
@@ -154,14 +156,14 @@ func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 		b = append(b, ',')
 	}
 	b = append(b, `"body":`...)
-	b = appendValue(b, lr.Body())
+	b = e.appendValue(b, lr.Body())
 	if lr.Attributes().Len() > 0 {
-		b = appendAttributes(b, false, lr.Attributes())
+		b = e.appendAttributes(b, false, lr.Attributes())
 	}
 	b = appendDroppedCount(b, false, lr.DroppedAttributesCount())
 	if f := uint32(lr.Flags()); f != 0 {
 		b = append(b, `,"flags":`...)
-		b = strconv.AppendUint(b, uint64(f), 10)
+		b = appendUint(b, uint64(f))
 	}
 	if id := lr.TraceID(); !id.IsEmpty() {
 		b = append(b, `,"traceId":"`...)
@@ -180,12 +182,12 @@ func appendLogRecord(b []byte, lr plog.LogRecord) []byte {
 }
 
 // appendAttributes appends the field "attributes" (m is not empty).
-func appendAttributes(b []byte, first bool, m pcommon.Map) []byte {
-	return appendKeyValues(appendField(b, first, "attributes"), m)
+func (e *encoder) appendAttributes(b []byte, first bool, m pcommon.Map) []byte {
+	return e.appendKeyValues(appendField(b, first, "attributes"), m)
 }
 
 // appendKeyValues appends m as an array of {"key":...,"value":...}.
-func appendKeyValues(b []byte, m pcommon.Map) []byte {
+func (e *encoder) appendKeyValues(b []byte, m pcommon.Map) []byte {
 	b = append(b, '[')
 	first := true
 	for k, v := range m.All() {
@@ -193,30 +195,53 @@ func appendKeyValues(b []byte, m pcommon.Map) []byte {
 			b = append(b, ',')
 		}
 		first = false
-		b = append(b, '{')
-		if k != "" {
-			b = append(b, `"key":`...)
-			b = appendString(b, k)
-			b = append(b, ',')
+		// Strings and integers, most of a record, have their value's
+		// opening written with the key's (see appendKeyOpen).
+		switch t := v.Type(); t {
+		case pcommon.ValueTypeStr:
+			b = appendStringContent(e.appendKeyOpen(b, k, t), v.Str())
+			b = append(b, `"}}`...)
+		case pcommon.ValueTypeInt:
+			b = appendInt(e.appendKeyOpen(b, k, t), v.Int())
+			b = append(b, `"}}`...)
+		default:
+			b = e.appendValue(e.appendKeyOpen(b, k, t), v)
+			b = append(b, '}')
 		}
-		b = append(b, `"value":`...)
-		b = appendValue(b, v)
-		b = append(b, '}')
 	}
 	return append(b, ']')
 }
 
-func appendValue(b []byte, v pcommon.Value) []byte {
+// The openings of a string and an integer value, up to their first digit
+// or character.
+const (
+	stringValueOpen = `{"stringValue":"`
+	intValueOpen    = `{"intValue":"`
+)
+
+// valueOpen is the opening that appendKeyOpen writes for a value of type t:
+// the value's own for strings and integers, none for the others, which
+// appendValue writes whole.
+func valueOpen(t pcommon.ValueType) string {
+	switch t {
+	case pcommon.ValueTypeStr:
+		return stringValueOpen
+	case pcommon.ValueTypeInt:
+		return intValueOpen
+	}
+	return ""
+}
+
+func (e *encoder) appendValue(b []byte, v pcommon.Value) []byte {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		b = append(b, `{"stringValue":`...)
-		b = appendString(b, v.Str())
+		b = appendStringContent(append(b, stringValueOpen...), v.Str())
+		b = append(b, '"')
 	case pcommon.ValueTypeBool:
 		b = append(b, `{"boolValue":`...)
 		b = strconv.AppendBool(b, v.Bool())
 	case pcommon.ValueTypeInt:
-		b = append(b, `{"intValue":"`...)
-		b = strconv.AppendInt(b, v.Int(), 10)
+		b = appendInt(append(b, intValueOpen...), v.Int())
 		b = append(b, '"')
 	case pcommon.ValueTypeDouble:
 		b = append(b, `{"doubleValue":`...)
@@ -225,13 +250,13 @@ func appendValue(b []byte, v pcommon.Value) []byte {
 		b = append(b, `{"kvlistValue":{`...)
 		if m := v.Map(); m.Len() > 0 {
 			b = append(b, `"values":`...)
-			b = appendKeyValues(b, m)
+			b = e.appendKeyValues(b, m)
 		}
 		b = append(b, '}')
 	case pcommon.ValueTypeSlice:
 		b = append(b, `{"arrayValue":{`...)
 		if s := v.Slice(); s.Len() > 0 {
-			b = appendArray(append(b, `"values":`...), s.All(), appendValue)
+			b = appendArray(e, append(b, `"values":`...), s.All(), (*encoder).appendValue)
 		}
 		b = append(b, '}')
 	case pcommon.ValueTypeBytes:
@@ -267,7 +292,7 @@ func appendDroppedCount(b []byte, first bool, n uint32) []byte {
 	if n == 0 {
 		return b
 	}
-	return strconv.AppendUint(appendField(b, first, "droppedAttributesCount"), uint64(n), 10)
+	return appendUint(appendField(b, first, "droppedAttributesCount"), uint64(n))
 }
 
 func appendSchemaURL(b []byte, url string) []byte {
@@ -277,6 +302,11 @@ func appendSchemaURL(b []byte, url string) []byte {
 	return appendStringField(b, false, "schemaUrl", url)
 }
 
+// appendStringElement appends s as an element of a string array.
+func appendStringElement(_ *encoder, b []byte, s string) []byte {
+	return appendString(b, s)
+}
+
 // appendStringField appends "name":"value"; name needs no escaping.
 func appendStringField(b []byte, first bool, name, value string) []byte {
 	return appendString(appendField(b, first, name), value)
@@ -284,6 +314,6 @@ func appendStringField(b []byte, first bool, name, value string) []byte {
 
 func appendQuotedUint(b []byte, v uint64) []byte {
 	b = append(b, '"')
-	b = strconv.AppendUint(b, v, 10)
+	b = appendUint(b, v)
 	return append(b, '"')
 }

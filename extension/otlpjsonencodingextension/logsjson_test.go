@@ -1,6 +1,7 @@
 package otlpjsonencodingextension
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -280,4 +281,98 @@ func randomString(r *rand.Rand) string {
 		}
 	}
 	return string(b)
+}
+
+// The key openings are cached by the key's address and length and the
+// value's type: keys that share an address but not a length (prefixes of
+// one string), equal keys at different addresses, a key whose value changes
+// type, keys needing escapes, the empty key, and more keys
+// than the cache has slots (so they evict each other and come back) must
+// all come out as pdata writes them, record after record.
+func TestRepeatedKeysByteIdenticalToPdata(t *testing.T) {
+	long := `process."quoted"\key` + "\n\x01" + strings.Repeat("k", 20)
+	var many []string
+	for i := range 3 * keySlots {
+		many = append(many, fmt.Sprintf("key.%d", i))
+	}
+	ld := plog.NewLogs()
+	records := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for r := range 40 {
+		a := records.AppendEmpty().Attributes()
+		for n := len(long); n > 0; n -= 3 {
+			a.PutInt(long[:n], int64(n)) // one address, many lengths
+		}
+		a.PutStr(strings.Clone("file.path"), "a") // same bytes, a new address each record
+		a.PutStr("file.path", "b")
+		a.PutStr("", "empty key")
+		a.PutInt("", -7)
+		switch r % 3 { // one key, its value's type changing
+		case 0:
+			a.PutStr("changing", "s")
+		case 1:
+			a.PutInt("changing", 1)
+		default:
+			a.PutDouble("changing", 1.5)
+		}
+		if r%10 == 9 { // every slot taken over, now and then
+			for i := range many {
+				a.PutBool(many[(i+r*7)%len(many)], i%2 == 0)
+			}
+		}
+		a.PutEmptyMap("nested").PutStr(long[:5], "inner") // the cache spans nesting levels
+	}
+	assert.Equal(t, string(pdataJSON(t, ld)), string(ourJSON(t, ld)))
+}
+
+// Strings are tested for escapes a word at a time, with the last word
+// overlapping the one before: a byte to escape (or one that must not be,
+// such as DEL and bytes of invalid UTF-8) at every position of strings of
+// every length up to five words, as key, attribute value and body. Each
+// string is a key of two records, the second's from the cache.
+func TestEscapeAtEveryPosition(t *testing.T) {
+	ld := plog.NewLogs()
+	records := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for n := range 41 {
+		for pos := range n {
+			var strs []string
+			for _, c := range []byte{0x00, 0x08, '\t', '\n', '\r', 0x1f, ' ', '"', '/', '\\', 0x7f, 0x80, 0xc3, 0xff} {
+				s := []byte(strings.Repeat("a", n))
+				s[pos] = c
+				strs = append(strs, string(s))
+			}
+			for range 2 {
+				lr := records.AppendEmpty()
+				for _, s := range strs {
+					lr.Attributes().PutStr(s, s)
+					lr.Body().SetStr(s)
+				}
+			}
+		}
+	}
+	assert.Equal(t, string(pdataJSON(t, ld)), string(ourJSON(t, ld)))
+}
+
+// Keys decoded from protobuf are strings of their own, record by record:
+// the cache fills without serving and turns itself off, and the output
+// stays pdata's either way. The receiver's constant keys keep it on.
+func TestKeyCacheOffForUnsharedKeys(t *testing.T) {
+	shared := kernelBatch()
+	buf, err := (&plog.ProtoMarshaler{}).MarshalLogs(shared)
+	require.NoError(t, err)
+	decoded, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(buf)
+	require.NoError(t, err)
+	for name, c := range map[string]struct {
+		ld  plog.Logs
+		off bool
+	}{"shared keys": {shared, false}, "decoded keys": {decoded, true}} {
+		t.Run(name, func(t *testing.T) {
+			var e encoder
+			got := e.appendLogs(nil, c.ld)
+			assert.Equal(t, string(pdataJSON(t, c.ld)), string(got))
+			assert.Equal(t, c.off, e.off)
+			if !c.off {
+				assert.Greater(t, e.hits, 1000*12, "about every record's keys from the cache")
+			}
+		})
+	}
 }
