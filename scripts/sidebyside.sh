@@ -18,7 +18,8 @@
 # its CPU per security_file_open record (utime+stime from /proc/<pid>/stat
 # over the records its otelcol_kernelevents_events_emitted counted, the
 # pipeline drained) and its peak RSS (VmHWM); for auditd, its CPU per loop
-# iteration and peak RSS.
+# iteration and peak RSS. A vigilcol row's notes give its RSS before the
+# loop (VmRSS, idle), to tell the storm's share of the peak from start-up's.
 #
 #   sudo scripts/sidebyside.sh
 #   ITER=200000 RUNS=5 sudo scripts/sidebyside.sh
@@ -95,7 +96,8 @@ vigilcol_row() {
 	local col=$COLLECTOR_PID
 	pids+=("$col")
 	wait_idle "$col"
-	local t0 e0
+	local t0 e0 idle
+	idle=$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$col/status")
 	t0=$(cpu_ticks "$col")
 	e0=$(metric "$metrics" otelcol_kernelevents_events_emitted 'security_file_open')
 	ns[$name]=$(loop_median)
@@ -105,7 +107,7 @@ vigilcol_row() {
 	cpu[$name]=$(awk -v t=$(($(cpu_ticks "$col") - t0)) -v hz="$hz" -v n="${recs[$name]}" \
 		'BEGIN { if (n > 0) printf "%.1f µs/record", t / hz * 1e6 / n; else print "-" }')
 	rss[$name]=$(hwm_mb "$col")
-	note[$name]="$(metric "$metrics" otelcol_kernelevents_events_throttled) throttled, $(metric "$metrics" otelcol_kernelevents_events_lost) lost"
+	note[$name]="idle ${idle} MB, $(metric "$metrics" otelcol_kernelevents_events_throttled) throttled, $(metric "$metrics" otelcol_kernelevents_events_lost) lost"
 	kill -TERM "$col"
 	wait "$col" || true
 }

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/otel/attribute"
@@ -24,6 +25,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadatatest"
 	"github.com/vigil-sec/vigil/tracee"
@@ -349,4 +351,23 @@ func allRecords(ld plog.Logs) []plog.LogRecord {
 		}
 	}
 	return out
+}
+
+// TestRecycleKeepsNoRecords: a candidate list going back to the pool keeps
+// its room but no reference to the batch it held, or the pool would keep
+// the batch's records alive until the list's next use.
+func TestRecycleKeepsNoRecords(t *testing.T) {
+	items := make([]item, 3, 8)
+	for i := range items {
+		items[i] = item{lr: plog.NewLogRecord(), res: pcommon.NewResource(), group: &engine.Group{}}
+	}
+	got := recycle(items)
+	if len(got) != 0 || cap(got) != 8 {
+		t.Fatalf("recycled: len %d cap %d, want len 0 cap 8", len(got), cap(got))
+	}
+	for i, it := range got[:3] {
+		if it != (item{}) {
+			t.Errorf("item %d still refers to the batch after recycle: %+v", i, it)
+		}
+	}
 }
