@@ -14,8 +14,8 @@ func NewFactory() extension.Factory {
 	return extension.NewFactory(
 		metadata.Type,
 		func() component.Config { return &Config{} },
-		func(context.Context, extension.Settings, component.Config) (extension.Extension, error) {
-			return &jsonEncoding{}, nil
+		func(_ context.Context, _ extension.Settings, cfg component.Config) (extension.Extension, error) {
+			return &jsonEncoding{reuse: cfg.(*Config).ReuseBuffer}, nil
 		},
 		metadata.ExtensionStability,
 	)
