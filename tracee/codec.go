@@ -361,6 +361,15 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 // pattern (ArgValueFromAttr restores it for unsigned types); ok is false
 // for a number with a fraction or out of uint64's range.
 func intOf(n json.Number) (int64, bool) {
+	// digits, or '-' and digits, as the Decoder's numbers are, parsed in
+	// one pass; strconv's ParseInt and then ParseUint decide the rest
+	digits, neg := strings.CutPrefix(string(n), "-")
+	if u, ok := parseDigits(digits); ok && (!neg || u <= 1<<63) {
+		if neg {
+			return -int64(u), true
+		}
+		return int64(u), true
+	}
 	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
 		return i, true
 	}

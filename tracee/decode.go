@@ -645,12 +645,13 @@ func (d *Decoder) uint32(u *uint32) error {
 
 // parseDigits parses decimal digits only, failing on anything else and on
 // overflow.
-func parseDigits(n []byte) (uint64, bool) {
+func parseDigits[T string | []byte](n T) (uint64, bool) {
 	if len(n) == 0 || len(n) > 20 {
 		return 0, false
 	}
 	var u uint64
-	for _, c := range n {
+	for i := range len(n) {
+		c := n[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}

@@ -2,6 +2,8 @@ package tracee
 
 import (
 	"bytes"
+	"encoding/json"
+	"strconv"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -81,6 +83,26 @@ func TestWriteRecordAsSearchingWriter(t *testing.T) {
 		writeSearching(&searched, &ev, want)
 		if !bytes.Equal(marshal(got), marshal(want)) {
 			t.Fatalf("line %d (%s): the record differs\nwrote    %v\nsearched %v", i+1, line, got.Attributes().AsRaw(), want.Attributes().AsRaw())
+		}
+	}
+}
+
+// TestIntOfAsStrconv: intOf gives what strconv's ParseInt, then ParseUint
+// (its bit pattern), give, and fails where both fail.
+func TestIntOfAsStrconv(t *testing.T) {
+	for _, n := range []string{
+		"0", "-0", "7", "-7", "007", "000000000000000000000001", "+5", "", "-", "--1", "1.5", "1e3", " 1",
+		"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+		"18446744073709551615", "18446744073709551616", "-18446744073709551615",
+	} {
+		want, wantOK := int64(0), false
+		if i, err := strconv.ParseInt(n, 10, 64); err == nil {
+			want, wantOK = i, true
+		} else if u, err := strconv.ParseUint(n, 10, 64); err == nil {
+			want, wantOK = int64(u), true
+		}
+		if got, ok := intOf(json.Number(n)); got != want || ok != wantOK {
+			t.Errorf("intOf(%q) = %d, %v; strconv: %d, %v", n, got, ok, want, wantOK)
 		}
 	}
 }
