@@ -155,6 +155,23 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 // WriteRecord is RecordFromEvent with the caller's writer: the records of
 // one writer share the chunks of their bodies, one allocation for many.
 func WriteRecord(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
+	h := header(ev)
+	w.Begin(lr, &h, len(ev.Args))
+	for i := range ev.Args {
+		arg := &ev.Args[i]
+		switch j := argIndex(h.Def, i, arg.Name); {
+		case j < 0:
+			writeArg(w, vigil.AttrArgPrefix+arg.Name, arg)
+		case !writeCatalogArg(w, j, arg):
+			writeArg(w, h.Def.Args[j].AttrKey(), arg)
+		}
+	}
+	w.End()
+	putKnowledge(ev, lr.Attributes())
+}
+
+// header is what the record of ev says besides its arguments.
+func header(ev *Event) vigil.RecordHeader {
 	ts := pcommon.Timestamp(ev.Timestamp)
 	h := vigil.RecordHeader{
 		Name:            ev.EventName,
@@ -172,17 +189,64 @@ func WriteRecord(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 	if def, ok := catalog.LookupEvent(ev.EventName); ok {
 		h.Def = def
 	}
-	w.Begin(lr, &h, len(ev.Args))
-	for i, arg := range ev.Args {
-		key := argKey(h.Def, i, arg.Name)
-		if s, ok := arg.Value.(string); ok && arg.Type != catalog.TypeBytes {
-			w.Str(key, s)
-			continue
-		}
-		setArgValue(w.Value(key), arg.Type, arg.Value)
+	return h
+}
+
+// writeArg writes arg under key with the writer's searching setters: the
+// form of an argument the catalog does not know.
+func writeArg(w *vigil.RecordWriter, key string, arg *Arg) {
+	if s, ok := arg.Value.(string); ok && arg.Type != catalog.TypeBytes {
+		w.Str(key, s)
+		return
 	}
-	w.End()
-	putKnowledge(ev, lr.Attributes())
+	setArgValue(w.Value(key), arg.Type, arg.Value)
+}
+
+// maxStringsRoom is how many strings of an array writeCatalogArg collects
+// on its stack (argv, envp): a longer array takes one allocation.
+const maxStringsRoom = 32
+
+// writeCatalogArg writes arg as argument i of the record's catalog entry,
+// appended rather than searched for (RecordWriter's Arg*), in the form
+// setArgValue gives it. It reports false, having written nothing, for a
+// value of a form the Arg* setters have no counterpart for (null, a
+// boolean, a fraction, an array of anything but strings, bytes that are
+// not base64): the caller writes that one by key.
+func writeCatalogArg(w *vigil.RecordWriter, i int, arg *Arg) bool {
+	switch x := arg.Value.(type) {
+	case string:
+		if arg.Type != catalog.TypeBytes {
+			w.ArgStr(i, x)
+			return true
+		}
+		b, err := base64.StdEncoding.DecodeString(x)
+		if err != nil {
+			return false
+		}
+		w.ArgBytes(i, b)
+	case json.Number:
+		n, ok := intOf(x)
+		if !ok {
+			return false
+		}
+		w.ArgInt(i, n)
+	case []any:
+		var room [maxStringsRoom]string
+		s := room[:0]
+		for _, e := range x {
+			str, ok := e.(string)
+			if !ok {
+				return false
+			}
+			s = append(s, str)
+		}
+		w.ArgStrings(i, s)
+	case map[string]any:
+		putMap(w.ArgMap(i), x)
+	default:
+		return false
+	}
+	return true
 }
 
 // putKnowledge writes what ev knows beyond what its record derives: the
@@ -209,19 +273,18 @@ func putKnowledge(ev *Event, attrs pcommon.Map) {
 	}
 }
 
-// argKey is the attribute key of argument i of an event named name: the
-// catalog's, built once, when it knows the argument (Tracee writes them in
-// the catalog's order), rather than a new string per record.
-func argKey(def *catalog.EventDef, i int, name string) string {
-	if def != nil {
-		if i < len(def.Args) && def.Args[i].Name == name {
-			return def.Args[i].AttrKey()
-		}
-		if j := def.ArgIndex(name); j >= 0 {
-			return def.Args[j].AttrKey()
-		}
+// argIndex is the index in def's arguments of the argument named name, the
+// i-th of its event: i itself when Tracee wrote them in the catalog's
+// order, as it does, found by name otherwise; -1 when def (nil for an
+// event the catalog does not know) has no such argument.
+func argIndex(def *catalog.EventDef, i int, name string) int {
+	switch {
+	case def == nil:
+		return -1
+	case i < len(def.Args) && def.Args[i].Name == name:
+		return i
 	}
-	return vigil.AttrArgPrefix + name
+	return def.ArgIndex(name)
 }
 
 // setArgValue stores a decoded argument value. It accepts what encoding/json
@@ -242,10 +305,8 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 	case bool:
 		v.SetBool(x)
 	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+		if i, ok := intOf(x); ok {
 			v.SetInt(i)
-		} else if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
-			v.SetInt(int64(u)) // bit pattern kept; ArgValueFromAttr restores it for unsigned types
 		} else {
 			f, _ := x.Float64()
 			v.SetDouble(f)
@@ -288,16 +349,43 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 			m.PutStr(k, x[k])
 		}
 	case map[string]any:
-		m := v.SetEmptyMap()
-		m.EnsureCapacity(len(x))
-		var room [sortedKeysRoom]string
-		for _, k := range sortedKeys(x, room[:0]) { // Go maps have no order; records should
-			setArgValue(m.PutEmpty(k), "", x[k])
-		}
+		putMap(v.SetEmptyMap(), x)
 	default:
 		// An unknown Go type: keep its JSON text rather than lose it.
 		b, _ := json.Marshal(x)
 		v.SetStr(string(b))
+	}
+}
+
+// intOf returns the integer of n, a uint64 past int64's range as its bit
+// pattern (ArgValueFromAttr restores it for unsigned types); ok is false
+// for a number with a fraction or out of uint64's range.
+func intOf(n json.Number) (int64, bool) {
+	// digits, or '-' and digits, as the Decoder's numbers are, parsed in
+	// one pass; strconv's ParseInt and then ParseUint decide the rest
+	digits, neg := strings.CutPrefix(string(n), "-")
+	if u, ok := parseDigits(digits); ok && (!neg || u <= 1<<63) {
+		if neg {
+			return -int64(u), true
+		}
+		return int64(u), true
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return i, true
+	}
+	if u, err := strconv.ParseUint(string(n), 10, 64); err == nil {
+		return int64(u), true
+	}
+	return 0, false
+}
+
+// putMap fills m, empty, with x in its keys' order: Go maps have no order;
+// records should.
+func putMap(m pcommon.Map, x map[string]any) {
+	m.EnsureCapacity(len(x))
+	var room [sortedKeysRoom]string
+	for _, k := range sortedKeys(x, room[:0]) {
+		setArgValue(m.PutEmpty(k), "", x[k])
 	}
 }
 

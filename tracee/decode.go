@@ -33,6 +33,9 @@ type Decoder struct {
 	depth   int
 	strs    known // string values
 	numbers known // json.Number values
+	// elems holds the elements of the arrays being read, innermost last,
+	// so that each is allocated once, at its length, when it ends.
+	elems []any
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -387,20 +390,20 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 		}
 		return m, err
 	case c == '[':
-		var s []any
-		if keep {
-			s = []any{}
-		}
+		start := len(d.elems)
 		err := d.array(func() error {
 			v, err := d.valueAs(keep)
 			if keep {
-				s = append(s, v)
+				d.elems = append(d.elems, v)
 			}
 			return err
 		})
 		if !keep {
 			return nil, err
 		}
+		s := append([]any{}, d.elems[start:]...)
+		clear(d.elems[start:]) // the values are s's now: the stack should not keep them
+		d.elems = d.elems[:start]
 		return s, err
 	case d.literal("true"):
 		return true, nil
@@ -642,12 +645,13 @@ func (d *Decoder) uint32(u *uint32) error {
 
 // parseDigits parses decimal digits only, failing on anything else and on
 // overflow.
-func parseDigits(n []byte) (uint64, bool) {
+func parseDigits[T string | []byte](n T) (uint64, bool) {
 	if len(n) == 0 || len(n) > 20 {
 		return 0, false
 	}
 	var u uint64
-	for _, c := range n {
+	for i := range len(n) {
+		c := n[i]
 		if c < '0' || c > '9' {
 			return 0, false
 		}

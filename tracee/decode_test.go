@@ -81,6 +81,9 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","args":[null]}`,
 		`{"eventName":"x","args":[{"name":"a","value":null},{"Name":"b"}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":{"k":[1,-2.5e3,"s",true,false,null,{}],"k":0}}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":[[1,["s",[]]],[],"t",{"m":["u",2]}]},{"name":"b","value":["v"]}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":[["s",[1,`, // cut inside nested arrays: the next line starts afresh
+		`{"eventName":"x","args":[{"name":"a","value":["w",["y"]]}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":18446744073709551616}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":01}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":1 .5}]}`,
@@ -128,6 +131,9 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","args":[` + string(bytes.Repeat([]byte("["), 2000)) + `]}`,
 	} {
 		sameAsEncodingJSON(t, &d, []byte(line))
+		if len(d.elems) != 0 {
+			t.Fatalf("%s\nleft %d array elements on the decoder's stack", line, len(d.elems))
+		}
 	}
 }
 

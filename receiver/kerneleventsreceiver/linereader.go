@@ -34,10 +34,15 @@ func newLineReader(r io.Reader, maxBytes int) *lineReader {
 // buffer of it are held. After the last line next returns io.EOF; a last
 // line without a newline is a line.
 func (l *lineReader) next() ([]byte, error) {
+	chunk, err := l.r.ReadSlice('\n')
+	if err == nil && len(chunk) <= l.max+1 {
+		// the whole line in the buffer, as nearly every one is: handed out
+		// from there, valid until the next read, without a copy
+		return trimNewline(chunk), nil
+	}
 	l.line = l.line[:0]
 	read, tooLong := 0, false
-	for {
-		chunk, err := l.r.ReadSlice('\n')
+	for ; ; chunk, err = l.r.ReadSlice('\n') {
 		read += len(chunk)
 		if !tooLong {
 			l.line = append(l.line, chunk...)
@@ -55,6 +60,11 @@ func (l *lineReader) next() ([]byte, error) {
 		case tooLong:
 			return nil, fmt.Errorf("%w: %d bytes with its newline, more than %d", errLineTooLong, read, l.max)
 		}
-		return bytes.TrimSuffix(bytes.TrimSuffix(l.line, []byte("\n")), []byte("\r")), nil
+		return trimNewline(l.line), nil
 	}
+}
+
+// trimNewline returns line without its "\n" or "\r\n".
+func trimNewline(line []byte) []byte {
+	return bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
 }
