@@ -36,3 +36,11 @@ func (b *recordBuilder) addContainer(p *vigil.Process, c containers.Container) {
 	}
 	p.K8sContainerName = in.K8sContainerName
 }
+
+// awaitsDescription reports whether p, as addContainer filled it, is in a
+// container its runtime has not described yet: a later record of the same
+// process may then carry more (its name, image, pod) with nothing else
+// changed.
+func (b *recordBuilder) awaitsDescription(p *vigil.Process) bool {
+	return p.ContainerID != "" && b.runtimes != nil && b.runtimes.Get(p.ContainerID, p.ContainerRuntime).Runtime == ""
+}

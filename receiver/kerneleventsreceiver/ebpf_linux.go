@@ -474,8 +474,10 @@ func (s *ebpfSource) makeRoutes() []route {
 // later event changes the process tree, and adds raw to the batch the
 // builders write next. A record whose header says what the previous one's
 // did joins that one's resource without resolving it again, within a
-// batch, while no tracked event came between: the tree is as it was, and
-// the containers were resolved for the batch.
+// batch, while no tracked event came between: the tree is as it was. A
+// process in a container its runtime has not described yet starts no run:
+// the description arrives in the background, with nothing in the ring to
+// say so, and the next record must carry it.
 func (s *ebpfSource) dispatch(bs *builders, raw []byte, ev *bpf.Event, def *catalog.EventDef) {
 	k := runKeyOf(ev)
 	if s.inRun && bs.filling() && k == s.lastRun {
@@ -484,7 +486,7 @@ func (s *ebpfSource) dispatch(bs *builders, raw []byte, ev *bpf.Event, def *cata
 	}
 	key, argv := s.builder.resourceOf(ev)
 	bs.add(raw, def, &key, argv)
-	s.lastRun, s.inRun = k, true
+	s.lastRun, s.inRun = k, !s.builder.awaitsDescription(&key.process)
 }
 
 func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {

@@ -3,6 +3,7 @@
 package kerneleventsreceiver
 
 import (
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -10,9 +11,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.uber.org/zap"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containermeta"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
@@ -65,4 +69,48 @@ func TestReaderResolvesARunOnceUntilTheTreeChanges(t *testing.T) {
 
 	assert.Equal(t, map[int64]string{0: "[cat before]", 1: "[cat before]", 2: "[cat after]", 3: "[cat other]", 4: "[cat after]", 6: "[cat after]"},
 		argvOfRecords(t, sink))
+}
+
+// TestReaderRunWaitsForTheRuntimesDescription: a process's first records
+// in a new container are resolved before its runtime has described it; the
+// description arrives in the background, with nothing in the ring, and the
+// next record of the same process, in the same batch, carries it.
+func TestReaderRunWaitsForTheRuntimesDescription(t *testing.T) {
+	openat, _ := catalog.LookupEvent("openat")
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, proctree.New(16), sink, 64)
+	release := make(chan struct{})
+	cfg := defaultContainerRuntimes()
+	cfg.Docker.Socket = slowDocker(t, release)
+	cfg.Containerd.Socket, cfg.Podman.Socket, cfg.CRIO.Socket = "", "", ""
+	res, err := containermeta.New(cfg.resolverConfig(), zap.NewNop(), func(string, string) {})
+	require.NoError(t, err)
+	rb.runtimes = res
+	t.Cleanup(func() { require.NoError(t, res.Close()) })
+	id := fmt.Sprintf("%064x", 0xdef)
+	const cgroup = 4242
+	rb.containers.Learn(cgroup, "/system.slice/docker-"+id+".scope")
+
+	s := &ebpfSource{selected: map[catalog.EventID]bool{openat.ID: true}, builder: rb}
+	s.routes = s.makeRoutes()
+	bs := startBuilders(rb, out, 1, func() { t.Error("no record is malformed") })
+	var ev, scratch bpf.Event
+	inContainer := func(seq int64) []byte {
+		require.NoError(t, bpf.Decode(readOpenat(t, &scratch, 300, seq, "/f"), &scratch))
+		scratch.CgroupID = cgroup
+		return bpf.Encode(&scratch)
+	}
+	require.True(t, s.handle(bs, inContainer(0), &ev))
+	close(release)
+	require.Eventually(t, func() bool { return res.Get(id, "docker").Name != "" }, 10*time.Second, time.Millisecond)
+	require.True(t, s.handle(bs, inContainer(1), &ev))
+	bs.stop()
+
+	recs := collectedEventually(t, sink, 2)
+	names := map[int64]string{}
+	for _, r := range recs {
+		name, _ := r.attrs().Get(vigil.AttrContainerName)
+		names[attr(r, vigil.AttrReturnValue).Int()] = name.Str()
+	}
+	assert.Equal(t, map[int64]string{0: "", 1: "app-000000"}, names, "the second record is resolved again, once described")
 }
