@@ -195,7 +195,8 @@ func (s *Slab) AppendInt(sl pcommon.Slice, v int64) { s.SetInt(sl.AppendEmpty(),
 func (s *Slab) AppendStr(sl pcommon.Slice, v string) { s.SetStr(sl.AppendEmpty(), v) }
 
 // SetInt makes dst, a value that is not shared (just put, or new), the
-// integer v.
+// integer v. dst must be writable: unlike pdata's setters, the Set*
+// methods do not check that it is not read-only.
 func (s *Slab) SetInt(dst pcommon.Value, v int64) {
 	if s == nil || !wrappers.ok {
 		dst.SetInt(v)
@@ -328,25 +329,19 @@ type wrapperTypes struct {
 }
 
 func findWrappers() wrapperTypes {
-	vt := reflect.TypeFor[pcommon.Value]()
-	if vt.Kind() != reflect.Struct || vt.Size() != unsafe.Sizeof(valueLayout{}) || vt.NumField() != 2 {
+	vt, mt := reflect.TypeFor[pcommon.Value](), reflect.TypeFor[pcommon.Map]()
+	// AddEmpty makes a map's value of the map's state word: the two must
+	// hold the same pointer type there
+	if !isWrapper(vt, unsafe.Sizeof(valueLayout{})) || !isWrapper(mt, unsafe.Sizeof(mapLayout{})) ||
+		vt.Field(1).Type != mt.Field(1).Type {
 		return wrapperTypes{}
 	}
-	orig := vt.Field(0)
-	if orig.Offset != 0 || orig.Type.Kind() != reflect.Pointer {
-		return wrapperTypes{}
-	}
-	av := orig.Type.Elem()
+	av := vt.Field(0).Type.Elem()
 	if av.Kind() != reflect.Struct || av.NumField() != 1 || av.Field(0).Type != reflect.TypeFor[any]() {
 		return wrapperTypes{}
 	}
-	mt := reflect.TypeFor[pcommon.Map]()
-	if mt.Kind() != reflect.Struct || mt.Size() != unsafe.Sizeof(mapLayout{}) || mt.NumField() != 2 {
-		return wrapperTypes{}
-	}
 	pairs := mt.Field(0)
-	if pairs.Offset != 0 || pairs.Type.Kind() != reflect.Pointer || pairs.Type.Elem().Kind() != reflect.Slice ||
-		pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
+	if pairs.Type.Elem().Kind() != reflect.Slice || pairs.Type.Elem().Size() != unsafe.Sizeof(sliceLayout{}) {
 		return wrapperTypes{}
 	}
 	if !isPairLayout(pairs.Type.Elem().Elem(), av) {
