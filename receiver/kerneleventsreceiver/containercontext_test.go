@@ -44,6 +44,23 @@ func slowDocker(t testing.TB, release <-chan struct{}) string {
 	})
 }
 
+// describeBySlowDocker gives rb a runtime resolver that asks only
+// slowDocker(release), with cfg's settings changed by tune (nil: none),
+// closed when the test ends.
+func describeBySlowDocker(t testing.TB, rb *recordBuilder, release <-chan struct{}, tune func(*ContainerRuntimesConfig)) *containermeta.Resolver {
+	cfg := defaultContainerRuntimes()
+	cfg.Docker.Socket = slowDocker(t, release)
+	cfg.Containerd.Socket, cfg.Podman.Socket, cfg.CRIO.Socket = "", "", ""
+	if tune != nil {
+		tune(&cfg)
+	}
+	res, err := containermeta.New(cfg.resolverConfig(), zap.NewNop(), func(string, string) {})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, res.Close()) })
+	rb.runtimes = res
+	return res
+}
+
 // TestBurstOfNewContainersNeverBlocksRecords: 1,000 containers appear at
 // once while their runtime is slow to answer. Every record is built at
 // once, none is lost, the cache stays within its size; once the runtime
@@ -55,15 +72,10 @@ func TestBurstOfNewContainersNeverBlocksRecords(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 	rb, out := newTestBuilder(t, tree, sink, 1024)
 	release := make(chan struct{})
-	cfg := defaultContainerRuntimes()
-	cfg.Docker.Socket = slowDocker(t, release)
-	cfg.Containerd.Socket, cfg.Podman.Socket, cfg.CRIO.Socket = "", "", ""
-	cfg.CacheSize = cacheSize
-	cfg.Timeout = time.Minute // a look-up waits for the runtime, records never do
-	res, err := containermeta.New(cfg.resolverConfig(), zap.NewNop(), func(string, string) {})
-	require.NoError(t, err)
-	rb.runtimes = res
-	t.Cleanup(func() { require.NoError(t, res.Close()) })
+	res := describeBySlowDocker(t, rb, release, func(cfg *ContainerRuntimesConfig) {
+		cfg.CacheSize = cacheSize
+		cfg.Timeout = time.Minute // a look-up waits for the runtime, records never do
+	})
 
 	ids := make([]string, containers)
 	for i := range ids {
@@ -154,12 +166,7 @@ func BenchmarkRecordBuildInContainers(b *testing.B) {
 			if on {
 				answered := make(chan struct{})
 				close(answered)
-				cfg := defaultContainerRuntimes()
-				cfg.Docker.Socket = slowDocker(b, answered)
-				res, err := containermeta.New(cfg.resolverConfig(), zap.NewNop(), func(string, string) {})
-				require.NoError(b, err)
-				b.Cleanup(func() { require.NoError(b, res.Close()) })
-				rb.runtimes = res
+				res := describeBySlowDocker(b, rb, answered, nil)
 				for _, id := range ids {
 					res.Get(id, "docker")
 					require.Eventually(b, func() bool { return res.Get(id, "docker").Name != "" }, 10*time.Second, time.Millisecond)

@@ -11,12 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.uber.org/zap"
 
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
-	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containermeta"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
 )
 
@@ -80,13 +78,7 @@ func TestReaderRunWaitsForTheRuntimesDescription(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 	rb, out := newTestBuilder(t, proctree.New(16), sink, 64)
 	release := make(chan struct{})
-	cfg := defaultContainerRuntimes()
-	cfg.Docker.Socket = slowDocker(t, release)
-	cfg.Containerd.Socket, cfg.Podman.Socket, cfg.CRIO.Socket = "", "", ""
-	res, err := containermeta.New(cfg.resolverConfig(), zap.NewNop(), func(string, string) {})
-	require.NoError(t, err)
-	rb.runtimes = res
-	t.Cleanup(func() { require.NoError(t, res.Close()) })
+	res := describeBySlowDocker(t, rb, release, nil)
 	id := fmt.Sprintf("%064x", 0xdef)
 	const cgroup = 4242
 	rb.containers.Learn(cgroup, "/system.slice/docker-"+id+".scope")
