@@ -81,7 +81,7 @@ func TestBuildersKeepTheRingsOrder(t *testing.T) {
 			pid, seq := uint32(100+p), int64(len(want))
 			path := fmt.Sprintf("/f/%d/%d", pid, round)
 			raw := readOpenat(t, &ev, pid, seq, path)
-			key, argv := rb.resourceOf(&ev)
+			key, argv, _ := rb.resourceOf(&ev)
 			addRead(bs, raw, def, &key, argv)
 			want = append(want, seen{seq, int64(pid), path, wantArgv})
 		}
@@ -142,7 +142,7 @@ func TestBuildersSplitARunAtAnExec(t *testing.T) {
 	var ev bpf.Event
 	add := func(pid uint32, seq int64) {
 		raw := readOpenat(t, &ev, pid, seq, "/f")
-		key, argv := rb.resourceOf(&ev)
+		key, argv, _ := rb.resourceOf(&ev)
 		addRead(bs, raw, def, &key, argv)
 	}
 	add(100, 0)
@@ -185,7 +185,7 @@ func TestBuildersJoinTheLastResource(t *testing.T) {
 
 	var ev bpf.Event
 	raw := readOpenat(t, &ev, 100, 0, "/f")
-	key, argv := rb.resourceOf(&ev)
+	key, argv, _ := rb.resourceOf(&ev)
 	addRead(bs, raw, def, &key, argv)
 	// what resolving would now give is not what the run keeps
 	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "second"})
@@ -194,7 +194,7 @@ func TestBuildersJoinTheLastResource(t *testing.T) {
 	cut := readOpenat(t, &ev, 100, 3, "/f")
 	addRead(bs, cut[:len(cut)-1], def, nil, nil)
 	made := bpf.Event{HostPID: 100, ReturnValue: 4, Args: []bpf.Arg{{Index: 1, Kind: bpf.ArgString, Str: "/made"}}}
-	key, argv = rb.resourceOf(&made)
+	key, argv, _ = rb.resourceOf(&made)
 	bs.addEvent(&made, def, &key, argv)
 	bs.stop()
 	require.Eventually(t, func() bool { return sink.LogRecordCount() == 4 }, 10*time.Second, time.Millisecond)

@@ -8,10 +8,13 @@ import (
 // addContainer fills p's container context: what the cgroup path says (the
 // id, the runtime its layout names, a pod's uid), and what the runtime has
 // said of the container so far. The first records of a new container carry
-// only the former; its runtime is asked meanwhile.
-func (b *recordBuilder) addContainer(p *vigil.Process, c containers.Container) {
+// only the former; its runtime is asked meanwhile. It reports whether the
+// runtime has yet to describe the container: a later record of the same
+// process may then carry more (its name, image, pod) with nothing else
+// changed.
+func (b *recordBuilder) addContainer(p *vigil.Process, c containers.Container) (awaiting bool) {
 	if c.ID == "" {
-		return
+		return false
 	}
 	p.ContainerID = c.ID
 	p.PodUID = c.PodUID
@@ -19,11 +22,11 @@ func (b *recordBuilder) addContainer(p *vigil.Process, c containers.Container) {
 		p.ContainerRuntime = c.Runtime
 	}
 	if b.runtimes == nil {
-		return
+		return false
 	}
 	in := b.runtimes.Get(c.ID, c.Runtime)
 	if in.Runtime == "" {
-		return // not described (yet)
+		return true // not described (yet)
 	}
 	p.ContainerName = in.Name
 	p.ContainerImage = in.ImageName
@@ -35,12 +38,5 @@ func (b *recordBuilder) addContainer(p *vigil.Process, c containers.Container) {
 		p.PodUID = in.PodUID
 	}
 	p.K8sContainerName = in.K8sContainerName
-}
-
-// awaitsDescription reports whether p, as addContainer filled it, is in a
-// container its runtime has not described yet: a later record of the same
-// process may then carry more (its name, image, pod) with nothing else
-// changed.
-func (b *recordBuilder) awaitsDescription(p *vigil.Process) bool {
-	return p.ContainerID != "" && b.runtimes != nil && b.runtimes.Get(p.ContainerID, p.ContainerRuntime).Runtime == ""
+	return false
 }

@@ -436,7 +436,7 @@ func (s *ebpfSource) handle(bs *builders, raw []byte, ev *bpf.Event) bool {
 		}
 		s.track(ev)
 		if cev, def, ok := containerEvent(ev); ok && s.selected[def.ID] {
-			key, argv := s.builder.resourceOf(cev)
+			key, argv, _ := s.builder.resourceOf(cev)
 			bs.addEvent(cev, def, &key, argv)
 		}
 	}
@@ -484,9 +484,9 @@ func (s *ebpfSource) dispatch(bs *builders, raw []byte, ev *bpf.Event, def *cata
 		bs.add(raw, def, nil, nil)
 		return
 	}
-	key, argv := s.builder.resourceOf(ev)
+	key, argv, awaiting := s.builder.resourceOf(ev)
 	bs.add(raw, def, &key, argv)
-	s.lastRun, s.inRun = k, !s.builder.awaitsDescription(&key.process)
+	s.lastRun, s.inRun = k, !awaiting
 }
 
 func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {

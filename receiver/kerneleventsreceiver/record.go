@@ -158,13 +158,14 @@ func fileArgsOf(event string) fileArgs {
 }
 
 // resourceOf returns the resource key of ev's process, enriched from the
-// process tree and the container resolver, and its argv where known.
-func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
+// process tree and the container resolver, and its argv where known; and
+// whether its container's runtime has yet to describe it (addContainer).
+func (b *recordBuilder) resourceOf(ev *bpf.Event) (key resourceKey, argv []string, awaiting bool) {
 	// an unknown process has no path, no argv; the ancestry starts from
 	// the event's parent, not the tree's: the kernel's is current when the
 	// tree missed a reparenting
 	p, ancestry := b.tree.Lookup(ev.HostPID, ev.HostPPID, b.ancestryDepth)
-	key := resourceKey{process: vigil.Process{
+	key = resourceKey{process: vigil.Process{
 		PID:            int64(ev.HostPID),
 		ParentPID:      int64(ev.HostPPID),
 		VPID:           int64(ev.PID),
@@ -176,7 +177,7 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 		Name:           ev.Comm,
 		ExecutablePath: p.ExecutablePath,
 	}}
-	b.addContainer(&key.process, b.containers.Lookup(ev.CgroupID, ev.HostPID))
+	awaiting = b.addContainer(&key.process, b.containers.Lookup(ev.CgroupID, ev.HostPID))
 	if len(p.Argv) > 0 {
 		key.argv = &p.Argv[0]
 	}
@@ -185,7 +186,7 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (resourceKey, []string) {
 	// until then pid 1 of the container is still the runtime setting it up
 	// (Tracee's "container-init" origin).
 	key.process.ContainerStarted = key.process.ContainerID != "" && !(ev.PID == 1 && isRuntimeInit(p.ExecutablePath, ev.Comm))
-	return key, p.Argv
+	return key, p.Argv, awaiting
 }
 
 // putArg writes one argument under kernel.args.<name> in its Tracee parsed

@@ -53,7 +53,7 @@ func newTestBuilder(t testing.TB, tree *proctree.Tree, next consumer.Logs, size 
 // build resolves ev's resource and writes its record, as the reader and a
 // builder do in turn for a captured event.
 func (b *recordBuilder) build(ev *bpf.Event, def *catalog.EventDef, out *batcher, observed pcommon.Timestamp) {
-	key, argv := b.resourceOf(ev)
+	key, argv, _ := b.resourceOf(ev)
 	b.write(ev, def, &key, argv, out, observed)
 }
 
