@@ -26,14 +26,9 @@ import (
 // events of many.
 type builders struct {
 	workers []builderWorker
-	// the resource key passed last to add, and its argv: a run of records
-	// whose resource cannot have changed is added without resolving it
-	// again (see ebpfSource.dispatch)
-	lastKey  resourceKey
-	lastArgv []string
-	next     int    // the builder of the next chunk
-	cur      *chunk // the chunk being filled
-	size     int    // events per chunk: the batch size
+	next    int    // the builder of the next chunk
+	cur     *chunk // the chunk being filled
+	size    int    // events per chunk: the batch size
 	// free holds the chunks no one is filling or writing; made counts
 	// those allocated, up to cap(free): the reader then waits for one.
 	free chan *chunk
@@ -136,7 +131,8 @@ func startBuilders(rb *recordBuilder, out *batcher, n int, malformed func()) *bu
 // resolved as key and argv, into the current batch, and hands the batch to
 // the next builder when full. raw is copied; its arguments are decoded by
 // the builder. A nil key is the previous add's key and argv, which the
-// record then joins without comparing keys.
+// record then joins without comparing keys: only while that add's batch is
+// being filled (filling).
 func (bs *builders) add(raw []byte, def *catalog.EventDef, key *resourceKey, argv []string) {
 	c := bs.slot(def, key, argv)
 	p := &c.events[len(c.events)-1]
@@ -168,16 +164,9 @@ func (bs *builders) slot(def *catalog.EventDef, key *resourceKey, argv []string)
 		c.events = append(c.events, pending{})
 	}
 	// equal keys carry the same argv: the key holds its first element.
-	// (The batch's last resource is the previous add's, if in this batch.)
-	n := len(c.resources)
-	switch {
-	case key == nil:
-		if n == 0 {
-			c.resources = append(c.resources, resolved{bs.lastKey, bs.lastArgv})
-		}
-	case n == 0 || c.resources[n-1].key != *key:
+	// A nil key joins the batch's last resource, the previous add's.
+	if n := len(c.resources); key != nil && (n == 0 || c.resources[n-1].key != *key) {
 		c.resources = append(c.resources, resolved{*key, argv})
-		bs.lastKey, bs.lastArgv = *key, argv
 	}
 	p := &c.events[len(c.events)-1]
 	p.def, p.resource = def, len(c.resources)-1

@@ -171,14 +171,14 @@ func TestBuildersSplitARunAtAnExec(t *testing.T) {
 }
 
 // TestBuildersJoinTheLastResource: an add without a key joins the previous
-// add's resource, in the next batch too; an event the reader made is
-// written as it is; a record whose arguments do not decode is counted and
-// left out, and the others go on.
+// add's resource in its batch; an event the reader made is written as it
+// is; a record whose arguments do not decode is counted and left out, and
+// the others go on.
 func TestBuildersJoinTheLastResource(t *testing.T) {
 	tree := proctree.New(16)
 	tree.Exec(100, 1, "/usr/bin/cat", []string{"cat", "first"})
 	sink := new(consumertest.LogsSink)
-	rb, out := newTestBuilder(t, tree, sink, 2)
+	rb, out := newTestBuilder(t, tree, sink, 8)
 	var malformed atomic.Int64
 	bs := startBuilders(rb, out, 2, func() { malformed.Add(1) })
 	def, _ := catalog.LookupEvent("openat")
