@@ -371,3 +371,41 @@ func TestRecycleKeepsNoRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestEvaluationDurationSampled: the duration histogram times a random
+// sample of about one evaluation in durationSampling, while
+// records_evaluated counts every one.
+func TestEvaluationDurationSampled(t *testing.T) {
+	dir := writeSignatures(t, map[string]string{"t.rego": goodHeader + "tracee_match { input.processName == \"x\" }\n"})
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	sink := new(consumertest.LogsSink)
+	p := startWith(t, settings(t, tel), pathsConfig(dir), sink)
+	defer p.Shutdown(context.Background())
+	const batches, perBatch = 32, 256
+	events := make([]*tracee.Event, perBatch)
+	for i := range events {
+		events[i] = openEvent("/dev/null", "x")
+	}
+	for range batches {
+		if err := p.ConsumeLogs(context.Background(), logsOf(events...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = batches * perBatch
+	metadatatest.AssertEqualProcessorDetectionRecordsEvaluated(t, tel, []metricdata.DataPoint[int64]{{Value: n}}, metricdatatest.IgnoreTimestamp())
+	m, err := tel.GetMetric("otelcol_processor_detection_evaluation_duration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dps := m.Data.(metricdata.Histogram[float64]).DataPoints
+	if len(dps) != 1 {
+		t.Fatalf("%d histogram data points, want 1", len(dps))
+	}
+	// The count is binomial (n, 1/durationSampling): mean 512, standard
+	// deviation about 22; the bounds are 8 deviations away.
+	want := uint64(n / durationSampling)
+	if got := dps[0].Count; got < want*2/3 || got > want*4/3 {
+		t.Errorf("%d evaluations timed of %d, want about %d", got, n, want)
+	}
+}
