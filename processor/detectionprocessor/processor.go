@@ -272,10 +272,11 @@ func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plo
 	items := (*buf)[:0]
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource()
+		resOrigin, resHasOrigin := res.Attributes().Get(vigil.AttrOrigin)
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
 				name := strings.TrimPrefix(lr.EventName(), vigil.EventNamePrefix)
-				if g := rs.eng.Candidates(name, vigil.RecordOrigin(vigil.AttrsOf(lr, res))); g != nil {
+				if g := rs.eng.Candidates(name, originOf(lr, res, resOrigin, resHasOrigin)); g != nil {
 					items = append(items, item{lr: lr, res: res, group: g})
 				}
 			}
@@ -289,6 +290,20 @@ func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plo
 		dropUnmatched(ld)
 	}
 	return ld, nil
+}
+
+// originOf is vigil.RecordOrigin of a record of res, given res's
+// kernel.origin, looked up once per resource: a record without its own
+// (the receiver puts it on the resource) then costs a scan of its own
+// attributes, not of the resource's as well.
+func originOf(lr plog.LogRecord, res pcommon.Resource, resOrigin pcommon.Value, resHasOrigin bool) string {
+	if v, ok := lr.Attributes().Get(vigil.AttrOrigin); ok {
+		return v.Str()
+	}
+	if resHasOrigin {
+		return resOrigin.Str()
+	}
+	return vigil.RecordOrigin(vigil.AttrsOf(lr, res))
 }
 
 // recycle empties items for the next batch, zeroing what it held: a list

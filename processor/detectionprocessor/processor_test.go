@@ -2,6 +2,7 @@ package detectionprocessor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,6 +25,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
@@ -407,5 +409,36 @@ func TestEvaluationDurationSampled(t *testing.T) {
 	want := uint64(n / durationSampling)
 	if got := dps[0].Count; got < want*2/3 || got > want*4/3 {
 		t.Errorf("%d evaluations timed of %d, want about %d", got, n, want)
+	}
+}
+
+// TestOriginOf: the origin routing uses, with the resource's kernel.origin
+// looked up once, is vigil.RecordOrigin's wherever the attributes deciding
+// it are.
+func TestOriginOf(t *testing.T) {
+	type attrs = map[string]any
+	for i, c := range []struct {
+		record, resource attrs
+		want             string
+	}{
+		{attrs{}, attrs{vigil.AttrOrigin: vigil.OriginContainer}, vigil.OriginContainer},
+		{attrs{vigil.AttrOrigin: vigil.OriginContainerInit}, attrs{vigil.AttrOrigin: vigil.OriginHost}, vigil.OriginContainerInit},
+		{attrs{}, attrs{}, vigil.OriginHost},
+		{attrs{}, attrs{vigil.AttrContainerID: "c1"}, vigil.OriginContainerInit},
+		{attrs{vigil.AttrContainerStarted: true}, attrs{vigil.AttrContainerID: "c1"}, vigil.OriginContainer},
+		{attrs{vigil.AttrContainerID: "c1"}, attrs{}, vigil.OriginContainerInit},
+	} {
+		ld := plog.NewLogs()
+		rl := ld.ResourceLogs().AppendEmpty()
+		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		if err := errors.Join(lr.Attributes().FromRaw(c.record), rl.Resource().Attributes().FromRaw(c.resource)); err != nil {
+			t.Fatal(err)
+		}
+		res := rl.Resource()
+		resOrigin, resHas := res.Attributes().Get(vigil.AttrOrigin)
+		got, want := originOf(lr, res, resOrigin, resHas), vigil.RecordOrigin(vigil.AttrsOf(lr, res))
+		if got != c.want || want != c.want {
+			t.Errorf("case %d: originOf %q, RecordOrigin %q, want %q", i, got, want, c.want)
+		}
 	}
 }
