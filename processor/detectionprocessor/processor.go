@@ -30,16 +30,24 @@ import (
 // the errors in between are counted and reported with the next message.
 const errorLogInterval = time.Minute
 
-// durationSampling is how many evaluations one in is timed for the
-// evaluation duration histogram, chosen at random: timing and recording
-// every one cost about 5% of the collector's CPU in a file-open storm with
-// examples/default.yaml, for a distribution a random sample gives as well.
-// A power of two.
+// durationSampling is the mean number of evaluations per evaluation timed
+// for the duration histogram: timing and recording every one cost about 5%
+// of the collector's CPU in a file-open storm with examples/default.yaml,
+// for a distribution a sample gives as well. The gaps between timed
+// evaluations are random (1 to 2*durationSampling-1), so a stream that
+// repeats with some period is not sampled at one phase of it.
 const durationSampling = 16
 
-// sampled reports whether this evaluation is one the duration histogram
-// samples.
-func sampled() bool { return rand.Uint32()&(durationSampling-1) == 0 }
+// timeNext reports whether the worker's next evaluation is to be timed for
+// the duration histogram, drawing the gap to the one after when it is.
+func (w *worker) timeNext() bool {
+	if w.untimed > 0 {
+		w.untimed--
+		return false
+	}
+	w.untimed = rand.IntN(2*durationSampling - 1)
+	return true
+}
 
 // parallelThreshold is the batch size below which a batch is evaluated on
 // the calling goroutine: fanning out costs more than a few evaluations.
@@ -106,6 +114,7 @@ type worker struct {
 	ev         *engine.Worker
 	matches    []engine.Match
 	detections []detection
+	untimed    int // evaluations before the next one timed (timeNext)
 }
 
 // item is a record some signature selected.
@@ -357,7 +366,7 @@ func (w *worker) run(ctx context.Context, p *detectionProcessor, rs *ruleset, it
 	defer w.ev.Bind()()
 	for _, it := range items {
 		var start time.Time
-		timed := sampled()
+		timed := w.timeNext()
 		if timed {
 			start = time.Now()
 		}
