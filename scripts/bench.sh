@@ -118,6 +118,7 @@ ratio "$d" cpu-ns/record Detection/tracee-way Detection/engine
 ratio "$d" cpu-ns/record Detection/engine Detection/go-checks
 median "$d" records/s/core Detection/engine
 median "$d" records/s/core Processor/workers=1
+median "$d" cpu-ns/record ProcessorStorm
 
 # The shipped configuration under overload (issue #13): attacks detected
 # while noisy processes flood it, and each layer's loss. Root only (eBPF).

@@ -2,6 +2,7 @@ package detectionprocessor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,6 +25,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/engine"
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/metadata"
@@ -368,6 +370,74 @@ func TestRecycleKeepsNoRecords(t *testing.T) {
 	for i, it := range got[:3] {
 		if it != (item{}) {
 			t.Errorf("item %d still refers to the batch after recycle: %+v", i, it)
+		}
+	}
+}
+
+// TestEvaluationDurationSampled: the duration histogram times about one
+// evaluation in durationSampling, while records_evaluated counts every one.
+func TestEvaluationDurationSampled(t *testing.T) {
+	dir := writeSignatures(t, map[string]string{"t.rego": goodHeader + "tracee_match { input.processName == \"x\" }\n"})
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	sink := new(consumertest.LogsSink)
+	p := startWith(t, settings(t, tel), pathsConfig(dir), sink)
+	defer p.Shutdown(context.Background())
+	const batches, perBatch = 32, 256
+	events := make([]*tracee.Event, perBatch)
+	for i := range events {
+		events[i] = openEvent("/dev/null", "x")
+	}
+	for range batches {
+		if err := p.ConsumeLogs(context.Background(), logsOf(events...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = batches * perBatch
+	metadatatest.AssertEqualProcessorDetectionRecordsEvaluated(t, tel, []metricdata.DataPoint[int64]{{Value: n}}, metricdatatest.IgnoreTimestamp())
+	m, err := tel.GetMetric("otelcol_processor_detection_evaluation_duration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dps := m.Data.(metricdata.Histogram[float64]).DataPoints
+	if len(dps) != 1 {
+		t.Fatalf("%d histogram data points, want 1", len(dps))
+	}
+	// The gaps between timed evaluations are uniform in 1..31: about 512
+	// of them fill n, give or take 13; the bounds are 13 of those away.
+	want := uint64(n / durationSampling)
+	if got := dps[0].Count; got < want*2/3 || got > want*4/3 {
+		t.Errorf("%d evaluations timed of %d, want about %d", got, n, want)
+	}
+}
+
+// TestOriginOf: the origin routing uses, with the resource's kernel.origin
+// looked up once, is vigil.RecordOrigin's wherever the attributes deciding
+// it are.
+func TestOriginOf(t *testing.T) {
+	type attrs = map[string]any
+	for i, c := range []struct {
+		record, resource attrs
+		want             string
+	}{
+		{attrs{}, attrs{vigil.AttrOrigin: vigil.OriginContainer}, vigil.OriginContainer},
+		{attrs{vigil.AttrOrigin: vigil.OriginContainerInit}, attrs{vigil.AttrOrigin: vigil.OriginHost}, vigil.OriginContainerInit},
+		{attrs{}, attrs{}, vigil.OriginHost},
+		{attrs{}, attrs{vigil.AttrContainerID: "c1"}, vigil.OriginContainerInit},
+		{attrs{vigil.AttrContainerStarted: true}, attrs{vigil.AttrContainerID: "c1"}, vigil.OriginContainer},
+		{attrs{vigil.AttrContainerID: "c1"}, attrs{}, vigil.OriginContainerInit},
+	} {
+		ld := plog.NewLogs()
+		rl := ld.ResourceLogs().AppendEmpty()
+		lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+		if err := errors.Join(lr.Attributes().FromRaw(c.record), rl.Resource().Attributes().FromRaw(c.resource)); err != nil {
+			t.Fatal(err)
+		}
+		res := rl.Resource()
+		resOrigin, resHas := res.Attributes().Get(vigil.AttrOrigin)
+		got, want := originOf(lr, res, resOrigin, resHas), vigil.RecordOrigin(vigil.AttrsOf(lr, res))
+		if got != c.want || want != c.want {
+			t.Errorf("case %d: originOf %q, RecordOrigin %q, want %q", i, got, want, c.want)
 		}
 	}
 }
