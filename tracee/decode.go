@@ -5,11 +5,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"hash/maphash"
 	"math/bits"
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/vigil-sec/vigil/catalog"
 )
 
 // A Decoder decodes lines of Tracee JSON into Events, giving what
@@ -36,6 +37,9 @@ type Decoder struct {
 	// elems holds the elements of the arrays being read, innermost last,
 	// so that each is allocated once, at its length, when it ends.
 	elems []any
+	// lastEvent's catalog entry is lastDef (see eventDef).
+	lastEvent string
+	lastDef   *catalog.EventDef
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -52,7 +56,8 @@ const maxDepth = 1000
 // ones.
 const (
 	maxKnownLen = 128
-	knownSlots  = 4096 // a power of two
+	knownBits   = 12
+	knownSlots  = 1 << knownBits
 )
 
 // Decode decodes line into ev, replacing what ev held. Its error is
@@ -84,106 +89,174 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 }
 
 // event reads the event into ev; its arguments go into spare's array if
-// they fit.
+// they fit. Fields are read in a loop, not through a callback per field:
+// the event is most of a line, and each call through a closure is one
+// the compiler cannot inline.
 func (d *Decoder) event(ev *Event, spare []Arg) error {
-	return d.object(func(key []byte) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
 		switch string(key) {
 		case "timestamp":
-			return d.int(&ev.Timestamp)
+			err = d.int(&ev.Timestamp)
 		case "threadStartTime":
-			return d.int(&ev.ThreadStartTime)
+			err = d.int(&ev.ThreadStartTime)
 		case "processorId":
-			return d.int(&ev.ProcessorID)
+			err = d.int(&ev.ProcessorID)
 		case "processId":
-			return d.int(&ev.ProcessID)
+			err = d.int(&ev.ProcessID)
 		case "cgroupId":
-			return d.uint(&ev.CgroupID)
+			err = d.uint(&ev.CgroupID)
 		case "threadId":
-			return d.int(&ev.ThreadID)
+			err = d.int(&ev.ThreadID)
 		case "parentProcessId":
-			return d.int(&ev.ParentProcessID)
+			err = d.int(&ev.ParentProcessID)
 		case "hostProcessId":
-			return d.int(&ev.HostProcessID)
+			err = d.int(&ev.HostProcessID)
 		case "hostThreadId":
-			return d.int(&ev.HostThreadID)
+			err = d.int(&ev.HostThreadID)
 		case "hostParentProcessId":
-			return d.int(&ev.HostParentProcessID)
+			err = d.int(&ev.HostParentProcessID)
 		case "userId":
-			return d.int(&ev.UserID)
+			err = d.int(&ev.UserID)
 		case "mountNamespace":
-			return d.int(&ev.MountNS)
+			err = d.int(&ev.MountNS)
 		case "pidNamespace":
-			return d.int(&ev.PIDNS)
+			err = d.int(&ev.PIDNS)
 		case "processName":
-			return d.str(&ev.ProcessName)
+			err = d.str(&ev.ProcessName)
 		case "executable":
-			return d.object(func(key []byte) error {
-				if string(key) == "path" {
-					return d.str(&ev.Executable.Path)
-				}
-				return d.skipField(key, fileKeys...)
-			})
+			err = d.executable(&ev.Executable)
 		case "hostName":
-			return d.str(&ev.HostName)
+			err = d.str(&ev.HostName)
 		case "containerId":
-			return d.str(&ev.ContainerID)
+			err = d.str(&ev.ContainerID)
 		case "container":
-			return d.object(func(key []byte) error {
-				switch string(key) {
-				case "id":
-					return d.str(&ev.Container.ID)
-				case "name":
-					return d.str(&ev.Container.Name)
-				case "image":
-					return d.str(&ev.Container.Image)
-				}
-				return d.skipField(key, containerKeys...)
-			})
+			err = d.container(&ev.Container)
 		case "kubernetes":
-			return d.object(func(key []byte) error {
-				switch string(key) {
-				case "podName":
-					return d.str(&ev.Kubernetes.PodName)
-				case "podNamespace":
-					return d.str(&ev.Kubernetes.PodNamespace)
-				case "podUID":
-					return d.str(&ev.Kubernetes.PodUID)
-				}
-				return d.skipField(key, kubernetesKeys...)
-			})
+			err = d.kubernetes(&ev.Kubernetes)
 		case "eventId":
-			return d.quotedInt(&ev.EventID)
+			err = d.quotedInt(&ev.EventID)
 		case "eventName":
-			return d.str(&ev.EventName)
+			err = d.str(&ev.EventName)
 		case "matchedPolicies":
-			return d.strings(&ev.MatchedPolicies)
+			err = d.strings(&ev.MatchedPolicies)
 		case "threadEntityId":
-			return d.uint32(&ev.ThreadEntityID)
+			err = d.uint32(&ev.ThreadEntityID)
 		case "processEntityId":
-			return d.uint32(&ev.ProcessEntityID)
+			err = d.uint32(&ev.ProcessEntityID)
 		case "parentEntityId":
-			return d.uint32(&ev.ParentEntityID)
+			err = d.uint32(&ev.ParentEntityID)
 		case "argsNum":
-			return d.int(&ev.ArgsNum)
+			err = d.int(&ev.ArgsNum)
 		case "returnValue":
-			return d.int(&ev.ReturnValue)
+			err = d.int(&ev.ReturnValue)
 		case "syscall":
-			return d.str(&ev.Syscall)
+			err = d.str(&ev.Syscall)
 		case "contextFlags":
-			return d.object(func(key []byte) error {
-				switch string(key) {
-				case "containerStarted":
-					return d.bool(&ev.ContextFlags.ContainerStarted)
-				case "isCompat":
-					return d.bool(&ev.ContextFlags.IsCompat)
-				}
-				return d.skipField(key, contextFlagsKeys...)
-			})
+			err = d.contextFlags(&ev.ContextFlags)
 		case "args":
-			return d.args(&ev.Args, spare, ev.ArgsNum)
+			err = d.args(&ev.Args, spare, ev.ArgsNum, ev.EventName)
+		default:
+			err = d.skipField(key, eventKeys...)
 		}
-		return d.skipField(key, eventKeys...)
-	})
+		if err != nil {
+			break
+		}
+	}
+	return err
+}
+
+func (d *Decoder) executable(f *File) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
+		if string(key) == "path" {
+			err = d.str(&f.Path)
+		} else {
+			err = d.skipField(key, fileKeys...)
+		}
+		if err != nil {
+			break
+		}
+	}
+	return err
+}
+
+func (d *Decoder) container(c *Container) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
+		switch string(key) {
+		case "id":
+			err = d.str(&c.ID)
+		case "name":
+			err = d.str(&c.Name)
+		case "image":
+			err = d.str(&c.Image)
+		default:
+			err = d.skipField(key, containerKeys...)
+		}
+		if err != nil {
+			break
+		}
+	}
+	return err
+}
+
+func (d *Decoder) kubernetes(k *Kubernetes) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
+		switch string(key) {
+		case "podName":
+			err = d.str(&k.PodName)
+		case "podNamespace":
+			err = d.str(&k.PodNamespace)
+		case "podUID":
+			err = d.str(&k.PodUID)
+		default:
+			err = d.skipField(key, kubernetesKeys...)
+		}
+		if err != nil {
+			break
+		}
+	}
+	return err
+}
+
+func (d *Decoder) contextFlags(f *ContextFlags) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
+		switch string(key) {
+		case "containerStarted":
+			err = d.bool(&f.ContainerStarted)
+		case "isCompat":
+			err = d.bool(&f.IsCompat)
+		default:
+			err = d.skipField(key, contextFlagsKeys...)
+		}
+		if err != nil {
+			break
+		}
+	}
+	return err
 }
 
 // The JSON keys of Event and of the structs in it, read from their tags
@@ -219,8 +292,10 @@ const maxArgsRoom = 64
 
 // args reads Event.Args into spare's array, or into a new one with room
 // for argsNum of them if argsNum says more: null empties them, as
-// encoding/json does.
-func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64) error {
+// encoding/json does. The names and types that the catalog's entry for
+// event gives are handed out as the catalog's strings, compared rather
+// than hashed.
+func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64, event string) error {
 	if d.null() {
 		*args = nil
 		return nil
@@ -230,28 +305,61 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64) error {
 	if room := min(max(argsNum, 0), maxArgsRoom); cap(out) < int(room) || out == nil {
 		out = make([]Arg, 0, room)
 	}
-	err := d.array(func() error {
+	var defs []catalog.ArgDef
+	if def := d.eventDef(event); def != nil {
+		defs = def.Args
+	}
+	more, err := d.openArray()
+	for ; more; more, err = d.moreElems() {
 		if d.pos < len(d.data) && d.data[d.pos] != '{' {
-			return errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
+			err = errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
+			break
 		}
-		var a Arg
-		err := d.object(func(key []byte) error {
-			switch string(key) {
-			case "name":
-				return d.str(&a.Name)
-			case "type":
-				return d.str(&a.Type)
-			case "value":
-				v, err := d.value()
-				a.Value = v
-				return err
-			}
-			return d.skipField(key, argKeys...)
-		})
-		out = append(out, a)
-		return err
-	})
+		var want catalog.ArgDef // Tracee's order is the catalog's
+		if i := len(out); i < len(defs) {
+			want = defs[i]
+		}
+		out = append(out, Arg{})
+		if err = d.arg(&out[len(out)-1], &want); err != nil {
+			break
+		}
+	}
 	*args = out
+	return err
+}
+
+// eventDef is the catalog's entry for event, nil for none; the last one
+// is kept, for a stream that repeats an event.
+func (d *Decoder) eventDef(event string) *catalog.EventDef {
+	if event != d.lastEvent || d.lastDef == nil {
+		d.lastDef, _ = catalog.LookupEvent(event)
+		d.lastEvent = event
+	}
+	return d.lastDef
+}
+
+// arg reads an argument into a, its name and type want's when they are.
+func (d *Decoder) arg(a *Arg, want *catalog.ArgDef) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
+			return err
+		}
+		switch string(key) {
+		case "name":
+			err = d.strAs(&a.Name, want.Name)
+		case "type":
+			err = d.strAs(&a.Type, want.Type)
+		case "value":
+			a.Value, err = d.value()
+		default:
+			err = d.skipField(key, argKeys...)
+		}
+		if err != nil {
+			break
+		}
+	}
 	return err
 }
 
@@ -261,80 +369,121 @@ func (d *Decoder) strings(s *[]string) error {
 		return nil
 	}
 	out := []string{}
-	err := d.array(func() error {
+	more, err := d.openArray()
+	for ; more; more, err = d.moreElems() {
 		var e string
-		err := d.str(&e)
+		err = d.str(&e)
 		out = append(out, e)
-		return err
-	})
+		if err != nil {
+			break
+		}
+	}
 	*s = out
 	return err
 }
 
-// object reads an object, calling field with each key (raw: an escaped or
-// non-ASCII key is left to the slow path) positioned at its value. null
-// leaves the fields as they are.
-func (d *Decoder) object(field func(key []byte) error) error {
+// open reads the start of an object, and reports whether a field follows
+// (see key): not for null, which leaves the fields as they are, nor for
+// {}. A loop over the fields breaks at a field's error: its post
+// statement, more, would overwrite it.
+func (d *Decoder) open() (bool, error) {
 	if d.null() {
-		return nil
+		return false, nil
 	}
 	if !d.consume('{') {
-		return errSlow
+		return false, errSlow
 	}
 	if d.depth++; d.depth > maxDepth {
-		return errSlow
+		return false, errSlow
 	}
 	if d.consume('}') {
 		d.depth--
-		return nil
+		return false, nil
 	}
-	for {
-		d.space()
-		key, ok := d.rawString()
-		if !ok || !d.consume(':') {
-			return errSlow
-		}
-		d.space()
-		if err := field(key); err != nil {
+	return true, nil
+}
+
+// key reads the key of a field and its colon, positioned at its value.
+// The key is raw: an escaped or non-ASCII key is left to the slow path.
+func (d *Decoder) key() ([]byte, error) {
+	d.space()
+	key, ok := d.rawString()
+	if !ok || !d.consume(':') {
+		return nil, errSlow
+	}
+	d.space()
+	return key, nil
+}
+
+// more reads what follows a field's value, and reports whether another
+// field follows, or the object ends.
+func (d *Decoder) more() (bool, error) {
+	if d.consume(',') {
+		return true, nil
+	}
+	if d.next('}') { // consume skipped the white space
+		d.depth--
+		return false, nil
+	}
+	return false, errSlow
+}
+
+// object reads an object, calling field with each key positioned at its
+// value (see open).
+func (d *Decoder) object(field func(key []byte) error) error {
+	more, err := d.open()
+	for ; more; more, err = d.more() {
+		var key []byte
+		if key, err = d.key(); err != nil {
 			return err
 		}
-		if d.consume(',') {
-			continue
+		if err = field(key); err != nil {
+			break
 		}
-		if d.next('}') { // consume skipped the white space
-			d.depth--
-			return nil
-		}
-		return errSlow
 	}
+	return err
+}
+
+// openArray reads the start of an array, and reports whether an element
+// follows, positioned at it.
+func (d *Decoder) openArray() (bool, error) {
+	if !d.consume('[') {
+		return false, errSlow
+	}
+	if d.depth++; d.depth > maxDepth {
+		return false, errSlow
+	}
+	if d.consume(']') {
+		d.depth--
+		return false, nil
+	}
+	d.space()
+	return true, nil
+}
+
+// moreElems reads what follows an element, and reports whether another
+// follows, positioned at it, or the array ends.
+func (d *Decoder) moreElems() (bool, error) {
+	if d.consume(',') {
+		d.space()
+		return true, nil
+	}
+	if d.next(']') { // consume skipped the white space
+		d.depth--
+		return false, nil
+	}
+	return false, errSlow
 }
 
 // array reads an array, calling elem positioned at each element.
 func (d *Decoder) array(elem func() error) error {
-	if !d.consume('[') {
-		return errSlow
-	}
-	if d.depth++; d.depth > maxDepth {
-		return errSlow
-	}
-	if d.consume(']') {
-		d.depth--
-		return nil
-	}
-	for {
-		d.space()
-		if err := elem(); err != nil {
-			return err
+	more, err := d.openArray()
+	for ; more; more, err = d.moreElems() {
+		if err = elem(); err != nil {
+			break
 		}
-		if d.consume(',') {
-			continue
-		}
-		if d.next(']') { // consume skipped the white space
-			d.depth--
-			return nil
-		}
-		return errSlow
 	}
+	return err
 }
 
 // skipField reads past the value of a key the event has no field for. A
@@ -422,15 +571,23 @@ func okOrSlow(ok bool) error {
 	return errSlow
 }
 
-func (d *Decoder) str(s *string) error {
+func (d *Decoder) str(s *string) error { return d.strAs(s, "") }
+
+// strAs reads a string into s: want itself when equal to it (a value the
+// caller expects, compared rather than hashed), else interned.
+func (d *Decoder) strAs(s *string, want string) error {
 	if d.null() {
 		return nil
 	}
 	raw, ok := d.rawString()
-	if !ok {
+	switch {
+	case !ok:
 		return errSlow
+	case string(raw) == want:
+		*s = want
+	default:
+		*s = d.intern(raw)
 	}
-	*s = d.intern(raw)
 	return nil
 }
 
@@ -500,7 +657,6 @@ func plainStops(w uint64) uint64 {
 // in the `any` an argument's value is: a direct-mapped cache, one hash and
 // one comparison a look-up.
 type known struct {
-	seed  maphash.Seed
 	slots *[knownSlots]knownValue // allocated at the first value
 }
 
@@ -516,15 +672,37 @@ func (k *known) get(b []byte, box func(string) any) any {
 		return box(string(b))
 	}
 	if k.slots == nil {
-		k.seed, k.slots = maphash.MakeSeed(), new([knownSlots]knownValue)
+		k.slots = new([knownSlots]knownValue)
 	}
-	slot := &k.slots[maphash.Bytes(k.seed, b)&(knownSlots-1)]
+	slot := &k.slots[slotOf(b)]
 	if slot.v != nil && slot.text == string(b) {
 		return slot.v
 	}
 	text := string(b)
 	*slot = knownValue{text, box(text)}
 	return slot.v
+}
+
+// slotOf is the slot of text b (at most maxKnownLen bytes): a hash of its
+// length and of its first and last eight bytes, inlined, where a seeded
+// hash of every byte was a call and a fifth of the look-up's time. Values
+// that differ only in their middle share a slot, which costs them an
+// allocation each time they alternate, never a wrong value (get compares
+// the whole text); Tracee's values (paths, names, numbers) differ at
+// their ends.
+func slotOf(b []byte) uint64 {
+	n := len(b)
+	h := uint64(n)
+	switch {
+	case n >= 8:
+		h ^= binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29)
+	case n >= 4:
+		h ^= uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
+	case n > 0:
+		h ^= uint64(b[0])<<8 | uint64(b[n/2])<<16 | uint64(b[n-1])<<24
+	}
+	h *= 0x9e3779b97f4a7c15
+	return h >> (64 - knownBits)
 }
 
 func boxString(s string) any { return s }
