@@ -40,6 +40,8 @@ type Decoder struct {
 	// lastEvent's catalog entry is lastDef (see eventDef).
 	lastEvent string
 	lastDef   *catalog.EventDef
+	// the order of the keys of the last event and argument read
+	eventOrder, argOrder keyOrder
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -94,9 +96,9 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 // the compiler cannot inline.
 func (d *Decoder) event(ev *Event, spare []Arg) error {
 	more, err := d.open()
-	for ; more; more, err = d.more() {
+	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, err = d.key(); err != nil {
+		if key, prev, err = d.keyAfter(&d.eventOrder, eventKeys, prev); err != nil {
 			return err
 		}
 		switch string(key) {
@@ -341,9 +343,9 @@ func (d *Decoder) eventDef(event string) *catalog.EventDef {
 // arg reads an argument into a, its name and type want's when they are.
 func (d *Decoder) arg(a *Arg, want *catalog.ArgDef) error {
 	more, err := d.open()
-	for ; more; more, err = d.more() {
+	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, err = d.key(); err != nil {
+		if key, prev, err = d.keyAfter(&d.argOrder, argKeys, prev); err != nil {
 			return err
 		}
 		switch string(key) {
@@ -413,6 +415,51 @@ func (d *Decoder) key() ([]byte, error) {
 	}
 	d.space()
 	return key, nil
+}
+
+// keyOrder is the order in which the keys of an object (the event, an
+// argument) came last: after[i+1] is the index in the object's keys of
+// the key that followed key i, after[0] of the first; -1 for none known.
+// Tracee writes its keys in one order, so that keyAfter, expecting each
+// key where it came last, compares it in place instead of scanning it.
+type keyOrder struct {
+	after []int
+}
+
+// keyAfter reads a key as key does, the one after keys[prev] (prev -1
+// for the first), and returns it with its index in keys, -1 for one not
+// in them.
+func (d *Decoder) keyAfter(o *keyOrder, keys []string, prev int) ([]byte, int, error) {
+	if o.after == nil {
+		o.after = make([]int, len(keys)+1)
+		for i := range o.after {
+			o.after[i] = -1
+		}
+	}
+	d.space()
+	if i := o.after[prev+1]; i >= 0 {
+		// `"key":`, as Tracee writes it
+		k, data, pos := keys[i], d.data, d.pos
+		if end := pos + len(k) + 3; end <= len(data) && data[pos] == '"' && string(data[pos+1:end-2]) == k &&
+			data[end-2] == '"' && data[end-1] == ':' {
+			d.pos = end
+			d.space()
+			return data[pos+1 : end-2], i, nil
+		}
+	}
+	key, err := d.key()
+	if err != nil {
+		return nil, -1, err
+	}
+	i := -1
+	for j, k := range keys {
+		if k == string(key) {
+			i = j
+			break
+		}
+	}
+	o.after[prev+1] = i
+	return key, i, nil
 }
 
 // more reads what follows a field's value, and reports whether another
