@@ -101,66 +101,66 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		if key, prev, err = d.keyAfter(&d.eventOrder, eventKeys, prev); err != nil {
 			return err
 		}
-		switch string(key) {
-		case "timestamp":
+		switch prev { // the key's index in eventKeys
+		case fieldTimestamp:
 			err = d.int(&ev.Timestamp)
-		case "threadStartTime":
+		case fieldThreadStartTime:
 			err = d.int(&ev.ThreadStartTime)
-		case "processorId":
+		case fieldProcessorID:
 			err = d.int(&ev.ProcessorID)
-		case "processId":
+		case fieldProcessID:
 			err = d.int(&ev.ProcessID)
-		case "cgroupId":
+		case fieldCgroupID:
 			err = d.uint(&ev.CgroupID)
-		case "threadId":
+		case fieldThreadID:
 			err = d.int(&ev.ThreadID)
-		case "parentProcessId":
+		case fieldParentProcessID:
 			err = d.int(&ev.ParentProcessID)
-		case "hostProcessId":
+		case fieldHostProcessID:
 			err = d.int(&ev.HostProcessID)
-		case "hostThreadId":
+		case fieldHostThreadID:
 			err = d.int(&ev.HostThreadID)
-		case "hostParentProcessId":
+		case fieldHostParentProcessID:
 			err = d.int(&ev.HostParentProcessID)
-		case "userId":
+		case fieldUserID:
 			err = d.int(&ev.UserID)
-		case "mountNamespace":
+		case fieldMountNS:
 			err = d.int(&ev.MountNS)
-		case "pidNamespace":
+		case fieldPIDNS:
 			err = d.int(&ev.PIDNS)
-		case "processName":
+		case fieldProcessName:
 			err = d.str(&ev.ProcessName)
-		case "executable":
+		case fieldExecutable:
 			err = d.executable(&ev.Executable)
-		case "hostName":
+		case fieldHostName:
 			err = d.str(&ev.HostName)
-		case "containerId":
+		case fieldContainerID:
 			err = d.str(&ev.ContainerID)
-		case "container":
+		case fieldContainer:
 			err = d.container(&ev.Container)
-		case "kubernetes":
+		case fieldKubernetes:
 			err = d.kubernetes(&ev.Kubernetes)
-		case "eventId":
+		case fieldEventID:
 			err = d.quotedInt(&ev.EventID)
-		case "eventName":
+		case fieldEventName:
 			err = d.str(&ev.EventName)
-		case "matchedPolicies":
+		case fieldMatchedPolicies:
 			err = d.strings(&ev.MatchedPolicies)
-		case "threadEntityId":
+		case fieldThreadEntityID:
 			err = d.uint32(&ev.ThreadEntityID)
-		case "processEntityId":
+		case fieldProcessEntityID:
 			err = d.uint32(&ev.ProcessEntityID)
-		case "parentEntityId":
+		case fieldParentEntityID:
 			err = d.uint32(&ev.ParentEntityID)
-		case "argsNum":
+		case fieldArgsNum:
 			err = d.int(&ev.ArgsNum)
-		case "returnValue":
+		case fieldReturnValue:
 			err = d.int(&ev.ReturnValue)
-		case "syscall":
+		case fieldSyscall:
 			err = d.str(&ev.Syscall)
-		case "contextFlags":
+		case fieldContextFlags:
 			err = d.contextFlags(&ev.ContextFlags)
-		case "args":
+		case fieldArgs:
 			err = d.args(&ev.Args, spare, ev.ArgsNum, ev.EventName)
 		default:
 			err = d.skipField(key, eventKeys...)
@@ -261,6 +261,48 @@ func (d *Decoder) contextFlags(f *ContextFlags) error {
 	return err
 }
 
+// The index of each of Event's fields in eventKeys, which is its order:
+// TestDecoderReadsEveryField decodes each key alone into its field.
+const (
+	fieldTimestamp = iota
+	fieldThreadStartTime
+	fieldProcessorID
+	fieldProcessID
+	fieldCgroupID
+	fieldThreadID
+	fieldParentProcessID
+	fieldHostProcessID
+	fieldHostThreadID
+	fieldHostParentProcessID
+	fieldUserID
+	fieldMountNS
+	fieldPIDNS
+	fieldProcessName
+	fieldExecutable
+	fieldHostName
+	fieldContainerID
+	fieldContainer
+	fieldKubernetes
+	fieldEventID
+	fieldEventName
+	fieldMatchedPolicies
+	fieldArgsNum
+	fieldReturnValue
+	fieldSyscall
+	fieldContextFlags
+	fieldThreadEntityID
+	fieldProcessEntityID
+	fieldParentEntityID
+	fieldArgs
+)
+
+// The index of each of Arg's fields in argKeys.
+const (
+	argName = iota
+	argType
+	argValue
+)
+
 // The JSON keys of Event and of the structs in it, read from their tags
 // as encoding/json reads them: a field added to one of them is a key here
 // at once, and TestDecoderReadsEveryField fails until the switch above
@@ -348,12 +390,12 @@ func (d *Decoder) arg(a *Arg, want *catalog.ArgDef) error {
 		if key, prev, err = d.keyAfter(&d.argOrder, argKeys, prev); err != nil {
 			return err
 		}
-		switch string(key) {
-		case "name":
+		switch prev { // the key's index in argKeys
+		case argName:
 			err = d.strAs(&a.Name, want.Name)
-		case "type":
+		case argType:
 			err = d.strAs(&a.Type, want.Type)
-		case "value":
+		case argValue:
 			a.Value, err = d.value()
 		default:
 			err = d.skipField(key, argKeys...)
