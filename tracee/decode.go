@@ -42,6 +42,11 @@ type Decoder struct {
 	lastDef   *catalog.EventDef
 	// the order of the keys of the last event and argument read
 	eventOrder, argOrder keyOrder
+	// last holds the last line's values of the fields that lines repeat
+	// most (the host, the process, the event), which strLike expects.
+	last struct {
+		processName, path, hostName, containerID, eventName, syscall string
+	}
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -129,13 +134,13 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldPIDNS:
 			err = d.int(&ev.PIDNS)
 		case fieldProcessName:
-			err = d.str(&ev.ProcessName)
+			err = d.strLike(&ev.ProcessName, &d.last.processName)
 		case fieldExecutable:
 			err = d.executable(&ev.Executable)
 		case fieldHostName:
-			err = d.str(&ev.HostName)
+			err = d.strLike(&ev.HostName, &d.last.hostName)
 		case fieldContainerID:
-			err = d.str(&ev.ContainerID)
+			err = d.strLike(&ev.ContainerID, &d.last.containerID)
 		case fieldContainer:
 			err = d.container(&ev.Container)
 		case fieldKubernetes:
@@ -143,7 +148,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldEventID:
 			err = d.quotedInt(&ev.EventID)
 		case fieldEventName:
-			err = d.str(&ev.EventName)
+			err = d.strLike(&ev.EventName, &d.last.eventName)
 		case fieldMatchedPolicies:
 			err = d.strings(&ev.MatchedPolicies)
 		case fieldThreadEntityID:
@@ -157,7 +162,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldReturnValue:
 			err = d.int(&ev.ReturnValue)
 		case fieldSyscall:
-			err = d.str(&ev.Syscall)
+			err = d.strLike(&ev.Syscall, &d.last.syscall)
 		case fieldContextFlags:
 			err = d.contextFlags(&ev.ContextFlags)
 		case fieldArgs:
@@ -180,7 +185,7 @@ func (d *Decoder) executable(f *File) error {
 			return err
 		}
 		if string(key) == "path" {
-			err = d.str(&f.Path)
+			err = d.strLike(&f.Path, &d.last.path)
 		} else {
 			err = d.skipField(key, fileKeys...)
 		}
@@ -662,22 +667,36 @@ func okOrSlow(ok bool) error {
 
 func (d *Decoder) str(s *string) error { return d.strAs(s, "") }
 
-// strAs reads a string into s: want itself when equal to it (a value the
-// caller expects, compared rather than hashed), else interned.
+// strAs reads a string into s: want itself when the line spells it
+// plainly, compared in place (neither scanned nor hashed), else interned.
+// want must be plain, as rawString's strings are: valid UTF-8 without '"',
+// '\\' or control bytes (the catalog's names and types are, by
+// TestCatalogIsPlain).
 func (d *Decoder) strAs(s *string, want string) error {
+	data, pos := d.data, d.pos
+	if end := pos + len(want) + 2; end <= len(data) && data[pos] == '"' && data[end-1] == '"' &&
+		string(data[pos+1:end-1]) == want {
+		d.pos = end
+		*s = want
+		return nil
+	}
 	if d.null() {
 		return nil
 	}
 	raw, ok := d.rawString()
-	switch {
-	case !ok:
+	if !ok {
 		return errSlow
-	case string(raw) == want:
-		*s = want
-	default:
-		*s = d.intern(raw)
 	}
+	*s = d.intern(raw)
 	return nil
+}
+
+// strLike reads a string into s, expecting *last, the field's value in
+// the line before, and keeps it there for the next line.
+func (d *Decoder) strLike(s, last *string) error {
+	err := d.strAs(s, *last)
+	*last = *s
+	return err
 }
 
 // intern returns b as a string, the same one each time for short ones.

@@ -9,9 +9,12 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/streams"
 )
 
@@ -313,5 +316,22 @@ func fillEvery(v reflect.Value) {
 		v.Set(reflect.ValueOf("s"))
 	default:
 		panic("fillEvery: no value for a " + v.Kind().String())
+	}
+}
+
+// TestCatalogIsPlain: the catalog's argument names and types, which the
+// Decoder compares in place with a line's strings (strAs), are plain:
+// valid UTF-8 without '"', '\\' or control bytes, whose JSON strings are
+// themselves between quotes.
+func TestCatalogIsPlain(t *testing.T) {
+	plain := func(s string) bool {
+		return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' })
+	}
+	for _, ev := range catalog.Events() {
+		for _, a := range ev.Args {
+			if !plain(a.Name) || !plain(a.Type) {
+				t.Errorf("%s: argument %q of type %q is not plain", ev.Name, a.Name, a.Type)
+			}
+		}
 	}
 }
