@@ -83,6 +83,9 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 	spare := ev.Args[:0]
 	*ev = Event{}
+	if d.eventOrder.keys == nil {
+		d.eventOrder, d.argOrder = newKeyOrder(eventKeys), newKeyOrder(argKeys)
+	}
 	d.data, d.pos, d.depth = line, 0, 0
 	defer func() { d.data = nil }()
 	if err := d.event(ev, spare); err != nil {
@@ -103,7 +106,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 	more, err := d.open()
 	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, prev, err = d.keyAfter(&d.eventOrder, eventKeys, prev); err != nil {
+		if key, prev, err = d.keyAfter(&d.eventOrder, prev); err != nil {
 			return err
 		}
 		switch prev { // the key's index in eventKeys
@@ -392,7 +395,7 @@ func (d *Decoder) arg(a *Arg, want *catalog.ArgDef) error {
 	more, err := d.open()
 	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, prev, err = d.keyAfter(&d.argOrder, argKeys, prev); err != nil {
+		if key, prev, err = d.keyAfter(&d.argOrder, prev); err != nil {
 			return err
 		}
 		switch prev { // the key's index in argKeys
@@ -465,30 +468,35 @@ func (d *Decoder) key() ([]byte, error) {
 }
 
 // keyOrder is the order in which the keys of an object (the event, an
-// argument) came last: after[i+1] is the index in the object's keys of
-// the key that followed key i, after[0] of the first; -1 for none known.
-// Tracee writes its keys in one order, so that keyAfter, expecting each
-// key where it came last, compares it in place instead of scanning it.
+// argument) came last: after[i+1] is the index in keys of the key that
+// followed key i, after[0] of the first; -1 for none known. Tracee writes
+// its keys in one order, so that keyAfter, expecting each key where it
+// came last, compares it in place instead of scanning it.
 type keyOrder struct {
-	after []int
+	keys   []string
+	quoted []string // `"key":` for each key, as Tracee writes them
+	after  []int
 }
 
-// keyAfter reads a key as key does, the one after keys[prev] (prev -1
-// for the first), and returns it with its index in keys, -1 for one not
-// in them.
-func (d *Decoder) keyAfter(o *keyOrder, keys []string, prev int) ([]byte, int, error) {
-	if o.after == nil {
-		o.after = make([]int, len(keys)+1)
-		for i := range o.after {
-			o.after[i] = -1
-		}
+func newKeyOrder(keys []string) keyOrder {
+	o := keyOrder{keys: keys, quoted: make([]string, len(keys)), after: make([]int, len(keys)+1)}
+	for i, k := range keys {
+		o.quoted[i] = `"` + k + `":`
 	}
+	for i := range o.after {
+		o.after[i] = -1
+	}
+	return o
+}
+
+// keyAfter reads a key as key does, the one after o.keys[prev] (prev -1
+// for the first), and returns it with its index in o.keys, -1 for one not
+// in them.
+func (d *Decoder) keyAfter(o *keyOrder, prev int) ([]byte, int, error) {
 	d.space()
 	if i := o.after[prev+1]; i >= 0 {
-		// `"key":`, as Tracee writes it
-		k, data, pos := keys[i], d.data, d.pos
-		if end := pos + len(k) + 3; end <= len(data) && data[pos] == '"' && string(data[pos+1:end-2]) == k &&
-			data[end-2] == '"' && data[end-1] == ':' {
+		q, data, pos := o.quoted[i], d.data, d.pos
+		if end := pos + len(q); end <= len(data) && string(data[pos:end]) == q {
 			d.pos = end
 			d.space()
 			return data[pos+1 : end-2], i, nil
@@ -499,7 +507,7 @@ func (d *Decoder) keyAfter(o *keyOrder, keys []string, prev int) ([]byte, int, e
 		return nil, -1, err
 	}
 	i := -1
-	for j, k := range keys {
+	for j, k := range o.keys {
 		if k == string(key) {
 			i = j
 			break
