@@ -490,8 +490,8 @@ func newKeyOrder(keys []string) keyOrder {
 }
 
 // keyAfter reads a key as key does, the one after o.keys[prev] (prev -1
-// for the first), and returns it with its index in o.keys, -1 for one not
-// in them.
+// for the first), and returns its index in o.keys, or -1 and the key
+// itself for one not in them.
 func (d *Decoder) keyAfter(o *keyOrder, prev int) ([]byte, int, error) {
 	d.space()
 	if i := o.after[prev+1]; i >= 0 {
@@ -499,7 +499,7 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) ([]byte, int, error) {
 		if end := pos + len(q); end <= len(data) && string(data[pos:end]) == q {
 			d.pos = end
 			d.space()
-			return data[pos+1 : end-2], i, nil
+			return nil, i, nil
 		}
 	}
 	key, err := d.key()
@@ -514,6 +514,9 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) ([]byte, int, error) {
 		}
 	}
 	o.after[prev+1] = i
+	if i >= 0 {
+		return nil, i, nil
+	}
 	return key, i, nil
 }
 
