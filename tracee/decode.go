@@ -37,9 +37,9 @@ type Decoder struct {
 	// elems holds the elements of the arrays being read, innermost last,
 	// so that each is allocated once, at its length, when it ends.
 	elems []any
-	// lastEvent's catalog entry is lastDef (see eventDef).
+	// lastEvent's arguments in the catalog are lastArgs (see argsOf).
 	lastEvent string
-	lastDef   *catalog.EventDef
+	lastArgs  []expectedArg
 	// the order of the keys of the last event and argument read
 	eventOrder, argOrder keyOrder
 	// last holds the last line's values of the fields that lines repeat
@@ -357,19 +357,16 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64, event string) er
 	if room := min(max(argsNum, 0), maxArgsRoom); cap(out) < int(room) || out == nil {
 		out = make([]Arg, 0, room)
 	}
-	var defs []catalog.ArgDef
-	if def := d.eventDef(event); def != nil {
-		defs = def.Args
-	}
+	expected := d.argsOf(event)
 	more, err := d.openArray()
 	for ; more; more, err = d.moreElems() {
 		if d.pos < len(d.data) && d.data[d.pos] != '{' {
 			err = errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
 			break
 		}
-		var want catalog.ArgDef // Tracee's order is the catalog's
-		if i := len(out); i < len(defs) {
-			want = defs[i]
+		var want expectedArg // Tracee's order is the catalog's
+		if i := len(out); i < len(expected) {
+			want = expected[i]
 		}
 		out = append(out, Arg{})
 		if err = d.arg(&out[len(out)-1], &want); err != nil {
@@ -380,29 +377,66 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64, event string) er
 	return err
 }
 
-// eventDef is the catalog's entry for event, nil for none; the last one
-// is kept, for a stream that repeats an event.
-func (d *Decoder) eventDef(event string) *catalog.EventDef {
-	if event != d.lastEvent || d.lastDef == nil {
-		d.lastDef, _ = catalog.LookupEvent(event)
-		d.lastEvent = event
-	}
-	return d.lastDef
+// expectedArg is an argument of a catalog entry as Tracee writes it: its
+// name, its type, and the text before its value.
+type expectedArg struct {
+	name, typ string
+	prefix    string // `{"name":"<name>","type":"<type>","value":`
 }
 
-// arg reads an argument into a, its name and type want's when they are.
-func (d *Decoder) arg(a *Arg, want *catalog.ArgDef) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
+// expectedArgs holds the arguments of each event of the catalog, by name.
+var expectedArgs = func() map[string][]expectedArg {
+	m := map[string][]expectedArg{}
+	for _, ev := range catalog.Events() {
+		args := make([]expectedArg, len(ev.Args))
+		for i, a := range ev.Args {
+			args[i] = expectedArg{name: a.Name, typ: a.Type, prefix: `{"name":"` + a.Name + `","type":"` + a.Type + `","value":`}
+		}
+		m[ev.Name] = args
+	}
+	return m
+}()
+
+// argsOf is the arguments the catalog gives event, none for an event it
+// does not know; the last event's are kept, for a stream that repeats it.
+func (d *Decoder) argsOf(event string) []expectedArg {
+	if event != d.lastEvent || d.lastArgs == nil {
+		d.lastArgs = expectedArgs[event]
+		d.lastEvent = event
+	}
+	return d.lastArgs
+}
+
+// arg reads an argument into a. One that starts as want's does (the
+// catalog's name and type, in Tracee's order: nearly every one) is read
+// from its value on; any other field by field, its name and type want's
+// when they are.
+func (d *Decoder) arg(a *Arg, want *expectedArg) error {
+	var more bool
+	var err error
+	prev := -1
+	if p := want.prefix; p != "" && len(d.data)-d.pos >= len(p) && string(d.data[d.pos:d.pos+len(p)]) == p {
+		d.pos += len(p)
+		d.depth++ // in the argument's object, as open would be
+		a.Name, a.Type = want.name, want.typ
+		if a.Value, err = d.value(); err != nil {
+			return err
+		}
+		prev = argValue
+		more, err = d.more()
+	} else {
+		more, err = d.open()
+	}
+	for ; more; more, err = d.more() {
 		var key []byte
 		if key, prev, err = d.keyAfter(&d.argOrder, prev); err != nil {
 			return err
 		}
 		switch prev { // the key's index in argKeys
 		case argName:
-			err = d.strAs(&a.Name, want.Name)
+			err = d.strAs(&a.Name, want.name)
 		case argType:
-			err = d.strAs(&a.Type, want.Type)
+			err = d.strAs(&a.Type, want.typ)
 		case argValue:
 			a.Value, err = d.value()
 		default:

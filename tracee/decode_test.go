@@ -101,6 +101,12 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","event\u004eame":"y"}`,
 		`{"eventName":"x","eventName":null,"processName":"p","processName":null}`,
 		`{"eventName":"x","eventId":"42","cgroupId":18446744073709551615}`,
+		// arguments that start as the catalog's do, then go on
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":1,"name":"x","extra":[2]},{"name":"pathname","type":"const char*","value":"/a" }]}`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":1,"Type":"y"}]}`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":}]}`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":1`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int"}]}`,
 		`{"eventName":"x","eventId":42}`,
 		`{"eventName":"x","eventId":" 42"}`,
 		`{"eventName":"x","eventId":"-0"}`,
