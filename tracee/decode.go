@@ -40,8 +40,11 @@ type Decoder struct {
 	// lastEvent's arguments in the catalog are lastArgs (see argsOf).
 	lastEvent string
 	lastArgs  []expectedArg
-	// the order of the keys of the last event and argument read
-	eventOrder, argOrder keyOrder
+	// the order of the keys of the last event, and of the objects in it,
+	// read (see keyAfter)
+	orders struct {
+		event, arg, file, container, kubernetes, flags keyOrder
+	}
 	// last holds the last line's values of the fields that lines repeat
 	// most (the host, the process, the event), which strLike expects.
 	last struct {
@@ -83,8 +86,9 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 	spare := ev.Args[:0]
 	*ev = Event{}
-	if d.eventOrder.keys == nil {
-		d.eventOrder, d.argOrder = newKeyOrder(eventKeys), newKeyOrder(argKeys)
+	if o := &d.orders; o.event.keys == nil {
+		o.event, o.arg, o.file = newKeyOrder(eventKeys), newKeyOrder(argKeys), newKeyOrder(fileKeys)
+		o.container, o.kubernetes, o.flags = newKeyOrder(containerKeys), newKeyOrder(kubernetesKeys), newKeyOrder(contextFlagsKeys)
 	}
 	d.data, d.pos, d.depth = line, 0, 0
 	defer func() { d.data = nil }()
@@ -106,7 +110,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 	more, err := d.open()
 	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, prev, err = d.keyAfter(&d.eventOrder, prev); err != nil {
+		if key, prev, err = d.keyAfter(&d.orders.event, prev); err != nil {
 			return err
 		}
 		switch prev { // the key's index in eventKeys
@@ -182,12 +186,12 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 
 func (d *Decoder) executable(f *File) error {
 	more, err := d.open()
-	for ; more; more, err = d.more() {
+	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, err = d.key(); err != nil {
+		if key, prev, err = d.keyAfter(&d.orders.file, prev); err != nil {
 			return err
 		}
-		if string(key) == "path" {
+		if prev == filePath {
 			err = d.strLike(&f.Path, &d.last.path)
 		} else {
 			err = d.skipField(key, fileKeys...)
@@ -201,17 +205,17 @@ func (d *Decoder) executable(f *File) error {
 
 func (d *Decoder) container(c *Container) error {
 	more, err := d.open()
-	for ; more; more, err = d.more() {
+	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, err = d.key(); err != nil {
+		if key, prev, err = d.keyAfter(&d.orders.container, prev); err != nil {
 			return err
 		}
-		switch string(key) {
-		case "id":
+		switch prev { // the key's index in containerKeys
+		case containerFieldID:
 			err = d.str(&c.ID)
-		case "name":
+		case containerFieldName:
 			err = d.str(&c.Name)
-		case "image":
+		case containerFieldImage:
 			err = d.str(&c.Image)
 		default:
 			err = d.skipField(key, containerKeys...)
@@ -225,17 +229,17 @@ func (d *Decoder) container(c *Container) error {
 
 func (d *Decoder) kubernetes(k *Kubernetes) error {
 	more, err := d.open()
-	for ; more; more, err = d.more() {
+	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, err = d.key(); err != nil {
+		if key, prev, err = d.keyAfter(&d.orders.kubernetes, prev); err != nil {
 			return err
 		}
-		switch string(key) {
-		case "podName":
+		switch prev { // the key's index in kubernetesKeys
+		case podName:
 			err = d.str(&k.PodName)
-		case "podNamespace":
+		case podNamespace:
 			err = d.str(&k.PodNamespace)
-		case "podUID":
+		case podUID:
 			err = d.str(&k.PodUID)
 		default:
 			err = d.skipField(key, kubernetesKeys...)
@@ -249,15 +253,15 @@ func (d *Decoder) kubernetes(k *Kubernetes) error {
 
 func (d *Decoder) contextFlags(f *ContextFlags) error {
 	more, err := d.open()
-	for ; more; more, err = d.more() {
+	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, err = d.key(); err != nil {
+		if key, prev, err = d.keyAfter(&d.orders.flags, prev); err != nil {
 			return err
 		}
-		switch string(key) {
-		case "containerStarted":
+		switch prev { // the key's index in contextFlagsKeys
+		case flagContainerStarted:
 			err = d.bool(&f.ContainerStarted)
-		case "isCompat":
+		case flagIsCompat:
 			err = d.bool(&f.IsCompat)
 		default:
 			err = d.skipField(key, contextFlagsKeys...)
@@ -302,6 +306,26 @@ const (
 	fieldProcessEntityID
 	fieldParentEntityID
 	fieldArgs
+)
+
+// The index of each field of the objects in Event in their keys.
+const filePath = 0
+
+const (
+	containerFieldID = iota
+	containerFieldName
+	containerFieldImage
+)
+
+const (
+	podName = iota
+	podNamespace
+	podUID
+)
+
+const (
+	flagContainerStarted = iota
+	flagIsCompat
 )
 
 // The index of each of Arg's fields in argKeys.
@@ -429,7 +453,7 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 	}
 	for ; more; more, err = d.more() {
 		var key []byte
-		if key, prev, err = d.keyAfter(&d.argOrder, prev); err != nil {
+		if key, prev, err = d.keyAfter(&d.orders.arg, prev); err != nil {
 			return err
 		}
 		switch prev { // the key's index in argKeys
