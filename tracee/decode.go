@@ -103,9 +103,8 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 }
 
 // event reads the event into ev; its arguments go into spare's array if
-// they fit. Fields are read in a loop, not through a callback per field:
-// the event is most of a line, and each call through a closure is one
-// the compiler cannot inline.
+// they fit. Its fields are read in a loop, not through a callback per
+// field (see fields): the event is most of a line.
 func (d *Decoder) event(ev *Event, spare []Arg) error {
 	more, err := d.open()
 	for prev := -1; more; more, err = d.more() {
@@ -185,88 +184,58 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 }
 
 func (d *Decoder) executable(f *File) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.file, prev); err != nil {
-			return err
+	return d.fields(&d.orders.file, func(i int, key []byte) error {
+		if i == filePath {
+			return d.strLike(&f.Path, &d.last.path)
 		}
-		if prev == filePath {
-			err = d.strLike(&f.Path, &d.last.path)
-		} else {
-			err = d.skipField(key, fileKeys...)
-		}
-		if err != nil {
-			break
-		}
-	}
-	return err
+		return d.skipField(key, fileKeys...)
+	})
 }
 
 func (d *Decoder) container(c *Container) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.container, prev); err != nil {
-			return err
-		}
-		switch prev { // the key's index in containerKeys
-		case containerFieldID:
-			err = d.str(&c.ID)
-		case containerFieldName:
-			err = d.str(&c.Name)
-		case containerFieldImage:
-			err = d.str(&c.Image)
-		default:
-			err = d.skipField(key, containerKeys...)
-		}
-		if err != nil {
-			break
-		}
-	}
-	return err
+	return d.strFields(&d.orders.container, containerKeys, &c.ID, &c.Name, &c.Image)
 }
 
 func (d *Decoder) kubernetes(k *Kubernetes) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.kubernetes, prev); err != nil {
-			return err
+	return d.strFields(&d.orders.kubernetes, kubernetesKeys, &k.PodName, &k.PodNamespace, &k.PodUID)
+}
+
+// strFields reads an object of string fields: the one of key keys[i]
+// into into[i], keys being the object's in its struct's order.
+func (d *Decoder) strFields(o *keyOrder, keys []string, into ...*string) error {
+	return d.fields(o, func(i int, key []byte) error {
+		if i >= 0 {
+			return d.str(into[i])
 		}
-		switch prev { // the key's index in kubernetesKeys
-		case podName:
-			err = d.str(&k.PodName)
-		case podNamespace:
-			err = d.str(&k.PodNamespace)
-		case podUID:
-			err = d.str(&k.PodUID)
-		default:
-			err = d.skipField(key, kubernetesKeys...)
-		}
-		if err != nil {
-			break
-		}
-	}
-	return err
+		return d.skipField(key, keys...)
+	})
 }
 
 func (d *Decoder) contextFlags(f *ContextFlags) error {
+	return d.fields(&d.orders.flags, func(i int, key []byte) error {
+		switch i {
+		case flagContainerStarted:
+			return d.bool(&f.ContainerStarted)
+		case flagIsCompat:
+			return d.bool(&f.IsCompat)
+		}
+		return d.skipField(key, contextFlagsKeys...)
+	})
+}
+
+// fields reads an object of o's keys (see keyAfter), calling field with
+// each key's index, or -1 and the key itself for one not among them. For
+// the small objects of an event: the event's own fields and an
+// argument's, most of a line, are read in loops of their own, without a
+// call through a closure per field.
+func (d *Decoder) fields(o *keyOrder, field func(i int, key []byte) error) error {
 	more, err := d.open()
 	for prev := -1; more; more, err = d.more() {
 		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.flags, prev); err != nil {
+		if key, prev, err = d.keyAfter(o, prev); err != nil {
 			return err
 		}
-		switch prev { // the key's index in contextFlagsKeys
-		case flagContainerStarted:
-			err = d.bool(&f.ContainerStarted)
-		case flagIsCompat:
-			err = d.bool(&f.IsCompat)
-		default:
-			err = d.skipField(key, contextFlagsKeys...)
-		}
-		if err != nil {
+		if err = field(prev, key); err != nil {
 			break
 		}
 	}
@@ -308,20 +277,8 @@ const (
 	fieldArgs
 )
 
-// The index of each field of the objects in Event in their keys.
+// The index of the fields of File and ContextFlags in their keys.
 const filePath = 0
-
-const (
-	containerFieldID = iota
-	containerFieldName
-	containerFieldImage
-)
-
-const (
-	podName = iota
-	podNamespace
-	podUID
-)
 
 const (
 	flagContainerStarted = iota
