@@ -341,3 +341,18 @@ func TestCatalogIsPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotsSpreadValuesDifferingInTheMiddle: values alike at both ends
+// (one file name in many packages) take different slots, so that a stream
+// alternating between them is not a miss, and an allocation, each time.
+func TestSlotsSpreadValuesDifferingInTheMiddle(t *testing.T) {
+	slots := map[uint64]bool{}
+	const n = 200
+	for i := range n {
+		slots[slotOf(fmt.Appendf(nil, "/app/node_modules/package-%03d/lib/index.js", i))] = true
+	}
+	// 200 values into 4096 slots at random collide some 5 times
+	if len(slots) < n-20 {
+		t.Errorf("%d values took %d slots", n, len(slots))
+	}
+}
