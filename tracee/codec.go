@@ -156,7 +156,10 @@ func RecordFromEvent(ev *Event, lr plog.LogRecord) {
 // one writer share the chunks of their bodies, one allocation for many.
 func WriteRecord(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 	h := header(ev)
-	w.Begin(lr, &h, len(ev.Args))
+	k := knowledgeOf(ev)
+	// room for the arguments and what the event knows besides: the
+	// attribute array is sized once
+	w.Begin(lr, &h, len(ev.Args)+k.attrs())
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		switch j := argIndex(h.Def, i, arg.Name); {
@@ -167,7 +170,7 @@ func WriteRecord(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 		}
 	}
 	w.End()
-	putKnowledge(ev, lr.Attributes())
+	k.put(lr.Attributes())
 }
 
 // header is what the record of ev says besides its arguments.
@@ -249,14 +252,29 @@ func writeCatalogArg(w *vigil.RecordWriter, i int, arg *Arg) bool {
 	return true
 }
 
-// putKnowledge writes what ev knows beyond what its record derives: the
+// knowledge is what an event knows beyond what its record derives: the
 // entity ids that differ from those derived from the thread (see task),
 // and the matched policies. An id of 0 is not known (an event that left
 // it out): Tracee's ids are hashes, never 0 but by a 2^-32 chance.
-func putKnowledge(ev *Event, attrs pcommon.Map) {
+type knowledge struct {
+	ids      [3]entityAttr
+	n        int // the ids to write, ids[:n]
+	policies []string
+}
+
+type entityAttr struct {
+	key string
+	id  uint32
+}
+
+func knowledgeOf(ev *Event) knowledge {
+	k := knowledge{policies: ev.MatchedPolicies}
+	if ev.ThreadEntityID == 0 && ev.ProcessEntityID == 0 && ev.ParentEntityID == 0 {
+		return k // none given: none to derive (two hashes)
+	}
 	t := task{tid: ev.HostThreadID, pid: ev.HostProcessID, startTime: ev.ThreadStartTime}
 	thread, process := t.entityIDs()
-	for _, id := range []struct {
+	for _, id := range [...]struct {
 		key            string
 		given, derived uint32
 	}{
@@ -265,11 +283,28 @@ func putKnowledge(ev *Event, attrs pcommon.Map) {
 		{vigil.AttrParentEntityID, ev.ParentEntityID, 0},
 	} {
 		if id.given != 0 && id.given != id.derived {
-			attrs.PutInt(id.key, int64(id.given))
+			k.ids[k.n] = entityAttr{id.key, id.given}
+			k.n++
 		}
 	}
-	if len(ev.MatchedPolicies) > 0 {
-		vigil.PutStrings(attrs.PutEmptySlice(vigil.AttrMatchedPolicies), ev.MatchedPolicies)
+	return k
+}
+
+// attrs is how many attributes put writes.
+func (k *knowledge) attrs() int {
+	if len(k.policies) > 0 {
+		return k.n + 1
+	}
+	return k.n
+}
+
+// put writes the knowledge into a record's attributes.
+func (k *knowledge) put(attrs pcommon.Map) {
+	for _, id := range k.ids[:k.n] {
+		attrs.PutInt(id.key, int64(id.id))
+	}
+	if len(k.policies) > 0 {
+		vigil.PutStrings(attrs.PutEmptySlice(vigil.AttrMatchedPolicies), k.policies)
 	}
 }
 

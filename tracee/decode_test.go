@@ -9,9 +9,12 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
+	"unicode/utf8"
 	"unsafe"
 
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/streams"
 )
 
@@ -98,6 +101,12 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","event\u004eame":"y"}`,
 		`{"eventName":"x","eventName":null,"processName":"p","processName":null}`,
 		`{"eventName":"x","eventId":"42","cgroupId":18446744073709551615}`,
+		// arguments that start as the catalog's do, then go on
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":1,"name":"x","extra":[2]},{"name":"pathname","type":"const char*","value":"/a" }]}`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":1,"Type":"y"}]}`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":}]}`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int","value":1`,
+		`{"eventName":"openat","args":[{"name":"dirfd","type":"int"}]}`,
 		`{"eventName":"x","eventId":42}`,
 		`{"eventName":"x","eventId":" 42"}`,
 		`{"eventName":"x","eventId":"-0"}`,
@@ -313,5 +322,37 @@ func fillEvery(v reflect.Value) {
 		v.Set(reflect.ValueOf("s"))
 	default:
 		panic("fillEvery: no value for a " + v.Kind().String())
+	}
+}
+
+// TestCatalogIsPlain: the catalog's argument names and types, which the
+// Decoder compares in place with a line's strings (strAs), are plain:
+// valid UTF-8 without '"', '\\' or control bytes, whose JSON strings are
+// themselves between quotes.
+func TestCatalogIsPlain(t *testing.T) {
+	plain := func(s string) bool {
+		return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == '"' || r == '\\' })
+	}
+	for _, ev := range catalog.Events() {
+		for _, a := range ev.Args {
+			if !plain(a.Name) || !plain(a.Type) {
+				t.Errorf("%s: argument %q of type %q is not plain", ev.Name, a.Name, a.Type)
+			}
+		}
+	}
+}
+
+// TestSlotsSpreadValuesDifferingInTheMiddle: values alike at both ends
+// (one file name in many packages) take different slots, so that a stream
+// alternating between them is not a miss, and an allocation, each time.
+func TestSlotsSpreadValuesDifferingInTheMiddle(t *testing.T) {
+	slots := map[uint64]bool{}
+	const n = 200
+	for i := range n {
+		slots[slotOf(fmt.Appendf(nil, "/app/node_modules/package-%03d/lib/index.js", i))] = true
+	}
+	// 200 values into 4096 slots at random collide some 5 times
+	if len(slots) < n-20 {
+		t.Errorf("%d values took %d slots", n, len(slots))
 	}
 }

@@ -17,7 +17,8 @@ import (
 // of them before it appended the catalog's through Arg*.
 func writeSearching(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 	h := header(ev)
-	w.Begin(lr, &h, len(ev.Args))
+	k := knowledgeOf(ev)
+	w.Begin(lr, &h, len(ev.Args)+k.attrs())
 	for i := range ev.Args {
 		key := vigil.AttrArgPrefix + ev.Args[i].Name
 		if j := argIndex(h.Def, i, ev.Args[i].Name); j >= 0 {
@@ -26,7 +27,7 @@ func writeSearching(w *vigil.RecordWriter, ev *Event, lr plog.LogRecord) {
 		writeArg(w, key, &ev.Args[i])
 	}
 	w.End()
-	putKnowledge(ev, lr.Attributes())
+	k.put(lr.Attributes())
 }
 
 // argumentEdges are lines whose arguments take WriteRecord's other paths:
@@ -104,5 +105,29 @@ func TestIntOfAsStrconv(t *testing.T) {
 		if got, ok := intOf(json.Number(n)); got != want || ok != wantOK {
 			t.Errorf("intOf(%q) = %d, %v; strconv: %d, %v", n, got, ok, want, wantOK)
 		}
+	}
+}
+
+// TestKnowledgeRoom: the room WriteRecord makes for what an event knows
+// beyond its record is what it then writes, for every stored line, so
+// that the record's attribute array is never regrown.
+func TestKnowledgeRoom(t *testing.T) {
+	var d Decoder
+	var ev Event
+	written := 0
+	for _, line := range storedLines(t) {
+		if d.Decode(line, &ev) != nil {
+			continue
+		}
+		k := knowledgeOf(&ev)
+		m := plog.NewLogRecord().Attributes()
+		k.put(m)
+		if m.Len() != k.attrs() {
+			t.Fatalf("%s\nroom for %d attributes, %d written", line, k.attrs(), m.Len())
+		}
+		written += m.Len()
+	}
+	if written == 0 {
+		t.Error("no stored line knows more than its record derives: the test checks nothing")
 	}
 }
