@@ -9,11 +9,11 @@
 // marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
 // maps their room out of arrays of pairs, and log records out of arrays
 // of records, so a writer of many records allocates one array per few
-// hundred values, some twenty maps or 63 records. The values, maps and
+// hundred values, some twenty-five maps or 73 records. The values, maps and
 // records are pdata's own afterwards: read, set, grown, copied, moved and
 // marshalled by pdata like any other (a map outgrowing its room moves to
 // an array of its own). An array stays alive as long as anything in it
-// does (at most 8 KiB).
+// does (at most 9.25 KiB).
 //
 // A writer that knows a key is new to a map (a record's, whose keys are
 // distinct by construction) adds it without pdata's search of the keys
@@ -61,7 +61,7 @@ type arrays struct {
 // arrayType is what arrays needs of a type: the slice type, the size of
 // an element, and how many elements fit in maxArrayBytes, with the 8-byte
 // header Go's allocator puts before an object with pointers of more than
-// 512 bytes (64 records of 128 bytes take the next size class, 9 KiB).
+// 512 bytes (74 records of 128 bytes take the next size class, 9.5 KiB).
 type arrayType struct {
 	slice reflect.Type
 	size  uintptr
@@ -86,11 +86,15 @@ func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
 	return p
 }
 
-// maxArrayBytes bounds the arrays of pairs and of records: 8 KiB is a
-// size class of Go's allocator, so an array of as many as fit wastes less
-// than one, and holds the room of some twenty records' attributes, or 63
-// records.
-const maxArrayBytes = 8 << 10
+// maxArrayBytes bounds the arrays of pairs and of records: 9,472 bytes is
+// a size class of Go's allocator, so an array of as many as fit wastes
+// less than one, and holds the room of some twenty-five records'
+// attributes, or 73 records. Its spans hold six (56 KiB), so most arrays
+// are the next free slot of a span the allocator holds; 8 KiB, the class
+// below, has spans of one object: every array took a span of its own from
+// the heap's central lists, which cost a third more CPU per byte than
+// this class's arrays (docs/performance.md).
+const maxArrayBytes = 9472
 
 // mallocHeader is the size of the header of a large object with pointers.
 const mallocHeader = 8
