@@ -61,16 +61,18 @@ type arrays struct {
 // arrayType is what arrays needs of a type: the slice type, the size of
 // an element, and how many elements fit in maxArrayBytes, with the 8-byte
 // header Go's allocator puts before an object with pointers of more than
-// 512 bytes (74 records of 128 bytes take the next size class, 9.5 KiB).
+// 512 bytes (74 records of 128 bytes take the next size class, 9.5 KiB);
+// full is the array type of that many.
 type arrayType struct {
-	slice reflect.Type
-	size  uintptr
-	max   int
+	slice, full reflect.Type
+	size        uintptr
+	max         int
 }
 
 func arrayTypeOf(slice reflect.Type) arrayType {
 	size := slice.Elem().Size()
-	return arrayType{slice: slice, size: size, max: int((maxArrayBytes - mallocHeader) / size)}
+	n := int((maxArrayBytes - mallocHeader) / size)
+	return arrayType{slice: slice, full: reflect.ArrayOf(n, slice.Elem()), size: size, max: n}
 }
 
 // take returns the first of n elements of type t, n at most t.max; an
@@ -78,12 +80,23 @@ func arrayTypeOf(slice reflect.Type) arrayType {
 func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
 	if a.size-a.used < n {
 		a.size = min(max(2*a.size, n), t.max)
-		a.array = reflect.MakeSlice(t.slice, a.size, a.size).UnsafePointer()
+		a.array = t.make(a.size)
 		a.used = 0
 	}
 	p := unsafe.Add(a.array, uintptr(a.used)*t.size)
 	a.used += n
 	return p
+}
+
+// make returns a new array of n elements. One of t.max, the size arrays
+// reach after their first few, is made of the array type: MakeSlice
+// allocates the slice's header besides, an object of 24 bytes more per
+// array for the collector.
+func (t *arrayType) make(n int) unsafe.Pointer {
+	if n == t.max {
+		return reflect.New(t.full).UnsafePointer()
+	}
+	return reflect.MakeSlice(t.slice, n, n).UnsafePointer()
 }
 
 // maxArrayBytes bounds the arrays of pairs and of records: 9,472 bytes is
