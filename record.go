@@ -67,8 +67,11 @@ const maxBodyChunk = 8 << 10
 // written under a caller's key (Str, Value) is searched for, and so are
 // all that follow it.
 type RecordWriter struct {
-	lr    plog.LogRecord
-	attrs pcommon.Map
+	// lr is the record being written. Its attributes' map is derived from
+	// it where needed (attrs) rather than kept: each handle kept is two
+	// pointers stored a record, behind write barriers while the garbage
+	// collector marks.
+	lr plog.LogRecord
 	// def is the record's catalog entry; args has bit i set once argument
 	// i is written, so that an argument the source gives twice replaces
 	// its first value rather than being appended again.
@@ -110,11 +113,11 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
 
-	w.attrs = lr.Attributes()
-	w.def, w.args, w.searched = h.Def, 0, w.attrs.Len() > 0
+	attrs := lr.Attributes()
+	w.def, w.args, w.searched = h.Def, 0, attrs.Len() > 0
 	// the room needed, exactly: the attribute array is most of a record's
 	// memory, and every byte of it is garbage to collect later
-	w.values.EnsureCapacity(w.attrs, headerAttrs(h)+args)
+	w.values.EnsureCapacity(attrs, headerAttrs(h)+args)
 	a := w.to(!w.searched)
 	a.int(AttrThreadID, h.HostTID)
 	a.int(AttrThreadVTID, h.TID)
@@ -130,6 +133,9 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	w.startBody()
 	w.writeBody(h.Name)
 }
+
+// attrs returns the attributes of the record being written.
+func (w *RecordWriter) attrs() pcommon.Map { return w.lr.Attributes() }
 
 // startBody starts the body where the chunk has bodyCapacity left.
 func (w *RecordWriter) startBody() {
@@ -160,7 +166,7 @@ func (w *RecordWriter) writeBody(s string) {
 // to returns the writer of the record's attributes, appending when fresh
 // (the key known new to the record).
 func (w *RecordWriter) to(fresh bool) attrWriter {
-	return attrWriter{values: &w.values, m: w.attrs, added: fresh}
+	return attrWriter{values: &w.values, m: w.attrs(), added: fresh}
 }
 
 // strArg writes a string argument with a, which joins the body if not
@@ -228,7 +234,7 @@ func (w *RecordWriter) Str(key, s string) {
 // values do.
 func (w *RecordWriter) Value(key string) pcommon.Value {
 	w.searched = true
-	return w.attrs.PutEmpty(key)
+	return w.attrs().PutEmpty(key)
 }
 
 // End finishes the record: a syscall event's body ends with its return value.
@@ -241,9 +247,9 @@ func (w *RecordWriter) End() {
 	body := w.bodies[w.bodyStart:w.bodyEnd]
 	// the bytes are never written again (see bodies), as a string's must not
 	w.values.SetStr(w.lr.Body(), unsafe.String(unsafe.SliceData(body), len(body)))
-	// w keeps the record's handles until the next Begin: clearing them
-	// here stored five pointers a record, each a write barrier while the
-	// garbage collector marks, to free one record a little sooner
+	// w keeps the record's handle and entry until the next Begin: clearing
+	// them here stored three pointers a record, each a write barrier while
+	// the garbage collector marks, to free one record a little sooner
 }
 
 // WriteResource writes the resource attributes of a process's records into
