@@ -67,8 +67,11 @@ const maxBodyChunk = 8 << 10
 // written under a caller's key (Str, Value) is searched for, and so are
 // all that follow it.
 type RecordWriter struct {
-	lr    plog.LogRecord
-	attrs pcommon.Map
+	// lr is the record being written. Its attributes' map is derived from
+	// it where needed (attrs) rather than kept: each handle kept is two
+	// pointers stored a record, behind write barriers while the garbage
+	// collector marks.
+	lr plog.LogRecord
 	// def is the record's catalog entry; args has bit i set once argument
 	// i is written, so that an argument the source gives twice replaces
 	// its first value rather than being appended again.
@@ -82,10 +85,13 @@ type RecordWriter struct {
 	// shared by many records: pdata would allocate each one on its own.
 	values pdataslab.Slab
 	// bodies holds the bodies of the records written so far, then the one
-	// being written, from bodyStart on. Bytes before bodyStart are never
-	// written again, so the bodies' strings can point into it.
-	bodies    []byte
-	bodyStart int
+	// being written, from bodyStart to bodyEnd. Bytes before bodyStart are
+	// never written again, so the bodies' strings can point into it. Its
+	// length is its capacity, and the end an index: appending to the slice
+	// would store it again, pointer and all, a write barrier per piece of
+	// a body while the garbage collector marks.
+	bodies             []byte
+	bodyStart, bodyEnd int
 	// ret is the return value that ends the body of a syscall event; the
 	// header is not kept, so that a source's stays on its stack.
 	ret       int64
@@ -107,11 +113,11 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	lr.SetSeverityNumber(plog.SeverityNumberInfo)
 	lr.SetSeverityText("INFO")
 
-	w.attrs = lr.Attributes()
-	w.def, w.args, w.searched = h.Def, 0, w.attrs.Len() > 0
+	attrs := lr.Attributes()
+	w.def, w.args, w.searched = h.Def, 0, attrs.Len() > 0
 	// the room needed, exactly: the attribute array is most of a record's
 	// memory, and every byte of it is garbage to collect later
-	w.values.EnsureCapacity(w.attrs, headerAttrs(h)+args)
+	w.values.EnsureCapacity(attrs, headerAttrs(h)+args)
 	a := w.to(!w.searched)
 	a.int(AttrThreadID, h.HostTID)
 	a.int(AttrThreadVTID, h.TID)
@@ -128,9 +134,12 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	w.writeBody(h.Name)
 }
 
+// attrs returns the attributes of the record being written.
+func (w *RecordWriter) attrs() pcommon.Map { return w.lr.Attributes() }
+
 // startBody starts the body where the chunk has bodyCapacity left.
 func (w *RecordWriter) startBody() {
-	w.bodyStart = len(w.bodies)
+	w.bodyStart = w.bodyEnd
 	w.grow(bodyCapacity)
 }
 
@@ -140,25 +149,24 @@ func (w *RecordWriter) startBody() {
 // what its body needs, one that writes many allocates rarely. The chunk's
 // earlier bodies stay where their strings point.
 func (w *RecordWriter) grow(n int) {
-	body := w.bodies[w.bodyStart:]
-	if cap(body)-len(body) >= n {
+	if len(w.bodies)-w.bodyEnd >= n {
 		return
 	}
-	w.bodies = make([]byte, len(body), max(len(body)+n, min(2*cap(w.bodies), maxBodyChunk)))
-	copy(w.bodies, body)
-	w.bodyStart = 0
+	body := w.bodies[w.bodyStart:w.bodyEnd]
+	w.bodies = make([]byte, max(len(body)+n, min(2*len(w.bodies), maxBodyChunk)))
+	w.bodyStart, w.bodyEnd = 0, copy(w.bodies, body)
 }
 
 // writeBody appends s to the body.
 func (w *RecordWriter) writeBody(s string) {
 	w.grow(len(s))
-	w.bodies = append(w.bodies, s...)
+	w.bodyEnd += copy(w.bodies[w.bodyEnd:], s)
 }
 
 // to returns the writer of the record's attributes, appending when fresh
 // (the key known new to the record).
 func (w *RecordWriter) to(fresh bool) attrWriter {
-	return attrWriter{values: &w.values, m: w.attrs, added: fresh}
+	return attrWriter{values: &w.values, m: w.attrs(), added: fresh}
 }
 
 // strArg writes a string argument with a, which joins the body if not
@@ -226,7 +234,7 @@ func (w *RecordWriter) Str(key, s string) {
 // values do.
 func (w *RecordWriter) Value(key string) pcommon.Value {
 	w.searched = true
-	return w.attrs.PutEmpty(key)
+	return w.attrs().PutEmpty(key)
 }
 
 // End finishes the record: a syscall event's body ends with its return value.
@@ -234,12 +242,14 @@ func (w *RecordWriter) End() {
 	if w.endsInRet {
 		w.writeBody(" = ")
 		w.grow(len("-9223372036854775808"))
-		w.bodies = strconv.AppendInt(w.bodies, w.ret, 10)
+		w.bodyEnd += len(strconv.AppendInt(w.bodies[w.bodyEnd:w.bodyEnd], w.ret, 10))
 	}
-	body := w.bodies[w.bodyStart:]
+	body := w.bodies[w.bodyStart:w.bodyEnd]
 	// the bytes are never written again (see bodies), as a string's must not
 	w.values.SetStr(w.lr.Body(), unsafe.String(unsafe.SliceData(body), len(body)))
-	w.lr, w.attrs, w.def = plog.LogRecord{}, pcommon.Map{}, nil
+	// w keeps the record's handle and entry until the next Begin: clearing
+	// them here stored three pointers a record, each a write barrier while
+	// the garbage collector marks, to free one record a little sooner
 }
 
 // WriteResource writes the resource attributes of a process's records into

@@ -9,11 +9,11 @@
 // marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
 // maps their room out of arrays of pairs, and log records out of arrays
 // of records, so a writer of many records allocates one array per few
-// hundred values, some twenty maps or 63 records. The values, maps and
+// hundred values, some twenty-five maps or 73 records. The values, maps and
 // records are pdata's own afterwards: read, set, grown, copied, moved and
 // marshalled by pdata like any other (a map outgrowing its room moves to
 // an array of its own). An array stays alive as long as anything in it
-// does (at most 8 KiB).
+// does (at most 9.25 KiB).
 //
 // A writer that knows a key is new to a map (a record's, whose keys are
 // distinct by construction) adds it without pdata's search of the keys
@@ -61,16 +61,18 @@ type arrays struct {
 // arrayType is what arrays needs of a type: the slice type, the size of
 // an element, and how many elements fit in maxArrayBytes, with the 8-byte
 // header Go's allocator puts before an object with pointers of more than
-// 512 bytes (64 records of 128 bytes take the next size class, 9 KiB).
+// 512 bytes (74 records of 128 bytes take the next size class, 9.5 KiB);
+// full is the array type of that many.
 type arrayType struct {
-	slice reflect.Type
-	size  uintptr
-	max   int
+	slice, full reflect.Type
+	size        uintptr
+	max         int
 }
 
 func arrayTypeOf(slice reflect.Type) arrayType {
 	size := slice.Elem().Size()
-	return arrayType{slice: slice, size: size, max: int((maxArrayBytes - mallocHeader) / size)}
+	n := int((maxArrayBytes - mallocHeader) / size)
+	return arrayType{slice: slice, full: reflect.ArrayOf(n, slice.Elem()), size: size, max: n}
 }
 
 // take returns the first of n elements of type t, n at most t.max; an
@@ -78,7 +80,7 @@ func arrayTypeOf(slice reflect.Type) arrayType {
 func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
 	if a.size-a.used < n {
 		a.size = min(max(2*a.size, n), t.max)
-		a.array = reflect.MakeSlice(t.slice, a.size, a.size).UnsafePointer()
+		a.array = t.make(a.size)
 		a.used = 0
 	}
 	p := unsafe.Add(a.array, uintptr(a.used)*t.size)
@@ -86,11 +88,26 @@ func (a *arrays) take(t *arrayType, n int) unsafe.Pointer {
 	return p
 }
 
-// maxArrayBytes bounds the arrays of pairs and of records: 8 KiB is a
-// size class of Go's allocator, so an array of as many as fit wastes less
-// than one, and holds the room of some twenty records' attributes, or 63
-// records.
-const maxArrayBytes = 8 << 10
+// make returns a new array of n elements. One of t.max, the size arrays
+// reach after their first few, is made of the array type: MakeSlice
+// allocates the slice's header besides, an object of 24 bytes more per
+// array for the collector.
+func (t *arrayType) make(n int) unsafe.Pointer {
+	if n == t.max {
+		return reflect.New(t.full).UnsafePointer()
+	}
+	return reflect.MakeSlice(t.slice, n, n).UnsafePointer()
+}
+
+// maxArrayBytes bounds the arrays of pairs and of records: 9,472 bytes is
+// a size class of Go's allocator, so an array of as many as fit wastes
+// less than one, and holds the room of some twenty-five records'
+// attributes, or 73 records. Its spans hold six (56 KiB), so most arrays
+// are the next free slot of a span the allocator holds; 8 KiB, the class
+// below, has spans of one object: every array took a span of its own from
+// the heap's central lists, which cost a third more CPU per byte than
+// this class's arrays (docs/performance.md).
+const maxArrayBytes = 9472
 
 // mallocHeader is the size of the header of a large object with pointers.
 const mallocHeader = 8

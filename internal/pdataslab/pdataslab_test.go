@@ -275,3 +275,22 @@ func TestReadOnlyMapPanicsOnAdd(t *testing.T) {
 	assert.Panics(t, func() { s.AddEmpty(attrs, "k") })
 	assert.Equal(t, 0, attrs.Len())
 }
+
+// TestArraysFillTheirSizeClass: an array of pairs, and one of records, is
+// one object of exactly maxArrayBytes, the size class it is sized for (see
+// maxArrayBytes): one element more, or a header not counted, and it would
+// take the next class, with the room of that element and more wasted.
+func TestArraysFillTheirSizeClass(t *testing.T) {
+	for name, typ := range map[string]*arrayType{"pairs": &wrappers.pairs, "records": &recordTypes.records} {
+		var a arrays
+		a.take(typ, typ.max) // the first makes reflect's pointer type, kept
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		a.take(typ, typ.max)
+		runtime.ReadMemStats(&after)
+		runtime.KeepAlive(a.array)
+		assert.Equal(t, uint64(maxArrayBytes), after.TotalAlloc-before.TotalAlloc, "the bytes of an array of %s", name)
+		assert.Equal(t, uint64(1), after.Mallocs-before.Mallocs, "the objects of an array of %s", name)
+		assert.Less(t, maxArrayBytes-mallocHeader-uintptr(typ.max)*typ.size, typ.size, "room for one more of %s", name)
+	}
+}

@@ -240,7 +240,15 @@ func (w *builderWorker) run(free chan<- *chunk, next chan<- struct{}) {
 		if cap(c.raw) > maxChunkBytes {
 			c.raw = nil // a batch of large records (argv, env) is not kept for the next
 		}
-		clear(c.events) // the events the reader made
+		// the events the reader made are not kept past their batch; the
+		// rest is left to be overwritten (its definitions are the
+		// catalog's): clearing the whole slice wrote a barrier entry per
+		// pointer per record while the garbage collector marks
+		for i := range c.events {
+			if c.events[i].built != nil {
+				c.events[i].built = nil
+			}
+		}
 		c.events = c.events[:0]
 		// the keys' strings and ancestries are not kept past their batch
 		clear(c.resources)

@@ -217,3 +217,51 @@ func argvOfRecords(t *testing.T, sink *consumertest.LogsSink) map[int64]string {
 	}
 	return got
 }
+
+// TestBuildersReuseAChunkAfterAMadeEvent: a chunk is reused batch after
+// batch; a slot that held an event the reader made, in a chunk's earlier
+// batch, holds a record read from the ring in a later one. Each record
+// arrives once, as what was added in its own batch.
+func TestBuildersReuseAChunkAfterAMadeEvent(t *testing.T) {
+	tree := proctree.New(16)
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, tree, sink, 2)
+	bs := startBuilders(rb, out, 1, noMalformed(t))
+	def, _ := catalog.LookupEvent("openat")
+
+	const batches = 4 * (1 + 1 + chunkDepth) // every chunk used several times
+	want := map[int64]string{}
+	var ev bpf.Event
+	for b := range int64(batches) {
+		read, made := 2*b, 2*b+1
+		want[read], want[made] = "/read", "/made"
+		addMade := func() {
+			m := &bpf.Event{HostPID: 100, ReturnValue: made, Args: []bpf.Arg{{Index: 1, Kind: bpf.ArgString, Str: "/made"}}}
+			key, argv, _ := rb.resourceOf(m)
+			bs.addEvent(m, def, &key, argv)
+		}
+		raw := readOpenat(t, &ev, 100, read, "/read")
+		key, argv, _ := rb.resourceOf(&ev)
+		if b%2 == 0 { // the made event first, then the read one; the other way round in the next batch
+			addMade()
+			addRead(bs, raw, def, &key, argv)
+		} else {
+			addRead(bs, raw, def, &key, argv)
+			addMade()
+		}
+	}
+	bs.stop()
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == len(want) }, 10*time.Second, time.Millisecond)
+
+	got := map[int64]string{}
+	for _, ld := range sink.AllLogs() {
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, lr := range rl.ScopeLogs().At(0).LogRecords().All() {
+				seq := get(t, lr.Attributes(), vigil.AttrReturnValue).Int()
+				assert.NotContains(t, got, seq, "record %d twice", seq)
+				got[seq] = get(t, lr.Attributes(), vigil.AttrArgPrefix+"pathname").Str()
+			}
+		}
+	}
+	assert.Equal(t, want, got)
+}

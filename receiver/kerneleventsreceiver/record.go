@@ -28,11 +28,14 @@ type recordBuilder struct {
 	// parsed memoises parsed integer arguments: flag values repeat, and
 	// rendering one costs allocations per record.
 	parsed map[parsedKey]string
-	// forms memoises argparse.ForInt per argument (nil for one Tracee does
-	// not parse): looking a form up by name hashes the event's and the
-	// argument's names on every integer argument of every record.
-	forms  map[*catalog.ArgDef]argparse.IntForm
-	writer vigil.RecordWriter
+	// events holds what each event's integer arguments need (intArgsOf):
+	// one lookup a record, where looking each argument's form up and then
+	// its rendering took two map lookups per integer argument.
+	events map[*catalog.EventDef]*intArgs
+	// syscall is the syscall the last event outside its own syscall was
+	// raised in (syscallName): a flood's events are raised in one.
+	syscall syscallMemo
+	writer  vigil.RecordWriter
 	// ancestryDepth is how many ancestors a resource lists; 0 for none.
 	ancestryDepth int
 	// hasher hashes the files of exec events; nil when hashing is off.
@@ -51,7 +54,7 @@ type parsedKey struct {
 const maxParsed = 4096
 
 func newRecordBuilder(tree *proctree.Tree, res *containers.Resolver) *recordBuilder {
-	return &recordBuilder{tree: tree, containers: res, parsed: map[parsedKey]string{}, forms: map[*catalog.ArgDef]argparse.IntForm{}}
+	return &recordBuilder{tree: tree, containers: res, parsed: map[parsedKey]string{}, events: map[*catalog.EventDef]*intArgs{}}
 }
 
 // fork returns a builder that shares b's enrichment (the process tree, the
@@ -84,12 +87,7 @@ func (b *recordBuilder) write(ev *bpf.Event, def *catalog.EventDef, key *resourc
 	if def.Syscall {
 		h.Syscall = def.Name
 	} else if ev.Syscall >= 0 {
-		// a syscall the catalog lacks has no name to give: the record is
-		// then outside a syscall, as its return value (0 for events other
-		// than syscalls) says nothing
-		if sc, ok := catalog.LookupEventID(catalog.EventID(ev.Syscall)); ok && sc.Syscall {
-			h.Syscall = sc.Name
-		}
+		h.Syscall = b.syscallName(ev.Syscall)
 	}
 	hashed := b.hasher != nil && (def.ID == catalog.IDSchedProcessExec || def.ID == catalog.IDSecurityBprmCheck)
 	attrs := len(ev.Args)
@@ -98,12 +96,13 @@ func (b *recordBuilder) write(ev *bpf.Event, def *catalog.EventDef, key *resourc
 	}
 	w := &b.writer
 	w.Begin(out.add(def.Name, key, argv), &h, attrs)
+	ints := b.intArgsOf(def)
 	for i := range ev.Args {
 		arg := &ev.Args[i]
 		if int(arg.Index) >= len(def.Args) {
 			continue // the decoder checked bounds against the wire, not the catalog
 		}
-		b.putArg(w, def.Name, &def.Args[arg.Index], arg)
+		b.putArg(w, ints, &def.Args[arg.Index], arg)
 	}
 	if hashed {
 		b.putHash(w, ev, def)
@@ -190,14 +189,15 @@ func (b *recordBuilder) resourceOf(ev *bpf.Event) (key resourceKey, argv []strin
 }
 
 // putArg writes one argument under kernel.args.<name> in its Tracee parsed
-// form. ad is argument arg.Index of event's catalog entry.
-func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.ArgDef, arg *bpf.Arg) {
+// form. ad is argument arg.Index of the event's catalog entry, ints what
+// the event's integer arguments need.
+func (b *recordBuilder) putArg(w *vigil.RecordWriter, ints *intArgs, ad *catalog.ArgDef, arg *bpf.Arg) {
 	i := int(arg.Index)
 	switch arg.Kind {
 	case bpf.ArgInt, bpf.ArgUint:
 		raw := uintValue(arg)
-		if form := b.intForm(event, ad); form != nil {
-			w.ArgStr(i, b.parse(form, ad, raw))
+		if form := ints.forms[i]; form != nil {
+			w.ArgStr(i, b.parse(ints, i, ad, raw))
 			return
 		}
 		w.ArgInt(i, int64(raw))
@@ -224,29 +224,75 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, event string, ad *catalog.
 	}
 }
 
-// intForm returns the parsed form of an integer argument of event, nil if
-// Tracee keeps it an integer.
-func (b *recordBuilder) intForm(event string, ad *catalog.ArgDef) argparse.IntForm {
-	form, ok := b.forms[ad]
-	if !ok {
-		form, _ = argparse.ForInt(event, ad.Name)
-		b.forms[ad] = form
-	}
-	return form
+// intArgs is what an event's integer arguments need, by argument index:
+// the parsed form of each (nil for one Tracee keeps an integer), and the
+// last value each rendered, which a flood repeats.
+type intArgs struct {
+	forms []argparse.IntForm
+	last  []parsedValue
 }
 
-// parse renders an integer argument in its parsed form, memoised.
-func (b *recordBuilder) parse(form argparse.IntForm, ad *catalog.ArgDef, raw uint64) string {
+// parsedValue is an integer argument's value and its rendering.
+type parsedValue struct {
+	raw  uint64
+	s    string
+	used bool
+}
+
+// intArgsOf returns what def's integer arguments need, made at its first
+// record.
+func (b *recordBuilder) intArgsOf(def *catalog.EventDef) *intArgs {
+	ints := b.events[def]
+	if ints == nil {
+		ints = &intArgs{forms: make([]argparse.IntForm, len(def.Args)), last: make([]parsedValue, len(def.Args))}
+		for i := range def.Args {
+			ints.forms[i], _ = argparse.ForInt(def.Name, def.Args[i].Name)
+		}
+		b.events[def] = ints
+	}
+	return ints
+}
+
+// parse renders integer argument i, ad, in its parsed form: the argument's
+// last rendering when raw is its last value, else memoised.
+func (b *recordBuilder) parse(ints *intArgs, i int, ad *catalog.ArgDef, raw uint64) string {
+	last := &ints.last[i]
+	if last.used && last.raw == raw {
+		return last.s
+	}
 	k := parsedKey{ad, raw}
-	if s, ok := b.parsed[k]; ok {
-		return s
+	s, ok := b.parsed[k]
+	if !ok {
+		if len(b.parsed) >= maxParsed {
+			clear(b.parsed)
+		}
+		s = ints.forms[i](raw)
+		b.parsed[k] = s
 	}
-	if len(b.parsed) >= maxParsed {
-		clear(b.parsed)
-	}
-	s := form(raw)
-	b.parsed[k] = s
+	*last = parsedValue{raw: raw, s: s, used: true}
 	return s
+}
+
+// syscallMemo is a syscall's id and name ("" for one the catalog lacks).
+type syscallMemo struct {
+	id    int32
+	name  string
+	known bool
+}
+
+// syscallName returns the name of syscall id, in which an event other
+// than a syscall's was raised: "" for one the catalog lacks, which has no
+// name to give (the record is then outside a syscall, as its return value,
+// 0 for events other than syscalls, says nothing).
+func (b *recordBuilder) syscallName(id int32) string {
+	if !b.syscall.known || b.syscall.id != id {
+		name := ""
+		if sc, ok := catalog.LookupEventID(catalog.EventID(id)); ok && sc.Syscall {
+			name = sc.Name
+		}
+		b.syscall = syscallMemo{id: id, name: name, known: true}
+	}
+	return b.syscall.name
 }
 
 // observedNow is the ObservedTimestamp of records read now.

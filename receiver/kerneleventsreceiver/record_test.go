@@ -15,6 +15,7 @@ import (
 	vigil "github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/bpf"
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/argparse"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/containers"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/proctree"
@@ -157,4 +158,59 @@ func TestArgumentGivenTwiceIsWrittenOnce(t *testing.T) {
 		assert.Equal(t, 1, n, "key %s", k)
 	}
 	assert.Equal(t, "/etc/shadow", get(t, lr.Attributes(), vigil.AttrArgPrefix+"pathname").Str())
+}
+
+// TestRepeatedArgumentsKeepTheirOwnValues: the builder remembers the last
+// rendering of each parsed integer argument and the last syscall an event
+// was raised in; records whose values change, return to an earlier one or
+// alternate still carry each their own, as a builder without memory
+// would write them.
+func TestRepeatedArgumentsKeepTheirOwnValues(t *testing.T) {
+	def, _ := catalog.LookupEvent("security_file_open")
+	openat, _ := catalog.LookupEvent("openat")
+	flagsForm, ok := argparse.ForInt(def.Name, "flags")
+	require.True(t, ok, "security_file_open's flags have a parsed form")
+	const unknownSyscall = 100_000
+	_, known := catalog.LookupEventID(unknownSyscall)
+	require.False(t, known)
+
+	type step struct {
+		flags, inode uint64
+		syscall      int32
+	}
+	steps := []step{
+		{0, 7, int32(openat.ID)}, {0, 7, int32(openat.ID)}, {0o2000000, 7, int32(openat.ID)},
+		{0, 8, unknownSyscall}, {0o2000000, 8, unknownSyscall}, {0o2000000, 9, int32(openat.ID)},
+		{0o100 | 0o1, 9, -1}, {0, 7, int32(openat.ID)},
+	}
+	sink := new(consumertest.LogsSink)
+	rb, out := newTestBuilder(t, proctree.New(16), sink, len(steps))
+	for _, s := range steps {
+		ev := bpf.Event{
+			EventID: uint32(def.ID), Syscall: s.syscall, HostPID: 100, HostTID: 100, PID: 100, TID: 100, Comm: "cat",
+			Args: []bpf.Arg{
+				{Index: 0, Kind: bpf.ArgString, Str: "/etc/hostname"},
+				{Index: 1, Kind: bpf.ArgInt, Int: int64(s.flags)},
+				{Index: 3, Kind: bpf.ArgUint, Uint: s.inode},
+			},
+		}
+		rb.build(&ev, def, out, observedNow())
+	}
+	out.flush()
+
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	lrs := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	require.Equal(t, len(steps), lrs.Len())
+	for i, s := range steps {
+		attrs := lrs.At(i).Attributes()
+		assert.Equal(t, flagsForm(s.flags), get(t, attrs, vigil.AttrArgPrefix+"flags").Str(), "record %d", i)
+		assert.Equal(t, int64(s.inode), get(t, attrs, vigil.AttrArgPrefix+"inode").Int(), "record %d", i)
+		sc, inSyscall := attrs.Get(vigil.AttrSyscall)
+		if s.syscall == int32(openat.ID) {
+			require.True(t, inSyscall, "record %d", i)
+			assert.Equal(t, "openat", sc.Str(), "record %d", i)
+		} else {
+			assert.False(t, inSyscall, "record %d: raised outside a syscall the catalog knows", i)
+		}
+	}
 }
