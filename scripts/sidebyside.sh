@@ -102,10 +102,12 @@ vigilcol_row() {
 	e0=$(metric "$metrics" otelcol_kernelevents_events_emitted 'security_file_open')
 	ns[$name]=$(loop_median)
 	wait_idle "$col"
-	gp[$name]=$(loop_median getppid)
+	# the CPU the records cost ends here, the pipeline drained: the getppid
+	# loop after it sends the collector nothing
 	recs[$name]=$(($(metric "$metrics" otelcol_kernelevents_events_emitted 'security_file_open') - e0))
 	cpu[$name]=$(awk -v t=$(($(cpu_ticks "$col") - t0)) -v hz="$hz" -v n="${recs[$name]}" \
 		'BEGIN { if (n > 0) printf "%.1f µs/record", t / hz * 1e6 / n; else print "-" }')
+	gp[$name]=$(loop_median getppid)
 	rss[$name]=$(hwm_mb "$col")
 	note[$name]="idle ${idle} MB, $(metric "$metrics" otelcol_kernelevents_events_throttled) throttled, $(metric "$metrics" otelcol_kernelevents_events_lost) lost"
 	kill -TERM "$col"
