@@ -158,6 +158,38 @@ func FuzzDecoder(f *testing.F) {
 	})
 }
 
+// FuzzDecoderTwoLines: a line decodes as json.Unmarshal decodes it
+// whatever line the Decoder read before into the same Event (the Decoder
+// expects the previous line's key order and values, and the Event's
+// arguments reuse their array), and the event holds nothing of the line's
+// bytes, which the replay reuses for later lines.
+func FuzzDecoderTwoLines(f *testing.F) {
+	lines := readEventLines(f)
+	for i := range lines {
+		f.Add(lines[i], lines[(i+1)%len(lines)])
+	}
+	f.Fuzz(func(t *testing.T, first, second []byte) {
+		var d Decoder
+		var got, want Event
+		_ = d.Decode(first, &got)
+		wantErr := json.Unmarshal(second, &want)
+		line := bytes.Clone(second)
+		gotErr := d.Decode(line, &got)
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("%s\nafter %s\nencoding/json error %v, Decoder error %v", second, first, wantErr, gotErr)
+		}
+		if wantErr != nil {
+			return
+		}
+		for i := range line {
+			line[i] = 'X'
+		}
+		if !reflect.DeepEqual(want, got) {
+			t.Fatalf("%s\nafter %s\nencoding/json: %#v\nDecoder:      %#v", second, first, want, got)
+		}
+	})
+}
+
 // BenchmarkDecode compares the Decoder with encoding/json, the reference,
 // on the mixed stream: lines/s of one goroutine each.
 func BenchmarkDecode(b *testing.B) {
