@@ -136,6 +136,12 @@ func startBuilders(rb *recordBuilder, out *batcher, n int, malformed func()) *bu
 func (bs *builders) add(raw []byte, def *catalog.EventDef, key *resourceKey, argv []string) {
 	c := bs.slot(def, key, argv)
 	p := &c.events[len(c.events)-1]
+	// a slot reused from an earlier batch may have held an event the
+	// reader made (see run, which clears those): a load, and a store only
+	// then, so that this record is never taken for that event
+	if p.built != nil {
+		p.built = nil
+	}
 	p.start = len(c.raw)
 	c.raw = append(c.raw, raw...)
 	p.end = len(c.raw)
