@@ -202,7 +202,10 @@ func (p *detectionProcessor) load(ctx context.Context) (*ruleset, error) {
 			_ = rs.closeWorkers(ctx)
 			return nil, err
 		}
-		rs.workers <- &worker{ev: w}
+		// the first evaluation timed is drawn too: a worker starts at every
+		// start and reload, and timing each one's first would favour cold
+		// evaluations
+		rs.workers <- &worker{ev: w, untimed: rand.IntN(2*durationSampling - 1)}
 		rs.created++
 	}
 	for _, s := range enabled {
