@@ -237,7 +237,9 @@ func (w *RecordWriter) Value(key string) pcommon.Value {
 	return w.attrs().PutEmpty(key)
 }
 
-// End finishes the record: a syscall event's body ends with its return value.
+// End finishes the record: a syscall event's body ends with its return
+// value. After End, only Begin: the writer still holds the finished record
+// (see below), which any other call would write into.
 func (w *RecordWriter) End() {
 	if w.endsInRet {
 		w.writeBody(" = ")
