@@ -109,7 +109,11 @@ func (a attrWriter) int(k string, v int64) {
 	}
 }
 
-func (a attrWriter) str(k, v string) {
+// str writes v, made valid UTF-8 (see ValidUTF8).
+func (a attrWriter) str(k, v string) { a.text(k, ValidUTF8(v)) }
+
+// text writes v, which is valid UTF-8.
+func (a attrWriter) text(k, v string) {
 	if a.added {
 		a.values.AddStr(a.m, k, v)
 	} else {
@@ -147,6 +151,6 @@ func PutStrings(s pcommon.Slice, values []string) { putStrings(nil, s, values) }
 func putStrings(into *pdataslab.Slab, s pcommon.Slice, values []string) {
 	s.EnsureCapacity(len(values))
 	for _, v := range values {
-		into.AppendStr(s, v)
+		into.AppendStr(s, ValidUTF8(v))
 	}
 }

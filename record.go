@@ -172,7 +172,8 @@ func (w *RecordWriter) to(fresh bool) attrWriter {
 // strArg writes a string argument with a, which joins the body if not
 // empty: the body is what a reader scans for.
 func (w *RecordWriter) strArg(a attrWriter, key, s string) {
-	a.str(key, s)
+	s = ValidUTF8(s)
+	a.text(key, s)
 	if s != "" {
 		w.writeBody(" ")
 		w.writeBody(s)

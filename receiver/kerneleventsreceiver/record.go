@@ -209,7 +209,7 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, ints *intArgs, ad *catalog
 		if ad.Type == catalog.TypeSockaddr {
 			m := w.ArgMap(i)
 			for k, v := range argparse.Sockaddr(arg.Bytes) {
-				m.PutStr(k, v)
+				m.PutStr(k, vigil.ValidUTF8(v)) // a unix socket's path is any bytes
 			}
 			return
 		}

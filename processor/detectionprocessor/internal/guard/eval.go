@@ -28,7 +28,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	vigil "github.com/vigil-sec/vigil"
-	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/regoinput"
 	"github.com/vigil-sec/vigil/tracee"
 )
 
@@ -139,7 +138,7 @@ func (r *Record) get(key string) *lookup {
 // regoinput does.
 func (l *lookup) str() string {
 	if !l.valid {
-		l.text, l.valid = regoinput.ValidUTF8(l.value.Str()), true
+		l.text, l.valid = vigil.ValidUTF8(l.value.Str()), true
 	}
 	return l.text
 }
@@ -163,7 +162,7 @@ func (l *lookup) strings(lower bool) ([]string, bool) {
 				l.stringsOnly = false
 				break
 			}
-			l.elems = append(l.elems, regoinput.ValidUTF8(e.Str()))
+			l.elems = append(l.elems, vigil.ValidUTF8(e.Str()))
 		}
 	}
 	if !l.stringsOnly || !lower {
@@ -395,7 +394,7 @@ func (p *pred) testString(s string) bool {
 	if p.str == nil {
 		return false
 	}
-	s = regoinput.ValidUTF8(s)
+	s = vigil.ValidUTF8(s)
 	if p.src.lower {
 		s = strings.ToLower(s)
 	}

@@ -10,7 +10,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -338,30 +337,7 @@ func stringTerm(s string) *ast.Term {
 	if s == "" {
 		return emptyString
 	}
-	return ast.StringTerm(ValidUTF8(s))
-}
-
-// ValidUTF8 returns s as input strings carry it: with each invalid UTF-8
-// byte replaced by U+FFFD.
-func ValidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return replaceInvalidUTF8(s)
-}
-
-func replaceInvalidUTF8(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b.WriteRune(utf8.RuneError)
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
+	return ast.StringTerm(vigil.ValidUTF8(s))
 }
 
 // buildArgs lists the kernel.args.* attributes as Tracee's args array: in
