@@ -2,6 +2,7 @@ package vigil
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -25,6 +26,22 @@ func TestValidUTF8AsEncodingJSON(t *testing.T) {
 		got := ValidUTF8(s)
 		assert.Equal(t, want, got, "%q", s)
 		assert.True(t, utf8.ValidString(got), "%q", s)
+	}
+}
+
+// TestIsASCII: a byte of 0x80 or more anywhere, in the words or the tail,
+// makes a string not ASCII.
+func TestIsASCII(t *testing.T) {
+	for n := range 20 {
+		s := []byte(strings.Repeat("a", n))
+		assert.True(t, isASCII(string(s)), "%d bytes", n)
+		for i := range s {
+			for _, c := range []byte{0x80, 0xc3, 0xff} {
+				s[i] = c
+				assert.False(t, isASCII(string(s)), "%q", s)
+				s[i] = 'a'
+			}
+		}
 	}
 }
 
