@@ -26,23 +26,37 @@ const watchTicks = 4
 // floods a security agent must ride out, a worker left waiting for a CPU
 // would have its built-in signatures cancelled, and after max_overruns
 // disabled, by anyone able to load the machine.
+//
+// A watchdog that ticks while its worker has nothing to evaluate costs an
+// idle collector more than anything else it does (two workers' ticks were
+// about half of its CPU), so after a tick that finds no evaluation since
+// the one before, it parks until the next begin wakes it.
 type watch struct {
 	seq       atomic.Uint64
 	cancelled atomic.Uint64
 	tid       atomic.Int64 // the bound thread, 0 when unbound
+	parked    atomic.Bool  // the watchdog waits on wake, not on its ticker
+	wake      chan struct{}
 	stop      chan struct{}
 	done      chan struct{}
 }
 
 func newWatch(budget time.Duration) *watch {
-	w := &watch{stop: make(chan struct{}), done: make(chan struct{})}
+	w := &watch{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go w.run(budget)
 	return w
 }
 
-// begin and end bracket one evaluation.
-func (w *watch) begin() { w.seq.Add(1) }
-func (w *watch) end()   { w.seq.Add(1) }
+// begin and end bracket one evaluation. begin wakes a parked watchdog: the
+// only cost an evaluation pays for parking is the load of parked.
+func (w *watch) begin() {
+	w.seq.Add(1)
+	if w.parked.Load() && w.parked.CompareAndSwap(true, false) {
+		w.wake <- struct{}{} // never blocks: one wake per park, and the buffer holds one
+	}
+}
+
+func (w *watch) end() { w.seq.Add(1) }
 
 // Cancel cancels the running evaluation (topdown.Cancel).
 func (w *watch) Cancel() { w.cancelled.Store(w.seq.Load()) }
@@ -75,10 +89,12 @@ func (w *watch) elapsed() time.Duration {
 
 func (w *watch) run(budget time.Duration) {
 	defer close(w.done)
-	tick := time.NewTicker(budget / watchTicks)
+	interval := budget / watchTicks
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	var running uint64      // the evaluation seen running at the last tick
 	var since time.Duration // elapsed() when it was first seen
+	var idle uint64         // seq at the last tick that found no evaluation running
 	for {
 		select {
 		case <-w.stop:
@@ -88,6 +104,14 @@ func (w *watch) run(budget time.Duration) {
 		s := w.seq.Load()
 		if s%2 == 0 {
 			running = 0
+			if s == idle {
+				tick.Stop()
+				if !w.park(s) {
+					return
+				}
+				tick.Reset(interval)
+			}
+			idle = s
 			continue
 		}
 		now := w.elapsed()
@@ -98,6 +122,26 @@ func (w *watch) run(budget time.Duration) {
 		if now-since >= budget {
 			w.cancelled.Store(s)
 		}
+	}
+}
+
+// park waits for the begin after seq s, or for stop (it then returns
+// false). Parked is set before seq is read again and begin adds to seq
+// before reading parked, so of a begin racing with the park at least one
+// sees the other: the watchdog does not park, or begin wakes it.
+func (w *watch) park(s uint64) bool {
+	w.parked.Store(true)
+	if w.seq.Load() != s {
+		if w.parked.CompareAndSwap(true, false) {
+			return true
+		}
+		// A begin took the park: it has sent, or will send, a wake.
+	}
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		return false
 	}
 }
 

@@ -121,3 +121,32 @@ func TestBudgetIsCPUTimeWhenBound(t *testing.T) {
 	}
 	w.end()
 }
+
+// TestWatchParksWhenIdle: with no evaluation between two ticks the
+// watchdog parks, and the next evaluation wakes it, so that one is still
+// cancelled after its budget. Repeated, so that begins race with parks.
+func TestWatchParksWhenIdle(t *testing.T) {
+	w := newWatch(4 * time.Millisecond)
+	defer w.close()
+	deadline := time.Now().Add(20 * time.Second)
+	for i := range 50 {
+		for !w.parked.Load() {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the idle watchdog did not park", i)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		for range i % 5 { // short evaluations, some racing with the park
+			w.begin()
+			w.end()
+		}
+		w.begin()
+		for !w.Cancelled() {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: a long evaluation after a park was not cancelled", i)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		w.end()
+	}
+}
