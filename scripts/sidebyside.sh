@@ -27,7 +27,11 @@
 # Environment: ITER (200000), ITER_GETPPID (2000000), RUNS (3), VIGILCOL (_build/vigilcol, built
 # with make build if missing), OUT (_build/sidebyside), AUDITD (1; 0 skips
 # the auditd row), PROFILE (0; N > 0 also writes a pprof CPU profile of N s
-# of default.yaml under the loop to OUT/default.pprof), VARIANTS (override
+# of default.yaml under the loop to OUT/default.pprof), PROFILE_LIMITED (0;
+# 1 profiles default.yaml as shipped, rate_limit kept, under loops of ITER
+# iterations one after another as the rows run them, each a new process
+# with its own burst; and with TRACE=1 also writes OUT/default.trace, a
+# runtime trace of the first 5 s, for go tool trace), VARIANTS (override
 # files: each adds a row, default.yaml with rate_limit removed and that file
 # merged last, named after the file; a NAME=VALUE instead, such as
 # GOGC=50 or GOMEMLIMIT=100MiB, runs that row with the variable set),
@@ -44,6 +48,8 @@ VIGILCOL=${VIGILCOL:-_build/vigilcol}
 OUT=${OUT:-_build/sidebyside}
 AUDITD=${AUDITD:-1}
 PROFILE=${PROFILE:-0}
+PROFILE_LIMITED=${PROFILE_LIMITED:-0}
+TRACE=${TRACE:-0}
 VARIANTS=${VARIANTS:-}
 VARIANTS_LIMITED=${VARIANTS_LIMITED:-0}
 
@@ -181,7 +187,13 @@ for v in $VARIANTS; do
 done
 
 if [ "$PROFILE" -gt 0 ]; then
-	echo "== profile: ${PROFILE}s of examples/default.yaml (rate_limit removed) under the loop"
+	profiled=(examples/default.yaml "$OUT/no-rate-limit.yaml")
+	profiled_what="rate_limit removed"
+	if [ "$PROFILE_LIMITED" = 1 ]; then
+		profiled=(examples/default.yaml)
+		profiled_what="as shipped"
+	fi
+	echo "== profile: ${PROFILE}s of examples/default.yaml ($profiled_what) under the loop"
 	mkdir -p "$OUT/profile"
 	pprof_addr="127.0.0.1:$(free_port)"
 	cat > "$OUT/profile/pprof.yaml" <<YAML
@@ -192,17 +204,29 @@ service:
   extensions: [health_check, otlpjson_encoding, pprof]
 YAML
 	write_override "$OUT/profile/override.yaml" "127.0.0.1:$(free_port)"
-	start_vigilcol "$OUT/profile" examples/default.yaml "$OUT/no-rate-limit.yaml" "$OUT/profile/pprof.yaml" "$OUT/profile/override.yaml" || exit 2
+	start_vigilcol "$OUT/profile" "${profiled[@]}" "$OUT/profile/pprof.yaml" "$OUT/profile/override.yaml" || exit 2
 	pids+=("$COLLECTOR_PID")
-	"$OUT/openat-loop" > /dev/null &
+	if [ "$PROFILE_LIMITED" = 1 ]; then
+		# one loop would be throttled to its trickle after its burst
+		(while :; do "$OUT/openat-loop" "$ITER"; done) > /dev/null &
+	else
+		"$OUT/openat-loop" > /dev/null &
+	fi
 	loop=$!
+	tracing=""
+	if [ "$TRACE" = 1 ]; then
+		curl -sf -o "$OUT/default.trace" "http://$pprof_addr/debug/pprof/trace?seconds=5" &
+		tracing=$!
+	fi
 	curl -sf -o "$OUT/default.pprof" "http://$pprof_addr/debug/pprof/profile?seconds=$PROFILE"
+	if [ -n "$tracing" ]; then wait "$tracing"; fi
+	# the loop of loops stops; the loop it runs ends by itself (ITER)
 	kill -TERM "$loop"
 	wait "$loop" || true
 	kill -TERM "$COLLECTOR_PID"
 	wait "$COLLECTOR_PID" || true
 	drop_events "$OUT/profile"
-	echo "written: $OUT/default.pprof (go tool pprof -top $VIGILCOL $OUT/default.pprof)"
+	echo "written: $OUT/default.pprof (go tool pprof -top $VIGILCOL $OUT/default.pprof)${tracing:+, $OUT/default.trace (go tool trace $OUT/default.trace)}"
 fi
 
 if [ "$AUDITD" = 1 ]; then

@@ -352,16 +352,19 @@ func (p *detectionProcessor) evaluate(ctx context.Context, rs *ruleset, items []
 		ws[0].run(ctx, p, rs, items)
 		return
 	}
+	// the first part on this goroutine, which would only wait otherwise:
+	// a goroutine started and a wake-up fewer a batch
 	chunk := (len(items) + len(ws) - 1) / len(ws)
 	var wg sync.WaitGroup
-	for i, w := range ws {
-		lo := i * chunk
+	for i, w := range ws[1:] {
+		lo := (i + 1) * chunk
 		if lo >= len(items) {
 			break
 		}
 		part := items[lo:min(lo+chunk, len(items))]
 		wg.Go(func() { w.run(ctx, p, rs, part) })
 	}
+	ws[0].run(ctx, p, rs, items[:chunk])
 	wg.Wait()
 }
 

@@ -99,6 +99,13 @@ func eventsConfig(events ...string) *Config {
 // settings (e.g. its telemetry) and cfg, flushing often.
 func captureWith(t *testing.T, set receiver.Settings, cfg *Config) *consumertest.LogsSink {
 	t.Helper()
+	_, sink := startCapture(t, set, cfg)
+	return sink
+}
+
+// startCapture is captureWith, returning the receiver as well.
+func startCapture(t *testing.T, set receiver.Settings, cfg *Config) (receiver.Logs, *consumertest.LogsSink) {
+	t.Helper()
 	privtest.Require(t)
 	cfg.FlushInterval = 20 * time.Millisecond
 	sink := new(consumertest.LogsSink)
@@ -106,7 +113,7 @@ func captureWith(t *testing.T, set receiver.Settings, cfg *Config) *consumertest
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, rcv.Shutdown(context.Background())) })
-	return sink
+	return rcv, sink
 }
 
 // waitFor polls the sink until a record satisfies match.

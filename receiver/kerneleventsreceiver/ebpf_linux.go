@@ -66,6 +66,8 @@ type ebpfSource struct {
 	// resolve its resource whatever its header (see dispatch).
 	lastRun runKey
 	inRun   bool
+	// gate tells the flusher when a tick has something to flush.
+	gate flushGate
 }
 
 // route is what the reader does with the records of one event: decode
@@ -362,13 +364,19 @@ func (s *ebpfSource) lossLayers() []lossLayer {
 // arrives while the reader notices (it looks every behindCheck) and starts
 // dropping batches to catch up; the rest holds bursts.
 func (s *ebpfSource) behind() bool {
+	pending, size := s.backlog()
+	return pending > size-size/8
+}
+
+// backlog is the probe's Backlog, or nothing once it is closed (its ring is
+// unmapped then).
+func (s *ebpfSource) backlog() (pending, size int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return 0, 0
 	}
-	pending, size := s.probe.Backlog()
-	return pending > size-size/8
+	return s.probe.Backlog()
 }
 
 // formatBytes shows a ring buffer size (a power of two) in KiB or MiB.
@@ -382,14 +390,16 @@ func formatBytes(n int) string {
 func (s *ebpfSource) resource(m pcommon.Map) { putHostResource(m) }
 
 // run reads until the probe is closed. A flusher goroutine wakes the reader
-// every flush interval so a quiet system still delivers within it. The
+// every flush interval so a quiet system still delivers within it, unless
+// there is nothing to deliver (see flushGate). The
 // reader keeps the process tree and resolves each record's resource in the
 // ring's order, from the records' headers and the arguments of the events
 // that change the tree; builders decode the other arguments and write the
 // records, a batch each (see builders).
 func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 	probe := s.probe
-	go s.flushEvery(probe, s.cfg.FlushInterval)
+	gate := &s.gate
+	go s.flushEvery(probe, gate, s.cfg.FlushInterval)
 	malformed := func() { s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1) }
 	bs := startBuilders(s.builder, out, s.builders, malformed)
 	defer bs.stop()
@@ -402,12 +412,16 @@ func (s *ebpfSource) run(ctx context.Context, out *batcher) {
 		case err == nil:
 		case errors.Is(err, bpf.ErrFlushed):
 			bs.flush()
+			gate.flushed()
 			continue
 		case errors.Is(err, bpf.ErrClosed):
 			return
 		default:
 			s.logger.Error("reading kernel events failed; capture stopped", zap.Error(err))
 			return
+		}
+		if gate.read() {
+			probe.Flush()
 		}
 		if !s.handle(bs, raw, &ev) {
 			malformed()
@@ -489,7 +503,8 @@ func (s *ebpfSource) dispatch(bs *builders, raw []byte, ev *bpf.Event, def *cata
 	s.lastRun, s.inRun = k, !awaiting
 }
 
-func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {
+// flushEvery flushes probe every interval when gate says it is due.
+func (s *ebpfSource) flushEvery(probe *bpf.Probe, gate *flushGate, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -497,7 +512,9 @@ func (s *ebpfSource) flushEvery(probe *bpf.Probe, interval time.Duration) {
 		case <-s.stop:
 			return
 		case <-t.C:
-			probe.Flush()
+			if pending, _ := s.backlog(); gate.due(pending) {
+				probe.Flush()
+			}
 		}
 	}
 }
