@@ -92,6 +92,11 @@ type RecordWriter struct {
 	// a body while the garbage collector marks.
 	bodies             []byte
 	bodyStart, bodyEnd int
+	// lastBody is the last record's body. A flood's records repeat it:
+	// equal bytes take its string (pdata never writes a string's bytes,
+	// it replaces the string), and the room the repeat was written in is
+	// the next body's.
+	lastBody string
 	// ret is the return value that ends the body of a syscall event; the
 	// header is not kept, so that a source's stays on its stack.
 	ret       int64
@@ -248,8 +253,13 @@ func (w *RecordWriter) End() {
 		w.bodyEnd += len(strconv.AppendInt(w.bodies[w.bodyEnd:w.bodyEnd], w.ret, 10))
 	}
 	body := w.bodies[w.bodyStart:w.bodyEnd]
-	// the bytes are never written again (see bodies), as a string's must not
-	w.values.SetStr(w.lr.Body(), unsafe.String(unsafe.SliceData(body), len(body)))
+	if string(body) == w.lastBody {
+		w.bodyEnd = w.bodyStart
+	} else {
+		// the bytes are never written again (see bodies), as a string's must not
+		w.lastBody = unsafe.String(unsafe.SliceData(body), len(body))
+	}
+	w.values.SetStr(w.lr.Body(), w.lastBody)
 	// w keeps the record's handle and entry until the next Begin: clearing
 	// them here stored three pointers a record, each a write barrier while
 	// the garbage collector marks, to free one record a little sooner

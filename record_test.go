@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,6 +41,44 @@ func TestRecordWriterBodies(t *testing.T) {
 			t.Fatalf("record %d: body %.40q... (%d bytes), want %.40q... (%d bytes)", i, got, len(got), want[i], len(want[i]))
 		}
 	}
+}
+
+// TestRecordWriterRepeatedBodies: a record whose body is the last one's
+// takes that body's bytes instead of room of its own, and the room it was
+// written in serves the next body: every body reads as written once all
+// are, runs of repeats across chunks included, and a run of repeats uses
+// no room.
+func TestRecordWriterRepeatedBodies(t *testing.T) {
+	var w RecordWriter
+	logs := plog.NewLogRecordSlice()
+	var want []string
+	write := func(path string) {
+		w.Begin(logs.AppendEmpty(), &RecordHeader{Name: "openat", Syscall: "openat", ReturnValue: 3}, 1)
+		w.Str("kernel.args.pathname", path)
+		w.End()
+		want = append(want, "openat "+path+" = 3")
+	}
+	for i := range 3000 {
+		// runs of 1 to 5 repeats of paths up to a chunk long
+		write(strings.Repeat(string(rune('a'+(i/5)%26)), (i/5*37)%maxBodyChunk+1))
+	}
+	for i := range logs.Len() {
+		if got := logs.At(i).Body().Str(); got != want[i] {
+			t.Fatalf("record %d: body %.40q... (%d bytes), want %.40q... (%d bytes)", i, got, len(got), want[i], len(want[i]))
+		}
+	}
+	body := func(i int) *byte { return unsafe.StringData(logs.At(i).Body().Str()) }
+	assert.Same(t, body(0), body(4), "a repeat has bytes of its own")
+	assert.NotSame(t, body(4), body(5), "a new body shares the last one's bytes")
+
+	// (the second may still move to a new chunk, with room for a body)
+	write("/dev/null")
+	write("/dev/null")
+	end := w.bodyEnd
+	for range 100 {
+		write("/dev/null")
+	}
+	assert.Equal(t, end, w.bodyEnd, "repeats took room of their own")
 }
 
 // headerKeys are the keys Begin writes, with a syscall.

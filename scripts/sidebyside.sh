@@ -37,7 +37,8 @@
 # GOGC=50 or GOMEMLIMIT=100MiB, runs that row with the variable set),
 # VARIANTS_LIMITED (0; 1 keeps the rate_limit in the VARIANTS rows, to
 # compare settings of default.yaml as shipped: an override restoring an
-# earlier setting against the default.yaml row).
+# earlier setting against the default.yaml row), VIGILCOL_ARGS (arguments
+# each vigilcol row adds, as --feature-gates=+pdata.useProtoPooling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +57,15 @@ VARIANTS_LIMITED=${VARIANTS_LIMITED:-0}
 . scripts/lib/collector.sh
 prepare_run "eBPF capture, auditd"
 build_openat_loop "$OUT"
+
+# VIGILCOL_ARGS: arguments every vigilcol row passes besides its configs
+# (--feature-gates=+pdata.useProtoPooling, say): the rows run VIGILCOL
+# through a wrapper in OUT that adds them.
+if [ -n "${VIGILCOL_ARGS:-}" ]; then
+	printf '#!/bin/sh\nexec %q %s "$@"\n' "$(realpath "$VIGILCOL")" "$VIGILCOL_ARGS" > "$OUT/vigilcol-args"
+	chmod +x "$OUT/vigilcol-args"
+	VIGILCOL=$OUT/vigilcol-args
+fi
 
 # loop_median [getppid]: run the loop RUNS times, print the median ns per
 # iteration.
