@@ -114,9 +114,11 @@ type replayLine struct {
 // with, for the next ones to be read into. Not sync.Pools: a pool is
 // emptied at every collection, which comes every few tens of thousands of
 // lines here, and each chunk's arrays then grew again by append (76 bytes
-// a line, 3.5% of what a line allocated). Bounded, above what a run holds
-// at once: a chunk or bytes that find a list full are left to the
-// collector, as are the lists when the run ends.
+// a line, 3.5% of what a line allocated). Bounded (16 chunks a worker,
+// more than batches of the default batch_size hold at once, and the bytes
+// of the chunks that can wait to be decoded): a chunk or bytes that find
+// a list full are left to the collector, as are the lists when the run
+// ends.
 type replayReuse struct {
 	chunks chan *replayChunk
 	data   chan []byte
@@ -367,7 +369,11 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
 		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
-	reuse(c.reuse.data, c.data)
+	// bytes grown for a long line are not kept: file.max_line_bytes may
+	// be up to 256 MiB
+	if cap(c.data) <= 2*replayChunkBytes {
+		reuse(c.reuse.data, c.data)
+	}
 	c.data = nil
 }
 
