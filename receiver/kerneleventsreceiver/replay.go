@@ -148,8 +148,8 @@ func (r *replayReuse) bytes() []byte {
 	}
 }
 
-// reuse gives back what done and decodeChunk are done with.
-func reuse[T any](list chan T, v T) {
+// giveBack puts v in list for reuse, unless list is full.
+func giveBack[T any](list chan T, v T) {
 	select {
 	case list <- v:
 	default:
@@ -372,7 +372,7 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 	// bytes grown for a long line are not kept: file.max_line_bytes may
 	// be up to 256 MiB
 	if cap(c.data) <= 2*replayChunkBytes {
-		reuse(c.reuse.data, c.data)
+		giveBack(c.reuse.data, c.data)
 	}
 	c.data = nil
 }
@@ -383,7 +383,7 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 func (c *replayChunk) done() {
 	if c.users.Add(-1) == 0 {
 		c.lines, c.readErr = c.lines[:0], nil
-		reuse(c.reuse.chunks, c)
+		giveBack(c.reuse.chunks, c)
 	}
 }
 
