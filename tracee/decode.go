@@ -78,8 +78,14 @@ func (d *Decoder) Decode(line []byte, ev *Event) error {
 	if d.decodeFast(line, ev) == nil {
 		return nil
 	}
-	*ev = Event{}
-	return json.Unmarshal(line, ev)
+	// into an event of its own, copied: ev passed to json.Unmarshal would
+	// escape, and the caller's event, on the heap, would take a write
+	// barrier for each of its strings the fast path writes while the
+	// collector marks
+	slow := new(Event)
+	err := json.Unmarshal(line, slow)
+	*ev = *slow
+	return err
 }
 
 // decodeFast decodes line into ev, or returns errSlow.

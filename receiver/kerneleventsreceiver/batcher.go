@@ -145,9 +145,16 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	}
 	rl := b.logs.ResourceLogs().AppendEmpty()
 	attrs := rl.Resource().Attributes()
-	// sized once, for the base, a replay's host.name, the process and its
-	// argv: the attribute array is most of a resource's memory
-	b.values.EnsureCapacity(attrs, b.base.Len()+1+key.process.AttrCount()+1)
+	// sized once, exactly, for the base, a replay's host.name, the process
+	// and its argv: the attribute array is most of a resource's memory
+	n := b.base.Len() + key.process.AttrCount()
+	if key.host != "" {
+		n++
+	}
+	if len(argv) > 0 {
+		n++
+	}
+	b.values.EnsureCapacity(attrs, n)
 	for k, v := range b.base.All() {
 		if v.Type() == pcommon.ValueTypeStr { // the host's are
 			b.values.PutStr(attrs, k, v.Str())

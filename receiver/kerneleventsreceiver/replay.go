@@ -82,7 +82,7 @@ const (
 // reader goroutine, decoded by a worker, cut into batches by run, and its
 // records moved into them by the builders.
 type replayChunk struct {
-	data  *[]byte // the lines' bytes, one after another, until decoded
+	data  []byte // the lines' bytes, one after another, until decoded
 	lines []replayLine
 	// read is the number of the last line read, empty ones included;
 	// readErr stopped the reading there.
@@ -94,8 +94,9 @@ type replayChunk struct {
 	// into the same ones, allocated once.
 	records plog.LogRecordSlice
 	// users are run and the batches holding lines of the chunk: the last
-	// one done with it returns it to the pool.
+	// one done with it gives it back to reuse.
 	users atomic.Int32
+	reuse *replayReuse
 }
 
 // replayLine is a non-empty line of a chunk, or one read past. A worker
@@ -109,10 +110,51 @@ type replayLine struct {
 	resource   resourceKey
 }
 
-var (
-	replayChunks = sync.Pool{New: func() any { return &replayChunk{records: plog.NewLogRecordSlice()} }}
-	replayData   = sync.Pool{New: func() any { return new([]byte) }}
-)
+// replayReuse holds the chunks, and the chunks' bytes, that a run is done
+// with, for the next ones to be read into. Not sync.Pools: a pool is
+// emptied at every collection, which comes every few tens of thousands of
+// lines here, and each chunk's arrays then grew again by append (76 bytes
+// a line, 3.5% of what a line allocated). Bounded (16 chunks a worker,
+// more than batches of the default batch_size hold at once, and the bytes
+// of the chunks that can wait to be decoded): a chunk or bytes that find
+// a list full are left to the collector, as are the lists when the run
+// ends.
+type replayReuse struct {
+	chunks chan *replayChunk
+	data   chan []byte
+}
+
+func newReplayReuse(workers int) *replayReuse {
+	return &replayReuse{chunks: make(chan *replayChunk, 16*workers), data: make(chan []byte, 2*workers+2)}
+}
+
+// chunk returns an empty chunk.
+func (r *replayReuse) chunk() *replayChunk {
+	select {
+	case c := <-r.chunks:
+		return c
+	default:
+		return &replayChunk{records: plog.NewLogRecordSlice(), reuse: r}
+	}
+}
+
+// bytes returns an empty slice to append a chunk's lines to.
+func (r *replayReuse) bytes() []byte {
+	select {
+	case b := <-r.data:
+		return b[:0]
+	default:
+		return nil
+	}
+}
+
+// giveBack puts v in list for reuse, unless list is full.
+func giveBack[T any](list chan T, v T) {
+	select {
+	case list <- v:
+	default:
+	}
+}
 
 // replayBatch is the lines of one batch, in the file's order: run cuts
 // them where the batcher would (batch_size records, bad lines left out), a
@@ -178,7 +220,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 	goroutines.Add(1 + workers)
 	go func() {
 		defer goroutines.Done()
-		s.read(ctx, toDecode, inOrder)
+		s.read(ctx, newReplayReuse(workers), toDecode, inOrder)
 	}()
 	for range workers {
 		go func() {
@@ -251,16 +293,15 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 
 // read reads the file in chunks, each sent to be decoded and, in the file's
 // order, to be emitted, until its end, an error, or ctx's end.
-func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *replayChunk) {
+func (s *replaySource) read(ctx context.Context, free *replayReuse, toDecode, inOrder chan<- *replayChunk) {
 	defer close(toDecode)
 	defer close(inOrder)
 	lines := newLineReader(s.file, s.maxLineBytes)
 	number := 0
 	for ctx.Err() == nil {
-		c := replayChunks.Get().(*replayChunk)
+		c := free.chunk()
 		c.decoded = make(chan struct{})
-		c.data = replayData.Get().(*[]byte)
-		data := (*c.data)[:0]
+		data := free.bytes()
 		eof := false
 		for len(c.lines) < replayChunkLines && len(data) < replayChunkBytes {
 			raw, err := lines.next()
@@ -284,7 +325,7 @@ func (s *replaySource) read(ctx context.Context, toDecode, inOrder chan<- *repla
 			}
 			break
 		}
-		*c.data = data
+		c.data = data
 		c.read = number
 		done := eof || c.readErr != nil
 		// to the workers first: a chunk run waits for is always being
@@ -310,7 +351,7 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 	for c.records.Len() < len(c.lines) {
 		c.records.AppendEmpty()
 	}
-	data := *c.data
+	data := c.data
 	var ev tracee.Event
 	for i := range c.lines {
 		l := &c.lines[i]
@@ -328,17 +369,21 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
 		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
-	replayData.Put(c.data)
+	// bytes grown for a long line are not kept: file.max_line_bytes may
+	// be up to 256 MiB
+	if cap(c.data) <= 2*replayChunkBytes {
+		giveBack(c.reuse.data, c.data)
+	}
 	c.data = nil
 }
 
 // done is called by each user of c once it is done with it: the last
-// returns c to the pool, its records moved into their batches, which
+// gives c back for reuse, its records moved into their batches, which
 // leaves them empty.
 func (c *replayChunk) done() {
 	if c.users.Add(-1) == 0 {
 		c.lines, c.readErr = c.lines[:0], nil
-		replayChunks.Put(c)
+		giveBack(c.reuse.chunks, c)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/metrics"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -26,6 +27,10 @@ import (
 // timer starts, but a CPU profile covers it too: the replay's goroutines
 // carry the label phase=replay, so `go tool pprof -tagfocus phase=replay`
 // shows them alone (the garbage collector's work is in neither).
+// gc-cpu-ns/line is the collector's share of the CPU a line costs, as the
+// runtime estimates it (its workers, assists and pauses; not the write
+// barriers, which count as the goroutines'), and gc/Mline the
+// collections a million lines bring.
 func BenchmarkReplay(b *testing.B) {
 	stream, err := streams.Mixed()
 	if err != nil {
@@ -68,7 +73,7 @@ func BenchmarkReplay(b *testing.B) {
 
 	b.ReportAllocs()
 	b.ResetTimer()
-	start, cpu := time.Now(), procstat.CPU()
+	start, cpu, gc := time.Now(), procstat.CPU(), readGC()
 	pprof.Do(context.Background(), pprof.Labels("phase", "replay"), func(ctx context.Context) {
 		src.run(ctx, out)
 		if err := q.drain(ctx); err != nil {
@@ -77,6 +82,9 @@ func BenchmarkReplay(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "lines/s")
 	b.ReportMetric(float64(b.N)/(float64(procstat.CPU()-cpu)/1e9), "lines/s/core")
+	gcEnd := readGC()
+	b.ReportMetric((gcEnd.cpu-gc.cpu)*1e9/float64(b.N), "gc-cpu-ns/line")
+	b.ReportMetric(float64(gcEnd.cycles-gc.cycles)*1e6/float64(b.N), "gc/Mline")
 	if got := sink.records.Load(); got != int64(b.N) {
 		b.Fatalf("%d records from %d lines", got, b.N)
 	}
@@ -89,4 +97,16 @@ func nthNewline(data []byte, n int) int {
 		at += 1 + bytes.IndexByte(data[at+1:], '\n')
 	}
 	return at
+}
+
+// gcStats is the collector's CPU time so far, in seconds, and its cycles.
+type gcStats struct {
+	cpu    float64
+	cycles uint64
+}
+
+func readGC() gcStats {
+	samples := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(samples)
+	return gcStats{cpu: samples[0].Value.Float64(), cycles: samples[1].Value.Uint64()}
 }

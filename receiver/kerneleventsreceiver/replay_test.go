@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -326,4 +327,33 @@ func TestReplayBatchesAsOneBatcherWould(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, wb, gb, "batch %d", i)
 	}
+}
+
+// TestReplayReusesChunksAcrossCollections checks that a chunk and bytes
+// given back are what the next ones are read into, even after a
+// collection (which emptied the sync.Pools this replaced), and that a
+// full list drops what it cannot hold rather than block.
+func TestReplayReusesChunksAcrossCollections(t *testing.T) {
+	r := newReplayReuse(1)
+	c := r.chunk()
+	require.Same(t, r, c.reuse)
+	c.users.Store(1)
+	c.lines = append(c.lines, replayLine{number: 1})
+	c.done()
+	runtime.GC()
+	again := r.chunk()
+	require.Same(t, c, again)
+	require.Empty(t, again.lines, "a chunk given back is emptied")
+
+	giveBack(r.data, make([]byte, 10, 4096))
+	runtime.GC()
+	b := r.bytes()
+	require.Empty(t, b)
+	require.Equal(t, 4096, cap(b))
+	require.Nil(t, r.bytes(), "nothing left to reuse")
+
+	for range cap(r.chunks) + 1 {
+		giveBack(r.chunks, &replayChunk{})
+	}
+	require.Len(t, r.chunks, cap(r.chunks))
 }
