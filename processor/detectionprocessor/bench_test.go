@@ -188,7 +188,7 @@ func builtinEngineOf(tb testing.TB, opts engine.Options, entries []ExceptionConf
 	if err != nil {
 		tb.Fatal(err)
 	}
-	set, err := signature.Load(ctx, srcs, defaultEvaluationTimeout)
+	set, err := signature.Load(ctx, srcs, loadTimeout(defaultEvaluationTimeout))
 	if err != nil {
 		tb.Fatal(err)
 	}

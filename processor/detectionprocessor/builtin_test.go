@@ -66,7 +66,7 @@ func loadBuiltins(t *testing.T) *signature.Set {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := signature.Load(context.Background(), srcs, defaultEvaluationTimeout)
+	set, err := signature.Load(context.Background(), srcs, loadTimeout(defaultEvaluationTimeout))
 	if err != nil {
 		t.Fatal(err)
 	}

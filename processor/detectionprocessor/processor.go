@@ -142,6 +142,11 @@ func newDetectionProcessor(set processor.Settings, cfg *Config) (*detectionProce
 // valid signature for it; a metadoc that never finishes still fails start-up.
 const minLoadTimeout = 5 * time.Second
 
+// loadTimeout is the budget of reading one signature's metadata.
+func loadTimeout(evaluationTimeout time.Duration) time.Duration {
+	return max(evaluationTimeout, minLoadTimeout)
+}
+
 // LoadSignatures loads, compiles and filters the configured signatures, as
 // start (and a reload) does; the signature tooling (cmd/vigil-signatures)
 // lints with it, so that it reports what the processor would.
@@ -150,7 +155,7 @@ func LoadSignatures(ctx context.Context, cfg *Config) (*engine.Engine, []*signat
 	if err != nil {
 		return nil, nil, err
 	}
-	set, err := signature.Load(ctx, srcs, max(cfg.EvaluationTimeout, minLoadTimeout))
+	set, err := signature.Load(ctx, srcs, loadTimeout(cfg.EvaluationTimeout))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -343,7 +348,11 @@ func (p *detectionProcessor) evaluate(ctx context.Context, rs *ruleset, items []
 			}
 		}
 	}
+	var wg sync.WaitGroup
 	defer func() {
+		// also when this goroutine's part panics: a worker is given back
+		// only once its part has ended
+		wg.Wait()
 		for _, w := range ws {
 			rs.workers <- w
 		}
@@ -355,7 +364,6 @@ func (p *detectionProcessor) evaluate(ctx context.Context, rs *ruleset, items []
 	// the first part on this goroutine, which would only wait otherwise:
 	// a goroutine started and a wake-up fewer a batch
 	chunk := (len(items) + len(ws) - 1) / len(ws)
-	var wg sync.WaitGroup
 	for i, w := range ws[1:] {
 		lo := (i + 1) * chunk
 		if lo >= len(items) {
@@ -365,7 +373,6 @@ func (p *detectionProcessor) evaluate(ctx context.Context, rs *ruleset, items []
 		wg.Go(func() { w.run(ctx, p, rs, part) })
 	}
 	ws[0].run(ctx, p, rs, items[:chunk])
-	wg.Wait()
 }
 
 func (w *worker) run(ctx context.Context, p *detectionProcessor, rs *ruleset, items []item) {

@@ -16,7 +16,8 @@ import "sync/atomic"
 // flush, sets held before it looks at that count: if a tick found the ring
 // empty since the reader's last flush, it may have missed the record, and
 // the reader asks for a flush itself. The record then waits no longer than
-// flush_interval; a burst after a quiet spell costs one early flush.
+// flush_interval; the first record after a quiet spell costs the reader
+// one more wake-up, often an empty one.
 type flushGate struct {
 	held       atomic.Bool   // the reader holds records not yet handed on
 	emptyTicks atomic.Uint64 // ticks that found the ring empty, ever

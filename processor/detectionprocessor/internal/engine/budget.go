@@ -110,6 +110,11 @@ func (w *watch) run(budget time.Duration) {
 					return
 				}
 				tick.Reset(interval)
+				// the evaluation that woke the watchdog has just begun:
+				// its budget starts now, not at the next tick
+				if woke := w.seq.Load(); woke%2 == 1 {
+					running, since = woke, w.elapsed()
+				}
 			}
 			idle = s
 			continue
