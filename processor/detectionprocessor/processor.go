@@ -357,12 +357,9 @@ func (p *detectionProcessor) evaluate(ctx context.Context, rs *ruleset, items []
 			rs.workers <- w
 		}
 	}()
-	if len(ws) == 1 {
-		ws[0].run(ctx, p, rs, items)
-		return
-	}
-	// the first part on this goroutine, which would only wait otherwise:
-	// a goroutine started and a wake-up fewer a batch
+	// the first part (all of them, with one worker) on this goroutine,
+	// which would only wait otherwise: a goroutine started and a wake-up
+	// fewer a batch
 	chunk := (len(items) + len(ws) - 1) / len(ws)
 	for i, w := range ws[1:] {
 		lo := (i + 1) * chunk
