@@ -61,6 +61,7 @@ build_openat_loop "$OUT"
 # VIGILCOL_ARGS: arguments every vigilcol row passes besides its configs
 # (--feature-gates=+pdata.useProtoPooling, say): the rows run VIGILCOL
 # through a wrapper in OUT that adds them.
+VIGILCOL_BINARY=$VIGILCOL # for pprof, which needs the binary, not the wrapper
 if [ -n "${VIGILCOL_ARGS:-}" ]; then
 	printf '#!/bin/sh\nexec %q %s "$@"\n' "$(realpath "$VIGILCOL")" "$VIGILCOL_ARGS" > "$OUT/vigilcol-args"
 	chmod +x "$OUT/vigilcol-args"
@@ -236,7 +237,7 @@ YAML
 	kill -TERM "$COLLECTOR_PID"
 	wait "$COLLECTOR_PID" || true
 	drop_events "$OUT/profile"
-	echo "written: $OUT/default.pprof (go tool pprof -top $VIGILCOL $OUT/default.pprof)${tracing:+, $OUT/default.trace (go tool trace $OUT/default.trace)}"
+	echo "written: $OUT/default.pprof (go tool pprof -top $VIGILCOL_BINARY $OUT/default.pprof)${tracing:+, $OUT/default.trace (go tool trace $OUT/default.trace)}"
 fi
 
 if [ "$AUDITD" = 1 ]; then
