@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/bits"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -112,13 +113,10 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 // they fit. Its fields are read in a loop, not through a callback per
 // field (see fields): the event is most of a line.
 func (d *Decoder) event(ev *Event, spare []Arg) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.event, prev); err != nil {
-			return err
-		}
-		switch prev { // the key's index in eventKeys
+	o := &d.orders.event
+	more, key, i, err := d.firstField(o)
+	for more {
+		switch i { // the key's index in eventKeys
 		case fieldTimestamp:
 			err = d.int(&ev.Timestamp)
 		case fieldThreadStartTime:
@@ -185,6 +183,14 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		if err != nil {
 			break
 		}
+		// nextField, its expected key compared here: the call was a
+		// tenth of a line
+		if j := o.after[i+1]; j >= 0 && o.next[j].at(d.data, d.pos) {
+			d.pos += o.next[j].n
+			i, key = j, nil
+			continue
+		}
+		more, key, i, err = d.otherField(o, i)
 	}
 	return err
 }
@@ -235,13 +241,9 @@ func (d *Decoder) contextFlags(f *ContextFlags) error {
 // argument's, most of a line, are read in loops of their own, without a
 // call through a closure per field.
 func (d *Decoder) fields(o *keyOrder, field func(i int, key []byte) error) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(o, prev); err != nil {
-			return err
-		}
-		if err = field(prev, key); err != nil {
+	more, key, i, err := d.firstField(o)
+	for ; more; more, key, i, err = d.nextField(o, i) {
+		if err = field(i, key); err != nil {
 			break
 		}
 	}
@@ -399,9 +401,11 @@ func (d *Decoder) argsOf(event string) []expectedArg {
 // from its value on; any other field by field, its name and type want's
 // when they are.
 func (d *Decoder) arg(a *Arg, want *expectedArg) error {
+	o := &d.orders.arg
 	var more bool
+	var key []byte
+	var i int
 	var err error
-	prev := -1
 	if p := want.prefix; p != "" && len(d.data)-d.pos >= len(p) && string(d.data[d.pos:d.pos+len(p)]) == p {
 		d.pos += len(p)
 		d.depth++ // in the argument's object, as open would be
@@ -409,17 +413,12 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 		if a.Value, err = d.value(); err != nil {
 			return err
 		}
-		prev = argValue
-		more, err = d.more()
+		more, key, i, err = d.nextField(o, argValue)
 	} else {
-		more, err = d.open()
+		more, key, i, err = d.firstField(o)
 	}
-	for ; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.arg, prev); err != nil {
-			return err
-		}
-		switch prev { // the key's index in argKeys
+	for ; more; more, key, i, err = d.nextField(o, i) {
+		switch i { // the key's index in argKeys
 		case argName:
 			err = d.strAs(&a.Name, want.name)
 		case argType:
@@ -491,18 +490,21 @@ func (d *Decoder) key() ([]byte, error) {
 // keyOrder is the order in which the keys of an object (the event, an
 // argument) came last: after[i+1] is the index in keys of the key that
 // followed key i, after[0] of the first; -1 for none known. Tracee writes
-// its keys in one order, so that keyAfter, expecting each key where it
-// came last, compares it in place instead of scanning it.
+// its keys in one order, so that firstField and nextField, expecting each
+// key where it came last, compare it in place, with the brace or comma
+// before it and the colon after it, instead of scanning it.
 type keyOrder struct {
-	keys   []string
-	quoted []string // `"key":` for each key, as Tracee writes them
-	after  []int
+	keys  []string
+	first []textRun // `{"key":` for each key, as Tracee writes them
+	next  []textRun // `,"key":`
+	after []int
 }
 
 func newKeyOrder(keys []string) keyOrder {
-	o := keyOrder{keys: keys, quoted: make([]string, len(keys)), after: make([]int, len(keys)+1)}
+	o := keyOrder{keys: keys, first: make([]textRun, len(keys)), next: make([]textRun, len(keys)), after: make([]int, len(keys)+1)}
 	for i, k := range keys {
-		o.quoted[i] = `"` + k + `":`
+		o.first[i] = newTextRun(`{"` + k + `":`)
+		o.next[i] = newTextRun(`,"` + k + `":`)
 	}
 	for i := range o.after {
 		o.after[i] = -1
@@ -510,35 +512,87 @@ func newKeyOrder(keys []string) keyOrder {
 	return o
 }
 
-// keyAfter reads a key as key does, the one after o.keys[prev] (prev -1
-// for the first), and returns its index in o.keys, or -1 and the key
-// itself for one not in them.
-func (d *Decoder) keyAfter(o *keyOrder, prev int) ([]byte, int, error) {
-	d.space()
-	if i := o.after[prev+1]; i >= 0 {
-		q, data, pos := o.quoted[i], d.data, d.pos
-		if end := pos + len(q); end <= len(data) && string(data[pos:end]) == q {
-			d.pos = end
-			d.space()
-			return nil, i, nil
+// firstField reads the start of an object of o's keys and its first key,
+// positioned at its value: the key's index in o.keys, or -1 and the key
+// itself for one not in them. It reports whether a field follows: not for
+// null, which leaves the fields as they are, nor for {}. A loop over the
+// fields breaks at a field's error: its post statement, nextField, would
+// overwrite it.
+func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err error) {
+	if i = o.after[0]; i >= 0 && o.first[i].at(d.data, d.pos) {
+		if d.depth++; d.depth > maxDepth {
+			return false, nil, -1, errSlow
 		}
+		d.pos += o.first[i].n
+		return true, nil, i, nil
 	}
-	key, err := d.key()
-	if err != nil {
-		return nil, -1, err
+	if more, err = d.open(); !more {
+		return false, nil, -1, err
 	}
-	i := -1
-	for j, k := range o.keys {
-		if k == string(key) {
-			i = j
-			break
-		}
+	return d.keyAfter(o, -1)
+}
+
+// nextField reads what follows the value of field prev (its index in
+// o.keys) as firstField reads the first: the next key, or the object's end.
+// The expected key is compared inline, the rest is a call.
+func (d *Decoder) nextField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if i = o.after[prev+1]; i >= 0 && o.next[i].at(d.data, d.pos) {
+		d.pos += o.next[i].n
+		return true, nil, i, nil
 	}
+	return d.otherField(o, prev)
+}
+
+// otherField is nextField's when the next key is not the one expected.
+func (d *Decoder) otherField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if more, err = d.more(); !more {
+		return false, nil, -1, err
+	}
+	return d.keyAfter(o, prev)
+}
+
+// keyAfter reads the key after o.keys[prev] (prev -1 for the first), which
+// was not the one expected, as key does, and learns it as the one to
+// expect there next.
+func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if key, err = d.key(); err != nil {
+		return false, nil, -1, err
+	}
+	i = slices.Index(o.keys, string(key))
 	o.after[prev+1] = i
 	if i >= 0 {
-		return nil, i, nil
+		key = nil
 	}
-	return key, i, nil
+	return true, key, i, nil
+}
+
+// A textRun is text a line is expected to hold at a place, 8 to 24 bytes
+// long, kept as three eight-byte words (at its start, after the first,
+// and ending at its end; they overlap in a text under 24 bytes) so that
+// it is compared in place by three loads, without a call or a loop.
+type textRun struct {
+	n          int // 0 for a text that is not 8 to 24 bytes: never there
+	w0, w1, w2 uint64
+}
+
+func newTextRun(text string) textRun {
+	n := len(text)
+	if n < 8 || n > 24 {
+		return textRun{}
+	}
+	word := func(i int) uint64 { return binary.LittleEndian.Uint64([]byte(text[i:])) }
+	return textRun{n: n, w0: word(0), w1: word(min(8, n-8)), w2: word(n - 8)}
+}
+
+// at reports whether data holds r's text at pos.
+func (r *textRun) at(data []byte, pos int) bool {
+	end := pos + r.n
+	if r.n == 0 || end > len(data) {
+		return false
+	}
+	return (binary.LittleEndian.Uint64(data[pos:])^r.w0)|
+		(binary.LittleEndian.Uint64(data[pos+min(8, r.n-8):])^r.w1)|
+		(binary.LittleEndian.Uint64(data[end-8:])^r.w2) == 0
 }
 
 // more reads what follows a field's value, and reports whether another
@@ -881,29 +935,37 @@ func (d *Decoder) digits() int {
 
 // int reads an integer into i; null leaves it.
 func (d *Decoder) int(i *int64) error {
+	neg, u, ok := d.integer()
+	if !ok {
+		return d.nullOrSlow()
+	}
+	return signed(neg, u, i)
+}
+
+// nullOrSlow reads a null where integer found no integer; anything else
+// is the slow path's.
+func (d *Decoder) nullOrSlow() error {
 	if d.null() {
 		return nil
 	}
-	neg, u, ok := d.integer()
-	if !ok {
-		return errSlow
-	}
-	return signed(neg, u, i)
+	return errSlow
 }
 
 // integer reads a JSON integer, its sign and magnitude, in one pass. A
 // fraction, an exponent, a leading zero or a magnitude past uint64 is not
 // ok: the slow path's (an error there, or a number it refuses for an
-// integer).
+// integer), and leaves the position where it was.
 func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
-	neg = d.next('-')
 	data, pos := d.data, d.pos // locals, as in rawString
+	if pos < len(data) && data[pos] == '-' {
+		neg = true
+		pos++
+	}
 	start := pos
 	for pos < len(data) && data[pos]-'0' <= 9 {
 		u = u*10 + uint64(data[pos]-'0')
 		pos++
 	}
-	d.pos = pos
 	digits := data[start:pos]
 	switch {
 	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
@@ -911,9 +973,11 @@ func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 	case pos < len(data) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
 		return neg, 0, false
 	case len(digits) > 19: // u may have wrapped: parse again, checking
-		u, ok = parseDigits(digits)
-		return neg, u, ok
+		if u, ok = parseDigits(digits); !ok {
+			return neg, 0, false
+		}
 	}
+	d.pos = pos
 	return neg, u, true
 }
 
@@ -933,11 +997,11 @@ func signed(neg bool, u uint64, i *int64) error {
 
 // uint reads an unsigned integer into u; null leaves it.
 func (d *Decoder) uint(u *uint64) error {
-	if d.null() {
-		return nil
-	}
 	neg, v, ok := d.integer()
-	if !ok || neg {
+	switch {
+	case !ok:
+		return d.nullOrSlow()
+	case neg:
 		return errSlow
 	}
 	*u = v
