@@ -566,33 +566,38 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int,
 	return true, key, i, nil
 }
 
-// A textRun is text a line is expected to hold at a place, 8 to 24 bytes
-// long, kept as three eight-byte words (at its start, after the first,
-// and ending at its end; they overlap in a text under 24 bytes) so that
-// it is compared in place by three loads, without a call or a loop.
+// A textRun is text of up to 24 bytes a line is expected to hold at a
+// place, kept as three eight-byte words and the masks of the bytes the text
+// fills in them, so that it is compared in place by three loads, without a
+// call, a loop or more than one bounds check. A place less than 24 bytes
+// from the end of the line never holds it: the caller reads the text there
+// as it would any other.
 type textRun struct {
-	n          int // 0 for a text that is not 8 to 24 bytes: never there
-	w0, w1, w2 uint64
+	n        int // 0 for a text that is empty or longer than 24 bytes: never there
+	w, masks [3]uint64
 }
 
 func newTextRun(text string) textRun {
-	n := len(text)
-	if n < 8 || n > 24 {
+	if len(text) > 24 {
 		return textRun{}
 	}
-	word := func(i int) uint64 { return binary.LittleEndian.Uint64([]byte(text[i:])) }
-	return textRun{n: n, w0: word(0), w1: word(min(8, n-8)), w2: word(n - 8)}
+	r := textRun{n: len(text)}
+	for i := range len(text) {
+		r.w[i/8] |= uint64(text[i]) << (8 * (i % 8))
+		r.masks[i/8] |= 0xff << (8 * (i % 8))
+	}
+	return r
 }
 
 // at reports whether data holds r's text at pos.
 func (r *textRun) at(data []byte, pos int) bool {
-	end := pos + r.n
-	if r.n == 0 || end > len(data) {
+	if r.n == 0 || pos+24 > len(data) {
 		return false
 	}
-	return (binary.LittleEndian.Uint64(data[pos:])^r.w0)|
-		(binary.LittleEndian.Uint64(data[pos+min(8, r.n-8):])^r.w1)|
-		(binary.LittleEndian.Uint64(data[end-8:])^r.w2) == 0
+	b := data[pos : pos+24]
+	return (binary.LittleEndian.Uint64(b)^r.w[0])&r.masks[0]|
+		(binary.LittleEndian.Uint64(b[8:])^r.w[1])&r.masks[1]|
+		(binary.LittleEndian.Uint64(b[16:])^r.w[2])&r.masks[2] == 0
 }
 
 // more reads what follows a field's value, and reports whether another
