@@ -34,7 +34,8 @@ type Decoder struct {
 	// encoding/json bounds it (the slow path then reports it).
 	depth   int
 	strs    known // string values
-	numbers known // json.Number values
+	numbers known // json.Number values but integers'
+	ints    knownInts
 	// elems holds the elements of the arrays being read, innermost last,
 	// so that each is allocated once, at its length, when it ends.
 	elems []any
@@ -543,8 +544,14 @@ func (d *Decoder) nextField(o *keyOrder, prev int) (more bool, key []byte, i int
 	return d.otherField(o, prev)
 }
 
-// otherField is nextField's when the next key is not the one expected.
+// otherField is nextField's when the next key is not the one expected:
+// most often none, the object ending there.
 func (d *Decoder) otherField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		return false, nil, -1, nil
+	}
 	if more, err = d.more(); !more {
 		return false, nil, -1, err
 	}
@@ -702,6 +709,12 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 		}
 		return d.strs.get(s, boxString), nil
 	case c == '-' || (c >= '0' && c <= '9'):
+		// an integer, nearly always: found by its value, not its text
+		if start := d.pos; keep {
+			if neg, u, ok := d.integer(); ok {
+				return d.ints.get(neg, u, d.data[start:d.pos]), nil
+			}
+		}
 		n, ok := d.number()
 		if !ok || !keep {
 			return nil, okOrSlow(ok)
@@ -904,6 +917,39 @@ func slotOf(b []byte) uint64 {
 	return h >> (64 - knownBits)
 }
 
+// knownInts holds the integers a Decoder hands out again, as json.Number
+// values, by sign and magnitude: an integer's text (digits, no leading
+// zero, '-' for a negative) follows from them, so a look-up compares two
+// words where known compares the text, and its hash is the magnitude the
+// parse computed, not a second pass over the digits.
+type knownInts struct {
+	slots *[knownSlots]knownInt // allocated at the first value
+}
+
+type knownInt struct {
+	u   uint64
+	neg bool
+	v   any // nil for an empty slot
+}
+
+// get returns the json.Number of text, the integer of sign neg and
+// magnitude u: the same one while it keeps its slot.
+func (k *knownInts) get(neg bool, u uint64, text []byte) any {
+	if k.slots == nil {
+		k.slots = new([knownSlots]knownInt)
+	}
+	h := u
+	if neg {
+		h = ^h
+	}
+	slot := &k.slots[(h*0x9e3779b97f4a7c15)>>(64-knownBits)]
+	if slot.v != nil && slot.u == u && slot.neg == neg {
+		return slot.v
+	}
+	*slot = knownInt{u, neg, json.Number(text)}
+	return slot.v
+}
+
 func boxString(s string) any { return s }
 func boxNumber(s string) any { return json.Number(s) }
 
@@ -967,8 +1013,11 @@ func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 		pos++
 	}
 	start := pos
-	for pos < len(data) && data[pos]-'0' <= 9 {
-		u = u*10 + uint64(data[pos]-'0')
+	for _, c := range data[pos:] { // by range: no bounds check a digit
+		if c-'0' > 9 {
+			break
+		}
+		u = u*10 + uint64(c-'0')
 		pos++
 	}
 	digits := data[start:pos]
