@@ -1012,15 +1012,14 @@ func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 		neg = true
 		pos++
 	}
-	start := pos
-	for _, c := range data[pos:] { // by range: no bounds check a digit
-		if c-'0' > 9 {
-			break
-		}
-		u = u*10 + uint64(c-'0')
-		pos++
+	rest := data[pos:]
+	n := 0 // one counter, no bounds check a digit
+	for n < len(rest) && rest[n]-'0' <= 9 {
+		u = u*10 + uint64(rest[n]-'0')
+		n++
 	}
-	digits := data[start:pos]
+	pos += n
+	digits := rest[:n]
 	switch {
 	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
 		return neg, 0, false
