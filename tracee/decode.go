@@ -349,23 +349,33 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64, event string) er
 	}
 	expected := d.argsOf(event)
 	more, err := d.openArray()
-	for ; more; more, err = d.moreElems() {
+	for more {
 		if d.pos < len(d.data) && d.data[d.pos] != '{' {
 			err = errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
 			break
 		}
-		var want expectedArg // Tracee's order is the catalog's
+		want := &unexpectedArg // Tracee's order is the catalog's
 		if i := len(out); i < len(expected) {
-			want = expected[i]
+			want = &expected[i]
 		}
 		out = append(out, Arg{})
-		if err = d.arg(&out[len(out)-1], &want); err != nil {
+		if err = d.arg(&out[len(out)-1], want); err != nil {
 			break
 		}
+		// the comma Tracee writes before the next argument, read here:
+		// moreElems was a call an argument
+		if d.pos < len(d.data) && d.data[d.pos] == ',' {
+			d.pos++
+			continue
+		}
+		more, err = d.moreElems()
 	}
 	*args = out
 	return err
 }
+
+// unexpectedArg is expected of an argument the catalog does not give.
+var unexpectedArg expectedArg
 
 // expectedArg is an argument of a catalog entry as Tracee writes it: its
 // name, its type, and the text before its value.
@@ -413,6 +423,11 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 		a.Name, a.Type = want.name, want.typ
 		if a.Value, err = d.value(); err != nil {
 			return err
+		}
+		if d.pos < len(d.data) && d.data[d.pos] == '}' { // the end, as Tracee writes it
+			d.pos++
+			d.depth--
+			return nil
 		}
 		more, key, i, err = d.nextField(o, argValue)
 	} else {
