@@ -186,10 +186,12 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		}
 		// nextField, its expected key compared here: the call was a
 		// tenth of a line
-		if j := o.after[i+1]; j >= 0 && o.next[j].at(d.data, d.pos) {
-			d.pos += o.next[j].n
-			i, key = j, nil
-			continue
+		if j := o.after[i+1]; j >= 0 {
+			if r := &o.next[j]; r.at(d.data, d.pos) {
+				d.pos += r.n
+				i, key = j, nil
+				continue
+			}
 		}
 		more, key, i, err = d.otherField(o, i)
 	}
