@@ -1123,9 +1123,14 @@ func (d *Decoder) quotedInt(i *int64) error {
 	if !ok {
 		return errSlow
 	}
-	inner := Decoder{data: raw}
-	neg, u, ok := inner.integer()
-	if !ok || inner.pos != len(raw) {
+	// the string's text read as the line is: a Decoder of its own was
+	// a Decoder to clear
+	data, pos := d.data, d.pos
+	d.data, d.pos = raw, 0
+	neg, u, ok := d.integer()
+	ok = ok && d.pos == len(raw)
+	d.data, d.pos = data, pos
+	if !ok {
 		return errSlow
 	}
 	return signed(neg, u, i)
