@@ -869,17 +869,18 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	return nil, false
 }
 
-// plainStops marks the bytes of w (little-endian) that are not plain
-// ASCII, which a string holds as they are, by the top bit of each: a
-// control byte, a non-ASCII byte, '"' or '\\'. No sum carries from one
-// byte into the next, so each mark is exact.
+// plainStops marks, by the top bit of its byte, the first byte of w
+// (little-endian) that is not plain ASCII, which a string holds as it is:
+// a control byte, a non-ASCII byte, '"' or '\\'. It is 0 when all eight
+// are plain. A byte past the first mark may be marked wrongly (a
+// subtraction borrows upwards from a byte below the threshold), never one
+// before it: the bytes below the first stop borrow nothing. Fewer
+// operations than marks exact for every byte, and the scan needs only the
+// first.
 func plainStops(w uint64) uint64 {
-	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
-	// the top bit of each byte of w&lows + lows: whether the low 7 bits
-	// are not 0 (of w^c: whether the byte is not c)
-	isZero := func(x uint64) uint64 { return ^((x&lows + lows) | x) & highs }
-	control := ^(w&lows + (0x80-0x20)*(highs>>7)) & highs // low 7 bits below 0x20
-	return control | w&highs | isZero(w^'"'*(highs>>7)) | isZero(w^'\\'*(highs>>7))
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^'"'*ones, w^'\\'*ones
+	return ((w-' '*ones)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash | w) & highs
 }
 
 // known holds values a Decoder hands out again, by their JSON text, boxed

@@ -214,9 +214,9 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// TestPlainStops: the word test marks the bytes that are not plain ASCII,
-// for every byte value at every position among plain bytes and next to a
-// control byte, and in random words.
+// TestPlainStops: the word test marks the first byte that is not plain
+// ASCII, and none when all are, for every byte value at every position
+// among plain bytes and next to a control byte, and in random words.
 func TestPlainStops(t *testing.T) {
 	want := func(b []byte) (marks uint64) {
 		for i, c := range b {
@@ -226,9 +226,11 @@ func TestPlainStops(t *testing.T) {
 		}
 		return marks
 	}
+	// the first mark, the one the scan uses (0 for none)
+	first := func(marks uint64) uint64 { return marks & -marks }
 	check := func(b []byte) {
-		if got := plainStops(binary.LittleEndian.Uint64(b)); got != want(b) {
-			t.Fatalf("plainStops(%q) = %#x, want %#x", b, got, want(b))
+		if got := plainStops(binary.LittleEndian.Uint64(b)); first(got) != first(want(b)) {
+			t.Fatalf("plainStops(%q) = %#x, want the first mark of %#x", b, got, want(b))
 		}
 	}
 	for pos := range 8 {
