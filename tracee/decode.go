@@ -34,6 +34,8 @@ type Decoder struct {
 	// encoding/json bounds it (the slow path then reports it).
 	depth   int
 	strs    known // string values
+	// strSlot is the slot in strs of the string rawString returned last
+	strSlot uint64
 	numbers known // json.Number values but integers'
 	ints    knownInts
 	// elems holds the elements of the arrays being read, innermost last,
@@ -724,7 +726,7 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 		if !ok || !keep {
 			return nil, okOrSlow(ok)
 		}
-		return d.strs.get(s, boxString), nil
+		return d.strs.getAt(s, d.strSlot, boxString), nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		// an integer, nearly always: found by its value, not its text
 		if start := d.pos; keep {
@@ -808,7 +810,7 @@ func (d *Decoder) strAs(s *string, want string) error {
 	if !ok {
 		return errSlow
 	}
-	*s = d.intern(raw)
+	*s = d.strs.getAt(raw, d.strSlot, boxString).(string)
 	return nil
 }
 
@@ -837,16 +839,22 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	pos++
 	start := pos
 	// eight bytes at a time to the first byte that is not plain ASCII: the
-	// closing quote, for nearly every string
+	// closing quote, for nearly every string; hashed on the way, for the
+	// table of known values
+	h := uint64(0)
 	for pos+8 <= len(data) {
-		if stops := plainStops(binary.LittleEndian.Uint64(data[pos:])); stops != 0 {
-			pos += bits.TrailingZeros64(stops) / 8
+		w := binary.LittleEndian.Uint64(data[pos:])
+		if stops := plainStops(w); stops != 0 {
+			k := bits.TrailingZeros64(stops) / 8
+			pos += k
 			if data[pos] == '"' {
 				d.pos = pos + 1
+				d.strSlot = slotFrom(h, w&(1<<(8*k)-1), pos-start)
 				return data[start:pos], true
 			}
 			break
 		}
+		h = mixWord(h, w)
 		pos += 8
 	}
 	// near the end of the line, or past a byte that is not plain: one at
@@ -857,6 +865,7 @@ func (d *Decoder) rawString() ([]byte, bool) {
 		case c == '"':
 			d.pos = pos + 1
 			s := data[start:pos]
+			d.strSlot = slotOf(s)
 			return s, ascii || utf8.Valid(s)
 		case c == '\\' || c < 0x20:
 			d.pos = pos
@@ -897,42 +906,49 @@ type knownValue struct {
 
 // get returns the value of text b, box's of it: the same one while it
 // keeps its slot, for short ones.
-func (k *known) get(b []byte, box func(string) any) any {
+func (k *known) get(b []byte, box func(string) any) any { return k.getAt(b, slotOf(b), box) }
+
+// getAt is get for a text whose slotOf is slot, computed by the scan.
+func (k *known) getAt(b []byte, slot uint64, box func(string) any) any {
 	if len(b) > maxKnownLen {
 		return box(string(b))
 	}
 	if k.slots == nil {
 		k.slots = new([knownSlots]knownValue)
 	}
-	slot := &k.slots[slotOf(b)]
-	if slot.v != nil && slot.text == string(b) {
-		return slot.v
+	kv := &k.slots[slot%knownSlots]
+	if kv.v != nil && kv.text == string(b) {
+		return kv.v
 	}
 	text := string(b)
-	*slot = knownValue{text, box(text)}
-	return slot.v
+	*kv = knownValue{text, box(text)}
+	return kv.v
 }
 
-// slotOf is the slot of text b (at most maxKnownLen bytes): a hash of its
-// length and its eight-byte words, inlined, where a seeded hash was a call
-// and a fifth of the look-up's time. Each word is mixed by a multiply,
-// which carries every bit upwards, and the slot is the top bits.
+// slotOf is the slot of text b: a hash of its eight-byte words, the last
+// one padded with zeros, and of its length, which rawString computes as it
+// scans a string. Each word is mixed by a multiply, which carries every
+// bit upwards, and the slot is the top bits.
 func slotOf(b []byte) uint64 {
-	n := len(b)
-	h := uint64(n)
-	switch {
-	case n >= 8:
-		for i := 0; i+8 < n; i += 8 {
-			h = (h ^ binary.LittleEndian.Uint64(b[i:])) * 0xff51afd7ed558ccd
-		}
-		h ^= binary.LittleEndian.Uint64(b[n-8:]) // the last word, overlapping the one before
-	case n >= 4:
-		h ^= uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
-	case n > 0:
-		h ^= uint64(b[0])<<8 | uint64(b[n/2])<<16 | uint64(b[n-1])<<24
+	h, i := uint64(0), 0
+	for ; i+8 <= len(b); i += 8 {
+		h = mixWord(h, binary.LittleEndian.Uint64(b[i:]))
 	}
-	h *= 0x9e3779b97f4a7c15
-	return h >> (64 - knownBits)
+	var tail uint64
+	for j := len(b) - 1; j >= i; j-- {
+		tail = tail<<8 | uint64(b[j])
+	}
+	return slotFrom(h, tail, len(b))
+}
+
+// mixWord mixes the next eight bytes of a text into its hash h.
+func mixWord(h, w uint64) uint64 { return (h ^ w) * 0xff51afd7ed558ccd }
+
+// slotFrom is the slot of a text of n bytes whose words before the last
+// hashed to h, and whose last, up to seven bytes padded with zeros, is
+// tail.
+func slotFrom(h, tail uint64, n int) uint64 {
+	return ((mixWord(h, tail) ^ uint64(n)) * 0x9e3779b97f4a7c15) >> (64 - knownBits)
 }
 
 // knownInts holds the integers a Decoder hands out again, as json.Number

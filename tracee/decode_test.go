@@ -390,3 +390,33 @@ func TestSlotsSpreadValuesDifferingInTheMiddle(t *testing.T) {
 		t.Errorf("%d values took %d slots", n, len(slots))
 	}
 }
+
+// TestScanSlotsAsSlotOf: the slot rawString computes while it scans a
+// string is slotOf's of the string, whatever its length, its place in the
+// line and the way it was scanned (by words, or by bytes near the end of
+// the line and past a non-ASCII byte).
+func TestScanSlotsAsSlotOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 50 {
+		for _, tail := range []string{"", ",", `,"k":0}` + strings.Repeat(" ", 20)} {
+			for _, nonASCII := range []bool{false, true} {
+				s := make([]byte, n)
+				for i := range s {
+					s[i] = byte('a' + rng.IntN(26))
+				}
+				if nonASCII && n > 0 {
+					copy(s[rng.IntN(n):], "é") // cut at the end: invalid, skipped below
+				}
+				line := []byte(`"` + string(s) + `"` + tail)
+				d := Decoder{data: line}
+				got, ok := d.rawString()
+				if !ok {
+					continue // a cut é: the slow path's
+				}
+				if !bytes.Equal(got, s) || d.strSlot != slotOf(s) {
+					t.Fatalf("%q: rawString gave %q, slot %d; slotOf %d", line, got, d.strSlot, slotOf(s))
+				}
+			}
+		}
+	}
+}
