@@ -32,8 +32,8 @@ type Decoder struct {
 	pos  int
 	// depth is the nesting of the value being read, bounded as
 	// encoding/json bounds it (the slow path then reports it).
-	depth   int
-	strs    known // string values
+	depth int
+	strs  known // string values
 	// strSlot is the slot in strs of the string rawString returned last
 	strSlot uint64
 	numbers known // json.Number values but integers'
