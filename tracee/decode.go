@@ -101,15 +101,12 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 		o.container, o.kubernetes, o.flags = newKeyOrder(containerKeys), newKeyOrder(kubernetesKeys), newKeyOrder(contextFlagsKeys)
 	}
 	d.data, d.pos, d.depth = line, 0, 0
-	defer func() { d.data = nil }()
-	if err := d.event(ev, spare); err != nil {
-		return err
+	err := d.event(ev, spare)
+	if d.space(); err == nil && d.pos != len(d.data) {
+		err = errSlow
 	}
-	d.space()
-	if d.pos != len(d.data) {
-		return errSlow
-	}
-	return nil
+	d.data = nil // the line is the caller's again (set here: a defer cost as much as a field)
+	return err
 }
 
 // event reads the event into ev; its arguments go into spare's array if
