@@ -543,6 +543,10 @@ func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err err
 		d.pos += o.first[i].n
 		return true, nil, i, nil
 	}
+	if d.pos+2 <= len(d.data) && string(d.data[d.pos:d.pos+2]) == "{}" { // Tracee's empty container, kubernetes
+		d.pos += 2
+		return false, nil, -1, nil
+	}
 	if more, err = d.open(); !more {
 		return false, nil, -1, err
 	}
