@@ -36,8 +36,8 @@ type Decoder struct {
 	strs  known // string values
 	// strSlot is the slot in strs of the string rawString returned last
 	strSlot uint64
-	numbers known // json.Number values but integers'
-	ints    knownInts
+	numbers known     // json.Number values with a fraction or an exponent
+	ints    knownInts // json.Number values of integers
 	// elems holds the elements of the arrays being read, innermost last,
 	// so that each is allocated once, at its length, when it ends.
 	elems []any
@@ -183,8 +183,8 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		if err != nil {
 			break
 		}
-		// nextField, its expected key compared here: the call was a
-		// tenth of a line
+		// nextField, its expected key compared here, without a call: the
+		// event's fields are most of a line's
 		if j := o.after[i+1]; j >= 0 {
 			if r := &o.next[j]; r.at(d.data, d.pos) {
 				d.pos += r.n
