@@ -138,6 +138,23 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`[]`,
 		``,
 		`{"eventName":"x","args":[` + string(bytes.Repeat([]byte("["), 2000)) + `]}`,
+		// white space after an expected key, and before the next; integers
+		// an integer's null test must not take for one
+		`{"eventName":"x","processId": 1,"threadId":2 ,"userId":3}`,
+		`{"eventName":"x","processId":-null}`,
+		`{"eventName":"x","processId":01}`,
+		`{"eventName":"x","processId":1null}`,
+		`{"eventName":"x","cgroupId":-0}`,
+		// integer values found by sign and magnitude: -0 and 0 apart, the
+		// largest uint64, past it
+		`{"eventName":"x","args":[{"name":"a","value":0},{"name":"b","value":-0},{"name":"c","value":-0},{"name":"d","value":0}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":18446744073709551615},{"name":"b","value":-9223372036854775808},{"name":"c","value":99999999999999999999}]}`,
+		// empty objects, and objects that are not, where {} came before
+		`{"eventName":"x","container":{},"kubernetes":{ },"executable":{}}`,
+		`{"eventName":"x","container":{"id":"c"},"kubernetes":{"podName":"p"},"executable":{"path":"/a"}}`,
+		// the expected key near the end of the line, where no 24 bytes follow
+		`{"eventName":"x","syscall":"y"}`,
+		`{"eventName":"x","syscall":"y","argsNum":0}`,
 	} {
 		sameAsEncodingJSON(t, &d, []byte(line))
 		if len(d.elems) != 0 {
