@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/bits"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -31,9 +32,12 @@ type Decoder struct {
 	pos  int
 	// depth is the nesting of the value being read, bounded as
 	// encoding/json bounds it (the slow path then reports it).
-	depth   int
-	strs    known // string values
-	numbers known // json.Number values
+	depth int
+	strs  known // string values
+	// strSlot is the slot in strs of the string rawString returned last
+	strSlot uint64
+	numbers known     // json.Number values with a fraction or an exponent
+	ints    knownInts // json.Number values of integers
 	// elems holds the elements of the arrays being read, innermost last,
 	// so that each is allocated once, at its length, when it ends.
 	elems []any
@@ -97,28 +101,22 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 		o.container, o.kubernetes, o.flags = newKeyOrder(containerKeys), newKeyOrder(kubernetesKeys), newKeyOrder(contextFlagsKeys)
 	}
 	d.data, d.pos, d.depth = line, 0, 0
-	defer func() { d.data = nil }()
-	if err := d.event(ev, spare); err != nil {
-		return err
+	err := d.event(ev, spare)
+	if d.space(); err == nil && d.pos != len(d.data) {
+		err = errSlow
 	}
-	d.space()
-	if d.pos != len(d.data) {
-		return errSlow
-	}
-	return nil
+	d.data = nil // the line is the caller's again (set here: a defer cost as much as a field)
+	return err
 }
 
 // event reads the event into ev; its arguments go into spare's array if
 // they fit. Its fields are read in a loop, not through a callback per
 // field (see fields): the event is most of a line.
 func (d *Decoder) event(ev *Event, spare []Arg) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.event, prev); err != nil {
-			return err
-		}
-		switch prev { // the key's index in eventKeys
+	o := &d.orders.event
+	more, key, i, err := d.firstField(o)
+	for more {
+		switch i { // the key's index in eventKeys
 		case fieldTimestamp:
 			err = d.int(&ev.Timestamp)
 		case fieldThreadStartTime:
@@ -185,6 +183,16 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		if err != nil {
 			break
 		}
+		// nextField, its expected key compared here, without a call: the
+		// event's fields are most of a line's
+		if j := o.after[i+1]; j >= 0 {
+			if r := &o.next[j]; r.at(d.data, d.pos) {
+				d.pos += r.n
+				i, key = j, nil
+				continue
+			}
+		}
+		more, key, i, err = d.otherField(o, i)
 	}
 	return err
 }
@@ -235,13 +243,9 @@ func (d *Decoder) contextFlags(f *ContextFlags) error {
 // argument's, most of a line, are read in loops of their own, without a
 // call through a closure per field.
 func (d *Decoder) fields(o *keyOrder, field func(i int, key []byte) error) error {
-	more, err := d.open()
-	for prev := -1; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(o, prev); err != nil {
-			return err
-		}
-		if err = field(prev, key); err != nil {
+	more, key, i, err := d.firstField(o)
+	for ; more; more, key, i, err = d.nextField(o, i) {
+		if err = field(i, key); err != nil {
 			break
 		}
 	}
@@ -346,23 +350,33 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64, event string) er
 	}
 	expected := d.argsOf(event)
 	more, err := d.openArray()
-	for ; more; more, err = d.moreElems() {
+	for more {
 		if d.pos < len(d.data) && d.data[d.pos] != '{' {
 			err = errSlow // a null argument, say: encoding/json calls Arg.UnmarshalJSON with it
 			break
 		}
-		var want expectedArg // Tracee's order is the catalog's
+		want := &unexpectedArg // Tracee's order is the catalog's
 		if i := len(out); i < len(expected) {
-			want = expected[i]
+			want = &expected[i]
 		}
 		out = append(out, Arg{})
-		if err = d.arg(&out[len(out)-1], &want); err != nil {
+		if err = d.arg(&out[len(out)-1], want); err != nil {
 			break
 		}
+		// the comma Tracee writes before the next argument, read here:
+		// moreElems was a call an argument
+		if d.pos < len(d.data) && d.data[d.pos] == ',' {
+			d.pos++
+			continue
+		}
+		more, err = d.moreElems()
 	}
 	*args = out
 	return err
 }
+
+// unexpectedArg is expected of an argument the catalog does not give.
+var unexpectedArg expectedArg
 
 // expectedArg is an argument of a catalog entry as Tracee writes it: its
 // name, its type, and the text before its value.
@@ -399,9 +413,11 @@ func (d *Decoder) argsOf(event string) []expectedArg {
 // from its value on; any other field by field, its name and type want's
 // when they are.
 func (d *Decoder) arg(a *Arg, want *expectedArg) error {
+	o := &d.orders.arg
 	var more bool
+	var key []byte
+	var i int
 	var err error
-	prev := -1
 	if p := want.prefix; p != "" && len(d.data)-d.pos >= len(p) && string(d.data[d.pos:d.pos+len(p)]) == p {
 		d.pos += len(p)
 		d.depth++ // in the argument's object, as open would be
@@ -409,17 +425,17 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 		if a.Value, err = d.value(); err != nil {
 			return err
 		}
-		prev = argValue
-		more, err = d.more()
-	} else {
-		more, err = d.open()
-	}
-	for ; more; more, err = d.more() {
-		var key []byte
-		if key, prev, err = d.keyAfter(&d.orders.arg, prev); err != nil {
-			return err
+		if d.pos < len(d.data) && d.data[d.pos] == '}' { // the end, as Tracee writes it
+			d.pos++
+			d.depth--
+			return nil
 		}
-		switch prev { // the key's index in argKeys
+		more, key, i, err = d.nextField(o, argValue)
+	} else {
+		more, key, i, err = d.firstField(o)
+	}
+	for ; more; more, key, i, err = d.nextField(o, i) {
+		switch i { // the key's index in argKeys
 		case argName:
 			err = d.strAs(&a.Name, want.name)
 		case argType:
@@ -491,18 +507,21 @@ func (d *Decoder) key() ([]byte, error) {
 // keyOrder is the order in which the keys of an object (the event, an
 // argument) came last: after[i+1] is the index in keys of the key that
 // followed key i, after[0] of the first; -1 for none known. Tracee writes
-// its keys in one order, so that keyAfter, expecting each key where it
-// came last, compares it in place instead of scanning it.
+// its keys in one order, so that firstField and nextField, expecting each
+// key where it came last, compare it in place, with the brace or comma
+// before it and the colon after it, instead of scanning it.
 type keyOrder struct {
-	keys   []string
-	quoted []string // `"key":` for each key, as Tracee writes them
-	after  []int
+	keys  []string
+	first []textRun // `{"key":` for each key, as Tracee writes them
+	next  []textRun // `,"key":`
+	after []int
 }
 
 func newKeyOrder(keys []string) keyOrder {
-	o := keyOrder{keys: keys, quoted: make([]string, len(keys)), after: make([]int, len(keys)+1)}
+	o := keyOrder{keys: keys, first: make([]textRun, len(keys)), next: make([]textRun, len(keys)), after: make([]int, len(keys)+1)}
 	for i, k := range keys {
-		o.quoted[i] = `"` + k + `":`
+		o.first[i] = newTextRun(`{"` + k + `":`)
+		o.next[i] = newTextRun(`,"` + k + `":`)
 	}
 	for i := range o.after {
 		o.after[i] = -1
@@ -510,35 +529,102 @@ func newKeyOrder(keys []string) keyOrder {
 	return o
 }
 
-// keyAfter reads a key as key does, the one after o.keys[prev] (prev -1
-// for the first), and returns its index in o.keys, or -1 and the key
-// itself for one not in them.
-func (d *Decoder) keyAfter(o *keyOrder, prev int) ([]byte, int, error) {
-	d.space()
-	if i := o.after[prev+1]; i >= 0 {
-		q, data, pos := o.quoted[i], d.data, d.pos
-		if end := pos + len(q); end <= len(data) && string(data[pos:end]) == q {
-			d.pos = end
-			d.space()
-			return nil, i, nil
+// firstField reads the start of an object of o's keys and its first key,
+// positioned at its value: the key's index in o.keys, or -1 and the key
+// itself for one not in them. It reports whether a field follows: not for
+// null, which leaves the fields as they are, nor for {}. A loop over the
+// fields breaks at a field's error: its post statement, nextField, would
+// overwrite it.
+func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err error) {
+	if i = o.after[0]; i >= 0 && o.first[i].at(d.data, d.pos) {
+		if d.depth++; d.depth > maxDepth {
+			return false, nil, -1, errSlow
 		}
+		d.pos += o.first[i].n
+		return true, nil, i, nil
 	}
-	key, err := d.key()
-	if err != nil {
-		return nil, -1, err
+	if d.pos+2 <= len(d.data) && string(d.data[d.pos:d.pos+2]) == "{}" { // Tracee's empty container, kubernetes
+		d.pos += 2
+		return false, nil, -1, nil
 	}
-	i := -1
-	for j, k := range o.keys {
-		if k == string(key) {
-			i = j
-			break
-		}
+	if more, err = d.open(); !more {
+		return false, nil, -1, err
 	}
+	return d.keyAfter(o, -1)
+}
+
+// nextField reads what follows the value of field prev (its index in
+// o.keys) as firstField reads the first: the next key, or the object's end.
+// The expected key is compared inline, the rest is a call.
+func (d *Decoder) nextField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if i = o.after[prev+1]; i >= 0 && o.next[i].at(d.data, d.pos) {
+		d.pos += o.next[i].n
+		return true, nil, i, nil
+	}
+	return d.otherField(o, prev)
+}
+
+// otherField is nextField's when the next key is not the one expected:
+// most often none, the object ending there.
+func (d *Decoder) otherField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		return false, nil, -1, nil
+	}
+	if more, err = d.more(); !more {
+		return false, nil, -1, err
+	}
+	return d.keyAfter(o, prev)
+}
+
+// keyAfter reads the key after o.keys[prev] (prev -1 for the first), which
+// was not the one expected, as key does, and learns it as the one to
+// expect there next.
+func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
+	if key, err = d.key(); err != nil {
+		return false, nil, -1, err
+	}
+	i = slices.Index(o.keys, string(key))
 	o.after[prev+1] = i
 	if i >= 0 {
-		return nil, i, nil
+		key = nil
 	}
-	return key, i, nil
+	return true, key, i, nil
+}
+
+// A textRun is text of up to 24 bytes a line is expected to hold at a
+// place, kept as three eight-byte words and the masks of the bytes the text
+// fills in them, so that it is compared in place by three loads, without a
+// call, a loop or more than one bounds check. A place less than 24 bytes
+// from the end of the line never holds it: the caller reads the text there
+// as it would any other.
+type textRun struct {
+	n        int // 0 for a text that is empty or longer than 24 bytes: never there
+	w, masks [3]uint64
+}
+
+func newTextRun(text string) textRun {
+	if len(text) > 24 {
+		return textRun{}
+	}
+	r := textRun{n: len(text)}
+	for i := range len(text) {
+		r.w[i/8] |= uint64(text[i]) << (8 * (i % 8))
+		r.masks[i/8] |= 0xff << (8 * (i % 8))
+	}
+	return r
+}
+
+// at reports whether data holds r's text at pos.
+func (r *textRun) at(data []byte, pos int) bool {
+	if r.n == 0 || pos+24 > len(data) {
+		return false
+	}
+	b := data[pos : pos+24]
+	return (binary.LittleEndian.Uint64(b)^r.w[0])&r.masks[0]|
+		(binary.LittleEndian.Uint64(b[8:])^r.w[1])&r.masks[1]|
+		(binary.LittleEndian.Uint64(b[16:])^r.w[2])&r.masks[2] == 0
 }
 
 // more reads what follows a field's value, and reports whether another
@@ -641,8 +727,14 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 		if !ok || !keep {
 			return nil, okOrSlow(ok)
 		}
-		return d.strs.get(s, boxString), nil
+		return d.strs.getAt(s, d.strSlot, boxString), nil
 	case c == '-' || (c >= '0' && c <= '9'):
+		// an integer, nearly always: found by its value, not its text
+		if start := d.pos; keep {
+			if neg, u, ok := d.integer(); ok {
+				return d.ints.get(neg, u, d.data[start:d.pos]), nil
+			}
+		}
 		n, ok := d.number()
 		if !ok || !keep {
 			return nil, okOrSlow(ok)
@@ -719,7 +811,7 @@ func (d *Decoder) strAs(s *string, want string) error {
 	if !ok {
 		return errSlow
 	}
-	*s = d.intern(raw)
+	*s = d.strs.getAt(raw, d.strSlot, boxString).(string)
 	return nil
 }
 
@@ -748,16 +840,22 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	pos++
 	start := pos
 	// eight bytes at a time to the first byte that is not plain ASCII: the
-	// closing quote, for nearly every string
+	// closing quote, for nearly every string; hashed on the way, for the
+	// table of known values
+	h := uint64(0)
 	for pos+8 <= len(data) {
-		if stops := plainStops(binary.LittleEndian.Uint64(data[pos:])); stops != 0 {
-			pos += bits.TrailingZeros64(stops) / 8
+		w := binary.LittleEndian.Uint64(data[pos:])
+		if stops := plainStops(w); stops != 0 {
+			k := bits.TrailingZeros64(stops) / 8
+			pos += k
 			if data[pos] == '"' {
 				d.pos = pos + 1
+				d.strSlot = slotFrom(h, w&(1<<(8*k)-1), pos-start)
 				return data[start:pos], true
 			}
 			break
 		}
+		h = mixWord(h, w)
 		pos += 8
 	}
 	// near the end of the line, or past a byte that is not plain: one at
@@ -768,6 +866,7 @@ func (d *Decoder) rawString() ([]byte, bool) {
 		case c == '"':
 			d.pos = pos + 1
 			s := data[start:pos]
+			d.strSlot = slotOf(s)
 			return s, ascii || utf8.Valid(s)
 		case c == '\\' || c < 0x20:
 			d.pos = pos
@@ -780,17 +879,18 @@ func (d *Decoder) rawString() ([]byte, bool) {
 	return nil, false
 }
 
-// plainStops marks the bytes of w (little-endian) that are not plain
-// ASCII, which a string holds as they are, by the top bit of each: a
-// control byte, a non-ASCII byte, '"' or '\\'. No sum carries from one
-// byte into the next, so each mark is exact.
+// plainStops marks, by the top bit of its byte, the first byte of w
+// (little-endian) that is not plain ASCII, which a string holds as it is:
+// a control byte, a non-ASCII byte, '"' or '\\'. It is 0 when all eight
+// are plain. A byte past the first mark may be marked wrongly (a
+// subtraction borrows upwards from a byte below the threshold), never one
+// before it: the bytes below the first stop borrow nothing. Fewer
+// operations than marks exact for every byte, and the scan needs only the
+// first.
 func plainStops(w uint64) uint64 {
-	const lows, highs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
-	// the top bit of each byte of w&lows + lows: whether the low 7 bits
-	// are not 0 (of w^c: whether the byte is not c)
-	isZero := func(x uint64) uint64 { return ^((x&lows + lows) | x) & highs }
-	control := ^(w&lows + (0x80-0x20)*(highs>>7)) & highs // low 7 bits below 0x20
-	return control | w&highs | isZero(w^'"'*(highs>>7)) | isZero(w^'\\'*(highs>>7))
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := w^'"'*ones, w^'\\'*ones
+	return ((w-' '*ones)&^w | (quote-ones)&^quote | (backslash-ones)&^backslash | w) & highs
 }
 
 // known holds values a Decoder hands out again, by their JSON text, boxed
@@ -807,42 +907,82 @@ type knownValue struct {
 
 // get returns the value of text b, box's of it: the same one while it
 // keeps its slot, for short ones.
-func (k *known) get(b []byte, box func(string) any) any {
+func (k *known) get(b []byte, box func(string) any) any { return k.getAt(b, slotOf(b), box) }
+
+// getAt is get for a text whose slotOf is slot, computed by the scan.
+func (k *known) getAt(b []byte, slot uint64, box func(string) any) any {
 	if len(b) > maxKnownLen {
 		return box(string(b))
 	}
 	if k.slots == nil {
 		k.slots = new([knownSlots]knownValue)
 	}
-	slot := &k.slots[slotOf(b)]
-	if slot.v != nil && slot.text == string(b) {
-		return slot.v
+	kv := &k.slots[slot%knownSlots]
+	if kv.v != nil && kv.text == string(b) {
+		return kv.v
 	}
 	text := string(b)
-	*slot = knownValue{text, box(text)}
-	return slot.v
+	*kv = knownValue{text, box(text)}
+	return kv.v
 }
 
-// slotOf is the slot of text b (at most maxKnownLen bytes): a hash of its
-// length and its eight-byte words, inlined, where a seeded hash was a call
-// and a fifth of the look-up's time. Each word is mixed by a multiply,
-// which carries every bit upwards, and the slot is the top bits.
+// slotOf is the slot of text b: a hash of its eight-byte words, the last
+// one padded with zeros, and of its length, which rawString computes as it
+// scans a string. Each word is mixed by a multiply, which carries every
+// bit upwards, and the slot is the top bits.
 func slotOf(b []byte) uint64 {
-	n := len(b)
-	h := uint64(n)
-	switch {
-	case n >= 8:
-		for i := 0; i+8 < n; i += 8 {
-			h = (h ^ binary.LittleEndian.Uint64(b[i:])) * 0xff51afd7ed558ccd
-		}
-		h ^= binary.LittleEndian.Uint64(b[n-8:]) // the last word, overlapping the one before
-	case n >= 4:
-		h ^= uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<32
-	case n > 0:
-		h ^= uint64(b[0])<<8 | uint64(b[n/2])<<16 | uint64(b[n-1])<<24
+	h, i := uint64(0), 0
+	for ; i+8 <= len(b); i += 8 {
+		h = mixWord(h, binary.LittleEndian.Uint64(b[i:]))
 	}
-	h *= 0x9e3779b97f4a7c15
-	return h >> (64 - knownBits)
+	var tail uint64
+	for j := len(b) - 1; j >= i; j-- {
+		tail = tail<<8 | uint64(b[j])
+	}
+	return slotFrom(h, tail, len(b))
+}
+
+// mixWord mixes the next eight bytes of a text into its hash h.
+func mixWord(h, w uint64) uint64 { return (h ^ w) * 0xff51afd7ed558ccd }
+
+// slotFrom is the slot of a text of n bytes whose words before the last
+// hashed to h, and whose last, up to seven bytes padded with zeros, is
+// tail.
+func slotFrom(h, tail uint64, n int) uint64 {
+	return ((mixWord(h, tail) ^ uint64(n)) * 0x9e3779b97f4a7c15) >> (64 - knownBits)
+}
+
+// knownInts holds the integers a Decoder hands out again, as json.Number
+// values, by sign and magnitude: an integer's text (digits, no leading
+// zero, '-' for a negative) follows from them, so a look-up compares two
+// words where known compares the text, and its hash is the magnitude the
+// parse computed, not a second pass over the digits.
+type knownInts struct {
+	slots *[knownSlots]knownInt // allocated at the first value
+}
+
+type knownInt struct {
+	u   uint64
+	neg bool
+	v   any // nil for an empty slot
+}
+
+// get returns the json.Number of text, the integer of sign neg and
+// magnitude u: the same one while it keeps its slot.
+func (k *knownInts) get(neg bool, u uint64, text []byte) any {
+	if k.slots == nil {
+		k.slots = new([knownSlots]knownInt)
+	}
+	h := u
+	if neg {
+		h = ^h
+	}
+	slot := &k.slots[(h*0x9e3779b97f4a7c15)>>(64-knownBits)]
+	if slot.v != nil && slot.u == u && slot.neg == neg {
+		return slot.v
+	}
+	*slot = knownInt{u, neg, json.Number(text)}
+	return slot.v
 }
 
 func boxString(s string) any { return s }
@@ -881,39 +1021,51 @@ func (d *Decoder) digits() int {
 
 // int reads an integer into i; null leaves it.
 func (d *Decoder) int(i *int64) error {
+	neg, u, ok := d.integer()
+	if !ok {
+		return d.nullOrSlow()
+	}
+	return signed(neg, u, i)
+}
+
+// nullOrSlow reads a null where integer found no integer; anything else
+// is the slow path's.
+func (d *Decoder) nullOrSlow() error {
 	if d.null() {
 		return nil
 	}
-	neg, u, ok := d.integer()
-	if !ok {
-		return errSlow
-	}
-	return signed(neg, u, i)
+	return errSlow
 }
 
 // integer reads a JSON integer, its sign and magnitude, in one pass. A
 // fraction, an exponent, a leading zero or a magnitude past uint64 is not
 // ok: the slow path's (an error there, or a number it refuses for an
-// integer).
+// integer), and leaves the position where it was.
 func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
-	neg = d.next('-')
 	data, pos := d.data, d.pos // locals, as in rawString
-	start := pos
-	for pos < len(data) && data[pos]-'0' <= 9 {
-		u = u*10 + uint64(data[pos]-'0')
+	if pos < len(data) && data[pos] == '-' {
+		neg = true
 		pos++
 	}
-	d.pos = pos
-	digits := data[start:pos]
+	rest := data[pos:]
+	n := 0 // one counter, no bounds check a digit
+	for n < len(rest) && rest[n]-'0' <= 9 {
+		u = u*10 + uint64(rest[n]-'0')
+		n++
+	}
+	pos += n
+	digits := rest[:n]
 	switch {
 	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
 		return neg, 0, false
 	case pos < len(data) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
 		return neg, 0, false
 	case len(digits) > 19: // u may have wrapped: parse again, checking
-		u, ok = parseDigits(digits)
-		return neg, u, ok
+		if u, ok = parseDigits(digits); !ok {
+			return neg, 0, false
+		}
 	}
+	d.pos = pos
 	return neg, u, true
 }
 
@@ -933,11 +1085,11 @@ func signed(neg bool, u uint64, i *int64) error {
 
 // uint reads an unsigned integer into u; null leaves it.
 func (d *Decoder) uint(u *uint64) error {
-	if d.null() {
-		return nil
-	}
 	neg, v, ok := d.integer()
-	if !ok || neg {
+	switch {
+	case !ok:
+		return d.nullOrSlow()
+	case neg:
 		return errSlow
 	}
 	*u = v
@@ -989,9 +1141,14 @@ func (d *Decoder) quotedInt(i *int64) error {
 	if !ok {
 		return errSlow
 	}
-	inner := Decoder{data: raw}
-	neg, u, ok := inner.integer()
-	if !ok || inner.pos != len(raw) {
+	// the string's text read as the line is: a Decoder of its own was
+	// a Decoder to clear
+	data, pos := d.data, d.pos
+	d.data, d.pos = raw, 0
+	neg, u, ok := d.integer()
+	ok = ok && d.pos == len(raw)
+	d.data, d.pos = data, pos
+	if !ok {
 		return errSlow
 	}
 	return signed(neg, u, i)

@@ -138,6 +138,23 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`[]`,
 		``,
 		`{"eventName":"x","args":[` + string(bytes.Repeat([]byte("["), 2000)) + `]}`,
+		// white space after an expected key, and before the next; integers
+		// an integer's null test must not take for one
+		`{"eventName":"x","processId": 1,"threadId":2 ,"userId":3}`,
+		`{"eventName":"x","processId":-null}`,
+		`{"eventName":"x","processId":01}`,
+		`{"eventName":"x","processId":1null}`,
+		`{"eventName":"x","cgroupId":-0}`,
+		// integer values found by sign and magnitude: -0 and 0 apart, the
+		// largest uint64, past it
+		`{"eventName":"x","args":[{"name":"a","value":0},{"name":"b","value":-0},{"name":"c","value":-0},{"name":"d","value":0}]}`,
+		`{"eventName":"x","args":[{"name":"a","value":18446744073709551615},{"name":"b","value":-9223372036854775808},{"name":"c","value":99999999999999999999}]}`,
+		// empty objects, and objects that are not, where {} came before
+		`{"eventName":"x","container":{},"kubernetes":{ },"executable":{}}`,
+		`{"eventName":"x","container":{"id":"c"},"kubernetes":{"podName":"p"},"executable":{"path":"/a"}}`,
+		// the expected key near the end of the line, where no 24 bytes follow
+		`{"eventName":"x","syscall":"y"}`,
+		`{"eventName":"x","syscall":"y","argsNum":0}`,
 	} {
 		sameAsEncodingJSON(t, &d, []byte(line))
 		if len(d.elems) != 0 {
@@ -214,9 +231,9 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// TestPlainStops: the word test marks the bytes that are not plain ASCII,
-// for every byte value at every position among plain bytes and next to a
-// control byte, and in random words.
+// TestPlainStops: the word test marks the first byte that is not plain
+// ASCII, and none when all are, for every byte value at every position
+// among plain bytes and next to a control byte, and in random words.
 func TestPlainStops(t *testing.T) {
 	want := func(b []byte) (marks uint64) {
 		for i, c := range b {
@@ -226,9 +243,11 @@ func TestPlainStops(t *testing.T) {
 		}
 		return marks
 	}
+	// the first mark, the one the scan uses (0 for none)
+	first := func(marks uint64) uint64 { return marks & -marks }
 	check := func(b []byte) {
-		if got := plainStops(binary.LittleEndian.Uint64(b)); got != want(b) {
-			t.Fatalf("plainStops(%q) = %#x, want %#x", b, got, want(b))
+		if got := plainStops(binary.LittleEndian.Uint64(b)); first(got) != first(want(b)) {
+			t.Fatalf("plainStops(%q) = %#x, want the first mark of %#x", b, got, want(b))
 		}
 	}
 	for pos := range 8 {
@@ -386,5 +405,35 @@ func TestSlotsSpreadValuesDifferingInTheMiddle(t *testing.T) {
 	// 200 values into 4096 slots at random collide some 5 times
 	if len(slots) < n-20 {
 		t.Errorf("%d values took %d slots", n, len(slots))
+	}
+}
+
+// TestScanSlotsAsSlotOf: the slot rawString computes while it scans a
+// string is slotOf's of the string, whatever its length, its place in the
+// line and the way it was scanned (by words, or by bytes near the end of
+// the line and past a non-ASCII byte).
+func TestScanSlotsAsSlotOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 50 {
+		for _, tail := range []string{"", ",", `,"k":0}` + strings.Repeat(" ", 20)} {
+			for _, nonASCII := range []bool{false, true} {
+				s := make([]byte, n)
+				for i := range s {
+					s[i] = byte('a' + rng.IntN(26))
+				}
+				if nonASCII && n > 0 {
+					copy(s[rng.IntN(n):], "é") // cut at the end: invalid, skipped below
+				}
+				line := []byte(`"` + string(s) + `"` + tail)
+				d := Decoder{data: line}
+				got, ok := d.rawString()
+				if !ok {
+					continue // a cut é: the slow path's
+				}
+				if !bytes.Equal(got, s) || d.strSlot != slotOf(s) {
+					t.Fatalf("%q: rawString gave %q, slot %d; slotOf %d", line, got, d.strSlot, slotOf(s))
+				}
+			}
+		}
 	}
 }
