@@ -18,8 +18,8 @@
 #
 # With VIGILCOL_BASE, each of the RUNS rounds runs both binaries, the order
 # alternating, and the summary gives each one's medians and the ratios
-# VIGILCOL / VIGILCOL_BASE: a timing on a shared VM is only worth a ratio
-# within one run.
+# VIGILCOL / VIGILCOL_BASE, and the median of the rounds' own CPU ratios: a
+# timing on a shared VM is only worth a ratio within one run.
 #
 # Environment: VIGILCOL (_build/vigilcol; this script builds nothing),
 # VIGILCOL_BASE (unset), RUNS (3), LINES (1000000), OUT (_build/replay-e2e),
@@ -152,7 +152,7 @@ awk -v runs="$RUNS" '
 		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
-	{ b = $1; i = ++n[b]; v[b, "wall", i] = $4; v[b, "cpu", i] = $5; v[b, "lps", i] = $6; v[b, "cpul", i] = $7; v[b, "hwm", i] = $8; k = $9 " " $10; if (index(" " d[b] ",", " " k ",") == 0) d[b] = d[b] (d[b] ? ", " : "") k }
+	{ b = $1; i = ++n[b]; cpu[b, $2] = $5; v[b, "wall", i] = $4; v[b, "cpu", i] = $5; v[b, "lps", i] = $6; v[b, "cpul", i] = $7; v[b, "hwm", i] = $8; k = $9 " " $10; if (index(" " d[b] ",", " " k ",") == 0) d[b] = d[b] (d[b] ? ", " : "") k }
 	END {
 		print "== medians of " runs " runs: wall s, CPU s, lines/s, CPU µs a line, peak RSS MB; detections (count digest)"
 		for (b in n) {
@@ -164,5 +164,13 @@ awk -v runs="$RUNS" '
 				median("new", "wall") / median("base", "wall"), median("new", "cpu") / median("base", "cpu"),
 				median("new", "lps") / median("base", "lps"), median("new", "cpul") / median("base", "cpul"),
 				median("new", "hwm") / median("base", "hwm")
+			# the ratio within each round: the load moves between rounds more
+			# than within one
+			c = 0; lower = 0
+			for (r = 1; r <= runs; r++) if (cpu["new", r] && cpu["base", r]) {
+				q[++c] = cpu["new", r] / cpu["base", r]; if (q[c] < 1) lower++
+			}
+			for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (q[j] < q[i]) { t = q[i]; q[i] = q[j]; q[j] = t }
+			if (c) printf "CPU new/base round by round: median %.2fx, lower in %d of %d (%.2fx-%.2fx)\n", c % 2 ? q[(c + 1) / 2] : (q[c / 2] + q[c / 2 + 1]) / 2, lower, c, q[1], q[c]
 		}
 	}' "$results"
