@@ -15,6 +15,7 @@
 #
 #   scripts/replay-e2e.sh
 #   VIGILCOL_BASE=/tmp/vigilcol-old RUNS=6 scripts/replay-e2e.sh
+#   INSTRUCTIONS=1 LINES=100000 VIGILCOL_BASE=/tmp/vigilcol-old scripts/replay-e2e.sh
 #
 # With VIGILCOL_BASE, each of the RUNS rounds runs both binaries, the order
 # alternating, and the summary gives each one's medians and the ratios
@@ -26,7 +27,11 @@
 # CONFIG (examples/replay.yaml), PROFILE (0; N > 0 first runs VIGILCOL once
 # with the pprof extension added by --config overrides and writes a CPU
 # profile of its first N s to OUT/replay.pprof), GOGC etc. pass through to
-# the collector.
+# the collector, INSTRUCTIONS (0; 1 runs every replay under valgrind and
+# reports the instructions it executed, start-up and shutdown included:
+# they move by a few percent between runs where the CPU time of a loaded
+# VM moves by 15%; about 50 times slower, so use LINES=100000, and a run of
+# LINES=10 for what start-up and shutdown alone cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,8 +42,14 @@ LINES=${LINES:-1000000}
 OUT=${OUT:-_build/replay-e2e}
 CONFIG=${CONFIG:-examples/replay.yaml}
 PROFILE=${PROFILE:-0}
+INSTRUCTIONS=${INSTRUCTIONS:-0}
 
 . scripts/lib/collector.sh
+counter=()
+if [ "$INSTRUCTIONS" = 1 ]; then
+	./scripts/need-packages.sh --required valgrind:valgrind
+	counter=(valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null)
+fi
 
 for b in "$VIGILCOL" ${VIGILCOL_BASE:+"$VIGILCOL_BASE"}; do
 	if [ ! -x "$b" ]; then
@@ -64,7 +75,8 @@ col=""
 trap '[ -z "$col" ] || kill "$col" 2>/dev/null || true' EXIT
 
 # replay_run BINARY DIR [--config ...]: one replay; prints
-# "ready_s wall_s cpu_s hwm_mb detections digest".
+# "ready_s wall_s cpu_s hwm_mb detections digest instructions" (the last
+# "-" unless INSTRUCTIONS=1).
 replay_run() {
 	local bin=$1 dir=$2
 	shift 2
@@ -73,7 +85,7 @@ replay_run() {
 	: > "$dir/collector.log" # before the first poll reads it
 	t0=$(date +%s.%N)
 	VIGIL_REPLAY_FILE=$input VIGIL_DETECTIONS_FILE=$dir/detections.jsonl \
-		"$bin" --config "$CONFIG" "$@" > /dev/null 2> "$dir/collector.log" &
+		"${counter[@]}" "$bin" --config "$CONFIG" "$@" > /dev/null 2> "$dir/collector.log" &
 	col=$!
 	local ready="" wall cpu hwm
 	# poll, at 20 ms, for the line that ends the measurement
@@ -99,7 +111,10 @@ replay_run() {
 	local names
 	# (none at all is a count of 0, not an error)
 	names=$({ grep -o '"key":"security_rule.name","value":{"stringValue":"[^"]*"' "$dir/detections.jsonl" || true; } | sort | uniq -c)
-	echo "${ready:--} $wall $cpu $hwm $(echo "$names" | awk '{ s += $1 } END { print s + 0 }') $(echo "$names" | md5sum | cut -c1-8)"
+	# valgrind's summary, written at exit: "==pid== I   refs:  1,234"
+	local instr
+	instr=$(awk '$2 == "I" && $3 == "refs:" { gsub(",", "", $4); print $4 }' "$dir/collector.log")
+	echo "${ready:--} $wall $cpu $hwm $(echo "$names" | awk '{ s += $1 } END { print s + 0 }') $(echo "$names" | md5sum | cut -c1-8) ${instr:--}"
 	rm -f "$dir/detections.jsonl"
 }
 
@@ -133,15 +148,15 @@ if [ -n "$VIGILCOL_BASE" ]; then
 fi
 results=$OUT/results.txt
 : > "$results"
-printf '%-5s %3s %7s %8s %7s %10s %8s %8s %11s %s\n' binary run ready-s wall-s cpu-s lines/s cpu-µs/l hwm-MB detections digest
+printf '%-5s %3s %7s %8s %7s %10s %8s %8s %11s %-8s %s\n' binary run ready-s wall-s cpu-s lines/s cpu-µs/l hwm-MB detections digest instructions
 for r in $(seq 1 "$RUNS"); do
 	order=("${bins[@]}")
 	# alternate which binary goes first, so neither always runs after the other
 	if [ ${#bins[@]} = 2 ] && [ $((r % 2)) = 0 ]; then order=(base new); fi
 	for b in "${order[@]}"; do
-		read -r ready wall cpu hwm dets digest < <(replay_run "${path[$b]}" "$OUT/$b-$r")
-		awk -v b="$b" -v r="$r" -v ready="$ready" -v wall="$wall" -v cpu="$cpu" -v hwm="$hwm" -v d="$dets" -v g="$digest" -v n="$LINES" 'BEGIN {
-			printf "%-5s %3d %7s %8.2f %7.2f %10.0f %8.2f %8d %11d %s\n", b, r, ready, wall, cpu, n / wall, cpu * 1e6 / n, hwm, d, g
+		read -r ready wall cpu hwm dets digest instr < <(replay_run "${path[$b]}" "$OUT/$b-$r")
+		awk -v b="$b" -v r="$r" -v ready="$ready" -v wall="$wall" -v cpu="$cpu" -v hwm="$hwm" -v d="$dets" -v g="$digest" -v ins="$instr" -v n="$LINES" 'BEGIN {
+			printf "%-5s %3d %7s %8.2f %7.2f %10.0f %8.2f %8d %11d %-8s %s\n", b, r, ready, wall, cpu, n / wall, cpu * 1e6 / n, hwm, d, g, ins
 		}' | tee -a "$results"
 	done
 done
@@ -153,18 +168,19 @@ awk -v runs="$RUNS" '
 		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
 		return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
 	}
-	{ b = $1; i = ++n[b]; cpu[b, $2] = $5; v[b, "wall", i] = $4; v[b, "cpu", i] = $5; v[b, "lps", i] = $6; v[b, "cpul", i] = $7; v[b, "hwm", i] = $8; k = $9 " " $10; if (index(" " d[b] ",", " " k ",") == 0) d[b] = d[b] (d[b] ? ", " : "") k }
+	{ b = $1; i = ++n[b]; cpu[b, $2] = $5; v[b, "wall", i] = $4; v[b, "cpu", i] = $5; v[b, "lps", i] = $6; v[b, "cpul", i] = $7; v[b, "hwm", i] = $8; v[b, "in", i] = $11; k = $9 " " $10; if (index(" " d[b] ",", " " k ",") == 0) d[b] = d[b] (d[b] ? ", " : "") k }
 	END {
 		print "== medians of " runs " runs: wall s, CPU s, lines/s, CPU µs a line, peak RSS MB; detections (count digest)"
 		for (b in n) {
 			printf "%-5s %8.2f %7.2f %10.0f %8.2f %8.0f  ", b, median(b, "wall"), median(b, "cpu"), median(b, "lps"), median(b, "cpul"), median(b, "hwm")
-			print d[b]
+			print d[b] (v[b, "in", 1] != "-" ? sprintf(", %.3fG instructions", median(b, "in") / 1e9) : "")
 		}
 		if (n["base"]) {
 			printf "ratio new/base: wall %.2fx, CPU %.2fx, lines/s %.2fx, CPU/line %.2fx, peak RSS %.2fx\n",
 				median("new", "wall") / median("base", "wall"), median("new", "cpu") / median("base", "cpu"),
 				median("new", "lps") / median("base", "lps"), median("new", "cpul") / median("base", "cpul"),
 				median("new", "hwm") / median("base", "hwm")
+			if (v["new", "in", 1] != "-") printf "instructions new/base: %.3fx\n", median("new", "in") / median("base", "in")
 			# the ratio within each round: the load moves between rounds more
 			# than within one
 			c = 0; lower = 0
