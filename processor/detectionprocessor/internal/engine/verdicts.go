@@ -15,7 +15,7 @@ import (
 // results do: a worker seeing few distinct records (a flood) keeps 256
 // slots, and one seeing many (an offline replay, a busy host) grows until
 // they stop evicting each other. The benchmark stream (10k records, 6.4k
-// of them candidates, about 930 distinct verdict keys) found 67% of its
+// of them candidates, over 900 distinct verdict keys) found 67% of its
 // verdicts in a fixed 256; the table grown to 4096 finds 95%.
 const verdictSlots = 4096
 
