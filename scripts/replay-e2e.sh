@@ -72,7 +72,9 @@ fi
 
 hz=$(getconf CLK_TCK)
 col=""
-trap '[ -z "$col" ] || kill "$col" 2>/dev/null || true' EXIT
+# the input (a GB a million lines) goes when the script ends, as a
+# collector still running does
+trap '[ -z "$col" ] || kill "$col" 2>/dev/null || true; rm -f "$input"' EXIT
 
 # replay_run BINARY DIR [--config ...]: one replay; prints
 # "ready_s wall_s cpu_s hwm_mb detections digest instructions" (the last
