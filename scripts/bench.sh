@@ -120,6 +120,13 @@ median "$d" records/s/core Detection/engine
 median "$d" records/s/core Processor/workers=1
 median "$d" cpu-ns/record ProcessorStorm
 
+# The offline replay as a user runs it (issue #14): examples/replay.yaml
+# over a million lines of the mixed stream, until "replay finished".
+# No privileges needed; the script builds nothing, so vigilcol is built here.
+[ -x "${VIGILCOL:-_build/vigilcol}" ] || make build
+echo "== replay end to end: scripts/replay-e2e.sh (RUNS=${REPLAY_RUNS:-3})"
+RUNS=${REPLAY_RUNS:-3} OUT="$OUT/replay-e2e" scripts/replay-e2e.sh | tee "$OUT/replay-e2e.txt" || true
+
 # The shipped configuration under overload (issue #13): attacks detected
 # while noisy processes flood it, and each layer's loss. Root only (eBPF).
 if [ "$(id -u)" = 0 ]; then

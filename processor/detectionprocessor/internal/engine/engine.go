@@ -379,7 +379,7 @@ func (e *Engine) NewWorker(ctx context.Context) (*Worker, error) {
 	w := &Worker{e: e, txn: txn, memo: newMemo()}
 	if !e.opts.NoMemo {
 		w.args = regoinput.NewArgsCache()
-		w.verdicts = &verdicts{seed: maphash.MakeSeed(), results: newSlotTable[resultSlot](resultSlots)}
+		w.verdicts = &verdicts{seed: maphash.MakeSeed(), slots: newSlotTable[verdictSlot](verdictSlots), results: newSlotTable[resultSlot](resultSlots)}
 	}
 	if e.opts.Budget > 0 {
 		w.watch = newWatch(e.opts.Budget)

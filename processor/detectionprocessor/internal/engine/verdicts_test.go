@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -86,5 +87,38 @@ func TestVerdictKeyBounded(t *testing.T) {
 	}
 	if p.guarded.verdictHits != 0 {
 		t.Errorf("%d verdicts remembered for a key longer than maxVerdictKey", p.guarded.verdictHits)
+	}
+}
+
+// TestVerdictsGrow: records of more distinct guarded values than minSlots,
+// seen in turn again and again (an offline replay, a busy host), grow the
+// worker's verdicts until most are found: with a fixed table of minSlots,
+// each would evict another before it came round again. Every result is
+// still Rego's (check).
+func TestVerdictsGrow(t *testing.T) {
+	set := loadSigs(t, map[string]string{"verdict.rego": verdictSig})
+	p := newPair(t, set)
+	// the table doubles after as many overwrites as it has slots: by the
+	// last round it has grown past distinct
+	const distinct, rounds = 4 * minSlots, 12
+	var hits int // in the last round
+	for round := range rounds {
+		before := p.guarded.verdictHits
+		for i := range distinct {
+			ev := tracee.Event{Timestamp: int64(round*distinct + i), HostProcessID: 7, HostThreadID: 7, ProcessName: "cat", EventName: "sched_process_exec",
+				Args: []tracee.Arg{{Name: "argv", Type: "const char**", Value: []string{"cat", fmt.Sprint("--file-", i)}}}}
+			lr, res := recordOf(&ev)
+			p.check(t, lr, res)
+		}
+		hits = p.guarded.verdictHits - before
+	}
+	if n := len(p.guarded.verdicts.slots.slots); n <= distinct {
+		t.Errorf("the verdicts have %d slots after %d distinct records seen %d times, want more than %d", n, distinct, rounds, distinct)
+	}
+	// direct-mapped, a key is found when no other key shares its slot:
+	// about 60-80% of them at 2-4 slots a key; a fixed minSlots (4 keys a
+	// slot) would find about 2%
+	if hits < distinct/2 {
+		t.Errorf("last round: %d of %d verdicts found, want at least half", hits, distinct)
 	}
 }
