@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -305,6 +306,12 @@ func (p *detectionProcessor) processLogs(ctx context.Context, ld plog.Logs) (plo
 	p.items.Put(buf)
 	if p.cfg.DropUnmatched {
 		dropUnmatched(ld)
+		if ld.ResourceLogs().Len() == 0 {
+			// nothing left to forward: an empty payload would reach the
+			// exporters, which write it anyway (the file exporter a "{}"
+			// line, the debug exporter an empty Logs)
+			return ld, processorhelper.ErrSkipProcessingData
+		}
 	}
 	return ld, nil
 }

@@ -239,6 +239,15 @@ func TestDropUnmatched(t *testing.T) {
 	if got := out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).EventName(); got != "kernel.ptrace" {
 		t.Errorf("forwarded %s", got)
 	}
+
+	// a batch without a match is not forwarded at all: an empty payload
+	// would still be written by the exporters ("{}" in a file)
+	if err := p.ConsumeLogs(context.Background(), logsOf(openEvent("/etc/hosts", "cat"))); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(sink.AllLogs()); n != 1 {
+		t.Errorf("%d payloads forwarded after a batch without a match; want the first only", n)
+	}
 }
 
 // TestParallelBatch: a batch large enough to be split across workers gets
