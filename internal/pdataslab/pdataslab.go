@@ -142,66 +142,103 @@ func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty
 // without its search of m's keys (a linear scan per key, so quadratic over
 // a record's attributes). The caller must know key is new to m: pdata
 // would then hold key twice, and OTLP would carry both.
-func (s *Slab) AddInt(m pcommon.Map, key string, v int64) {
-	if p := s.next(m); p != nil {
-		p.set(key, wrappers.int, s.ints.take(v))
-		return
-	}
-	s.PutInt(m, key, v)
-}
+func (s *Slab) AddInt(m pcommon.Map, key string, v int64) { s.Adding(m).Int(key, v) }
 
 // AddStr adds key, which m does not hold, with the string v (see AddInt).
-func (s *Slab) AddStr(m pcommon.Map, key, v string) {
-	if p := s.next(m); p != nil {
-		p.set(key, wrappers.str, s.strs.take(v))
-		return
-	}
-	s.PutStr(m, key, v)
-}
+func (s *Slab) AddStr(m pcommon.Map, key, v string) { s.Adding(m).Str(key, v) }
 
 // AddBool adds key, which m does not hold, with the boolean v (see AddInt).
-func (s *Slab) AddBool(m pcommon.Map, key string, v bool) {
-	if p := s.next(m); p != nil {
-		p.set(key, wrappers.bool, s.bools.take(v))
-		return
-	}
-	s.PutBool(m, key, v)
-}
+func (s *Slab) AddBool(m pcommon.Map, key string, v bool) { s.Adding(m).Bool(key, v) }
 
 // AddEmpty adds key, which m does not hold, with an empty value for the
 // caller to set (see AddInt).
-func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value {
-	p := s.next(m)
+func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value { return s.Adding(m).Empty(key) }
+
+// Writer writes attributes into one map with the values from a Slab's
+// arrays: adding them (Slab.Adding), or putting them (Slab.Putting). A
+// writer of several attributes into a map checks the map once, not at
+// every attribute.
+type Writer struct {
+	s *Slab
+	m pcommon.Map
+	// pairs is m's slice of pairs when the attributes are added within
+	// its room; nil when they are put, or pdata's setters are to be used
+	// (a nil slab, or an unexpected layout).
+	pairs *sliceLayout
+}
+
+// Adding returns the writer that adds keys new to m, as AddInt does.
+func (s *Slab) Adding(m pcommon.Map) Writer {
+	if s == nil || !wrappers.ok {
+		return Writer{s: s, m: m}
+	}
+	// pdata's own check: a read-only map panics here, as it would there
+	m.EnsureCapacity(0)
+	return Writer{s: s, m: m, pairs: (*mapLayout)(unsafe.Pointer(&m)).orig}
+}
+
+// Putting returns the writer that puts keys into m, as PutInt does,
+// replacing the value of a key m holds.
+func (s *Slab) Putting(m pcommon.Map) Writer { return Writer{s: s, m: m} }
+
+// Int writes key with the integer v.
+func (w Writer) Int(key string, v int64) {
+	if p := w.next(); p != nil {
+		p.set(key, wrappers.int, w.s.ints.take(v))
+		return
+	}
+	w.s.PutInt(w.m, key, v)
+}
+
+// Str writes key with the string v.
+func (w Writer) Str(key, v string) {
+	if p := w.next(); p != nil {
+		p.set(key, wrappers.str, w.s.strs.take(v))
+		return
+	}
+	w.s.PutStr(w.m, key, v)
+}
+
+// Bool writes key with the boolean v.
+func (w Writer) Bool(key string, v bool) {
+	if p := w.next(); p != nil {
+		p.set(key, wrappers.bool, w.s.bools.take(v))
+		return
+	}
+	w.s.PutBool(w.m, key, v)
+}
+
+// Empty writes key with an empty value for the caller to set.
+func (w Writer) Empty(key string) pcommon.Value {
+	p := w.next()
 	if p == nil {
-		return m.PutEmpty(key)
+		return w.m.PutEmpty(key)
 	}
 	p.set(key, nil, nil)
 	var v pcommon.Value
 	*(*valueLayout)(unsafe.Pointer(&v)) = valueLayout{
 		orig:  (*anyValueLayout)(unsafe.Pointer(&p.value)),
-		state: (*mapLayout)(unsafe.Pointer(&m)).state,
+		state: (*mapLayout)(unsafe.Pointer(&w.m)).state,
 	}
 	return v
 }
 
-// next extends m by one pair within its room and returns it for the
+// Slab returns the slab w takes values from.
+func (w Writer) Slab() *Slab { return w.s }
+
+// next extends the map by one pair within its room and returns it for the
 // caller to write whole, in one store: pdata's setters write the pair,
 // then its value again, each pointer behind a write barrier. (The room
-// past a map's length may hold what a removal left there.) nil when pdata's setters
-// are to be used: a nil slab, an unexpected layout, or no room left (they
+// past a map's length may hold what a removal left there.) nil when
+// pdata's setters are to be used: a putting writer, or no room left (they
 // then grow the map as pdata does).
-func (s *Slab) next(m pcommon.Map) *pairLayout {
-	if s == nil || !wrappers.ok {
+func (w Writer) next() *pairLayout {
+	o := w.pairs
+	if o == nil || o.len == o.cap {
 		return nil
 	}
-	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
-	if orig.len == orig.cap {
-		return nil
-	}
-	// pdata's own check: a read-only map panics here, as it would there
-	m.EnsureCapacity(0)
-	p := (*pairLayout)(unsafe.Add(orig.data, uintptr(orig.len)*wrappers.pairs.size))
-	orig.len++
+	p := (*pairLayout)(unsafe.Add(o.data, uintptr(o.len)*unsafe.Sizeof(pairLayout{})))
+	o.len++
 	return p
 }
 

@@ -48,7 +48,7 @@ func recordAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
 	addrs := map[unsafe.Pointer]bool{}
 	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	for _, lr := range lrs.All() {
-		addrs[(*recordLayout)(unsafe.Pointer(&lr)).orig] = true
+		addrs[(*wrapperLayout)(unsafe.Pointer(&lr)).orig] = true
 	}
 	return addrs
 }

@@ -17,23 +17,25 @@ func (s *Slab) AppendRecord(sl plog.LogRecordSlice) plog.LogRecord {
 	}
 	// pdata's own check: a read-only slice panics here, as it would there
 	sl.EnsureCapacity(0)
-	layout := (*recordSliceLayout)(unsafe.Pointer(&sl))
+	layout := (*pointersLayout)(unsafe.Pointer(&sl))
 	p := s.records.take(&recordTypes.records, 1)
 	*layout.orig = append(*layout.orig, p)
 	var lr plog.LogRecord
-	*(*recordLayout)(unsafe.Pointer(&lr)) = recordLayout{orig: p, state: layout.state}
+	*(*wrapperLayout)(unsafe.Pointer(&lr)) = wrapperLayout{orig: p, state: layout.state}
 	return lr
 }
 
-// recordSliceLayout is plog.LogRecordSlice's: a pointer to the slice of
-// pointers to records it wraps, and its state.
-type recordSliceLayout struct {
+// pointersLayout is plog.LogRecordSlice's, and the other slices of
+// pointers to pdata's structs: a pointer to the slice it wraps, and its
+// state.
+type pointersLayout struct {
 	orig  *[]unsafe.Pointer
 	state unsafe.Pointer
 }
 
-// recordLayout is plog.LogRecord's: a pointer to the record, and its state.
-type recordLayout struct {
+// wrapperLayout is plog.LogRecord's, and the other wrappers of pdata's
+// structs: a pointer to the struct, and its state.
+type wrapperLayout struct {
 	orig, state unsafe.Pointer
 }
 
@@ -48,7 +50,7 @@ type recordTypeInfo struct {
 
 func findRecordTypes() recordTypeInfo {
 	st, rt := reflect.TypeFor[plog.LogRecordSlice](), reflect.TypeFor[plog.LogRecord]()
-	if !isWrapper(st, unsafe.Sizeof(recordSliceLayout{})) || !isWrapper(rt, unsafe.Sizeof(recordLayout{})) {
+	if !isWrapper(st, unsafe.Sizeof(pointersLayout{})) || !isWrapper(rt, unsafe.Sizeof(wrapperLayout{})) {
 		return recordTypeInfo{}
 	}
 	slice, record := st.Field(0).Type.Elem(), rt.Field(0).Type

@@ -46,8 +46,10 @@ type batcher struct {
 	lastName  string
 	lastCount int64
 	// values holds the records, and the resources' attribute values,
-	// which pdata would allocate one by one.
-	values pdataslab.Slab
+	// which pdata would allocate one by one; resources the batch's
+	// resources and their scopes, started again with each batch.
+	values    pdataslab.Slab
+	resources pdataslab.Resources
 }
 
 // foundResource is a resource of the current batch: its key, its
@@ -102,6 +104,7 @@ func (b *batcher) reset() {
 	// the keys' strings and ancestries are not kept past their batch
 	clear(b.found)
 	b.found, b.last = b.found[:0], -1
+	b.resources = pdataslab.Resources{}
 }
 
 // add appends an empty record for event name to the resource of key, and
@@ -143,7 +146,7 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 			return
 		}
 	}
-	rl := b.logs.ResourceLogs().AppendEmpty()
+	rl, sl := b.resources.Append(b.logs.ResourceLogs())
 	attrs := rl.Resource().Attributes()
 	// sized once, exactly, for the base, a replay's host.name, the process
 	// and its argv: the attribute array is most of a resource's memory
@@ -163,7 +166,6 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 		}
 	}
 	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct)
-	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = int32(len(b.found))
 	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})
