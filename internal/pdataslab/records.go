@@ -25,6 +25,24 @@ func (s *Slab) AppendRecord(sl plog.LogRecordSlice) plog.LogRecord {
 	return lr
 }
 
+// MoveRecord appends the i-th record of from to to, and puts an empty
+// record from the slab's arrays in its place: the record moves, not its
+// content, which LogRecord.MoveTo copies (128 bytes, its pointers each
+// behind a write barrier while the collector marks) into a record
+// appended to to, then clears.
+func (s *Slab) MoveRecord(from plog.LogRecordSlice, i int, to plog.LogRecordSlice) {
+	if s == nil || !recordTypes.ok {
+		from.At(i).MoveTo(to.AppendEmpty())
+		return
+	}
+	// pdata's own checks: a read-only slice panics here, as it would there
+	from.EnsureCapacity(0)
+	to.EnsureCapacity(0)
+	src, dst := (*pointersLayout)(unsafe.Pointer(&from)), (*pointersLayout)(unsafe.Pointer(&to))
+	*dst.orig = append(*dst.orig, (*src.orig)[i])
+	(*src.orig)[i] = s.records.take(&recordTypes.records, 1)
+}
+
 // pointersLayout is plog.LogRecordSlice's, and the other slices of
 // pointers to pdata's structs: a pointer to the slice it wraps, and its
 // state.

@@ -111,6 +111,18 @@ func (b *batcher) reset() {
 // returns it. A resource new to the batch gets the base attributes, key's
 // host and process, and argv, the process's command line where known.
 func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
+	return b.values.AppendRecord(b.recordsOf(name, key, argv))
+}
+
+// move moves the i-th record of from, of event name, into the resource
+// of key (see add), and leaves an empty record in its place.
+func (b *batcher) move(name string, key *resourceKey, from plog.LogRecordSlice, i int) {
+	b.values.MoveRecord(from, i, b.recordsOf(name, key, nil))
+}
+
+// recordsOf counts a record of event name, and returns the records of key's
+// resource, which it adds if new (see add).
+func (b *batcher) recordsOf(name string, key *resourceKey, argv []string) plog.LogRecordSlice {
 	if name != b.lastName {
 		b.foldCount()
 		b.lastName = name
@@ -120,7 +132,7 @@ func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogReco
 	if b.last < 0 || *key != b.found[b.last].key {
 		b.find(key, argv)
 	}
-	return b.values.AppendRecord(b.found[b.last].records)
+	return b.found[b.last].records
 }
 
 // foldCount adds lastCount to counts.
