@@ -9,8 +9,9 @@ import (
 
 // Resources hands out a batch's resources, each with its one scope, from
 // arrays the batch's resources share: pdata allocates a resource (120
-// bytes), its scope (104) and the scope's one-element slice on their own,
-// three objects a resource for the allocator and the collector where a
+// bytes), its scope (104), the resource's one-element slice of scopes and
+// the scope's slice of records at its first record each on their own,
+// four objects a resource for the allocator and the collector where a
 // replayed stream makes a resource nearly every record. As with a Slab,
 // the resources are pdata's own afterwards.
 //
@@ -22,7 +23,8 @@ import (
 // pdata would.
 type Resources struct {
 	resources, scopes arrays
-	// slots holds the resources' one-element slices of scopes.
+	// slots holds the resources' one-element slices of scopes, and the
+	// scopes' room for their first record.
 	slots block[unsafe.Pointer]
 }
 
@@ -39,6 +41,10 @@ func (r *Resources) Append(sl plog.ResourceLogsSlice) (plog.ResourceLogs, plog.S
 	res := r.resources.take(&resourceTypes.resources, 1)
 	scope := r.scopes.take(&resourceTypes.scopes, 1)
 	*(*sliceLayout)(unsafe.Add(res, resourceTypes.scopesAt)) = sliceLayout{data: r.slots.take(scope), len: 1, cap: 1}
+	// room for the scope's first record: a replayed stream's resources
+	// mostly hold one (a resource with more moves its records to a slice
+	// of their own at the second, as append does)
+	*(*sliceLayout)(unsafe.Add(scope, resourceTypes.recordsAt)) = sliceLayout{data: r.slots.take(nil), len: 0, cap: 1}
 	*layout.orig = append(*layout.orig, res)
 	var rl plog.ResourceLogs
 	*(*wrapperLayout)(unsafe.Pointer(&rl)) = wrapperLayout{orig: res, state: layout.state}
@@ -54,8 +60,10 @@ var resourceTypes = findResourceTypes()
 
 type resourceTypeInfo struct {
 	resources, scopes arrayType
-	scopesAt          uintptr
-	ok                bool
+	// where a resource keeps its slice of scopes, and a scope its slice
+	// of records
+	scopesAt, recordsAt uintptr
+	ok                  bool
 }
 
 func findResourceTypes() resourceTypeInfo {
@@ -82,10 +90,15 @@ func findResourceTypes() resourceTypeInfo {
 	if !ok || scopes.Type != ss.Field(0).Type.Elem() {
 		return resourceTypeInfo{}
 	}
+	records, ok := scope.Elem().FieldByName("LogRecords")
+	if !ok || records.Type != reflect.TypeFor[plog.LogRecordSlice]().Field(0).Type.Elem() {
+		return resourceTypeInfo{}
+	}
 	return resourceTypeInfo{
 		resources: arrayTypeOf(reflect.SliceOf(resource.Elem())),
 		scopes:    arrayTypeOf(reflect.SliceOf(scope.Elem())),
 		scopesAt:  scopes.Offset,
+		recordsAt: records.Offset,
 		ok:        true,
 	}
 }
