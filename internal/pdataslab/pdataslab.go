@@ -17,7 +17,9 @@
 //
 // A writer that knows a key is new to a map (a record's, whose keys are
 // distinct by construction) adds it without pdata's search of the keys
-// already there (Add*), writing the pair once.
+// already there (Add*, or a Writer for several), writing the pair once.
+// Resources does for a batch's resources and scopes what a Slab does for
+// records, and MoveRecord moves a record between slices by its pointer.
 //
 // This relies on the layout of pdata's internal types, which the package
 // checks once against what reflect says of them. Where they differ (a
