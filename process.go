@@ -87,7 +87,7 @@ func (p *Process) put(a attrWriter) {
 	a.nonEmpty(AttrContainerRuntime, p.ContainerRuntime)
 	a.nonEmpty(AttrK8sContainerName, p.K8sContainerName)
 	a.Bool(AttrContainerStarted, p.ContainerStarted)
-	a.str(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	a.validStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
 	p.Ancestry.put(a)
 }
 
@@ -105,13 +105,13 @@ func writerOf(values *pdataslab.Slab, m pcommon.Map, added bool) attrWriter {
 	return attrWriter{values.Putting(m)}
 }
 
-// str writes v, made valid UTF-8 (see ValidUTF8).
-func (a attrWriter) str(k, v string) { a.Str(k, ValidUTF8(v)) }
+// validStr writes v made valid UTF-8 (see ValidUTF8); Str writes v as it is.
+func (a attrWriter) validStr(k, v string) { a.Str(k, ValidUTF8(v)) }
 
 // nonEmpty writes a string attribute that is not empty.
 func (a attrWriter) nonEmpty(k, v string) {
 	if v != "" {
-		a.str(k, v)
+		a.validStr(k, v)
 	}
 }
 

@@ -131,7 +131,7 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	a.Bool(AttrIsCompat, h.Compat)
 	a.Int(AttrEventID, h.ID)
 	if h.Syscall != "" {
-		a.str(AttrSyscall, h.Syscall)
+		a.validStr(AttrSyscall, h.Syscall)
 		a.Int(AttrReturnValue, h.ReturnValue)
 	}
 
