@@ -92,3 +92,46 @@ func TestReleasedRecordsStayOutOfHeldBatches(t *testing.T) {
 	encodingtest.AssertSame(t, slabLogs(plain, 2*records, records), again)
 	encodingtest.AssertSame(t, slabLogs(plain, 3*records, records), more)
 }
+
+// resourceAddrs returns the addresses of ld's resources.
+func resourceAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
+	addrs := map[unsafe.Pointer]bool{}
+	for _, rl := range ld.ResourceLogs().All() {
+		addrs[(*wrapperLayout)(unsafe.Pointer(&rl)).orig] = true
+	}
+	return addrs
+}
+
+// TestReleasedResourcesStayOutOfHeldBatches is the same for resources and
+// their scopes: two batches from one Resources (a writer starts one a
+// batch, but its arrays are shared all the same, and this is the worse
+// case), one released and its resources taken again by pdata for new
+// ones, the other held unchanged.
+func TestReleasedResourcesStayOutOfHeldBatches(t *testing.T) {
+	withPooling(t)
+	const resources = 256 // several arrays of resources, scopes and slots
+	var r Resources
+	held := resourcesOf(resources, 1, r.Append)
+	released := resourcesOf(resources, 2, r.Append)
+	want := plog.NewLogs()
+	held.CopyTo(want)
+	freed := resourceAddrs(released)
+
+	pref.MarkPipelineOwnedLogs(released)
+	pref.UnrefLogs(released)
+	require.Zero(t, released.ResourceLogs().Len(), "the released batch is emptied into pdata's pools")
+
+	again := resourcesOf(resources, 3, pdataResource)
+	reused := 0
+	for addr := range resourceAddrs(again) {
+		if freed[addr] {
+			reused++
+		}
+	}
+	require.Positive(t, reused, "pdata took none of the released resources again: the test shows nothing")
+	more := resourcesOf(resources, 1, r.Append)
+
+	encodingtest.AssertSame(t, want, held)
+	encodingtest.AssertSame(t, resourcesOf(resources, 3, pdataResource), again)
+	encodingtest.AssertSame(t, resourcesOf(resources, 1, pdataResource), more)
+}
