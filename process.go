@@ -63,16 +63,14 @@ func ProcessKeys() []string {
 		AttrAncestorPIDs, AttrAncestorExecutables, AttrCommandArgs}
 }
 
+// processIntKeys are the keys of a process's integer attributes, in the
+// order put writes them.
+var processIntKeys = [...]string{AttrProcessPID, AttrProcessParentPID, AttrProcessVPID, AttrParentVPID, AttrUserID,
+	AttrCgroupID, AttrMountNamespace, AttrPIDNamespace}
+
 // put writes p's attributes with a.
 func (p *Process) put(a attrWriter) {
-	a.Int(AttrProcessPID, p.PID)
-	a.Int(AttrProcessParentPID, p.ParentPID)
-	a.Int(AttrProcessVPID, p.VPID)
-	a.Int(AttrParentVPID, p.ParentVPID)
-	a.Int(AttrUserID, p.UserID)
-	a.Int(AttrCgroupID, int64(p.CgroupID))
-	a.Int(AttrMountNamespace, p.MountNS)
-	a.Int(AttrPIDNamespace, p.PIDNS)
+	a.Ints(processIntKeys[:], []int64{p.PID, p.ParentPID, p.VPID, p.ParentVPID, p.UserID, int64(p.CgroupID), p.MountNS, p.PIDNS})
 	a.nonEmpty(AttrExecutableName, p.Name)
 	a.nonEmpty(AttrExecutablePath, p.ExecutablePath)
 	a.nonEmpty(AttrContainerID, p.ContainerID)

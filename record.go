@@ -34,6 +34,10 @@ type RecordHeader struct {
 	ReturnValue int64
 }
 
+// threadIntKeys are the keys of the thread's integer attributes, the
+// first Begin writes, in their order.
+var threadIntKeys = [...]string{AttrThreadID, AttrThreadVTID, AttrThreadStartTime, AttrCPU}
+
 // headerAttrs counts the attributes Begin writes: the thread, the event id
 // and flags, and, for an event raised in a syscall, the syscall and return
 // value. The rest are its arguments; what describes its process is on its
@@ -124,10 +128,7 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	// memory, and every byte of it is garbage to collect later
 	w.values.EnsureCapacity(attrs, headerAttrs(h)+args)
 	a := w.to(!w.searched)
-	a.Int(AttrThreadID, h.HostTID)
-	a.Int(AttrThreadVTID, h.TID)
-	a.Int(AttrThreadStartTime, h.ThreadStartTime)
-	a.Int(AttrCPU, h.CPU)
+	a.Ints(threadIntKeys[:], []int64{h.HostTID, h.TID, h.ThreadStartTime, h.CPU})
 	a.Bool(AttrIsCompat, h.Compat)
 	a.Int(AttrEventID, h.ID)
 	if h.Syscall != "" {

@@ -192,6 +192,27 @@ func (w Writer) Int(key string, v int64) {
 	w.s.PutInt(w.m, key, v)
 }
 
+// Ints writes keys[i] with the integer values[i], for each of keys: in
+// one go where the map has room for all of them, their values a run of
+// one array, rather than a call each.
+func (w Writer) Ints(keys []string, values []int64) {
+	values = values[:len(keys)]
+	o := w.pairs
+	if o == nil || o.cap-o.len < len(keys) || len(keys) > maxBlock {
+		for i, k := range keys {
+			w.Int(k, values[i])
+		}
+		return
+	}
+	pairs := unsafe.Slice((*pairLayout)(unsafe.Add(o.data, uintptr(o.len)*unsafe.Sizeof(pairLayout{}))), len(keys))
+	o.len += len(keys)
+	ints := w.s.ints.takeRun(len(keys))
+	for i, k := range keys {
+		ints[i] = values[i]
+		pairs[i].set(k, wrappers.int, unsafe.Pointer(&ints[i]))
+	}
+}
+
 // Str writes key with the string v.
 func (w Writer) Str(key, v string) {
 	if p := w.next(); p != nil {
@@ -308,6 +329,18 @@ func (b *block[T]) take(v T) unsafe.Pointer {
 	b.used++
 	*p = v
 	return unsafe.Pointer(p)
+}
+
+// takeRun returns n new elements of one array, n at most maxBlock: an
+// array with fewer left is left with them unused.
+func (b *block[T]) takeRun(n int) []T {
+	if len(b.array)-b.used < n {
+		b.array = make([]T, min(max(2*len(b.array), firstBlock, n), maxBlock))
+		b.used = 0
+	}
+	run := b.array[b.used : b.used+n : b.used+n]
+	b.used += n
+	return run
 }
 
 // valueLayout is pcommon.Value's: a pointer to the AnyValue it wraps, and
