@@ -1,6 +1,7 @@
 package pdataslab
 
 import (
+	"iter"
 	"testing"
 	"unsafe"
 
@@ -43,14 +44,19 @@ func slabLogs(s *Slab, from, records int) plog.Logs {
 	return ld
 }
 
-// recordAddrs returns the addresses of ld's records (of its first scope).
-func recordAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
+// addrs returns the addresses of the structs that all's wrappers (a
+// pdata slice's All) wrap.
+func addrs[W any](all iter.Seq2[int, W]) map[unsafe.Pointer]bool {
 	addrs := map[unsafe.Pointer]bool{}
-	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	for _, lr := range lrs.All() {
-		addrs[(*wrapperLayout)(unsafe.Pointer(&lr)).orig] = true
+	for _, w := range all {
+		addrs[(*wrapperLayout)(unsafe.Pointer(&w)).orig] = true
 	}
 	return addrs
+}
+
+// recordAddrs returns the addresses of ld's records (of its first scope).
+func recordAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
+	return addrs(ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All())
 }
 
 // TestReleasedRecordsStayOutOfHeldBatches: with the pooling gate on, the
@@ -93,15 +99,6 @@ func TestReleasedRecordsStayOutOfHeldBatches(t *testing.T) {
 	encodingtest.AssertSame(t, slabLogs(plain, 3*records, records), more)
 }
 
-// resourceAddrs returns the addresses of ld's resources.
-func resourceAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
-	addrs := map[unsafe.Pointer]bool{}
-	for _, rl := range ld.ResourceLogs().All() {
-		addrs[(*wrapperLayout)(unsafe.Pointer(&rl)).orig] = true
-	}
-	return addrs
-}
-
 // TestReleasedResourcesStayOutOfHeldBatches is the same for resources and
 // their scopes: two batches from one Resources (a writer starts one a
 // batch, but its arrays are shared all the same, and this is the worse
@@ -115,7 +112,7 @@ func TestReleasedResourcesStayOutOfHeldBatches(t *testing.T) {
 	released := resourcesOf(resources, 2, r.Append)
 	want := plog.NewLogs()
 	held.CopyTo(want)
-	freed := resourceAddrs(released)
+	freed := addrs(released.ResourceLogs().All())
 
 	pref.MarkPipelineOwnedLogs(released)
 	pref.UnrefLogs(released)
@@ -123,7 +120,7 @@ func TestReleasedResourcesStayOutOfHeldBatches(t *testing.T) {
 
 	again := resourcesOf(resources, 3, pdataResource)
 	reused := 0
-	for addr := range resourceAddrs(again) {
+	for addr := range addrs(again.ResourceLogs().All()) {
 		if freed[addr] {
 			reused++
 		}
