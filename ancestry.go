@@ -47,12 +47,12 @@ func (a *Ancestry) put(w attrWriter) {
 	}
 	w.nonEmpty(AttrParentExecutablePath, a.ParentExecutablePath)
 	if len(a.ParentArgs) > 0 {
-		putStrings(w.values, w.empty(AttrParentCommandArgs).SetEmptySlice(), a.ParentArgs)
+		putStrings(w.Slab(), w.Empty(AttrParentCommandArgs).SetEmptySlice(), a.ParentArgs)
 	}
-	pids := w.empty(AttrAncestorPIDs).SetEmptySlice()
+	pids := w.Empty(AttrAncestorPIDs).SetEmptySlice()
 	pids.EnsureCapacity(len(a.PIDs))
 	for _, pid := range a.PIDs {
-		w.values.AppendInt(pids, pid)
+		w.Slab().AppendInt(pids, pid)
 	}
-	putStrings(w.values, w.empty(AttrAncestorExecutables).SetEmptySlice(), a.ExecutablePaths)
+	putStrings(w.Slab(), w.Empty(AttrAncestorExecutables).SetEmptySlice(), a.ExecutablePaths)
 }

@@ -50,7 +50,7 @@ func (p *Process) AttrCount() int {
 }
 
 // Put writes p's attributes into a resource's attributes.
-func (p *Process) Put(m pcommon.Map) { p.put(attrWriter{m: m}) }
+func (p *Process) Put(m pcommon.Map) { p.put(writerOf(nil, m, false)) }
 
 // ProcessKeys returns every key a resource's process attributes can have:
 // Put's, the ancestry's and the command line's. A map holding none of
@@ -63,16 +63,14 @@ func ProcessKeys() []string {
 		AttrAncestorPIDs, AttrAncestorExecutables, AttrCommandArgs}
 }
 
+// processIntKeys are the keys of a process's integer attributes, in the
+// order put writes them.
+var processIntKeys = [...]string{AttrProcessPID, AttrProcessParentPID, AttrProcessVPID, AttrParentVPID, AttrUserID,
+	AttrCgroupID, AttrMountNamespace, AttrPIDNamespace}
+
 // put writes p's attributes with a.
 func (p *Process) put(a attrWriter) {
-	a.int(AttrProcessPID, p.PID)
-	a.int(AttrProcessParentPID, p.ParentPID)
-	a.int(AttrProcessVPID, p.VPID)
-	a.int(AttrParentVPID, p.ParentVPID)
-	a.int(AttrUserID, p.UserID)
-	a.int(AttrCgroupID, int64(p.CgroupID))
-	a.int(AttrMountNamespace, p.MountNS)
-	a.int(AttrPIDNamespace, p.PIDNS)
+	a.Ints(processIntKeys[:], []int64{p.PID, p.ParentPID, p.VPID, p.ParentVPID, p.UserID, int64(p.CgroupID), p.MountNS, p.PIDNS})
 	a.nonEmpty(AttrExecutableName, p.Name)
 	a.nonEmpty(AttrExecutablePath, p.ExecutablePath)
 	a.nonEmpty(AttrContainerID, p.ContainerID)
@@ -82,66 +80,37 @@ func (p *Process) put(a attrWriter) {
 	a.nonEmpty(AttrPodNamespace, p.PodNamespace)
 	a.nonEmpty(AttrPodUID, p.PodUID)
 	if p.ContainerImageTag != "" {
-		a.values.AppendStr(a.empty(AttrContainerImageTags).SetEmptySlice(), p.ContainerImageTag)
+		a.Slab().AppendStr(a.Empty(AttrContainerImageTags).SetEmptySlice(), p.ContainerImageTag)
 	}
 	a.nonEmpty(AttrContainerRuntime, p.ContainerRuntime)
 	a.nonEmpty(AttrK8sContainerName, p.K8sContainerName)
-	a.bool(AttrContainerStarted, p.ContainerStarted)
-	a.str(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	a.Bool(AttrContainerStarted, p.ContainerStarted)
+	a.validStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
 	p.Ancestry.put(a)
 }
 
-// attrWriter writes attributes into m, with the values from values' arrays
-// (see pdataslab; nil allocates each): appended when added, which the
-// caller sets only when it knows each key new to m, else put, replacing
-// the key's value if m has one.
-type attrWriter struct {
-	values *pdataslab.Slab
-	m      pcommon.Map
-	added  bool
-}
+// attrWriter writes attributes with the values from a slab's arrays (see
+// pdataslab; a nil slab allocates each): added when the caller knows
+// each key new to the map, else put, replacing the key's value if the map
+// has one.
+type attrWriter struct{ pdataslab.Writer }
 
-func (a attrWriter) int(k string, v int64) {
-	if a.added {
-		a.values.AddInt(a.m, k, v)
-	} else {
-		a.values.PutInt(a.m, k, v)
+// writerOf returns the writer of m's attributes: adding them when added.
+func writerOf(values *pdataslab.Slab, m pcommon.Map, added bool) attrWriter {
+	if added {
+		return attrWriter{values.Adding(m)}
 	}
+	return attrWriter{values.Putting(m)}
 }
 
-// str writes v, made valid UTF-8 (see ValidUTF8).
-func (a attrWriter) str(k, v string) { a.text(k, ValidUTF8(v)) }
-
-// text writes v, which is valid UTF-8.
-func (a attrWriter) text(k, v string) {
-	if a.added {
-		a.values.AddStr(a.m, k, v)
-	} else {
-		a.values.PutStr(a.m, k, v)
-	}
-}
-
-func (a attrWriter) bool(k string, v bool) {
-	if a.added {
-		a.values.AddBool(a.m, k, v)
-	} else {
-		a.values.PutBool(a.m, k, v)
-	}
-}
+// validStr writes v made valid UTF-8 (see ValidUTF8); Str writes v as it is.
+func (a attrWriter) validStr(k, v string) { a.Str(k, ValidUTF8(v)) }
 
 // nonEmpty writes a string attribute that is not empty.
 func (a attrWriter) nonEmpty(k, v string) {
 	if v != "" {
-		a.str(k, v)
+		a.validStr(k, v)
 	}
-}
-
-// empty writes k with an empty value, for the caller to set.
-func (a attrWriter) empty(k string) pcommon.Value {
-	if a.added {
-		return a.values.AddEmpty(a.m, k)
-	}
-	return a.m.PutEmpty(k)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.

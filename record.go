@@ -34,6 +34,10 @@ type RecordHeader struct {
 	ReturnValue int64
 }
 
+// threadIntKeys are the keys of the thread's integer attributes, the
+// first Begin writes, in their order.
+var threadIntKeys = [...]string{AttrThreadID, AttrThreadVTID, AttrThreadStartTime, AttrCPU}
+
 // headerAttrs counts the attributes Begin writes: the thread, the event id
 // and flags, and, for an event raised in a syscall, the syscall and return
 // value. The rest are its arguments; what describes its process is on its
@@ -124,15 +128,12 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	// memory, and every byte of it is garbage to collect later
 	w.values.EnsureCapacity(attrs, headerAttrs(h)+args)
 	a := w.to(!w.searched)
-	a.int(AttrThreadID, h.HostTID)
-	a.int(AttrThreadVTID, h.TID)
-	a.int(AttrThreadStartTime, h.ThreadStartTime)
-	a.int(AttrCPU, h.CPU)
-	a.bool(AttrIsCompat, h.Compat)
-	a.int(AttrEventID, h.ID)
+	a.Ints(threadIntKeys[:], []int64{h.HostTID, h.TID, h.ThreadStartTime, h.CPU})
+	a.Bool(AttrIsCompat, h.Compat)
+	a.Int(AttrEventID, h.ID)
 	if h.Syscall != "" {
-		a.str(AttrSyscall, h.Syscall)
-		a.int(AttrReturnValue, h.ReturnValue)
+		a.validStr(AttrSyscall, h.Syscall)
+		a.Int(AttrReturnValue, h.ReturnValue)
 	}
 
 	w.startBody()
@@ -171,14 +172,14 @@ func (w *RecordWriter) writeBody(s string) {
 // to returns the writer of the record's attributes, appending when fresh
 // (the key known new to the record).
 func (w *RecordWriter) to(fresh bool) attrWriter {
-	return attrWriter{values: &w.values, m: w.attrs(), added: fresh}
+	return writerOf(&w.values, w.attrs(), fresh)
 }
 
 // strArg writes a string argument with a, which joins the body if not
 // empty: the body is what a reader scans for.
 func (w *RecordWriter) strArg(a attrWriter, key, s string) {
 	s = ValidUTF8(s)
-	a.text(key, s)
+	a.Str(key, s)
 	if s != "" {
 		w.writeBody(" ")
 		w.writeBody(s)
@@ -205,26 +206,26 @@ func (w *RecordWriter) ArgStr(i int, s string) {
 // ArgInt writes argument i, an integer (see ArgStr).
 func (w *RecordWriter) ArgInt(i int, v int64) {
 	a, key := w.arg(i)
-	a.int(key, v)
+	a.Int(key, v)
 }
 
 // ArgBytes writes argument i, a byte buffer (see ArgStr).
 func (w *RecordWriter) ArgBytes(i int, b []byte) {
 	a, key := w.arg(i)
-	a.empty(key).SetEmptyBytes().FromRaw(b)
+	a.Empty(key).SetEmptyBytes().FromRaw(b)
 }
 
 // ArgStrings writes argument i, a string array such as argv (see ArgStr).
 func (w *RecordWriter) ArgStrings(i int, s []string) {
 	a, key := w.arg(i)
-	putStrings(&w.values, a.empty(key).SetEmptySlice(), s)
+	putStrings(&w.values, a.Empty(key).SetEmptySlice(), s)
 }
 
 // ArgMap writes argument i, a structured one such as a sockaddr (see
 // ArgStr): the caller fills the returned map.
 func (w *RecordWriter) ArgMap(i int) pcommon.Map {
 	a, key := w.arg(i)
-	return a.empty(key).SetEmptyMap()
+	return a.Empty(key).SetEmptyMap()
 }
 
 // Str writes a string attribute under key, which may be one already
@@ -281,9 +282,9 @@ func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Pr
 	if host != "" {
 		values.PutStr(m, AttrHostName, host)
 	}
-	a := attrWriter{values: values, m: m, added: distinct}
+	a := writerOf(values, m, distinct)
 	p.put(a)
 	if len(argv) > 0 {
-		putStrings(values, a.empty(AttrCommandArgs).SetEmptySlice(), argv)
+		putStrings(values, a.Empty(AttrCommandArgs).SetEmptySlice(), argv)
 	}
 }

@@ -17,7 +17,9 @@
 //
 // A writer that knows a key is new to a map (a record's, whose keys are
 // distinct by construction) adds it without pdata's search of the keys
-// already there (Add*), writing the pair once.
+// already there (Add*, or a Writer for several), writing the pair once.
+// Resources does for a batch's resources and scopes what a Slab does for
+// records, and MoveRecord moves a record between slices by its pointer.
 //
 // This relies on the layout of pdata's internal types, which the package
 // checks once against what reflect says of them. Where they differ (a
@@ -142,66 +144,124 @@ func (s *Slab) PutBool(m pcommon.Map, key string, v bool) { s.SetBool(m.PutEmpty
 // without its search of m's keys (a linear scan per key, so quadratic over
 // a record's attributes). The caller must know key is new to m: pdata
 // would then hold key twice, and OTLP would carry both.
-func (s *Slab) AddInt(m pcommon.Map, key string, v int64) {
-	if p := s.next(m); p != nil {
-		p.set(key, wrappers.int, s.ints.take(v))
-		return
-	}
-	s.PutInt(m, key, v)
-}
+func (s *Slab) AddInt(m pcommon.Map, key string, v int64) { s.Adding(m).Int(key, v) }
 
 // AddStr adds key, which m does not hold, with the string v (see AddInt).
-func (s *Slab) AddStr(m pcommon.Map, key, v string) {
-	if p := s.next(m); p != nil {
-		p.set(key, wrappers.str, s.strs.take(v))
-		return
-	}
-	s.PutStr(m, key, v)
-}
+func (s *Slab) AddStr(m pcommon.Map, key, v string) { s.Adding(m).Str(key, v) }
 
 // AddBool adds key, which m does not hold, with the boolean v (see AddInt).
-func (s *Slab) AddBool(m pcommon.Map, key string, v bool) {
-	if p := s.next(m); p != nil {
-		p.set(key, wrappers.bool, s.bools.take(v))
-		return
-	}
-	s.PutBool(m, key, v)
-}
+func (s *Slab) AddBool(m pcommon.Map, key string, v bool) { s.Adding(m).Bool(key, v) }
 
 // AddEmpty adds key, which m does not hold, with an empty value for the
 // caller to set (see AddInt).
-func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value {
-	p := s.next(m)
+func (s *Slab) AddEmpty(m pcommon.Map, key string) pcommon.Value { return s.Adding(m).Empty(key) }
+
+// Writer writes attributes into one map with the values from a Slab's
+// arrays: adding them (Slab.Adding), or putting them (Slab.Putting). A
+// writer of several attributes into a map checks the map once, not at
+// every attribute.
+type Writer struct {
+	s *Slab
+	m pcommon.Map
+	// pairs is m's slice of pairs when the attributes are added within
+	// its room; nil when they are put, or pdata's setters are to be used
+	// (a nil slab, or an unexpected layout).
+	pairs *sliceLayout
+}
+
+// Adding returns the writer that adds keys new to m, as AddInt does.
+func (s *Slab) Adding(m pcommon.Map) Writer {
+	if s == nil || !wrappers.ok {
+		return Writer{s: s, m: m}
+	}
+	// pdata's own check: a read-only map panics here, as it would there
+	m.EnsureCapacity(0)
+	return Writer{s: s, m: m, pairs: (*mapLayout)(unsafe.Pointer(&m)).orig}
+}
+
+// Putting returns the writer that puts keys into m, as PutInt does,
+// replacing the value of a key m holds.
+func (s *Slab) Putting(m pcommon.Map) Writer { return Writer{s: s, m: m} }
+
+// Int writes key with the integer v.
+func (w Writer) Int(key string, v int64) {
+	if p := w.next(); p != nil {
+		p.set(key, wrappers.int, w.s.ints.take(v))
+		return
+	}
+	w.s.PutInt(w.m, key, v)
+}
+
+// Ints writes keys[i] with the integer values[i], for each of keys: in
+// one go where the map has room for all of them, their values a run of
+// one array, rather than a call each.
+func (w Writer) Ints(keys []string, values []int64) {
+	values = values[:len(keys)]
+	o := w.pairs
+	if o == nil || o.cap-o.len < len(keys) || len(keys) > maxBlock {
+		for i, k := range keys {
+			w.Int(k, values[i])
+		}
+		return
+	}
+	pairs := unsafe.Slice((*pairLayout)(unsafe.Add(o.data, uintptr(o.len)*unsafe.Sizeof(pairLayout{}))), len(keys))
+	o.len += len(keys)
+	ints := w.s.ints.takeRun(len(keys))
+	for i, k := range keys {
+		ints[i] = values[i]
+		pairs[i].set(k, wrappers.int, unsafe.Pointer(&ints[i]))
+	}
+}
+
+// Str writes key with the string v.
+func (w Writer) Str(key, v string) {
+	if p := w.next(); p != nil {
+		p.set(key, wrappers.str, w.s.strs.take(v))
+		return
+	}
+	w.s.PutStr(w.m, key, v)
+}
+
+// Bool writes key with the boolean v.
+func (w Writer) Bool(key string, v bool) {
+	if p := w.next(); p != nil {
+		p.set(key, wrappers.bool, w.s.bools.take(v))
+		return
+	}
+	w.s.PutBool(w.m, key, v)
+}
+
+// Empty writes key with an empty value for the caller to set.
+func (w Writer) Empty(key string) pcommon.Value {
+	p := w.next()
 	if p == nil {
-		return m.PutEmpty(key)
+		return w.m.PutEmpty(key)
 	}
 	p.set(key, nil, nil)
 	var v pcommon.Value
 	*(*valueLayout)(unsafe.Pointer(&v)) = valueLayout{
 		orig:  (*anyValueLayout)(unsafe.Pointer(&p.value)),
-		state: (*mapLayout)(unsafe.Pointer(&m)).state,
+		state: (*mapLayout)(unsafe.Pointer(&w.m)).state,
 	}
 	return v
 }
 
-// next extends m by one pair within its room and returns it for the
+// Slab returns the slab w takes values from.
+func (w Writer) Slab() *Slab { return w.s }
+
+// next extends the map by one pair within its room and returns it for the
 // caller to write whole, in one store: pdata's setters write the pair,
 // then its value again, each pointer behind a write barrier. (The room
-// past a map's length may hold what a removal left there.) nil when pdata's setters
-// are to be used: a nil slab, an unexpected layout, or no room left (they
+// past a map's length may hold what a removal left there.) nil when
+// pdata's setters are to be used: a putting writer, or no room left (they
 // then grow the map as pdata does).
-func (s *Slab) next(m pcommon.Map) *pairLayout {
-	if s == nil || !wrappers.ok {
+func (w Writer) next() *pairLayout {
+	o := w.pairs
+	if o == nil || o.len == o.cap {
 		return nil
 	}
-	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
-	if orig.len == orig.cap {
-		return nil
-	}
-	// pdata's own check: a read-only map panics here, as it would there
-	m.EnsureCapacity(0)
-	p := (*pairLayout)(unsafe.Add(orig.data, uintptr(orig.len)*wrappers.pairs.size))
-	orig.len++
+	p := (*pairLayout)(unsafe.Add(o.data, uintptr(o.len)*unsafe.Sizeof(pairLayout{})))
+	o.len++
 	return p
 }
 
@@ -269,6 +329,18 @@ func (b *block[T]) take(v T) unsafe.Pointer {
 	b.used++
 	*p = v
 	return unsafe.Pointer(p)
+}
+
+// takeRun returns n new elements of one array, n at most maxBlock: an
+// array with fewer left is left with them unused.
+func (b *block[T]) takeRun(n int) []T {
+	if len(b.array)-b.used < n {
+		b.array = make([]T, min(max(2*len(b.array), firstBlock, n), maxBlock))
+		b.used = 0
+	}
+	run := b.array[b.used : b.used+n : b.used+n]
+	b.used += n
+	return run
 }
 
 // valueLayout is pcommon.Value's: a pointer to the AnyValue it wraps, and

@@ -1,6 +1,7 @@
 package pdataslab
 
 import (
+	"fmt"
 	"math"
 	"runtime"
 	"testing"
@@ -224,6 +225,17 @@ func TestAddedAreThoseOfPdata(t *testing.T) {
 		s.AddEmpty(m, "l").SetEmptySlice().AppendEmpty().SetStr("x")
 	}
 	want := addedLogs(records, nil)
+	// the same attributes, with "i" and "j" written by Ints
+	wantInts := addedLogs(records, func(m pcommon.Map, i int) {
+		m.PutInt("i", int64(i))
+		m.PutInt("j", -int64(i))
+		m.PutStr("s", "v")
+	})
+	addInts := func(s *Slab, m pcommon.Map, i int) {
+		w := s.Adding(m)
+		w.Ints([]string{"i", "j"}, []int64{int64(i), -int64(i)})
+		w.Str("s", "v")
+	}
 	for name, add := range map[string]func(s *Slab, m pcommon.Map, i int){
 		"slab's room": func(s *Slab, m pcommon.Map, i int) {
 			s.EnsureCapacity(m, 4)
@@ -250,6 +262,18 @@ func TestAddedAreThoseOfPdata(t *testing.T) {
 			s = nil
 			got = addedLogs(records, func(m pcommon.Map, i int) { add(s, m, i) })
 			encodingtest.AssertSame(t, want, got)
+		})
+	}
+	// Ints with room for both (past several arrays of integers, a run
+	// never split between two), for one only, and for none
+	for room := range 4 {
+		t.Run(fmt.Sprintf("Ints, room for %d", room), func(t *testing.T) {
+			s := &Slab{}
+			got := addedLogs(records, func(m pcommon.Map, i int) {
+				s.EnsureCapacity(m, room)
+				addInts(s, m, i)
+			})
+			encodingtest.AssertSame(t, wantInts, got)
 		})
 	}
 }

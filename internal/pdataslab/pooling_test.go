@@ -1,6 +1,7 @@
 package pdataslab
 
 import (
+	"iter"
 	"testing"
 	"unsafe"
 
@@ -43,14 +44,19 @@ func slabLogs(s *Slab, from, records int) plog.Logs {
 	return ld
 }
 
-// recordAddrs returns the addresses of ld's records (of its first scope).
-func recordAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
+// addrs returns the addresses of the structs that all's wrappers (a
+// pdata slice's All) wrap.
+func addrs[W any](all iter.Seq2[int, W]) map[unsafe.Pointer]bool {
 	addrs := map[unsafe.Pointer]bool{}
-	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	for _, lr := range lrs.All() {
-		addrs[(*recordLayout)(unsafe.Pointer(&lr)).orig] = true
+	for _, w := range all {
+		addrs[(*wrapperLayout)(unsafe.Pointer(&w)).orig] = true
 	}
 	return addrs
+}
+
+// recordAddrs returns the addresses of ld's records (of its first scope).
+func recordAddrs(ld plog.Logs) map[unsafe.Pointer]bool {
+	return addrs(ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All())
 }
 
 // TestReleasedRecordsStayOutOfHeldBatches: with the pooling gate on, the
@@ -91,4 +97,38 @@ func TestReleasedRecordsStayOutOfHeldBatches(t *testing.T) {
 	encodingtest.AssertSame(t, want, held)
 	encodingtest.AssertSame(t, slabLogs(plain, 2*records, records), again)
 	encodingtest.AssertSame(t, slabLogs(plain, 3*records, records), more)
+}
+
+// TestReleasedResourcesStayOutOfHeldBatches is the same for resources and
+// their scopes: two batches from one Resources (a writer starts one a
+// batch, but its arrays are shared all the same, and this is the worse
+// case), one released and its resources taken again by pdata for new
+// ones, the other held unchanged.
+func TestReleasedResourcesStayOutOfHeldBatches(t *testing.T) {
+	withPooling(t)
+	const resources = 256 // several arrays of resources, scopes and slots
+	var r Resources
+	held := resourcesOf(resources, 1, r.Append)
+	released := resourcesOf(resources, 2, r.Append)
+	want := plog.NewLogs()
+	held.CopyTo(want)
+	freed := addrs(released.ResourceLogs().All())
+
+	pref.MarkPipelineOwnedLogs(released)
+	pref.UnrefLogs(released)
+	require.Zero(t, released.ResourceLogs().Len(), "the released batch is emptied into pdata's pools")
+
+	again := resourcesOf(resources, 3, pdataResource)
+	reused := 0
+	for addr := range addrs(again.ResourceLogs().All()) {
+		if freed[addr] {
+			reused++
+		}
+	}
+	require.Positive(t, reused, "pdata took none of the released resources again: the test shows nothing")
+	more := resourcesOf(resources, 1, r.Append)
+
+	encodingtest.AssertSame(t, want, held)
+	encodingtest.AssertSame(t, resourcesOf(resources, 3, pdataResource), again)
+	encodingtest.AssertSame(t, resourcesOf(resources, 1, pdataResource), more)
 }

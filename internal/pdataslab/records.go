@@ -17,23 +17,43 @@ func (s *Slab) AppendRecord(sl plog.LogRecordSlice) plog.LogRecord {
 	}
 	// pdata's own check: a read-only slice panics here, as it would there
 	sl.EnsureCapacity(0)
-	layout := (*recordSliceLayout)(unsafe.Pointer(&sl))
+	layout := (*pointersLayout)(unsafe.Pointer(&sl))
 	p := s.records.take(&recordTypes.records, 1)
 	*layout.orig = append(*layout.orig, p)
 	var lr plog.LogRecord
-	*(*recordLayout)(unsafe.Pointer(&lr)) = recordLayout{orig: p, state: layout.state}
+	*(*wrapperLayout)(unsafe.Pointer(&lr)) = wrapperLayout{orig: p, state: layout.state}
 	return lr
 }
 
-// recordSliceLayout is plog.LogRecordSlice's: a pointer to the slice of
-// pointers to records it wraps, and its state.
-type recordSliceLayout struct {
+// MoveRecord appends the i-th record of from to to, and puts an empty
+// record from the slab's arrays in its place: the record moves, not its
+// content, which LogRecord.MoveTo copies (128 bytes, its pointers each
+// behind a write barrier while the collector marks) into a record
+// appended to to, then clears.
+func (s *Slab) MoveRecord(from plog.LogRecordSlice, i int, to plog.LogRecordSlice) {
+	if s == nil || !recordTypes.ok {
+		from.At(i).MoveTo(to.AppendEmpty())
+		return
+	}
+	// pdata's own checks: a read-only slice panics here, as it would there
+	from.EnsureCapacity(0)
+	to.EnsureCapacity(0)
+	src, dst := (*pointersLayout)(unsafe.Pointer(&from)), (*pointersLayout)(unsafe.Pointer(&to))
+	*dst.orig = append(*dst.orig, (*src.orig)[i])
+	(*src.orig)[i] = s.records.take(&recordTypes.records, 1)
+}
+
+// pointersLayout is plog.LogRecordSlice's, and the other slices of
+// pointers to pdata's structs: a pointer to the slice it wraps, and its
+// state.
+type pointersLayout struct {
 	orig  *[]unsafe.Pointer
 	state unsafe.Pointer
 }
 
-// recordLayout is plog.LogRecord's: a pointer to the record, and its state.
-type recordLayout struct {
+// wrapperLayout is plog.LogRecord's, and the other wrappers of pdata's
+// structs: a pointer to the struct, and its state.
+type wrapperLayout struct {
 	orig, state unsafe.Pointer
 }
 
@@ -48,7 +68,7 @@ type recordTypeInfo struct {
 
 func findRecordTypes() recordTypeInfo {
 	st, rt := reflect.TypeFor[plog.LogRecordSlice](), reflect.TypeFor[plog.LogRecord]()
-	if !isWrapper(st, unsafe.Sizeof(recordSliceLayout{})) || !isWrapper(rt, unsafe.Sizeof(recordLayout{})) {
+	if !isWrapper(st, unsafe.Sizeof(pointersLayout{})) || !isWrapper(rt, unsafe.Sizeof(wrapperLayout{})) {
 		return recordTypeInfo{}
 	}
 	slice, record := st.Field(0).Type.Elem(), rt.Field(0).Type

@@ -100,3 +100,53 @@ func TestReadOnlyRecordsStillPanic(t *testing.T) {
 	assert.Panics(t, func() { s.AppendRecord(lrs) })
 	assert.Equal(t, 0, lrs.Len())
 }
+
+// TestMovedRecordsAreThoseOfMoveTo: records moved with MoveRecord, from a
+// slice of pdata's records and from one of the slab's, marshal as those
+// LogRecord.MoveTo copies, and leave empty records in their places, which
+// take new records' content without changing the moved ones.
+func TestMovedRecordsAreThoseOfMoveTo(t *testing.T) {
+	const records = 300 // past several arrays
+	var written Slab
+	for _, from := range []plog.LogRecordSlice{
+		recordsOf(records, plog.LogRecordSlice.AppendEmpty).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords(),
+		recordsOf(records, written.AppendRecord).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords(),
+	} {
+		want := plog.NewLogs()
+		wantRecords := want.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+		from.CopyTo(wantRecords)
+		got := plog.NewLogs()
+		gotRecords := got.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+		var s Slab
+		for i := range records {
+			s.MoveRecord(from, i, gotRecords)
+		}
+		encodingtest.AssertSame(t, want, got)
+		require.Equal(t, records, from.Len())
+		for i, lr := range from.All() {
+			require.Equal(t, plog.NewLogRecord(), lr, "record %d left behind", i)
+			lr.Attributes().PutInt("i", -1)
+		}
+		encodingtest.AssertSame(t, want, got)
+	}
+}
+
+func TestMoveRecordWithoutSlab(t *testing.T) {
+	from := recordsOf(2, plog.LogRecordSlice.AppendEmpty).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	to := plog.NewLogRecordSlice()
+	var none *Slab
+	none.MoveRecord(from, 1, to)
+	v, _ := to.At(0).Attributes().Get("i")
+	assert.Equal(t, int64(1), v.Int())
+	assert.Equal(t, plog.NewLogRecord(), from.At(1))
+}
+
+func TestReadOnlyRecordsStillPanicOnMove(t *testing.T) {
+	logs := recordsOf(1, plog.LogRecordSlice.AppendEmpty)
+	from := logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	logs.MarkReadOnly()
+	var s Slab
+	to := plog.NewLogRecordSlice()
+	assert.Panics(t, func() { s.MoveRecord(from, 0, to) })
+	assert.Equal(t, 0, to.Len())
+}

@@ -46,8 +46,10 @@ type batcher struct {
 	lastName  string
 	lastCount int64
 	// values holds the records, and the resources' attribute values,
-	// which pdata would allocate one by one.
-	values pdataslab.Slab
+	// which pdata would allocate one by one; resources the batch's
+	// resources and their scopes, started again with each batch.
+	values    pdataslab.Slab
+	resources pdataslab.Resources
 }
 
 // foundResource is a resource of the current batch: its key, its
@@ -102,12 +104,25 @@ func (b *batcher) reset() {
 	// the keys' strings and ancestries are not kept past their batch
 	clear(b.found)
 	b.found, b.last = b.found[:0], -1
+	b.resources = pdataslab.Resources{}
 }
 
 // add appends an empty record for event name to the resource of key, and
 // returns it. A resource new to the batch gets the base attributes, key's
 // host and process, and argv, the process's command line where known.
 func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
+	return b.values.AppendRecord(b.recordsOf(name, key, argv))
+}
+
+// move moves the i-th record of from, of event name, into the resource
+// of key (see add), and leaves an empty record in its place.
+func (b *batcher) move(name string, key *resourceKey, from plog.LogRecordSlice, i int) {
+	b.values.MoveRecord(from, i, b.recordsOf(name, key, nil))
+}
+
+// recordsOf counts a record of event name, and returns the records of key's
+// resource, which it adds if new (see add).
+func (b *batcher) recordsOf(name string, key *resourceKey, argv []string) plog.LogRecordSlice {
 	if name != b.lastName {
 		b.foldCount()
 		b.lastName = name
@@ -117,7 +132,7 @@ func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogReco
 	if b.last < 0 || *key != b.found[b.last].key {
 		b.find(key, argv)
 	}
-	return b.values.AppendRecord(b.found[b.last].records)
+	return b.found[b.last].records
 }
 
 // foldCount adds lastCount to counts.
@@ -143,7 +158,7 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 			return
 		}
 	}
-	rl := b.logs.ResourceLogs().AppendEmpty()
+	rl, sl := b.resources.Append(b.logs.ResourceLogs())
 	attrs := rl.Resource().Attributes()
 	// sized once, exactly, for the base, a replay's host.name, the process
 	// and its argv: the attribute array is most of a resource's memory
@@ -163,7 +178,6 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 		}
 	}
 	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct)
-	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = int32(len(b.found))
 	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})

@@ -1,6 +1,7 @@
 package kerneleventsreceiver
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -53,16 +54,24 @@ func TestCollidingResourcesStayApart(t *testing.T) {
 // TestResourceHashFollowsTheKey: equal keys hash alike, and a change of any
 // field hashed changes the hash (with this seed, as a good hash would).
 func TestResourceHashFollowsTheKey(t *testing.T) {
-	base := resourceKey{host: "a", process: vigil.Process{PID: 100, VPID: 1, Name: "cat", ContainerID: "c1"}}
+	base := resourceKey{host: "a", process: vigil.Process{PID: 100, VPID: 1, Name: "cat", ContainerID: "c1",
+		ExecutablePath: "/usr/lib/jvm/java-17/bin/java"}}
 	same := base
 	assert.Equal(t, hashResource(&base), hashResource(&same))
+	// by the strings' bytes, not where they are
+	same.process.Name, same.process.ExecutablePath = strings.Clone(base.process.Name), strings.Clone(base.process.ExecutablePath)
+	assert.Equal(t, hashResource(&base), hashResource(&same))
 	for name, change := range map[string]func(*resourceKey){
-		"host":              func(k *resourceKey) { k.host = "b" },
-		"pid":               func(k *resourceKey) { k.process.PID = 101 },
-		"name":              func(k *resourceKey) { k.process.Name = "dog" },
-		"name moved":        func(k *resourceKey) { k.process.Name, k.process.ExecutablePath = "", "cat" },
-		"container started": func(k *resourceKey) { k.process.ContainerStarted = true },
-		"pod":               func(k *resourceKey) { k.process.PodUID = "u" },
+		"host":                     func(k *resourceKey) { k.host = "b" },
+		"pid":                      func(k *resourceKey) { k.process.PID = 101 },
+		"name":                     func(k *resourceKey) { k.process.Name = "dog" },
+		"name moved":               func(k *resourceKey) { k.process.Name, k.process.ExecutablePath = "", "cat" },
+		"container started":        func(k *resourceKey) { k.process.ContainerStarted = true },
+		"pod":                      func(k *resourceKey) { k.process.PodUID = "u" },
+		"path, a middle word":      func(k *resourceKey) { k.process.ExecutablePath = "/usr/lib/jvm/java-18/bin/java" },
+		"path, its tail":           func(k *resourceKey) { k.process.ExecutablePath = "/usr/lib/jvm/java-17/bin/javac" },
+		"path, a byte of its tail": func(k *resourceKey) { k.process.ExecutablePath = "/usr/lib/jvm/java-17/bin/jav" },
+		"cgroup":                   func(k *resourceKey) { k.process.CgroupID = 1 << 63 },
 	} {
 		k := base
 		change(&k)

@@ -89,9 +89,10 @@ type replayChunk struct {
 	read    int
 	readErr error
 	decoded chan struct{}
-	// records holds the record of lines[i] at i. A builder moves each out,
-	// which leaves it empty: the next lines the chunk carries are written
-	// into the same ones, allocated once.
+	// records holds the record of lines[i] at i. A builder moves each
+	// into its batch, the record itself rather than its content, and puts
+	// an empty one in its place: the next lines the chunk carries are
+	// written into those.
 	records plog.LogRecordSlice
 	// users are run and the batches holding lines of the chunk: the last
 	// one done with it gives it back to reuse.
@@ -195,7 +196,7 @@ func (j *replayBatch) build(b *batcher) {
 	for _, sp := range j.spans {
 		for i := sp.from; i < sp.to; i++ {
 			if l := &sp.c.lines[i]; l.err == nil {
-				sp.c.records.At(i).MoveTo(b.add(l.name, &l.resource, nil))
+				b.move(l.name, &l.resource, sp.c.records, i)
 			}
 		}
 		sp.c.done()

@@ -1,0 +1,131 @@
+package pdataslab
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/vigil-sec/vigil/internal/encodingtest"
+)
+
+func TestResourceLayoutOfPinnedPdata(t *testing.T) {
+	require.True(t, resourceTypes.ok, "plog's layout is not the one expected: update this package for the new version")
+}
+
+// resourcesOf appends resources of one scope with appendResource and
+// fills them alike, each with records records.
+func resourcesOf(resources, records int, appendResource func(plog.ResourceLogsSlice) (plog.ResourceLogs, plog.ScopeLogs)) plog.Logs {
+	ld := plog.NewLogs()
+	for i := range resources {
+		rl, sl := appendResource(ld.ResourceLogs())
+		rl.Resource().Attributes().PutInt("process.pid", int64(i))
+		sl.Scope().SetName("vigil")
+		for j := range records {
+			lr := sl.LogRecords().AppendEmpty()
+			lr.SetTimestamp(1)
+			lr.Attributes().PutInt("j", int64(j))
+		}
+	}
+	return ld
+}
+
+func pdataResource(rls plog.ResourceLogsSlice) (plog.ResourceLogs, plog.ScopeLogs) {
+	rl := rls.AppendEmpty()
+	return rl, rl.ScopeLogs().AppendEmpty()
+}
+
+// TestResourcesAreThoseOfPdata: resources and scopes from the arrays
+// marshal, in proto and JSON, byte for byte as pdata's own, with one
+// record each and with several.
+func TestResourcesAreThoseOfPdata(t *testing.T) {
+	const resources = 300 // past several arrays
+	for _, records := range []int{0, 1, 3} {
+		want := resourcesOf(resources, records, pdataResource)
+		var r Resources
+		encodingtest.AssertSame(t, want, resourcesOf(resources, records, r.Append))
+		var none *Resources
+		encodingtest.AssertSame(t, want, resourcesOf(resources, records, none.Append))
+	}
+}
+
+// TestResourcesAreIndependent: resources and scopes sharing arrays are
+// still separate: a second scope appended to one (its slice of scopes
+// outgrowing its slot), one removed, copied or changed, leave the others
+// as they were.
+func TestResourcesAreIndependent(t *testing.T) {
+	var r Resources
+	ld := resourcesOf(4, 1, r.Append)
+	rls := ld.ResourceLogs()
+	rls.At(1).ScopeLogs().AppendEmpty().Scope().SetName("second")
+	rls.At(2).ScopeLogs().At(0).Scope().SetName("changed")
+	copied := plog.NewResourceLogsSlice()
+	rls.CopyTo(copied)
+	copied.At(3).Resource().Attributes().PutInt("process.pid", 30)
+	rls.RemoveIf(func(rl plog.ResourceLogs) bool {
+		v, _ := rl.Resource().Attributes().Get("process.pid")
+		return v.Int() == 0
+	})
+	rl, sl := r.Append(rls)
+	rl.Resource().Attributes().PutInt("process.pid", 4)
+	sl.Scope().SetName("vigil")
+
+	var pids []int64
+	var scopes [][]string
+	for _, rl := range rls.All() {
+		v, _ := rl.Resource().Attributes().Get("process.pid")
+		pids = append(pids, v.Int())
+		var names []string
+		for _, sl := range rl.ScopeLogs().All() {
+			names = append(names, sl.Scope().Name())
+		}
+		scopes = append(scopes, names)
+	}
+	assert.Equal(t, []int64{1, 2, 3, 4}, pids)
+	assert.Equal(t, [][]string{{"vigil", "second"}, {"changed"}, {"vigil"}, {"vigil"}}, scopes)
+	v, _ := copied.At(3).Resource().Attributes().Get("process.pid")
+	assert.Equal(t, int64(30), v.Int())
+	v, _ = rls.At(2).Resource().Attributes().Get("process.pid")
+	assert.Equal(t, int64(3), v.Int())
+}
+
+// TestResourcesUnderCollection appends many resources while the collector
+// runs, each batch with Resources of its own as a batcher has, keeping
+// some: a resource or scope written outside its array, or an array
+// collected while a resource in it lives, shows as a changed value or a
+// runtime fatal error.
+func TestResourcesUnderCollection(t *testing.T) {
+	var r Resources
+	var kept []plog.Logs
+	ld := plog.NewLogs()
+	underCollection(func(i int) {
+		if i%50 == 0 {
+			ld, r = plog.NewLogs(), Resources{}
+		}
+		rl, sl := r.Append(ld.ResourceLogs())
+		rl.Resource().Attributes().PutInt("i", int64(i))
+		sl.LogRecords().AppendEmpty().SetTimestamp(1)
+		if i%97 == 0 {
+			kept = append(kept, ld)
+		}
+	})
+	for j, ld := range kept {
+		i := j * 97
+		rls := ld.ResourceLogs()
+		require.Equal(t, 50, rls.Len(), "a kept batch is whole")
+		rl := rls.At(i % 50)
+		v, _ := rl.Resource().Attributes().Get("i")
+		require.Equal(t, int64(i), v.Int())
+		require.Equal(t, 1, rl.ScopeLogs().Len())
+		require.Equal(t, 1, rl.ScopeLogs().At(0).LogRecords().Len())
+	}
+}
+
+func TestReadOnlyResourcesStillPanic(t *testing.T) {
+	logs := plog.NewLogs()
+	logs.MarkReadOnly()
+	var r Resources
+	assert.Panics(t, func() { r.Append(logs.ResourceLogs()) })
+	assert.Equal(t, 0, logs.ResourceLogs().Len())
+}
