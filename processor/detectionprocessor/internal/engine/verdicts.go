@@ -12,8 +12,8 @@ import (
 
 // verdictSlots is the most guard verdicts a worker remembers: a power of
 // two. They start at minSlots and grow as they thrash (slots.go), as the
-// results do: a worker seeing few distinct records (a flood) keeps 256
-// slots, and one seeing many (an offline replay, a busy host) grows until
+// results do: a worker seeing few distinct records (a flood) stays
+// small, and one seeing many (an offline replay, a busy host) grows until
 // they stop evicting each other. The benchmark stream (10k records, 6.4k
 // of them candidates, over 900 distinct verdict keys) found 67% of its
 // verdicts in a fixed 256; the table grown to 4096 finds 95%.
@@ -21,12 +21,17 @@ const verdictSlots = 4096
 
 // maxVerdictKey bounds the encoded values a verdict is remembered under; a
 // record whose guarded values encode longer has its guards tested every
-// time. An exec's environment makes keys of 1-3 KiB on real hosts. With
-// verdictSlots it bounds a worker's verdicts' keys to 16 MiB, reached only
-// by thousands of distinct records each with kilobytes of guarded values
-// (the memo, holding the members of up to memoSlots records' inputs, is
-// bounded the same way); a flood of few distinct records keeps 256 slots.
+// time. An exec's environment makes keys of 1-3 KiB on real hosts.
 const maxVerdictKey = 4096
+
+// verdictKeyBytes bounds the bytes a worker's remembered keys hold, as
+// 256 slots of maxVerdictKey did before the table grew: 4096 slots of
+// such keys would be 16 MiB a worker, one worker per CPU, which an exec
+// storm of distinct multi-KiB environments could fill in seconds. A key
+// that would take the keys past it is not remembered (its record's
+// guards are tested, as a long key's are); short keys, the common case
+// (paths, names), fill every slot well within it.
+const verdictKeyBytes = 1 << 20
 
 // verdicts remember which candidates' guards held on a record, keyed on the
 // values the group's guards read (Group.reads). A flood repeats itself: the
@@ -37,12 +42,16 @@ const maxVerdictKey = 4096
 //
 // It is exact: a slot is found by a hash of the group and the encoded
 // values, and used only when the encodings are equal byte for byte, so a
-// record differing in any value a guard reads is tested afresh. Slots are
-// overwritten, never grown.
+// record differing in any value a guard reads is tested afresh. A slot
+// is overwritten by the next key it is found by; the table grows as it
+// thrashes (slots.go).
 type verdicts struct {
 	seed  maphash.Seed
 	key   keyEncoder // the record being evaluated's, reused
 	slots slotTable[verdictSlot]
+	// keyBytes is what the keys of slots hold (their capacity), within
+	// verdictKeyBytes
+	keyBytes int
 	// results of the groups that remember them (results.go)
 	results slotTable[resultSlot]
 }
@@ -56,7 +65,7 @@ type verdictSlot struct {
 
 // slot returns the slot of the record's verdict on group g and whether it
 // holds that verdict; nil when the record's values are too long to
-// remember.
+// remember, or would take the keys past verdictKeyBytes.
 func (v *verdicts) slot(g *Group, attrs vigil.Attrs, eventName string) (*verdictSlot, bool) {
 	k := &v.key
 	k.reset()
@@ -75,9 +84,21 @@ func (v *verdicts) slot(g *Group, attrs vigil.Attrs, eventName string) (*verdict
 		return s, true
 	}
 	if s.group != nil {
-		s = v.slots.evict(h)
+		before := len(v.slots.slots)
+		if s = v.slots.evict(h); len(v.slots.slots) != before {
+			v.keyBytes = 0 // a new, empty table
+		}
 	}
+	if grows := len(k.b) - cap(s.key); grows > 0 && v.keyBytes+grows > verdictKeyBytes {
+		// too much for the budget: the slot, which held another key or
+		// none, holds none
+		v.keyBytes -= cap(s.key)
+		*s = verdictSlot{}
+		return nil, false
+	}
+	held := cap(s.key)
 	s.group, s.hash, s.key, s.held = g, h, append(s.key[:0], k.b...), s.held[:0]
+	v.keyBytes += cap(s.key) - held
 	return s, false
 }
 

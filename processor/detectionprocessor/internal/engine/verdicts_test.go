@@ -122,3 +122,38 @@ func TestVerdictsGrow(t *testing.T) {
 		t.Errorf("last round: %d of %d verdicts found, want at least half", hits, distinct)
 	}
 }
+
+// TestVerdictKeysWithinBudget: distinct records with guarded values of
+// kilobytes (an exec storm of distinct environments) grow the table but
+// not its keys past verdictKeyBytes, which account for what the slots
+// hold; every result is still Rego's (check).
+func TestVerdictKeysWithinBudget(t *testing.T) {
+	set := loadSigs(t, map[string]string{"verdict.rego": verdictSig})
+	p := newPair(t, set)
+	long := strings.Repeat("x", 3000) // under maxVerdictKey: each is remembered if the budget allows
+	for i := range 5000 {
+		ev := tracee.Event{Timestamp: int64(i), HostProcessID: 7, HostThreadID: 7, ProcessName: "cat", EventName: "sched_process_exec",
+			Args: []tracee.Arg{{Name: "argv", Type: "const char**", Value: []string{fmt.Sprint(long, i), "--evil"}}}}
+		lr, res := recordOf(&ev)
+		if !p.check(t, lr, res) {
+			t.Fatalf("record %d did not match", i)
+		}
+	}
+	v := p.guarded.verdicts
+	held, remembered := 0, 0
+	for _, s := range v.slots.slots {
+		held += cap(s.key)
+		if s.group != nil {
+			remembered++
+		}
+	}
+	if held != v.keyBytes {
+		t.Errorf("the slots' keys hold %d bytes, counted %d", held, v.keyBytes)
+	}
+	if held > verdictKeyBytes {
+		t.Errorf("the keys hold %d bytes, more than verdictKeyBytes (%d)", held, verdictKeyBytes)
+	}
+	if want := verdictKeyBytes / 4096 / 2; remembered < want {
+		t.Errorf("%d verdicts remembered, want at least %d: the budget should be used", remembered, want)
+	}
+}
