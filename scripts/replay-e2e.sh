@@ -5,8 +5,11 @@
 # lines of the benchmark stream (testdata/streams/mixed.jsonl.gz, repeated).
 #
 # A run starts the collector and polls its log for "replay finished" (the
-# source logs it once every record has gone through the pipeline), then
-# stops it. It reports, at that line: wall seconds since the start (the
+# source logs it once its last batch is queued for the pipeline: up to the
+# receiver's queue_size batches, 16 of 1,024 records, may still be on their
+# way, some 1.6% of a million lines, alike for both binaries), then stops
+# it; "stopped replaying" (a read error) or TIMEOUT seconds without either
+# fail the script. It reports, at that line: wall seconds since the start (the
 # signatures' compilation included; "ready" says when the pipeline started),
 # CPU seconds (utime+stime), lines/s over the wall time, CPU µs a line, the
 # peak RSS (VmHWM), and the detections the file exporter wrote (read after
@@ -24,7 +27,7 @@
 #
 # Environment: VIGILCOL (_build/vigilcol; this script builds nothing),
 # VIGILCOL_BASE (unset), RUNS (3), LINES (1000000), OUT (_build/replay-e2e),
-# CONFIG (examples/replay.yaml), PROFILE (0; N > 0 first runs VIGILCOL once
+# CONFIG (examples/replay.yaml), TIMEOUT (600, a run's limit), PROFILE (0; N > 0 first runs VIGILCOL once
 # with the pprof extension added by --config overrides and writes a CPU
 # profile of its first N s to OUT/replay.pprof), GOGC etc. pass through to
 # the collector, INSTRUCTIONS (0; 1 runs every replay under valgrind and
@@ -43,6 +46,7 @@ OUT=${OUT:-_build/replay-e2e}
 CONFIG=${CONFIG:-examples/replay.yaml}
 PROFILE=${PROFILE:-0}
 INSTRUCTIONS=${INSTRUCTIONS:-0}
+TIMEOUT=${TIMEOUT:-600}
 
 . scripts/lib/collector.sh
 counter=()
@@ -57,8 +61,9 @@ for b in "$VIGILCOL" ${VIGILCOL_BASE:+"$VIGILCOL_BASE"}; do
 		exit 2
 	fi
 done
-rm -rf "$OUT"
+# only what this script writes there: OUT may be any directory
 mkdir -p "$OUT"
+rm -rf "$OUT"/new-* "$OUT"/base-* "$OUT/profile" "$OUT/results.txt"
 
 # the input: whole copies of the stream, then its first lines
 stream=testdata/streams/mixed.jsonl.gz
@@ -76,9 +81,10 @@ col=""
 # collector still running does
 trap '[ -z "$col" ] || kill "$col" 2>/dev/null || true; rm -f "$input"' EXIT
 
-# replay_run BINARY DIR [--config ...]: one replay; prints
+# replay_run BINARY DIR [--config ...]: one replay; writes to DIR/result
 # "ready_s wall_s cpu_s hwm_mb detections digest instructions" (the last
-# "-" unless INSTRUCTIONS=1).
+# "-" unless INSTRUCTIONS=1). It runs in the script's shell, not a
+# subshell, so that the EXIT trap sees the collector it started.
 replay_run() {
 	local bin=$1 dir=$2
 	shift 2
@@ -92,9 +98,17 @@ replay_run() {
 	local ready="" wall cpu hwm
 	# poll, at 20 ms, for the line that ends the measurement
 	until grep -q "replay finished" "$dir/collector.log"; do
+		local failed=""
 		if ! kill -0 "$col" 2>/dev/null; then
+			failed="$bin exited before the replay finished"
+		elif grep -q "stopped replaying" "$dir/collector.log"; then
+			failed="$bin stopped replaying (see its log above)"
+		elif [ "$(awk -v a="$(date +%s.%N)" -v b="$t0" -v t="$TIMEOUT" 'BEGIN { print (a - b > t) }')" = 1 ]; then
+			failed="$bin had not finished the replay after ${TIMEOUT}s (TIMEOUT)"
+		fi
+		if [ -n "$failed" ]; then
 			tail -20 "$dir/collector.log" >&2
-			echo "$(basename "$0"): $bin exited before the replay finished" >&2
+			echo "$(basename "$0"): $failed" >&2
 			exit 2
 		fi
 		if [ -z "$ready" ] && grep -q "Everything is ready" "$dir/collector.log"; then
@@ -116,7 +130,7 @@ replay_run() {
 	# valgrind's summary, written at exit: "==pid== I   refs:  1,234"
 	local instr
 	instr=$(awk '$2 == "I" && $3 == "refs:" { gsub(",", "", $4); print $4 }' "$dir/collector.log")
-	echo "${ready:--} $wall $cpu $hwm $(echo "$names" | awk '{ s += $1 } END { print s + 0 }') $(echo "$names" | md5sum | cut -c1-8) ${instr:--}"
+	echo "${ready:--} $wall $cpu $hwm $(echo "$names" | awk '{ s += $1 } END { print s + 0 }') $(echo "$names" | md5sum | cut -c1-8) ${instr:--}" > "$dir/result"
 	rm -f "$dir/detections.jsonl"
 }
 
@@ -156,7 +170,8 @@ for r in $(seq 1 "$RUNS"); do
 	# alternate which binary goes first, so neither always runs after the other
 	if [ ${#bins[@]} = 2 ] && [ $((r % 2)) = 0 ]; then order=(base new); fi
 	for b in "${order[@]}"; do
-		read -r ready wall cpu hwm dets digest instr < <(replay_run "${path[$b]}" "$OUT/$b-$r")
+		replay_run "${path[$b]}" "$OUT/$b-$r"
+		read -r ready wall cpu hwm dets digest instr < "$OUT/$b-$r/result"
 		awk -v b="$b" -v r="$r" -v ready="$ready" -v wall="$wall" -v cpu="$cpu" -v hwm="$hwm" -v d="$dets" -v g="$digest" -v ins="$instr" -v n="$LINES" 'BEGIN {
 			printf "%-5s %3d %7s %8.2f %7.2f %10.0f %8.2f %8d %11d %-8s %s\n", b, r, ready, wall, cpu, n / wall, cpu * 1e6 / n, hwm, d, g, ins
 		}' | tee -a "$results"
