@@ -105,7 +105,20 @@ type RecordWriter struct {
 	// header is not kept, so that a source's stays on its stack.
 	ret       int64
 	endsInRet bool
+	// validUTF8 is set by TrustUTF8.
+	validUTF8 bool
 }
+
+// TrustUTF8 says that every string the writer is given from now on is
+// valid UTF-8 already: it writes its arguments' strings as they are, where
+// it would check each and replace its invalid bytes (see ValidUTF8), which
+// changes nothing in a valid string. Only for strings whose source
+// guarantees it, as tracee.Decoder's does; never for the kernel's. (The
+// resource's strings, the syscall's name and string arrays are checked
+// still: a line writes one to three string arguments, most resources are
+// found rather than written, and a flag through attrWriter cost more than
+// the checks it saved.)
+func (w *RecordWriter) TrustUTF8() { w.validUTF8 = true }
 
 // Begin starts writing the record of h into the empty lr, with room for
 // args arguments.
@@ -178,7 +191,9 @@ func (w *RecordWriter) to(fresh bool) attrWriter {
 // strArg writes a string argument with a, which joins the body if not
 // empty: the body is what a reader scans for.
 func (w *RecordWriter) strArg(a attrWriter, key, s string) {
-	s = ValidUTF8(s)
+	if !w.validUTF8 {
+		s = ValidUTF8(s)
+	}
 	a.Str(key, s)
 	if s != "" {
 		w.writeBody(" ")
