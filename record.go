@@ -113,11 +113,8 @@ type RecordWriter struct {
 // valid UTF-8 already: it writes its arguments' strings as they are, where
 // it would check each and replace its invalid bytes (see ValidUTF8), which
 // changes nothing in a valid string. Only for strings whose source
-// guarantees it, as tracee.Decoder's does; never for the kernel's. (The
-// resource's strings, the syscall's name and string arrays are checked
-// still: a line writes one to three string arguments, most resources are
-// found rather than written, and a flag through attrWriter cost more than
-// the checks it saved.)
+// guarantees it, as tracee.Decoder's does; never for the kernel's. (Its
+// string arrays, argv and env, are checked still: few lines have one.)
 func (w *RecordWriter) TrustUTF8() { w.validUTF8 = true }
 
 // Begin starts writing the record of h into the empty lr, with room for
@@ -145,7 +142,7 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	a.Bool(AttrIsCompat, h.Compat)
 	a.Int(AttrEventID, h.ID)
 	if h.Syscall != "" {
-		a.validStr(AttrSyscall, h.Syscall)
+		a.nonEmpty(AttrSyscall, h.Syscall, w.validUTF8)
 		a.Int(AttrReturnValue, h.ReturnValue)
 	}
 
@@ -285,7 +282,7 @@ func (w *RecordWriter) End() {
 // m: the host name the events carry ("" for none: the source's own host
 // attributes are already in m), the process, and its argv where known.
 func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
-	WriteResourceFrom(nil, m, host, p, argv, false)
+	WriteResourceFrom(nil, m, host, p, argv, false, false)
 }
 
 // WriteResourceFrom is WriteResource with the values from values' arrays
@@ -293,12 +290,14 @@ func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
 // distinct says m holds none of ProcessKeys (a writer whose resources
 // start alike checks once): the process's attributes are then appended
 // without searching m's keys. The host name is put, m may have one.
-func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct bool) {
+// validUTF8 says the process's own strings are valid UTF-8 already, as
+// RecordWriter.TrustUTF8 does of a record's: they are written unchecked.
+func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct, validUTF8 bool) {
 	if host != "" {
 		values.PutStr(m, AttrHostName, host)
 	}
 	a := writerOf(values, m, distinct)
-	p.put(a)
+	p.put(a, validUTF8)
 	if len(argv) > 0 {
 		putStrings(values, a.Empty(AttrCommandArgs).SetEmptySlice(), argv)
 	}

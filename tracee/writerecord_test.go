@@ -133,8 +133,9 @@ func TestKnowledgeRoom(t *testing.T) {
 }
 
 // TestTrustedStringsAsChecked: a writer that takes the Decoder's strings
-// as valid UTF-8 (RecordWriter.TrustUTF8, as the replay's) writes the
-// records a checking one writes, byte for byte, over the stored streams, the
+// as valid UTF-8 (RecordWriter.TrustUTF8 and WriteResourceFrom's
+// validUTF8, as the replay's) writes the records and resources a checking
+// one writes, byte for byte, over the stored streams, the
 // argument edges and lines whose strings encoding/json made valid.
 func TestTrustedStringsAsChecked(t *testing.T) {
 	lines := storedLines(t)
@@ -156,8 +157,16 @@ func TestTrustedStringsAsChecked(t *testing.T) {
 		}
 		decoded++
 		got, want := plog.NewLogs(), plog.NewLogs()
-		WriteRecord(&trusting, &ev, got.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
-		WriteRecord(&checking, &ev, want.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+		for _, c := range []struct {
+			ld    plog.Logs
+			w     *vigil.RecordWriter
+			valid bool
+		}{{got, &trusting, true}, {want, &checking, false}} {
+			rl := c.ld.ResourceLogs().AppendEmpty()
+			p := ev.Process()
+			vigil.WriteResourceFrom(nil, rl.Resource().Attributes(), ev.HostName, &p, nil, false, c.valid)
+			WriteRecord(c.w, &ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+		}
 		var m plog.ProtoMarshaler
 		g, _ := m.MarshalLogs(got)
 		w, _ := m.MarshalLogs(want)

@@ -258,6 +258,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		go func() {
 			defer builders.Done()
 			b := out.sibling()
+			b.validUTF8 = true // its keys' processes are the decoder's
 			for j := range toBuild {
 				j.build(b)
 			}
