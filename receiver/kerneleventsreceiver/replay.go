@@ -422,7 +422,10 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 			l.err = errors.New("no eventName")
 			continue
 		}
-		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
+		// field by field: the key whole was built on the stack, then
+		// copied twice (some 280 bytes each time)
+		l.name, l.resource.host, l.resource.argv = ev.EventName, ev.HostName, nil
+		l.resource.process = ev.Process()
 		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
 	// bytes grown for a long line are not kept: file.max_line_bytes may
