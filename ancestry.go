@@ -45,7 +45,7 @@ func (a *Ancestry) put(w attrWriter) {
 	if a.attrCount() == 0 {
 		return
 	}
-	w.nonEmpty(AttrParentExecutablePath, a.ParentExecutablePath)
+	w.nonEmpty(AttrParentExecutablePath, a.ParentExecutablePath, false)
 	if len(a.ParentArgs) > 0 {
 		putStrings(w.Slab(), w.Empty(AttrParentCommandArgs).SetEmptySlice(), a.ParentArgs)
 	}

@@ -50,7 +50,7 @@ func (p *Process) AttrCount() int {
 }
 
 // Put writes p's attributes into a resource's attributes.
-func (p *Process) Put(m pcommon.Map) { p.put(writerOf(nil, m, false)) }
+func (p *Process) Put(m pcommon.Map) { p.put(writerOf(nil, m, false), false) }
 
 // ProcessKeys returns every key a resource's process attributes can have:
 // Put's, the ancestry's and the command line's. A map holding none of
@@ -68,24 +68,25 @@ func ProcessKeys() []string {
 var processIntKeys = [...]string{AttrProcessPID, AttrProcessParentPID, AttrProcessVPID, AttrParentVPID, AttrUserID,
 	AttrCgroupID, AttrMountNamespace, AttrPIDNamespace}
 
-// put writes p's attributes with a.
-func (p *Process) put(a attrWriter) {
+// put writes p's attributes with a, its strings as they are if validUTF8
+// (see WriteResourceFrom), else made valid.
+func (p *Process) put(a attrWriter, validUTF8 bool) {
 	a.Ints(processIntKeys[:], []int64{p.PID, p.ParentPID, p.VPID, p.ParentVPID, p.UserID, int64(p.CgroupID), p.MountNS, p.PIDNS})
-	a.nonEmpty(AttrExecutableName, p.Name)
-	a.nonEmpty(AttrExecutablePath, p.ExecutablePath)
-	a.nonEmpty(AttrContainerID, p.ContainerID)
-	a.nonEmpty(AttrContainerName, p.ContainerName)
-	a.nonEmpty(AttrContainerImage, p.ContainerImage)
-	a.nonEmpty(AttrPodName, p.PodName)
-	a.nonEmpty(AttrPodNamespace, p.PodNamespace)
-	a.nonEmpty(AttrPodUID, p.PodUID)
+	a.nonEmpty(AttrExecutableName, p.Name, validUTF8)
+	a.nonEmpty(AttrExecutablePath, p.ExecutablePath, validUTF8)
+	a.nonEmpty(AttrContainerID, p.ContainerID, validUTF8)
+	a.nonEmpty(AttrContainerName, p.ContainerName, validUTF8)
+	a.nonEmpty(AttrContainerImage, p.ContainerImage, validUTF8)
+	a.nonEmpty(AttrPodName, p.PodName, validUTF8)
+	a.nonEmpty(AttrPodNamespace, p.PodNamespace, validUTF8)
+	a.nonEmpty(AttrPodUID, p.PodUID, validUTF8)
 	if p.ContainerImageTag != "" {
 		a.Slab().AppendStr(a.Empty(AttrContainerImageTags).SetEmptySlice(), p.ContainerImageTag)
 	}
-	a.nonEmpty(AttrContainerRuntime, p.ContainerRuntime)
-	a.nonEmpty(AttrK8sContainerName, p.K8sContainerName)
+	a.nonEmpty(AttrContainerRuntime, p.ContainerRuntime, validUTF8)
+	a.nonEmpty(AttrK8sContainerName, p.K8sContainerName, validUTF8)
 	a.Bool(AttrContainerStarted, p.ContainerStarted)
-	a.validStr(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted))
+	a.Str(AttrOrigin, OriginOf(p.ContainerID, p.ContainerStarted)) // one of three constants
 	p.Ancestry.put(a)
 }
 
@@ -106,9 +107,14 @@ func writerOf(values *pdataslab.Slab, m pcommon.Map, added bool) attrWriter {
 // validStr writes v made valid UTF-8 (see ValidUTF8); Str writes v as it is.
 func (a attrWriter) validStr(k, v string) { a.Str(k, ValidUTF8(v)) }
 
-// nonEmpty writes a string attribute that is not empty.
-func (a attrWriter) nonEmpty(k, v string) {
-	if v != "" {
+// nonEmpty writes a string attribute that is not empty, made valid UTF-8
+// unless validUTF8 says it is.
+func (a attrWriter) nonEmpty(k, v string, validUTF8 bool) {
+	switch {
+	case v == "":
+	case validUTF8:
+		a.Str(k, v)
+	default:
 		a.validStr(k, v)
 	}
 }

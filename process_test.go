@@ -64,8 +64,8 @@ func TestResourcesFromSharedArrays(t *testing.T) {
 
 	var values pdataslab.Slab
 	first, second := pcommon.NewMap(), pcommon.NewMap()
-	WriteResourceFrom(&values, first, "node-1", &p, argv, true)
-	WriteResourceFrom(&values, second, "node-1", &p, argv, false)
+	WriteResourceFrom(&values, first, "node-1", &p, argv, true, false)
+	WriteResourceFrom(&values, second, "node-1", &p, argv, false, false)
 	if !first.Equal(want) || !second.Equal(want) {
 		t.Fatalf("from shared arrays: %v, want %v", first.AsRaw(), want.AsRaw())
 	}
@@ -100,7 +100,7 @@ func TestProcessKeys(t *testing.T) {
 	m := got.ResourceLogs().AppendEmpty().Resource().Attributes()
 	var values pdataslab.Slab
 	values.EnsureCapacity(m, len(ProcessKeys()))
-	WriteResourceFrom(&values, m, "", &p, argv, true)
+	WriteResourceFrom(&values, m, "", &p, argv, true, false)
 	encodingtest.AssertSame(t, want, got)
 
 	var keys []string

@@ -105,7 +105,17 @@ type RecordWriter struct {
 	// header is not kept, so that a source's stays on its stack.
 	ret       int64
 	endsInRet bool
+	// validUTF8 is set by TrustUTF8.
+	validUTF8 bool
 }
+
+// TrustUTF8 says that every string the writer is given from now on is
+// valid UTF-8 already: it writes its arguments' strings as they are, where
+// it would check each and replace its invalid bytes (see ValidUTF8), which
+// changes nothing in a valid string. Only for strings whose source
+// guarantees it, as tracee.Decoder's does; never for the kernel's. (Its
+// string arrays, argv and env, are checked still: few lines have one.)
+func (w *RecordWriter) TrustUTF8() { w.validUTF8 = true }
 
 // Begin starts writing the record of h into the empty lr, with room for
 // args arguments.
@@ -132,7 +142,7 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	a.Bool(AttrIsCompat, h.Compat)
 	a.Int(AttrEventID, h.ID)
 	if h.Syscall != "" {
-		a.validStr(AttrSyscall, h.Syscall)
+		a.nonEmpty(AttrSyscall, h.Syscall, w.validUTF8)
 		a.Int(AttrReturnValue, h.ReturnValue)
 	}
 
@@ -178,7 +188,9 @@ func (w *RecordWriter) to(fresh bool) attrWriter {
 // strArg writes a string argument with a, which joins the body if not
 // empty: the body is what a reader scans for.
 func (w *RecordWriter) strArg(a attrWriter, key, s string) {
-	s = ValidUTF8(s)
+	if !w.validUTF8 {
+		s = ValidUTF8(s)
+	}
 	a.Str(key, s)
 	if s != "" {
 		w.writeBody(" ")
@@ -270,7 +282,7 @@ func (w *RecordWriter) End() {
 // m: the host name the events carry ("" for none: the source's own host
 // attributes are already in m), the process, and its argv where known.
 func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
-	WriteResourceFrom(nil, m, host, p, argv, false)
+	WriteResourceFrom(nil, m, host, p, argv, false, false)
 }
 
 // WriteResourceFrom is WriteResource with the values from values' arrays
@@ -278,12 +290,14 @@ func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
 // distinct says m holds none of ProcessKeys (a writer whose resources
 // start alike checks once): the process's attributes are then appended
 // without searching m's keys. The host name is put, m may have one.
-func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct bool) {
+// validUTF8 says the process's own strings are valid UTF-8 already, as
+// RecordWriter.TrustUTF8 does of a record's: they are written unchecked.
+func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct, validUTF8 bool) {
 	if host != "" {
 		values.PutStr(m, AttrHostName, host)
 	}
 	a := writerOf(values, m, distinct)
-	p.put(a)
+	p.put(a, validUTF8)
 	if len(argv) > 0 {
 		putStrings(values, a.Empty(AttrCommandArgs).SetEmptySlice(), argv)
 	}

@@ -78,6 +78,12 @@ const (
 // json.Unmarshal's for the line. The array of ev.Args is reused, as
 // json.Unmarshal reuses a slice's: a copy of ev kept from an earlier line
 // sees its arguments overwritten.
+//
+// Every string Decode writes into ev, the arguments' values and their
+// maps' keys included, is valid UTF-8 (which vigil.RecordWriter.TrustUTF8
+// relies on): the fast path takes only valid strings (see rawString), and
+// encoding/json replaces an invalid byte, or an escaped lone surrogate,
+// with U+FFFD.
 func (d *Decoder) Decode(line []byte, ev *Event) error {
 	if d.decodeFast(line, ev) == nil {
 		return nil

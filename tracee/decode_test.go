@@ -51,6 +51,46 @@ func sameAsEncodingJSON(t *testing.T, d *Decoder, line []byte) {
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("%s\nencoding/json: %#v\nDecoder:      %#v", line, want, got)
 	}
+	if gotErr == nil {
+		if s, ok := invalidString(reflect.ValueOf(got)); ok {
+			t.Fatalf("%s\nthe Decoder gave %q, not valid UTF-8", line, s)
+		}
+	}
+}
+
+// invalidString returns a string in v, or in what v holds, that is not
+// valid UTF-8 (see Decode), with true; "", false when all are valid.
+func invalidString(v reflect.Value) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), !utf8.ValidString(v.String())
+	case reflect.Interface, reflect.Pointer:
+		if !v.IsNil() {
+			return invalidString(v.Elem())
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if s, bad := invalidString(v.Field(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if s, bad := invalidString(v.Index(i)); bad {
+				return s, true
+			}
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			if s, bad := invalidString(it.Key()); bad {
+				return s, true
+			}
+			if s, bad := invalidString(it.Value()); bad {
+				return s, true
+			}
+		}
+	}
+	return "", false
 }
 
 // TestDecoderMatchesEncodingJSON: on every stored stream the Decoder gives
@@ -93,6 +133,10 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","args":[{"name":"a","value":-}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":"\u00e9\n"}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":"` + "\xff" + `"}]}`,
+		// invalid UTF-8 and lone surrogates where the record's strings come
+		// from: encoding/json's U+FFFD, valid as the fast path's strings are
+		`{"eventName":"x","processName":"a` + "\xc3" + `","executable":{"path":"/` + "\xed\xa0\x80" + `"},"syscall":"\ud800"}`,
+		`{"eventName":"x","args":[{"name":"a","value":{"` + "\xfe" + `":["\udc00` + "\xff" + `"]}}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":"` + "\x01" + `"}]}`,
 		`{"eventName":"x","args":[{"name":"a","value":tru}]}`,
 		`{"EventName":"x"}`,

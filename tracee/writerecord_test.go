@@ -131,3 +131,50 @@ func TestKnowledgeRoom(t *testing.T) {
 		t.Error("no stored line knows more than its record derives: the test checks nothing")
 	}
 }
+
+// TestTrustedStringsAsChecked: a writer that takes the Decoder's strings
+// as valid UTF-8 (RecordWriter.TrustUTF8 and WriteResourceFrom's
+// validUTF8, as the replay's) writes the records and resources a checking
+// one writes, byte for byte, over the stored streams, the
+// argument edges and lines whose strings encoding/json made valid.
+func TestTrustedStringsAsChecked(t *testing.T) {
+	lines := storedLines(t)
+	for _, l := range append(argumentEdges,
+		`{"eventName":"openat","processName":"a`+"\xc3"+`","executable":{"path":"/`+"\xed\xa0\x80"+`"},"syscall":"\ud800","args":[{"name":"pathname","type":"const char*","value":"`+"\xff"+`x"}]}`,
+		`{"eventName":"sched_process_exec","args":[{"name":"argv","type":"const char**","value":["`+"\xfe"+`","\udc00"]}]}`,
+		`{"eventName":"connect","args":[{"name":"addr","type":"struct sockaddr*","value":{"sun_path":"`+"\x80"+`","sa_family":"AF_UNIX"}}]}`,
+	) {
+		lines = append(lines, []byte(l))
+	}
+	var d Decoder
+	var trusting, checking vigil.RecordWriter
+	trusting.TrustUTF8()
+	var ev Event
+	decoded := 0
+	for i, line := range lines {
+		if d.Decode(line, &ev) != nil {
+			continue
+		}
+		decoded++
+		got, want := plog.NewLogs(), plog.NewLogs()
+		for _, c := range []struct {
+			ld    plog.Logs
+			w     *vigil.RecordWriter
+			valid bool
+		}{{got, &trusting, true}, {want, &checking, false}} {
+			rl := c.ld.ResourceLogs().AppendEmpty()
+			p := ev.Process()
+			vigil.WriteResourceFrom(nil, rl.Resource().Attributes(), ev.HostName, &p, nil, false, c.valid)
+			WriteRecord(c.w, &ev, rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+		}
+		var m plog.ProtoMarshaler
+		g, _ := m.MarshalLogs(got)
+		w, _ := m.MarshalLogs(want)
+		if !bytes.Equal(g, w) {
+			t.Fatalf("line %d (%s): trusted and checked strings differ", i+1, line)
+		}
+	}
+	if decoded < len(lines)/2 {
+		t.Fatalf("only %d of %d lines decoded", decoded, len(lines))
+	}
+}

@@ -23,6 +23,10 @@ type batcher struct {
 	// distinct is true when base holds none of vigil.ProcessKeys: the
 	// process's attributes are then appended to a resource unsearched.
 	distinct bool
+	// validUTF8 says the keys' processes have valid UTF-8 strings: a
+	// replay's, which tracee.Decoder guarantees (see
+	// vigil.WriteResourceFrom).
+	validUTF8 bool
 
 	logs    plog.Logs
 	records int
@@ -177,7 +181,7 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 			v.CopyTo(attrs.PutEmpty(k))
 		}
 	}
-	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct)
+	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct, b.validUTF8)
 	sl.Scope().SetName(metadata.ScopeName)
 	b.last = int32(len(b.found))
 	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})

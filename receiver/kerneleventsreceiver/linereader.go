@@ -22,6 +22,9 @@ type lineReader struct {
 	r    *bufio.Reader
 	max  int
 	line []byte
+	// consumed counts the bytes read past, newlines included: how far
+	// into the file the lines returned so far go.
+	consumed int64
 }
 
 func newLineReader(r io.Reader, maxBytes int) *lineReader {
@@ -38,12 +41,14 @@ func (l *lineReader) next() ([]byte, error) {
 	if err == nil && len(chunk) <= l.max+1 {
 		// the whole line in the buffer, as nearly every one is: handed out
 		// from there, valid until the next read, without a copy
+		l.consumed += int64(len(chunk))
 		return trimNewline(chunk), nil
 	}
 	l.line = l.line[:0]
 	read, tooLong := 0, false
 	for ; ; chunk, err = l.r.ReadSlice('\n') {
 		read += len(chunk)
+		l.consumed += int64(len(chunk))
 		if !tooLong {
 			l.line = append(l.line, chunk...)
 			if len(bytes.TrimSuffix(l.line, []byte("\n"))) > l.max {

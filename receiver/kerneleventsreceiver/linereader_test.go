@@ -58,3 +58,23 @@ func TestLineReaderHoldsAtMostTheLimitOfALongLine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "ok", string(line))
 }
+
+// TestLineReaderCountsTheBytesConsumed: after each line, consumed is the
+// bytes of the input up to its end, newline included, long lines read
+// past and a last line without a newline alike.
+func TestLineReaderCountsTheBytesConsumed(t *testing.T) {
+	lines := []string{"12345678\n", "123456789\n", "crlf\r\n", "\n", strings.Repeat("x", 3*lineReaderBuffer+5) + "\n", "after\n", "end"}
+	l := newLineReader(strings.NewReader(strings.Join(lines, "")), 8)
+	want := int64(0)
+	for i, line := range lines {
+		_, err := l.next()
+		if err != nil {
+			require.ErrorIs(t, err, errLineTooLong, "line %d", i+1)
+		}
+		want += int64(len(line))
+		require.Equal(t, want, l.consumed, "after line %d", i+1)
+	}
+	_, err := l.next()
+	require.Equal(t, io.EOF, err)
+	require.Equal(t, want, l.consumed, "at the end")
+}

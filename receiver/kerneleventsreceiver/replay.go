@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"sync"
@@ -34,9 +35,15 @@ type replaySource struct {
 	// skipLogger is logger rate-limited: a file of bad lines would
 	// otherwise log each of them. Every skip is counted all the same.
 	skipLogger *zap.Logger
+	// now and progressEvery pace the progress lines (see replayProgress):
+	// time.Now and progressLogTick but in tests.
+	now           func() time.Time
+	progressEvery time.Duration
 
 	mu   sync.Mutex
 	file *os.File
+	// size is the file's at open, -1 when not known (not a regular file).
+	size int64
 }
 
 // Skipped lines are logged at most skipLogFirst times per skipLogTick for
@@ -46,11 +53,15 @@ const (
 	skipLogFirst = 10
 )
 
+// progressLogTick is the least time between two progress lines.
+const progressLogTick = 10 * time.Second
+
 func newReplaySource(cfg *Config, tb *metadata.TelemetryBuilder, logger *zap.Logger) *replaySource {
 	skipLogger := logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
 		return zapcore.NewSamplerWithOptions(c, skipLogTick, skipLogFirst, 0)
 	}))
-	return &replaySource{path: cfg.File.Path, maxLineBytes: cfg.File.MaxLineBytes, telemetry: tb, logger: logger, skipLogger: skipLogger}
+	return &replaySource{path: cfg.File.Path, maxLineBytes: cfg.File.MaxLineBytes, telemetry: tb, logger: logger, skipLogger: skipLogger,
+		now: time.Now, progressEvery: progressLogTick}
 }
 
 func (s *replaySource) open() error {
@@ -58,8 +69,12 @@ func (s *replaySource) open() error {
 	if err != nil {
 		return fmt.Errorf("kernelevents: file.path: %w", err)
 	}
+	size := int64(-1)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = fi.Size()
+	}
 	s.mu.Lock()
-	s.file = f
+	s.file, s.size = f, size
 	s.mu.Unlock()
 	return nil
 }
@@ -85,8 +100,10 @@ type replayChunk struct {
 	data  []byte // the lines' bytes, one after another, until decoded
 	lines []replayLine
 	// read is the number of the last line read, empty ones included;
-	// readErr stopped the reading there.
+	// readErr stopped the reading there; offset is the bytes of the file
+	// up to the end of that line.
 	read    int
+	offset  int64
 	readErr error
 	decoded chan struct{}
 	// records holds the record of lines[i] at i. A builder moves each
@@ -228,6 +245,8 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			defer goroutines.Done()
 			var d tracee.Decoder
 			var w vigil.RecordWriter
+			// the writer is given the decoder's strings only
+			w.TrustUTF8()
 			for c := range toDecode {
 				decodeChunk(&d, &w, c)
 			}
@@ -239,6 +258,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 		go func() {
 			defer builders.Done()
 			b := out.sibling()
+			b.validUTF8 = true // its keys' processes are the decoder's
 			for j := range toBuild {
 				j.build(b)
 			}
@@ -249,6 +269,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 	close(first)
 	batch := newReplayBatch(first)
 	lines, skipped := 0, 0
+	progress := replayProgress{logger: s.logger, path: s.path, size: s.size, now: s.now, every: s.progressEvery, last: s.now()}
 	skip := func(line int, msg string, err error) {
 		skipped++
 		s.telemetry.KerneleventsDecodeErrors.Add(ctx, 1)
@@ -274,6 +295,7 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 			}
 		}
 		lines, readErr = c.read, c.readErr
+		progress.update(lines, skipped, c.offset)
 		c.done()
 		if readErr != nil || ctx.Err() != nil {
 			break
@@ -290,6 +312,39 @@ func (s *replaySource) run(ctx context.Context, out *batcher) {
 	case readErr == nil && ctx.Err() == nil:
 		s.logger.Info("replay finished", zap.String("file", s.path), zap.Int("lines", lines), zap.Int("skipped", skipped))
 	}
+}
+
+// replayProgress logs how far a replay has gone, at most once per every, so
+// that a user of a long one sees it working and can tell when it will end.
+type replayProgress struct {
+	logger *zap.Logger
+	path   string
+	size   int64 // the file's at open, -1 when not known
+	now    func() time.Time
+	every  time.Duration
+	// last is when the last line was logged (the replay's start before
+	// the first), and lastLines the lines read then.
+	last      time.Time
+	lastLines int
+}
+
+// update logs the lines read and skipped so far, and offset, the bytes
+// they took, as a share of the file's size, if every has passed since the
+// last line. The share is left out where the size is not known or the
+// file has grown past it since it was opened.
+func (p *replayProgress) update(lines, skipped int, offset int64) {
+	t := p.now()
+	elapsed := t.Sub(p.last)
+	if elapsed < p.every {
+		return
+	}
+	fields := []zap.Field{zap.String("file", p.path), zap.Int("lines", lines), zap.Int("skipped", skipped)}
+	if p.size > 0 && offset <= p.size {
+		fields = append(fields, zap.Float64("percent_read", math.Round(1000*float64(offset)/float64(p.size))/10))
+	}
+	fields = append(fields, zap.Int64("lines_per_second", int64(math.Round(float64(lines-p.lastLines)/elapsed.Seconds()))))
+	p.logger.Info("replaying", fields...)
+	p.last, p.lastLines = t, lines
 }
 
 // read reads the file in chunks, each sent to be decoded and, in the file's
@@ -327,7 +382,7 @@ func (s *replaySource) read(ctx context.Context, free *replayReuse, toDecode, in
 			break
 		}
 		c.data = data
-		c.read = number
+		c.read, c.offset = number, lines.consumed
 		done := eof || c.readErr != nil
 		// to the workers first: a chunk run waits for is always being
 		// decoded, even if ctx ends before it is queued for run
@@ -367,7 +422,10 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 			l.err = errors.New("no eventName")
 			continue
 		}
-		l.name, l.resource = ev.EventName, resourceKey{host: ev.HostName, process: ev.Process()}
+		// field by field: the key whole was built on the stack, then
+		// copied twice (some 280 bytes each time)
+		l.name, l.resource.host, l.resource.argv = ev.EventName, ev.HostName, nil
+		l.resource.process = ev.Process()
 		tracee.WriteRecord(w, &ev, c.records.At(i))
 	}
 	// bytes grown for a long line are not kept: file.max_line_bytes may

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -356,4 +357,108 @@ func TestReplayReusesChunksAcrossCollections(t *testing.T) {
 		giveBack(r.chunks, &replayChunk{})
 	}
 	require.Len(t, r.chunks, cap(r.chunks))
+}
+
+// steppingClock is a clock that moves by step at each reading.
+type steppingClock struct {
+	t    time.Time
+	step time.Duration
+}
+
+func (c *steppingClock) now() time.Time {
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+// replayProgressOf replays path, opened first, then given more (appended
+// after the open), with a clock that moves by step at each reading, and
+// returns the progress lines logged.
+func replayProgressOf(t *testing.T, path string, more []byte, step time.Duration) []observer.LoggedEntry {
+	t.Helper()
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	cfg.Source, cfg.File.Path = SourceFile, path
+	core, logs := observer.New(zap.InfoLevel)
+	src := newReplaySource(cfg, tb, zap.New(core))
+	clock := &steppingClock{t: time.Unix(1e9, 0), step: step}
+	src.now = clock.now
+	require.NoError(t, src.open())
+	defer src.close()
+	if len(more) > 0 {
+		f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		require.NoError(t, err)
+		_, err = f.Write(more)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+	}
+	q := newSendQueue(new(consumertest.LogsSink), tb, 1024, nil)
+	go q.send()
+	src.run(context.Background(), newBatcher(q, cfg.BatchSize, src.resource))
+	require.NoError(t, q.drain(context.Background()))
+	require.Equal(t, 1, logs.FilterMessage("replay finished").Len())
+	return logs.FilterMessage("replaying").All()
+}
+
+// progressLines returns n lines of the mixed stream, every 50th replaced
+// by a bad one, and the file's bytes up to the end of each.
+func progressLines(t *testing.T, n int) ([]byte, []int64) {
+	stream, err := streams.Mixed()
+	require.NoError(t, err)
+	var file bytes.Buffer
+	offsets := make([]int64, n)
+	for i, line := range bytes.SplitAfter(stream, []byte("\n"))[:n] {
+		if i%50 == 7 {
+			line = []byte("not json\n")
+		}
+		file.Write(line)
+		offsets[i] = int64(file.Len())
+	}
+	return file.Bytes(), offsets
+}
+
+// TestReplayLogsItsProgress: at most once per progress interval, with the
+// lines read and skipped so far, the share of the file read and the lines
+// per second since the line before; the clock is the test's.
+func TestReplayLogsItsProgress(t *testing.T) {
+	const n = 4*replayChunkLines + 100 // five chunks
+	file, offsets := progressLines(t, n)
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, file, 0o600))
+
+	// 6 s a chunk against 10 s between lines: the second and fourth log
+	progress := replayProgressOf(t, path, nil, 6*time.Second)
+	require.Len(t, progress, 2)
+	for i, lines := range []int{2 * replayChunkLines, 4 * replayChunkLines} {
+		skipped := (lines + 50 - 1 - 7) / 50 // lines i%50 == 7 below lines
+		assert.Equal(t, map[string]any{
+			"file":             path,
+			"lines":            int64(lines),
+			"skipped":          int64(skipped),
+			"percent_read":     math.Round(1000*float64(offsets[lines-1])/float64(len(file))) / 10,
+			"lines_per_second": int64(math.Round(float64(2*replayChunkLines) / 12)),
+		}, progress[i].ContextMap(), "progress line %d", i+1)
+		assert.Equal(t, zap.InfoLevel, progress[i].Level)
+	}
+}
+
+// TestReplayProgressOfAGrowingFile: lines past the size the file had when
+// it was opened are logged without a share of it.
+func TestReplayProgressOfAGrowingFile(t *testing.T) {
+	file, offsets := progressLines(t, 2*replayChunkLines+50)
+	opened := offsets[replayChunkLines+43] // within the second chunk
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	require.NoError(t, os.WriteFile(path, file[:opened], 0o600))
+
+	// 10 s a chunk: each logs
+	progress := replayProgressOf(t, path, file[opened:], 10*time.Second)
+	require.Len(t, progress, 3)
+	assert.Equal(t, math.Round(1000*float64(offsets[replayChunkLines-1])/float64(opened))/10, progress[0].ContextMap()["percent_read"],
+		"the first chunk ends within the size at open")
+	for i, lines := range []int{replayChunkLines, 50} {
+		p := progress[i+1].ContextMap()
+		assert.NotContains(t, p, "percent_read", "past the size at open")
+		assert.Equal(t, int64(math.Round(float64(lines)/10)), p["lines_per_second"])
+	}
+	assert.Equal(t, int64(2*replayChunkLines+50), progress[2].ContextMap()["lines"])
 }
