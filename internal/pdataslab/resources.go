@@ -18,9 +18,10 @@ import (
 // The zero value is ready to use; nil allocates each as pdata does. A
 // writer starts a new Resources with each batch: a resource holds its
 // records, so an array shared by two batches would keep the older one
-// alive as long as the newer. Arrays start at one element and double, so
-// that a batch of one resource (the capture's usual one) allocates what
-// pdata would.
+// alive as long as the newer. The resources' and scopes' arrays start at
+// one element and double, so that a batch of one resource (the capture's
+// usual one) allocates about what pdata would; the slots' start at
+// firstBlock (64 bytes against pdata's 16 for the two slices).
 type Resources struct {
 	resources, scopes arrays
 	// slots holds the resources' one-element slices of scopes, and the
