@@ -71,9 +71,8 @@ func findRecordTypes() recordTypeInfo {
 	if !isWrapper(st, unsafe.Sizeof(pointersLayout{})) || !isWrapper(rt, unsafe.Sizeof(wrapperLayout{})) {
 		return recordTypeInfo{}
 	}
-	slice, record := st.Field(0).Type.Elem(), rt.Field(0).Type
-	if slice.Kind() != reflect.Slice || slice.Elem() != record || record.Elem().Kind() != reflect.Struct ||
-		st.Field(1).Type != rt.Field(1).Type {
+	record := rt.Field(0).Type
+	if !isPointersTo(st.Field(0).Type, record) || st.Field(1).Type != rt.Field(1).Type {
 		return recordTypeInfo{}
 	}
 	return recordTypeInfo{records: arrayTypeOf(reflect.SliceOf(record.Elem())), ok: true}

@@ -422,8 +422,8 @@ func decodeChunk(d *tracee.Decoder, w *vigil.RecordWriter, c *replayChunk) {
 			l.err = errors.New("no eventName")
 			continue
 		}
-		// field by field: the key whole was built on the stack, then
-		// copied twice (some 280 bytes each time)
+		// field by field, into the line: a key built whole would be a
+		// temporary of some 280 bytes, copied in
 		l.name, l.resource.host, l.resource.argv = ev.EventName, ev.HostName, nil
 		l.resource.process = ev.Process()
 		tracee.WriteRecord(w, &ev, c.records.At(i))
