@@ -9,11 +9,11 @@
 // marks. A Slab hands the wrappers out of arrays with the wrapper's layout,
 // maps their room out of arrays of pairs, and log records out of arrays
 // of records, so a writer of many records allocates one array per few
-// hundred values, some twenty-five maps or 73 records. The values, maps and
-// records are pdata's own afterwards: read, set, grown, copied, moved and
-// marshalled by pdata like any other (a map outgrowing its room moves to
-// an array of its own). An array stays alive as long as anything in it
-// does (at most 9.25 KiB).
+// dozen values (see maxBlockBytes), some twenty-five maps or 73 records.
+// The values, maps and records are pdata's own afterwards: read, set,
+// grown, copied, moved and marshalled by pdata like any other (a map
+// outgrowing its room moves to an array of its own). An array stays alive
+// as long as anything in it does (at most 9.25 KiB).
 //
 // A writer that knows a key is new to a map (a record's, whose keys are
 // distinct by construction) adds it without pdata's search of the keys
@@ -198,7 +198,7 @@ func (w Writer) Int(key string, v int64) {
 func (w Writer) Ints(keys []string, values []int64) {
 	values = values[:len(keys)]
 	o := w.pairs
-	if o == nil || o.cap-o.len < len(keys) || len(keys) > maxBlock {
+	if o == nil || o.cap-o.len < len(keys) || len(keys) > blockMax[int64]() {
 		for i, k := range keys {
 			w.Int(k, values[i])
 		}
@@ -306,7 +306,7 @@ func Supported() bool { return wrappers.ok }
 
 // block hands out the elements of an array, each once. Arrays start small,
 // so that a writer of one record allocates about what it needs, and double
-// up to maxBlock elements.
+// up to maxBlockBytes.
 type block[T any] struct {
 	array []T
 	used  int // the elements handed out; an index, as Slab.attrs's
@@ -314,15 +314,28 @@ type block[T any] struct {
 
 const (
 	firstBlock = 8
-	// 255, not 256: 256 strings are 4 KiB, and with the malloc header
-	// (see mallocHeader) took the next size class, 4.75 KiB
-	maxBlock = 255
+	// maxBlockBytes bounds a block's array at the largest objects whose
+	// mark bits the collector keeps in their span (Go's
+	// gc.MinSizeForMallocHeader): a pointer to a wrapper in such an array
+	// is marked by setting a bit there, where one into a larger array is
+	// looked up object by object (findObject), and each value of a record
+	// is such a pointer, followed at every collection, and by the write
+	// barrier's flush while one marks: 64 ints, 32 strings. (255 ints or
+	// strings a block, before: 6% more instructions a replayed line with
+	// the collector on, 1% fewer with it off, docs/performance.md.)
+	maxBlockBytes = 512
 )
+
+// blockMax is the most elements of T a block's array holds.
+func blockMax[T any]() int {
+	var v T
+	return maxBlockBytes / int(unsafe.Sizeof(v))
+}
 
 // take stores v in a new element and returns its address.
 func (b *block[T]) take(v T) unsafe.Pointer {
 	if b.used == len(b.array) {
-		b.array = make([]T, min(max(2*len(b.array), firstBlock), maxBlock))
+		b.array = make([]T, min(max(2*len(b.array), firstBlock), blockMax[T]()))
 		b.used = 0
 	}
 	p := &b.array[b.used]
@@ -331,11 +344,11 @@ func (b *block[T]) take(v T) unsafe.Pointer {
 	return unsafe.Pointer(p)
 }
 
-// takeRun returns n new elements of one array, n at most maxBlock: an
+// takeRun returns n new elements of one array, n at most blockMax: an
 // array with fewer left is left with them unused.
 func (b *block[T]) takeRun(n int) []T {
 	if len(b.array)-b.used < n {
-		b.array = make([]T, min(max(2*len(b.array), firstBlock, n), maxBlock))
+		b.array = make([]T, min(max(2*len(b.array), firstBlock, n), blockMax[T]()))
 		b.used = 0
 	}
 	run := b.array[b.used : b.used+n : b.used+n]

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -316,6 +317,22 @@ func TestArraysFillTheirSizeClass(t *testing.T) {
 		assert.Equal(t, uint64(1), objects, "the objects of an array of %s", name)
 		assert.Less(t, maxArrayBytes-mallocHeader-uintptr(typ.max)*typ.size, typ.size, "room for one more of %s", name)
 	}
+}
+
+// TestBlocksAreSmallObjects: a block's array of values grows to fill
+// maxBlockBytes, an object the collector marks by a bit in its span, and
+// no more.
+func TestBlocksAreSmallObjects(t *testing.T) {
+	var b block[string]
+	size := int(unsafe.Sizeof(""))
+	for range 100 {
+		b.take("s")
+		assert.LessOrEqual(t, cap(b.array)*size, maxBlockBytes)
+	}
+	assert.Greater(t, (cap(b.array)+1)*size, maxBlockBytes, "the block grown to its most")
+	run := b.takeRun(cap(b.array))
+	assert.Len(t, run, cap(b.array), "a run of a whole block")
+	assert.Equal(t, blockMax[int64](), 2*blockMax[string]())
 }
 
 // arrayAllocation returns the bytes and objects allocated for a new array

@@ -368,12 +368,12 @@ func (s *replaySource) read(ctx context.Context, free *replayReuse, toDecode, in
 			number++
 			switch {
 			case errors.Is(err, errLineTooLong):
-				c.lines = append(c.lines, replayLine{number: number, err: err})
+				c.addLine(number, 0, 0, err)
 				continue
 			case err != nil:
 				c.readErr = err
 			case len(raw) > 0:
-				c.lines = append(c.lines, replayLine{number: number, start: len(data), end: len(data) + len(raw)})
+				c.addLine(number, len(data), len(data)+len(raw), nil)
 				data = append(data, raw...)
 				continue
 			default: // an empty line
@@ -397,6 +397,22 @@ func (s *replaySource) read(ctx context.Context, free *replayReuse, toDecode, in
 			return
 		}
 	}
+}
+
+// addLine appends line number, its bytes data[start:end], or err. Only
+// these fields are written: its name and resource key, what a line of
+// the chunk's earlier use may have left there, are written by its
+// decoding, and not read if it has an error. (Appended whole, the line's
+// 330 bytes were written again, each of their pointers behind a write
+// barrier while the collector marks.)
+func (c *replayChunk) addLine(number, start, end int, err error) {
+	if len(c.lines) == cap(c.lines) {
+		c.lines = append(c.lines, replayLine{})
+	} else {
+		c.lines = c.lines[:len(c.lines)+1]
+	}
+	l := &c.lines[len(c.lines)-1]
+	l.number, l.start, l.end, l.err = number, start, end, err
 }
 
 // decodeChunk writes the records of the lines of c that were read whole,

@@ -359,6 +359,28 @@ func TestReplayReusesChunksAcrossCollections(t *testing.T) {
 	require.Len(t, r.chunks, cap(r.chunks))
 }
 
+// TestChunkLinesAfterReuse: a line added to a chunk given back has its
+// own number, bytes and error, whatever the line that held its place
+// before: addLine writes those, and leaves the rest to the decoding.
+func TestChunkLinesAfterReuse(t *testing.T) {
+	r := newReplayReuse(1)
+	c := r.chunk()
+	c.addLine(1, 0, 10, nil)
+	c.addLine(2, 0, 0, errLineTooLong)
+	c.users.Store(1)
+	c.done()
+	again := r.chunk()
+	require.Same(t, c, again)
+	again.addLine(7, 0, 0, errLineTooLong)
+	again.addLine(8, 5, 9, nil)
+	require.Len(t, again.lines, 2)
+	first, second := again.lines[0], again.lines[1]
+	require.Equal(t, 7, first.number)
+	require.ErrorIs(t, first.err, errLineTooLong)
+	require.Equal(t, [3]int{8, 5, 9}, [3]int{second.number, second.start, second.end})
+	require.NoError(t, second.err, "the error of the line before in its place is not kept")
+}
+
 // steppingClock is a clock that moves by step at each reading.
 type steppingClock struct {
 	t    time.Time
