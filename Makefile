@@ -122,11 +122,13 @@ $(ARM64_KERNEL):
 	@./scripts/need-packages.sh --required dpkg-deb:dpkg
 	./scripts/arm64-kernel.sh $@
 
+# -timeout 30m: under qemu the engine's tests alone took 4 minutes on a busy
+# 2-core machine, too near go test's default of 10.
 test-arm64: qemu-arm64 $(ARM64_KERNEL)
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./...
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet -tags e2e ./test/e2e
 	VIGIL_ARM64_KERNEL=$(CURDIR)/$(ARM64_KERNEL) GOARCH=arm64 CGO_ENABLED=0 \
-		$(GO) test -count=1 -exec qemu-aarch64-static $(ARM64_TEST_PKGS)
+		$(GO) test -count=1 -timeout 30m -exec qemu-aarch64-static $(ARM64_TEST_PKGS)
 
 # The end-to-end tests that need no kernel events, on the arm64 build: its
 # capture needs an arm64 kernel, which qemu-user does not provide.

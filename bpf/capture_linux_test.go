@@ -23,8 +23,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// awaitTimeout bounds every wait for an expected event.
-const awaitTimeout = 10 * time.Second
+// awaitTimeout bounds every wait for an expected event: generous, since
+// CI runs these tests while it compiles other packages.
+const awaitTimeout = 30 * time.Second
 
 // capture reads a probe into a channel, flushing it often so that records
 // written without a wake-up arrive within milliseconds.

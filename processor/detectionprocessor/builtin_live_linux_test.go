@@ -781,7 +781,8 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 // fails listing ours if none does in time.
 func waitLive(t *testing.T, sink *consumertest.LogsSink, ours func(captured) bool, what string, cond func(captured) bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	const wait = 30 * time.Second // generous: CI runs this while it compiles other packages
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		for _, r := range capturedRecords(sink) {
 			if ours(r) && cond(r) {
 				return
@@ -795,7 +796,7 @@ func waitLive(t *testing.T, sink *consumertest.LogsSink, ours func(captured) boo
 			seen = append(seen, fmt.Sprintf("%s %s %v", r.lr.EventName(), path.Str(), matchesOf(r.lr)))
 		}
 	}
-	t.Fatalf("no %s within 10s; the records of the case's process:\n%s", what, strings.Join(seen, "\n"))
+	t.Fatalf("no %s within %v; the records of the case's process:\n%s", what, wait, strings.Join(seen, "\n"))
 }
 
 // checkLiveCoverage fails unless every built-in signature either has a

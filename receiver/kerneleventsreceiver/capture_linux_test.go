@@ -128,7 +128,7 @@ func waitFor(t *testing.T, sink *consumertest.LogsSink, what string, match func(
 			}
 		}
 		return false
-	}, 15*time.Second, 10*time.Millisecond, "no record: %s", what)
+	}, 30*time.Second, 10*time.Millisecond, "no record: %s", what) // generous: CI compiles other packages meanwhile
 	if !ok {
 		t.FailNow()
 	}

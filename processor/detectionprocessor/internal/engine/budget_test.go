@@ -35,11 +35,16 @@ func TestBudget(t *testing.T) {
 	set, err := signature.Load(context.Background(), []signature.Source{{FS: fstest.MapFS{
 		"a_slow.rego": {Data: budgetSig("A", `count([x | x := numbers.range(1, 1000000000)[_]; x % 7 == 0]) > 0`)},
 		"b_fast.rego": {Data: budgetSig("B", `input.processName == "cat"`)},
-	}, Root: "."}}, time.Second)
+	}, Root: "."}}, loadBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const budget = 20 * time.Millisecond
+	// The budget is counted in the thread's CPU time, as the processor
+	// counts it: in wall time, B's first evaluation overran too under
+	// qemu on a busy machine (its code run for the first time, then
+	// translated), and it was cancelled. B uses well under a budget of
+	// CPU time even so.
+	const budget = 200 * time.Millisecond
 	e, err := New(set, set.Signatures, Options{Budget: budget, MaxOverruns: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +54,7 @@ func TestBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close(context.Background())
+	defer w.Bind()()
 	lr, res := recordOf(&tracee.Event{EventName: "openat", ProcessName: "cat"})
 	g := e.Candidates("openat", vigil.OriginHost)
 	for i, want := range []struct{ overrun, disabled bool }{{true, false}, {true, true}, {false, false}, {false, false}} {
@@ -78,10 +84,10 @@ func TestWatchCancelsOnlyTheLongEvaluation(t *testing.T) {
 	w := newWatch(8 * time.Millisecond)
 	defer w.close()
 	w.begin()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !w.Cancelled() {
 		if time.Now().After(deadline) {
-			t.Fatal("a running evaluation was not cancelled within 10s")
+			t.Fatal("a running evaluation was not cancelled within 30s")
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -108,10 +114,12 @@ func TestBudgetIsCPUTimeWhenBound(t *testing.T) {
 	if w.Cancelled() {
 		t.Fatal("an evaluation that used no CPU was cancelled")
 	}
+	// the wall time a budget of CPU takes depends on the machine's load:
+	// the deadline is generous
 	start := time.Now()
 	for !w.Cancelled() {
-		if time.Since(start) > 100*budget {
-			t.Fatal("an evaluation burning CPU was not cancelled")
+		if time.Since(start) > 30*time.Second {
+			t.Fatal("an evaluation burning CPU was not cancelled within 30s")
 		}
 	}
 	w.end()

@@ -21,13 +21,18 @@ import (
 	"github.com/vigil-sec/vigil/tracee"
 )
 
+// loadBudget bounds the evaluation of each signature's metadata while
+// loading: generous, since under qemu on a busy machine code run for the
+// first time is translated and waits for a core.
+const loadBudget = 30 * time.Second
+
 // loadSet loads the built-in signatures and the compatibility suite's.
 func loadSet(t testing.TB) *signature.Set {
 	t.Helper()
 	set, err := signature.Load(context.Background(), []signature.Source{
 		{FS: os.DirFS("../.."), Root: "signatures", Ruleset: "builtin"},
 		{FS: os.DirFS("../../testdata"), Root: "compat", Ruleset: "compat"},
-	}, time.Second)
+	}, loadBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +296,7 @@ tracee_match {
 			set, err := signature.Load(context.Background(), []signature.Source{{FS: fstest.MapFS{
 				"t.rego":       {Data: []byte(sig)},
 				"helpers.rego": {Data: []byte(tt.helpers)},
-			}, Root: "."}}, time.Second)
+			}, Root: "."}}, loadBudget)
 			if err != nil {
 				t.Fatal(err)
 			}

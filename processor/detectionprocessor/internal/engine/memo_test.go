@@ -6,7 +6,6 @@ import (
 	"slices"
 	"testing"
 	"testing/fstest"
-	"time"
 
 	"github.com/vigil-sec/vigil/processor/detectionprocessor/internal/signature"
 	"github.com/vigil-sec/vigil/tracee"
@@ -41,7 +40,7 @@ func loadSigs(t *testing.T, files map[string]string) *signature.Set {
 	for name, src := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(src)}
 	}
-	set, err := signature.Load(context.Background(), []signature.Source{{FS: fsys, Root: ".", Ruleset: "test"}}, time.Second)
+	set, err := signature.Load(context.Background(), []signature.Source{{FS: fsys, Root: ".", Ruleset: "test"}}, loadBudget)
 	if err != nil {
 		t.Fatal(err)
 	}

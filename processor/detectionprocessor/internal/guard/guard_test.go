@@ -28,6 +28,11 @@ tracee_selected_events[{"source": "tracee", "name": "security_file_open"}]
 
 `
 
+// loadBudget bounds the evaluation of each signature's metadata while
+// loading: generous, since under qemu on a busy machine code run for the
+// first time is translated and waits for a core.
+const loadBudget = 30 * time.Second
+
 // load compiles one signature per rules text, with the standard helpers,
 // and returns the guard extractor and the match rule of each.
 func load(t *testing.T, rules []string) (*guard.Extractor, []*signature.Signature) {
@@ -36,7 +41,7 @@ func load(t *testing.T, rules []string) (*guard.Extractor, []*signature.Signatur
 	for i, r := range rules {
 		fsys[fmt.Sprintf("g_%d.rego", i)] = &fstest.MapFile{Data: append(fmt.Appendf(nil, header, i, i), r...)}
 	}
-	set, err := signature.Load(context.Background(), []signature.Source{{FS: fsys, Root: "."}}, time.Second)
+	set, err := signature.Load(context.Background(), []signature.Source{{FS: fsys, Root: "."}}, loadBudget)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,13 +27,24 @@ tracee_selected_events[s] {
 tracee_match { true }
 `
 
+// loadBudget bounds the evaluation of each signature's metadata while
+// loading: generous, since under qemu on a busy machine code run for the
+// first time is translated and waits for a core.
+const loadBudget = 30 * time.Second
+
 func load(t *testing.T, files map[string]string) (*Set, error) {
+	t.Helper()
+	return loadWithin(t, files, loadBudget)
+}
+
+// loadWithin loads files with a budget of their own.
+func loadWithin(t *testing.T, files map[string]string, budget time.Duration) (*Set, error) {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for name, src := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(src)}
 	}
-	return Load(context.Background(), []Source{{FS: fsys, Root: ".", Ruleset: "test", Field: "signatures.paths[0]"}}, time.Second)
+	return Load(context.Background(), []Source{{FS: fsys, Root: ".", Ruleset: "test", Field: "signatures.paths[0]"}}, budget)
 }
 
 func TestLoadMetadata(t *testing.T) {
@@ -137,7 +148,7 @@ func TestRulesetHelpers(t *testing.T) {
 	set, err := Load(context.Background(), []Source{
 		{FS: fstest.MapFS{"x.rego": {Data: []byte(sig)}}, Root: ".", Ruleset: "one", Field: "signatures.builtin"},
 		{FS: fstest.MapFS{"u.rego": {Data: []byte(user)}, "helpers.rego": {Data: []byte(mine)}}, Root: ".", Ruleset: "two", Field: "signatures.paths[0]"},
-	}, time.Second)
+	}, loadBudget)
 	if err != nil {
 		t.Fatal(err)
 	}

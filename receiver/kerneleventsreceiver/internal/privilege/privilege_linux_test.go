@@ -133,7 +133,7 @@ func seesOwnOpen(probe *bpf.Probe) (bool, error) {
 		return false, err
 	}
 	f.Close()
-	timeout := time.AfterFunc(10*time.Second, func() { probe.Close() })
+	timeout := time.AfterFunc(30*time.Second, func() { probe.Close() }) // generous: CI compiles meanwhile
 	defer timeout.Stop()
 	var ev bpf.Event
 	for {
