@@ -148,6 +148,7 @@ type engineWay struct {
 	eng     *engine.Engine
 	w       *engine.Worker
 	matches []engine.Match
+	errs    []engine.EvalError // the last record's
 }
 
 func (ew *engineWay) match(ctx context.Context, r *record) []engine.Match {
@@ -155,7 +156,7 @@ func (ew *engineWay) match(ctx context.Context, r *record) []engine.Match {
 	if g == nil {
 		return nil
 	}
-	ew.matches, _ = ew.w.Eval(ctx, g, r.lr, r.res, ew.matches[:0])
+	ew.matches, ew.errs = ew.w.Eval(ctx, g, r.lr, r.res, ew.matches[:0])
 	return ew.matches
 }
 
@@ -232,6 +233,11 @@ func TestBaselinesAgree(t *testing.T) {
 	for i := range recs {
 		r := &recs[i]
 		got := ids(ew.match(ctx, r))
+		// an error (an overrun disables a signature) would show as a
+		// mismatch on every later record: name it here
+		if len(ew.errs) > 0 {
+			t.Fatalf("record %d (%s): evaluation errors %v", i, r.lr.Body().Str(), ew.errs)
+		}
 		if want := (goChecks{vigil.AttrsOf(r.lr, r.res)}).match(r.lr, nil); !reflect.DeepEqual(got, want) {
 			t.Errorf("record %d (%s): engine %v, Go checks %v", i, r.lr.Body().Str(), got, want)
 		}

@@ -132,11 +132,21 @@ func TestSlowSignature(t *testing.T) {
 			}
 			// The batch is in flight: shutdown waits for it, which the
 			// budget bounds.
-			if err := p.Shutdown(context.Background()); err != nil {
+			// A generous wall-clock bound as well: a shutdown that waited
+			// without using CPU (a timer, a stuck worker) would pass the
+			// CPU bound below.
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := p.Shutdown(shutdownCtx); err != nil {
 				t.Fatal(err)
 			}
-			if err := <-consumed; err != nil {
-				t.Fatal(err)
+			select {
+			case err := <-consumed:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-shutdownCtx.Done():
+				t.Fatal("the batch in flight did not return within 30s of shutdown")
 			}
 			// The process's CPU time, not the wall time: on a busy machine
 			// the worker waits for a core, and its budget is CPU time.
