@@ -61,10 +61,11 @@ func TestOverloadIsCountedAndLogged(t *testing.T) {
 	privtest.Run(t, loopAction, strconv.Itoa(opens))
 	// the burst, what the pace earned while the loop ran (however slow a
 	// busy machine made it), and one more for a record racing the last
-	passed := burst + int(time.Since(start).Seconds()*rate) + 1
+	took := time.Since(start)
+	passed := burst + int(took.Seconds()*rate) + 1
 	// a loop slow enough to stay under the pace throttles nothing, and
 	// leaves only the dropped count to check: say so
-	t.Logf("the loop took %s: up to %d of %d opens pass the rate limit", time.Since(start), passed, opens)
+	t.Logf("the loop took %s: up to %d of %d opens pass the rate limit", took, passed, opens)
 	var st struct{ throttled, dropped uint64 }
 	require.Eventually(t, func() bool {
 		s, err := src.stats()
