@@ -4,10 +4,12 @@ package detectionprocessor
 
 import (
 	"archive/zip"
+	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -90,7 +92,9 @@ func writeWheel(t *testing.T, path string) {
 // package, using git, creating a Python venv and pip-installing a local
 // package and generating an SSH key, captured live from the kernel, raise
 // no detection with the built-in signatures. Every detection seen is
-// listed.
+// listed. The workload runs in a cgroup of its own, which its records name:
+// a pid would not do, since CI runs other packages' tests meanwhile and a
+// pid the workload freed may be reused by any of their processes.
 func TestBenignWorkload(t *testing.T) {
 	privtest.Require(t)
 	privtest.RequireTools(t, map[string]string{"bash": "bash", "gcc": "gcc", "go": "golang-go", "dpkg-deb": "dpkg", "dpkg": "dpkg",
@@ -101,7 +105,7 @@ func TestBenignWorkload(t *testing.T) {
 	sink := startLiveCapture(t, func(c *kerneleventsreceiver.Config) {
 		c.RingBufferSize = 64 << 20
 		c.QueueSize = 256
-	}, "default", "sched_process_fork")
+	}, "default")
 
 	work := t.TempDir()
 	marker := filepath.Join(work, "vigil-benign-done")
@@ -112,6 +116,8 @@ func TestBenignWorkload(t *testing.T) {
 	writeWheel(t, wheel)
 	cmd := exec.Command("bash", "-c", benignWorkload)
 	cmd.Env = append(os.Environ(), "WORK="+work, "MARKER="+marker, "WHEEL="+wheel)
+	cgroupFD, cgroupID := newCgroup(t, "vigil-benign-")
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cgroupFD}
 	t.Cleanup(func() { _ = exec.Command("dpkg", "--purge", "vigil-benign").Run() })
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("the workload failed: %v\n%s", err, out)
@@ -127,16 +133,16 @@ func TestBenignWorkload(t *testing.T) {
 		return false
 	})
 
-	recs := capturedRecords(sink)
-	tree := processTree(recs, int64(cmd.Process.Pid))
+	processes := map[int64]bool{}
 	ran := map[string]bool{}
 	wroteELF := false
 	var detections []string
-	for _, r := range recs {
-		pid, _ := r.attrs.Get(vigil.AttrProcessPID)
-		if !tree[pid.Int()] {
+	for _, r := range capturedRecords(sink) {
+		if id, _ := r.attrs.Get(vigil.AttrCgroupID); id.Int() != cgroupID {
 			continue
 		}
+		pid, _ := r.attrs.Get(vigil.AttrProcessPID)
+		processes[pid.Int()] = true
 		exe, _ := r.attrs.Get(vigil.AttrExecutablePath)
 		// Debian's tools run as x86_64-linux-gnu-gcc-12 and the like.
 		for _, part := range strings.Split(filepath.Base(exe.Str()), "-") {
@@ -160,7 +166,7 @@ func TestBenignWorkload(t *testing.T) {
 	}
 	for _, tool := range []string{"gcc", "go", "dpkg", "git", "python3", "ssh"} {
 		if !saw(tool) {
-			t.Errorf("no event of %s in the workload's process tree (%d processes); the capture missed it", tool, len(tree))
+			t.Errorf("no event of %s in the workload's cgroup (%d processes); the capture missed it", tool, len(processes))
 		}
 	}
 	if !wroteELF {
@@ -191,24 +197,69 @@ func capturedRecords(sink *consumertest.LogsSink) []captured {
 	return out
 }
 
-// processTree returns root and its descendants: the processes whose parent
-// (as records and forks report it) is in the tree.
-func processTree(recs []captured, root int64) map[int64]bool {
-	tree := map[int64]bool{root: true}
-	for grew := true; grew; {
-		grew = false
-		for _, r := range recs {
-			child, _ := r.attrs.Get(vigil.AttrProcessPID)
-			parent, _ := r.attrs.Get(vigil.AttrProcessParentPID)
-			if r.lr.EventName() == vigil.EventNamePrefix+"sched_process_fork" {
-				child, _ = r.attrs.Get(vigil.AttrArgPrefix + "child_pid")
-				parent, _ = r.attrs.Get(vigil.AttrProcessPID)
-			}
-			if tree[parent.Int()] && !tree[child.Int()] {
-				tree[child.Int()] = true
-				grew = true
+// newCgroup creates a cgroup v2 group named prefix and a unique suffix
+// under the test's own, removed when t ends, and returns a descriptor of it
+// for SysProcAttr.CgroupFD and its id (the inode number of its directory:
+// what the kernel reports as the cgroup id of the tasks in it).
+func newCgroup(t *testing.T, prefix string) (int, int64) {
+	t.Helper()
+	mount, own := cgroup2Mount(t), ownCgroup(t)
+	dir, err := os.MkdirTemp(filepath.Join(mount, own), prefix)
+	if err != nil {
+		t.Fatalf("create a cgroup for the workload: %v", err)
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		f.Close()
+		// Only an empty cgroup can go: a process left behind is a leak to see.
+		if err := os.Remove(dir); err != nil {
+			t.Errorf("remove the workload's cgroup: %v", err)
+		}
+	})
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	return int(f.Fd()), int64(st.Ino)
+}
+
+// cgroup2Mount is where the cgroup v2 hierarchy is mounted
+// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system).
+func cgroup2Mount(t *testing.T) string {
+	t.Helper()
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		// ID parent major:minor root mountpoint options [optional...] - type source super-options
+		fields := strings.Fields(sc.Text())
+		for i, field := range fields {
+			if field == "-" && i+1 < len(fields) && fields[i+1] == "cgroup2" && len(fields) > 4 {
+				return fields[4]
 			}
 		}
 	}
-	return tree
+	t.Fatal("no cgroup v2 hierarchy is mounted (/proc/self/mountinfo has no cgroup2): the test runs its workload in a cgroup of its own")
+	return ""
+}
+
+// ownCgroup is the test process's cgroup v2 path, relative to the mount.
+func ownCgroup(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if path, ok := strings.CutPrefix(line, "0::"); ok {
+			return path
+		}
+	}
+	t.Fatalf("no cgroup v2 entry in /proc/self/cgroup:\n%s", data)
+	return ""
 }

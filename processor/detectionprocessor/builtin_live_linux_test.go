@@ -781,8 +781,7 @@ func TestBuiltinSignaturesLive(t *testing.T) {
 // fails listing ours if none does in time.
 func waitLive(t *testing.T, sink *consumertest.LogsSink, ours func(captured) bool, what string, cond func(captured) bool) {
 	t.Helper()
-	const wait = 30 * time.Second // generous: CI runs this while it compiles other packages
-	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		for _, r := range capturedRecords(sink) {
 			if ours(r) && cond(r) {
 				return
@@ -796,7 +795,7 @@ func waitLive(t *testing.T, sink *consumertest.LogsSink, ours func(captured) boo
 			seen = append(seen, fmt.Sprintf("%s %s %v", r.lr.EventName(), path.Str(), matchesOf(r.lr)))
 		}
 	}
-	t.Fatalf("no %s within %v; the records of the case's process:\n%s", what, wait, strings.Join(seen, "\n"))
+	t.Fatalf("no %s within %v; the records of the case's process:\n%s", what, waitLimit, strings.Join(seen, "\n"))
 }
 
 // checkLiveCoverage fails unless every built-in signature either has a

@@ -36,12 +36,18 @@ func ruleOf(lr plog.LogRecord) string {
 	return v.Str()
 }
 
-// eventually polls cond until it holds or 20 s pass.
+// waitLimit bounds every wait for something these tests expect to happen (a
+// reload, a kernel event through the pipeline): generous, since CI compiles
+// and tests other packages on the same two cores meanwhile; a wait still ends
+// as soon as its condition holds.
+const waitLimit = 30 * time.Second
+
+// eventually polls cond until it holds or waitLimit passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); {
+	for deadline := time.Now().Add(waitLimit); !cond(); {
 		if time.Now().After(deadline) {
-			t.Fatalf("not within 20s: %s", what)
+			t.Fatalf("not within %v: %s", waitLimit, what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -40,7 +40,7 @@ func TestResourceCarriesAncestry(t *testing.T) {
 		ev.HostPPID = 60
 		rb.build(&ev, def, out, observedNow())
 		out.flush()
-		require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
 		res := sink.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes()
 		assert.Equal(t, int64(60), get(t, res, vigil.AttrProcessParentPID).Int())
 		if tc.depth == 0 {

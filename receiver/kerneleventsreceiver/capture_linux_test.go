@@ -128,7 +128,7 @@ func waitFor(t *testing.T, sink *consumertest.LogsSink, what string, match func(
 			}
 		}
 		return false
-	}, 30*time.Second, 10*time.Millisecond, "no record: %s", what) // generous: CI compiles other packages meanwhile
+	}, waitLimit, 10*time.Millisecond, "no record: %s", what)
 	if !ok {
 		t.FailNow()
 	}

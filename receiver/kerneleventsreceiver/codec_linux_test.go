@@ -108,7 +108,7 @@ func replayRecords(t *testing.T, path string, n int) []record {
 	rcv, err := NewFactory().CreateLogs(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == n }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == n }, waitLimit, 5*time.Millisecond)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 	return collected(sink)
 }

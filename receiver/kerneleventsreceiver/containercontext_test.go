@@ -119,7 +119,7 @@ func TestBurstOfNewContainersNeverBlocksRecords(t *testing.T) {
 			}
 		}
 		return true
-	}, 30*time.Second, 5*time.Millisecond)
+	}, waitLimit, 5*time.Millisecond)
 	sink.Reset()
 	built = 0
 	build(containers - inUse)
@@ -136,7 +136,7 @@ func TestBurstOfNewContainersNeverBlocksRecords(t *testing.T) {
 // collectedEventually waits until the sink holds n records and returns them.
 func collectedEventually(t *testing.T, sink *consumertest.LogsSink, n int) []record {
 	t.Helper()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() >= n }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() >= n }, waitLimit, time.Millisecond)
 	recs := collected(sink)
 	require.Len(t, recs, n, "no record lost")
 	return recs
@@ -169,7 +169,7 @@ func BenchmarkRecordBuildInContainers(b *testing.B) {
 				res := describeBySlowDocker(b, rb, answered, nil)
 				for _, id := range ids {
 					res.Get(id, "docker")
-					require.Eventually(b, func() bool { return res.Get(id, "docker").Name != "" }, 10*time.Second, time.Millisecond)
+					require.Eventually(b, func() bool { return res.Get(id, "docker").Name != "" }, waitLimit, time.Millisecond)
 				}
 			}
 			measureRecordBuild(b, rb, out, def, events)

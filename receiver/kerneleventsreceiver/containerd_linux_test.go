@@ -67,7 +67,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 		_ = daemon.Wait()
 		_ = os.RemoveAll(dir)
 	})
-	require.Eventually(t, c.answers, 30*time.Second, 50*time.Millisecond, "containerd did not answer: %s", &log)
+	require.Eventually(t, c.answers, waitLimit, 50*time.Millisecond, "containerd did not answer: %s", &log)
 	return c
 }
 

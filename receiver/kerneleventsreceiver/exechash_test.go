@@ -72,7 +72,7 @@ func hashStatuses(t *testing.T, rb *recordBuilder, out *batcher, sink *consumert
 // sunk returns the n records the sink gets after its first skip.
 func sunk(t *testing.T, sink *consumertest.LogsSink, skip, n int) []plog.LogRecord {
 	t.Helper()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == skip+n }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == skip+n }, waitLimit, time.Millisecond)
 	var lrs []plog.LogRecord
 	for _, ld := range sink.AllLogs() {
 		for _, rl := range ld.ResourceLogs().All() {
@@ -96,7 +96,7 @@ func TestExecRecordsCarryTheHash(t *testing.T) {
 	assert.False(t, hasSum)
 	assert.Equal(t, "sched_process_exec /usr/bin/tool", hashStatuses(t, rb, out, sink, execOf(100, 42))[0].Body().Str(), "the hash stays out of the body")
 
-	require.Eventually(t, func() bool { return rb.hasher.Stats().Computed == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return rb.hasher.Stats().Computed == 1 }, waitLimit, time.Millisecond)
 	want := sha256.Sum256([]byte("\x7fELF tool"))
 	at := hashStatuses(t, rb, out, sink, execOf(101, 42))[0].Attributes()
 	assert.Equal(t, exehash.StatusOK, get(t, at, vigil.AttrExecutableHashStatus).Str(), "another process running the same file")

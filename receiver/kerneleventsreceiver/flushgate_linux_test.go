@@ -22,7 +22,7 @@ func TestCaptureDeliversALoneRecordAfterIdleTicks(t *testing.T) {
 	rcv, sink := startCapture(t, receivertest.NewNopSettings(metadata.Type), cfg)
 	gate := &rcv.(*kernelEventsReceiver).src.(*ebpfSource).gate
 
-	require.Eventually(t, func() bool { return gate.emptyTicks.Load() >= 3 }, 30*time.Second, 5*time.Millisecond,
+	require.Eventually(t, func() bool { return gate.emptyTicks.Load() >= 3 }, waitLimit, 5*time.Millisecond,
 		"the flusher never found the ring empty")
 
 	cmd := exec.Command("true")

@@ -59,7 +59,7 @@ func TestRefusalsAreLogged(t *testing.T) {
 	cfg.Source = SourceFile
 	cfg.File.Path = "testdata/replay.jsonl"
 	rcv, logs := startObserved(t, cfg, refusingConsumer{})
-	require.Eventually(t, func() bool { return rcv.queue.refused.Load() == 3 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return rcv.queue.refused.Load() == 3 }, waitLimit, time.Millisecond)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 
 	lines := lossLines(logs, "next_consumer")

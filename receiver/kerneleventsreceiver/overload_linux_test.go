@@ -72,7 +72,7 @@ func TestOverloadIsCountedAndLogged(t *testing.T) {
 		require.NoError(t, err)
 		st.throttled, st.dropped = s.Throttled, rcv.queue.dropped.Load()
 		return st.throttled >= uint64(max(opens-passed, 0)) && st.dropped > 0
-	}, 30*time.Second, 10*time.Millisecond, "throttled (want at least %d of %d) and dropped: %+v", max(opens-passed, 0), opens, &st)
+	}, waitLimit, 10*time.Millisecond, "throttled (want at least %d of %d) and dropped: %+v", max(opens-passed, 0), opens, &st)
 	close(next.release)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 

@@ -62,7 +62,7 @@ func TestReaderResolvesARunOnceUntilTheTreeChanges(t *testing.T) {
 	handle(cut[:50])
 	handle(open(100, 6))
 	bs.stop()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == 6 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 6 }, waitLimit, time.Millisecond)
 	assert.Equal(t, int64(2), malformed.Load(), "a record cut in its arguments and one cut in its header")
 
 	assert.Equal(t, map[int64]string{0: "[cat before]", 1: "[cat before]", 2: "[cat after]", 3: "[cat other]", 4: "[cat after]", 6: "[cat after]"},
@@ -94,7 +94,7 @@ func TestReaderRunWaitsForTheRuntimesDescription(t *testing.T) {
 	}
 	require.True(t, s.handle(bs, inContainer(0), &ev))
 	close(release)
-	require.Eventually(t, func() bool { return res.Get(id, "docker").Name != "" }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return res.Get(id, "docker").Name != "" }, waitLimit, time.Millisecond)
 	require.True(t, s.handle(bs, inContainer(1), &ev))
 	bs.stop()
 

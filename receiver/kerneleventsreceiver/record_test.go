@@ -80,7 +80,7 @@ func TestRecordsOfAProcessShareItsResource(t *testing.T) {
 	require.True(t, out.full(), "five records in three resources fill a batch of five")
 	out.flush()
 
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
 	rls := sink.AllLogs()[0].ResourceLogs()
 	require.Equal(t, 3, rls.Len())
 	hostname, hasHost := rls.At(0).Resource().Attributes().Get(vigil.AttrHostName)
@@ -117,7 +117,7 @@ func TestRecordsOfAProcessShareItsResource(t *testing.T) {
 	ev = openatBy(200, 200)
 	rb.build(&ev, def, out, observed)
 	out.flush()
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 2 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 2 }, waitLimit, time.Millisecond)
 	next := sink.AllLogs()[1].ResourceLogs()
 	require.Equal(t, 1, next.Len())
 	assert.Equal(t, int64(200), get(t, next.At(0).Resource().Attributes(), vigil.AttrProcessPID).Int())
@@ -148,7 +148,7 @@ func TestArgumentGivenTwiceIsWrittenOnce(t *testing.T) {
 	rb.build(&ev, def, out, observedNow())
 	out.flush()
 
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
 	lr := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
 	seen := map[string]int{}
 	for k := range lr.Attributes().All() {
@@ -198,7 +198,7 @@ func TestRepeatedArgumentsKeepTheirOwnValues(t *testing.T) {
 	}
 	out.flush()
 
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
 	lrs := sink.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	require.Equal(t, len(steps), lrs.Len())
 	for i, s := range steps {

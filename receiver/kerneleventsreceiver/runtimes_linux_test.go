@@ -64,7 +64,7 @@ func TestRuntimeFailuresCounted(t *testing.T) {
 			n += dp.Value
 		}
 		return n == 6
-	}, 10*time.Second, time.Millisecond)
+	}, waitLimit, time.Millisecond)
 	metadatatest.AssertEqualKerneleventsContainerRuntimeFailures(t, tel, []metricdata.DataPoint[int64]{
 		point("containerd", "unavailable", 3), point("docker", "bad_response", 3),
 	}, metricdatatest.IgnoreTimestamp())

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,20 +23,15 @@ import (
 // readyMessage is what the collector logs once every component has started.
 const readyMessage = "Everything is ready"
 
-// sigtermGrace is how long after readiness a collector is given to subscribe
-// to SIGTERM (see stop).
-const sigtermGrace = time.Second
-
 // collector is one running vigilcol process.
 type collector struct {
 	name    string
 	cmd     *exec.Cmd
 	logPath string // its stderr (the collector's log) and stdout
 
-	ready   chan struct{} // closed when readyMessage was logged
-	readyAt time.Time     // when, set before ready is closed
-	exited  chan struct{} // closed when the process has exited
-	err     error         // Wait's result, once exited is closed
+	ready  chan struct{} // closed when readyMessage was logged
+	exited chan struct{} // closed when the process has exited
+	err    error         // Wait's result, once exited is closed
 
 	mu   sync.Mutex
 	logs []map[string]any // JSON log lines seen so far
@@ -58,7 +54,8 @@ func configFlags(configs ...string) []string {
 }
 
 // startCommand runs a collector through argv, which may wrap vigilcol in
-// another program (setpriv, to limit its capabilities).
+// another program (setpriv, to limit its capabilities). It starts with
+// SIGINT ignored, which is how stop sees the collector subscribe to SIGTERM.
 func startCommand(t *testing.T, name, dir string, env, argv []string) *collector {
 	t.Helper()
 	c := &collector{
@@ -67,7 +64,9 @@ func startCommand(t *testing.T, name, dir string, env, argv []string) *collector
 		ready:   make(chan struct{}),
 		exited:  make(chan struct{}),
 	}
-	c.cmd = exec.Command(argv[0], argv[1:]...)
+	// An ignored signal stays ignored through exec: the shell ignores SIGINT
+	// and becomes argv, as setpriv becomes vigilcol.
+	c.cmd = exec.Command("/bin/sh", append([]string{"-c", `trap '' INT; exec "$@"`, name}, argv...)...)
 	c.cmd.Env = append(os.Environ(), env...)
 	logFile, err := os.Create(c.logPath)
 	if err != nil {
@@ -118,7 +117,6 @@ func (c *collector) readLog(r io.Reader) {
 		c.mu.Unlock()
 		if msg, _ := line["msg"].(string); !readySeen && strings.HasPrefix(msg, readyMessage) {
 			readySeen = true
-			c.readyAt = time.Now()
 			close(c.ready)
 		}
 	}
@@ -143,15 +141,7 @@ func (c *collector) waitReady(t *testing.T, limit time.Duration) {
 // requires a clean exit within limit.
 func (c *collector) stop(t *testing.T, limit time.Duration) {
 	t.Helper()
-	// otelcol v0.165 logs readiness just before it subscribes to SIGTERM, and
-	// until then SIGTERM kills it outright. Nothing outside the process shows
-	// the subscription (the Go runtime catches SIGTERM from the start), so a
-	// stop right after readiness waits out a grace period instead.
-	select {
-	case <-c.ready:
-		time.Sleep(time.Until(c.readyAt.Add(sigtermGrace)))
-	default:
-	}
+	c.waitSubscribed(t, limit)
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("SIGTERM %s: %v", c.name, err)
 	}
@@ -162,9 +152,66 @@ func (c *collector) stop(t *testing.T, limit time.Duration) {
 		<-c.exited
 		t.Fatalf("%s did not exit within %s of SIGTERM:\n%s", c.name, limit, c.logTail())
 	}
+	var exit *exec.ExitError
+	if errors.As(c.err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM {
+		// Only in the instant between the two subscriptions (see waitSubscribed).
+		t.Fatalf("%s was killed by SIGTERM: it had not subscribed to it yet\n%s", c.name, c.logTail())
+	}
 	if c.err != nil {
 		t.Errorf("%s exited uncleanly after SIGTERM: %v\n%s", c.name, c.err, c.logTail())
 	}
+}
+
+// waitSubscribed returns once the collector has subscribed to SIGTERM, or
+// has exited, and fails the test if neither happens within limit.
+//
+// otelcol v0.165 subscribes after it logs readiness, and until then SIGTERM
+// kills it outright. The subscription leaves no mark outside the process (the
+// Go runtime catches SIGTERM from the start), but the same call subscribes to
+// SIGINT just before, and that one shows: an ignored SIGINT (see
+// startCommand) gets a handler only when it is subscribed to.
+func (c *collector) waitSubscribed(t *testing.T, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	subscribed := func() bool {
+		select {
+		case <-c.ready: // the process is vigilcol, no longer its wrapper
+			return c.catches(t, syscall.SIGINT)
+		default:
+			return false
+		}
+	}
+	for !subscribed() {
+		select {
+		case <-c.exited:
+			return // stop's checks say how it ended
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not subscribe to SIGTERM within %s:\n%s", c.name, limit, c.logTail())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// catches reports whether the collector's process has a handler for sig.
+func (c *collector) catches(t *testing.T, sig syscall.Signal) bool {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		return false // it has exited: the caller sees it
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			if err != nil {
+				t.Fatalf("%s: /proc status %q: %v", c.name, line, err)
+			}
+			return mask&(1<<(sig-1)) != 0
+		}
+	}
+	t.Fatalf("%s: no SigCgt in /proc/%d/status", c.name, c.cmd.Process.Pid)
+	return false
 }
 
 // logged returns the values of field in the log lines whose message starts

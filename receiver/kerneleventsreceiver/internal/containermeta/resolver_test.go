@@ -13,6 +13,11 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
+// waitLimit bounds a wait for the resolver's workers to act: generous,
+// since CI tests other packages on the same two cores meanwhile; a wait
+// ends as soon as its condition holds.
+const waitLimit = 30 * time.Second
+
 // fakeRuntime answers from known, after gate is closed (nil: at once), and
 // counts the look-ups of each id.
 type fakeRuntime struct {
@@ -131,7 +136,7 @@ func TestGetNeverWaits(t *testing.T) {
 	close(gate)
 	want := web
 	want.Runtime = Docker
-	require.Eventually(t, func() bool { return r.Get(cid, Docker) == want }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return r.Get(cid, Docker) == want }, waitLimit, time.Millisecond)
 	assert.Equal(t, 1, rt.askedFor(cid), "one look-up per container")
 	assert.Equal(t, 1, r.Len())
 }
@@ -145,12 +150,12 @@ func TestRuntimesAskedInTurn(t *testing.T) {
 		&fakeRuntime{runtime: CRIO, turns: turns},
 		&fakeRuntime{runtime: Docker, turns: turns},
 		&fakeRuntime{runtime: Podman, turns: turns, known: map[string]Info{cid: web}})
-	require.Eventually(t, func() bool { return r.Get(cid, Docker).Runtime == Podman }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return r.Get(cid, Docker).Runtime == Podman }, waitLimit, time.Millisecond)
 	assert.Equal(t, []string{Docker, Containerd, CRIO, Podman}, turns.take())
 
 	r.Get(cid[:63]+"1", "unknown")
 	var asked []string
-	require.Eventually(t, func() bool { asked = append(asked, turns.take()...); return len(asked) == 4 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { asked = append(asked, turns.take()...); return len(asked) == 4 }, waitLimit, time.Millisecond)
 	assert.Equal(t, []string{Containerd, CRIO, Docker, Podman}, asked, "no runtime named: containerd first")
 }
 
@@ -166,7 +171,7 @@ func TestFailuresLoggedOnceCounted(t *testing.T) {
 	for _, id := range ids {
 		r.Get(id, Containerd)
 	}
-	require.Eventually(t, func() bool { return count.get("containerd/bad_response") == 3 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return count.get("containerd/bad_response") == 3 }, waitLimit, time.Millisecond)
 	assert.Equal(t, 1, logs.FilterMessageSnippet("container runtime cannot describe containers").Len(), "logged once per runtime")
 
 	// within retryAfter the failure is remembered; after it, asked again
@@ -178,7 +183,7 @@ func TestFailuresLoggedOnceCounted(t *testing.T) {
 	r.entries[cid].Value.(*entry).retryAt = time.Now().Add(-time.Second)
 	r.mu.Unlock()
 	r.Get(cid, Containerd)
-	require.Eventually(t, func() bool { return rt.askedFor(cid) == 2 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return rt.askedFor(cid) == 2 }, waitLimit, time.Millisecond)
 }
 
 // TestBurstOfNewContainers: 1,000 new containers at a runtime that answers
@@ -212,7 +217,7 @@ func TestBurstOfNewContainers(t *testing.T) {
 			}
 		}
 		return true
-	}, 30*time.Second, 5*time.Millisecond, "the most recent containers are described")
+	}, waitLimit, 5*time.Millisecond, "the most recent containers are described")
 	assert.LessOrEqual(t, r.Len(), cacheSize)
 }
 
@@ -228,14 +233,14 @@ func TestCacheEvictsLeastRecentlySeen(t *testing.T) {
 	for i := range 16 {
 		id := fmt.Sprintf("%064x", i)
 		r.Get(id, Docker)
-		require.Eventually(t, func() bool { return r.Get(id, Docker).Runtime == Docker }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return r.Get(id, Docker).Runtime == Docker }, waitLimit, time.Millisecond)
 	}
 	r.Get(fmt.Sprintf("%064x", 0), Docker) // 0 in use again: 1 is now the least recent
 	r.Get(fmt.Sprintf("%064x", 16), Docker)
 	assert.Equal(t, 16, r.Len())
 	assert.Equal(t, Docker, r.Get(fmt.Sprintf("%064x", 0), Docker).Runtime, "still cached")
 	assert.Equal(t, Info{}, r.Get(fmt.Sprintf("%064x", 1), Docker), "forgotten, asked for again")
-	require.Eventually(t, func() bool { return rt.askedFor(fmt.Sprintf("%064x", 1)) == 2 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return rt.askedFor(fmt.Sprintf("%064x", 1)) == 2 }, waitLimit, time.Millisecond)
 }
 
 // TestCloseCancelsLookups: closing does not wait for a runtime that does
@@ -245,7 +250,7 @@ func TestCloseCancelsLookups(t *testing.T) {
 	rt := &fakeRuntime{runtime: Containerd, gate: make(chan struct{})} // never answers
 	r := newResolver(Config{Timeout: time.Hour, CacheSize: 16}, map[string]runtime{Containerd: rt}, zap.NewNop(), count.add)
 	r.Get(cid, Containerd)
-	require.Eventually(t, func() bool { return rt.askedFor(cid) == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return rt.askedFor(cid) == 1 }, waitLimit, time.Millisecond)
 	require.NoError(t, r.Close()) // would take an hour if it waited
 	assert.Equal(t, 0, count.get("containerd/unavailable"))
 }

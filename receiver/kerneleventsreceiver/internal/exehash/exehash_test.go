@@ -15,6 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// waitLimit bounds a wait for the hasher's workers to act: generous,
+// since CI tests other packages on the same two cores meanwhile; a wait
+// ends as soon as its condition holds.
+const waitLimit = 30 * time.Second
+
 // fakeFS serves file contents by key, counting the opens; gate, when set,
 // holds every open until it is closed, and tracks how many wait at once.
 type fakeFS struct {
@@ -59,7 +64,7 @@ func eventually(t *testing.T, h *Hasher, req Request) (string, string) {
 	require.Eventually(t, func() bool {
 		sum, status = h.Lookup(req)
 		return status != StatusPending
-	}, 10*time.Second, time.Millisecond)
+	}, waitLimit, time.Millisecond)
 	return sum, status
 }
 
@@ -159,7 +164,7 @@ func TestConcurrencyAndMemoryAreBounded(t *testing.T) {
 	for i := range uint64(c.Workers) {
 		lookup(i)
 	}
-	require.Eventually(t, func() bool { return fs.inside.Load() == int64(c.Workers) }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return fs.inside.Load() == int64(c.Workers) }, waitLimit, time.Millisecond)
 	for i := uint64(c.Workers); i < 100; i++ {
 		lookup(i)
 	}
@@ -167,7 +172,7 @@ func TestConcurrencyAndMemoryAreBounded(t *testing.T) {
 	assert.LessOrEqual(t, stats.Entries, int64(c.CacheSize))
 	assert.Equal(t, int64(100-c.Workers-c.QueueSize), stats.QueueFull, "the rest could not be queued")
 	close(fs.gate)
-	require.Eventually(t, func() bool { return h.Stats().Computed == int64(c.Workers+c.QueueSize) }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return h.Stats().Computed == int64(c.Workers+c.QueueSize) }, waitLimit, time.Millisecond)
 	h.Close()
 	assert.Equal(t, int64(c.Workers), fs.maxInner.Load())
 }
