@@ -19,9 +19,12 @@ import (
 )
 
 // readMixedStream returns the lines of the detection benchmark's stream.
-func readMixedStream(t testing.TB) [][]byte {
+func readMixedStream(t testing.TB) [][]byte { return readStream(t, streams.Mixed) }
+
+// readStream returns the lines of the stream read returns.
+func readStream(t testing.TB, read func() ([]byte, error)) [][]byte {
 	t.Helper()
-	data, err := streams.Mixed()
+	data, err := read()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +34,7 @@ func readMixedStream(t testing.TB) [][]byte {
 // storedLines are the Tracee JSON streams kept in the repository.
 func storedLines(t testing.TB) [][]byte {
 	lines := append(readEventLines(t), readMixedStream(t)...)
+	lines = append(lines, readStream(t, streams.Sessions)...)
 	replay, err := os.ReadFile("../receiver/kerneleventsreceiver/testdata/replay.jsonl")
 	if err != nil {
 		t.Fatal(err)
