@@ -329,6 +329,36 @@ func TestDecoderReusesArgs(t *testing.T) {
 	}
 }
 
+// TestDecoderReusesContainers: the arrays and maps of arguments' values
+// are the Decoder's, kept from line to line (see Decode): an exec's line
+// (argv, env) or a connect's (a socket address) read again after itself
+// allocates nothing, its strings and numbers being known already, and each
+// line after another still gives what encoding/json gives.
+func TestDecoderReusesContainers(t *testing.T) {
+	var lines [][]byte
+	for _, line := range readMixedStream(t) {
+		if bytes.Contains(line, []byte(`"eventName":"sched_process_exec"`)) || bytes.Contains(line, []byte(`"eventName":"connect"`)) {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) < 100 {
+		t.Fatalf("%d lines of execs and connects in the mixed stream", len(lines))
+	}
+	var d Decoder
+	var ev Event
+	for _, line := range lines[:100] {
+		sameAsEncodingJSON(t, &d, line)
+		allocs := testing.AllocsPerRun(10, func() {
+			if err := d.Decode(line, &ev); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("%s\n%v allocations, want 0", line, allocs)
+		}
+	}
+}
+
 // TestKnownHandsOutValuesAgain: a value is built once while it keeps its
 // slot, and a table full of other values still gives equal ones.
 func TestKnownHandsOutValuesAgain(t *testing.T) {
