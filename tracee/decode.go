@@ -1048,9 +1048,39 @@ func (k *knownInts) get(neg bool, u uint64, text []byte) any {
 	if slot.v != nil && slot.u == u && slot.neg == neg {
 		return slot.v
 	}
-	*slot = knownInt{u, neg, json.Number(text)}
+	*slot = knownInt{u, neg, boxedNumber(text)}
 	return slot.v
 }
+
+// boxedNumber returns json.Number(text), boxed, text being an integer's
+// (at most 20 bytes): its bytes, and the string header the interface
+// points at, are one object, where the conversion and the boxing
+// allocated one each (a new integer is most of a line's allocations: a
+// file's inode, a child's pid).
+func boxedNumber(text []byte) any {
+	if len(text) > maxIntText {
+		return json.Number(text)
+	}
+	n := new(struct {
+		s      json.Number // first: the interface's data points at it
+		digits [maxIntText]byte
+	})
+	copy(n.digits[:], text)
+	n.s = json.Number(unsafe.String(&n.digits[0], len(text)))
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: numberType, data: unsafe.Pointer(&n.s)}
+	return v
+}
+
+// maxIntText is the longest text of an int64 or a uint64:
+// -9223372036854775808, or 18446744073709551615.
+const maxIntText = 20
+
+// numberType is the type word of an interface holding a json.Number.
+var numberType = func() unsafe.Pointer {
+	var v any = json.Number("")
+	return (*eface)(unsafe.Pointer(&v)).typ
+}()
 
 func boxString(s string) any { return s }
 func boxNumber(s string) any { return json.Number(s) }

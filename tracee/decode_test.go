@@ -359,6 +359,23 @@ func TestDecoderReusesContainers(t *testing.T) {
 	}
 }
 
+// TestBoxedNumberIsOneObject: a new integer's json.Number, boxed, equals
+// the conversion's, at the shortest and longest texts, and is one
+// allocation.
+func TestBoxedNumberIsOneObject(t *testing.T) {
+	for _, text := range []string{"0", "-1", "4026531841", "-9223372036854775808", "18446744073709551615"} {
+		b := []byte(text)
+		v := boxedNumber(b)
+		b[0] = 'x' // the number keeps its own bytes
+		if v != any(json.Number(text)) {
+			t.Errorf("%q: %#v", text, v)
+		}
+		if allocs := testing.AllocsPerRun(100, func() { v = boxedNumber([]byte(text)) }); allocs != 1 {
+			t.Errorf("%q: %v allocations, want 1", text, allocs)
+		}
+	}
+}
+
 // TestKnownHandsOutValuesAgain: a value is built once while it keeps its
 // slot, and a table full of other values still gives equal ones.
 func TestKnownHandsOutValuesAgain(t *testing.T) {
