@@ -164,7 +164,9 @@ func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogReco
 // of key (see add), and leaves an empty record in its place. The caller
 // keeps key unchanged until the batch is flushed: the batcher points at it.
 func (b *batcher) move(name string, key *resourceKey, from plog.LogRecordSlice, i int) {
-	b.values.MoveRecord(from, i, b.recordsOf(name, key, nil, true))
+	to := b.recordsOf(name, key, nil, true)
+	b.resources.Room(to)
+	b.values.MoveRecord(from, i, to)
 }
 
 // recordsOf counts a record of event name, and returns the records of key's
