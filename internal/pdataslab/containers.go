@@ -30,14 +30,11 @@ type container struct {
 // and the room out of the slab's arrays. As with SetInt, dst is not
 // checked for being read-only.
 func (s *Slab) SetEmptySlice(dst pcommon.Value, n int) pcommon.Slice {
-	if s == nil || !containerTypes.ok || n <= 0 || n > containerTypes.values.max {
-		sl := dst.SetEmptySlice()
-		sl.EnsureCapacity(n)
-		return sl
+	if s.holds(n, &containerTypes.values) {
+		return wrap[pcommon.Slice](s.setContainer(dst, n, containerTypes.slice, &s.values, &containerTypes.values), dst)
 	}
-	list := s.setContainer(dst, containerTypes.slice, s.values.take(&containerTypes.values, n), n)
-	var sl pcommon.Slice
-	*(*wrapperLayout)(unsafe.Pointer(&sl)) = wrapperLayout{orig: list, state: (*valueLayout)(unsafe.Pointer(&dst)).state}
+	sl := dst.SetEmptySlice()
+	sl.EnsureCapacity(n)
 	return sl
 }
 
@@ -46,24 +43,36 @@ func (s *Slab) SetEmptySlice(dst pcommon.Value, n int) pcommon.Slice {
 // EnsureCapacity(n), out of the slab's arrays (see SetEmptySlice). Its
 // attributes are written as any map's: Adding for keys known distinct.
 func (s *Slab) SetEmptyMap(dst pcommon.Value, n int) pcommon.Map {
-	if s == nil || !containerTypes.ok || n <= 0 || n > wrappers.pairs.max {
-		m := dst.SetEmptyMap()
-		m.EnsureCapacity(n)
-		return m
+	if s.holds(n, &wrappers.pairs) {
+		return wrap[pcommon.Map](s.setContainer(dst, n, containerTypes.kvlist, &s.attrs, &wrappers.pairs), dst)
 	}
-	list := s.setContainer(dst, containerTypes.kvlist, s.attrs.take(&wrappers.pairs, n), n)
-	var m pcommon.Map
-	*(*mapLayout)(unsafe.Pointer(&m)) = mapLayout{orig: (*sliceLayout)(list), state: (*valueLayout)(unsafe.Pointer(&dst)).state}
+	m := dst.SetEmptyMap()
+	m.EnsureCapacity(n)
 	return m
 }
 
-// setContainer points dst at a new container whose list is the room of n
-// elements at room, its wrapper of type typ, and returns the list.
-func (s *Slab) setContainer(dst pcommon.Value, typ, room unsafe.Pointer, n int) unsafe.Pointer {
-	c := (*container)(s.containers.take(container{list: sliceLayout{data: room, cap: n}}))
+// holds reports whether s gives a container room for n elements of t:
+// not where pdata's setters are to be used (no slab, an unexpected layout,
+// no room asked for, or more than an array holds).
+func (s *Slab) holds(n int, t *arrayType) bool {
+	return s != nil && containerTypes.ok && n > 0 && n <= t.max
+}
+
+// setContainer points dst at a new container whose list has room for n
+// elements of t out of a, its wrapper of type typ, and returns the list.
+func (s *Slab) setContainer(dst pcommon.Value, n int, typ unsafe.Pointer, a *arrays, t *arrayType) unsafe.Pointer {
+	c := (*container)(s.containers.take(container{list: sliceLayout{data: a.take(t, n), cap: n}}))
 	c.wrapper = unsafe.Pointer(&c.list)
 	setWrapper(dst, typ, unsafe.Pointer(&c.wrapper))
 	return unsafe.Pointer(&c.list)
+}
+
+// wrap returns the pdata wrapper W (a Slice or a Map: a pointer to the
+// list's slice, and the state) of list, a part of dst.
+func wrap[W pcommon.Slice | pcommon.Map](list unsafe.Pointer, dst pcommon.Value) W {
+	var w W
+	*(*wrapperLayout)(unsafe.Pointer(&w)) = wrapperLayout{orig: list, state: (*valueLayout)(unsafe.Pointer(&dst)).state}
+	return w
 }
 
 // containerTypes holds the types of pdata's wrappers of array and map
