@@ -157,22 +157,25 @@ func (b *batcher) reset() {
 // host and process, and argv, the process's command line where known.
 // The batcher keeps a copy of key.
 func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
-	return b.values.AppendRecord(b.recordsOf(name, key, argv, false))
+	return b.values.AppendRecord(b.recordsOf(name, key, nil, argv))
 }
 
 // move moves the i-th record of from, of event name, into the resource
 // of key (see add), and leaves an empty record in its place. The caller
 // keeps key unchanged until the batch is flushed: the batcher points at it.
 func (b *batcher) move(name string, key *resourceKey, from plog.LogRecordSlice, i int) {
-	to := b.recordsOf(name, key, nil, true)
+	to := b.recordsOf(name, key, key, nil)
 	b.resources.Room(to)
 	b.values.MoveRecord(from, i, to)
 }
 
 // recordsOf counts a record of event name, and returns the records of key's
-// resource, which it adds if new (see add); kept says the caller keeps key
-// until the batch is flushed.
-func (b *batcher) recordsOf(name string, key *resourceKey, argv []string, kept bool) plog.LogRecordSlice {
+// resource, which it adds if new (see add). kept is key where the caller
+// keeps it until the batch is flushed (move), nil where the batcher is to
+// copy it (add): a parameter of its own, so that add's key, which is not
+// kept, does not escape to the heap (a record's allocation of 288 bytes,
+// for the capture's key on its stack).
+func (b *batcher) recordsOf(name string, key, kept *resourceKey, argv []string) plog.LogRecordSlice {
 	if name != b.lastName {
 		b.foldCount()
 		b.lastName = name
@@ -180,7 +183,7 @@ func (b *batcher) recordsOf(name string, key *resourceKey, argv []string, kept b
 	b.lastCount++
 	b.records++
 	if b.last < 0 || *key != *b.found[b.last].key {
-		b.find(key, argv, kept)
+		b.find(key, kept, argv)
 	}
 	return b.found[b.last].records
 }
@@ -196,7 +199,7 @@ func (b *batcher) foldCount() {
 // find makes key's resource the last one, adding it if new (see
 // recordsOf for kept). Keys are found by their hash and told apart by
 // comparing them whole: two resources whose keys collide stay two.
-func (b *batcher) find(key *resourceKey, argv []string, kept bool) {
+func (b *batcher) find(key, kept *resourceKey, argv []string) {
 	h := hashResource(key) & b.hashMask
 	same, ok := b.byHash[h]
 	if !ok {
@@ -229,11 +232,11 @@ func (b *batcher) find(key *resourceKey, argv []string, kept bool) {
 	}
 	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct, b.validUTF8)
 	sl.Scope().SetName(metadata.ScopeName)
-	if !kept {
-		key = b.copies.add(key)
+	if kept == nil {
+		kept = b.copies.add(key)
 	}
 	b.last = int32(len(b.found))
-	b.found = append(b.found, foundResource{key: key, records: sl.LogRecords(), next: same})
+	b.found = append(b.found, foundResource{key: kept, records: sl.LogRecords(), next: same})
 	b.byHash[h] = b.last
 }
 
