@@ -47,12 +47,11 @@ func (a *Ancestry) put(w attrWriter) {
 	}
 	w.nonEmpty(AttrParentExecutablePath, a.ParentExecutablePath, false)
 	if len(a.ParentArgs) > 0 {
-		putStrings(w.Slab(), w.Empty(AttrParentCommandArgs).SetEmptySlice(), a.ParentArgs)
+		w.stringArray(AttrParentCommandArgs, a.ParentArgs)
 	}
-	pids := w.Empty(AttrAncestorPIDs).SetEmptySlice()
-	pids.EnsureCapacity(len(a.PIDs))
+	pids := w.Slab().SetEmptySlice(w.Empty(AttrAncestorPIDs), len(a.PIDs))
 	for _, pid := range a.PIDs {
 		w.Slab().AppendInt(pids, pid)
 	}
-	putStrings(w.Slab(), w.Empty(AttrAncestorExecutables).SetEmptySlice(), a.ExecutablePaths)
+	w.stringArray(AttrAncestorExecutables, a.ExecutablePaths)
 }

@@ -81,7 +81,7 @@ func (p *Process) put(a attrWriter, validUTF8 bool) {
 	a.nonEmpty(AttrPodNamespace, p.PodNamespace, validUTF8)
 	a.nonEmpty(AttrPodUID, p.PodUID, validUTF8)
 	if p.ContainerImageTag != "" {
-		a.Slab().AppendStr(a.Empty(AttrContainerImageTags).SetEmptySlice(), p.ContainerImageTag)
+		a.Slab().AppendStr(a.Slab().SetEmptySlice(a.Empty(AttrContainerImageTags), 1), p.ContainerImageTag)
 	}
 	a.nonEmpty(AttrContainerRuntime, p.ContainerRuntime, validUTF8)
 	a.nonEmpty(AttrK8sContainerName, p.K8sContainerName, validUTF8)
@@ -120,11 +120,21 @@ func (a attrWriter) nonEmpty(k, v string, validUTF8 bool) {
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.
-func PutStrings(s pcommon.Slice, values []string) { putStrings(nil, s, values) }
-
-// putStrings is PutStrings with the values from into's arrays.
-func putStrings(into *pdataslab.Slab, s pcommon.Slice, values []string) {
+func PutStrings(s pcommon.Slice, values []string) {
 	s.EnsureCapacity(len(values))
+	appendStrings(nil, s, values)
+}
+
+// stringArray writes key with the array of values, the array, its room and
+// the values from the writer's slab (pdataslab.Slab.SetEmptySlice): argv,
+// env, an ancestry's paths.
+func (a attrWriter) stringArray(key string, values []string) {
+	appendStrings(a.Slab(), a.Slab().SetEmptySlice(a.Empty(key), len(values)), values)
+}
+
+// appendStrings appends values to s, each made valid UTF-8, with the
+// values from into's arrays.
+func appendStrings(into *pdataslab.Slab, s pcommon.Slice, values []string) {
 	for _, v := range values {
 		into.AppendStr(s, ValidUTF8(v))
 	}

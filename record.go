@@ -230,14 +230,16 @@ func (w *RecordWriter) ArgBytes(i int, b []byte) {
 // ArgStrings writes argument i, a string array such as argv (see ArgStr).
 func (w *RecordWriter) ArgStrings(i int, s []string) {
 	a, key := w.arg(i)
-	putStrings(&w.values, a.Empty(key).SetEmptySlice(), s)
+	a.stringArray(key, s)
 }
 
 // ArgMap writes argument i, a structured one such as a sockaddr (see
-// ArgStr): the caller fills the returned map.
-func (w *RecordWriter) ArgMap(i int) pcommon.Map {
+// ArgStr), of n attributes: the caller adds them with the returned writer,
+// each key once (the writer appends without searching the map), the map
+// and its room from the writer's arrays.
+func (w *RecordWriter) ArgMap(i, n int) pdataslab.Writer {
 	a, key := w.arg(i)
-	return a.Empty(key).SetEmptyMap()
+	return w.values.Adding(w.values.SetEmptyMap(a.Empty(key), n))
 }
 
 // Str writes a string attribute under key, which may be one already
@@ -299,6 +301,6 @@ func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Pr
 	a := writerOf(values, m, distinct)
 	p.put(a, validUTF8)
 	if len(argv) > 0 {
-		putStrings(values, a.Empty(AttrCommandArgs).SetEmptySlice(), argv)
+		a.stringArray(AttrCommandArgs, argv)
 	}
 }

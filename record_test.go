@@ -205,11 +205,17 @@ func TestRecordWriterWritesWhatPdataWould(t *testing.T) {
 			}},
 		{"security_socket_connect", "security_socket_connect SOCK_STREAM",
 			[]arg{{"sockfd", func(v pcommon.Value) { v.SetInt(3) }}, {"type", str("SOCK_STREAM")},
-				{"remote_addr", func(v pcommon.Value) { v.SetEmptyMap().PutStr("sa_family", "AF_UNIX") }}},
+				{"remote_addr", func(v pcommon.Value) {
+					m := v.SetEmptyMap()
+					m.PutStr("sa_family", "AF_UNIX")
+					m.PutStr("sun_path", "/run/x")
+				}}},
 			func(w *RecordWriter) {
 				w.ArgInt(0, 3)
 				w.ArgStr(1, "SOCK_STREAM")
-				w.ArgMap(2).PutStr("sa_family", "AF_UNIX")
+				m := w.ArgMap(2, 1) // one attribute past its room
+				m.Str("sa_family", "AF_UNIX")
+				m.Str("sun_path", "/run/x")
 			}},
 		{"magic_write", "magic_write /tmp/x",
 			[]arg{{"pathname", str("/tmp/x")}, {"bytes", func(v pcommon.Value) { v.SetEmptyBytes().FromRaw([]byte{1, 2}) }}},

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/internal/pdataslab"
 	"math"
 	"slices"
 	"strconv"
@@ -245,7 +246,7 @@ func writeCatalogArg(w *vigil.RecordWriter, i int, arg *Arg) bool {
 		}
 		w.ArgStrings(i, s)
 	case map[string]any:
-		putMap(w.ArgMap(i), x)
+		putMap(w.ArgMap(i, len(x)), x)
 	default:
 		return false
 	}
@@ -384,7 +385,9 @@ func setArgValue(v pcommon.Value, typ string, x any) {
 			m.PutStr(k, x[k])
 		}
 	case map[string]any:
-		putMap(v.SetEmptyMap(), x)
+		m := v.SetEmptyMap()
+		m.EnsureCapacity(len(x))
+		putMap(noSlab.Adding(m), x)
 	default:
 		// An unknown Go type: keep its JSON text rather than lose it.
 		b, _ := json.Marshal(x)
@@ -414,15 +417,23 @@ func intOf(n json.Number) (int64, bool) {
 	return 0, false
 }
 
-// putMap fills m, empty, with x in its keys' order: Go maps have no order;
-// records should.
-func putMap(m pcommon.Map, x map[string]any) {
-	m.EnsureCapacity(len(x))
+// putMap adds x to an empty map with w in its keys' order: Go maps have
+// no order; records should. Strings and integers, a sockaddr's, are w's
+// values; the rest setArgValue's.
+func putMap(w pdataslab.Writer, x map[string]any) {
 	var room [sortedKeysRoom]string
 	for _, k := range sortedKeys(x, room[:0]) {
-		setArgValue(m.PutEmpty(k), "", x[k])
+		switch v := x[k].(type) {
+		case string:
+			w.Str(k, v)
+		default:
+			setArgValue(w.Empty(k), "", v)
+		}
 	}
 }
+
+// noSlab is the slab of a map written with pdata's own setters.
+var noSlab *pdataslab.Slab
 
 // sortedKeysRoom is room for the keys of a sockaddr (family, address,
 // port, flow info, scope id) on the caller's stack.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/vigil-sec/vigil/catalog"
 )
@@ -39,8 +40,11 @@ type Decoder struct {
 	numbers known     // json.Number values with a fraction or an exponent
 	ints    knownInts // json.Number values of integers
 	// elems holds the elements of the arrays being read, innermost last,
-	// so that each is allocated once, at its length, when it ends.
+	// so that each is written once, at its length, when it ends.
 	elems []any
+	// containers holds the arrays and maps of the arguments' values,
+	// reused by the next line (see Decode).
+	containers containers
 	// lastEvent's arguments in the catalog are lastArgs (see argsOf).
 	lastEvent string
 	lastArgs  []expectedArg
@@ -77,7 +81,10 @@ const (
 // Decode decodes line into ev, replacing what ev held. Its error is
 // json.Unmarshal's for the line. The array of ev.Args is reused, as
 // json.Unmarshal reuses a slice's: a copy of ev kept from an earlier line
-// sees its arguments overwritten.
+// sees its arguments overwritten. So are the arrays and maps of the
+// arguments' values ([]any, map[string]any: argv, env, socket addresses),
+// which are the Decoder's, valid until its next Decode: a caller copies
+// what it keeps of them, as a record writer does.
 //
 // Every string Decode writes into ev, the arguments' values and their
 // maps' keys included, is valid UTF-8 (which vigil.RecordWriter.TrustUTF8
@@ -107,6 +114,7 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 		o.container, o.kubernetes, o.flags = newKeyOrder(containerKeys), newKeyOrder(kubernetesKeys), newKeyOrder(contextFlagsKeys)
 	}
 	d.data, d.pos, d.depth = line, 0, 0
+	d.containers.arrays, d.containers.maps = 0, 0
 	err := d.event(ev, spare)
 	if d.space(); err == nil && d.pos != len(d.data) {
 		err = errSlow
@@ -749,7 +757,7 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 	case c == '{':
 		var m map[string]any
 		if keep {
-			m = map[string]any{}
+			m = d.containers.emptyMap()
 		}
 		err := d.object(func(key []byte) error {
 			v, err := d.valueAs(keep)
@@ -774,7 +782,7 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 		if !keep {
 			return nil, err
 		}
-		s := append([]any{}, d.elems[start:]...)
+		s := d.containers.array(d.elems[start:])
 		clear(d.elems[start:]) // the values are s's now: the stack should not keep them
 		d.elems = d.elems[:start]
 		return s, err
@@ -787,6 +795,59 @@ func (d *Decoder) valueAs(keep bool) (any, error) {
 	}
 	return nil, errSlow
 }
+
+// containers are the arrays and maps a Decoder gives as arguments'
+// values, kept from one line to the next: a new []any and its box (the
+// slice's header, which an interface holds by pointer), or a new map, for
+// each, were two allocations an exec's line (argv, env) and one and a half
+// a connect's. A line takes them in its order of reading; the nth array or
+// map of the line is the one the line before had nth.
+type containers struct {
+	arrays, maps int // those of the line taken so far
+	// arrayList holds the arrays' headers: each boxed as it is, in place
+	arrayList []*[]any
+	mapList   []map[string]any
+}
+
+// array returns a []any of elems, boxed: the next of the kept arrays,
+// its elements overwritten.
+func (c *containers) array(elems []any) any {
+	if c.arrays == len(c.arrayList) {
+		c.arrayList = append(c.arrayList, new([]any))
+	}
+	s := c.arrayList[c.arrays]
+	c.arrays++
+	if *s == nil {
+		*s = make([]any, 0, len(elems)) // empty, not nil, as encoding/json's
+	}
+	*s = append((*s)[:0], elems...)
+	// boxed without a copy: the interface points at the kept header
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: anyArrayType, data: unsafe.Pointer(s)}
+	return v
+}
+
+// emptyMap returns the next of the kept maps, emptied.
+func (c *containers) emptyMap() map[string]any {
+	if c.maps == len(c.mapList) {
+		c.mapList = append(c.mapList, map[string]any{})
+	}
+	m := c.mapList[c.maps]
+	c.maps++
+	clear(m)
+	return m
+}
+
+// eface is how Go lays out an interface{}.
+type eface struct {
+	typ, data unsafe.Pointer
+}
+
+// anyArrayType is the type word of an interface holding a []any.
+var anyArrayType = func() unsafe.Pointer {
+	var v any = []any(nil)
+	return (*eface)(unsafe.Pointer(&v)).typ
+}()
 
 func okOrSlow(ok bool) error {
 	if ok {
@@ -987,9 +1048,39 @@ func (k *knownInts) get(neg bool, u uint64, text []byte) any {
 	if slot.v != nil && slot.u == u && slot.neg == neg {
 		return slot.v
 	}
-	*slot = knownInt{u, neg, json.Number(text)}
+	*slot = knownInt{u, neg, boxedNumber(text)}
 	return slot.v
 }
+
+// boxedNumber returns json.Number(text), boxed, text being an integer's
+// (at most 20 bytes): its bytes, and the string header the interface
+// points at, are one object, where the conversion and the boxing
+// allocated one each (a new integer is most of a line's allocations: a
+// file's inode, a child's pid).
+func boxedNumber(text []byte) any {
+	if len(text) > maxIntText {
+		return json.Number(text)
+	}
+	n := new(struct {
+		s      json.Number // first: the interface's data points at it
+		digits [maxIntText]byte
+	})
+	copy(n.digits[:], text)
+	n.s = json.Number(unsafe.String(&n.digits[0], len(text)))
+	var v any
+	*(*eface)(unsafe.Pointer(&v)) = eface{typ: numberType, data: unsafe.Pointer(&n.s)}
+	return v
+}
+
+// maxIntText is the longest text of an int64 or a uint64:
+// -9223372036854775808, or 18446744073709551615.
+const maxIntText = 20
+
+// numberType is the type word of an interface holding a json.Number.
+var numberType = func() unsafe.Pointer {
+	var v any = json.Number("")
+	return (*eface)(unsafe.Pointer(&v)).typ
+}()
 
 func boxString(s string) any { return s }
 func boxNumber(s string) any { return json.Number(s) }

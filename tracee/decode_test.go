@@ -19,9 +19,12 @@ import (
 )
 
 // readMixedStream returns the lines of the detection benchmark's stream.
-func readMixedStream(t testing.TB) [][]byte {
+func readMixedStream(t testing.TB) [][]byte { return readStream(t, streams.Mixed) }
+
+// readStream returns the lines of the stream read returns.
+func readStream(t testing.TB, read func() ([]byte, error)) [][]byte {
 	t.Helper()
-	data, err := streams.Mixed()
+	data, err := read()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +34,7 @@ func readMixedStream(t testing.TB) [][]byte {
 // storedLines are the Tracee JSON streams kept in the repository.
 func storedLines(t testing.TB) [][]byte {
 	lines := append(readEventLines(t), readMixedStream(t)...)
+	lines = append(lines, readStream(t, streams.Sessions)...)
 	replay, err := os.ReadFile("../receiver/kerneleventsreceiver/testdata/replay.jsonl")
 	if err != nil {
 		t.Fatal(err)
@@ -321,6 +325,53 @@ func TestDecoderReusesArgs(t *testing.T) {
 		freshErr := new(Decoder).Decode(line, &fresh)
 		if err := d.Decode(line, &reused); (err == nil) != (freshErr == nil) || !reflect.DeepEqual(fresh, reused) {
 			t.Fatalf("%s\nnew Event: %#v (%v)\nreused:    %#v (%v)", line, fresh, freshErr, reused, err)
+		}
+	}
+}
+
+// TestDecoderReusesContainers: the arrays and maps of arguments' values
+// are the Decoder's, kept from line to line (see Decode): an exec's line
+// (argv, env) or a connect's (a socket address) read again after itself
+// allocates nothing, its strings and numbers being known already, and each
+// line after another still gives what encoding/json gives.
+func TestDecoderReusesContainers(t *testing.T) {
+	var lines [][]byte
+	for _, line := range readMixedStream(t) {
+		if bytes.Contains(line, []byte(`"eventName":"sched_process_exec"`)) || bytes.Contains(line, []byte(`"eventName":"connect"`)) {
+			lines = append(lines, line)
+		}
+	}
+	if len(lines) < 100 {
+		t.Fatalf("%d lines of execs and connects in the mixed stream", len(lines))
+	}
+	var d Decoder
+	var ev Event
+	for _, line := range lines[:100] {
+		sameAsEncodingJSON(t, &d, line)
+		allocs := testing.AllocsPerRun(10, func() {
+			if err := d.Decode(line, &ev); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Fatalf("%s\n%v allocations, want 0", line, allocs)
+		}
+	}
+}
+
+// TestBoxedNumberIsOneObject: a new integer's json.Number, boxed, equals
+// the conversion's, at the shortest and longest texts, and is one
+// allocation.
+func TestBoxedNumberIsOneObject(t *testing.T) {
+	for _, text := range []string{"0", "-1", "4026531841", "-9223372036854775808", "18446744073709551615"} {
+		b := []byte(text)
+		v := boxedNumber(b)
+		b[0] = 'x' // the number keeps its own bytes
+		if v != any(json.Number(text)) {
+			t.Errorf("%q: %#v", text, v)
+		}
+		if allocs := testing.AllocsPerRun(100, func() { v = boxedNumber([]byte(text)) }); allocs != 1 {
+			t.Errorf("%q: %v allocations, want 1", text, allocs)
 		}
 	}
 }

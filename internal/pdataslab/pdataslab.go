@@ -45,8 +45,11 @@ type Slab struct {
 	strs  block[string]
 	bools block[bool]
 	// attrs holds pdata's key-value pairs, of which attribute maps get
-	// their room; records holds log records (see AppendRecord).
-	attrs, records arrays
+	// their room; records holds log records (see AppendRecord); values
+	// holds the room of array values, and containers their wrappers and
+	// lists and those of map values (see SetEmptySlice).
+	attrs, records, values arrays
+	containers             block[container]
 }
 
 // arrays hands out runs of the elements of arrays of a type of pdata's,
@@ -301,8 +304,9 @@ func (s *Slab) SetBool(dst pcommon.Value, v bool) {
 }
 
 // Supported reports whether values are written into shared arrays, that
-// is, whether the pdata this is built with has the layout expected.
-func Supported() bool { return wrappers.ok }
+// is, whether the pdata this is built with has the layout expected; array
+// and map values included.
+func Supported() bool { return wrappers.ok && containerTypes.ok }
 
 // block hands out the elements of an array, each once. Arrays start small,
 // so that a writer of one record allocates about what it needs, and double

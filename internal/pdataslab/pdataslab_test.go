@@ -307,7 +307,7 @@ func TestReadOnlyMapPanicsOnAdd(t *testing.T) {
 // maxArrayBytes): one element more, or a header not counted, and it would
 // take the next class, with the room of that element and more wasted.
 func TestArraysFillTheirSizeClass(t *testing.T) {
-	for name, typ := range map[string]*arrayType{"pairs": &wrappers.pairs, "records": &recordTypes.records} {
+	for name, typ := range map[string]*arrayType{"pairs": &wrappers.pairs, "records": &recordTypes.records, "values": &containerTypes.values} {
 		var a arrays
 		a.take(typ, typ.max) // the first makes reflect's pointer type, kept
 		bytes, objects := arrayAllocation(&a, typ)

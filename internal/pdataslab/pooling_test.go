@@ -26,8 +26,9 @@ func withPooling(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, featuregate.GlobalRegistry().Set(poolingGate, false)) })
 }
 
-// slabLogs writes records as the receiver does: attribute room, values
-// and body out of s's arrays, each record told apart by from+i.
+// slabLogs writes records as the receiver does: attribute room, values,
+// an array and a map value, and body out of s's arrays, each record told
+// apart by from+i.
 func slabLogs(s *Slab, from, records int) plog.Logs {
 	ld := plog.NewLogs()
 	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
@@ -35,10 +36,14 @@ func slabLogs(s *Slab, from, records int) plog.Logs {
 		lr := s.AppendRecord(lrs)
 		lr.SetEventName("kernel.security_file_open")
 		m := lr.Attributes()
-		s.EnsureCapacity(m, 3)
+		s.EnsureCapacity(m, 5)
 		s.AddInt(m, "i", int64(from+i))
 		s.AddStr(m, "path", "/dev/null")
 		s.AddBool(m, "compat", (from+i)%2 == 0)
+		argv := s.SetEmptySlice(s.AddEmpty(m, "argv"), 2)
+		s.AppendStr(argv, "cat")
+		s.AppendInt(argv, int64(from+i))
+		s.Adding(s.SetEmptyMap(s.AddEmpty(m, "addr"), 1)).Int("port", int64(from+i))
 		s.SetStr(lr.Body(), "security_file_open /dev/null")
 	}
 	return ld

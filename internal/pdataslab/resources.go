@@ -54,6 +54,25 @@ func (r *Resources) Append(sl plog.ResourceLogsSlice) (plog.ResourceLogs, plog.S
 	return rl, sc
 }
 
+// Room gives sl, the records of a scope of r's batch, room for one more
+// record where it has none, as append would (twice the room), out of r's
+// arrays: a replayed process's resource collects a record at a time, and
+// pdata's append allocated a new slice at its second, third, fifth, ...
+// record. Past the room of a block (64 records) append's is left to pdata.
+// The room is r's: a batch's, so that it does not keep another alive.
+func (r *Resources) Room(sl plog.LogRecordSlice) {
+	if r == nil || !resourceTypes.ok {
+		return
+	}
+	records := (*pointersLayout)(unsafe.Pointer(&sl)).orig
+	if n := cap(*records); len(*records) < n || 2*n > blockMax[unsafe.Pointer]() {
+		return
+	}
+	// pdata's own check: a read-only slice panics here, as it would there
+	sl.EnsureCapacity(0)
+	*records = append(r.slots.takeRun(max(2*cap(*records), 1))[:0], *records...)
+}
+
 // resourceTypes holds the types of pdata's internal resource and scope of
 // logs, and where the resource keeps its slice of scopes; ok is false when
 // plog's layout is not the expected one.

@@ -50,6 +50,61 @@ func TestResourcesAreThoseOfPdata(t *testing.T) {
 	}
 }
 
+// TestRecordRoomIsThatOfPdata: records appended to a batch's resources in
+// turn, each given room by Room first (a replay's resources, collecting a
+// record at a time), marshal as pdata's own appends give them, within a
+// block's room and past it; a resource's records outgrowing their room,
+// or changed, leave the others' as they were.
+func TestRecordRoomIsThatOfPdata(t *testing.T) {
+	for _, records := range []int{1, 2, 5, 70} {
+		byTurns := func(r *Resources, room bool) plog.Logs {
+			ld := plog.NewLogs()
+			var scopes []plog.ScopeLogs
+			for i := range 40 {
+				rl, sl := r.Append(ld.ResourceLogs())
+				rl.Resource().Attributes().PutInt("process.pid", int64(i))
+				scopes = append(scopes, sl)
+			}
+			for j := range records {
+				for i, sl := range scopes {
+					if room {
+						r.Room(sl.LogRecords())
+					}
+					sl.LogRecords().AppendEmpty().Attributes().PutInt("j", int64(i*records+j))
+				}
+			}
+			return ld
+		}
+		want := byTurns(nil, false)
+		var r Resources
+		got := byTurns(&r, true)
+		encodingtest.AssertSame(t, want, got)
+
+		first := got.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+		first.AppendEmpty().Attributes().PutStr("past", "its room")
+		first.At(0).Attributes().PutInt("j", -1)
+		want.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().RemoveIf(func(plog.LogRecord) bool { return true })
+		got.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().RemoveIf(func(plog.LogRecord) bool { return true })
+		encodingtest.AssertSame(t, want, got)
+	}
+	// the growth of a resource's slice of records, 1 to 8: three arrays
+	// with pdata's append, one share of a block of slots with Room
+	grow := func(room bool) float64 {
+		return testing.AllocsPerRun(100, func() {
+			var r Resources
+			ld := plog.NewLogs()
+			_, sl := r.Append(ld.ResourceLogs())
+			for range 8 {
+				if room {
+					r.Room(sl.LogRecords())
+				}
+				sl.LogRecords().AppendEmpty()
+			}
+		})
+	}
+	assert.Equal(t, grow(false)-2, grow(true))
+}
+
 // TestResourcesAreIndependent: resources and scopes sharing arrays are
 // still separate: a second scope appended to one (its slice of scopes
 // outgrowing its slot), one removed, copied or changed, leave the others

@@ -38,6 +38,10 @@ type batcher struct {
 	found  []foundResource
 	byHash map[uint64]int32
 	last   int32
+	// copies holds the keys of the batch's resources that add was given
+	// (the capture's, which its caller does not keep); move's are kept by
+	// theirs until the batch is queued.
+	copies keyCopies
 	// hashMask keeps the bits of hashResource that find uses: all of them
 	// but in tests that force collisions. (A hash function in a field
 	// would make every key passed to add escape to the heap.)
@@ -58,11 +62,47 @@ type batcher struct {
 
 // foundResource is a resource of the current batch: its key, its
 // records, and the index in found of the one before it whose key has the
-// same hash (-1 for none).
+// same hash (-1 for none). The key is a pointer (into a replayed chunk's
+// line, or to a copy of the batcher's): a copy in found, which a replay
+// makes for nearly every line, was some 280 bytes written and cleared
+// again, a dozen pointers each behind a write barrier while the collector
+// marks.
 type foundResource struct {
-	key     resourceKey
+	key     *resourceKey
 	records plog.LogRecordSlice
 	next    int32
+}
+
+// keyCopies holds copies of resource keys, in blocks that never move, so
+// that found can point at them; cleared, not freed, at each batch.
+type keyCopies struct {
+	blocks [][]resourceKey
+	n      int // the keys held: blocks[n/keyBlock][n%keyBlock] is the next
+}
+
+// keyBlock is the keys a block of keyCopies holds: a capture batch has a
+// few resources, and a block of 16 is 4.5 KiB.
+const keyBlock = 16
+
+// add returns a copy of key, valid until reset.
+func (c *keyCopies) add(key *resourceKey) *resourceKey {
+	i := c.n / keyBlock
+	if i == len(c.blocks) {
+		c.blocks = append(c.blocks, make([]resourceKey, keyBlock))
+	}
+	p := &c.blocks[i][c.n%keyBlock]
+	*p = *key
+	c.n++
+	return p
+}
+
+// reset drops the copies: their strings and ancestries are not kept past
+// their batch.
+func (c *keyCopies) reset() {
+	for _, b := range c.blocks[:(c.n+keyBlock-1)/keyBlock] {
+		clear(b)
+	}
+	c.n = 0
 }
 
 // resourceKey tells the resources of a batch apart: records with equal keys
@@ -108,33 +148,42 @@ func (b *batcher) reset() {
 	// the keys' strings and ancestries are not kept past their batch
 	clear(b.found)
 	b.found, b.last = b.found[:0], -1
+	b.copies.reset()
 	b.resources = pdataslab.Resources{}
 }
 
 // add appends an empty record for event name to the resource of key, and
 // returns it. A resource new to the batch gets the base attributes, key's
 // host and process, and argv, the process's command line where known.
+// The batcher keeps a copy of key.
 func (b *batcher) add(name string, key *resourceKey, argv []string) plog.LogRecord {
-	return b.values.AppendRecord(b.recordsOf(name, key, argv))
+	return b.values.AppendRecord(b.recordsOf(name, key, nil, argv))
 }
 
 // move moves the i-th record of from, of event name, into the resource
-// of key (see add), and leaves an empty record in its place.
+// of key (see add), and leaves an empty record in its place. The caller
+// keeps key unchanged until the batch is flushed: the batcher points at it.
 func (b *batcher) move(name string, key *resourceKey, from plog.LogRecordSlice, i int) {
-	b.values.MoveRecord(from, i, b.recordsOf(name, key, nil))
+	to := b.recordsOf(name, key, key, nil)
+	b.resources.Room(to)
+	b.values.MoveRecord(from, i, to)
 }
 
 // recordsOf counts a record of event name, and returns the records of key's
-// resource, which it adds if new (see add).
-func (b *batcher) recordsOf(name string, key *resourceKey, argv []string) plog.LogRecordSlice {
+// resource, which it adds if new (see add). kept is key where the caller
+// keeps it until the batch is flushed (move), nil where the batcher is to
+// copy it (add): a parameter of its own, so that add's key, which is not
+// kept, does not escape to the heap (a record's allocation of 288 bytes,
+// for the capture's key on its stack).
+func (b *batcher) recordsOf(name string, key, kept *resourceKey, argv []string) plog.LogRecordSlice {
 	if name != b.lastName {
 		b.foldCount()
 		b.lastName = name
 	}
 	b.lastCount++
 	b.records++
-	if b.last < 0 || *key != b.found[b.last].key {
-		b.find(key, argv)
+	if b.last < 0 || *key != *b.found[b.last].key {
+		b.find(key, kept, argv)
 	}
 	return b.found[b.last].records
 }
@@ -147,17 +196,17 @@ func (b *batcher) foldCount() {
 	}
 }
 
-// find makes key's resource the last one, adding it if new. Keys are
-// found by their hash and told apart by comparing them whole: two
-// resources whose keys collide stay two.
-func (b *batcher) find(key *resourceKey, argv []string) {
+// find makes key's resource the last one, adding it if new (see
+// recordsOf for kept). Keys are found by their hash and told apart by
+// comparing them whole: two resources whose keys collide stay two.
+func (b *batcher) find(key, kept *resourceKey, argv []string) {
 	h := hashResource(key) & b.hashMask
 	same, ok := b.byHash[h]
 	if !ok {
 		same = -1
 	}
 	for i := same; i >= 0; i = b.found[i].next {
-		if b.found[i].key == *key {
+		if *b.found[i].key == *key {
 			b.last = i
 			return
 		}
@@ -183,8 +232,11 @@ func (b *batcher) find(key *resourceKey, argv []string) {
 	}
 	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct, b.validUTF8)
 	sl.Scope().SetName(metadata.ScopeName)
+	if kept == nil {
+		kept = b.copies.add(key)
+	}
 	b.last = int32(len(b.found))
-	b.found = append(b.found, foundResource{key: *key, records: sl.LogRecords(), next: same})
+	b.found = append(b.found, foundResource{key: kept, records: sl.LogRecords(), next: same})
 	b.byHash[h] = b.last
 }
 

@@ -51,6 +51,35 @@ func TestCollidingResourcesStayApart(t *testing.T) {
 	}
 }
 
+// TestAddedKeysAreCopied: add is given keys its caller changes after the
+// call (the capture's, one variable on its stack), so the batcher finds
+// resources by copies of its own: a key written over after its add still
+// finds its resource, across more resources than a block of copies holds
+// and in the batch after (the copies reset).
+func TestAddedKeysAreCopied(t *testing.T) {
+	const processes = 2*keyBlock + 3
+	sink := new(consumertest.LogsSink)
+	_, out := newTestBuilder(t, nil, sink, 2*processes)
+	var key resourceKey // reused, as the capture's
+	for batch := range 2 {
+		for i := range 2 * processes {
+			key = resourceKey{host: "a", process: vigil.Process{PID: int64(100 + i%processes), Name: "cat"}}
+			out.add("openat", &key, nil).Attributes().PutInt("n", int64(i))
+		}
+		require.True(t, out.full())
+		out.flush()
+		require.Eventually(t, func() bool { return len(sink.AllLogs()) == batch+1 }, 10*time.Second, time.Millisecond)
+		rls := sink.AllLogs()[batch].ResourceLogs()
+		require.Equal(t, processes, rls.Len(), "one resource per process, batch %d", batch)
+		for i := range processes {
+			assert.Equal(t, int64(100+i), get(t, rls.At(i).Resource().Attributes(), vigil.AttrProcessPID).Int())
+			lrs := rls.At(i).ScopeLogs().At(0).LogRecords()
+			require.Equal(t, 2, lrs.Len(), "records of resource %d", i)
+			assert.Equal(t, int64(i+processes), get(t, lrs.At(1).Attributes(), "n").Int())
+		}
+	}
+}
+
 // TestResourceHashFollowsTheKey: equal keys hash alike, and a change of any
 // field hashed changes the hash (with this seed, as a good hash would).
 func TestResourceHashFollowsTheKey(t *testing.T) {

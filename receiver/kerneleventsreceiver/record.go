@@ -207,16 +207,18 @@ func (b *recordBuilder) putArg(w *vigil.RecordWriter, ints *intArgs, ad *catalog
 		w.ArgStrings(i, arg.Strs)
 	case bpf.ArgBytes:
 		if ad.Type == catalog.TypeSockaddr {
-			m := w.ArgMap(i)
-			for k, v := range argparse.Sockaddr(arg.Bytes) {
-				m.PutStr(k, vigil.ValidUTF8(v)) // a unix socket's path is any bytes
+			sa := argparse.Sockaddr(arg.Bytes)
+			m := w.ArgMap(i, len(sa))
+			for k, v := range sa {
+				m.Str(k, vigil.ValidUTF8(v)) // a unix socket's path is any bytes
 			}
 			return
 		}
 		if ad.Type == argparse.SlimCredType {
-			m := w.ArgMap(i)
-			for _, f := range argparse.SlimCred(arg.Bytes) {
-				m.PutInt(f.Name, f.Value)
+			cred := argparse.SlimCred(arg.Bytes)
+			m := w.ArgMap(i, len(cred))
+			for _, f := range cred {
+				m.Int(f.Name, f.Value)
 			}
 			return
 		}

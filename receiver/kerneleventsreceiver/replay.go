@@ -208,7 +208,8 @@ func (j *replayBatch) add(c *replayChunk, i int) {
 }
 
 // build moves the batch's records into b, in order, and queues the batch
-// after the one before it.
+// after the one before it. The chunks are given back once it is queued:
+// b points at their lines' resource keys until then (see batcher.move).
 func (j *replayBatch) build(b *batcher) {
 	for _, sp := range j.spans {
 		for i := sp.from; i < sp.to; i++ {
@@ -216,10 +217,12 @@ func (j *replayBatch) build(b *batcher) {
 				b.move(l.name, &l.resource, sp.c.records, i)
 			}
 		}
-		sp.c.done()
 	}
 	<-j.prev
 	b.flush()
+	for _, sp := range j.spans {
+		sp.c.done()
+	}
 	close(j.queued)
 }
 

@@ -275,9 +275,16 @@ func TestReplayShutdownMidFile(t *testing.T) {
 // TestReplayBatchesAsOneBatcherWould: batches are built in parallel, yet
 // each holds what one batcher fed the lines in order gives: the same
 // records, cut into batches at the same lines (bad ones left out), under
-// the same resources, in the same order.
+// the same resources, in the same order. On the mixed stream a resource
+// holds about one record; on the sessions stream several, found again
+// through the batcher's table, where the replay's keys are its chunks'.
 func TestReplayBatchesAsOneBatcherWould(t *testing.T) {
-	stream, err := streams.Mixed()
+	t.Run("mixed", func(t *testing.T) { replayBatchesAsOneBatcherWould(t, streams.Mixed) })
+	t.Run("sessions", func(t *testing.T) { replayBatchesAsOneBatcherWould(t, streams.Sessions) })
+}
+
+func replayBatchesAsOneBatcherWould(t *testing.T, read func() ([]byte, error)) {
+	stream, err := read()
 	require.NoError(t, err)
 	// lines of the recorded stream, enough for several chunks and batches,
 	// with bad lines among them

@@ -3,14 +3,19 @@
 // generate writes mixed.jsonl.gz, the benchmark stream of the detection
 // processor: Tracee v0.22.6 JSON events in the proportions of a busy Linux
 // host running containers (process lifecycle, file opens, connects), about
-// 3% of them suspicious. It is deterministic: rerun it after changing it
-// and commit the output.
+// 3% of them suspicious, each line's process drawn at random. Then
+// sessions.jsonl.gz: the same kinds of events in about the same
+// proportions, emitted as a host's processes emit them (see sessions). It
+// is deterministic: rerun it after changing it and commit the output (the
+// mixed stream is written first, from its own seed, so that adding to the
+// sessions leaves it unchanged).
 //
 //	go run testdata/streams/generate.go
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
@@ -24,6 +29,10 @@ import (
 )
 
 const events = 10000
+
+// liveSessions is how many processes of the sessions stream are alive at
+// once, between their fork and their exit.
+const liveSessions = 40
 
 var (
 	rnd = rand.New(rand.NewPCG(1, 2))
@@ -56,26 +65,59 @@ type gen struct {
 	ts int64
 }
 
+// proc is the process an event comes from: one made up for the line in
+// the mixed stream, a process for its life in the sessions stream.
+type proc struct {
+	comm, exe string
+	pid, ppid int64 // ppid 0: 1
+	container bool
+	// containerID is the container's, "" for one of eight drawn for the
+	// line; start is the thread's start time, 0 for a second before the
+	// line
+	containerID string
+	start       int64
+}
+
 func (g *gen) emit(name string, args []tracee.Arg, container bool, comm, exe string, pid int64) {
+	g.emitBy(name, args, proc{comm: comm, exe: exe, pid: pid, container: container})
+}
+
+func (g *gen) emitBy(name string, args []tracee.Arg, p proc) {
 	def, _ := catalog.LookupEvent(name)
+	start, ppid := p.start, p.ppid
+	if start == 0 {
+		start = g.ts - 1e9
+	}
+	if ppid == 0 {
+		ppid = 1
+	}
 	ev := tracee.Event{
-		Timestamp: g.ts, ThreadStartTime: g.ts - 1e9, ProcessorID: int64(rnd.IntN(2)), ProcessID: pid, ThreadID: pid,
-		ParentProcessID: 1, HostProcessID: pid, HostThreadID: pid, HostParentProcessID: 1, UserID: 1000,
-		MountNS: 4026531841, PIDNS: 4026531836, ProcessName: comm, Executable: tracee.File{Path: exe},
+		Timestamp: g.ts, ThreadStartTime: start, ProcessorID: int64(rnd.IntN(2)), ProcessID: p.pid, ThreadID: p.pid,
+		ParentProcessID: ppid, HostProcessID: p.pid, HostThreadID: p.pid, HostParentProcessID: ppid, UserID: 1000,
+		MountNS: 4026531841, PIDNS: 4026531836, ProcessName: p.comm, Executable: tracee.File{Path: p.exe},
 		HostName: "node-1", CgroupID: 5678, EventID: int64(def.ID), EventName: name, ArgsNum: int64(len(args)),
 		Syscall: name, Args: args,
 	}
-	if container {
-		id := fmt.Sprintf("%012x", 0xabc000+rnd.IntN(8))
+	if p.container {
+		id := p.containerID
+		if id == "" {
+			id = fmt.Sprintf("%012x", 0xabc000+rnd.IntN(8))
+		}
 		ev.ContainerID, ev.Container = id, tracee.Container{ID: id, Name: "app", Image: "app:1.0"}
 		ev.ContextFlags.ContainerStarted = true
-		ev.ProcessID, ev.ThreadID = pid%100+1, pid%100+1
+		ev.ProcessID, ev.ThreadID = p.pid%100+1, p.pid%100+1
+		if ppid != 1 {
+			ev.ParentProcessID = ppid%100 + 1
+		}
 	}
 	b, err := json.Marshal(&ev)
 	if err != nil {
 		panic(err)
 	}
-	g.w.Write(b)
+	// the streams were first written before tracee.Event had the entity
+	// ids, which these events do not give (0): left out, as they were, so
+	// that mixed.jsonl.gz, which benchmarks have timed since, stays the same
+	g.w.Write(bytes.Replace(b, []byte(`"threadEntityId":0,"processEntityId":0,"parentEntityId":0,`), nil, 1))
 	g.w.WriteByte('\n')
 	g.ts += int64(rnd.IntN(50000))
 	g.n++
@@ -143,61 +185,176 @@ func (g *gen) suspicious() {
 	}
 }
 
+func fork(parent, child, start int64) []tracee.Arg {
+	return typed("sched_process_fork", arg("parent_tid", parent), arg("parent_ns_tid", parent), arg("parent_pid", parent),
+		arg("parent_ns_pid", parent), arg("child_tid", child), arg("child_ns_tid", child), arg("child_pid", child), arg("child_ns_pid", child),
+		arg("start_time", start))
+}
+
+func exit() []tracee.Arg {
+	return typed("sched_process_exit", arg("exit_code", 0), arg("process_group_exit", true))
+}
+
+func bprmCheck(c struct{ comm, exe string }) []tracee.Arg {
+	return typed("security_bprm_check", arg("pathname", c.exe), arg("dev", 2049), arg("inode", 3), arg("argv", []string{c.comm}), arg("envp", env))
+}
+
+// normal emits one event of a process drawn for it, r out of 1,000
+// choosing its kind: the process's life below 300, bprm_check in
+// [940, 970), what it does otherwise (see activity).
 func (g *gen) normal() {
 	c := comms[rnd.IntN(len(comms))]
 	pid := int64(1000 + rnd.IntN(2000))
 	container := rnd.IntN(10) < 3
 	switch r := rnd.IntN(1000); {
 	case r < 110:
-		g.emit("sched_process_fork", typed("sched_process_fork", arg("parent_tid", pid), arg("parent_ns_tid", pid), arg("parent_pid", pid),
-			arg("parent_ns_pid", pid), arg("child_tid", pid+1), arg("child_ns_tid", pid+1), arg("child_pid", pid+1), arg("child_ns_pid", pid+1),
-			arg("start_time", 1690000000000000000)), container, c.comm, c.exe, pid)
+		g.emit("sched_process_fork", fork(pid, pid+1, 1690000000000000000), container, c.comm, c.exe, pid)
 	case r < 190:
 		g.emit("sched_process_exec", exec(c.exe, env), container, c.comm, c.exe, pid)
 	case r < 300:
-		g.emit("sched_process_exit", typed("sched_process_exit", arg("exit_code", 0), arg("process_group_exit", true)), container, c.comm, c.exe, pid)
-	case r < 640:
-		g.emit("security_file_open", fileOpen(readPaths[rnd.IntN(len(readPaths))], "O_RDONLY|O_CLOEXEC"), container, c.comm, c.exe, pid)
-	case r < 720:
-		p := writePaths[rnd.IntN(len(writePaths))]
-		if strings.Contains(p, "%d") {
-			p = fmt.Sprintf(p, rnd.IntN(1000))
-		}
-		g.emit("security_file_open", fileOpen(p, "O_WRONLY|O_CREAT|O_TRUNC"), container, c.comm, c.exe, pid)
-	case r < 820:
-		g.emit("openat", typed("openat", arg("dirfd", -100), arg("pathname", readPaths[rnd.IntN(len(readPaths))]), arg("flags", "O_RDONLY|O_CLOEXEC"), arg("mode", 0)), container, c.comm, c.exe, pid)
-	case r < 890:
-		g.emit("security_socket_connect", typed("security_socket_connect", arg("sockfd", 3+rnd.IntN(20)), arg("type", "SOCK_STREAM"), arg("remote_addr", sockaddr(rnd.IntN(3) == 0))), container, c.comm, c.exe, pid)
-	case r < 940:
-		g.emit("connect", typed("connect", arg("sockfd", 3+rnd.IntN(20)), arg("addr", sockaddr(false)), arg("addrlen", 16)), container, c.comm, c.exe, pid)
-	case r < 970:
-		g.emit("security_bprm_check", typed("security_bprm_check", arg("pathname", c.exe), arg("dev", 2049), arg("inode", 3), arg("argv", []string{c.comm}), arg("envp", env)), container, "bash", "/usr/bin/bash", pid)
-	case r < 980:
-		g.emit("magic_write", typed("magic_write", arg("pathname", "/tmp/out.txt"), arg("bytes", base64.StdEncoding.EncodeToString([]byte("hello world, text"))), arg("dev", 2049), arg("inode", 5)), container, c.comm, c.exe, pid)
-	case r < 990:
-		g.emit("mem_prot_alert", typed("mem_prot_alert", arg("alert", "Mmaped region with W+E permissions!"), arg("addr", 140000000), arg("len", 4096), arg("prot", 7), arg("prev_prot", 0)), container, "java", "/usr/lib/jvm/java-17/bin/java", pid)
+		g.emit("sched_process_exit", exit(), container, c.comm, c.exe, pid)
+	case r >= 940 && r < 970:
+		g.emit("security_bprm_check", bprmCheck(c), container, "bash", "/usr/bin/bash", pid)
+	case r >= 980 && r < 990:
+		g.activity(r, proc{comm: "java", exe: "/usr/lib/jvm/java-17/bin/java", pid: pid, container: container})
 	default:
-		g.emit("security_inode_rename", typed("security_inode_rename", arg("old_path", "/var/lib/app/tmp"), arg("new_path", "/var/lib/app/state")), container, c.comm, c.exe, pid)
+		g.activity(r, proc{comm: c.comm, exe: c.exe, pid: pid, container: container})
 	}
 }
 
-func main() {
-	f, err := os.Create("testdata/streams/mixed.jsonl.gz")
+// activity emits what p does between its exec and its exit, r in [300,
+// 1,000) choosing it: file opens, connects, writes, renames.
+func (g *gen) activity(r int, p proc) {
+	switch {
+	case r < 640:
+		g.emitBy("security_file_open", fileOpen(readPaths[rnd.IntN(len(readPaths))], "O_RDONLY|O_CLOEXEC"), p)
+	case r < 720:
+		path := writePaths[rnd.IntN(len(writePaths))]
+		if strings.Contains(path, "%d") {
+			path = fmt.Sprintf(path, rnd.IntN(1000))
+		}
+		g.emitBy("security_file_open", fileOpen(path, "O_WRONLY|O_CREAT|O_TRUNC"), p)
+	case r < 820:
+		g.emitBy("openat", typed("openat", arg("dirfd", -100), arg("pathname", readPaths[rnd.IntN(len(readPaths))]), arg("flags", "O_RDONLY|O_CLOEXEC"), arg("mode", 0)), p)
+	case r < 890:
+		g.emitBy("security_socket_connect", typed("security_socket_connect", arg("sockfd", 3+rnd.IntN(20)), arg("type", "SOCK_STREAM"), arg("remote_addr", sockaddr(rnd.IntN(3) == 0))), p)
+	case r < 940:
+		g.emitBy("connect", typed("connect", arg("sockfd", 3+rnd.IntN(20)), arg("addr", sockaddr(false)), arg("addrlen", 16)), p)
+	case r < 980:
+		g.emitBy("magic_write", typed("magic_write", arg("pathname", "/tmp/out.txt"), arg("bytes", base64.StdEncoding.EncodeToString([]byte("hello world, text"))), arg("dev", 2049), arg("inode", 5)), p)
+	case r < 990:
+		g.emitBy("mem_prot_alert", typed("mem_prot_alert", arg("alert", "Mmaped region with W+E permissions!"), arg("addr", 140000000), arg("len", 4096), arg("prot", 7), arg("prev_prot", 0)), p)
+	default:
+		g.emitBy("security_inode_rename", typed("security_inode_rename", arg("old_path", "/var/lib/app/tmp"), arg("new_path", "/var/lib/app/state")), p)
+	}
+}
+
+// session is a process of the sessions stream: forked, perhaps exec'd,
+// with left events of its own to emit before its exit.
+type session struct {
+	p    proc
+	left int
+}
+
+// roots are the sessions' first parents, which live past the stream and
+// emit only forks: shells and daemons on the host and in four containers.
+var roots = []proc{
+	{comm: "bash", exe: "/usr/bin/bash", pid: 900},
+	{comm: "sshd", exe: "/usr/sbin/sshd", pid: 901},
+	{comm: "containerd", exe: "/usr/bin/containerd", pid: 902},
+	{comm: "systemd", exe: "/usr/lib/systemd/systemd", pid: 903},
+	{comm: "sh", exe: "/bin/sh", pid: 904, container: true, containerID: "000000abc000"},
+	{comm: "node", exe: "/usr/bin/node", pid: 905, container: true, containerID: "000000abc001"},
+	{comm: "nginx", exe: "/usr/sbin/nginx", pid: 906, container: true, containerID: "000000abc002"},
+	{comm: "python3", exe: "/usr/bin/python3.11", pid: 907, container: true, containerID: "000000abc003"},
+}
+
+// sessions emits the events of processes that live as a busy host's do:
+// liveSessions alive at once, each forked by a root or by another live one
+// (whose container it shares), exec'd in 8 of 11 (a bprm_check first in 3
+// of 8 of those), then emitting a run of what mixed's processes do
+// (activity) and exiting. The next event comes from the process of the
+// last in 7 of 10, from another live one otherwise, so a process's events
+// are near one another, interleaved with others'. Each process has its
+// own pid and one start time for its life. The fork, exec, exit and
+// bprm_check shares are about mixed's (11%, 8%, 11%, 3%), and so is the
+// suspicious 3%, emitted by mixed's own processes.
+func (g *gen) sessions() {
+	var live []*session
+	nextPID := int64(20000)
+	last := -1
+	for g.n < events {
+		switch {
+		case rnd.IntN(100) < 3:
+			g.suspicious()
+		case len(live) < liveSessions:
+			parent := roots[rnd.IntN(len(roots))]
+			if len(live) > 0 && rnd.IntN(10) < 3 {
+				parent = live[rnd.IntN(len(live))].p
+			}
+			nextPID++
+			child := parent
+			child.pid, child.ppid, child.start = nextPID, parent.pid, g.ts
+			g.emitBy("sched_process_fork", fork(parent.pid, child.pid, child.start), parent)
+			if rnd.IntN(11) < 8 {
+				c := comms[rnd.IntN(len(comms))]
+				if rnd.IntN(8) < 3 {
+					g.emitBy("security_bprm_check", bprmCheck(c), child)
+				}
+				child.comm, child.exe = c.comm, c.exe
+				g.emitBy("sched_process_exec", exec(c.exe, env), child)
+			}
+			live = append(live, &session{p: child, left: 1 + rnd.IntN(11)})
+			last = len(live) - 1
+		default:
+			if last < 0 || rnd.IntN(10) >= 7 {
+				last = rnd.IntN(len(live))
+			}
+			s := live[last]
+			if s.left == 0 {
+				g.emitBy("sched_process_exit", exit(), s.p)
+				live = append(live[:last], live[last+1:]...)
+				last = -1
+				continue
+			}
+			s.left--
+			// what mixed's processes do, bprm_check aside (an exec's)
+			r := 300 + rnd.IntN(670)
+			if r >= 940 {
+				r += 30
+			}
+			g.activity(r, s.p)
+		}
+	}
+}
+
+// write writes the stream emit writes to path, gzipped, starting the
+// clock where mixed's starts.
+func write(path string, emit func(g *gen)) {
+	f, err := os.Create(path)
 	if err != nil {
 		panic(err)
 	}
 	zw, _ := gzip.NewWriterLevel(f, gzip.BestCompression)
 	g := &gen{w: bufio.NewWriter(zw), ts: 1700000000000000000}
-	for g.n < events {
-		if rnd.IntN(100) < 3 {
-			g.suspicious()
-		} else {
-			g.normal()
-		}
-	}
+	emit(g)
 	for _, c := range []func() error{g.w.Flush, zw.Close, f.Close} {
 		if err := c(); err != nil {
 			panic(err)
 		}
 	}
+}
+
+func main() {
+	write("testdata/streams/mixed.jsonl.gz", func(g *gen) {
+		for g.n < events {
+			if rnd.IntN(100) < 3 {
+				g.suspicious()
+			} else {
+				g.normal()
+			}
+		}
+	})
+	rnd = rand.New(rand.NewPCG(3, 4))
+	write("testdata/streams/sessions.jsonl.gz", (*gen).sessions)
 }
