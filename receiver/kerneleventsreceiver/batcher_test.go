@@ -34,7 +34,7 @@ func TestCollidingResourcesStayApart(t *testing.T) {
 	require.True(t, out.full())
 	out.flush()
 
-	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
 	rls := sink.AllLogs()[0].ResourceLogs()
 	require.Equal(t, 3, rls.Len(), "one resource per distinct key")
 	for i, want := range []struct {
@@ -68,7 +68,7 @@ func TestAddedKeysAreCopied(t *testing.T) {
 		}
 		require.True(t, out.full())
 		out.flush()
-		require.Eventually(t, func() bool { return len(sink.AllLogs()) == batch+1 }, 10*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return len(sink.AllLogs()) == batch+1 }, waitLimit, time.Millisecond)
 		rls := sink.AllLogs()[batch].ResourceLogs()
 		require.Equal(t, processes, rls.Len(), "one resource per process, batch %d", batch)
 		for i := range processes {

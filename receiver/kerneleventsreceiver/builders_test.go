@@ -93,13 +93,13 @@ func TestBuildersKeepTheRingsOrder(t *testing.T) {
 		tree.Exec(uint32(100+p), 1, "/usr/bin/cat", []string{"cat", "after"})
 	}
 	bs.flush()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*execAt }, 10*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*execAt }, waitLimit, time.Millisecond,
 		"a flush delivers the partial batch")
 	for round := execAt; round < rounds; round++ {
 		add(round, "[cat after]")
 	}
 	bs.stop()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*rounds }, 10*time.Second, time.Millisecond,
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == procs*rounds }, waitLimit, time.Millisecond,
 		"stop delivers the rest")
 
 	var got []seen
@@ -152,7 +152,7 @@ func TestBuildersSplitARunAtAnExec(t *testing.T) {
 	add(200, 3)
 	add(100, 4)
 	bs.stop()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == 5 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 5 }, waitLimit, time.Millisecond)
 
 	require.Len(t, sink.AllLogs(), 1, "one chunk, one batch")
 	type resource struct {
@@ -197,7 +197,7 @@ func TestBuildersJoinTheLastResource(t *testing.T) {
 	key, argv, _ = rb.resourceOf(&made)
 	bs.addEvent(&made, def, &key, argv)
 	bs.stop()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == 4 }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 4 }, waitLimit, time.Millisecond)
 	assert.Equal(t, int64(1), malformed.Load())
 
 	assert.Equal(t, map[int64]string{0: "[cat first]", 1: "[cat first]", 2: "[cat first]", 4: "[cat second]"}, argvOfRecords(t, sink))
@@ -251,7 +251,7 @@ func TestBuildersReuseAChunkAfterAMadeEvent(t *testing.T) {
 		}
 	}
 	bs.stop()
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == len(want) }, 10*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == len(want) }, waitLimit, time.Millisecond)
 
 	got := map[int64]string{}
 	for _, ld := range sink.AllLogs() {

@@ -67,7 +67,7 @@ func replayToEnd(t *testing.T, tel *componenttest.Telemetry, cfg *Config, sink c
 	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return logs.FilterMessage("replay finished").Len() == 1 }, waitLimit, 5*time.Millisecond)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 	return logs
 }
@@ -84,7 +84,7 @@ func TestReplaySourceEmitsRecordsAndCountsBadLines(t *testing.T) {
 	rcv, err := NewFactory().CreateLogs(context.Background(), metadatatest.NewSettings(tel), cfg, sink)
 	require.NoError(t, err)
 	require.NoError(t, rcv.Start(context.Background(), componenttest.NewNopHost()))
-	require.Eventually(t, func() bool { return sink.LogRecordCount() == 3 }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return sink.LogRecordCount() == 3 }, waitLimit, 5*time.Millisecond)
 	require.NoError(t, rcv.Shutdown(context.Background()))
 
 	assert.Len(t, sink.AllLogs(), 2)
@@ -259,7 +259,7 @@ func TestReplayShutdownMidFile(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 		defer cancel()
 		done <- rcv.Shutdown(ctx)
 	}()
@@ -267,7 +267,7 @@ func TestReplayShutdownMidFile(t *testing.T) {
 	select {
 	case err := <-done:
 		require.NoError(t, err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(2 * waitLimit):
 		t.Fatal("Shutdown did not return")
 	}
 }
