@@ -90,12 +90,15 @@ for p in 1 64 1024; do
 done
 
 # the replay source (source: file): Tracee JSON lines into batched records
-# (lines/s is wall time, lines/s/core all the CPU the process used), and
+# (lines/s is wall time, lines/s/core all the CPU the process used), on
+# the mixed stream and on the sessions stream (BenchmarkReplaySessions), and
 # its decoder against encoding/json, the reference it must equal
 p=$OUT/replay.txt
 run replay ./receiver/kerneleventsreceiver/ 'BenchmarkReplay' -benchtime 200000x
-median "$p" lines/s Replay
-median "$p" lines/s/core Replay
+for stream in Replay ReplaySessions; do
+	median "$p" lines/s "$stream"
+	median "$p" lines/s/core "$stream"
+done
 j=$OUT/tracee-decode.txt
 run tracee-decode ./tracee/ 'BenchmarkDecode' -benchtime 100000x
 ratio "$j" ns/op Decode/encoding-json Decode/decoder
