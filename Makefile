@@ -82,8 +82,13 @@ check-generated: generate
 test-deps:
 	@./scripts/need-packages.sh runc:runc busybox:busybox-static containerd:containerd ctr:containerd gcc:gcc git:git ssh-keygen:openssh-client dpkg-deb:dpkg python3:python3-venv
 
+# Then the replay's and the slabs' hand-offs between goroutines under the
+# race detector (a chunk given back while a batcher still points into it
+# shows there first; gcc, which -race needs, is in test-deps).
 test: fmt vet test-deps
 	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -run 'Replay|Chunk|Batcher|Builders' ./receiver/kerneleventsreceiver
+	$(GO) test -count=1 -race ./internal/pdataslab
 
 bench: tools
 	./scripts/bench.sh

@@ -809,9 +809,23 @@ type containers struct {
 	mapList   []map[string]any
 }
 
+// What a Decoder keeps from line to line is bounded, so that one large
+// line (file.max_line_bytes may be hundreds of MiB) does not hold its
+// memory for the rest of a replay: a line's arrays and maps past the
+// first keptContainers, and an array or map of more than keptElems
+// elements, are the line's own.
+const (
+	keptContainers = 16
+	keptElems      = 1024
+)
+
 // array returns a []any of elems, boxed: the next of the kept arrays,
-// its elements overwritten.
+// its elements overwritten (and those past them cleared, so that it keeps
+// no value of an earlier line alive).
 func (c *containers) array(elems []any) any {
+	if c.arrays == keptContainers || len(elems) > keptElems {
+		return append(make([]any, 0, len(elems)), elems...)
+	}
 	if c.arrays == len(c.arrayList) {
 		c.arrayList = append(c.arrayList, new([]any))
 	}
@@ -820,19 +834,31 @@ func (c *containers) array(elems []any) any {
 	if *s == nil {
 		*s = make([]any, 0, len(elems)) // empty, not nil, as encoding/json's
 	}
+	was := len(*s)
 	*s = append((*s)[:0], elems...)
+	if was > len(*s) {
+		clear((*s)[len(*s):was])
+	}
 	// boxed without a copy: the interface points at the kept header
 	var v any
 	*(*eface)(unsafe.Pointer(&v)) = eface{typ: anyArrayType, data: unsafe.Pointer(s)}
 	return v
 }
 
-// emptyMap returns the next of the kept maps, emptied.
+// emptyMap returns the next of the kept maps, emptied (a new one where
+// the kept one had grown past keptElems: clear does not shrink a map).
 func (c *containers) emptyMap() map[string]any {
+	if c.maps == keptContainers {
+		return map[string]any{}
+	}
 	if c.maps == len(c.mapList) {
 		c.mapList = append(c.mapList, map[string]any{})
 	}
 	m := c.mapList[c.maps]
+	if len(m) > keptElems {
+		m = map[string]any{}
+		c.mapList[c.maps] = m
+	}
 	c.maps++
 	clear(m)
 	return m

@@ -359,6 +359,51 @@ func TestDecoderReusesContainers(t *testing.T) {
 	}
 }
 
+// TestDecoderKeepsLittle: what a Decoder keeps between lines holds no
+// value of an earlier line past the current one's, and a large line's
+// arrays are not kept; every line still decodes as encoding/json does.
+func TestDecoderKeepsLittle(t *testing.T) {
+	var exec []byte
+	for _, line := range readMixedStream(t) {
+		if bytes.Contains(line, []byte(`"eventName":"sched_process_exec"`)) && bytes.Contains(line, []byte(`"--flag"]`)) {
+			exec = line
+			break
+		}
+	}
+	if exec == nil {
+		t.Fatal("no exec with an argv ending in --flag in the mixed stream")
+	}
+	// withArgv is exec with n more entries at the end of its argv
+	withArgv := func(n int) []byte {
+		more := strings.Repeat(`,"more"`, n)
+		return bytes.Replace(exec, []byte(`"--flag"]`), []byte(`"--flag"`+more+`]`), 1)
+	}
+	var d Decoder
+	sameAsEncodingJSON(t, &d, withArgv(6))
+	var was []int
+	for _, s := range d.containers.arrayList {
+		was = append(was, len(*s))
+	}
+	sameAsEncodingJSON(t, &d, withArgv(0))
+	for i, s := range d.containers.arrayList {
+		for j, v := range (*s)[len(*s):was[i]] {
+			if v != nil {
+				t.Errorf("array %d keeps %q past its length (at %d)", i, v, len(*s)+j)
+			}
+		}
+	}
+
+	sameAsEncodingJSON(t, &d, withArgv(100*keptElems))
+	capacity := 0
+	for _, s := range d.containers.arrayList {
+		capacity = max(capacity, cap(*s))
+	}
+	if capacity > 2*keptElems {
+		t.Errorf("a kept array has room for %d elements after a line of %d, want at most %d", capacity, 100*keptElems, 2*keptElems)
+	}
+	sameAsEncodingJSON(t, &d, withArgv(3))
+}
+
 // TestBoxedNumberIsOneObject: a new integer's json.Number, boxed, equals
 // the conversion's, at the shortest and longest texts, and is one
 // allocation.

@@ -61,7 +61,7 @@ func (r *Resources) Append(sl plog.ResourceLogsSlice) (plog.ResourceLogs, plog.S
 // record. Past the room of a block (64 records) append's is left to pdata.
 // The room is r's: a batch's, so that it does not keep another alive.
 func (r *Resources) Room(sl plog.LogRecordSlice) {
-	if r == nil || !resourceTypes.ok {
+	if r == nil || !resourceTypes.ok || !recordTypes.ok {
 		return
 	}
 	records := (*pointersLayout)(unsafe.Pointer(&sl)).orig
@@ -110,8 +110,11 @@ func findResourceTypes() resourceTypeInfo {
 	if !ok || scopes.Type != ss.Field(0).Type.Elem() {
 		return resourceTypeInfo{}
 	}
+	// a scope's records are the slice a LogRecordSlice points at (Room
+	// writes it)
+	rls := reflect.TypeFor[plog.LogRecordSlice]()
 	records, ok := scope.Elem().FieldByName("LogRecords")
-	if !ok || records.Type != reflect.TypeFor[plog.LogRecordSlice]().Field(0).Type.Elem() {
+	if !ok || !isWrapper(rls, unsafe.Sizeof(pointersLayout{})) || records.Type != rls.Field(0).Type.Elem() {
 		return resourceTypeInfo{}
 	}
 	return resourceTypeInfo{

@@ -65,7 +65,7 @@ var hardeningActions = map[string]privtest.Action{
 		}
 		// The ring buffer keeps the kernel's order: once cat's open, which
 		// came after the helper's own, is here, so would the helper's be.
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(waitLimit)
 		for time.Now().Before(deadline) {
 			var paths []string
 			for _, r := range collected(sink) {

@@ -279,18 +279,47 @@ func TestReplayShutdownMidFile(t *testing.T) {
 // holds about one record; on the sessions stream several, found again
 // through the batcher's table, where the replay's keys are its chunks'.
 func TestReplayBatchesAsOneBatcherWould(t *testing.T) {
-	t.Run("mixed", func(t *testing.T) { replayBatchesAsOneBatcherWould(t, streams.Mixed) })
-	t.Run("sessions", func(t *testing.T) { replayBatchesAsOneBatcherWould(t, streams.Sessions) })
+	// lines of the recorded streams, enough for several chunks and batches
+	few := 3*replayChunkLines + 41
+	t.Run("mixed", func(t *testing.T) { replayBatchesAsOneBatcherWould(t, streams.Mixed, few, 37, nil) })
+	t.Run("sessions", func(t *testing.T) { replayBatchesAsOneBatcherWould(t, streams.Sessions, few, 37, nil) })
+	// A downstream slower than the reader keeps each builder waiting to
+	// queue its batch while the reader reuses the chunks given back: the
+	// batcher points at the resource keys in a batch's chunks until the
+	// batch is queued (replayBatch.build), so a chunk given back sooner
+	// would be read into under it.
+	t.Run("sessions, slow downstream", func(t *testing.T) {
+		slow := &slowSink{pause: 200 * time.Microsecond}
+		replayBatchesAsOneBatcherWould(t, streams.Sessions, 30000, 300, slow)
+	})
 }
 
-func replayBatchesAsOneBatcherWould(t *testing.T, read func() ([]byte, error)) {
+// slowSink keeps what it is given, after a pause a batch: a downstream
+// slower than the replay.
+type slowSink struct {
+	consumertest.LogsSink
+	pause time.Duration
+}
+
+func (s *slowSink) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	time.Sleep(s.pause)
+	return s.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+// replayBatchesAsOneBatcherWould replays n lines of the stream read returns
+// (from its start, again as often as it takes), with bad lines among them,
+// into got (one without a pause when nil) in batches of batchSize, and requires the
+// batches one batcher given the lines one at a time would send.
+func replayBatchesAsOneBatcherWould(t *testing.T, read func() ([]byte, error), n, batchSize int, got *slowSink) {
 	stream, err := read()
 	require.NoError(t, err)
-	// lines of the recorded stream, enough for several chunks and batches,
-	// with bad lines among them
+	lines := bytes.SplitAfter(stream, []byte("\n"))
+	if len(lines[len(lines)-1]) == 0 { // after the last newline
+		lines = lines[:len(lines)-1]
+	}
 	var file bytes.Buffer
-	for i, line := range bytes.SplitAfter(stream, []byte("\n"))[:3*replayChunkLines+41] {
-		file.Write(line)
+	for i := range n {
+		file.Write(lines[i%len(lines)])
 		if i%97 == 5 {
 			file.WriteString("not json\n")
 		}
@@ -301,8 +330,10 @@ func replayBatchesAsOneBatcherWould(t *testing.T, read func() ([]byte, error)) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Source = SourceFile
 	cfg.File.Path = path
-	cfg.BatchSize = 37
-	got := new(consumertest.LogsSink)
+	cfg.BatchSize = batchSize
+	if got == nil {
+		got = new(slowSink)
+	}
 	replayToEnd(t, componenttest.NewTelemetry(), cfg, got)
 
 	// the same lines through one batcher, one at a time

@@ -276,7 +276,8 @@ var roots = []proc{
 // (activity) and exiting. The next event comes from the process of the
 // last in 7 of 10, from another live one otherwise, so a process's events
 // are near one another, interleaved with others'. Each process has its
-// own pid and one start time for its life. The fork, exec, exit and
+// own pid and one start time for its life, but the roots, which keep
+// mixed's start time of a second before each line. The fork, exec, exit and
 // bprm_check shares are about mixed's (11%, 8%, 11%, 3%), and so is the
 // suspicious 3%, emitted by mixed's own processes.
 func (g *gen) sessions() {
