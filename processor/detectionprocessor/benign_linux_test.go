@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -203,22 +204,21 @@ func capturedRecords(sink *consumertest.LogsSink) []captured {
 // what the kernel reports as the cgroup id of the tasks in it).
 func newCgroup(t *testing.T, prefix string) (int, int64) {
 	t.Helper()
-	mount, own := cgroup2Mount(t), ownCgroup(t)
-	dir, err := os.MkdirTemp(filepath.Join(mount, own), prefix)
+	dir, err := os.MkdirTemp(ownCgroupDir(t), prefix)
 	if err != nil {
 		t.Fatalf("create a cgroup for the workload: %v", err)
 	}
-	f, err := os.Open(dir)
+	var f *os.File
+	t.Cleanup(func() {
+		if f != nil {
+			f.Close()
+		}
+		removeCgroup(t, dir)
+	})
+	f, err = os.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		f.Close()
-		// Only an empty cgroup can go: a process left behind is a leak to see.
-		if err := os.Remove(dir); err != nil {
-			t.Errorf("remove the workload's cgroup: %v", err)
-		}
-	})
 	var st syscall.Stat_t
 	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
 		t.Fatal(err)
@@ -226,29 +226,107 @@ func newCgroup(t *testing.T, prefix string) (int, int64) {
 	return int(f.Fd()), int64(st.Ino)
 }
 
-// cgroup2Mount is where the cgroup v2 hierarchy is mounted
-// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system).
-func cgroup2Mount(t *testing.T) string {
+// removeCgroup removes the cgroup dir. A process still in it is a leak the
+// test reports, then kills: a detached one would otherwise keep the cgroup
+// (rmdir fails with EBUSY) and itself on the host.
+func removeCgroup(t *testing.T, dir string) {
+	t.Helper()
+	populated := func() bool {
+		data, err := os.ReadFile(filepath.Join(dir, "cgroup.events"))
+		if err != nil {
+			t.Fatalf("read the workload's cgroup.events: %v", err)
+		}
+		return strings.Contains("\n"+string(data), "\npopulated 1\n")
+	}
+	if populated() {
+		t.Errorf("a process of the workload was left behind in %s; killing it", dir)
+		if err := os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0); err != nil {
+			t.Fatalf("kill what is left in the workload's cgroup: %v", err)
+		}
+		eventually(t, "the workload's cgroup is empty after cgroup.kill", func() bool { return !populated() })
+	}
+	if err := os.Remove(dir); err != nil {
+		t.Errorf("remove the workload's cgroup: %v", err)
+	}
+}
+
+// ownCgroupDir is the directory of the test process's cgroup v2 group, or
+// skips t (fails it with VIGIL_REQUIRE_EBPF set) when there is no cgroup v2
+// hierarchy. /proc/self/cgroup gives the group's path from the hierarchy's
+// root; a cgroup2 mount may show only a subtree (its mountinfo root, as in a
+// container), so the path is taken relative to a mount whose root holds it.
+func ownCgroupDir(t *testing.T) string {
+	t.Helper()
+	own := ownCgroup(t)
+	mounts := cgroup2Mounts(t)
+	if len(mounts) == 0 {
+		msg := "no cgroup v2 hierarchy is mounted (/proc/self/mountinfo has no cgroup2): the test runs its workload in a cgroup of its own"
+		if os.Getenv(privtest.RequireEnv) != "" {
+			t.Fatalf("%s (%s is set); mount one with `mount -t cgroup2 none /sys/fs/cgroup`", msg, privtest.RequireEnv)
+		}
+		t.Skip(msg + " (set " + privtest.RequireEnv + "=1 to make this a failure)")
+	}
+	// A group outside the process's cgroup namespace reads as /../path:
+	// no mount shows it.
+	if !strings.Contains(own+"/", "/../") {
+		for _, m := range mounts {
+			if rel, err := filepath.Rel(m.root, own); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+				return filepath.Join(m.point, rel)
+			}
+		}
+	}
+	t.Fatalf("the test's cgroup %s is under no cgroup2 mount's root (mounts: %+v): cannot create a cgroup under it", own, mounts)
+	return ""
+}
+
+// cgroup2Mount is one mount of the cgroup v2 hierarchy: where it is
+// (/sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid system) and which
+// group of the hierarchy shows there.
+type cgroup2Mount struct{ point, root string }
+
+// cgroup2Mounts lists the cgroup v2 mounts in /proc/self/mountinfo.
+func cgroup2Mounts(t *testing.T) []cgroup2Mount {
 	t.Helper()
 	f, err := os.Open("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for sc := bufio.NewScanner(f); sc.Scan(); {
+	var mounts []cgroup2Mount
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
 		// ID parent major:minor root mountpoint options [optional...] - type source super-options
 		fields := strings.Fields(sc.Text())
 		for i, field := range fields {
 			if field == "-" && i+1 < len(fields) && fields[i+1] == "cgroup2" && len(fields) > 4 {
-				return fields[4]
+				mounts = append(mounts, cgroup2Mount{point: unescapeMountinfo(fields[4]), root: unescapeMountinfo(fields[3])})
 			}
 		}
 	}
-	t.Fatal("no cgroup v2 hierarchy is mounted (/proc/self/mountinfo has no cgroup2): the test runs its workload in a cgroup of its own")
-	return ""
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read /proc/self/mountinfo: %v", err)
+	}
+	return mounts
 }
 
-// ownCgroup is the test process's cgroup v2 path, relative to the mount.
+// unescapeMountinfo undoes mountinfo's octal escapes (\040 for a space and
+// the like) in a path.
+func unescapeMountinfo(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// ownCgroup is the test process's cgroup v2 path from the hierarchy's root.
 func ownCgroup(t *testing.T) string {
 	t.Helper()
 	data, err := os.ReadFile("/proc/self/cgroup")

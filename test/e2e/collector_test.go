@@ -33,6 +33,13 @@ type collector struct {
 	exited chan struct{} // closed when the process has exited
 	err    error         // Wait's result, once exited is closed
 
+	// Set by readLog before it closes ready: when readiness was logged, and
+	// whether SIGINT was still ignored at the first log line (see
+	// noteStartSignals), with what was read to tell.
+	readyAt     time.Time
+	intIgnored  bool
+	startSigIgn string
+
 	mu   sync.Mutex
 	logs []map[string]any // JSON log lines seen so far
 }
@@ -107,21 +114,45 @@ func (c *collector) readLog(r io.Reader) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	readySeen := false
-	for sc.Scan() {
+	for first := true; sc.Scan(); {
 		var line map[string]any
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue // not a log line (a panic, or text before logging starts)
+		}
+		if first {
+			first = false
+			c.noteStartSignals()
 		}
 		c.mu.Lock()
 		c.logs = append(c.logs, line)
 		c.mu.Unlock()
 		if msg, _ := line["msg"].(string); !readySeen && strings.HasPrefix(msg, readyMessage) {
 			readySeen = true
+			c.readyAt = time.Now()
 			close(c.ready)
 		}
 	}
 	// Drain whatever follows an over-long line so the process never blocks.
 	_, _ = io.Copy(io.Discard, r)
+}
+
+// noteStartSignals records whether the collector still ignores SIGINT, as
+// startCommand arranged; its first log line comes from vigilcol itself, long
+// before readiness. Something that installs handlers of its own (qemu-user
+// does, for every signal) takes that away, and with it the way
+// waitSubscribed sees the subscription.
+func (c *collector) noteStartSignals() {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	var mask uint64
+	if err == nil {
+		mask, err = statusMask(string(status), "SigIgn")
+	}
+	if err != nil {
+		c.startSigIgn = err.Error()
+		return
+	}
+	c.intIgnored = hasSignal(mask, syscall.SIGINT)
+	c.startSigIgn = fmt.Sprintf("SigIgn %016x", mask)
 }
 
 // waitReady returns once the collector logged readiness, and fails the test
@@ -154,13 +185,22 @@ func (c *collector) stop(t *testing.T, limit time.Duration) {
 	}
 	var exit *exec.ExitError
 	if errors.As(c.err, &exit) && exit.Sys().(syscall.WaitStatus).Signal() == syscall.SIGTERM {
-		// Only in the instant between the two subscriptions (see waitSubscribed).
+		// Only if waitSubscribed's wait was not enough.
 		t.Fatalf("%s was killed by SIGTERM: it had not subscribed to it yet\n%s", c.name, c.logTail())
 	}
 	if c.err != nil {
 		t.Errorf("%s exited uncleanly after SIGTERM: %v\n%s", c.name, c.err, c.logTail())
 	}
 }
+
+// sigtermGrace is how long after readiness stop waits to send SIGTERM when
+// the subscription to it cannot be seen (see waitSubscribed): otelcol
+// subscribes right after it logs readiness.
+const sigtermGrace = time.Second
+
+// notifyGap is how long stop waits after SIGINT shows as caught: the same
+// signal.Notify call enables SIGTERM next, microseconds later.
+const notifyGap = 20 * time.Millisecond
 
 // waitSubscribed returns once the collector has subscribed to SIGTERM, or
 // has exited, and fails the test if neither happens within limit.
@@ -169,29 +209,38 @@ func (c *collector) stop(t *testing.T, limit time.Duration) {
 // kills it outright. The subscription leaves no mark outside the process (the
 // Go runtime catches SIGTERM from the start), but the same call subscribes to
 // SIGINT just before, and that one shows: an ignored SIGINT (see
-// startCommand) gets a handler only when it is subscribed to.
+// startCommand) gets a handler only when it is subscribed to. When SIGINT was
+// not ignored to begin with (see noteStartSignals), it waits sigtermGrace
+// after readiness instead.
 func (c *collector) waitSubscribed(t *testing.T, limit time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	subscribed := func() bool {
-		select {
-		case <-c.ready: // the process is vigilcol, no longer its wrapper
-			return c.catches(t, syscall.SIGINT)
-		default:
-			return false
-		}
+	deadline := time.After(limit)
+	select {
+	case <-c.ready: // the process is vigilcol, no longer its wrapper
+	case <-c.exited:
+		return // stop's checks say how it ended
+	case <-deadline:
+		t.Fatalf("%s was not ready, so not subscribed to SIGTERM, within %s:\n%s", c.name, limit, c.logTail())
 	}
-	for !subscribed() {
+	if !c.intIgnored {
+		t.Logf("%s: SIGINT was not ignored at its first log line (%s), so its subscription to SIGTERM cannot be seen: SIGTERM goes %s after readiness",
+			c.name, c.startSigIgn, sigtermGrace)
+		select {
+		case <-time.After(time.Until(c.readyAt.Add(sigtermGrace))):
+		case <-c.exited:
+		}
+		return
+	}
+	for !c.catches(t, syscall.SIGINT) {
 		select {
 		case <-c.exited:
-			return // stop's checks say how it ended
-		default:
-		}
-		if time.Now().After(deadline) {
+			return
+		case <-deadline:
 			t.Fatalf("%s did not subscribe to SIGTERM within %s:\n%s", c.name, limit, c.logTail())
+		case <-time.After(10 * time.Millisecond):
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
+	time.Sleep(notifyGap) // nothing outside the process shows SIGTERM's subscription
 }
 
 // catches reports whether the collector's process has a handler for sig.
@@ -201,18 +250,30 @@ func (c *collector) catches(t *testing.T, sig syscall.Signal) bool {
 	if err != nil {
 		return false // it has exited: the caller sees it
 	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if hex, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+	mask, err := statusMask(string(status), "SigCgt")
+	if err != nil {
+		t.Fatalf("%s: %v", c.name, err)
+	}
+	return hasSignal(mask, sig)
+}
+
+// statusMask parses the signal mask field (SigIgn, SigCgt) of a
+// /proc/PID/status.
+func statusMask(status, field string) (uint64, error) {
+	for _, line := range strings.Split(status, "\n") {
+		if hex, ok := strings.CutPrefix(line, field+":"); ok {
 			mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
 			if err != nil {
-				t.Fatalf("%s: /proc status %q: %v", c.name, line, err)
+				return 0, fmt.Errorf("/proc status %q: %w", line, err)
 			}
-			return mask&(1<<(sig-1)) != 0
+			return mask, nil
 		}
 	}
-	t.Fatalf("%s: no SigCgt in /proc/%d/status", c.name, c.cmd.Process.Pid)
-	return false
+	return 0, fmt.Errorf("no %s in /proc status", field)
 }
+
+// hasSignal reports whether a /proc signal mask has sig.
+func hasSignal(mask uint64, sig syscall.Signal) bool { return mask&(1<<(sig-1)) != 0 }
 
 // logged returns the values of field in the log lines whose message starts
 // with msg.
