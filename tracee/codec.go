@@ -418,8 +418,8 @@ func intOf(n json.Number) (int64, bool) {
 }
 
 // putMap adds x to an empty map with w in its keys' order: Go maps have
-// no order; records should. Strings and integers, a sockaddr's, are w's
-// values; the rest setArgValue's.
+// no order; records should. Strings, a sockaddr's, are w's values; the
+// rest are setArgValue's.
 func putMap(w pdataslab.Writer, x map[string]any) {
 	var room [sortedKeysRoom]string
 	for _, k := range sortedKeys(x, room[:0]) {
