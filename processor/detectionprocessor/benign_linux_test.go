@@ -100,6 +100,9 @@ func TestBenignWorkload(t *testing.T) {
 	privtest.Require(t)
 	privtest.RequireTools(t, map[string]string{"bash": "bash", "gcc": "gcc", "go": "golang-go", "dpkg-deb": "dpkg", "dpkg": "dpkg",
 		"git": "git", "python3": "python3-venv", "ssh-keygen": "openssh-client"})
+	// the workload's own cgroup first: a host without cgroup v2 skips
+	// before anything is loaded
+	cgroupFD, cgroupID := newCgroup(t, "vigil-benign-")
 	// The room the Kubernetes example gives (a 64 MiB ring): the workload
 	// forks hundreds of processes while the machine may be busy with other
 	// tests, and a record lost would read as a tool never seen.
@@ -117,7 +120,6 @@ func TestBenignWorkload(t *testing.T) {
 	writeWheel(t, wheel)
 	cmd := exec.Command("bash", "-c", benignWorkload)
 	cmd.Env = append(os.Environ(), "WORK="+work, "MARKER="+marker, "WHEEL="+wheel)
-	cgroupFD, cgroupID := newCgroup(t, "vigil-benign-")
 	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: cgroupFD}
 	t.Cleanup(func() { _ = exec.Command("dpkg", "--purge", "vigil-benign").Run() })
 	if out, err := cmd.CombinedOutput(); err != nil {
