@@ -82,12 +82,12 @@ func (s *replaySource) open() error {
 // resource is empty: each resource takes the host its events name.
 func (s *replaySource) resource(pcommon.Map) {}
 
-// Lines are decoded in chunks of replayChunkLines, or fewer lines of
-// replayChunkBytes and one more line, by one worker per CPU, and emitted in
-// the file's order. The bytes bound the memory in flight: a chunk's bytes
-// are held from its reading to its decoding only, which two chunks per CPU
-// and one being read may be at once, each of 1 MiB and a line
-// (file.max_line_bytes) at most.
+// Lines are decoded in chunks of replayChunkLines, or fewer lines that fit
+// in replayChunkBytes (a longer line grows them), by one worker per CPU,
+// and emitted in the file's order. The bytes bound the memory in flight: a
+// chunk's bytes are held from its reading to its decoding only, which two
+// chunks per CPU and one being read may be at once, each of 1 MiB or twice
+// a line (file.max_line_bytes) at most.
 const (
 	replayChunkLines = 256
 	replayChunkBytes = 1 << 20
@@ -156,13 +156,13 @@ func (r *replayReuse) chunk() *replayChunk {
 	}
 }
 
-// bytes returns an empty slice to append a chunk's lines to.
+// bytes returns an empty slice to read a chunk's lines into.
 func (r *replayReuse) bytes() []byte {
 	select {
 	case b := <-r.data:
 		return b[:0]
 	default:
-		return nil
+		return make([]byte, 0, replayChunkBytes)
 	}
 }
 
@@ -360,10 +360,13 @@ func (s *replaySource) read(ctx context.Context, free *replayReuse, toDecode, in
 	for ctx.Err() == nil {
 		c := free.chunk()
 		c.decoded = make(chan struct{})
-		data := free.bytes()
+		lines.use(free.bytes())
 		eof := false
-		for len(c.lines) < replayChunkLines && len(data) < replayChunkBytes {
-			raw, err := lines.next()
+		for len(c.lines) < replayChunkLines {
+			start, end, err := lines.next()
+			if err == errBufferFull {
+				break
+			}
 			if err == io.EOF {
 				eof = true
 				break
@@ -375,16 +378,17 @@ func (s *replaySource) read(ctx context.Context, free *replayReuse, toDecode, in
 				continue
 			case err != nil:
 				c.readErr = err
-			case len(raw) > 0:
-				c.addLine(number, len(data), len(data)+len(raw), nil)
-				data = append(data, raw...)
+			case end > start:
+				c.addLine(number, start, end, nil)
 				continue
 			default: // an empty line
 				continue
 			}
 			break
 		}
-		c.data = data
+		// the lines past the chunk's, if any, are copied from these
+		// bytes to the next chunk's, which only reads them
+		c.data = lines.buf
 		c.read, c.offset = number, lines.consumed
 		done := eof || c.readErr != nil
 		// to the workers first: a chunk run waits for is always being
