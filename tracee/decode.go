@@ -1170,21 +1170,19 @@ func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 		neg = true
 		pos++
 	}
-	rest := data[pos:]
-	n := 0 // one counter, no bounds check a digit
-	for n < len(rest) && rest[n]-'0' <= 9 {
-		u = u*10 + uint64(rest[n]-'0')
-		n++
+	start := pos
+	for pos < len(data) && data[pos]-'0' <= 9 {
+		u = u*10 + uint64(data[pos]-'0')
+		pos++
 	}
-	pos += n
-	digits := rest[:n]
+	n := pos - start
 	switch {
-	case len(digits) == 0 || len(digits) > 1 && digits[0] == '0':
+	case n == 0 || n > 1 && data[start] == '0':
 		return neg, 0, false
 	case pos < len(data) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
 		return neg, 0, false
-	case len(digits) > 19: // u may have wrapped: parse again, checking
-		if u, ok = parseDigits(digits); !ok {
+	case n > 19: // u may have wrapped: parse again, checking
+		if u, ok = parseDigits(data[start:pos]); !ok {
 			return neg, 0, false
 		}
 	}
