@@ -198,8 +198,10 @@ func (w *RecordWriter) strArg(a attrWriter, key, s string) {
 	}
 	a.Str(key, s)
 	if s != "" {
-		w.writeBody(" ")
-		w.writeBody(s)
+		// one check of the room for both, and the space stored, not copied
+		w.grow(1 + len(s))
+		w.bodies[w.bodyEnd] = ' '
+		w.bodyEnd += 1 + copy(w.bodies[w.bodyEnd+1:], s)
 	}
 }
 
