@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -317,10 +318,18 @@ func argIndex(def *catalog.EventDef, i int, name string) int {
 	switch {
 	case def == nil:
 		return -1
-	case i < len(def.Args) && def.Args[i].Name == name:
+	case i < len(def.Args) && sameString(def.Args[i].Name, name):
 		return i
 	}
 	return def.ArgIndex(name)
+}
+
+// sameString is a == b, the same bytes first compared by address: the
+// Decoder names the arguments it expects with the catalog's own strings,
+// and == calls memequal (spilling the caller's registers around it) even
+// then.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // setArgValue stores a decoded argument value. It accepts what encoding/json

@@ -181,3 +181,20 @@ func TestTrustedStringsAsChecked(t *testing.T) {
 		t.Fatalf("only %d of %d lines decoded", decoded, len(lines))
 	}
 }
+
+// TestSameString: sameString is ==, whether the bytes are the same ones
+// (the catalog's names, as the Decoder gives them) or a copy of them.
+func TestSameString(t *testing.T) {
+	name := "pathname"
+	copied := string([]byte(name))
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{name, name, true}, {name, copied, true}, {name, "pathnamE", false}, {name, name[:4], false}, {"", "", true},
+	} {
+		if got := sameString(c.a, c.b); got != c.want {
+			t.Errorf("sameString(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
