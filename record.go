@@ -84,10 +84,6 @@ type RecordWriter struct {
 	// searched is set once the record may hold a key that appending would
 	// repeat: Begin was given attributes, or a caller's key was written.
 	searched bool
-	// added is the writer that appends to the record's attributes, made
-	// once by Begin: making it checks the map (pdata's read-only check, a
-	// call), which each argument did again.
-	added attrWriter
 	// values holds the records' attribute arrays, and the integers,
 	// strings and booleans of their attributes and bodies, in arrays
 	// shared by many records: pdata would allocate each one on its own.
@@ -141,8 +137,7 @@ func (w *RecordWriter) Begin(lr plog.LogRecord, h *RecordHeader, args int) {
 	// the room needed, exactly: the attribute array is most of a record's
 	// memory, and every byte of it is garbage to collect later
 	w.values.EnsureCapacity(attrs, headerAttrs(h)+args)
-	w.added = w.to(!w.searched)
-	a := w.added
+	a := w.to(!w.searched)
 	a.Ints(threadIntKeys[:], []int64{h.HostTID, h.TID, h.ThreadStartTime, h.CPU})
 	a.Bool(AttrIsCompat, h.Compat)
 	a.Int(AttrEventID, h.ID)
@@ -212,7 +207,10 @@ func (w *RecordWriter) arg(i int) (attrWriter, string) {
 	fresh := !w.searched && w.args&bit == 0 && bit != 0
 	w.args |= bit
 	if fresh {
-		return w.added, w.def.Args[i].AttrKey()
+		// the map Begin checked: an argument's writer is not kept for the
+		// next, four pointers stored a record, each behind a write barrier
+		// while the garbage collector marks
+		return attrWriter{w.values.AddingAgain(w.attrs())}, w.def.Args[i].AttrKey()
 	}
 	return w.to(false), w.def.Args[i].AttrKey()
 }
