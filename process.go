@@ -39,14 +39,13 @@ type Process struct {
 
 // AttrCount is how many attributes Put writes.
 func (p *Process) AttrCount() int {
-	n := 10 // the ids, container.started and origin
-	for _, s := range []string{p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage, p.PodName, p.PodNamespace, p.PodUID,
-		p.ContainerImageTag, p.ContainerRuntime, p.K8sContainerName} {
-		if s != "" {
-			n++
-		}
-	}
-	return n + p.Ancestry.attrCount()
+	// the ids, container.started and origin, then one for each string
+	// that is not empty: min(len, 1) counts it without first storing the
+	// strings into a slice to range over (22 words, for each resource)
+	return 10 + min(len(p.Name), 1) + min(len(p.ExecutablePath), 1) + min(len(p.ContainerID), 1) +
+		min(len(p.ContainerName), 1) + min(len(p.ContainerImage), 1) + min(len(p.PodName), 1) +
+		min(len(p.PodNamespace), 1) + min(len(p.PodUID), 1) + min(len(p.ContainerImageTag), 1) +
+		min(len(p.ContainerRuntime), 1) + min(len(p.K8sContainerName), 1) + p.Ancestry.attrCount()
 }
 
 // Put writes p's attributes into a resource's attributes.
