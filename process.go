@@ -103,19 +103,23 @@ func writerOf(values *pdataslab.Slab, m pcommon.Map, added bool) attrWriter {
 	return attrWriter{values.Putting(m)}
 }
 
-// validStr writes v made valid UTF-8 (see ValidUTF8); Str writes v as it is.
-func (a attrWriter) validStr(k, v string) { a.Str(k, ValidUTF8(v)) }
-
 // nonEmpty writes a string attribute that is not empty, made valid UTF-8
-// unless validUTF8 says it is.
+// unless validUTF8 says it is. Small enough to inline, so that an empty
+// one (most of a host process's container and pod strings) costs its
+// test, not a call.
 func (a attrWriter) nonEmpty(k, v string, validUTF8 bool) {
-	switch {
-	case v == "":
-	case validUTF8:
-		a.Str(k, v)
-	default:
-		a.validStr(k, v)
+	if v != "" {
+		a.text(k, v, validUTF8)
 	}
+}
+
+// text writes a string attribute, made valid UTF-8 (see ValidUTF8) unless
+// validUTF8 says it is.
+func (a attrWriter) text(k, v string, validUTF8 bool) {
+	if !validUTF8 {
+		v = ValidUTF8(v)
+	}
+	a.Str(k, v)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.
