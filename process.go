@@ -39,14 +39,13 @@ type Process struct {
 
 // AttrCount is how many attributes Put writes.
 func (p *Process) AttrCount() int {
-	n := 10 // the ids, container.started and origin
-	for _, s := range []string{p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage, p.PodName, p.PodNamespace, p.PodUID,
-		p.ContainerImageTag, p.ContainerRuntime, p.K8sContainerName} {
-		if s != "" {
-			n++
-		}
-	}
-	return n + p.Ancestry.attrCount()
+	// the ids, container.started and origin, then one for each string
+	// that is not empty: min(len, 1) counts it without first storing the
+	// strings into a slice to range over (22 words, for each resource)
+	return 10 + min(len(p.Name), 1) + min(len(p.ExecutablePath), 1) + min(len(p.ContainerID), 1) +
+		min(len(p.ContainerName), 1) + min(len(p.ContainerImage), 1) + min(len(p.PodName), 1) +
+		min(len(p.PodNamespace), 1) + min(len(p.PodUID), 1) + min(len(p.ContainerImageTag), 1) +
+		min(len(p.ContainerRuntime), 1) + min(len(p.K8sContainerName), 1) + p.Ancestry.attrCount()
 }
 
 // Put writes p's attributes into a resource's attributes.
@@ -104,19 +103,23 @@ func writerOf(values *pdataslab.Slab, m pcommon.Map, added bool) attrWriter {
 	return attrWriter{values.Putting(m)}
 }
 
-// validStr writes v made valid UTF-8 (see ValidUTF8); Str writes v as it is.
-func (a attrWriter) validStr(k, v string) { a.Str(k, ValidUTF8(v)) }
-
 // nonEmpty writes a string attribute that is not empty, made valid UTF-8
-// unless validUTF8 says it is.
+// unless validUTF8 says it is. Small enough to inline, so that an empty
+// one (most of a host process's container and pod strings) costs its
+// test, not a call.
 func (a attrWriter) nonEmpty(k, v string, validUTF8 bool) {
-	switch {
-	case v == "":
-	case validUTF8:
-		a.Str(k, v)
-	default:
-		a.validStr(k, v)
+	if v != "" {
+		a.text(k, v, validUTF8)
 	}
+}
+
+// text writes a string attribute, made valid UTF-8 (see ValidUTF8) unless
+// validUTF8 says it is.
+func (a attrWriter) text(k, v string, validUTF8 bool) {
+	if !validUTF8 {
+		v = ValidUTF8(v)
+	}
+	a.Str(k, v)
 }
 
 // PutStrings fills s with values: the form of argv-like attributes.

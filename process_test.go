@@ -1,6 +1,7 @@
 package vigil
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -21,7 +22,16 @@ func TestProcessAttrCount(t *testing.T) {
 		PodName: "web-0", PodNamespace: "default", PodUID: "4f2c", ContainerStarted: true,
 		ContainerImageTag: "1.27", ContainerRuntime: "containerd", K8sContainerName: "nginx",
 	}
-	for _, p := range []Process{{}, {PID: 1, Name: "init"}, full} {
+	cases := []Process{{}, {PID: 1, Name: "init"}, full}
+	// each string alone, so that every one is counted, and once
+	for i := range reflect.TypeFor[Process]().NumField() {
+		var p Process
+		if f := reflect.ValueOf(&p).Elem().Field(i); f.Kind() == reflect.String {
+			f.SetString("x")
+			cases = append(cases, p)
+		}
+	}
+	for _, p := range cases {
 		m := pcommon.NewMap()
 		p.Put(m)
 		if m.Len() != p.AttrCount() {

@@ -193,8 +193,10 @@ func (w *RecordWriter) strArg(a attrWriter, key, s string) {
 	}
 	a.Str(key, s)
 	if s != "" {
-		w.writeBody(" ")
-		w.writeBody(s)
+		// one check of the room for both, and the space stored, not copied
+		w.grow(1 + len(s))
+		w.bodies[w.bodyEnd] = ' '
+		w.bodyEnd += 1 + copy(w.bodies[w.bodyEnd+1:], s)
 	}
 }
 
@@ -204,7 +206,13 @@ func (w *RecordWriter) arg(i int) (attrWriter, string) {
 	bit := uint64(1) << i // 0 past 63: such an argument is searched for
 	fresh := !w.searched && w.args&bit == 0 && bit != 0
 	w.args |= bit
-	return w.to(fresh), w.def.Args[i].AttrKey()
+	if fresh {
+		// the map Begin checked: an argument's writer is not kept for the
+		// next, four pointers stored a record, each behind a write barrier
+		// while the garbage collector marks
+		return attrWriter{w.values.AddingAgain(w.attrs())}, w.def.Args[i].AttrKey()
+	}
+	return w.to(false), w.def.Args[i].AttrKey()
 }
 
 // ArgStr writes argument i of the event's catalog entry (RecordHeader.Def,

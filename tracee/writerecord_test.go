@@ -95,6 +95,9 @@ func TestIntOfAsStrconv(t *testing.T) {
 		"0", "-0", "7", "-7", "007", "000000000000000000000001", "+5", "", "-", "--1", "1.5", "1e3", " 1",
 		"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
 		"18446744073709551615", "18446744073709551616", "-18446744073709551615",
+		// 19 digits, the most parsed unchecked, and past them
+		"1234567890123456789", "-1234567890123456789", "9999999999999999999", "-9999999999999999999",
+		"0000000000000000001", "123456789012345678x", "-12345678901234567890",
 	} {
 		want, wantOK := int64(0), false
 		if i, err := strconv.ParseInt(n, 10, 64); err == nil {
@@ -176,5 +179,22 @@ func TestTrustedStringsAsChecked(t *testing.T) {
 	}
 	if decoded < len(lines)/2 {
 		t.Fatalf("only %d of %d lines decoded", decoded, len(lines))
+	}
+}
+
+// TestSameString: sameString is ==, whether the bytes are the same ones
+// (the catalog's names, as the Decoder gives them) or a copy of them.
+func TestSameString(t *testing.T) {
+	name := "pathname"
+	copied := string([]byte(name))
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{name, name, true}, {name, copied, true}, {name, "pathnamE", false}, {name, name[:4], false}, {"", "", true},
+	} {
+		if got := sameString(c.a, c.b); got != c.want {
+			t.Errorf("sameString(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
 	}
 }

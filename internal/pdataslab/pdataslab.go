@@ -174,11 +174,20 @@ type Writer struct {
 
 // Adding returns the writer that adds keys new to m, as AddInt does.
 func (s *Slab) Adding(m pcommon.Map) Writer {
+	if s != nil && wrappers.ok {
+		// pdata's own check: a read-only map panics here, as it would there
+		m.EnsureCapacity(0)
+	}
+	return s.AddingAgain(m)
+}
+
+// AddingAgain returns the writer Adding returns, for a map that Adding or
+// EnsureCapacity was given already: without pdata's read-only check, a
+// call, again (a record's writer makes one for each of its arguments).
+func (s *Slab) AddingAgain(m pcommon.Map) Writer {
 	if s == nil || !wrappers.ok {
 		return Writer{s: s, m: m}
 	}
-	// pdata's own check: a read-only map panics here, as it would there
-	m.EnsureCapacity(0)
 	return Writer{s: s, m: m, pairs: (*mapLayout)(unsafe.Pointer(&m)).orig}
 }
 

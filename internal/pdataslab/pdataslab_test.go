@@ -255,6 +255,13 @@ func TestAddedAreThoseOfPdata(t *testing.T) {
 			addAll(s, m, i)
 		},
 		"no room": addAll,
+		"a writer made again for each (AddingAgain)": func(s *Slab, m pcommon.Map, i int) {
+			s.EnsureCapacity(m, 4)
+			s.Adding(m).Int("i", int64(i))
+			s.AddingAgain(m).Str("s", "v")
+			s.AddingAgain(m).Bool("b", i%2 == 0)
+			s.AddingAgain(m).Empty("l").SetEmptySlice().AppendEmpty().SetStr("x")
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := &Slab{}
