@@ -1165,13 +1165,16 @@ func (d *Decoder) nullOrSlow() error {
 // ok: the slow path's (an error there, or a number it refuses for an
 // integer), and leaves the position where it was.
 func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
-	data, pos := d.data, d.pos // locals, as in rawString
-	if pos < len(data) && data[pos] == '-' {
+	// locals, as in rawString; the position unsigned, so that pos <
+	// len(data) proves data[pos] in bounds (an int could be negative):
+	// a check less a digit
+	data, pos := d.data, uint(d.pos)
+	if pos < uint(len(data)) && data[pos] == '-' {
 		neg = true
 		pos++
 	}
 	start := pos
-	for pos < len(data) && data[pos]-'0' <= 9 {
+	for pos < uint(len(data)) && data[pos]-'0' <= 9 {
 		u = u*10 + uint64(data[pos]-'0')
 		pos++
 	}
@@ -1179,14 +1182,14 @@ func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 	switch {
 	case n == 0 || n > 1 && data[start] == '0':
 		return neg, 0, false
-	case pos < len(data) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
+	case pos < uint(len(data)) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
 		return neg, 0, false
 	case n > 19: // u may have wrapped: parse again, checking
 		if u, ok = parseDigits(data[start:pos]); !ok {
 			return neg, 0, false
 		}
 	}
-	d.pos = pos
+	d.pos = int(pos)
 	return neg, u, true
 }
 
