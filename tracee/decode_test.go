@@ -577,3 +577,31 @@ func TestScanSlotsAsSlotOf(t *testing.T) {
 		}
 	}
 }
+
+// TestArgsOfByAddress: argsOf gives each event the catalog's arguments,
+// whichever string spells its name, the one it kept (the same address
+// again) or another with the same text, in any order, so that names
+// share slots; and an event the catalog lacks none.
+func TestArgsOfByAddress(t *testing.T) {
+	var d Decoder
+	events := catalog.Events()
+	kept := make([]string, len(events))
+	for i, ev := range events {
+		kept[i] = strings.Clone(ev.Name)
+	}
+	check := func(name string) {
+		t.Helper()
+		got, want := d.argsOf(name), expectedArgs[name]
+		if len(got) != len(want) || len(want) > 0 && &got[0] != &want[0] {
+			t.Fatalf("argsOf(%q) = %d arguments, not the catalog's %d", name, len(got), len(want))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3 {
+		for _, i := range rng.Perm(len(events)) {
+			check(kept[i])
+			check(strings.Clone(kept[i]))
+			check(kept[i] + "_unknown")
+		}
+	}
+}
