@@ -53,9 +53,12 @@ type Decoder struct {
 		event, arg, file, container, kubernetes, flags keyOrder
 	}
 	// last holds the last line's values of the fields that lines repeat
-	// most (the host, the process, the event), which strLike expects.
+	// most (the host, the process, the event, the container), which
+	// strLike expects.
 	last struct {
 		processName, path, hostName, containerID, eventName, syscall string
+		// whether the syscall was the event's name (see event)
+		syscallNamed bool
 	}
 }
 
@@ -185,7 +188,14 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldReturnValue:
 			err = d.int(&ev.ReturnValue)
 		case fieldSyscall:
+			// a syscall's event is named after it (another's, a
+			// security_* one, keeps the syscall that caused it): expected
+			// to be the event's name when the line before's was
+			if d.last.syscallNamed {
+				d.last.syscall = ev.EventName
+			}
 			err = d.strLike(&ev.Syscall, &d.last.syscall)
+			d.last.syscallNamed = ev.Syscall == ev.EventName
 		case fieldContextFlags:
 			err = d.contextFlags(&ev.ContextFlags)
 		case fieldArgs:

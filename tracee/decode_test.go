@@ -605,3 +605,34 @@ func TestArgsOfByAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderExpectsWhatLinesRepeat: the values a Decoder expects of a
+// line's strings from the line before (a syscall that is the event's
+// name, or the last syscall) are taken only when the
+// line holds them: in any sequence of lines that keep, change, drop and
+// reorder them, each line decodes to json.Unmarshal's event.
+func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
+	var lines []string
+	for _, event := range []string{"openat", "security_file_open", "open"} {
+		for _, syscall := range []string{`"openat"`, `"execve"`, `""`, `null`} {
+			for _, container := range []string{
+				`{}`,
+				`{"id":"c1","name":"app","image":"app:1.0"}`,
+				`{"id":"c2","name":"app","image":"app:1.1"}`,
+				`{"id":"c1","name":"web"}`,
+				`{"image":"app:1.0","id":"c1"}`,
+			} {
+				for _, id := range []string{`"c1"`, `"c2"`, `""`} {
+					lines = append(lines,
+						`{"containerId":`+id+`,"container":`+container+`,"eventName":"`+event+`","syscall":`+syscall+`}`,
+						`{"syscall":`+syscall+`,"container":`+container+`,"eventName":"`+event+`","containerId":`+id+`}`)
+				}
+			}
+		}
+	}
+	var d Decoder
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20 * len(lines) {
+		sameAsEncodingJSON(t, &d, []byte(lines[rng.IntN(len(lines))]))
+	}
+}
