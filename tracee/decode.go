@@ -57,6 +57,8 @@ type Decoder struct {
 	// strLike expects.
 	last struct {
 		processName, path, hostName, containerID, eventName, syscall string
+		// the fields of Container and Kubernetes, in their order
+		container, kubernetes [3]string
 		// whether the syscall was the event's name (see event)
 		syscallNamed bool
 	}
@@ -168,7 +170,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldContainerID:
 			err = d.strLike(&ev.ContainerID, &d.last.containerID)
 		case fieldContainer:
-			err = d.container(&ev.Container)
+			err = d.container(&ev.Container, ev.ContainerID)
 		case fieldKubernetes:
 			err = d.kubernetes(&ev.Kubernetes)
 		case fieldEventID:
@@ -229,20 +231,24 @@ func (d *Decoder) executable(f *File) error {
 	})
 }
 
-func (d *Decoder) container(c *Container) error {
-	return d.strFields(&d.orders.container, containerKeys, &c.ID, &c.Name, &c.Image)
+// container reads the container of an event whose containerId is id,
+// which its own id is expected to be.
+func (d *Decoder) container(c *Container, id string) error {
+	d.last.container[0] = id
+	return d.strFields(&d.orders.container, containerKeys, &d.last.container, [3]*string{&c.ID, &c.Name, &c.Image})
 }
 
 func (d *Decoder) kubernetes(k *Kubernetes) error {
-	return d.strFields(&d.orders.kubernetes, kubernetesKeys, &k.PodName, &k.PodNamespace, &k.PodUID)
+	return d.strFields(&d.orders.kubernetes, kubernetesKeys, &d.last.kubernetes, [3]*string{&k.PodName, &k.PodNamespace, &k.PodUID})
 }
 
 // strFields reads an object of string fields: the one of key keys[i]
-// into into[i], keys being the object's in its struct's order.
-func (d *Decoder) strFields(o *keyOrder, keys []string, into ...*string) error {
+// into into[i], expecting last[i] (see strLike), keys being the object's
+// in its struct's order.
+func (d *Decoder) strFields(o *keyOrder, keys []string, last *[3]string, into [3]*string) error {
 	return d.fields(o, func(i int, key []byte) error {
 		if i >= 0 {
-			return d.str(into[i])
+			return d.strLike(into[i], &last[i])
 		}
 		return d.skipField(key, keys...)
 	})

@@ -608,7 +608,8 @@ func TestArgsOfByAddress(t *testing.T) {
 
 // TestDecoderExpectsWhatLinesRepeat: the values a Decoder expects of a
 // line's strings from the line before (a syscall that is the event's
-// name, or the last syscall) are taken only when the
+// name, or the last syscall; a container's id that is the event's
+// containerId, or the last container's fields) are taken only when the
 // line holds them: in any sequence of lines that keep, change, drop and
 // reorder them, each line decodes to json.Unmarshal's event.
 func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
