@@ -56,13 +56,21 @@ type Decoder struct {
 	// most (the host, the process, the event, the container), which
 	// strLike expects.
 	last struct {
-		processName, path, hostName, containerID, eventName, syscall string
+		processName, path, hostName, containerID, syscall string
 		// the fields of Container and Kubernetes, in their order
 		container, kubernetes [3]string
 		// whether the syscall was the event's name (see event)
 		syscallNamed bool
 	}
+	// eventNames holds the event name last read with each event id,
+	// modulo eventNameSlots, which strLike expects
+	eventNames [eventNameSlots]string
 }
+
+// eventNameSlots is more than the ids of Tracee's events need to take
+// a slot each (syscalls below 500, other events from 700 to 800 and from
+// 2000 to 2100): others share them, each expecting the last one read.
+const eventNameSlots = 1024
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
 var errSlow = errors.New("tracee: line left to encoding/json")
@@ -176,7 +184,10 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldEventID:
 			err = d.quotedInt(&ev.EventID)
 		case fieldEventName:
-			err = d.strLike(&ev.EventName, &d.last.eventName)
+			// Tracee writes eventId before it: the name last read with
+			// the id, rather than the line before's, which a stream
+			// mixing events changes most lines
+			err = d.strLike(&ev.EventName, &d.eventNames[uint64(ev.EventID)%eventNameSlots])
 		case fieldMatchedPolicies:
 			err = d.strings(&ev.MatchedPolicies)
 		case fieldThreadEntityID:

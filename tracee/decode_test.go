@@ -607,9 +607,10 @@ func TestArgsOfByAddress(t *testing.T) {
 }
 
 // TestDecoderExpectsWhatLinesRepeat: the values a Decoder expects of a
-// line's strings from the line before (a syscall that is the event's
-// name, or the last syscall; a container's id that is the event's
-// containerId, or the last container's fields) are taken only when the
+// line's strings from the lines before (an event name that is the one
+// last read with its event id; a syscall that is the event's name, or
+// the last syscall; a container's id that is the event's containerId, or
+// the last container's fields) are taken only when the
 // line holds them: in any sequence of lines that keep, change, drop and
 // reorder them, each line decodes to json.Unmarshal's event.
 func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
@@ -624,9 +625,11 @@ func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
 				`{"image":"app:1.0","id":"c1"}`,
 			} {
 				for _, id := range []string{`"c1"`, `"c2"`, `""`} {
-					lines = append(lines,
-						`{"containerId":`+id+`,"container":`+container+`,"eventName":"`+event+`","syscall":`+syscall+`}`,
-						`{"syscall":`+syscall+`,"container":`+container+`,"eventName":"`+event+`","containerId":`+id+`}`)
+					for _, eventID := range []string{`"257"`, `"1281"`, `"-1"`} {
+						lines = append(lines,
+							`{"containerId":`+id+`,"container":`+container+`,"eventId":`+eventID+`,"eventName":"`+event+`","syscall":`+syscall+`}`,
+							`{"syscall":`+syscall+`,"container":`+container+`,"eventName":"`+event+`","containerId":`+id+`,"eventId":`+eventID+`}`)
+					}
 				}
 			}
 		}
