@@ -56,7 +56,7 @@ type Decoder struct {
 	// most (the host, the process, the event, the container), which
 	// strLike expects.
 	last struct {
-		processName, path, hostName, containerID, syscall string
+		hostName, containerID, syscall string
 		// the fields of Container and Kubernetes, in their order
 		container, kubernetes [3]string
 		// whether the syscall was the event's name (see event)
@@ -65,12 +65,18 @@ type Decoder struct {
 	// eventNames holds the event name last read with each event id,
 	// modulo eventNameSlots, which strLike expects
 	eventNames [eventNameSlots]string
+	// procs holds the process name and executable path last read with
+	// each host pid, modulo procSlots, which strLike expects
+	procs [procSlots]struct{ name, path string }
 }
 
 // eventNameSlots is more than the ids of Tracee's events need to take
 // a slot each (syscalls below 500, other events from 700 to 800 and from
 // 2000 to 2100): others share them, each expecting the last one read.
 const eventNameSlots = 1024
+
+// procSlots is a slot each for the pids of a busy host's processes.
+const procSlots = 1024
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
 var errSlow = errors.New("tracee: line left to encoding/json")
@@ -170,9 +176,13 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldPIDNS:
 			err = d.int(&ev.PIDNS)
 		case fieldProcessName:
-			err = d.strLike(&ev.ProcessName, &d.last.processName)
+			// Tracee writes hostProcessId before them: a process's name
+			// and executable are expected to be those last read with its
+			// pid, rather than the line before's, another process's in a
+			// busy stream
+			err = d.strLike(&ev.ProcessName, &d.procs[uint64(ev.HostProcessID)%procSlots].name)
 		case fieldExecutable:
-			err = d.executable(&ev.Executable)
+			err = d.executable(&ev.Executable, &d.procs[uint64(ev.HostProcessID)%procSlots].path)
 		case fieldHostName:
 			err = d.strLike(&ev.HostName, &d.last.hostName)
 		case fieldContainerID:
@@ -233,10 +243,12 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 	return err
 }
 
-func (d *Decoder) executable(f *File) error {
+// executable reads the executable into f, expecting its path to be
+// *last (see strLike).
+func (d *Decoder) executable(f *File, last *string) error {
 	return d.fields(&d.orders.file, func(i int, key []byte) error {
 		if i == filePath {
-			return d.strLike(&f.Path, &d.last.path)
+			return d.strLike(&f.Path, last)
 		}
 		return d.skipField(key, fileKeys...)
 	})

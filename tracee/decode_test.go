@@ -607,36 +607,42 @@ func TestArgsOfByAddress(t *testing.T) {
 }
 
 // TestDecoderExpectsWhatLinesRepeat: the values a Decoder expects of a
-// line's strings from the lines before (an event name that is the one
+// line's strings from the lines before (a process's name and executable
+// that are those last read with its pid; an event name that is the one
 // last read with its event id; a syscall that is the event's name, or
 // the last syscall; a container's id that is the event's containerId, or
-// the last container's fields) are taken only when the
-// line holds them: in any sequence of lines that keep, change, drop and
-// reorder them, each line decodes to json.Unmarshal's event.
+// the last container's fields) are taken only when the line holds them:
+// in any sequence of lines that keep, change, drop and reorder them, each
+// line decodes to json.Unmarshal's event.
 func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
-	var lines []string
-	for _, event := range []string{"openat", "security_file_open", "open"} {
-		for _, syscall := range []string{`"openat"`, `"execve"`, `""`, `null`} {
-			for _, container := range []string{
-				`{}`,
-				`{"id":"c1","name":"app","image":"app:1.0"}`,
-				`{"id":"c2","name":"app","image":"app:1.1"}`,
-				`{"id":"c1","name":"web"}`,
-				`{"image":"app:1.0","id":"c1"}`,
-			} {
-				for _, id := range []string{`"c1"`, `"c2"`, `""`} {
-					for _, eventID := range []string{`"257"`, `"1281"`, `"-1"`} {
-						lines = append(lines,
-							`{"containerId":`+id+`,"container":`+container+`,"eventId":`+eventID+`,"eventName":"`+event+`","syscall":`+syscall+`}`,
-							`{"syscall":`+syscall+`,"container":`+container+`,"eventName":"`+event+`","containerId":`+id+`,"eventId":`+eventID+`}`)
-					}
-				}
-			}
-		}
+	// each field's values, pids and event ids that share a slot among them
+	fields := [][]string{
+		{`"hostProcessId":7`, `"hostProcessId":1031`, `"hostProcessId":-7`, `"hostProcessId":null`},
+		{`"processName":"bash"`, `"processName":"sh"`, `"processName":""`},
+		{`"executable":{"path":"/usr/bin/bash"}`, `"executable":{"path":"/bin/sh"}`, `"executable":{}`},
+		{`"eventId":"257"`, `"eventId":"1281"`, `"eventId":"-1"`},
+		{`"eventName":"openat"`, `"eventName":"security_file_open"`, `"eventName":"open"`},
+		{`"syscall":"openat"`, `"syscall":"execve"`, `"syscall":""`, `"syscall":null`},
+		{`"containerId":"c1"`, `"containerId":"c2"`, `"containerId":""`},
+		{`"container":{}`, `"container":{"id":"c1","name":"app","image":"app:1.0"}`,
+			`"container":{"id":"c2","name":"app","image":"app:1.1"}`, `"container":{"id":"c1","name":"web"}`,
+			`"container":{"image":"app:1.0","id":"c1"}`},
 	}
 	var d Decoder
 	rng := rand.New(rand.NewPCG(3, 4))
-	for range 20 * len(lines) {
-		sameAsEncodingJSON(t, &d, []byte(lines[rng.IntN(len(lines))]))
+	for range 20000 {
+		// Tracee's order of the fields, mostly, or another
+		order := make([]int, len(fields))
+		for i := range order {
+			order[i] = i
+		}
+		if rng.IntN(4) == 0 {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		var kv []string
+		for _, i := range order {
+			kv = append(kv, fields[i][rng.IntN(len(fields[i]))])
+		}
+		sameAsEncodingJSON(t, &d, []byte("{"+strings.Join(kv, ",")+"}"))
 	}
 }
