@@ -1315,20 +1315,14 @@ func parseDigits[T string | []byte](n T) (uint64, bool) {
 }
 
 // quotedInt reads an integer in a string (the `,string` option, Tracee's
-// eventId).
+// eventId), read in place between its quotes: anything else in the
+// string (an escape, a sign alone, white space) is the slow path's.
 func (d *Decoder) quotedInt(i *int64) error {
-	raw, ok := d.rawString()
-	if !ok {
+	if !d.next('"') {
 		return errSlow
 	}
-	// the string's text read as the line is: a Decoder of its own was
-	// a Decoder to clear
-	data, pos := d.data, d.pos
-	d.data, d.pos = raw, 0
 	neg, u, ok := d.integer()
-	ok = ok && d.pos == len(raw)
-	d.data, d.pos = data, pos
-	if !ok {
+	if !ok || !d.next('"') {
 		return errSlow
 	}
 	return signed(neg, u, i)
