@@ -688,7 +688,10 @@ func newTextRun(text string) textRun {
 
 // at reports whether data holds r's text at pos.
 func (r *textRun) at(data []byte, pos int) bool {
-	if r.n == 0 || pos+24 > len(data) {
+	// pos tested on both sides, so that the slice below needs no check of
+	// its own (pos+24 > len(data) left pos < 0 to it): at is inlined at
+	// each of a line's thirty-odd keys
+	if r.n == 0 || pos < 0 || pos > len(data)-24 {
 		return false
 	}
 	b := data[pos : pos+24]
