@@ -231,12 +231,10 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		}
 		// nextField, its expected key compared here, without a call: the
 		// event's fields are most of a line's
-		if j := o.after[i+1]; j >= 0 {
-			if r := &o.next[j]; r.at(d.data, d.pos) {
-				d.pos += r.n
-				i, key = j, nil
-				continue
-			}
+		if r := o.after[i+1]; r != nil && r.at(d.data, d.pos) {
+			d.pos += r.n
+			i, key = r.key, nil
+			continue
 		}
 		more, key, i, err = d.otherField(o, i)
 	}
@@ -575,26 +573,25 @@ func (d *Decoder) key() ([]byte, error) {
 }
 
 // keyOrder is the order in which the keys of an object (the event, an
-// argument) came last: after[i+1] is the index in keys of the key that
-// followed key i, after[0] of the first; -1 for none known. Tracee writes
-// its keys in one order, so that firstField and nextField, expecting each
-// key where it came last, compare it in place, with the brace or comma
-// before it and the colon after it, instead of scanning it.
+// argument) came last: after[i+1] is the text of the key that followed
+// key i, after[0] of the first; nil for none known. Tracee writes its
+// keys in one order, so that firstField and nextField, expecting each key
+// where it came last, compare it in place, with the brace or comma before
+// it and the colon after it, instead of scanning it. The texts themselves,
+// not their indexes, so that the key's text needs no second look-up, and
+// no second bounds check, a field.
 type keyOrder struct {
 	keys  []string
 	first []textRun // `{"key":` for each key, as Tracee writes them
 	next  []textRun // `,"key":`
-	after []int
+	after []*textRun
 }
 
 func newKeyOrder(keys []string) keyOrder {
-	o := keyOrder{keys: keys, first: make([]textRun, len(keys)), next: make([]textRun, len(keys)), after: make([]int, len(keys)+1)}
+	o := keyOrder{keys: keys, first: make([]textRun, len(keys)), next: make([]textRun, len(keys)), after: make([]*textRun, len(keys)+1)}
 	for i, k := range keys {
-		o.first[i] = newTextRun(`{"` + k + `":`)
-		o.next[i] = newTextRun(`,"` + k + `":`)
-	}
-	for i := range o.after {
-		o.after[i] = -1
+		o.first[i] = newTextRun(`{"`+k+`":`, i)
+		o.next[i] = newTextRun(`,"`+k+`":`, i)
 	}
 	return o
 }
@@ -606,12 +603,12 @@ func newKeyOrder(keys []string) keyOrder {
 // fields breaks at a field's error: its post statement, nextField, would
 // overwrite it.
 func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err error) {
-	if i = o.after[0]; i >= 0 && o.first[i].at(d.data, d.pos) {
+	if r := o.after[0]; r != nil && r.at(d.data, d.pos) {
 		if d.depth++; d.depth > maxDepth {
 			return false, nil, -1, errSlow
 		}
-		d.pos += o.first[i].n
-		return true, nil, i, nil
+		d.pos += r.n
+		return true, nil, r.key, nil
 	}
 	if d.pos+2 <= len(d.data) && string(d.data[d.pos:d.pos+2]) == "{}" { // Tracee's empty container, kubernetes
 		d.pos += 2
@@ -627,9 +624,9 @@ func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err err
 // o.keys) as firstField reads the first: the next key, or the object's end.
 // The expected key is compared inline, the rest is a call.
 func (d *Decoder) nextField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
-	if i = o.after[prev+1]; i >= 0 && o.next[i].at(d.data, d.pos) {
-		d.pos += o.next[i].n
-		return true, nil, i, nil
+	if r := o.after[prev+1]; r != nil && r.at(d.data, d.pos) {
+		d.pos += r.n
+		return true, nil, r.key, nil
 	}
 	return d.otherField(o, prev)
 }
@@ -656,8 +653,13 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int,
 		return false, nil, -1, err
 	}
 	i = slices.Index(o.keys, string(key))
-	o.after[prev+1] = i
+	o.after[prev+1] = nil
 	if i >= 0 {
+		runs := o.next
+		if prev < 0 {
+			runs = o.first
+		}
+		o.after[prev+1] = &runs[i]
 		key = nil
 	}
 	return true, key, i, nil
@@ -671,14 +673,15 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int,
 // as it would any other.
 type textRun struct {
 	n        int // 0 for a text that is empty or longer than 24 bytes: never there
+	key      int // the index of the text's key in its keyOrder
 	w, masks [3]uint64
 }
 
-func newTextRun(text string) textRun {
+func newTextRun(text string, key int) textRun {
 	if len(text) > 24 {
-		return textRun{}
+		return textRun{key: key}
 	}
-	r := textRun{n: len(text)}
+	r := textRun{n: len(text), key: key}
 	for i := range len(text) {
 		r.w[i/8] |= uint64(text[i]) << (8 * (i % 8))
 		r.masks[i/8] |= 0xff << (8 * (i % 8))
