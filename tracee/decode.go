@@ -62,12 +62,9 @@ type Decoder struct {
 		// whether the syscall was the event's name (see event)
 		syscallNamed bool
 	}
-	// eventNames holds the event name last read with each event id,
-	// modulo eventNameSlots, which strLike expects
-	eventNames [eventNameSlots]string
-	// procs holds the process name and executable path last read with
-	// each host pid, modulo procSlots, which strLike expects
-	procs [procSlots]struct{ name, path string }
+	// byID holds the values strLike expects by the line's ids (48 KiB,
+	// allocated at the first line: a Decoder's zero value stays small)
+	byID *expectedByID
 }
 
 // eventNameSlots is more than the ids of Tracee's events need to take
@@ -77,6 +74,17 @@ const eventNameSlots = 1024
 
 // procSlots is a slot each for the pids of a busy host's processes.
 const procSlots = 1024
+
+// expectedByID holds the values strLike expects of a line's strings by
+// the ids Tracee writes before them (see event).
+type expectedByID struct {
+	// eventNames holds the event name last read with each event id,
+	// modulo eventNameSlots
+	eventNames [eventNameSlots]string
+	// procs holds the process name and executable path last read with
+	// each host pid, modulo procSlots
+	procs [procSlots]struct{ name, path string }
+}
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
 var errSlow = errors.New("tracee: line left to encoding/json")
@@ -128,6 +136,7 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 	spare := ev.Args[:0]
 	*ev = Event{}
 	if o := &d.orders; o.event.keys == nil {
+		d.byID = new(expectedByID)
 		o.event, o.arg, o.file = newKeyOrder(eventKeys), newKeyOrder(argKeys), newKeyOrder(fileKeys)
 		o.container, o.kubernetes, o.flags = newKeyOrder(containerKeys), newKeyOrder(kubernetesKeys), newKeyOrder(contextFlagsKeys)
 	}
@@ -180,9 +189,9 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 			// and executable are expected to be those last read with its
 			// pid, rather than the line before's, another process's in a
 			// busy stream
-			err = d.strLike(&ev.ProcessName, &d.procs[uint64(ev.HostProcessID)%procSlots].name)
+			err = d.strLike(&ev.ProcessName, &d.byID.procs[uint64(ev.HostProcessID)%procSlots].name)
 		case fieldExecutable:
-			err = d.executable(&ev.Executable, &d.procs[uint64(ev.HostProcessID)%procSlots].path)
+			err = d.executable(&ev.Executable, &d.byID.procs[uint64(ev.HostProcessID)%procSlots].path)
 		case fieldHostName:
 			err = d.strLike(&ev.HostName, &d.last.hostName)
 		case fieldContainerID:
@@ -197,7 +206,7 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 			// Tracee writes eventId before it: the name last read with
 			// the id, rather than the line before's, which a stream
 			// mixing events changes most lines
-			err = d.strLike(&ev.EventName, &d.eventNames[uint64(ev.EventID)%eventNameSlots])
+			err = d.strLike(&ev.EventName, &d.byID.eventNames[uint64(ev.EventID)%eventNameSlots])
 		case fieldMatchedPolicies:
 			err = d.strings(&ev.MatchedPolicies)
 		case fieldThreadEntityID:
