@@ -45,19 +45,45 @@ type Decoder struct {
 	// containers holds the arrays and maps of the arguments' values,
 	// reused by the next line (see Decode).
 	containers containers
-	// lastEvent's arguments in the catalog are lastArgs (see argsOf).
-	lastEvent string
-	lastArgs  []expectedArg
+	// the catalog's arguments of the events seen last (see argsOf)
+	eventArgs [eventArgsSlots]eventArgs
 	// the order of the keys of the last event, and of the objects in it,
 	// read (see keyAfter)
 	orders struct {
 		event, arg, file, container, kubernetes, flags keyOrder
 	}
 	// last holds the last line's values of the fields that lines repeat
-	// most (the host, the process, the event), which strLike expects.
+	// most (the host, the process, the event, the container), which
+	// strLike expects.
 	last struct {
-		processName, path, hostName, containerID, eventName, syscall string
+		hostName, containerID, syscall string
+		// the fields of Container and Kubernetes, in their order
+		container, kubernetes [3]string
+		// whether the syscall was the event's name (see event)
+		syscallNamed bool
 	}
+	// byID holds the values strLike expects by the line's ids (48 KiB,
+	// allocated at the first line: a Decoder's zero value stays small)
+	byID *expectedByID
+}
+
+// eventNameSlots is more than the ids of Tracee's events need to take
+// a slot each (syscalls below 500, other events from 700 to 800 and from
+// 2000 to 2100): others share them, each expecting the last one read.
+const eventNameSlots = 1024
+
+// procSlots is a slot each for the pids of a busy host's processes.
+const procSlots = 1024
+
+// expectedByID holds the values strLike expects of a line's strings by
+// the ids Tracee writes before them (see event).
+type expectedByID struct {
+	// eventNames holds the event name last read with each event id,
+	// modulo eventNameSlots
+	eventNames [eventNameSlots]string
+	// procs holds the process name and executable path last read with
+	// each host pid, modulo procSlots
+	procs [procSlots]struct{ name, path string }
 }
 
 // errSlow stops the fast path: json.Unmarshal decodes the line instead.
@@ -110,6 +136,7 @@ func (d *Decoder) decodeFast(line []byte, ev *Event) error {
 	spare := ev.Args[:0]
 	*ev = Event{}
 	if o := &d.orders; o.event.keys == nil {
+		d.byID = new(expectedByID)
 		o.event, o.arg, o.file = newKeyOrder(eventKeys), newKeyOrder(argKeys), newKeyOrder(fileKeys)
 		o.container, o.kubernetes, o.flags = newKeyOrder(containerKeys), newKeyOrder(kubernetesKeys), newKeyOrder(contextFlagsKeys)
 	}
@@ -158,21 +185,28 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldPIDNS:
 			err = d.int(&ev.PIDNS)
 		case fieldProcessName:
-			err = d.strLike(&ev.ProcessName, &d.last.processName)
+			// Tracee writes hostProcessId before them: a process's name
+			// and executable are expected to be those last read with its
+			// pid, rather than the line before's, another process's in a
+			// busy stream
+			err = d.strLike(&ev.ProcessName, &d.byID.procs[uint64(ev.HostProcessID)%procSlots].name)
 		case fieldExecutable:
-			err = d.executable(&ev.Executable)
+			err = d.executable(&ev.Executable, &d.byID.procs[uint64(ev.HostProcessID)%procSlots].path)
 		case fieldHostName:
 			err = d.strLike(&ev.HostName, &d.last.hostName)
 		case fieldContainerID:
 			err = d.strLike(&ev.ContainerID, &d.last.containerID)
 		case fieldContainer:
-			err = d.container(&ev.Container)
+			err = d.container(&ev.Container, ev.ContainerID)
 		case fieldKubernetes:
 			err = d.kubernetes(&ev.Kubernetes)
 		case fieldEventID:
 			err = d.quotedInt(&ev.EventID)
 		case fieldEventName:
-			err = d.strLike(&ev.EventName, &d.last.eventName)
+			// Tracee writes eventId before it: the name last read with
+			// the id, rather than the line before's, which a stream
+			// mixing events changes most lines
+			err = d.strLike(&ev.EventName, &d.byID.eventNames[uint64(ev.EventID)%eventNameSlots])
 		case fieldMatchedPolicies:
 			err = d.strings(&ev.MatchedPolicies)
 		case fieldThreadEntityID:
@@ -186,7 +220,14 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		case fieldReturnValue:
 			err = d.int(&ev.ReturnValue)
 		case fieldSyscall:
+			// a syscall's event is named after it (another's, a
+			// security_* one, keeps the syscall that caused it): expected
+			// to be the event's name when the line before's was
+			if d.last.syscallNamed {
+				d.last.syscall = ev.EventName
+			}
 			err = d.strLike(&ev.Syscall, &d.last.syscall)
+			d.last.syscallNamed = ev.Syscall == ev.EventName
 		case fieldContextFlags:
 			err = d.contextFlags(&ev.ContextFlags)
 		case fieldArgs:
@@ -199,41 +240,45 @@ func (d *Decoder) event(ev *Event, spare []Arg) error {
 		}
 		// nextField, its expected key compared here, without a call: the
 		// event's fields are most of a line's
-		if j := o.after[i+1]; j >= 0 {
-			if r := &o.next[j]; r.at(d.data, d.pos) {
-				d.pos += r.n
-				i, key = j, nil
-				continue
-			}
+		if r := o.after[i+1]; r != nil && r.at(d.data, d.pos) {
+			d.pos += r.n
+			i, key = r.key, nil
+			continue
 		}
 		more, key, i, err = d.otherField(o, i)
 	}
 	return err
 }
 
-func (d *Decoder) executable(f *File) error {
+// executable reads the executable into f, expecting its path to be
+// *last (see strLike).
+func (d *Decoder) executable(f *File, last *string) error {
 	return d.fields(&d.orders.file, func(i int, key []byte) error {
 		if i == filePath {
-			return d.strLike(&f.Path, &d.last.path)
+			return d.strLike(&f.Path, last)
 		}
 		return d.skipField(key, fileKeys...)
 	})
 }
 
-func (d *Decoder) container(c *Container) error {
-	return d.strFields(&d.orders.container, containerKeys, &c.ID, &c.Name, &c.Image)
+// container reads the container of an event whose containerId is id,
+// which its own id is expected to be.
+func (d *Decoder) container(c *Container, id string) error {
+	d.last.container[0] = id
+	return d.strFields(&d.orders.container, containerKeys, &d.last.container, [3]*string{&c.ID, &c.Name, &c.Image})
 }
 
 func (d *Decoder) kubernetes(k *Kubernetes) error {
-	return d.strFields(&d.orders.kubernetes, kubernetesKeys, &k.PodName, &k.PodNamespace, &k.PodUID)
+	return d.strFields(&d.orders.kubernetes, kubernetesKeys, &d.last.kubernetes, [3]*string{&k.PodName, &k.PodNamespace, &k.PodUID})
 }
 
 // strFields reads an object of string fields: the one of key keys[i]
-// into into[i], keys being the object's in its struct's order.
-func (d *Decoder) strFields(o *keyOrder, keys []string, into ...*string) error {
+// into into[i], expecting last[i] (see strLike), keys being the object's
+// in its struct's order.
+func (d *Decoder) strFields(o *keyOrder, keys []string, last *[3]string, into [3]*string) error {
 	return d.fields(o, func(i int, key []byte) error {
 		if i >= 0 {
-			return d.str(into[i])
+			return d.strLike(into[i], &last[i])
 		}
 		return d.skipField(key, keys...)
 	})
@@ -413,14 +458,32 @@ var expectedArgs = func() map[string][]expectedArg {
 }()
 
 // argsOf is the arguments the catalog gives event, none for an event it
-// does not know; the last event's are kept, for a stream that repeats it.
+// does not know. The events seen last keep theirs, by the address of
+// their name's bytes: the Decoder hands out the same string for a name
+// each line (the one it kept, see strLike and known), so a stream that
+// mixes a few events finds theirs with a comparison of two words, where
+// a look-up in expectedArgs hashed the name (about 150 instructions a
+// line on the mixed stream). A slot holds the name it was found by, so
+// no other text can take its address meanwhile.
 func (d *Decoder) argsOf(event string) []expectedArg {
-	if event != d.lastEvent || d.lastArgs == nil {
-		d.lastArgs = expectedArgs[event]
-		d.lastEvent = event
+	p := unsafe.StringData(event)
+	e := &d.eventArgs[(uint64(uintptr(unsafe.Pointer(p)))*0x9e3779b97f4a7c15)>>(64-eventArgsBits)]
+	if unsafe.StringData(e.event) != p || len(e.event) != len(event) || e.args == nil {
+		*e = eventArgs{event, expectedArgs[event]}
 	}
-	return d.lastArgs
+	return e.args
 }
+
+// eventArgs is a slot of argsOf's: the arguments of event.
+type eventArgs struct {
+	event string
+	args  []expectedArg
+}
+
+const (
+	eventArgsBits  = 5
+	eventArgsSlots = 1 << eventArgsBits
+)
 
 // arg reads an argument into a. One that starts as want's does (the
 // catalog's name and type, in Tracee's order: nearly every one) is read
@@ -519,26 +582,25 @@ func (d *Decoder) key() ([]byte, error) {
 }
 
 // keyOrder is the order in which the keys of an object (the event, an
-// argument) came last: after[i+1] is the index in keys of the key that
-// followed key i, after[0] of the first; -1 for none known. Tracee writes
-// its keys in one order, so that firstField and nextField, expecting each
-// key where it came last, compare it in place, with the brace or comma
-// before it and the colon after it, instead of scanning it.
+// argument) came last: after[i+1] is the text of the key that followed
+// key i, after[0] of the first; nil for none known. Tracee writes its
+// keys in one order, so that firstField and nextField, expecting each key
+// where it came last, compare it in place, with the brace or comma before
+// it and the colon after it, instead of scanning it. The texts themselves,
+// not their indexes, so that the key's text needs no second look-up, and
+// no second bounds check, a field.
 type keyOrder struct {
 	keys  []string
 	first []textRun // `{"key":` for each key, as Tracee writes them
 	next  []textRun // `,"key":`
-	after []int
+	after []*textRun
 }
 
 func newKeyOrder(keys []string) keyOrder {
-	o := keyOrder{keys: keys, first: make([]textRun, len(keys)), next: make([]textRun, len(keys)), after: make([]int, len(keys)+1)}
+	o := keyOrder{keys: keys, first: make([]textRun, len(keys)), next: make([]textRun, len(keys)), after: make([]*textRun, len(keys)+1)}
 	for i, k := range keys {
-		o.first[i] = newTextRun(`{"` + k + `":`)
-		o.next[i] = newTextRun(`,"` + k + `":`)
-	}
-	for i := range o.after {
-		o.after[i] = -1
+		o.first[i] = newTextRun(`{"`+k+`":`, i)
+		o.next[i] = newTextRun(`,"`+k+`":`, i)
 	}
 	return o
 }
@@ -550,12 +612,12 @@ func newKeyOrder(keys []string) keyOrder {
 // fields breaks at a field's error: its post statement, nextField, would
 // overwrite it.
 func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err error) {
-	if i = o.after[0]; i >= 0 && o.first[i].at(d.data, d.pos) {
+	if r := o.after[0]; r != nil && r.at(d.data, d.pos) {
 		if d.depth++; d.depth > maxDepth {
 			return false, nil, -1, errSlow
 		}
-		d.pos += o.first[i].n
-		return true, nil, i, nil
+		d.pos += r.n
+		return true, nil, r.key, nil
 	}
 	if d.pos+2 <= len(d.data) && string(d.data[d.pos:d.pos+2]) == "{}" { // Tracee's empty container, kubernetes
 		d.pos += 2
@@ -571,9 +633,9 @@ func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err err
 // o.keys) as firstField reads the first: the next key, or the object's end.
 // The expected key is compared inline, the rest is a call.
 func (d *Decoder) nextField(o *keyOrder, prev int) (more bool, key []byte, i int, err error) {
-	if i = o.after[prev+1]; i >= 0 && o.next[i].at(d.data, d.pos) {
-		d.pos += o.next[i].n
-		return true, nil, i, nil
+	if r := o.after[prev+1]; r != nil && r.at(d.data, d.pos) {
+		d.pos += r.n
+		return true, nil, r.key, nil
 	}
 	return d.otherField(o, prev)
 }
@@ -600,8 +662,13 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int,
 		return false, nil, -1, err
 	}
 	i = slices.Index(o.keys, string(key))
-	o.after[prev+1] = i
+	o.after[prev+1] = nil
 	if i >= 0 {
+		runs := o.next
+		if prev < 0 {
+			runs = o.first
+		}
+		o.after[prev+1] = &runs[i]
 		key = nil
 	}
 	return true, key, i, nil
@@ -615,14 +682,15 @@ func (d *Decoder) keyAfter(o *keyOrder, prev int) (more bool, key []byte, i int,
 // as it would any other.
 type textRun struct {
 	n        int // 0 for a text that is empty or longer than 24 bytes: never there
+	key      int // the index of the text's key in its keyOrder
 	w, masks [3]uint64
 }
 
-func newTextRun(text string) textRun {
+func newTextRun(text string, key int) textRun {
 	if len(text) > 24 {
-		return textRun{}
+		return textRun{key: key}
 	}
-	r := textRun{n: len(text)}
+	r := textRun{n: len(text), key: key}
 	for i := range len(text) {
 		r.w[i/8] |= uint64(text[i]) << (8 * (i % 8))
 		r.masks[i/8] |= 0xff << (8 * (i % 8))
@@ -632,7 +700,10 @@ func newTextRun(text string) textRun {
 
 // at reports whether data holds r's text at pos.
 func (r *textRun) at(data []byte, pos int) bool {
-	if r.n == 0 || pos+24 > len(data) {
+	// pos tested on both sides, so that the slice below needs no check of
+	// its own (pos+24 > len(data) left pos < 0 to it): at is inlined at
+	// each of a line's thirty-odd keys
+	if r.n == 0 || pos < 0 || pos > len(data)-24 {
 		return false
 	}
 	b := data[pos : pos+24]
@@ -1165,13 +1236,16 @@ func (d *Decoder) nullOrSlow() error {
 // ok: the slow path's (an error there, or a number it refuses for an
 // integer), and leaves the position where it was.
 func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
-	data, pos := d.data, d.pos // locals, as in rawString
-	if pos < len(data) && data[pos] == '-' {
+	// locals, as in rawString; the position unsigned, so that pos <
+	// len(data) proves data[pos] in bounds (an int could be negative):
+	// a check less a digit
+	data, pos := d.data, uint(d.pos)
+	if pos < uint(len(data)) && data[pos] == '-' {
 		neg = true
 		pos++
 	}
 	start := pos
-	for pos < len(data) && data[pos]-'0' <= 9 {
+	for pos < uint(len(data)) && data[pos]-'0' <= 9 {
 		u = u*10 + uint64(data[pos]-'0')
 		pos++
 	}
@@ -1179,14 +1253,14 @@ func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
 	switch {
 	case n == 0 || n > 1 && data[start] == '0':
 		return neg, 0, false
-	case pos < len(data) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
+	case pos < uint(len(data)) && (data[pos] == '.' || data[pos]|0x20 == 'e'):
 		return neg, 0, false
 	case n > 19: // u may have wrapped: parse again, checking
 		if u, ok = parseDigits(data[start:pos]); !ok {
 			return neg, 0, false
 		}
 	}
-	d.pos = pos
+	d.pos = int(pos)
 	return neg, u, true
 }
 
@@ -1256,20 +1330,14 @@ func parseDigits[T string | []byte](n T) (uint64, bool) {
 }
 
 // quotedInt reads an integer in a string (the `,string` option, Tracee's
-// eventId).
+// eventId), read in place between its quotes: anything else in the
+// string (an escape, a sign alone, white space) is the slow path's.
 func (d *Decoder) quotedInt(i *int64) error {
-	raw, ok := d.rawString()
-	if !ok {
+	if !d.next('"') {
 		return errSlow
 	}
-	// the string's text read as the line is: a Decoder of its own was
-	// a Decoder to clear
-	data, pos := d.data, d.pos
-	d.data, d.pos = raw, 0
 	neg, u, ok := d.integer()
-	ok = ok && d.pos == len(raw)
-	d.data, d.pos = data, pos
-	if !ok {
+	if !ok || !d.next('"') {
 		return errSlow
 	}
 	return signed(neg, u, i)

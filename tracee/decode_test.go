@@ -170,6 +170,17 @@ func TestDecoderEdgeCases(t *testing.T) {
 		`{"eventName":"x","userId":12345678901234567890}`,
 		`{"eventName":"x","eventId":"-9223372036854775808"}`,
 		`{"eventName":"x","eventId":"1e3"}`,
+		// eventId read between its quotes: what else a string may hold
+		`{"eventName":"x","eventId":"42 "}`,
+		`{"eventName":"x","eventId":"4\u0032"}`,
+		`{"eventName":"x","eventId":""}`,
+		`{"eventName":"x","eventId":"-"}`,
+		`{"eventName":"x","eventId":"042"}`,
+		`{"eventName":"x","eventId":"1.5"}`,
+		`{"eventName":"x","eventId":"9223372036854775808"}`,
+		`{"eventName":"x","eventId":null}`,
+		`{"eventName":"x","eventId":"42`,
+		`{"eventName":"x","eventId":"42"`,
 		`{"eventName":"x","processName":"abcdefgh` + "\u00e9" + `","syscall":"abcdefghij\"k"}`,
 		`{"eventName":"x","processName":"abcdefghijklmnopq` + "\xc3\xa9" + `rstuvwxyz"}`,
 		`{"eventName":"abcdefghijklmnopq` + "\x7f\x1f" + `"}`,
@@ -575,5 +586,74 @@ func TestScanSlotsAsSlotOf(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestArgsOfByAddress: argsOf gives each event the catalog's arguments,
+// whichever string spells its name, the one it kept (the same address
+// again) or another with the same text, in any order, so that names
+// share slots; and an event the catalog lacks none.
+func TestArgsOfByAddress(t *testing.T) {
+	var d Decoder
+	events := catalog.Events()
+	kept := make([]string, len(events))
+	for i, ev := range events {
+		kept[i] = strings.Clone(ev.Name)
+	}
+	check := func(name string) {
+		t.Helper()
+		got, want := d.argsOf(name), expectedArgs[name]
+		if len(got) != len(want) || len(want) > 0 && &got[0] != &want[0] {
+			t.Fatalf("argsOf(%q) = %d arguments, not the catalog's %d", name, len(got), len(want))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 3 {
+		for _, i := range rng.Perm(len(events)) {
+			check(kept[i])
+			check(strings.Clone(kept[i]))
+			check(kept[i] + "_unknown")
+		}
+	}
+}
+
+// TestDecoderExpectsWhatLinesRepeat: the values a Decoder expects of a
+// line's strings from the lines before (a process's name and executable
+// that are those last read with its pid; an event name that is the one
+// last read with its event id; a syscall that is the event's name, or
+// the last syscall; a container's id that is the event's containerId, or
+// the last container's fields) are taken only when the line holds them:
+// in any sequence of lines that keep, change, drop and reorder them, each
+// line decodes to json.Unmarshal's event.
+func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
+	// each field's values, pids and event ids that share a slot among them
+	fields := [][]string{
+		{`"hostProcessId":7`, `"hostProcessId":1031`, `"hostProcessId":-7`, `"hostProcessId":null`},
+		{`"processName":"bash"`, `"processName":"sh"`, `"processName":""`},
+		{`"executable":{"path":"/usr/bin/bash"}`, `"executable":{"path":"/bin/sh"}`, `"executable":{}`},
+		{`"eventId":"257"`, `"eventId":"1281"`, `"eventId":"-1"`},
+		{`"eventName":"openat"`, `"eventName":"security_file_open"`, `"eventName":"open"`},
+		{`"syscall":"openat"`, `"syscall":"execve"`, `"syscall":""`, `"syscall":null`},
+		{`"containerId":"c1"`, `"containerId":"c2"`, `"containerId":""`},
+		{`"container":{}`, `"container":{"id":"c1","name":"app","image":"app:1.0"}`,
+			`"container":{"id":"c2","name":"app","image":"app:1.1"}`, `"container":{"id":"c1","name":"web"}`,
+			`"container":{"image":"app:1.0","id":"c1"}`},
+	}
+	var d Decoder
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20000 {
+		// Tracee's order of the fields, mostly, or another
+		order := make([]int, len(fields))
+		for i := range order {
+			order[i] = i
+		}
+		if rng.IntN(4) == 0 {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
+		var kv []string
+		for _, i := range order {
+			kv = append(kv, fields[i][rng.IntN(len(fields[i]))])
+		}
+		sameAsEncodingJSON(t, &d, []byte("{"+strings.Join(kv, ",")+"}"))
 	}
 }
