@@ -31,13 +31,12 @@ type batcher struct {
 	logs    plog.Logs
 	records int
 	// found holds the resources of the current batch, in their order;
-	// byHash finds the latest of those whose keys hash to a value, the
-	// others of that hash being linked from it. last is the index of the
-	// most recent one, which a burst from one process hits without
-	// hashing the key; -1 for none.
-	found  []foundResource
-	byHash map[uint64]int32
-	last   int32
+	// slots finds them by their keys' hashes (see find). last is the
+	// index of the most recent one, which a burst from one process hits
+	// without hashing the key; -1 for none.
+	found []foundResource
+	slots []int32
+	last  int32
 	// copies holds the keys of the batch's resources that add was given
 	// (the capture's, which its caller does not keep); move's are kept by
 	// theirs until the batch is queued.
@@ -60,17 +59,16 @@ type batcher struct {
 	resources pdataslab.Resources
 }
 
-// foundResource is a resource of the current batch: its key, its
-// records, and the index in found of the one before it whose key has the
-// same hash (-1 for none). The key is a pointer (into a replayed chunk's
-// line, or to a copy of the batcher's): a copy in found, which a replay
-// makes for nearly every line, was some 280 bytes written and cleared
-// again, a dozen pointers each behind a write barrier while the collector
-// marks.
+// foundResource is a resource of the current batch: its key, the key's
+// hash (masked, see hashMask), and its records. The key is a pointer
+// (into a replayed chunk's line, or to a copy of the batcher's): a copy in
+// found, which a replay makes for nearly every line, was some 280 bytes
+// written and cleared again, a dozen pointers each behind a write barrier
+// while the collector marks.
 type foundResource struct {
 	key     *resourceKey
+	hash    uint64
 	records plog.LogRecordSlice
-	next    int32
 }
 
 // keyCopies holds copies of resource keys, in blocks that never move, so
@@ -122,7 +120,7 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 		queue:    queue,
 		size:     size,
 		base:     pcommon.NewMap(),
-		byHash:   map[uint64]int32{},
+		slots:    make([]int32, minSlots),
 		hashMask: ^uint64(0),
 	}
 	fillResource(b.base)
@@ -144,7 +142,7 @@ func (b *batcher) reset() {
 	b.logs = plog.NewLogs()
 	b.records = 0
 	b.counts = map[string]int64{}
-	clear(b.byHash)
+	clear(b.slots)
 	// the keys' strings and ancestries are not kept past their batch
 	clear(b.found)
 	b.found, b.last = b.found[:0], -1
@@ -196,18 +194,27 @@ func (b *batcher) foldCount() {
 	}
 }
 
+// minSlots is the slots a batcher's table starts with: a power of two, at
+// least twice a capture batch's few resources.
+const minSlots = 64
+
 // find makes key's resource the last one, adding it if new (see
 // recordsOf for kept). Keys are found by their hash and told apart by
 // comparing them whole: two resources whose keys collide stay two.
+//
+// slots is a table of open addressing, probed from the hash's low bits
+// one slot after another; a slot holds an index into found plus one, 0
+// for none, and is at most half full. hashResource's bits are uniform
+// already, so they index the table as they are: a map[uint64]int32 hashed
+// them again, and its failed lookup and insert, which a replay of the
+// mixed stream pays for nearly every line, cost some 150 instructions.
 func (b *batcher) find(key, kept *resourceKey, argv []string) {
 	h := hashResource(key) & b.hashMask
-	same, ok := b.byHash[h]
-	if !ok {
-		same = -1
-	}
-	for i := same; i >= 0; i = b.found[i].next {
-		if *b.found[i].key == *key {
-			b.last = i
+	mask := uint64(len(b.slots) - 1)
+	i := h & mask
+	for ; b.slots[i] != 0; i = (i + 1) & mask {
+		if r := &b.found[b.slots[i]-1]; r.hash == h && *r.key == *key {
+			b.last = b.slots[i] - 1
 			return
 		}
 	}
@@ -236,8 +243,25 @@ func (b *batcher) find(key, kept *resourceKey, argv []string) {
 		kept = b.copies.add(key)
 	}
 	b.last = int32(len(b.found))
-	b.found = append(b.found, foundResource{key: kept, records: sl.LogRecords(), next: same})
-	b.byHash[h] = b.last
+	b.found = append(b.found, foundResource{key: kept, hash: h, records: sl.LogRecords()})
+	b.slots[i] = b.last + 1
+	if 2*len(b.found) > len(b.slots) {
+		b.growSlots()
+	}
+}
+
+// growSlots doubles the table of slots and puts found's resources in it
+// again.
+func (b *batcher) growSlots() {
+	b.slots = make([]int32, 2*len(b.slots))
+	mask := uint64(len(b.slots) - 1)
+	for n, r := range b.found {
+		i := r.hash & mask
+		for b.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		b.slots[i] = int32(n) + 1
+	}
 }
 
 // holdsAny reports whether m holds any of keys.

@@ -51,6 +51,44 @@ func TestCollidingResourcesStayApart(t *testing.T) {
 	}
 }
 
+// TestResourcesFoundAcrossGrowth: a batch of more resources than the
+// batcher's first table of slots holds, their hashes cut to four values
+// (long runs of probing, and keys of one hash on both sides of the
+// table's growth), still finds each resource again by its key: one
+// resource per process, its records in order.
+func TestResourcesFoundAcrossGrowth(t *testing.T) {
+	const processes = 3 * minSlots
+	sink := new(consumertest.LogsSink)
+	_, out := newTestBuilder(t, nil, sink, 3*processes)
+	out.hashMask = 3
+	for i := range 3 * processes {
+		// every third record from the process before, which is not the
+		// last resource when the run is over
+		pid := int64(100 + (i/3+i%3)%processes)
+		out.add("openat", &resourceKey{process: vigil.Process{PID: pid}}, nil).Attributes().PutInt("n", int64(i))
+	}
+	require.True(t, out.full())
+	out.flush()
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
+	rls := sink.AllLogs()[0].ResourceLogs()
+	require.Equal(t, processes, rls.Len(), "one resource per process")
+	for r := range processes {
+		pid := get(t, rls.At(r).Resource().Attributes(), vigil.AttrProcessPID).Int()
+		lrs := rls.At(r).ScopeLogs().At(0).LogRecords()
+		var got []int64
+		for j := range lrs.Len() {
+			got = append(got, get(t, lrs.At(j).Attributes(), "n").Int())
+		}
+		var want []int64
+		for i := range 3 * processes {
+			if int64(100+(i/3+i%3)%processes) == pid {
+				want = append(want, int64(i))
+			}
+		}
+		assert.Equal(t, want, got, "records of pid %d", pid)
+	}
+}
+
 // TestAddedKeysAreCopied: add is given keys its caller changes after the
 // call (the capture's, one variable on its stack), so the batcher finds
 // resources by copies of its own: a key written over after its add still
