@@ -2,6 +2,7 @@ package kerneleventsreceiver
 
 import (
 	"hash/maphash"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -41,6 +42,8 @@ type batcher struct {
 	// (the capture's, which its caller does not keep); move's are kept by
 	// theirs until the batch is queued.
 	copies keyCopies
+	// hashes holds the hashes of the keys' strings (see stringHashes).
+	hashes stringHashes
 	// hashMask keeps the bits of hashResource that find uses: all of them
 	// but in tests that force collisions. (A hash function in a field
 	// would make every key passed to add escape to the heap.)
@@ -209,7 +212,7 @@ const minSlots = 64
 // them again, and its failed lookup and insert, which a replay of the
 // mixed stream pays for nearly every line, cost some 150 instructions.
 func (b *batcher) find(key, kept *resourceKey, argv []string) {
-	h := hashResource(key) & b.hashMask
+	h := b.hashes.resource(key) & b.hashMask
 	mask := uint64(len(b.slots) - 1)
 	i := h & mask
 	for ; b.slots[i] != 0; i = (i + 1) & mask {
@@ -281,8 +284,13 @@ var resourceSeed = maphash.MakeSeed()
 // the whole key: the integers at once, and only the strings that are set,
 // which most of a process's are not. The pointers (argv, the ancestry)
 // are left out: keys that differ only there collide, and find tells them
-// apart.
-func hashResource(key *resourceKey) uint64 {
+// apart. A batcher hashes with its stringHashes (see hashes), which give
+// the same values.
+func hashResource(key *resourceKey) uint64 { return (*stringHashes)(nil).resource(key) }
+
+// resource is hashResource of key, its strings' hashes from c where c
+// holds them, and kept there (c nil: none).
+func (c *stringHashes) resource(key *resourceKey) uint64 {
 	p := &key.process
 	started := int64(0)
 	if p.ContainerStarted {
@@ -291,28 +299,62 @@ func hashResource(key *resourceKey) uint64 {
 	h := maphash.Comparable(resourceSeed, [...]int64{p.PID, p.ParentPID, p.VPID, p.ParentVPID, p.UserID, int64(p.CgroupID), p.MountNS, p.PIDNS, started})
 	// field by field, not a loop over an array of the strings: copying
 	// the twelve into it was some 160 instructions a call
-	h = mixString(h, key.host)
-	h = mixString(h, p.Name)
-	h = mixString(h, p.ExecutablePath)
-	h = mixString(h, p.ContainerID)
-	h = mixString(h, p.ContainerName)
-	h = mixString(h, p.ContainerImage)
-	h = mixString(h, p.PodName)
-	h = mixString(h, p.PodNamespace)
-	h = mixString(h, p.PodUID)
-	h = mixString(h, p.ContainerImageTag)
-	h = mixString(h, p.ContainerRuntime)
-	return mixString(h, p.K8sContainerName)
+	h = c.mix(h, key.host)
+	h = c.mix(h, p.Name)
+	h = c.mix(h, p.ExecutablePath)
+	h = c.mix(h, p.ContainerID)
+	h = c.mix(h, p.ContainerName)
+	h = c.mix(h, p.ContainerImage)
+	h = c.mix(h, p.PodName)
+	h = c.mix(h, p.PodNamespace)
+	h = c.mix(h, p.PodUID)
+	h = c.mix(h, p.ContainerImageTag)
+	h = c.mix(h, p.ContainerRuntime)
+	return c.mix(h, p.K8sContainerName)
 }
 
-// mixString adds s to h, the hash of the key's fields before s's: by
-// position, so that a value in one field does not hash as in another.
-func mixString(h uint64, s string) uint64 {
+// mix adds s to h, the hash of the key's fields before s's: by position,
+// so that a value in one field does not hash as in another.
+func (c *stringHashes) mix(h uint64, s string) uint64 {
 	h *= 0x9e3779b97f4a7c15
 	if s != "" {
-		h ^= maphash.String(resourceSeed, s)
+		h ^= c.of(s)
 	}
 	return h
+}
+
+// stringHashes holds the hashes of the strings of the keys a batcher
+// hashed lately, by where the strings' bytes are: the decoder hands the
+// same string back for a value it met on the line before or keeps among
+// its known ones (a host, a comm, a path), and the process tree keeps a
+// process's, so most strings of a key are met again at the same address,
+// and a look here is a few instructions where maphash.String was some 80.
+// A string held here keeps its bytes from being freed, so another string
+// at its address and of its length is this one: Go's strings do not
+// change.
+// (A string made with unsafe over bytes that change would break this;
+// neither the decoder's nor the process tree's are.)
+type stringHashes [1 << stringHashSlotBits]struct {
+	s string
+	h uint64
+}
+
+// stringHashSlotBits gives the strings a stringHashes holds, by their
+// address: 256, room for the mixed stream's hosts, comms and paths as two
+// decoders hand them out, in 6 KiB (1,024 did no better).
+const stringHashSlotBits = 8
+
+// of returns the hash of s, from c if c holds it, and keeps it there.
+func (c *stringHashes) of(s string) uint64 {
+	if c == nil {
+		return maphash.String(resourceSeed, s)
+	}
+	at := unsafe.StringData(s)
+	e := &c[uint64(uintptr(unsafe.Pointer(at)))*0x9e3779b97f4a7c15>>(64-stringHashSlotBits)]
+	if unsafe.StringData(e.s) != at || len(e.s) != len(s) {
+		e.s, e.h = s, maphash.String(resourceSeed, s)
+	}
+	return e.h
 }
 
 func (b *batcher) full() bool { return b.records >= b.size }

@@ -1,6 +1,7 @@
 package kerneleventsreceiver
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,30 @@ func TestResourceHashFollowsTheKey(t *testing.T) {
 		change(&k)
 		assert.NotEqual(t, hashResource(&base), hashResource(&k), name)
 	}
+}
+
+// TestKeptStringHashesAreTheStrings: a batcher's hashes, which keep its
+// strings' hashes by where their bytes are, are hashResource's: for a
+// string met again, an equal one elsewhere, a shorter one at the same
+// address, and more strings than it holds.
+func TestKeptStringHashesAreTheStrings(t *testing.T) {
+	path := "/usr/lib/jvm/java-17/bin/java"
+	keys := []resourceKey{
+		{host: "a", process: vigil.Process{PID: 1, Name: "java", ExecutablePath: path}},
+		{host: "a", process: vigil.Process{PID: 1, Name: "java", ExecutablePath: path[:len(path)-1]}},
+		{host: "a", process: vigil.Process{PID: 1, Name: "java", ExecutablePath: strings.Clone(path)}},
+		{host: path[:1], process: vigil.Process{PID: 1, Name: path[:4], ContainerID: path}},
+	}
+	for i := range 1000 {
+		keys = append(keys, resourceKey{host: "a", process: vigil.Process{PID: 1, Name: fmt.Sprint("comm-", i)}})
+	}
+	var c stringHashes
+	for round := range 2 {
+		for i := range keys {
+			assert.Equal(t, hashResource(&keys[i]), c.resource(&keys[i]), "key %d, round %d", i, round)
+		}
+	}
+	assert.NotEqual(t, c.resource(&keys[0]), c.resource(&keys[1]), "a path and its prefix at the same address")
 }
 
 // TestBatchCountsEveryEvent: a batch counts the records of each event
