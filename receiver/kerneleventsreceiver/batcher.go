@@ -2,6 +2,7 @@ package kerneleventsreceiver
 
 import (
 	"hash/maphash"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -31,17 +32,18 @@ type batcher struct {
 	logs    plog.Logs
 	records int
 	// found holds the resources of the current batch, in their order;
-	// byHash finds the latest of those whose keys hash to a value, the
-	// others of that hash being linked from it. last is the index of the
-	// most recent one, which a burst from one process hits without
-	// hashing the key; -1 for none.
-	found  []foundResource
-	byHash map[uint64]int32
-	last   int32
+	// slots finds them by their keys' hashes (see find). last is the
+	// index of the most recent one, which a burst from one process hits
+	// without hashing the key; -1 for none.
+	found []foundResource
+	slots []int32
+	last  int32
 	// copies holds the keys of the batch's resources that add was given
 	// (the capture's, which its caller does not keep); move's are kept by
 	// theirs until the batch is queued.
 	copies keyCopies
+	// hashes holds the hashes of the keys' strings (see stringHashes).
+	hashes stringHashes
 	// hashMask keeps the bits of hashResource that find uses: all of them
 	// but in tests that force collisions. (A hash function in a field
 	// would make every key passed to add escape to the heap.)
@@ -60,17 +62,16 @@ type batcher struct {
 	resources pdataslab.Resources
 }
 
-// foundResource is a resource of the current batch: its key, its
-// records, and the index in found of the one before it whose key has the
-// same hash (-1 for none). The key is a pointer (into a replayed chunk's
-// line, or to a copy of the batcher's): a copy in found, which a replay
-// makes for nearly every line, was some 280 bytes written and cleared
-// again, a dozen pointers each behind a write barrier while the collector
-// marks.
+// foundResource is a resource of the current batch: its key, the key's
+// hash (masked, see hashMask), and its records. The key is a pointer
+// (into a replayed chunk's line, or to a copy of the batcher's): a copy in
+// found, which a replay makes for nearly every line, was some 280 bytes
+// written and cleared again, a dozen pointers each behind a write barrier
+// while the collector marks.
 type foundResource struct {
 	key     *resourceKey
+	hash    uint64
 	records plog.LogRecordSlice
-	next    int32
 }
 
 // keyCopies holds copies of resource keys, in blocks that never move, so
@@ -122,7 +123,7 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 		queue:    queue,
 		size:     size,
 		base:     pcommon.NewMap(),
-		byHash:   map[uint64]int32{},
+		slots:    make([]int32, minSlots),
 		hashMask: ^uint64(0),
 	}
 	fillResource(b.base)
@@ -144,7 +145,7 @@ func (b *batcher) reset() {
 	b.logs = plog.NewLogs()
 	b.records = 0
 	b.counts = map[string]int64{}
-	clear(b.byHash)
+	clear(b.slots)
 	// the keys' strings and ancestries are not kept past their batch
 	clear(b.found)
 	b.found, b.last = b.found[:0], -1
@@ -196,18 +197,27 @@ func (b *batcher) foldCount() {
 	}
 }
 
+// minSlots is the slots a batcher's table starts with: a power of two, at
+// least twice a capture batch's few resources.
+const minSlots = 64
+
 // find makes key's resource the last one, adding it if new (see
 // recordsOf for kept). Keys are found by their hash and told apart by
 // comparing them whole: two resources whose keys collide stay two.
+//
+// slots is a table of open addressing, probed from the hash's low bits
+// one slot after another; a slot holds an index into found plus one, 0
+// for none, and is at most half full. hashResource's bits are uniform
+// already, so they index the table as they are: a map[uint64]int32 hashed
+// them again, and its failed lookup and insert, which a replay of the
+// mixed stream pays for nearly every line, cost some 150 instructions.
 func (b *batcher) find(key, kept *resourceKey, argv []string) {
-	h := hashResource(key) & b.hashMask
-	same, ok := b.byHash[h]
-	if !ok {
-		same = -1
-	}
-	for i := same; i >= 0; i = b.found[i].next {
-		if *b.found[i].key == *key {
-			b.last = i
+	h := b.hashes.resource(key) & b.hashMask
+	mask := uint64(len(b.slots) - 1)
+	i := h & mask
+	for ; b.slots[i] != 0; i = (i + 1) & mask {
+		if r := &b.found[b.slots[i]-1]; r.hash == h && *r.key == *key {
+			b.last = b.slots[i] - 1
 			return
 		}
 	}
@@ -236,8 +246,25 @@ func (b *batcher) find(key, kept *resourceKey, argv []string) {
 		kept = b.copies.add(key)
 	}
 	b.last = int32(len(b.found))
-	b.found = append(b.found, foundResource{key: kept, records: sl.LogRecords(), next: same})
-	b.byHash[h] = b.last
+	b.found = append(b.found, foundResource{key: kept, hash: h, records: sl.LogRecords()})
+	b.slots[i] = b.last + 1
+	if 2*len(b.found) > len(b.slots) {
+		b.growSlots()
+	}
+}
+
+// growSlots doubles the table of slots and puts found's resources in it
+// again.
+func (b *batcher) growSlots() {
+	b.slots = make([]int32, 2*len(b.slots))
+	mask := uint64(len(b.slots) - 1)
+	for n, r := range b.found {
+		i := r.hash & mask
+		for b.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		b.slots[i] = int32(n) + 1
+	}
 }
 
 // holdsAny reports whether m holds any of keys.
@@ -257,24 +284,77 @@ var resourceSeed = maphash.MakeSeed()
 // the whole key: the integers at once, and only the strings that are set,
 // which most of a process's are not. The pointers (argv, the ancestry)
 // are left out: keys that differ only there collide, and find tells them
-// apart.
-func hashResource(key *resourceKey) uint64 {
+// apart. A batcher hashes with its stringHashes (see hashes), which give
+// the same values.
+func hashResource(key *resourceKey) uint64 { return (*stringHashes)(nil).resource(key) }
+
+// resource is hashResource of key, its strings' hashes from c where c
+// holds them, and kept there (c nil: none).
+func (c *stringHashes) resource(key *resourceKey) uint64 {
 	p := &key.process
 	started := int64(0)
 	if p.ContainerStarted {
 		started = 1
 	}
 	h := maphash.Comparable(resourceSeed, [...]int64{p.PID, p.ParentPID, p.VPID, p.ParentVPID, p.UserID, int64(p.CgroupID), p.MountNS, p.PIDNS, started})
-	for _, s := range [...]string{key.host, p.Name, p.ExecutablePath, p.ContainerID, p.ContainerName, p.ContainerImage,
-		p.PodName, p.PodNamespace, p.PodUID, p.ContainerImageTag, p.ContainerRuntime, p.K8sContainerName} {
-		// by position, so that a value in one field does not hash as
-		// in another
-		h *= 0x9e3779b97f4a7c15
-		if s != "" {
-			h ^= maphash.String(resourceSeed, s)
-		}
+	// field by field, not a loop over an array of the strings: copying
+	// the twelve into it was some 160 instructions a call
+	h = c.mix(h, key.host)
+	h = c.mix(h, p.Name)
+	h = c.mix(h, p.ExecutablePath)
+	h = c.mix(h, p.ContainerID)
+	h = c.mix(h, p.ContainerName)
+	h = c.mix(h, p.ContainerImage)
+	h = c.mix(h, p.PodName)
+	h = c.mix(h, p.PodNamespace)
+	h = c.mix(h, p.PodUID)
+	h = c.mix(h, p.ContainerImageTag)
+	h = c.mix(h, p.ContainerRuntime)
+	return c.mix(h, p.K8sContainerName)
+}
+
+// mix adds s to h, the hash of the key's fields before s's: by position,
+// so that a value in one field does not hash as in another.
+func (c *stringHashes) mix(h uint64, s string) uint64 {
+	h *= 0x9e3779b97f4a7c15
+	if s != "" {
+		h ^= c.of(s)
 	}
 	return h
+}
+
+// stringHashes holds the hashes of the strings of the keys a batcher
+// hashed lately, by where the strings' bytes are: the decoder hands the
+// same string back for a value it met on the line before or keeps among
+// its known ones (a host, a comm, a path), and the process tree keeps a
+// process's, so most strings of a key are met again at the same address,
+// and a look here is a few instructions where maphash.String was some 80.
+// A string held here keeps its bytes from being freed, so another string
+// at its address and of its length is this one: Go's strings do not
+// change.
+// (A string made with unsafe over bytes that change would break this;
+// neither the decoder's nor the process tree's are.)
+type stringHashes [1 << stringHashSlotBits]struct {
+	s string
+	h uint64
+}
+
+// stringHashSlotBits gives the strings a stringHashes holds, by their
+// address: 256, room for the mixed stream's hosts, comms and paths as two
+// decoders hand them out, in 6 KiB (1,024 did no better).
+const stringHashSlotBits = 8
+
+// of returns the hash of s, from c if c holds it, and keeps it there.
+func (c *stringHashes) of(s string) uint64 {
+	if c == nil {
+		return maphash.String(resourceSeed, s)
+	}
+	at := unsafe.StringData(s)
+	e := &c[uint64(uintptr(unsafe.Pointer(at)))*0x9e3779b97f4a7c15>>(64-stringHashSlotBits)]
+	if unsafe.StringData(e.s) != at || len(e.s) != len(s) {
+		e.s, e.h = s, maphash.String(resourceSeed, s)
+	}
+	return e.h
 }
 
 func (b *batcher) full() bool { return b.records >= b.size }

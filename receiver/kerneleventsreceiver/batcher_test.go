@@ -1,6 +1,7 @@
 package kerneleventsreceiver
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,44 @@ func TestCollidingResourcesStayApart(t *testing.T) {
 			got = append(got, get(t, lrs.At(j).Attributes(), "n").Int())
 		}
 		assert.Equal(t, want.records, got, "records of resource %d", i)
+	}
+}
+
+// TestResourcesFoundAcrossGrowth: a batch of more resources than the
+// batcher's first table of slots holds, their hashes cut to four values
+// (long runs of probing, and keys of one hash on both sides of the
+// table's growth), still finds each resource again by its key: one
+// resource per process, its records in order.
+func TestResourcesFoundAcrossGrowth(t *testing.T) {
+	const processes = 3 * minSlots
+	sink := new(consumertest.LogsSink)
+	_, out := newTestBuilder(t, nil, sink, 3*processes)
+	out.hashMask = 3
+	for i := range 3 * processes {
+		// every third record from the process before, which is not the
+		// last resource when the run is over
+		pid := int64(100 + (i/3+i%3)%processes)
+		out.add("openat", &resourceKey{process: vigil.Process{PID: pid}}, nil).Attributes().PutInt("n", int64(i))
+	}
+	require.True(t, out.full())
+	out.flush()
+	require.Eventually(t, func() bool { return len(sink.AllLogs()) == 1 }, waitLimit, time.Millisecond)
+	rls := sink.AllLogs()[0].ResourceLogs()
+	require.Equal(t, processes, rls.Len(), "one resource per process")
+	for r := range processes {
+		pid := get(t, rls.At(r).Resource().Attributes(), vigil.AttrProcessPID).Int()
+		lrs := rls.At(r).ScopeLogs().At(0).LogRecords()
+		var got []int64
+		for j := range lrs.Len() {
+			got = append(got, get(t, lrs.At(j).Attributes(), "n").Int())
+		}
+		var want []int64
+		for i := range 3 * processes {
+			if int64(100+(i/3+i%3)%processes) == pid {
+				want = append(want, int64(i))
+			}
+		}
+		assert.Equal(t, want, got, "records of pid %d", pid)
 	}
 }
 
@@ -106,6 +145,30 @@ func TestResourceHashFollowsTheKey(t *testing.T) {
 		change(&k)
 		assert.NotEqual(t, hashResource(&base), hashResource(&k), name)
 	}
+}
+
+// TestKeptStringHashesAreTheStrings: a batcher's hashes, which keep its
+// strings' hashes by where their bytes are, are hashResource's: for a
+// string met again, an equal one elsewhere, a shorter one at the same
+// address, and more strings than it holds.
+func TestKeptStringHashesAreTheStrings(t *testing.T) {
+	path := "/usr/lib/jvm/java-17/bin/java"
+	keys := []resourceKey{
+		{host: "a", process: vigil.Process{PID: 1, Name: "java", ExecutablePath: path}},
+		{host: "a", process: vigil.Process{PID: 1, Name: "java", ExecutablePath: path[:len(path)-1]}},
+		{host: "a", process: vigil.Process{PID: 1, Name: "java", ExecutablePath: strings.Clone(path)}},
+		{host: path[:1], process: vigil.Process{PID: 1, Name: path[:4], ContainerID: path}},
+	}
+	for i := range 1000 {
+		keys = append(keys, resourceKey{host: "a", process: vigil.Process{PID: 1, Name: fmt.Sprint("comm-", i)}})
+	}
+	var c stringHashes
+	for round := range 2 {
+		for i := range keys {
+			assert.Equal(t, hashResource(&keys[i]), c.resource(&keys[i]), "key %d, round %d", i, round)
+		}
+	}
+	assert.NotEqual(t, c.resource(&keys[0]), c.resource(&keys[1]), "a path and its prefix at the same address")
 }
 
 // TestBatchCountsEveryEvent: a batch counts the records of each event
