@@ -11,12 +11,12 @@ import (
 	"encoding/json"
 	"github.com/vigil-sec/vigil"
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/internal/addrslot"
 	"github.com/vigil-sec/vigil/internal/pdataslab"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -329,7 +329,7 @@ func argIndex(def *catalog.EventDef, i int, name string) int {
 // and == calls memequal (spilling the caller's registers around it) even
 // then.
 func sameString(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
+	return addrslot.Same(a, b) || a == b
 }
 
 // setArgValue stores a decoded argument value. It accepts what encoding/json

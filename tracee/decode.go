@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/vigil-sec/vigil/catalog"
+	"github.com/vigil-sec/vigil/internal/addrslot"
 )
 
 // A Decoder decodes lines of Tracee JSON into Events, giving what
@@ -466,9 +467,8 @@ var expectedArgs = func() map[string][]expectedArg {
 // line on the mixed stream). A slot holds the name it was found by, so
 // no other text can take its address meanwhile.
 func (d *Decoder) argsOf(event string) []expectedArg {
-	p := unsafe.StringData(event)
-	e := &d.eventArgs[(uint64(uintptr(unsafe.Pointer(p)))*0x9e3779b97f4a7c15)>>(64-eventArgsBits)]
-	if unsafe.StringData(e.event) != p || len(e.event) != len(event) || e.args == nil {
+	e := &d.eventArgs[addrslot.Of(event, eventArgsBits)]
+	if !addrslot.Same(e.event, event) || e.args == nil {
 		*e = eventArgs{event, expectedArgs[event]}
 	}
 	return e.args

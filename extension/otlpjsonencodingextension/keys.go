@@ -4,6 +4,8 @@ import (
 	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/vigil-sec/vigil/internal/addrslot"
 )
 
 // encoder holds what one MarshalLogs call learns while it writes: where in
@@ -58,8 +60,7 @@ func (e *encoder) appendKeyOpen(b []byte, k string, t pcommon.ValueType) []byte 
 		return appendKeyOpenUncached(b, k, t)
 	}
 	data := unsafe.StringData(k)
-	// Fibonacci hashing: the address's bits mixed into the top ones.
-	i := uint64(uintptr(unsafe.Pointer(data))) * 0x9e3779b97f4a7c15 >> (64 - keySlotBits)
+	i := addrslot.Of(k, keySlotBits)
 	for ; e.keys[i].data != nil; i = (i + 1) % keySlots {
 		if span := &e.keys[i]; span.data == data && span.len == len(k) && span.t == t {
 			e.hits++

@@ -2,13 +2,13 @@ package kerneleventsreceiver
 
 import (
 	"hash/maphash"
-	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 
 	vigil "github.com/vigil-sec/vigil"
+	"github.com/vigil-sec/vigil/internal/addrslot"
 	"github.com/vigil-sec/vigil/internal/pdataslab"
 	"github.com/vigil-sec/vigil/receiver/kerneleventsreceiver/internal/metadata"
 )
@@ -44,9 +44,10 @@ type batcher struct {
 	copies keyCopies
 	// hashes holds the hashes of the keys' strings (see stringHashes).
 	hashes stringHashes
-	// hashMask keeps the bits of hashResource that find uses: all of them
-	// but in tests that force collisions. (A hash function in a field
-	// would make every key passed to add escape to the heap.)
+	// hashMask keeps the bits of a key's hash (hashes.resource) that
+	// find uses: all of them but in tests that force collisions. (A hash
+	// function in a field would make every key passed to add escape to
+	// the heap.)
 	hashMask uint64
 	// counts per event name of the current batch, for events_emitted,
 	// but for the latest name's, which lastCount holds until another name
@@ -207,7 +208,7 @@ const minSlots = 64
 //
 // slots is a table of open addressing, probed from the hash's low bits
 // one slot after another; a slot holds an index into found plus one, 0
-// for none, and is at most half full. hashResource's bits are uniform
+// for none, and is at most half full. The hash's bits are uniform
 // already, so they index the table as they are: a map[uint64]int32 hashed
 // them again, and its failed lookup and insert, which a replay of the
 // mixed stream pays for nearly every line, cost some 150 instructions.
@@ -280,16 +281,11 @@ func holdsAny(m pcommon.Map, keys []string) bool {
 // resourceSeed seeds the hashes of the resource keys of all batchers.
 var resourceSeed = maphash.MakeSeed()
 
-// hashResource hashes key for the batcher, cheaper than the map's hash of
+// resource hashes key for the batcher, cheaper than the map's hash of
 // the whole key: the integers at once, and only the strings that are set,
-// which most of a process's are not. The pointers (argv, the ancestry)
-// are left out: keys that differ only there collide, and find tells them
-// apart. A batcher hashes with its stringHashes (see hashes), which give
-// the same values.
-func hashResource(key *resourceKey) uint64 { return (*stringHashes)(nil).resource(key) }
-
-// resource is hashResource of key, its strings' hashes from c where c
-// holds them, and kept there (c nil: none).
+// which most of a process's are not, their hashes kept in c. The pointers
+// (argv, the ancestry) are left out: keys that differ only there collide,
+// and find tells them apart.
 func (c *stringHashes) resource(key *resourceKey) uint64 {
 	p := &key.process
 	started := int64(0)
@@ -324,16 +320,13 @@ func (c *stringHashes) mix(h uint64, s string) uint64 {
 }
 
 // stringHashes holds the hashes of the strings of the keys a batcher
-// hashed lately, by where the strings' bytes are: the decoder hands the
-// same string back for a value it met on the line before or keeps among
-// its known ones (a host, a comm, a path), and the process tree keeps a
-// process's, so most strings of a key are met again at the same address,
-// and a look here is a few instructions where maphash.String was some 80.
-// A string held here keeps its bytes from being freed, so another string
-// at its address and of its length is this one: Go's strings do not
-// change.
-// (A string made with unsafe over bytes that change would break this;
-// neither the decoder's nor the process tree's are.)
+// hashed lately, by where the strings' bytes are (see addrslot): the
+// decoder hands the same string back for a value it met on the line
+// before or keeps among its known ones (a host, a comm, a path), and the
+// process tree keeps a process's, so most strings of a key are met again
+// at the same address, and a look here is a few instructions where
+// maphash.String was some 80. Neither the decoder's strings nor the
+// process tree's are made over bytes that change.
 type stringHashes [1 << stringHashSlotBits]struct {
 	s string
 	h uint64
@@ -346,12 +339,8 @@ const stringHashSlotBits = 8
 
 // of returns the hash of s, from c if c holds it, and keeps it there.
 func (c *stringHashes) of(s string) uint64 {
-	if c == nil {
-		return maphash.String(resourceSeed, s)
-	}
-	at := unsafe.StringData(s)
-	e := &c[uint64(uintptr(unsafe.Pointer(at)))*0x9e3779b97f4a7c15>>(64-stringHashSlotBits)]
-	if unsafe.StringData(e.s) != at || len(e.s) != len(s) {
+	e := &c[addrslot.Of(s, stringHashSlotBits)]
+	if !addrslot.Same(e.s, s) {
 		e.s, e.h = s, maphash.String(resourceSeed, s)
 	}
 	return e.h

@@ -119,6 +119,11 @@ func TestAddedKeysAreCopied(t *testing.T) {
 	}
 }
 
+// hashResource is a batcher's hash of key from a table of string hashes
+// that holds none: every string hashed afresh, the reference for the
+// hashes a batcher keeps.
+func hashResource(key *resourceKey) uint64 { return new(stringHashes).resource(key) }
+
 // TestResourceHashFollowsTheKey: equal keys hash alike, and a change of any
 // field hashed changes the hash (with this seed, as a good hash would).
 func TestResourceHashFollowsTheKey(t *testing.T) {
