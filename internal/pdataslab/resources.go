@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
@@ -20,12 +21,15 @@ import (
 // records, so an array shared by two batches would keep the older one
 // alive as long as the newer. The resources' and scopes' arrays start at
 // one element and double, so that a batch of one resource (the capture's
-// usual one) allocates about what pdata would; the slots' start at
-// firstBlock (64 bytes against pdata's 16 for the two slices).
+// usual one) allocates about what pdata would.
 type Resources struct {
-	resources, scopes arrays
-	// slots holds the resources' one-element slices of scopes, and the
-	// scopes' room for their first record.
+	// resources holds the batch's resources, each with its scope, the
+	// resource's one-element slice of scopes and the scope's room for its
+	// first record, together: one element handed out, and one array, for
+	// all four (each from an array of its own before: four takes, and
+	// four arrays, a resource).
+	resources arrays
+	// slots holds the room of scopes' records past their first (Room).
 	slots block[unsafe.Pointer]
 }
 
@@ -39,18 +43,35 @@ func (r *Resources) Append(sl plog.ResourceLogsSlice) (plog.ResourceLogs, plog.S
 	// pdata's own check: a read-only slice panics here, as it would there
 	sl.EnsureCapacity(0)
 	layout := (*pointersLayout)(unsafe.Pointer(&sl))
-	res := r.resources.take(&resourceTypes.resources, 1)
-	scope := r.scopes.take(&resourceTypes.scopes, 1)
-	*(*sliceLayout)(unsafe.Add(res, resourceTypes.scopesAt)) = sliceLayout{data: r.slots.take(scope), len: 1, cap: 1}
+	t := &resourceTypes
+	res := r.resources.take(&t.resources, 1)
+	scope := unsafe.Add(res, t.scopeAt)
+	scopes := unsafe.Add(res, t.scopeSlotAt)
+	*(*unsafe.Pointer)(scopes) = scope
+	*(*sliceLayout)(unsafe.Add(res, t.scopesAt)) = sliceLayout{data: scopes, len: 1, cap: 1}
 	// room for the scope's first record: a replayed stream's resources
 	// mostly hold one (a resource with more moves its records to a slice
 	// of their own at the second, as append does)
-	*(*sliceLayout)(unsafe.Add(scope, resourceTypes.recordsAt)) = sliceLayout{data: r.slots.take(nil), len: 0, cap: 1}
+	*(*sliceLayout)(unsafe.Add(scope, t.recordsAt)) = sliceLayout{data: unsafe.Add(res, t.recordSlotAt), len: 0, cap: 1}
 	*layout.orig = append(*layout.orig, res)
 	var rl plog.ResourceLogs
 	*(*wrapperLayout)(unsafe.Pointer(&rl)) = wrapperLayout{orig: res, state: layout.state}
 	var sc plog.ScopeLogs
 	*(*wrapperLayout)(unsafe.Pointer(&sc)) = wrapperLayout{orig: scope, state: layout.state}
+	return rl, sc
+}
+
+// AppendSized is Append, the resource's attributes given room for n
+// attributes from values's arrays, as values.EnsureCapacity gives a map:
+// without the map's checks, which a resource just appended passes.
+func (r *Resources) AppendSized(sl plog.ResourceLogsSlice, values *Slab, n int) (plog.ResourceLogs, plog.ScopeLogs) {
+	rl, sc := r.Append(sl)
+	if r == nil || !resourceTypes.ok || values == nil || !wrappers.ok || n <= 0 || n > wrappers.pairs.max {
+		values.EnsureCapacity(rl.Resource().Attributes(), n)
+		return rl, sc
+	}
+	res := (*wrapperLayout)(unsafe.Pointer(&rl)).orig
+	*(*sliceLayout)(unsafe.Add(res, resourceTypes.attributesAt)) = sliceLayout{data: values.attrs.take(&wrappers.pairs, n), len: 0, cap: n}
 	return rl, sc
 }
 
@@ -79,11 +100,16 @@ func (r *Resources) Room(sl plog.LogRecordSlice) {
 var resourceTypes = findResourceTypes()
 
 type resourceTypeInfo struct {
-	resources, scopes arrayType
-	// where a resource keeps its slice of scopes, and a scope its slice
-	// of records
-	scopesAt, recordsAt uintptr
-	ok                  bool
+	// resources is the type of an array of resources, each element a
+	// struct of a resource, its scope and their slots (see Resources)
+	resources arrayType
+	// where an element holds its scope, its slot for the scope's pointer
+	// and its slot for the scope's first record
+	scopeAt, scopeSlotAt, recordSlotAt uintptr
+	// where a resource keeps its slice of scopes, its attributes' slice
+	// of pairs, and a scope its slice of records
+	scopesAt, attributesAt, recordsAt uintptr
+	ok                                bool
 }
 
 func findResourceTypes() resourceTypeInfo {
@@ -117,13 +143,44 @@ func findResourceTypes() resourceTypeInfo {
 	if !ok || !isWrapper(rls, unsafe.Sizeof(pointersLayout{})) || records.Type != rls.Field(0).Type.Elem() {
 		return resourceTypeInfo{}
 	}
-	return resourceTypeInfo{
-		resources: arrayTypeOf(reflect.SliceOf(resource.Elem())),
-		scopes:    arrayTypeOf(reflect.SliceOf(scope.Elem())),
-		scopesAt:  scopes.Offset,
-		recordsAt: records.Offset,
-		ok:        true,
+	// a resource's attributes are the slice a pcommon.Map points at
+	// (AppendSized gives them their room)
+	attributesAt, ok := attributesOffset(resource.Elem())
+	if !ok {
+		return resourceTypeInfo{}
 	}
+	element := reflect.StructOf([]reflect.StructField{
+		{Name: "Resource", Type: resource.Elem()},
+		{Name: "Scope", Type: scope.Elem()},
+		{Name: "ScopeSlot", Type: scope},
+		{Name: "RecordSlot", Type: records.Type.Elem()},
+	})
+	return resourceTypeInfo{
+		resources:    arrayTypeOf(reflect.SliceOf(element)),
+		scopeAt:      element.Field(1).Offset,
+		scopeSlotAt:  element.Field(2).Offset,
+		recordSlotAt: element.Field(3).Offset,
+		scopesAt:     scopes.Offset,
+		attributesAt: attributesAt,
+		recordsAt:    records.Offset,
+		ok:           true,
+	}
+}
+
+// attributesOffset returns where resourceLogs, pdata's internal resource
+// of logs, holds its resource's attributes, if they are the slice a
+// pcommon.Map points at.
+func attributesOffset(resourceLogs reflect.Type) (uintptr, bool) {
+	resource, ok := resourceLogs.FieldByName("Resource")
+	if !ok || resource.Type.Kind() != reflect.Struct {
+		return 0, false
+	}
+	attrs, ok := resource.Type.FieldByName("Attributes")
+	m := reflect.TypeFor[pcommon.Map]()
+	if !ok || !isWrapper(m, unsafe.Sizeof(mapLayout{})) || attrs.Type != m.Field(0).Type.Elem() {
+		return 0, false
+	}
+	return resource.Offset + attrs.Offset, true
 }
 
 // isPointersTo reports whether t is a pointer to a slice of elem, a

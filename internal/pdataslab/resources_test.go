@@ -1,10 +1,13 @@
 package pdataslab
 
 import (
+	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/vigil-sec/vigil/internal/encodingtest"
@@ -88,7 +91,9 @@ func TestRecordRoomIsThatOfPdata(t *testing.T) {
 		encodingtest.AssertSame(t, want, got)
 	}
 	// the growth of a resource's slice of records, 1 to 8: three arrays
-	// with pdata's append, one share of a block of slots with Room
+	// with pdata's append, two blocks of slots with Room (its runs of 2
+	// and 4 in the first, of 8 slots; 8 in the second), which the
+	// batch's other resources share
 	grow := func(room bool) float64 {
 		return testing.AllocsPerRun(100, func() {
 			var r Resources
@@ -102,7 +107,7 @@ func TestRecordRoomIsThatOfPdata(t *testing.T) {
 			}
 		})
 	}
-	assert.Equal(t, grow(false)-2, grow(true))
+	assert.Equal(t, grow(false)-1, grow(true))
 }
 
 // TestResourcesAreIndependent: resources and scopes sharing arrays are
@@ -183,4 +188,46 @@ func TestReadOnlyResourcesStillPanic(t *testing.T) {
 	var r Resources
 	assert.Panics(t, func() { r.Append(logs.ResourceLogs()) })
 	assert.Equal(t, 0, logs.ResourceLogs().Len())
+}
+
+// TestSizedResourcesAreThoseOfPdata: resources whose attributes AppendSized
+// gave room for n, filled in turns (each resource's first attributes,
+// then each one's second, ...) with one more than n (outgrowing the
+// room), marshal as pdata's own given the same capacity; a nil Slab or a
+// nil Resources, and room of none or past an array, as well.
+func TestSizedResourcesAreThoseOfPdata(t *testing.T) {
+	byTurns := func(n int, appendResource func(plog.ResourceLogsSlice, int) (plog.ResourceLogs, plog.ScopeLogs)) plog.Logs {
+		ld := plog.NewLogs()
+		var maps []pcommon.Map
+		for range 60 { // past an array of pairs for n of 3 or more
+			rl, sl := appendResource(ld.ResourceLogs(), n)
+			sl.Scope().SetName("vigil")
+			maps = append(maps, rl.Resource().Attributes())
+		}
+		for j := range n + 1 {
+			for i, m := range maps {
+				m.PutInt(fmt.Sprint("k", j), int64(i*(n+1)+j))
+			}
+		}
+		return ld
+	}
+	for _, n := range []int{0, 1, 3, 17, wrappers.pairs.max + 1} {
+		want := byTurns(n, func(rls plog.ResourceLogsSlice, n int) (plog.ResourceLogs, plog.ScopeLogs) {
+			rl, sl := pdataResource(rls)
+			rl.Resource().Attributes().EnsureCapacity(n)
+			return rl, sl
+		})
+		var r Resources
+		var values Slab
+		encodingtest.AssertSame(t, want, byTurns(n, func(rls plog.ResourceLogsSlice, n int) (plog.ResourceLogs, plog.ScopeLogs) {
+			return r.AppendSized(rls, &values, n)
+		}))
+		var none *Resources
+		encodingtest.AssertSame(t, want, byTurns(n, func(rls plog.ResourceLogsSlice, n int) (plog.ResourceLogs, plog.ScopeLogs) {
+			return none.AppendSized(rls, nil, n)
+		}))
+		rl, _ := r.AppendSized(plog.NewResourceLogsSlice(), &values, n)
+		m := rl.Resource().Attributes()
+		assert.Equal(t, n, (*mapLayout)(unsafe.Pointer(&m)).orig.cap, "the room given, n=%d", n)
+	}
 }
