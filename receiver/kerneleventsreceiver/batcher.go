@@ -24,6 +24,9 @@ type batcher struct {
 	// distinct is true when base holds none of vigil.ProcessKeys: the
 	// process's attributes are then appended to a resource unsearched.
 	distinct bool
+	// hostAdded is true when base does not hold host.name: a replayed
+	// key's host is then appended to a resource unsearched.
+	hostAdded bool
 	// validUTF8 says the keys' processes have valid UTF-8 strings: a
 	// replay's, which tracee.Decoder guarantees (see
 	// vigil.WriteResourceFrom).
@@ -129,6 +132,7 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 	}
 	fillResource(b.base)
 	b.distinct = !holdsAny(b.base, vigil.ProcessKeys())
+	b.hostAdded = !holdsAny(b.base, []string{vigil.AttrHostName})
 	b.reset()
 	return b
 }
@@ -222,8 +226,6 @@ func (b *batcher) find(key, kept *resourceKey, argv []string) {
 			return
 		}
 	}
-	rl, sl := b.resources.Append(b.logs.ResourceLogs())
-	attrs := rl.Resource().Attributes()
 	// sized once, exactly, for the base, a replay's host.name, the process
 	// and its argv: the attribute array is most of a resource's memory
 	n := b.base.Len() + key.process.AttrCount()
@@ -233,7 +235,8 @@ func (b *batcher) find(key, kept *resourceKey, argv []string) {
 	if len(argv) > 0 {
 		n++
 	}
-	b.values.EnsureCapacity(attrs, n)
+	rl, sl := b.resources.AppendSized(b.logs.ResourceLogs(), &b.values, n)
+	attrs := rl.Resource().Attributes()
 	for k, v := range b.base.All() {
 		if v.Type() == pcommon.ValueTypeStr { // the host's are
 			b.values.PutStr(attrs, k, v.Str())
@@ -241,7 +244,14 @@ func (b *batcher) find(key, kept *resourceKey, argv []string) {
 			v.CopyTo(attrs.PutEmpty(k))
 		}
 	}
-	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, b.distinct, b.validUTF8)
+	host := key.host
+	if host != "" && b.hostAdded {
+		// where WriteResourceFrom would put it, without pdata's search
+		// of the map's keys and its setter
+		b.values.AddStr(attrs, vigil.AttrHostName, host)
+		host = ""
+	}
+	vigil.WriteResourceFrom(&b.values, attrs, host, &key.process, argv, b.distinct, b.validUTF8)
 	sl.Scope().SetName(metadata.ScopeName)
 	if kept == nil {
 		kept = b.copies.add(key)

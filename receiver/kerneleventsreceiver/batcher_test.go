@@ -218,3 +218,35 @@ func TestResourceBaseWithAProcessKey(t *testing.T) {
 		assert.Equal(t, int64(7), get(t, res, vigil.AttrProcessPID).Int())
 	}
 }
+
+// TestResourceHostOnce: a key's host is its resource's host.name, once and
+// in the order pdata's setters put it, whether the base holds none (a
+// replay's: appended unsearched) or its own (replaced).
+func TestResourceHostOnce(t *testing.T) {
+	tb, err := metadata.NewTelemetryBuilder(componenttest.NewNopTelemetrySettings())
+	require.NoError(t, err)
+	q := newSendQueue(consumertest.NewNop(), tb, 4, nil) // read here, not sent
+	p := vigil.Process{PID: 7, Name: "cat"}
+	for _, base := range []func(m pcommon.Map){
+		func(pcommon.Map) {},
+		func(m pcommon.Map) { m.PutStr("cloud.region", "eu") },
+		func(m pcommon.Map) { m.PutStr(vigil.AttrHostName, "the base's"); m.PutStr("cloud.region", "eu") },
+	} {
+		out := newBatcher(q, 100, base)
+		out.add("openat", &resourceKey{host: "node-1", process: p}, []string{"cat"})
+		out.flush()
+		res := (<-q.batches).logs.ResourceLogs().At(0).Resource().Attributes()
+		want := pcommon.NewMap()
+		base(want)
+		vigil.WriteResourceFrom(nil, want, "node-1", &p, []string{"cat"}, false, false)
+		var wantKeys, keys []string
+		for k := range want.All() {
+			wantKeys = append(wantKeys, k)
+		}
+		for k := range res.All() {
+			keys = append(keys, k)
+		}
+		assert.Equal(t, wantKeys, keys)
+		assert.Equal(t, want.AsRaw(), res.AsRaw())
+	}
+}
