@@ -297,16 +297,17 @@ func WriteResource(m pcommon.Map, host string, p *Process, argv []string) {
 
 // WriteResourceFrom is WriteResource with the values from values' arrays
 // (see pdataslab), for a writer of many resources; nil allocates each.
-// distinct says m holds none of ProcessKeys (a writer whose resources
-// start alike checks once): the process's attributes are then appended
-// without searching m's keys. The host name is put, m may have one.
+// distinct says m holds none of the keys written: none of ProcessKeys,
+// nor the host name when host is given (a writer whose resources start
+// alike checks once). They are then appended without searching m's keys;
+// else each is put, replacing m's value of it.
 // validUTF8 says the process's own strings are valid UTF-8 already, as
 // RecordWriter.TrustUTF8 does of a record's: they are written unchecked.
 func WriteResourceFrom(values *pdataslab.Slab, m pcommon.Map, host string, p *Process, argv []string, distinct, validUTF8 bool) {
-	if host != "" {
-		values.PutStr(m, AttrHostName, host)
-	}
 	a := writerOf(values, m, distinct)
+	if host != "" {
+		a.Str(AttrHostName, host)
+	}
 	p.put(a, validUTF8)
 	if len(argv) > 0 {
 		a.stringArray(AttrCommandArgs, argv)

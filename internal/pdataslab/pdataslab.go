@@ -122,16 +122,27 @@ const mallocHeader = 8
 // share, capped at n: a map that outgrows it moves to an array of its own,
 // as pdata's do.
 func (s *Slab) EnsureCapacity(m pcommon.Map, n int) {
-	if s == nil || !wrappers.ok || n <= 0 || n > wrappers.pairs.max || m.Len() > 0 {
-		// (no room at all: a map of cap 0 pointing at the end of a full
-		// array would hold a pointer to whatever follows it)
+	if !s.sharesRoom(n) || m.Len() > 0 {
 		m.EnsureCapacity(n)
 		return
 	}
 	// pdata's own check: a read-only map panics here, as it would there
 	m.EnsureCapacity(0)
-	orig := (*mapLayout)(unsafe.Pointer(&m)).orig
-	*orig = sliceLayout{data: s.attrs.take(&wrappers.pairs, n), len: 0, cap: n}
+	s.giveRoom((*mapLayout)(unsafe.Pointer(&m)).orig, n)
+}
+
+// sharesRoom reports whether s gives a map's room for n attributes out
+// of its arrays (giveRoom). Not for no room at all: a map of cap 0
+// pointing at the end of a full array would hold a pointer to whatever
+// follows it.
+func (s *Slab) sharesRoom(n int) bool {
+	return s != nil && wrappers.ok && n > 0 && n <= wrappers.pairs.max
+}
+
+// giveRoom points pairs, an empty map's, at room for n attributes in s's
+// arrays, for which sharesRoom(n) holds.
+func (s *Slab) giveRoom(pairs *sliceLayout, n int) {
+	*pairs = sliceLayout{data: s.attrs.take(&wrappers.pairs, n), len: 0, cap: n}
 }
 
 // PutInt sets key to the integer v in m, as m.PutInt does.

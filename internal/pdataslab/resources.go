@@ -67,12 +67,12 @@ func (r *Resources) Append(sl plog.ResourceLogsSlice) (plog.ResourceLogs, plog.S
 // without the map's checks, which a resource just appended passes.
 func (r *Resources) AppendSized(sl plog.ResourceLogsSlice, values *Slab, n int) (plog.ResourceLogs, plog.ScopeLogs) {
 	rl, sc := r.Append(sl)
-	if r == nil || !resourceTypes.ok || values == nil || !wrappers.ok || n <= 0 || n > wrappers.pairs.max {
+	if r == nil || !resourceTypes.ok || !values.sharesRoom(n) {
 		values.EnsureCapacity(rl.Resource().Attributes(), n)
 		return rl, sc
 	}
 	res := (*wrapperLayout)(unsafe.Pointer(&rl)).orig
-	*(*sliceLayout)(unsafe.Add(res, resourceTypes.attributesAt)) = sliceLayout{data: values.attrs.take(&wrappers.pairs, n), len: 0, cap: n}
+	values.giveRoom((*sliceLayout)(unsafe.Add(res, resourceTypes.attributesAt)), n)
 	return rl, sc
 }
 

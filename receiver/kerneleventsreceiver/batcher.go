@@ -21,12 +21,11 @@ type batcher struct {
 	queue *sendQueue
 	size  int
 	base  pcommon.Map // the host's attributes, copied into every resource
-	// distinct is true when base holds none of vigil.ProcessKeys: the
-	// process's attributes are then appended to a resource unsearched.
-	distinct bool
-	// hostAdded is true when base does not hold host.name: a replayed
-	// key's host is then appended to a resource unsearched.
-	hostAdded bool
+	// distinct is true when base holds none of vigil.ProcessKeys, and
+	// hostless when it holds no host.name: a resource's process (and a
+	// replayed key's host) are then appended unsearched (see
+	// vigil.WriteResourceFrom).
+	distinct, hostless bool
 	// validUTF8 says the keys' processes have valid UTF-8 strings: a
 	// replay's, which tracee.Decoder guarantees (see
 	// vigil.WriteResourceFrom).
@@ -132,7 +131,7 @@ func newBatcher(queue *sendQueue, size int, fillResource func(pcommon.Map)) *bat
 	}
 	fillResource(b.base)
 	b.distinct = !holdsAny(b.base, vigil.ProcessKeys())
-	b.hostAdded = !holdsAny(b.base, []string{vigil.AttrHostName})
+	b.hostless = !holdsAny(b.base, []string{vigil.AttrHostName})
 	b.reset()
 	return b
 }
@@ -244,14 +243,8 @@ func (b *batcher) find(key, kept *resourceKey, argv []string) {
 			v.CopyTo(attrs.PutEmpty(k))
 		}
 	}
-	host := key.host
-	if host != "" && b.hostAdded {
-		// where WriteResourceFrom would put it, without pdata's search
-		// of the map's keys and its setter
-		b.values.AddStr(attrs, vigil.AttrHostName, host)
-		host = ""
-	}
-	vigil.WriteResourceFrom(&b.values, attrs, host, &key.process, argv, b.distinct, b.validUTF8)
+	distinct := b.distinct && (key.host == "" || b.hostless)
+	vigil.WriteResourceFrom(&b.values, attrs, key.host, &key.process, argv, distinct, b.validUTF8)
 	sl.Scope().SetName(metadata.ScopeName)
 	if kept == nil {
 		kept = b.copies.add(key)
