@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -89,6 +90,31 @@ type Arg struct {
 	Name  string `json:"name"`
 	Type  string `json:"type"`
 	Value any    `json:"value"`
+	// integer is Value's integer where the Decoder parsed one: WriteRecord
+	// takes it from here rather than parse the json.Number again, reading
+	// the number itself, often in memory not touched since the number was
+	// first met. Last, and no JSON key (see jsonKeys).
+	integer parsedInteger
+}
+
+// parsedInteger is the integer of a json.Number, as intOf gives it, and
+// the data word of the Value that held the number when it was parsed: a
+// Value set since then (by a caller, or by encoding/json) is not taken
+// for it. A pointer, not an address, so that the number it identifies
+// cannot be collected and another allocated in its place.
+type parsedInteger struct {
+	of unsafe.Pointer // nil for none
+	n  int64
+}
+
+// parsedInt returns the integer of a.Value, a json.Number, if the Decoder
+// parsed it; false otherwise, intOf then parsing it.
+func (a *Arg) parsedInt() (int64, bool) {
+	v := (*eface)(unsafe.Pointer(&a.Value))
+	if a.integer.of == nil || v.data != a.integer.of || v.typ != numberType {
+		return 0, false
+	}
+	return a.integer.n, true
 }
 
 // UnmarshalJSON decodes numbers as json.Number so that 64-bit integers
@@ -103,7 +129,7 @@ func (a *Arg) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
 	}
-	a.Name, a.Type, a.Value = raw.Name, raw.Type, nil
+	a.Name, a.Type, a.Value, a.integer = raw.Name, raw.Type, nil, parsedInteger{}
 	if len(raw.Value) == 0 {
 		return nil
 	}
@@ -218,6 +244,10 @@ const maxStringsRoom = 32
 // boolean, a fraction, an array of anything but strings, bytes that are
 // not base64): the caller writes that one by key.
 func writeCatalogArg(w *vigil.RecordWriter, i int, arg *Arg) bool {
+	if n, ok := arg.parsedInt(); ok {
+		w.ArgInt(i, n)
+		return true
+	}
 	switch x := arg.Value.(type) {
 	case string:
 		if arg.Type != catalog.TypeBytes {

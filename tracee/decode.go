@@ -62,6 +62,8 @@ type Decoder struct {
 		container, kubernetes [3]string
 		// whether the syscall was the event's name (see event)
 		syscallNamed bool
+		// the context's flags, by contextFlagsIndex
+		flags int
 	}
 	// byID holds the values strLike expects by the line's ids (48 KiB,
 	// allocated at the first line: a Decoder's zero value stays small)
@@ -266,10 +268,16 @@ func (d *Decoder) executable(f *File, last *string) error {
 // which its own id is expected to be.
 func (d *Decoder) container(c *Container, id string) error {
 	d.last.container[0] = id
+	if d.emptyObject() { // a host's process has none: told before strFields's closure is set up
+		return nil
+	}
 	return d.strFields(&d.orders.container, containerKeys, &d.last.container, [3]*string{&c.ID, &c.Name, &c.Image})
 }
 
 func (d *Decoder) kubernetes(k *Kubernetes) error {
+	if d.emptyObject() {
+		return nil
+	}
 	return d.strFields(&d.orders.kubernetes, kubernetesKeys, &d.last.kubernetes, [3]*string{&k.PodName, &k.PodNamespace, &k.PodUID})
 }
 
@@ -285,8 +293,22 @@ func (d *Decoder) strFields(o *keyOrder, keys []string, last *[3]string, into [3
 	})
 }
 
+// contextFlags reads the context's flags into f. Tracee writes each of
+// the four the same way: compared whole with those texts, the line
+// before's first, then the one whose container started differs (a stream
+// that mixes a host's processes with containers'), they are read without
+// the object's field by field reading (some 400 instructions a line).
 func (d *Decoder) contextFlags(f *ContextFlags) error {
-	return d.fields(&d.orders.flags, func(i int, key []byte) error {
+	for _, flip := range [...]int{0, 2, 1, 3} {
+		i := d.last.flags ^ flip
+		if t := contextFlagsTexts[i]; len(d.data)-d.pos >= len(t) && string(d.data[d.pos:d.pos+len(t)]) == t {
+			d.pos += len(t)
+			*f = contextFlagsOf(i)
+			d.last.flags = i
+			return nil
+		}
+	}
+	err := d.fields(&d.orders.flags, func(i int, key []byte) error {
 		switch i {
 		case flagContainerStarted:
 			return d.bool(&f.ContainerStarted)
@@ -295,6 +317,38 @@ func (d *Decoder) contextFlags(f *ContextFlags) error {
 		}
 		return d.skipField(key, contextFlagsKeys...)
 	})
+	d.last.flags = contextFlagsIndex(*f)
+	return err
+}
+
+// contextFlagsTexts holds the object encoding/json writes, as Tracee
+// does, for each of the four ContextFlags, by contextFlagsIndex.
+var contextFlagsTexts = func() (texts [4]string) {
+	for i := range texts {
+		text, err := json.Marshal(contextFlagsOf(i))
+		if err != nil {
+			panic(err)
+		}
+		texts[i] = string(text)
+	}
+	return texts
+}()
+
+// contextFlagsIndex numbers the four ContextFlags; contextFlagsOf is its
+// inverse.
+func contextFlagsIndex(f ContextFlags) int {
+	i := 0
+	if f.ContainerStarted {
+		i |= 2
+	}
+	if f.IsCompat {
+		i |= 1
+	}
+	return i
+}
+
+func contextFlagsOf(i int) ContextFlags {
+	return ContextFlags{ContainerStarted: i&2 != 0, IsCompat: i&1 != 0}
 }
 
 // fields reads an object of o's keys (see keyAfter), calling field with
@@ -375,16 +429,20 @@ var (
 	argKeys          = jsonKeys(reflect.TypeFor[Arg]())
 )
 
-// jsonKeys returns the JSON keys of struct type t's fields: each tag's
-// name, or the field's own name if the tag gives none.
+// jsonKeys returns the JSON keys of struct type t's exported fields, which
+// come before any other: each tag's name, or the field's own name if the
+// tag gives none.
 func jsonKeys(t reflect.Type) []string {
-	keys := make([]string, t.NumField())
-	for i := range keys {
-		f := t.Field(i)
-		keys[i], _, _ = strings.Cut(f.Tag.Get("json"), ",")
-		if keys[i] == "" {
-			keys[i] = f.Name
+	var keys []string
+	for f := range t.Fields() {
+		if !f.IsExported() { // not encoding/json's; last (see Arg)
+			break
 		}
+		key, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if key == "" {
+			key = f.Name
+		}
+		keys = append(keys, key)
 	}
 	return keys
 }
@@ -419,7 +477,14 @@ func (d *Decoder) args(args *[]Arg, spare []Arg, argsNum int64, event string) er
 		if i := len(out); i < len(expected) {
 			want = &expected[i]
 		}
-		out = append(out, Arg{})
+		// the next element, holding what an earlier line left there:
+		// arg writes each of its fields (zeroed first, each pointer was
+		// one more write barrier while the collector marks)
+		if len(out) < cap(out) {
+			out = out[:len(out)+1]
+		} else {
+			out = append(out, Arg{})
+		}
 		if err = d.arg(&out[len(out)-1], want); err != nil {
 			break
 		}
@@ -485,10 +550,11 @@ const (
 	eventArgsSlots = 1 << eventArgsBits
 )
 
-// arg reads an argument into a. One that starts as want's does (the
-// catalog's name and type, in Tracee's order: nearly every one) is read
-// from its value on; any other field by field, its name and type want's
-// when they are.
+// arg reads an argument into a, whatever a held. One that starts as
+// want's does (the catalog's name and type, in Tracee's order: nearly
+// every one) is read from its value on, each of a's fields written once;
+// any other field by field, a zeroed first, its name and type want's when
+// they are.
 func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 	o := &d.orders.arg
 	var more bool
@@ -499,7 +565,7 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 		d.pos += len(p)
 		d.depth++ // in the argument's object, as open would be
 		a.Name, a.Type = want.name, want.typ
-		if a.Value, err = d.value(); err != nil {
+		if err = d.argValue(a); err != nil {
 			return err
 		}
 		if d.pos < len(d.data) && d.data[d.pos] == '}' { // the end, as Tracee writes it
@@ -509,6 +575,7 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 		}
 		more, key, i, err = d.nextField(o, argValue)
 	} else {
+		*a = Arg{}
 		more, key, i, err = d.firstField(o)
 	}
 	for ; more; more, key, i, err = d.nextField(o, i) {
@@ -518,7 +585,7 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 		case argType:
 			err = d.strAs(&a.Type, want.typ)
 		case argValue:
-			a.Value, err = d.value()
+			err = d.argValue(a)
 		default:
 			err = d.skipField(key, argKeys...)
 		}
@@ -526,6 +593,31 @@ func (d *Decoder) arg(a *Arg, want *expectedArg) error {
 			break
 		}
 	}
+	return err
+}
+
+// argValue reads an argument's value into a.Value, and into a.integer
+// the integer of a json.Number as intOf would parse it (see Arg), or none.
+func (d *Decoder) argValue(a *Arg) error {
+	if start := d.pos; start < len(d.data) && (d.data[start] == '-' || d.data[start]-'0' <= 9) {
+		if neg, u, ok := d.integer(); ok {
+			a.Value = d.ints.get(neg, u, d.data[start:d.pos])
+			a.integer = parsedInteger{}
+			// intOf's: a negative one within int64, any other as its
+			// bits (a uint64 past int64 wraps)
+			if !neg || u <= 1<<63 {
+				n := int64(u)
+				if neg {
+					n = -n
+				}
+				a.integer = parsedInteger{of: (*eface)(unsafe.Pointer(&a.Value)).data, n: n}
+			}
+			return nil
+		}
+	}
+	a.integer = parsedInteger{}
+	var err error
+	a.Value, err = d.value()
 	return err
 }
 
@@ -619,14 +711,23 @@ func (d *Decoder) firstField(o *keyOrder) (more bool, key []byte, i int, err err
 		d.pos += r.n
 		return true, nil, r.key, nil
 	}
-	if d.pos+2 <= len(d.data) && string(d.data[d.pos:d.pos+2]) == "{}" { // Tracee's empty container, kubernetes
-		d.pos += 2
+	if d.emptyObject() {
 		return false, nil, -1, nil
 	}
 	if more, err = d.open(); !more {
 		return false, nil, -1, err
 	}
 	return d.keyAfter(o, -1)
+}
+
+// emptyObject consumes {}, Tracee's empty container and kubernetes, if
+// it comes next.
+func (d *Decoder) emptyObject() bool {
+	if d.pos+2 <= len(d.data) && string(d.data[d.pos:d.pos+2]) == "{}" {
+		d.pos += 2
+		return true
+	}
+	return false
 }
 
 // nextField reads what follows the value of field prev (its index in
@@ -1215,6 +1316,10 @@ func (d *Decoder) digits() int {
 
 // int reads an integer into i; null leaves it.
 func (d *Decoder) int(i *int64) error {
+	if n, ok := d.plainInt(); ok {
+		*i = n
+		return nil
+	}
 	neg, u, ok := d.integer()
 	if !ok {
 		return d.nullOrSlow()
@@ -1231,24 +1336,52 @@ func (d *Decoder) nullOrSlow() error {
 	return errSlow
 }
 
+// digitsAt reads the decimal digits of data from pos on: their value,
+// wrapped past 19 of them, and where they end.
+func digitsAt(data []byte, pos uint) (u uint64, end uint) {
+	// the position unsigned, so that pos < len(data) proves data[pos] in
+	// bounds (an int could be negative): a check less a digit
+	for pos < uint(len(data)) && data[pos]-'0' <= 9 {
+		u = u*10 + uint64(data[pos]-'0')
+		pos++
+	}
+	return u, pos
+}
+
+// plainInt reads what nearly every integer of a line is: digits, the
+// first not 0 unless alone, within int64, and then ',' or '}', the end of
+// a field, so that no fraction or exponent follows. It does without
+// integer's sign and its other cases (some 30 instructions of a call, a
+// line reading 20 integers); ok false leaves the position where it was,
+// for integer to read whatever is there.
+func (d *Decoder) plainInt() (i int64, ok bool) {
+	data, start := d.data, uint(d.pos)
+	u, end := digitsAt(data, start)
+	switch n := end - start; {
+	case n-1 >= 19: // none, or too many for int64
+		return 0, false
+	case end >= uint(len(data)) || data[end] != ',' && data[end] != '}':
+		return 0, false
+	case n > 1 && data[start] == '0', u >= 1<<63:
+		return 0, false
+	}
+	d.pos = int(end)
+	return int64(u), true
+}
+
 // integer reads a JSON integer, its sign and magnitude, in one pass. A
 // fraction, an exponent, a leading zero or a magnitude past uint64 is not
 // ok: the slow path's (an error there, or a number it refuses for an
 // integer), and leaves the position where it was.
 func (d *Decoder) integer() (neg bool, u uint64, ok bool) {
-	// locals, as in rawString; the position unsigned, so that pos <
-	// len(data) proves data[pos] in bounds (an int could be negative):
-	// a check less a digit
+	// locals, as in rawString
 	data, pos := d.data, uint(d.pos)
 	if pos < uint(len(data)) && data[pos] == '-' {
 		neg = true
 		pos++
 	}
 	start := pos
-	for pos < uint(len(data)) && data[pos]-'0' <= 9 {
-		u = u*10 + uint64(data[pos]-'0')
-		pos++
-	}
+	u, pos = digitsAt(data, pos)
 	n := pos - start
 	switch {
 	case n == 0 || n > 1 && data[start] == '0':

@@ -52,6 +52,7 @@ func sameAsEncodingJSON(t *testing.T, d *Decoder, line []byte) {
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("%s\nencoding/json error %v, Decoder error %v", line, wantErr, gotErr)
 	}
+	checkParsedIntegers(t, &got)
 	if !reflect.DeepEqual(want, got) {
 		t.Fatalf("%s\nencoding/json: %#v\nDecoder:      %#v", line, want, got)
 	}
@@ -59,6 +60,28 @@ func sameAsEncodingJSON(t *testing.T, d *Decoder, line []byte) {
 		if s, ok := invalidString(reflect.ValueOf(got)); ok {
 			t.Fatalf("%s\nthe Decoder gave %q, not valid UTF-8", line, s)
 		}
+	}
+}
+
+// checkParsedIntegers fails t unless each integer the Decoder kept of an
+// argument of ev (see Arg) is what intOf parses from its value, and
+// clears them: encoding/json keeps none.
+func checkParsedIntegers(t testing.TB, ev *Event) {
+	t.Helper()
+	for i := range ev.Args {
+		a := &ev.Args[i]
+		if a.integer.of == nil {
+			continue
+		}
+		n, ok := a.parsedInt()
+		number, isNumber := a.Value.(json.Number)
+		if !isNumber {
+			t.Fatalf("argument %s: an integer kept of %#v", a.Name, a.Value)
+		}
+		if want, wantOK := intOf(number); !ok || !wantOK || n != want {
+			t.Fatalf("argument %s: integer %d (%v) kept of %s, intOf's %d (%v)", a.Name, n, ok, number, want, wantOK)
+		}
+		a.integer = parsedInteger{}
 	}
 }
 
@@ -260,6 +283,7 @@ func FuzzDecoderTwoLines(f *testing.F) {
 		for i := range line {
 			line[i] = 'X'
 		}
+		checkParsedIntegers(t, &got)
 		if !reflect.DeepEqual(want, got) {
 			t.Fatalf("%s\nafter %s\nencoding/json: %#v\nDecoder:      %#v", second, first, want, got)
 		}
@@ -334,7 +358,10 @@ func TestDecoderReusesArgs(t *testing.T) {
 	for _, line := range storedLines(t) {
 		var fresh Event
 		freshErr := new(Decoder).Decode(line, &fresh)
-		if err := d.Decode(line, &reused); (err == nil) != (freshErr == nil) || !reflect.DeepEqual(fresh, reused) {
+		err := d.Decode(line, &reused)
+		checkParsedIntegers(t, &fresh)
+		checkParsedIntegers(t, &reused)
+		if (err == nil) != (freshErr == nil) || !reflect.DeepEqual(fresh, reused) {
 			t.Fatalf("%s\nnew Event: %#v (%v)\nreused:    %#v (%v)", line, fresh, freshErr, reused, err)
 		}
 	}
@@ -507,7 +534,9 @@ func fillEvery(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Struct:
 		for i := range v.NumField() {
-			fillEvery(v.Field(i))
+			if v.Type().Field(i).IsExported() { // encoding/json's
+				fillEvery(v.Field(i))
+			}
 		}
 	case reflect.Slice:
 		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
@@ -638,6 +667,10 @@ func TestDecoderExpectsWhatLinesRepeat(t *testing.T) {
 		{`"container":{}`, `"container":{"id":"c1","name":"app","image":"app:1.0"}`,
 			`"container":{"id":"c2","name":"app","image":"app:1.1"}`, `"container":{"id":"c1","name":"web"}`,
 			`"container":{"image":"app:1.0","id":"c1"}`},
+		{`"contextFlags":{"containerStarted":false,"isCompat":false}`, `"contextFlags":{"containerStarted":true,"isCompat":false}`,
+			`"contextFlags":{"containerStarted":false,"isCompat":true}`, `"contextFlags":{"containerStarted":true,"isCompat":true}`,
+			`"contextFlags":{"isCompat":true,"containerStarted":false}`, `"contextFlags":{"containerStarted":false}`,
+			`"contextFlags":{ "containerStarted":true,"isCompat":false}`, `"contextFlags":null`, `"contextFlags":{"containerStarted":false,"isCompat":false,"x":1}`},
 	}
 	var d Decoder
 	rng := rand.New(rand.NewPCG(3, 4))

@@ -111,6 +111,37 @@ func TestIntOfAsStrconv(t *testing.T) {
 	}
 }
 
+// TestWriteRecordTakesAValueSetSince: an argument whose value a caller
+// replaced after decoding is written as its new value, not as the
+// integer the Decoder parsed of the old one (see Arg).
+func TestWriteRecordTakesAValueSetSince(t *testing.T) {
+	var d Decoder
+	var ev Event
+	line := `{"eventName":"security_file_open","args":[{"name":"pathname","type":"const char*","value":"/a"},{"name":"flags","type":"int","value":"O_RDONLY"},{"name":"dev","type":"dev_t","value":2049}]}`
+	if err := d.Decode([]byte(line), &ev); err != nil {
+		t.Fatal(err)
+	}
+	dev := &ev.Args[2]
+	if _, ok := dev.parsedInt(); !ok {
+		t.Fatalf("the Decoder kept no integer of %#v", dev.Value)
+	}
+	for _, v := range []any{json.Number("7"), json.Number("2049"), "x", nil} {
+		dev.Value = v
+		lr := plog.NewLogRecord()
+		WriteRecord(new(vigil.RecordWriter), &ev, lr)
+		got, ok := lr.Attributes().Get("kernel.args.dev")
+		if !ok && v != nil {
+			t.Fatalf("value %#v: no kernel.args.dev in %v", v, lr.Attributes().AsRaw())
+		}
+		want := plog.NewLogRecord()
+		writeSearching(new(vigil.RecordWriter), &ev, want)
+		wantValue, _ := want.Attributes().Get("kernel.args.dev")
+		if !got.Equal(wantValue) {
+			t.Errorf("value %#v: written as %v, searched %v", v, got.AsRaw(), wantValue.AsRaw())
+		}
+	}
+}
+
 // TestKnowledgeRoom: the room WriteRecord makes for what an event knows
 // beyond its record is what it then writes, for every stored line, so
 // that the record's attribute array is never regrown.
