@@ -38,6 +38,11 @@ type vigilRecord struct {
 	_    [20368]byte
 }
 
+type vigilRegsCopy struct {
+	_     structs.HostLayout
+	Bytes [320]uint8
+}
+
 type vigilSlimCred struct {
 	_              structs.HostLayout
 	Uid            uint32
@@ -116,6 +121,7 @@ const (
 	vigilMapPathScratch            = "path_scratch"
 	vigilMapPendingExec            = "pending_exec"
 	vigilMapRateDue                = "rate_due"
+	vigilMapRawRegs                = "raw_regs"
 	vigilMapScratch                = "scratch"
 	vigilMapSyscalls               = "syscalls"
 	vigilMapWritableRanges         = "writable_ranges"
@@ -225,6 +231,7 @@ type vigilMapSpecs struct {
 	PathScratch    *ebpf.MapSpec `ebpf:"path_scratch"`
 	PendingExec    *ebpf.MapSpec `ebpf:"pending_exec"`
 	RateDue        *ebpf.MapSpec `ebpf:"rate_due"`
+	RawRegs        *ebpf.MapSpec `ebpf:"raw_regs"`
 	Scratch        *ebpf.MapSpec `ebpf:"scratch"`
 	Syscalls       *ebpf.MapSpec `ebpf:"syscalls"`
 	WritableRanges *ebpf.MapSpec `ebpf:"writable_ranges"`
@@ -276,6 +283,7 @@ type vigilMaps struct {
 	PathScratch    *ebpf.Map `ebpf:"path_scratch"`
 	PendingExec    *ebpf.Map `ebpf:"pending_exec"`
 	RateDue        *ebpf.Map `ebpf:"rate_due"`
+	RawRegs        *ebpf.Map `ebpf:"raw_regs"`
 	Scratch        *ebpf.Map `ebpf:"scratch"`
 	Syscalls       *ebpf.Map `ebpf:"syscalls"`
 	WritableRanges *ebpf.Map `ebpf:"writable_ranges"`
@@ -295,6 +303,7 @@ func (m *vigilMaps) Close() error {
 		m.PathScratch,
 		m.PendingExec,
 		m.RateDue,
+		m.RawRegs,
 		m.Scratch,
 		m.Syscalls,
 		m.WritableRanges,

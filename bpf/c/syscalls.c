@@ -57,16 +57,40 @@ static __always_inline bool never_returns(long id)
 	return id == VIGIL_NR_exit || id == VIGIL_NR_exit_group;
 }
 
+/* raw_regs holds read_args's copy of the saved user registers in
+ * raw_tracepoint mode: on the stack, their 168 bytes (x86) took
+ * sys_exit_derived and its deepest emitter past the 512 bytes that a
+ * program and the functions it calls share. */
+struct regs_copy {
+	/* bytes, not arch_regs, which bpf2go cannot write as Go for arm64;
+	 * one size for both architectures (TestObjectsMatch) */
+	__u8 bytes[320];
+};
+_Static_assert(sizeof(arch_regs) <= sizeof(struct regs_copy), "arch_regs outgrew regs_copy");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct regs_copy);
+} raw_regs SEC(".maps");
+
 /* read_args copies the syscall arguments from the saved user registers:
  * with plain loads where regs is a BTF pointer (tp_btf), else with one read
  * of the whole struct instead of six. */
 static __always_inline void read_args(arch_regs *regs, bool btf, bool compat, struct saved_args *s)
 {
-	arch_regs r;
-
 	if (!btf) {
-		bpf_probe_read_kernel(&r, sizeof(r), regs);
-		regs = &r;
+		__u32 zero = 0;
+		struct regs_copy *copy = bpf_map_lookup_elem(&raw_regs, &zero);
+
+		if (!copy) {
+			__builtin_memset(s, 0, sizeof(*s));
+			return;
+		}
+		/* zeroed by the helper when it fails, as the stack copy was */
+		bpf_probe_read_kernel(copy, sizeof(arch_regs), regs);
+		regs = (arch_regs *)copy;
 	}
 	regs_args(regs, compat, s);
 }
@@ -93,52 +117,78 @@ static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall
 #endif
 }
 
+/* The arguments are walked with bpf_loop(), as string arrays are (see
+ * put_strs_user): its callback is verified for one argument of any kind,
+ * where the verifier walks an open-coded loop through every combination
+ * of the six arguments' kinds. Some kernels prune those and some
+ * (6.18.44-fc-v1252) exceed their million instructions. */
+struct args_ctx {
+	struct record *r;
+	__u64 a[7]; /* the six arguments and a 0: a[i + 1] is the one after i */
+	__u32 off;
+	__u8 spec[6];
+	bool compat;
+};
+
+static long put_arg_step(__u64 i, struct args_ctx *c)
+{
+	if (i >= 6)
+		return 1;
+	__u64 v = c->a[i];
+	__u64 next = c->a[i + 1];
+	__u8 spec = c->spec[i];
+
+	/* long, size_t and pointers are 32 bits wide in ia32 */
+	if (c->compat && spec == VIGIL_SPEC_INT64)
+		spec = VIGIL_SPEC_INT32;
+	if (c->compat && spec == VIGIL_SPEC_UINT64)
+		spec = VIGIL_SPEC_UINT32;
+	switch (spec) {
+	case VIGIL_SPEC_INT32:
+		put_int(c->r, &c->off, i, (__s32)v);
+		break;
+	case VIGIL_SPEC_INT64:
+		put_int(c->r, &c->off, i, (__s64)v);
+		break;
+	case VIGIL_SPEC_UINT32:
+		put_uint(c->r, &c->off, i, (__u32)v);
+		break;
+	case VIGIL_SPEC_UINT64:
+		put_uint(c->r, &c->off, i, v);
+		break;
+	case VIGIL_SPEC_STR:
+		put_str_user(c->r, &c->off, i, (void *)v);
+		break;
+	case VIGIL_SPEC_STRS:
+		put_strs_user(c->r, &c->off, i, (void *)v, c->compat);
+		break;
+	case VIGIL_SPEC_SOCKADDR:
+		put_bytes_user(c->r, &c->off, i, (void *)v, (__u32)next);
+		break;
+	case VIGIL_SPEC_SOCKADDR_LENP: {
+		int len = 0;
+
+		if (next)
+			bpf_probe_read_user(&len, sizeof(len), (void *)next);
+		put_bytes_user(c->r, &c->off, i, (void *)v, len > 0 ? len : 0);
+		break;
+	}
+	}
+	return 0;
+}
+
 /* put_args appends the arguments of one call as its spec says. */
 static __always_inline void put_args(struct record *r, __u32 *off, const struct vigil_syscall *sc,
 				     const struct saved_args *s, bool compat)
 {
+	struct args_ctx c = { .r = r, .off = *off, .compat = compat };
+
 	for (int i = 0; i < 6; i++) {
-		__u64 v = s->a[i];
-		__u64 next = i < 5 ? s->a[i + 1] : 0;
-		__u8 spec = sc->args[i];
-
-		/* long, size_t and pointers are 32 bits wide in ia32 */
-		if (compat && spec == VIGIL_SPEC_INT64)
-			spec = VIGIL_SPEC_INT32;
-		if (compat && spec == VIGIL_SPEC_UINT64)
-			spec = VIGIL_SPEC_UINT32;
-		switch (spec) {
-		case VIGIL_SPEC_INT32:
-			put_int(r, off, i, (__s32)v);
-			break;
-		case VIGIL_SPEC_INT64:
-			put_int(r, off, i, (__s64)v);
-			break;
-		case VIGIL_SPEC_UINT32:
-			put_uint(r, off, i, (__u32)v);
-			break;
-		case VIGIL_SPEC_UINT64:
-			put_uint(r, off, i, v);
-			break;
-		case VIGIL_SPEC_STR:
-			put_str_user(r, off, i, (void *)v);
-			break;
-		case VIGIL_SPEC_STRS:
-			put_strs_user(r, off, i, (void *)v, compat);
-			break;
-		case VIGIL_SPEC_SOCKADDR:
-			put_bytes_user(r, off, i, (void *)v, (__u32)next);
-			break;
-		case VIGIL_SPEC_SOCKADDR_LENP: {
-			int len = 0;
-
-			if (next)
-				bpf_probe_read_user(&len, sizeof(len), (void *)next);
-			put_bytes_user(r, off, i, (void *)v, len > 0 ? len : 0);
-			break;
-		}
-		}
+		c.a[i] = s->a[i];
+		c.spec[i] = sc->args[i];
 	}
+	bpf_loop(6, put_arg_step, &c, 0);
+	*off = c.off;
 }
 
 /* emit_exec sends the execve/execveat record parked at entry, with the
