@@ -135,6 +135,37 @@ func from(pid uint32, id uint32) func(*Event) bool {
 
 func self() uint32 { return uint32(os.Getpid()) }
 
+// cgroupID returns the id of process pid's cgroup v2: its directory's
+// inode number, under wherever cgroup2 is mounted.
+func cgroupID(t *testing.T, pid uint32) uint64 {
+	t.Helper()
+	cgroups, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var path string
+	for line := range strings.Lines(string(cgroups)) {
+		if p, ok := strings.CutPrefix(strings.TrimSpace(line), "0::"); ok {
+			path = p
+		}
+	}
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(mounts)) {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == "cgroup2" {
+			var st unix.Stat_t
+			if err := unix.Stat(filepath.Join(f[1], path), &st); err != nil {
+				t.Fatal(err)
+			}
+			return st.Ino
+		}
+	}
+	t.Fatalf("no cgroup2 mount for %q", path)
+	return 0
+}
+
 func argStr(t *testing.T, e *Event, i int) string {
 	t.Helper()
 	a := e.Arg(i)
@@ -198,6 +229,12 @@ func TestCaptureProcessLife(t *testing.T) {
 			}
 			if ev.Comm != "sh" { // the context is refreshed at exit
 				t.Errorf("execve comm %q, want sh", ev.Comm)
+			}
+			// the header's ids, read from the task: sh runs as the test
+			// and in its cgroup
+			if ev.UID != uint32(os.Getuid()) || ev.GID != uint32(os.Getgid()) || ev.CgroupID != cgroupID(t, self()) {
+				t.Errorf("execve uid %d gid %d cgroup %d, want %d, %d, %d", ev.UID, ev.GID, ev.CgroupID,
+					os.Getuid(), os.Getgid(), cgroupID(t, self()))
 			}
 
 			ev = c.await(t, "sched_process_exec of sh", from(sh, 715))

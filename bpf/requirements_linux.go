@@ -56,7 +56,6 @@ var (
 		{asm.FnGetCurrentPidTgid, "bpf_get_current_pid_tgid", kernelVersion{4, 2}},
 		{asm.FnGetCurrentUidGid, "bpf_get_current_uid_gid", kernelVersion{4, 2}},
 		{asm.FnGetCurrentComm, "bpf_get_current_comm", kernelVersion{4, 2}},
-		{asm.FnGetCurrentCgroupId, "bpf_get_current_cgroup_id", kernelVersion{4, 18}},
 		{asm.FnProbeReadKernel, "bpf_probe_read_kernel", kernelVersion{5, 5}},
 		{asm.FnProbeReadKernelStr, "bpf_probe_read_kernel_str", kernelVersion{5, 5}},
 		{asm.FnProbeReadUser, "bpf_probe_read_user", kernelVersion{5, 5}},

@@ -27,7 +27,7 @@ static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, __u3
 		return 0;
 
 	/* the kernfs node id, which is also the cgroup directory's inode
-	 * number and what bpf_get_current_cgroup_id() returns for a task in it */
+	 * number and the cgroup_id fill_hdr gives a task in it */
 	put_uint(r, &off, VIGIL_ARG_cgroup_mkdir__cgroup_id, BPF_CORE_READ(cgrp, kn, id));
 	put_str_kernel(r, &off, VIGIL_ARG_cgroup_mkdir__cgroup_path, path);
 	put_uint(r, &off, VIGIL_ARG_cgroup_mkdir__hierarchy_id, BPF_CORE_READ(cgrp, root, hierarchy_id));

@@ -213,21 +213,23 @@ static __always_inline void fill_ns_ids(struct vigil_hdr *h, struct task_struct 
  * caller's. */
 static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t, __u64 ts)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
+	/* plain loads from the task, where the bpf_get_current_* helpers
+	 * were a call each: the same fields they read (the subjective
+	 * credentials, the cgroup v2 id, comm as set_task_comm pads it) */
+	const struct cred *cred = t->cred;
 	__u32 lvl = task_level(t);
 
 	h->ts = ts;
 	h->start_time = t->start_boottime;
-	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->host_pid = pid_tgid >> 32;
-	h->host_tid = (__u32)pid_tgid;
+	h->cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	h->host_pid = t->tgid;
+	h->host_tid = t->pid;
 	h->host_ppid = t->real_parent->tgid;
-	h->uid = (__u32)uid_gid;
-	h->gid = uid_gid >> 32;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
 	h->mnt_ns = t->nsproxy->mnt_ns->ns.inum;
 	h->cpu = bpf_get_smp_processor_id();
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	__builtin_memcpy(h->comm, t->comm, sizeof(h->comm));
 	if (lvl == 0) {
 		/* the common case: a host task sees host ids */
 		h->pid = h->host_pid;

@@ -46,7 +46,7 @@ struct vigil_syscall {
 struct vigil_hdr {
 	__u64 ts;          /*   0: bpf_ktime_get_boot_ns() */
 	__u64 start_time;  /*   8: task->start_boottime */
-	__u64 cgroup_id;   /*  16: bpf_get_current_cgroup_id() */
+	__u64 cgroup_id;   /*  16: the task's cgroup v2 id (kn->id) */
 	__s64 retval;      /*  24: syscall return value, 0 for other events */
 	__u32 event_id;    /*  32: Tracee event id */
 	__s32 syscall;     /*  36: originating syscall number, -1 if none */
