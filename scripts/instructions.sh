@@ -30,17 +30,14 @@ LO=${LO:-20000}
 HI=${HI:-120000}
 ROUNDS=${ROUNDS:-3}
 cd "$(dirname "$0")/.."
-./scripts/need-packages.sh --required valgrind:valgrind
-# valgrind 3.19 tells Go's runtime the CPU has RDTSCP, then cannot run it
-# (SIGILL in runtime.cputicks): Go's fenced RDTSC instead
-export GODEBUG=${GODEBUG:+$GODEBUG,}cpu.rdtscp=off
+. scripts/lib/instructions.sh
+use_counter
 cd "${DIR:-./receiver/kerneleventsreceiver}"
 
 # refs BINARY N: the instructions the binary executes running N iterations.
 refs() {
 	[ "${GC:-off}" = on ] || export GOGC=off
-	valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-		"$1" -test.run '^$' -test.bench "$bench" -test.benchtime "${2}x" -test.count 1 2>&1 |
+	"${counter[@]}" "$1" -test.run '^$' -test.bench "$bench" -test.benchtime "${2}x" -test.count 1 2>&1 |
 		awk '/I *refs:/ { gsub(",", "", $4); print $4 }'
 }
 

@@ -49,13 +49,10 @@ INSTRUCTIONS=${INSTRUCTIONS:-0}
 TIMEOUT=${TIMEOUT:-600}
 
 . scripts/lib/collector.sh
+. scripts/lib/instructions.sh
 counter=()
 if [ "$INSTRUCTIONS" = 1 ]; then
-	./scripts/need-packages.sh --required valgrind:valgrind
-	counter=(valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null)
-	# valgrind 3.19 tells Go's runtime the CPU has RDTSCP, then cannot
-	# run it (SIGILL in runtime.cputicks): Go's fenced RDTSC instead
-	export GODEBUG=${GODEBUG:+$GODEBUG,}cpu.rdtscp=off
+	use_counter
 fi
 
 for b in "$VIGILCOL" ${VIGILCOL_BASE:+"$VIGILCOL_BASE"}; do
