@@ -232,9 +232,9 @@ func TestCaptureProcessLife(t *testing.T) {
 			}
 			// the header's ids, read from the task: sh runs as the test
 			// and in its cgroup
-			if ev.UID != uint32(os.Getuid()) || ev.GID != uint32(os.Getgid()) || ev.CgroupID != cgroupID(t, self()) {
+			if cgroup := cgroupID(t, self()); ev.UID != uint32(os.Getuid()) || ev.GID != uint32(os.Getgid()) || ev.CgroupID != cgroup {
 				t.Errorf("execve uid %d gid %d cgroup %d, want %d, %d, %d", ev.UID, ev.GID, ev.CgroupID,
-					os.Getuid(), os.Getgid(), cgroupID(t, self()))
+					os.Getuid(), os.Getgid(), cgroup)
 			}
 
 			ev = c.await(t, "sched_process_exec of sh", from(sh, 715))
