@@ -44,8 +44,7 @@ func benchProbe(b *testing.B, opts Options) {
 		b.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		var ev Event
@@ -55,26 +54,14 @@ func benchProbe(b *testing.B, opts Options) {
 			}
 		}
 	}()
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				p.Flush()
-			}
-		}
-	}()
+	stopFlushing := flushEvery(p, 100*time.Millisecond)
 	b.Cleanup(func() {
 		st, err := p.Stats()
 		if err != nil {
 			b.Error(err)
 		}
 		reportRunTime(b, p)
-		close(stop)
+		stopFlushing()
 		p.Close()
 		wg.Wait()
 		b.ReportMetric(float64(st.Submitted), "submitted")

@@ -46,9 +46,8 @@ func startCapture(t *testing.T, opts Options, modes ...string) *capture {
 		t.Fatalf("load: %v", err)
 	}
 	c := &capture{p: p, events: make(chan Event, 1<<16)}
-	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(c.events)
@@ -70,27 +69,39 @@ func startCapture(t *testing.T, opts Options, modes ...string) *capture {
 			}
 		}
 	}()
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				p.Flush()
-			}
-		}
-	}()
+	stopFlushing := flushEvery(p, 5*time.Millisecond)
 	t.Cleanup(func() {
-		close(stop)
+		stopFlushing()
 		if err := p.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 		wg.Wait()
 	})
 	return c
+}
+
+// flushEvery flushes p every interval, as the receiver's timer does, until
+// the function it returns is called; that waits for the last flush to end.
+func flushEvery(p *Probe, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				p.Flush()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+	}
 }
 
 // await returns the first event, in ring order, that matches; it fails the

@@ -14,16 +14,10 @@ _Static_assert(VIGIL_ARG_cgroup_rmdir__cgroup_id == VIGIL_ARG_cgroup_mkdir__cgro
 
 static __always_inline int on_cgroup(struct cgroup *cgrp, const char *path, __u32 event)
 {
-	struct task_struct *t = current_task();
-
-	if (!in_scope(t))
-		return 0;
-	struct record *r = scratch_record();
-	if (!r)
-		return 0;
 	__u32 off;
+	struct record *r = begin_task_record(current_task(), event, &off);
 
-	if (!begin_record(r, t, event, -1, false, &off))
+	if (!r)
 		return 0;
 
 	/* the kernfs node id, which is also the cgroup directory's inode

@@ -623,4 +623,21 @@ static __always_inline bool begin_record(struct record *r, struct task_struct *t
 	return true;
 }
 
+/*
+ * begin_task_record starts the record of event_id, an event of the current
+ * task t that is not a syscall's (a scheduler or cgroup tracepoint's), and
+ * sets *off as begin_record does; NULL when t is out of scope or the rate
+ * limit drops the event.
+ */
+static __always_inline struct record *begin_task_record(struct task_struct *t, __u32 event_id, __u32 *off)
+{
+	if (!in_scope(t))
+		return NULL;
+	struct record *r = scratch_record();
+
+	if (!r || !begin_record(r, t, event_id, -1, false, off))
+		return NULL;
+	return r;
+}
+
 #endif /* VIGIL_COMMON_H */

@@ -197,6 +197,25 @@ static __always_inline __u32 build_path(struct path_buf *b, struct dentry *d, st
 	return w.pos;
 }
 
+/* copy_path builds the absolute path of dentry d on mount mnt in b
+ * (build_path) and copies it into r as the bytes of the string argument at
+ * off, as many as a string there may hold (room(off, STR_MAX)); it returns
+ * how many: 0 when the path cannot be read. */
+static __always_inline __u32 copy_path(struct record *r, __u32 off, struct path_buf *b, struct dentry *d,
+				       struct vfsmount *mnt)
+{
+	__u32 end;
+	__u32 pos = build_path(b, d, mnt, &end);
+	__u32 len = end - pos;
+	__u32 max = room(off, STR_MAX);
+
+	if (len > max)
+		len = max;
+	if (bpf_probe_read_kernel(&r->data[(off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
+		len = 0;
+	return len;
+}
+
 /* put_file_path sends the path of f as a string argument. */
 static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx, struct file *f)
 {
@@ -206,15 +225,8 @@ static __always_inline void put_file_path(struct record *r, __u32 *off, __u8 idx
 	if (!b || !f || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
 	struct path fp = BPF_CORE_READ(f, f_path);
-	__u32 end;
-	__u32 pos = build_path(b, fp.dentry, fp.mnt, &end);
-	__u32 len = end - pos;
-	__u32 max = room(*off, STR_MAX);
+	__u32 len = copy_path(r, *off, b, fp.dentry, fp.mnt);
 
-	if (len > max)
-		len = max;
-	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
-		len = 0;
 	put_u32_at(r, *off, len);
 	*off += 4 + len;
 }
@@ -240,15 +252,9 @@ static __always_inline void put_user_path_at(struct record *r, __u32 *off, __u8 
 	}
 	if (!b || !arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
-	__u32 end;
-	__u32 pos = build_path(b, dir_d, dir_mnt, &end);
-	__u32 len = end - pos;
+	__u32 len = copy_path(r, *off, b, dir_d, dir_mnt);
 	__u32 max = room(*off, STR_MAX);
 
-	if (len > max)
-		len = max;
-	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
-		len = 0;
 	/* the root directory's path ends in "/" already; an unreadable one
 	 * leaves the name relative rather than passing it off as absolute */
 	if (len > 1 && len < max) {

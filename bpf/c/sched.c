@@ -18,16 +18,10 @@ static __always_inline void ns_ids(struct task_struct *t, __u32 *tid, __u32 *pid
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
-	struct task_struct *t = current_task();
-
-	if (!in_scope(t))
-		return 0;
-	struct record *r = scratch_record();
-	if (!r)
-		return 0;
 	__u32 off;
+	struct record *r = begin_task_record(current_task(), VIGIL_EVENT_sched_process_fork, &off);
 
-	if (!begin_record(r, t, VIGIL_EVENT_sched_process_fork, -1, false, &off))
+	if (!r)
 		return 0;
 	__u32 tid, pid;
 
@@ -140,16 +134,10 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 
 static __always_inline int on_exit(struct task_struct *p, bool group_dead)
 {
-	struct task_struct *t = current_task();
-
-	if (!in_scope(t))
-		return 0;
-	struct record *r = scratch_record();
-	if (!r)
-		return 0;
 	__u32 off;
+	struct record *r = begin_task_record(current_task(), VIGIL_EVENT_sched_process_exit, &off);
 
-	if (!begin_record(r, t, VIGIL_EVENT_sched_process_exit, -1, false, &off))
+	if (!r)
 		return 0;
 
 	put_int(r, &off, VIGIL_ARG_sched_process_exit__exit_code, BPF_CORE_READ(p, exit_code));
@@ -174,14 +162,12 @@ static __always_inline int on_rename(struct task_struct *task, const char *comm)
 		bpf_probe_read_kernel_str(old.comm, sizeof(old.comm), &task->comm);
 		bpf_map_update_elem(&exec_comm, &tid, &old, BPF_ANY);
 	}
-	if (!(cfg_exec_events & EXEC_EMIT_RENAME) || !in_scope(t))
-		return 0;
-	struct record *r = scratch_record();
-	if (!r)
+	if (!(cfg_exec_events & EXEC_EMIT_RENAME))
 		return 0;
 	__u32 off;
+	struct record *r = begin_task_record(t, VIGIL_EVENT_task_rename, &off);
 
-	if (!begin_record(r, t, VIGIL_EVENT_task_rename, -1, false, &off))
+	if (!r)
 		return 0;
 
 	put_str_kernel(r, &off, VIGIL_ARG_task_rename__old_name, &task->comm);

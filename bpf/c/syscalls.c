@@ -95,20 +95,29 @@ static __always_inline void read_args(arch_regs *regs, bool btf, bool compat, st
 	regs_args(regs, compat, s);
 }
 
-/* native_syscall checks the selection of the syscall entry sc (looked up by
- * the number the tracepoint gave) for the kind of syscall the task is in,
- * and returns the configuration of the x86_64 syscall reported, with its
- * number in *nr; NULL when not selected. */
-static __always_inline struct vigil_syscall *native_syscall(struct vigil_syscall *sc, __u32 *nr, bool compat)
+/* syscall_config looks up the syscall numbered *nr by the tracepoint and
+ * checks its selection for the kind of syscall the current task (set in *t)
+ * is in (*compat); it returns the configuration of the x86_64 syscall
+ * reported, with its number in *nr, or NULL when that is neither selected
+ * nor feeds a derived event. Every other syscall leaves after the first
+ * lookup. The task's compat state is still set at sys_exit: it is cleared
+ * on the way back to user space. */
+static __always_inline struct vigil_syscall *syscall_config(__u32 *nr, struct task_struct **t, bool *compat)
 {
+	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, nr);
+
+	if (!sc || !(sc->selected | sc->derived))
+		return NULL;
+	*t = current_task();
+	*compat = in_compat_syscall(*t);
 #if defined(__TARGET_ARCH_arm64)
 	/* the array is indexed by arm64 numbers, the events by x86_64's (native) */
-	if (compat)
+	if (*compat)
 		return NULL;
 	*nr = sc->native;
 	return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
 #else
-	if (!compat)
+	if (!*compat)
 		return (sc->selected & VIGIL_SELECTED) || sc->derived ? sc : NULL;
 	if (!(sc->selected & VIGIL_SELECTED_COMPAT))
 		return NULL;
@@ -221,15 +230,10 @@ static __always_inline void emit_exec(struct task_struct *t, long ret)
 static __always_inline int on_sys_enter(arch_regs *regs, bool btf, long id)
 {
 	__u32 nr = id;
-	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
+	struct task_struct *t;
+	bool compat;
+	struct vigil_syscall *sc = syscall_config(&nr, &t, &compat);
 
-	if (!sc || !(sc->selected | sc->derived))
-		return 0;
-
-	struct task_struct *t = current_task();
-	bool compat = in_compat_syscall(t);
-
-	sc = native_syscall(sc, &nr, compat);
 	if (!sc)
 		return 0;
 	if (sc->derived & VIGIL_DERIVED_commit_creds) {
@@ -267,16 +271,10 @@ static __always_inline int on_sys_enter(arch_regs *regs, bool btf, long id)
  * credentials it left. Derived events go on in sys_exit_derived. */
 static __always_inline int on_sys_exit(void *ctx, arch_regs *regs, bool btf, __u32 nr, long ret)
 {
-	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
+	struct task_struct *t;
+	bool compat;
+	struct vigil_syscall *sc = syscall_config(&nr, &t, &compat);
 
-	if (!sc || !(sc->selected | sc->derived))
-		return 0;
-
-	struct task_struct *t = current_task();
-	/* still set at exit: cleared on the way back to user space */
-	bool compat = in_compat_syscall(t);
-
-	sc = native_syscall(sc, &nr, compat);
 	if (!sc)
 		return 0;
 	if (is_exec(nr)) {
@@ -313,15 +311,10 @@ static __always_inline int on_sys_exit(void *ctx, arch_regs *regs, bool btf, __u
  * on_sys_exit found selected and in scope. */
 static __always_inline int on_sys_exit_derived(arch_regs *regs, bool btf, __u32 nr, long ret)
 {
-	struct vigil_syscall *sc = bpf_map_lookup_elem(&syscalls, &nr);
+	struct task_struct *t;
+	bool compat;
+	struct vigil_syscall *sc = syscall_config(&nr, &t, &compat);
 
-	if (!sc)
-		return 0;
-
-	struct task_struct *t = current_task();
-	bool compat = in_compat_syscall(t);
-
-	sc = native_syscall(sc, &nr, compat);
 	if (!sc || !sc->derived)
 		return 0;
 
