@@ -49,3 +49,25 @@ func unavailable(events []uint32, has func(tracepoint string) bool) (map[uint32]
 	}
 	return out, nil
 }
+
+// exitPassesGroupDead reports whether this kernel's sched_process_exit
+// tracepoint passes group_dead: whether its prototype in the kernel's BTF
+// (btf_trace_sched_process_exit) takes the context, the task and the flag,
+// or, as on Linux 6.1, the first two only (c/sched.c reads the flag from
+// the task then).
+func exitPassesGroupDead() (bool, error) {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return false, fmt.Errorf("bpf: reading the kernel's BTF: %w", err)
+	}
+	var fn *btf.Typedef
+	if err := spec.TypeByName("btf_trace_sched_process_exit", &fn); err != nil {
+		return false, fmt.Errorf("bpf: the kernel's BTF has no sched_process_exit tracepoint: %w", err)
+	}
+	if ptr, ok := fn.Type.(*btf.Pointer); ok {
+		if proto, ok := ptr.Target.(*btf.FuncProto); ok {
+			return len(proto.Params) >= 3, nil
+		}
+	}
+	return false, fmt.Errorf("bpf: the kernel's btf_trace_sched_process_exit is %v, not a pointer to a function", fn.Type)
+}

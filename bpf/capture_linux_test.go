@@ -1,4 +1,4 @@
-//go:build linux && amd64
+//go:build linux && (amd64 || arm64)
 
 package bpf
 
@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-sec/vigil/catalog"
 	"github.com/vigil-sec/vigil/internal/privtest"
 	"golang.org/x/sys/unix"
 )
@@ -125,7 +126,12 @@ func (c *capture) await(t *testing.T, what string, match func(*Event) bool) *Eve
 				return &c.seen[len(c.seen)-1]
 			}
 		case <-deadline:
-			t.Fatalf("no %s within %v (%d other events seen)", what, awaitTimeout, len(c.seen))
+			// the counters tell a record the kernel never sent from one
+			// the reader did not deliver
+			st, err := c.p.Stats()
+			pending, _ := c.p.Backlog()
+			t.Fatalf("no %s within %v (%d other events seen; kernel counters %+v %v, %d bytes pending)",
+				what, awaitTimeout, len(c.seen), st, err, pending)
 		}
 	}
 }
@@ -420,6 +426,28 @@ func TestCaptureExitGroup(t *testing.T) {
 	ev := c.await(t, "exit_group", from(uint32(cmd.Process.Pid), 231))
 	if argInt(t, ev, 0) != 3 || ev.ReturnValue != 0 {
 		t.Errorf("exit_group: ret %d args %+v", ev.ReturnValue, ev.Args)
+	}
+}
+
+// TestCaptureProcessGroupExit: of the exits of a process's threads (the Go
+// helper's: it always has several), the last one's record says
+// process_group_exit and another's does not, whether the kernel passes
+// group_dead to sched_process_exit (this machine's) or the program reads
+// it from the task (Linux 6.1: make test-kernels).
+func TestCaptureProcessGroupExit(t *testing.T) {
+	exit := uint32(catalog.IDSchedProcessExit)
+	c := startCapture(t, Options{Events: []uint32{exit}, ExcludeTGIDs: []uint32{self()}})
+	pid := runHelperCmd(t, "exit", "0")
+	groupExit := func(want int64) func(*Event) bool {
+		return func(e *Event) bool { return e.HostPID == pid && e.EventID == exit && argInt(t, e, 1) == want }
+	}
+	last := c.await(t, "the exit of the helper's last thread", groupExit(1))
+	if last.HostTID == 0 || argInt(t, last, 0) != 0 {
+		t.Errorf("last thread's exit: tid %d, args %+v", last.HostTID, last.Args)
+	}
+	other := c.await(t, "the exit of another of the helper's threads", groupExit(0))
+	if other.HostTID == last.HostTID {
+		t.Errorf("thread %d exited twice", other.HostTID)
 	}
 }
 

@@ -290,6 +290,14 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 	if err != nil {
 		return err
 	}
+	passes, err := exitPassesGroupDead()
+	if err != nil {
+		return err
+	}
+	var groupDeadArg uint32
+	if passes {
+		groupDeadArg = 1
+	}
 	vars := []struct {
 		name  string
 		value any
@@ -304,6 +312,7 @@ func setVariables(spec *ebpf.CollectionSpec, opts *Options, pl *plan, ringSize, 
 		{vigilVarCfgWakeupBytes, ringSize / 4},
 		{vigilVarCfgRateInterval, interval},
 		{vigilVarCfgRateTolerance, tolerance},
+		{vigilVarCfgExitGroupDeadArg, groupDeadArg},
 	}
 	for _, v := range vars {
 		if err := spec.Variables[v.name].Set(v.value); err != nil {

@@ -13,7 +13,7 @@ import (
 )
 
 // arm64KernelEnv names an arm64 kernel image (make test-arm64 downloads
-// Debian's, scripts/arm64-kernel.sh) whose BTF TestArm64Relocations uses.
+// Debian's, scripts/debian-kernel.sh) whose BTF TestArm64Relocations uses.
 const arm64KernelEnv = "VIGIL_ARM64_KERNEL"
 
 // kernelImageBTF returns the BTF a kernel image carries (CONFIG_DEBUG_INFO_BTF

@@ -145,6 +145,7 @@ const (
 	vigilProgTpBtfTaskRename       = "tp_btf_task_rename"
 	vigilVarCfgCapture             = "cfg_capture"
 	vigilVarCfgExecEvents          = "cfg_exec_events"
+	vigilVarCfgExitGroupDeadArg    = "cfg_exit_group_dead_arg"
 	vigilVarCfgFilters             = "cfg_filters"
 	vigilVarCfgOrigin              = "cfg_origin"
 	vigilVarCfgRateInterval        = "cfg_rate_interval"
@@ -241,14 +242,15 @@ type vigilMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type vigilVariableSpecs struct {
-	CfgCapture       *ebpf.VariableSpec `ebpf:"cfg_capture"`
-	CfgExecEvents    *ebpf.VariableSpec `ebpf:"cfg_exec_events"`
-	CfgFilters       *ebpf.VariableSpec `ebpf:"cfg_filters"`
-	CfgOrigin        *ebpf.VariableSpec `ebpf:"cfg_origin"`
-	CfgRateInterval  *ebpf.VariableSpec `ebpf:"cfg_rate_interval"`
-	CfgRateTolerance *ebpf.VariableSpec `ebpf:"cfg_rate_tolerance"`
-	CfgWakeupBytes   *ebpf.VariableSpec `ebpf:"cfg_wakeup_bytes"`
-	CfgWakeupEvents  *ebpf.VariableSpec `ebpf:"cfg_wakeup_events"`
+	CfgCapture          *ebpf.VariableSpec `ebpf:"cfg_capture"`
+	CfgExecEvents       *ebpf.VariableSpec `ebpf:"cfg_exec_events"`
+	CfgExitGroupDeadArg *ebpf.VariableSpec `ebpf:"cfg_exit_group_dead_arg"`
+	CfgFilters          *ebpf.VariableSpec `ebpf:"cfg_filters"`
+	CfgOrigin           *ebpf.VariableSpec `ebpf:"cfg_origin"`
+	CfgRateInterval     *ebpf.VariableSpec `ebpf:"cfg_rate_interval"`
+	CfgRateTolerance    *ebpf.VariableSpec `ebpf:"cfg_rate_tolerance"`
+	CfgWakeupBytes      *ebpf.VariableSpec `ebpf:"cfg_wakeup_bytes"`
+	CfgWakeupEvents     *ebpf.VariableSpec `ebpf:"cfg_wakeup_events"`
 }
 
 // vigilObjects contains all objects after they have been loaded into the kernel.
@@ -314,14 +316,15 @@ func (m *vigilMaps) Close() error {
 //
 // It can be passed to loadVigilObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vigilVariables struct {
-	CfgCapture       *ebpf.Variable `ebpf:"cfg_capture"`
-	CfgExecEvents    *ebpf.Variable `ebpf:"cfg_exec_events"`
-	CfgFilters       *ebpf.Variable `ebpf:"cfg_filters"`
-	CfgOrigin        *ebpf.Variable `ebpf:"cfg_origin"`
-	CfgRateInterval  *ebpf.Variable `ebpf:"cfg_rate_interval"`
-	CfgRateTolerance *ebpf.Variable `ebpf:"cfg_rate_tolerance"`
-	CfgWakeupBytes   *ebpf.Variable `ebpf:"cfg_wakeup_bytes"`
-	CfgWakeupEvents  *ebpf.Variable `ebpf:"cfg_wakeup_events"`
+	CfgCapture          *ebpf.Variable `ebpf:"cfg_capture"`
+	CfgExecEvents       *ebpf.Variable `ebpf:"cfg_exec_events"`
+	CfgExitGroupDeadArg *ebpf.Variable `ebpf:"cfg_exit_group_dead_arg"`
+	CfgFilters          *ebpf.Variable `ebpf:"cfg_filters"`
+	CfgOrigin           *ebpf.Variable `ebpf:"cfg_origin"`
+	CfgRateInterval     *ebpf.Variable `ebpf:"cfg_rate_interval"`
+	CfgRateTolerance    *ebpf.Variable `ebpf:"cfg_rate_tolerance"`
+	CfgWakeupBytes      *ebpf.Variable `ebpf:"cfg_wakeup_bytes"`
+	CfgWakeupEvents     *ebpf.Variable `ebpf:"cfg_wakeup_events"`
 }
 
 // vigilPrograms contains all programs after they have been loaded into the kernel.

@@ -61,6 +61,10 @@ volatile const __u64 cfg_wakeup_bytes = 1 << 20; /* ... or when this much data w
  * that pace, interval * (burst - 1). */
 volatile const __u64 cfg_rate_interval = 0;
 volatile const __u64 cfg_rate_tolerance = 0;
+/* Whether the sched_process_exit tracepoint passes group_dead as its
+ * second argument, as 6.18 does and 6.1 does not (see sched.c); the loader
+ * reads it from the tracepoint's prototype in the kernel's BTF. */
+volatile const __u32 cfg_exit_group_dead_arg = 1;
 
 /* ---- maps ---- */
 
@@ -251,13 +255,34 @@ static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t,
  * format packs fields without alignment; x86 has efficient unaligned access,
  * which the verifier accepts for map values. */
 
+/*
+ * masked and at_most bound a position or a length for the verifier on the
+ * register that then indexes or is passed: clang drops a mask or a cap that
+ * an earlier comparison makes redundant, and computes the value in another
+ * register than the one compared. Verifiers before Linux 6.8 (6.1 is
+ * Debian 12's and Amazon Linux 2023's) neither carry a comparison's bounds
+ * to such a copy nor learn any from comparing two variables, and refuse the
+ * access. The empty asm hides the value from clang, so the operation stays.
+ */
+static __always_inline __u32 masked(__u32 v, __u32 mask)
+{
+	asm volatile("" : "+r"(v));
+	return v & mask;
+}
+
+static __always_inline __u32 at_most(__u32 v, __u32 limit)
+{
+	asm volatile("" : "+r"(v));
+	return v < limit ? v : limit;
+}
+
 static __always_inline bool arg_begin(struct record *r, __u32 *off, __u8 idx, __u8 kind, __u32 need)
 {
 	/* written so that it cannot wrap: need is a constant */
 	if (*off > REC_MAX - 2 - need)
 		return false;
-	r->data[*off & REC_MASK] = idx;
-	r->data[(*off + 1) & REC_MASK] = kind;
+	r->data[masked(*off, REC_MASK)] = idx;
+	r->data[masked(*off + 1, REC_MASK)] = kind;
 	*off += 2;
 	HDR(r)->argc++;
 	return true;
@@ -265,14 +290,14 @@ static __always_inline bool arg_begin(struct record *r, __u32 *off, __u8 idx, __
 
 static __always_inline void put_u32_at(struct record *r, __u32 off, __u32 v)
 {
-	*(__u32 *)&r->data[off & REC_MASK] = v;
+	*(__u32 *)&r->data[masked(off, REC_MASK)] = v;
 }
 
 static __always_inline void put_int(struct record *r, __u32 *off, __u8 idx, __s64 v)
 {
 	if (!arg_begin(r, off, idx, VIGIL_KIND_INT, 8))
 		return;
-	*(__s64 *)&r->data[*off & REC_MASK] = v;
+	*(__s64 *)&r->data[masked(*off, REC_MASK)] = v;
 	*off += 8;
 }
 
@@ -280,7 +305,7 @@ static __always_inline void put_uint(struct record *r, __u32 *off, __u8 idx, __u
 {
 	if (!arg_begin(r, off, idx, VIGIL_KIND_UINT, 8))
 		return;
-	*(__u64 *)&r->data[*off & REC_MASK] = v;
+	*(__u64 *)&r->data[masked(*off, REC_MASK)] = v;
 	*off += 8;
 }
 
@@ -296,10 +321,11 @@ static __always_inline __u32 room(__u32 off, __u32 max)
 }
 
 /* str_len turns a *_str helper result (length with NUL, or error) into the
- * length sent: unreadable strings become empty ones. */
+ * length sent: unreadable strings become empty ones. The helper's limit
+ * (at most STR_MAX) bounds it; at_most shows the verifier so. */
 static __always_inline __u32 str_len(long n)
 {
-	return n > 0 ? n - 1 : 0;
+	return n > 0 ? at_most(n - 1, STR_MAX) : 0;
 }
 
 static __always_inline void put_str_user(struct record *r, __u32 *off, __u8 idx, const void *ptr)
@@ -307,7 +333,7 @@ static __always_inline void put_str_user(struct record *r, __u32 *off, __u8 idx,
 	if (!arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
 	__u32 max = room(*off, STR_MAX);
-	__u32 n = str_len(bpf_probe_read_user_str(&r->data[(*off + 4) & REC_MASK], max, ptr));
+	__u32 n = str_len(bpf_probe_read_user_str(&r->data[masked(*off + 4, REC_MASK)], max, ptr));
 
 	put_u32_at(r, *off, n);
 	*off += 4 + n;
@@ -318,7 +344,7 @@ static __always_inline void put_str_kernel(struct record *r, __u32 *off, __u8 id
 	if (!arg_begin(r, off, idx, VIGIL_KIND_STR, 4))
 		return;
 	__u32 max = room(*off, STR_MAX);
-	__u32 n = str_len(bpf_probe_read_kernel_str(&r->data[(*off + 4) & REC_MASK], max, ptr));
+	__u32 n = str_len(bpf_probe_read_kernel_str(&r->data[masked(*off + 4, REC_MASK)], max, ptr));
 
 	put_u32_at(r, *off, n);
 	*off += 4 + n;
@@ -331,9 +357,8 @@ static __always_inline void put_bytes_kernel(struct record *r, __u32 *off, __u8 
 		return;
 	__u32 max = room(*off, SOCKADDR_MAX);
 
-	if (len > max)
-		len = max;
-	if (bpf_probe_read_kernel(&r->data[(*off + 4) & REC_MASK], len, ptr))
+	len = at_most(len < max ? len : max, SOCKADDR_MAX);
+	if (bpf_probe_read_kernel(&r->data[masked(*off + 4, REC_MASK)], len, ptr))
 		len = 0;
 	put_u32_at(r, *off, len);
 	*off += 4 + len;
@@ -346,9 +371,8 @@ static __always_inline void put_bytes_user(struct record *r, __u32 *off, __u8 id
 		return;
 	__u32 max = room(*off, SOCKADDR_MAX);
 
-	if (len > max)
-		len = max;
-	if (!ptr || bpf_probe_read_user(&r->data[(*off + 4) & REC_MASK], len, ptr))
+	len = at_most(len < max ? len : max, SOCKADDR_MAX);
+	if (!ptr || bpf_probe_read_user(&r->data[masked(*off + 4, REC_MASK)], len, ptr))
 		len = 0;
 	put_u32_at(r, *off, len);
 	*off += 4 + len;
@@ -383,7 +407,7 @@ static long strs_user_step(__u64 i, struct strs_ctx *c)
 	__u32 max = room(off, ARGV_STR_MAX);
 	if (!max)
 		return 1;
-	__u32 n = str_len(bpf_probe_read_user_str(&r->data[(off + 4) & REC_MASK], max, (void *)p));
+	__u32 n = str_len(bpf_probe_read_user_str(&r->data[masked(off + 4, REC_MASK)], max, (void *)p));
 
 	put_u32_at(r, off, n);
 	c->off = off + 4 + n;
@@ -456,7 +480,7 @@ static long strs_area_step(__u64 i, struct strs_ctx *c)
 	__u32 max = room(off, ARGV_STR_MAX);
 	if (!max)
 		return 1;
-	long n = bpf_probe_read_user_str(&r->data[(off + 4) & REC_MASK], max, (void *)c->ptr);
+	long n = bpf_probe_read_user_str(&r->data[masked(off + 4, REC_MASK)], max, (void *)c->ptr);
 	if (n <= 0)
 		return 1;
 	/* n == max is either an entry of exactly max-1 bytes or a cut one:
@@ -476,7 +500,7 @@ static long strs_area_step(__u64 i, struct strs_ctx *c)
 		return 0;
 	/* Past ARGV_MAX an entry is kept only if it is a loader variable; the
 	 * others were read where the next entry will be, and are overwritten. */
-	if (c->count >= ARGV_MAX && !keep_loader_var(c, &r->data[(off + 4) & REC_MASK]))
+	if (c->count >= ARGV_MAX && !keep_loader_var(c, &r->data[masked(off + 4, REC_MASK)]))
 		return 0;
 	put_u32_at(r, off, n - 1);
 	c->off = off + 4 + n - 1;

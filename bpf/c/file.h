@@ -94,10 +94,10 @@ static __always_inline bool path_prepend(struct path_walk *w, struct qstr name, 
 	if (len + 1 > pos)
 		return false;
 	pos -= len;
-	bpf_probe_read_kernel(&w->b->data[pos & (PATH_BUF - 1)], len, name.name);
+	bpf_probe_read_kernel(&w->b->data[masked(pos, PATH_BUF - 1)], len, name.name);
 	if (slash) {
 		pos--;
-		w->b->data[pos & (PATH_BUF - 1)] = '/';
+		w->b->data[masked(pos, PATH_BUF - 1)] = '/';
 	}
 	w->pos = pos;
 	return true;
@@ -157,7 +157,7 @@ static __always_inline void path_put_literal(struct path_buf *b, __u32 *pos, __u
 {
 	if (at_end) {
 		for (__u32 i = 0; i < n; i++)
-			b->data[(*end + i) & (2 * PATH_BUF - 1)] = s[i];
+			b->data[masked(*end + i, 2 * PATH_BUF - 1)] = s[i];
 		*end += n;
 		return;
 	}
@@ -165,7 +165,7 @@ static __always_inline void path_put_literal(struct path_buf *b, __u32 *pos, __u
 		return;
 	*pos -= n;
 	for (__u32 i = 0; i < n; i++)
-		b->data[(*pos + i) & (PATH_BUF - 1)] = s[i];
+		b->data[masked(*pos + i, PATH_BUF - 1)] = s[i];
 }
 
 /* build_path writes the absolute path of dentry d on mount vmnt (as seen
@@ -185,7 +185,7 @@ static __always_inline __u32 build_path(struct path_buf *b, struct dentry *d, st
 	bpf_loop(PATH_DEPTH, path_step, &w, 0);
 	if (w.pos == PATH_BUF) {
 		w.pos--;
-		b->data[w.pos & (PATH_BUF - 1)] = '/';
+		b->data[masked(w.pos, PATH_BUF - 1)] = '/';
 	}
 	*end = PATH_BUF;
 	if (!w.complete)
@@ -209,9 +209,8 @@ static __always_inline __u32 copy_path(struct record *r, __u32 off, struct path_
 	__u32 len = end - pos;
 	__u32 max = room(off, STR_MAX);
 
-	if (len > max)
-		len = max;
-	if (bpf_probe_read_kernel(&r->data[(off + 4) & REC_MASK], len, &b->data[pos & (PATH_BUF - 1)]))
+	len = at_most(len < max ? len : max, STR_MAX);
+	if (bpf_probe_read_kernel(&r->data[masked(off + 4, REC_MASK)], len, &b->data[masked(pos, PATH_BUF - 1)]))
 		len = 0;
 	return len;
 }
@@ -258,11 +257,11 @@ static __always_inline void put_user_path_at(struct record *r, __u32 *off, __u8 
 	/* the root directory's path ends in "/" already; an unreadable one
 	 * leaves the name relative rather than passing it off as absolute */
 	if (len > 1 && len < max) {
-		r->data[(*off + 4 + len) & REC_MASK] = '/';
+		r->data[masked(*off + 4 + len, REC_MASK)] = '/';
 		len++;
 	}
 	max = room(*off + len, STR_MAX);
-	len += str_len(bpf_probe_read_user_str(&r->data[(*off + 4 + len) & REC_MASK], max, name));
+	len += str_len(bpf_probe_read_user_str(&r->data[masked(*off + 4 + len, REC_MASK)], max, name));
 	put_u32_at(r, *off, len);
 	*off += 4 + len;
 }

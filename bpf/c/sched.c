@@ -200,10 +200,21 @@ int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	return on_exec(bprm);
 }
 
+/* group_dead tells whether p is the last thread of its process to exit.
+ * Newer kernels pass it to sched_process_exit (arg, its second argument,
+ * read only then: a program that reads past a tracepoint's arguments is
+ * refused); on the others do_exit has already counted p out of
+ * signal->live, which reaches 0 for the last one. Two threads exiting at
+ * once may then both read 0 and both report the process's exit. */
+#define group_dead(p, arg) (cfg_exit_group_dead_arg ? (bool)(arg) : BPF_CORE_READ(p, signal, live.counter) == 0)
+
+/* Not BPF_PROG: it reads every argument it names on entry. */
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(tp_btf_sched_process_exit, struct task_struct *p, bool group_dead)
+int tp_btf_sched_process_exit(__u64 *ctx)
 {
-	return on_exit(p, group_dead);
+	struct task_struct *p = (void *)ctx[0];
+
+	return on_exit(p, group_dead(p, ctx[1]));
 }
 
 SEC("raw_tracepoint/sched_process_fork")
@@ -221,5 +232,7 @@ int raw_tp_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sched_process_exit")
 int raw_tp_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	return on_exit((void *)ctx->args[0], ctx->args[1]);
+	struct task_struct *p = (void *)ctx->args[0];
+
+	return on_exit(p, group_dead(p, ctx->args[1]));
 }
