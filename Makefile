@@ -110,8 +110,9 @@ build-arm64: tools
 # Packages whose tests need no kernel events, no root and no x86_64
 # binaries, run for arm64 under qemu-user-static: the catalog's arm64
 # numbers, the loader's plans on arm64, the kernel requirements' probe list,
-# the arm64 and x86_64 objects compared (bpf; its capture tests are
-# x86_64's), the event table, the Tracee formats, the Rego engine and
+# the arm64 and x86_64 objects compared (bpf; its tests that load programs
+# skip, VIGIL_FOREIGN_KERNEL: test-kernels runs them on an arm64 kernel),
+# the event table, the Tracee formats, the Rego engine and
 # signatures, the receiver's parsers; the arm64 object's CO-RE relocations
 # against an arm64 kernel's BTF. qemu-aarch64 passes system calls to
 # this host's kernel, so the feature probe runs against it.
@@ -153,7 +154,7 @@ test-kernels: $(ARM64_KERNEL) $(AMD64_KERNEL) _build/arm64/kernel/busybox _build
 test-arm64: qemu-arm64 $(ARM64_KERNEL)
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet ./...
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) vet -tags e2e ./test/e2e
-	VIGIL_ARM64_KERNEL=$(CURDIR)/$(ARM64_KERNEL) GOARCH=arm64 CGO_ENABLED=0 \
+	VIGIL_FOREIGN_KERNEL=1 VIGIL_ARM64_KERNEL=$(CURDIR)/$(ARM64_KERNEL) GOARCH=arm64 CGO_ENABLED=0 \
 		$(GO) test -count=1 -timeout 30m -exec qemu-aarch64-static $(ARM64_TEST_PKGS)
 
 # The end-to-end tests that need no kernel events, on the arm64 build: its

@@ -624,6 +624,7 @@ func TestScopeUIDs(t *testing.T) {
 }
 
 func TestScopePIDs(t *testing.T) {
+	privtest.Require(t) // before the helper is started
 	cmd := helper("wait-then-openat", "/etc/hostname")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

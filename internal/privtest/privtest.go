@@ -2,7 +2,11 @@
 //
 // They run when the process is root. When it is not, they are skipped unless
 // VIGIL_REQUIRE_EBPF is set (CI sets it), in which case they fail: a skip in
-// CI would hide that nothing was tested.
+// CI would hide that nothing was tested. They are skipped, whatever the
+// user, where VIGIL_FOREIGN_KERNEL is set: the binary runs under qemu-user
+// on another architecture's kernel (make test-arm64), which cannot load its
+// architecture's programs; make test-kernels runs them on a kernel of its
+// own.
 //
 // It also runs the helper processes such tests watch (Helpers, Command): one
 // mechanism for every package's.
@@ -18,9 +22,15 @@ import (
 // RequireEnv is the variable that turns a privilege skip into a failure.
 const RequireEnv = "VIGIL_REQUIRE_EBPF"
 
+// ForeignKernelEnv says that the kernel is another architecture's.
+const ForeignKernelEnv = "VIGIL_FOREIGN_KERNEL"
+
 // Require skips or fails t when the test cannot use eBPF.
 func Require(t testing.TB) {
 	t.Helper()
+	if os.Getenv(ForeignKernelEnv) != "" {
+		t.Skip("the kernel is another architecture's (" + ForeignKernelEnv + " is set): make test-kernels runs this test")
+	}
 	if os.Geteuid() == 0 {
 		return
 	}
