@@ -7,8 +7,8 @@
 #                  kernel under qemu-user-static (installs it when root with apt)
 #   make e2e-arm64    the arm64 vigilcol under qemu-user-static: every example config
 #                  validated, and the replay example's detections
-#   make test-kernels the bpf package's tests, capture included, on Debian 12's Linux 6.1
-#                  for arm64 and x86_64, each booted under qemu-system
+#   make test-kernels the bpf package's tests, capture included, and vigilcol detecting a
+#                  read, on Debian 12's Linux 6.1 for arm64 and x86_64, under qemu-system
 #   make test      run every test (privileged ones need root; CI sets VIGIL_REQUIRE_EBPF=1);
 #                  installs the programs tests run (runc, busybox) when root with apt
 #   make generate  regenerate vmlinux.h, the BPF objects and mdatagen output
@@ -143,11 +143,18 @@ _build/%/kernel/vmlinuz _build/%/kernel/busybox &:
 # emulation of code the kernel patches while the other CPU runs it failed
 # (bpf/README.md, Older kernels).
 KERNEL_VM_TEST_FLAGS := -test.v -test.timeout=20m -test.skip=TestCaptureProcessLife
-test-kernels: $(ARM64_KERNEL) $(AMD64_KERNEL) _build/arm64/kernel/busybox _build/amd64/kernel/busybox
+# Then vigilcol itself on each, with examples/default.yaml: ready, a read
+# of /etc/shadow detected, a clean exit (scripts/vm-detect-smoke.sh).
+test-kernels: $(ARM64_KERNEL) $(AMD64_KERNEL) _build/arm64/kernel/busybox _build/amd64/kernel/busybox _build/vigilcol build-arm64
 	GOARCH=arm64 CGO_ENABLED=0 $(GO) test -c -o _build/arm64/bpf.test ./bpf
 	./scripts/kernel-vm.sh arm64 $(ARM64_KERNEL) bpf _build/arm64/bpf.test $(KERNEL_VM_TEST_FLAGS)
 	GOARCH=amd64 CGO_ENABLED=0 $(GO) test -c -o _build/amd64/bpf.test ./bpf
 	./scripts/kernel-vm.sh amd64 $(AMD64_KERNEL) bpf _build/amd64/bpf.test $(KERNEL_VM_TEST_FLAGS)
+	mkdir -p _build/arm64/vm-smoke _build/amd64/vm-smoke
+	cp _build/arm64/vigilcol examples/default.yaml _build/arm64/vm-smoke/
+	cp _build/vigilcol examples/default.yaml _build/amd64/vm-smoke/
+	./scripts/kernel-vm.sh arm64 $(ARM64_KERNEL) _build/arm64/vm-smoke scripts/vm-detect-smoke.sh
+	./scripts/kernel-vm.sh amd64 $(AMD64_KERNEL) _build/amd64/vm-smoke scripts/vm-detect-smoke.sh
 
 # -timeout 30m: under qemu the engine's tests alone took 4 minutes on a busy
 # 2-core machine, too near go test's default of 10.
