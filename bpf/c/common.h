@@ -259,10 +259,10 @@ static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t,
  * masked and at_most bound a position or a length for the verifier on the
  * register that then indexes or is passed: clang drops a mask or a cap that
  * an earlier comparison makes redundant, and computes the value in another
- * register than the one compared. Verifiers before Linux 6.8 (6.1 is
- * Debian 12's and Amazon Linux 2023's) neither carry a comparison's bounds
- * to such a copy nor learn any from comparing two variables, and refuse the
- * access. The empty asm hides the value from clang, so the operation stays.
+ * register than the one compared. Older verifiers (Linux 6.1's, Debian
+ * 12's and Amazon Linux 2023's) neither carry a comparison's bounds to
+ * such a copy nor learn any from comparing two variables, and refuse the
+ * access; 6.18's does both. The empty asm hides the value from clang, so the operation stays.
  */
 static __always_inline __u32 masked(__u32 v, __u32 mask)
 {
