@@ -262,7 +262,8 @@ static __always_inline void fill_hdr(struct vigil_hdr *h, struct task_struct *t,
  * register than the one compared. Older verifiers (Linux 6.1's, Debian
  * 12's and Amazon Linux 2023's) neither carry a comparison's bounds to
  * such a copy nor learn any from comparing two variables, and refuse the
- * access; 6.18's does both. The empty asm hides the value from clang, so the operation stays.
+ * access; 6.18's does both. The empty asm hides the value from clang, so
+ * the operation stays.
  */
 static __always_inline __u32 masked(__u32 v, __u32 mask)
 {

@@ -132,13 +132,22 @@ static __always_inline int on_exec(struct linux_binprm *bprm)
 	return 0;
 }
 
-static __always_inline int on_exit(struct task_struct *p, bool group_dead)
+/* on_exit takes the tracepoint's arguments, (p, group_dead) on newer
+ * kernels, (p) alone on others such as 6.1, which refuse a program that
+ * reads past them: args[1] is read only where cfg_exit_group_dead_arg says
+ * it is there. Elsewhere do_exit has already counted p out of
+ * signal->live, which reaches 0 for the process's last thread; two threads
+ * exiting at once may then both read 0 and both report the process's
+ * exit. Either is read once the record is known to be sent. */
+static __always_inline int on_exit(__u64 *args)
 {
+	struct task_struct *p = (void *)args[0];
 	__u32 off;
 	struct record *r = begin_task_record(current_task(), VIGIL_EVENT_sched_process_exit, &off);
 
 	if (!r)
 		return 0;
+	bool group_dead = cfg_exit_group_dead_arg ? args[1] : BPF_CORE_READ(p, signal, live.counter) == 0;
 
 	put_int(r, &off, VIGIL_ARG_sched_process_exit__exit_code, BPF_CORE_READ(p, exit_code));
 	put_uint(r, &off, VIGIL_ARG_sched_process_exit__process_group_exit, group_dead);
@@ -200,21 +209,11 @@ int BPF_PROG(tp_btf_sched_process_exec, struct task_struct *p, pid_t old_pid, st
 	return on_exec(bprm);
 }
 
-/* group_dead tells whether p is the last thread of its process to exit.
- * Newer kernels pass it to sched_process_exit (arg, its second argument,
- * read only then: a program that reads past a tracepoint's arguments is
- * refused); on the others do_exit has already counted p out of
- * signal->live, which reaches 0 for the last one. Two threads exiting at
- * once may then both read 0 and both report the process's exit. */
-#define group_dead(p, arg) (cfg_exit_group_dead_arg ? (bool)(arg) : BPF_CORE_READ(p, signal, live.counter) == 0)
-
-/* Not BPF_PROG: it reads every argument it names on entry. */
+/* Not BPF_PROG: it reads every argument it names on entry (see on_exit). */
 SEC("tp_btf/sched_process_exit")
 int tp_btf_sched_process_exit(__u64 *ctx)
 {
-	struct task_struct *p = (void *)ctx[0];
-
-	return on_exit(p, group_dead(p, ctx[1]));
+	return on_exit(ctx);
 }
 
 SEC("raw_tracepoint/sched_process_fork")
@@ -232,7 +231,5 @@ int raw_tp_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sched_process_exit")
 int raw_tp_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_struct *p = (void *)ctx->args[0];
-
-	return on_exit(p, group_dead(p, ctx->args[1]));
+	return on_exit(ctx->args);
 }
